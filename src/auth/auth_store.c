@@ -1,0 +1,271 @@
+/* The credential store: sqlite with coturn's turndb tables, so a database
+ * made by coturn's turnadmin works unchanged and the other way round.
+ * Short queries on prepared statements with bound parameters only. */
+#include "auth/auth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "util/errors.h"
+#include "util/log.h"
+
+/* coturn's tables, as its sqlite driver (dbd_sqlite.c) creates them; the
+ * varchar sizes are advisory in sqlite. Our own tables, when we need any,
+ * get names of our own. */
+static const char *const store_schema[] = {
+	"CREATE TABLE IF NOT EXISTS turnusers_lt (realm varchar(127) default '', "
+	"name varchar(512), hmackey char(128), PRIMARY KEY (realm,name))",
+	"CREATE TABLE IF NOT EXISTS turn_secret (realm varchar(127) default '', "
+	"value varchar(127), primary key (realm,value))",
+	"CREATE TABLE IF NOT EXISTS allowed_peer_ip (realm varchar(127) default '', "
+	"ip_range varchar(256), primary key (realm,ip_range))",
+	"CREATE TABLE IF NOT EXISTS denied_peer_ip (realm varchar(127) default '', "
+	"ip_range varchar(256), primary key (realm,ip_range))",
+	"CREATE TABLE IF NOT EXISTS turn_origin_to_realm (origin varchar(127), "
+	"realm varchar(127), primary key (origin))",
+	"CREATE TABLE IF NOT EXISTS turn_realm_option (realm varchar(127) default '', "
+	"opt varchar(32), value varchar(128), primary key (realm,opt))",
+	"CREATE TABLE IF NOT EXISTS oauth_key (kid varchar(128), ikm_key varchar(256), "
+	"timestamp bigint default 0, lifetime integer default 0, "
+	"as_rs_alg varchar(64) default '', realm varchar(127) default '', "
+	"primary key (kid))",
+	"CREATE TABLE IF NOT EXISTS admin_user (name varchar(32), realm varchar(127), "
+	"password varchar(127), primary key (name))",
+};
+
+enum store_stmt {
+	ST_USER_KEY,
+	ST_SECRETS,
+	ST_ADD_SECRET,
+	ST_SET_USER,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_USER_KEY] = "SELECT hmackey FROM turnusers_lt WHERE realm=? AND name=?",
+	[ST_SECRETS] = "SELECT value FROM turn_secret WHERE realm=?",
+	[ST_ADD_SECRET] = "INSERT OR REPLACE INTO turn_secret (realm,value) VALUES (?,?)",
+	[ST_SET_USER] = "INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) "
+			"VALUES (?,?,?)",
+};
+
+struct auth_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+#define STORE_BUSY_MS 2000
+
+static void store_log_err(const struct auth_store *s, const char *what)
+{
+	log_err("sqlite %s: %s: %s", s->path, what,
+		s->db ? sqlite3_errmsg(s->db) : "cannot allocate");
+}
+
+static int store_setup(struct auth_store *s)
+{
+	char *msg = NULL;
+	size_t i;
+
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	/* WAL lets turnadmin (or our admin command) write while the server
+	 * reads. A file system without shared memory refuses it: still
+	 * usable, so only warn. */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK) {
+		log_warn("sqlite %s: cannot use WAL mode: %s", s->path,
+			 msg ? msg : "?");
+		sqlite3_free(msg);
+	}
+	for (i = 0; i < sizeof(store_schema) / sizeof(store_schema[0]); i++) {
+		if (sqlite3_exec(s->db, store_schema[i], NULL, NULL, NULL) != SQLITE_OK) {
+			store_log_err(s, "creating the tables");
+			return TR_EDB;
+		}
+	}
+	for (i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v2(s->db, store_sql[i], -1, &s->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			store_log_err(s, "preparing a statement");
+			return TR_EDB;
+		}
+	}
+	return 0;
+}
+
+struct auth_store *auth_store_open(const char *path)
+{
+	struct auth_store *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		log_err("sqlite %s: out of memory", path);
+		return NULL;
+	}
+	s->path = strdup(path);
+	if (!s->path) {
+		log_err("sqlite %s: out of memory", path);
+		goto fail;
+	}
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		store_log_err(s, "cannot open");
+		goto fail;
+	}
+	if (store_setup(s) < 0)
+		goto fail;
+	return s;
+fail:
+	auth_store_free(s);
+	return NULL;
+}
+
+void auth_store_free(struct auth_store *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static bool bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_STATIC) == SQLITE_OK;
+}
+
+/* Leaves the statement ready for the next use and drops the bound
+ * pointers (they are the caller's, borrowed only for the call). */
+static void stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* coturn reads the first 32 hex digits of hmackey and refuses shorter
+ * values (a SHA-256 key of 64 digits thus yields its first half). */
+static int parse_hmackey(const struct auth_store *s, const char *realm,
+			 const char *name, const unsigned char *text,
+			 uint8_t key[AUTH_KEY_LEN])
+{
+	char hex[2 * AUTH_KEY_LEN + 1];
+	size_t n = text ? strlen((const char *)text) : 0;
+	int rc;
+
+	if (n < 2 * AUTH_KEY_LEN) {
+		log_warn("sqlite %s: hmackey of user %s realm %s is too short; "
+			 "user ignored", s->path, name, realm);
+		return TR_ENOTFOUND;
+	}
+	memcpy(hex, text, 2 * AUTH_KEY_LEN);
+	hex[2 * AUTH_KEY_LEN] = '\0';
+	rc = auth_key_from_hex(hex, key);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc < 0) {
+		log_warn("sqlite %s: hmackey of user %s realm %s is not hex; "
+			 "user ignored", s->path, name, realm);
+		return TR_ENOTFOUND;
+	}
+	return 0;
+}
+
+int auth_store_user_key(struct auth_store *s, const char *realm, const char *name,
+			uint8_t key[AUTH_KEY_LEN])
+{
+	sqlite3_stmt *st = s->stmt[ST_USER_KEY];
+	int rc, ret;
+
+	if (!bind_text(st, 1, realm) || !bind_text(st, 2, name)) {
+		store_log_err(s, "binding a user lookup");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = parse_hmackey(s, realm, name, sqlite3_column_text(st, 0), key);
+	else if (rc == SQLITE_DONE)
+		ret = TR_ENOTFOUND;
+	else {
+		store_log_err(s, "looking up a user");
+		ret = TR_EDB;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int auth_store_each_secret(struct auth_store *s, const char *realm,
+			   bool (*fn)(const char *secret, void *arg), void *arg)
+{
+	sqlite3_stmt *st = s->stmt[ST_SECRETS];
+	int rc, ret = 0;
+
+	/* fn runs while the statement is open: it must not call back into
+	 * this store. */
+	if (!bind_text(st, 1, realm)) {
+		store_log_err(s, "binding a secret lookup");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		if (v && fn((const char *)v, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log_err(s, "reading turn_secret");
+		ret = TR_EDB;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+/* Runs a write statement already bound; one step, then reset. */
+static int store_write(struct auth_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		store_log_err(s, what);
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : TR_EDB;
+}
+
+int auth_store_add_secret(struct auth_store *s, const char *realm, const char *secret)
+{
+	sqlite3_stmt *st = s->stmt[ST_ADD_SECRET];
+
+	if (!bind_text(st, 1, realm) || !bind_text(st, 2, secret)) {
+		store_log_err(s, "binding a secret");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	return store_write(s, st, "adding a secret");
+}
+
+int auth_store_set_user(struct auth_store *s, const char *realm, const char *name,
+			const uint8_t key[AUTH_KEY_LEN])
+{
+	sqlite3_stmt *st = s->stmt[ST_SET_USER];
+	char hex[2 * AUTH_KEY_LEN + 1];
+	int ret;
+
+	auth_key_hex(key, hex);
+	if (!bind_text(st, 1, realm) || !bind_text(st, 2, name) ||
+	    !bind_text(st, 3, hex)) {
+		store_log_err(s, "binding a user");
+		stmt_done(st);
+		ret = TR_EDB;
+	} else {
+		ret = store_write(s, st, "setting a user");
+	}
+	OPENSSL_cleanse(hex, sizeof(hex));
+	return ret;
+}

@@ -1,0 +1,87 @@
+/* Configuration: one option table drives the turnserver.conf-style file
+ * parser, the --long-options, --help and the man page list. The struct is
+ * public read-only for the rest of the server; only src/conf writes it. */
+#ifndef TR_CONF_H
+#define TR_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A repeatable option's values, in the order given. */
+struct conf_list {
+	char **items;
+	size_t n;
+};
+
+struct conf {
+	/* listeners */
+	char *config_file;             /* -c; NULL when none */
+	unsigned listening_port;       /* 3478 */
+	struct conf_list listening_ips;/* empty = 127.0.0.1 (see README) */
+	bool no_udp, no_tcp;
+	/* relay */
+	struct conf_list relay_ips;    /* empty = the listening ip */
+	struct conf_list external_ips; /* "pub" or "pub/priv" */
+	unsigned min_port, max_port;   /* 49152-65535 */
+	/* auth */
+	char *realm;                   /* "turnroom.local" */
+	char *server_name;
+	char *userdb;                  /* sqlite path; NULL = none */
+	bool lt_cred_mech;
+	bool use_auth_secret;
+	bool no_auth;
+	struct conf_list static_auth_secrets;
+	struct conf_list users;        /* "name:password" or "name:0xKEY" */
+	unsigned stale_nonce;          /* seconds, 600 */
+	char rest_api_separator;       /* ':' */
+	/* lifetimes and quotas */
+	unsigned max_allocate_lifetime;/* 3600 */
+	unsigned channel_lifetime;     /* 600 */
+	unsigned permission_lifetime;  /* 300 */
+	unsigned user_quota, total_quota; /* 0 = unlimited */
+	/* peers */
+	struct conf_list allowed_peer_ips;
+	struct conf_list denied_peer_ips;
+	bool allow_loopback_peers;
+	bool no_multicast_peers;       /* multicast is denied anyway; kept for coturn */
+	/* protocol */
+	bool fingerprint;
+	bool no_software_attribute;
+	/* logging and process */
+	bool verbose;
+	char *log_file;
+	bool syslog;
+	bool simple_log;
+	bool no_stdout_log;
+	char *pidfile;
+	/* channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF */
+	bool rfc5766_channel_numbers;
+};
+
+/* Where a config error points: "FILE:LINE: message" or, for the command
+ * line, "--option: message". */
+#define CONF_ERR_MAX 512
+
+/* Defaults for every option. NULL on allocation failure. Caller frees. */
+struct conf *conf_new(void);
+void conf_free(struct conf *c);
+
+/* Applies argv: finds -c FILE, reads it, then the command-line options on
+ * top (they override the file). Validates the whole result.
+ * Returns 0, or TR_EINVAL with err filled. Warnings for coturn options we
+ * knowingly do not implement are logged once each. Sets *want_help /
+ * *want_version when asked and returns 0 without validating. */
+int conf_load(struct conf *c, int argc, char **argv, bool *want_help,
+	      bool *want_version, char *err, size_t errlen);
+
+/* Reads one file into c (no validation). For tests and reload. */
+int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen);
+/* Checks cross-option rules (port range, separators, ...). */
+int conf_validate(const struct conf *c, char *err, size_t errlen);
+
+/* --help text from the option table. */
+void conf_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,279 @@
+/* The one option table: every turnserver.conf key and --long-option, with
+ * coturn's names, short flags and defaults. The parser, --help, the sample
+ * config and the man page follow it (tests/unit/test_conf.c checks that the
+ * last two name every entry). */
+#include "conf/conf_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* "No particular limit": still keeps seconds * 1000 inside an int64. */
+#define UMAX 2147483647u
+
+#define OFF(field) offsetof(struct conf, field)
+
+/* Implemented options. */
+#define BOOL_OPT(n, s, field, fl, h) { n, s, CONF_BOOL, OFF(field), NULL, 0, 0, fl, NULL, h }
+#define UINT_OPT(n, s, field, def, lo, hi, fl, mv, h) \
+	{ n, s, CONF_UINT, OFF(field), def, lo, hi, fl, mv, h }
+#define STR_OPT(n, s, field, def, fl, mv, h) \
+	{ n, s, CONF_STRING, OFF(field), def, 0, 0, fl, mv, h }
+#define LIST_OPT(n, s, field, fl, mv, h) { n, s, CONF_LIST, OFF(field), NULL, 0, 0, fl, mv, h }
+/* coturn options we knowingly do not implement (yet): accepted, one
+ * warning each. UNIMPL_ARG ones take a value on the command line. */
+#define UNIMPL(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, 0, NULL, NULL }
+#define UNIMPL_ARG(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, CONF_F_ARG, "VALUE", NULL }
+
+const struct conf_option conf_options[] = {
+	/* listeners */
+	UINT_OPT("listening-port", 'p', listening_port, "3478", 1, 65535, 0, "PORT",
+		 "UDP and TCP listener port."),
+	LIST_OPT("listening-ip", 'L', listening_ips, CONF_F_CHECK_IP, "IP",
+		 "Address to listen on; repeatable. None given: 127.0.0.1."),
+	BOOL_OPT("no-udp", 0, no_udp, 0, "Do not listen on UDP."),
+	BOOL_OPT("no-tcp", 0, no_tcp, 0, "Do not listen on TCP."),
+	/* relay */
+	LIST_OPT("relay-ip", 'E', relay_ips, CONF_F_CHECK_IP, "IP",
+		 "Local address for relay sockets; repeatable. None given: the listening address."),
+	LIST_OPT("external-ip", 'X', external_ips, CONF_F_CHECK_EXT, "PUBLIC[/PRIVATE]",
+		 "Public address behind 1:1 NAT: a bare 'pub' once, or 'pub/priv' pairs (repeatable)."),
+	UINT_OPT("min-port", 0, min_port, "49152", 1, 65535, 0, "PORT",
+		 "Lowest relay port."),
+	UINT_OPT("max-port", 0, max_port, "65535", 1, 65535, 0, "PORT",
+		 "Highest relay port."),
+	/* auth */
+	STR_OPT("realm", 'r', realm, "turnroom.local", 0, "REALM",
+		"Default realm (RFC 8489 section 9.2)."),
+	STR_OPT("server-name", 0, server_name, NULL, 0, "NAME",
+		"Server name; none given: the realm."),
+	STR_OPT("userdb", 'b', userdb, NULL, 0, "PATH",
+		"SQLite credential store in coturn's turndb schema; none given: no store."),
+	STR_OPT("db", 0, userdb, NULL, CONF_F_ALIAS, "PATH", "Same as userdb."),
+	BOOL_OPT("lt-cred-mech", 'a', lt_cred_mech, 0,
+		 "Long-term credentials; switched on by any user option."),
+	BOOL_OPT("use-auth-secret", 0, use_auth_secret, 0,
+		 "TURN REST API credentials from a shared secret; switched on by static-auth-secret."),
+	BOOL_OPT("no-auth", 'z', no_auth, 0,
+		 "Relay without authentication; conflicts with every auth option."),
+	LIST_OPT("static-auth-secret", 0, static_auth_secrets, CONF_F_SECRET, "SECRET",
+		 "REST API shared secret; repeatable, every one is tried (rotation)."),
+	LIST_OPT("user", 'u', users, CONF_F_CHECK_USER | CONF_F_SECRET, "NAME:PASSWORD",
+		 "Long-term user, 'name:password' or 'name:0x' and 32 hex digits of key; repeatable."),
+	UINT_OPT("stale-nonce", 0, stale_nonce, "600", 1, UMAX, CONF_F_BARE_DEFAULT, "SECONDS",
+		 "Nonce lifetime, then 438 Stale Nonce; a bare stale-nonce means 600."),
+	{ "rest-api-separator", 'C', CONF_CHAR, OFF(rest_api_separator), ":", 0, 0, 0, "CHAR",
+	  "Separator between EXPIRY and ID in REST usernames." },
+	/* lifetimes and quotas */
+	UINT_OPT("max-allocate-lifetime", 0, max_allocate_lifetime, "3600", 1, UMAX, 0,
+		 "SECONDS", "Longest allocation lifetime granted."),
+	UINT_OPT("channel-lifetime", 0, channel_lifetime, "600", 1, UMAX, 0, "SECONDS",
+		 "Channel binding lifetime."),
+	UINT_OPT("permission-lifetime", 0, permission_lifetime, "300", 1, UMAX, 0, "SECONDS",
+		 "Permission lifetime."),
+	UINT_OPT("user-quota", 'q', user_quota, "0", 0, UMAX, 0, "N",
+		 "Concurrent allocations per user; 0 = unlimited."),
+	UINT_OPT("total-quota", 'Q', total_quota, "0", 0, UMAX, 0, "N",
+		 "Concurrent allocations in total; 0 = unlimited."),
+	/* peers */
+	LIST_OPT("allowed-peer-ip", 0, allowed_peer_ips, CONF_F_CHECK_PEER, "RANGE",
+		 "Peer range to allow ('ip', 'ip-ip' or 'ip/prefix'); beats denied-peer-ip and the built-in deny list; repeatable."),
+	LIST_OPT("denied-peer-ip", 0, denied_peer_ips, CONF_F_CHECK_PEER, "RANGE",
+		 "Peer range to refuse ('ip', 'ip-ip' or 'ip/prefix'), on top of the built-in deny list; repeatable."),
+	BOOL_OPT("allow-loopback-peers", 0, allow_loopback_peers, 0,
+		 "Allow peers on 127.0.0.0/8 and ::1 (testing only)."),
+	BOOL_OPT("no-loopback-peers", 0, allow_loopback_peers, CONF_F_INVERT,
+		 "Old coturn flag: the opposite of allow-loopback-peers."),
+	BOOL_OPT("no-multicast-peers", 0, no_multicast_peers, 0,
+		 "Refuse multicast peers (always refused; kept for coturn configs)."),
+	/* protocol */
+	BOOL_OPT("fingerprint", 'f', fingerprint, 0,
+		 "Add FINGERPRINT to every response."),
+	BOOL_OPT("no-software-attribute", 0, no_software_attribute, 0,
+		 "Do not send the SOFTWARE attribute."),
+	/* logging and process */
+	BOOL_OPT("verbose", 'v', verbose, 0, "Log debug detail."),
+	BOOL_OPT("Verbose", 'V', verbose, 0, "Same as verbose."),
+	STR_OPT("log-file", 'l', log_file, NULL, 0, "PATH",
+		"Append the log to this file; 'stdout' or '-' means standard error (the default)."),
+	BOOL_OPT("syslog", 0, syslog, 0, "Also log to syslog."),
+	BOOL_OPT("simple-log", 0, simple_log, 0,
+		 "Use the log-file name as given (turnroom always does; kept for coturn configs)."),
+	BOOL_OPT("no-stdout-log", 0, no_stdout_log, 0,
+		 "Do not log to standard error when no log-file is set."),
+	STR_OPT("pidfile", 0, pidfile, NULL, 0, "PATH",
+		"Write the process id to this file."),
+
+	/* coturn options accepted with one warning each, in coturn's groups */
+	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),
+	UNIMPL_ARG("cli-port", 0), UNIMPL_ARG("cli-password", 0),
+	UNIMPL_ARG("cli-max-output-sessions", 0),
+	UNIMPL("no-tls", 0), UNIMPL("no-dtls", 0), UNIMPL("dtls", 0),
+	UNIMPL_ARG("tls-listening-port", 0), UNIMPL_ARG("alt-listening-port", 0),
+	UNIMPL_ARG("alt-tls-listening-port", 0),
+	UNIMPL_ARG("cert", 0), UNIMPL_ARG("pkey", 0), UNIMPL_ARG("pkey-pwd", 0),
+	UNIMPL_ARG("cipher-list", 0), UNIMPL_ARG("CA-file", 0), UNIMPL_ARG("dh-file", 0),
+	UNIMPL("dh566", 0), UNIMPL("dh1066", 0), UNIMPL("dh2066", 0),
+	UNIMPL_ARG("ec-curve-name", 0),
+	UNIMPL("no-tlsv1", 0), UNIMPL("no-tlsv1_1", 0), UNIMPL("no-tlsv1_2", 0),
+	UNIMPL("tlsv1", 0), UNIMPL("tlsv1_1", 0), UNIMPL("no-sslv2", 0), UNIMPL("no-sslv3", 0),
+	UNIMPL("mobility", 0), UNIMPL("rfc5780", 0), UNIMPL("no-rfc5780", 0),
+	UNIMPL("response-origin-only-with-rfc5780", 0),
+	UNIMPL("stun-backward-compatibility", 0), UNIMPL("no-stun-backward-compatibility", 0),
+	UNIMPL("rfc3489-compatibility", 0), UNIMPL("rfc5766-channel-numbers", 0),
+	UNIMPL_ARG("max-bps", 's'), UNIMPL_ARG("bps-capacity", 'B'),
+	UNIMPL_ARG("relay-threads", 'm'), UNIMPL_ARG("cpus", 0), UNIMPL_ARG("ne", 0),
+	UNIMPL_ARG("listening-device", 'd'), UNIMPL_ARG("relay-device", 'i'),
+	UNIMPL_ARG("aux-server", 0), UNIMPL_ARG("alternate-server", 0),
+	UNIMPL_ARG("tls-alternate-server", 0), UNIMPL("udp-self-balance", 0),
+	UNIMPL_ARG("sock-buf-size", 0), UNIMPL_ARG("tcp-proxy-port", 0),
+	UNIMPL("no-udp-relay", 0), UNIMPL("no-tcp-relay", 0), UNIMPL("server-relay", 0),
+	UNIMPL("multiplex-peer", 0), UNIMPL("keep-address-family", 0),
+	UNIMPL_ARG("allocation-default-address-family", 0),
+	UNIMPL_ARG("max-allocate-timeout", 0), UNIMPL_ARG("drain-min-allocations", 0),
+	UNIMPL("prometheus", 0), UNIMPL_ARG("prometheus-port", 0),
+	UNIMPL_ARG("prometheus-address", 0), UNIMPL_ARG("prometheus-path", 0),
+	UNIMPL("prometheus-username-labels", 0), UNIMPL("prometheus-tls", 0),
+	UNIMPL("web-admin", 0), UNIMPL_ARG("web-admin-ip", 0), UNIMPL_ARG("web-admin-port", 0),
+	UNIMPL("web-admin-listen-on-workers", 0),
+	UNIMPL("daemon", 'o'), UNIMPL_ARG("proc-user", 0), UNIMPL_ARG("proc-group", 0),
+	UNIMPL_ARG("acme-redirect", 0),
+	UNIMPL("oauth", 0), UNIMPL("check-origin-consistency", 0), UNIMPL("secure-stun", 0),
+	UNIMPL("no-stun", 0), UNIMPL("stun-only", 'S'), UNIMPL("log-binding", 0),
+	UNIMPL("drop-invalid-packets", 0), UNIMPL("no-auth-pings", 0),
+	UNIMPL("no-dynamic-ip-list", 0), UNIMPL("no-dynamic-realms", 0),
+	UNIMPL("software-attribute", 0), UNIMPL("include-reason-string", 0),
+	UNIMPL("stateless-nonce", 0), UNIMPL_ARG("stateless-nonce-secret", 0),
+	UNIMPL("unauthorized-ratelimit", 0), UNIMPL_ARG("unauthorized-ratelimit-rps", 0),
+	UNIMPL("secret-ts-exp-time", 0),
+	UNIMPL("new-log-timestamp", 0), UNIMPL_ARG("new-log-timestamp-format", 0),
+	UNIMPL_ARG("log-min-level", 0), UNIMPL_ARG("syslog-facility", 0),
+	UNIMPL_ARG("redis-userdb", 'N'), UNIMPL_ARG("redis-statsdb", 'O'),
+	UNIMPL_ARG("psql-userdb", 'e'), UNIMPL_ARG("sql-userdb", 0),
+	UNIMPL_ARG("mysql-userdb", 'M'), UNIMPL_ARG("mongo-userdb", 'J'),
+	UNIMPL_ARG("secret-key-file", 0),
+};
+
+const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
+
+const struct conf_option *conf_option_find(const char *name)
+{
+	for (size_t i = 0; i < conf_option_count; i++)
+		if (!strcmp(conf_options[i].name, name))
+			return &conf_options[i];
+	return NULL;
+}
+
+const struct conf_option *conf_option_find_short(char ch)
+{
+	if (!ch)
+		return NULL;
+	for (size_t i = 0; i < conf_option_count; i++)
+		if (conf_options[i].short_opt == ch)
+			return &conf_options[i];
+	return NULL;
+}
+
+bool conf_option_needs_value(const struct conf_option *o)
+{
+	switch (o->type) {
+	case CONF_BOOL:
+		return false;
+	case CONF_UINT:
+		return !(o->flags & CONF_F_BARE_DEFAULT);
+	case CONF_UNIMPL:
+		return (o->flags & CONF_F_ARG) != 0;
+	default:
+		return true;
+	}
+}
+
+/* Prints text from column col, wrapped at 79 columns with a hanging
+ * indent of HELP_COL. HELP_NBSP is a space that does not break. */
+#define HELP_COL 38
+#define HELP_NBSP '\x1f'
+static void help_wrap(FILE *out, const char *text, size_t col)
+{
+	while (*text) {
+		size_t word = strcspn(text, " ");
+
+		if (col > HELP_COL && col + 1 + word > 79) {
+			fprintf(out, "\n%*s", HELP_COL, "");
+			col = HELP_COL;
+		} else if (col > HELP_COL) {
+			fputc(' ', out);
+			col++;
+		}
+		for (size_t i = 0; i < word; i++)
+			fputc(text[i] == HELP_NBSP ? ' ' : text[i], out);
+		col += word;
+		text += word;
+		text += strspn(text, " ");
+	}
+}
+
+/* One implemented option: "  -p, --listening-port=PORT   help (default: 3478)". */
+static void help_option(FILE *out, const struct conf_option *o)
+{
+	char left[64], text[256];
+	bool arg = conf_option_needs_value(o);
+	int n;
+
+	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name,
+		     o->metavar ? (arg ? "=" : "[=") : "",
+		     o->metavar ? o->metavar : "", o->metavar && !arg ? "]" : "");
+	if (o->short_opt)
+		fprintf(out, "  -%c, ", o->short_opt);
+	else
+		fputs("      ", out);
+	if (n > HELP_COL - 8)
+		fprintf(out, "%s\n%*s", left, HELP_COL, "");
+	else
+		fprintf(out, "%-*s", HELP_COL - 6, left);
+	if (o->default_text)
+		snprintf(text, sizeof(text), "%s (default:\x1f%s)", o->help, o->default_text);
+	else
+		snprintf(text, sizeof(text), "%s", o->help);
+	help_wrap(out, text, HELP_COL);
+	fputc('\n', out);
+}
+
+/* The unimplemented names, wrapped at 78 columns. */
+static void help_unimplemented(FILE *out)
+{
+	size_t col = 0;
+
+	fputs("\ncoturn options accepted with a warning and ignored:\n", out);
+	for (size_t i = 0; i < conf_option_count; i++) {
+		const struct conf_option *o = &conf_options[i];
+		size_t len;
+
+		if (o->type != CONF_UNIMPL)
+			continue;
+		len = strlen(o->name) + 1;
+		if (col && col + len > 76) {
+			fputc('\n', out);
+			col = 0;
+		}
+		fprintf(out, "%s%s", col ? " " : "  ", o->name);
+		col += len + (col ? 0 : 1);
+	}
+	fputc('\n', out);
+}
+
+void conf_print_help(FILE *out)
+{
+	fputs("Usage: turnroom [-c FILE] [--option[=value] ...]\n"
+	      "\n"
+	      "Every option is also a turnserver.conf line 'name=value', 'name value'\n"
+	      "or a bare 'name' for flags; the command line overrides the file.\n"
+	      "\n"
+	      "  -c, --config=FILE                   Read this config file.\n"
+	      "  -n                                  No config file (the default without -c).\n"
+	      "  -h, --help                          Print this help and exit.\n"
+	      "      --version                       Print the version and exit.\n",
+	      out);
+	for (size_t i = 0; i < conf_option_count; i++)
+		if (conf_options[i].type != CONF_UNIMPL)
+			help_option(out, &conf_options[i]);
+	help_unimplemented(out);
+}

@@ -1,0 +1,153 @@
+/* turnroom: start-up (config, log, credential store, listeners), the one
+ * event loop, and shutdown. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "turn/turn.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+/* Everything the process owns, freed in reverse order of creation. */
+struct app {
+	struct conf *conf;
+	struct auth_store *store;
+	struct auth *auth;
+	struct event_base *base;
+	struct turn_server *turn;
+	struct event *sig_term, *sig_int, *sig_hup;
+};
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct app *app = arg;
+
+	log_info("signal %d: shutting down", (int)sig);
+	event_base_loopexit(app->base, NULL);
+}
+
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	if (log_reopen())
+		log_err("cannot reopen the log file");
+	else
+		log_info("SIGHUP: log file reopened");
+}
+
+static int setup_signals(struct app *app)
+{
+	signal(SIGPIPE, SIG_IGN);
+	app->sig_term = evsignal_new(app->base, SIGTERM, on_stop_signal, app);
+	app->sig_int = evsignal_new(app->base, SIGINT, on_stop_signal, app);
+	app->sig_hup = evsignal_new(app->base, SIGHUP, on_hup, app);
+	if (!app->sig_term || !app->sig_int || !app->sig_hup)
+		return TR_ENOMEM;
+	if (evsignal_add(app->sig_term, NULL) || evsignal_add(app->sig_int, NULL) ||
+	    evsignal_add(app->sig_hup, NULL))
+		return TR_ENOMEM;
+	return 0;
+}
+
+static void app_free(struct app *app)
+{
+	if (app->sig_term)
+		event_free(app->sig_term);
+	if (app->sig_int)
+		event_free(app->sig_int);
+	if (app->sig_hup)
+		event_free(app->sig_hup);
+	turn_server_free(app->turn);
+	if (app->base)
+		event_base_free(app->base);
+	auth_free(app->auth);
+	auth_store_free(app->store);
+	conf_free(app->conf);
+	log_close();
+}
+
+/* No open relay by accident: without any credential source the server
+ * refuses to start unless no-auth says an open relay is intended. */
+static int check_credentials_configured(const struct conf *c)
+{
+	if (c->no_auth) {
+		log_warn("no-auth: this is an open relay, anyone may allocate");
+		return 0;
+	}
+	if (c->users.n || c->static_auth_secrets.n || c->userdb)
+		return 0;
+	log_err("no credentials configured: set user=, static-auth-secret= or "
+		"userdb= (or no-auth for an open relay)");
+	return TR_EINVAL;
+}
+
+static int app_start(struct app *app, int argc, char **argv)
+{
+	char err[CONF_ERR_MAX];
+	bool want_help = false, want_version = false;
+
+	app->conf = conf_new();
+	if (!app->conf)
+		return TR_ENOMEM;
+	if (conf_load(app->conf, argc, argv, &want_help, &want_version, err,
+		      sizeof(err))) {
+		fprintf(stderr, "turnroom: %s\n", err);
+		return TR_EINVAL;
+	}
+	if (want_help || want_version) {
+		if (want_help)
+			conf_print_help(stdout);
+		else
+			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+		return 1;
+	}
+	if (log_open(app->conf->log_file, app->conf->syslog,
+		     app->conf->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO)) {
+		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
+		return TR_EIO;
+	}
+	if (check_credentials_configured(app->conf))
+		return TR_EINVAL;
+	if (app->conf->userdb) {
+		app->store = auth_store_open(app->conf->userdb);
+		if (!app->store)
+			return TR_EDB;
+	}
+	app->auth = auth_new(app->conf, app->store, err, sizeof(err));
+	if (!app->auth) {
+		log_err("%s", err);
+		return TR_EINVAL;
+	}
+	app->base = event_base_new();
+	if (!app->base || setup_signals(app))
+		return TR_ENOMEM;
+	app->turn = turn_server_new(app->base, app->conf, app->auth);
+	if (!app->turn)
+		return TR_EIO;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct app app;
+	int rc;
+
+	memset(&app, 0, sizeof(app));
+	rc = app_start(&app, argc, argv);
+	if (rc == 0) {
+		log_info("%s %s ready (realm %s)", PACKAGE_NAME, PACKAGE_VERSION,
+			 app.conf->realm);
+		event_base_dispatch(app.base);
+	}
+	app_free(&app);
+	if (rc == 1)
+		return 0;
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,43 @@
+/* The TURN relay: listeners, allocations, permissions, channels, relay
+ * sockets, and the peer filter that guards where relayed data may go. */
+#ifndef TR_TURN_H
+#define TR_TURN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/addr.h"
+
+struct event_base;
+struct conf;
+struct auth;
+
+/* ---- peer filter ---- */
+
+struct peer_filter;
+
+/* A filter holding the hardened default deny list (DESIGN.md "Security
+ * defaults"); loopback is allowed when allow_loopback. NULL on allocation
+ * failure. Caller frees. */
+struct peer_filter *peer_filter_new(bool allow_loopback);
+void peer_filter_free(struct peer_filter *f);
+/* Adds a range: "ip", "ip-ip" or "ip/prefix", IPv4 or IPv6. allow=true for
+ * allowed-peer-ip (beats any deny). Returns 0 or TR_EINVAL. */
+int peer_filter_add(struct peer_filter *f, const char *range, bool allow);
+/* True when relaying to peer is permitted. IPv4-mapped, IPv4-compatible,
+ * NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses are judged by the
+ * IPv4 address they carry as well as by their own range. */
+bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer);
+
+/* ---- the server ---- */
+
+struct turn_server;
+
+/* Creates the listeners and relay state on base (borrowed), reading conf
+ * and auth (borrowed; they outlive the server). NULL on failure, logged. */
+struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
+				    struct auth *auth);
+void turn_server_free(struct turn_server *s);
+
+#endif

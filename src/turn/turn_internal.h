@@ -1,0 +1,237 @@
+/* Private to src/turn: the server context, allocations and the pieces the
+ * turn_*.c files share. Nothing outside src/turn includes this. */
+#ifndef TR_TURN_INTERNAL_H
+#define TR_TURN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "auth/auth.h"
+#include "stun/stun.h"
+#include "turn/turn.h"
+#include "util/addr.h"
+
+struct event;
+struct evconnlistener;
+struct bufferevent;
+
+/* Datagrams per recvmmsg call and the room for each: a whole UDP payload,
+ * so nothing is ever truncated; pages are only touched where data lands. */
+#define UDP_BATCH 16
+#define UDP_SLOT 65536
+
+enum turn_transport { TURN_UDP = 17, TURN_TCP = 6 };
+
+/* RFC 8656 2: an allocation is named by its client 5-tuple. */
+struct five_tuple {
+	/* Datagrams per recvmmsg call and the room for each: a whole UDP payload,
+ * so nothing is ever truncated; pages are only touched where data lands. */
+#define UDP_BATCH 16
+#define UDP_SLOT 65536
+
+enum turn_transport transport;
+	struct tr_addr client;
+	struct tr_addr server;
+};
+
+struct turn_permission {
+	struct tr_addr peer; /* port ignored */
+	uint64_t expires_ms;
+};
+
+struct turn_channel {
+	uint16_t number;
+	struct tr_addr peer;
+	uint64_t expires_ms;
+};
+
+/* A UDP listener socket shared by every client that talks to it. */
+struct udp_listener {
+	struct turn_server *server;
+	int fd;
+	struct tr_addr local;
+	struct event *ev;
+};
+
+/* One TCP client connection; its allocations die with it (RFC 8656 3.1). */
+struct tcp_conn {
+	struct turn_server *server;
+	struct bufferevent *bev;
+	struct tr_addr client, local;
+	struct tcp_conn *prev, *next;
+};
+
+/* How bytes get back to an allocation's client: a shared UDP listener
+ * socket, or the client's own TCP connection. Borrowed. */
+struct client_link {
+	struct udp_listener *udp;
+	struct tcp_conn *tcp;
+};
+
+struct allocation {
+	struct five_tuple ft;
+	struct client_link link;
+	struct tr_addr relay;        /* bound address of relay_fd */
+	struct tr_addr relay_public; /* what XOR-RELAYED-ADDRESS shows */
+	int relay_fd;
+	struct event *relay_ev;
+	uint64_t expires_ms;
+	uint8_t alloc_tid[STUN_TID_LEN]; /* answers a retransmitted Allocate */
+	uint32_t alloc_lifetime_s;
+	char username[AUTH_NAME_MAX];
+	char realm[AUTH_REALM_MAX];
+	struct auth_result cred;
+	bool had_fingerprint;
+	struct turn_permission *perms;
+	size_t n_perms, cap_perms;
+	struct turn_channel *chans;
+	size_t n_chans, cap_chans;
+	uint64_t bytes_to_peer, bytes_from_peer;
+	uint64_t pkts_to_peer, pkts_from_peer;
+	struct allocation *hash_next;
+	struct turn_server *server;
+};
+
+/* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
+
+struct alloc_table;
+
+struct alloc_table *alloc_table_new(void);
+/* Frees the table and every allocation still in it, calling on_free for
+ * each first (to release sockets) when given. */
+void alloc_table_free(struct alloc_table *t, void (*on_free)(struct allocation *));
+size_t alloc_table_count(const struct alloc_table *t);
+size_t alloc_table_count_user(const struct alloc_table *t, const char *username);
+struct allocation *alloc_table_find(const struct alloc_table *t,
+				    const struct five_tuple *ft);
+/* A zeroed allocation for ft, inserted; NULL on allocation failure. */
+struct allocation *alloc_table_insert(struct alloc_table *t, const struct five_tuple *ft);
+/* Unlinks and frees a (on_free is the caller's business before this). */
+void alloc_table_remove(struct alloc_table *t, struct allocation *a);
+/* Calls fn for every allocation whose lifetime ended by now; fn must
+ * remove it. Also drops expired permissions and channels of the others. */
+void alloc_table_sweep(struct alloc_table *t, uint64_t now_ms,
+		       void (*fn)(struct allocation *, void *), void *arg);
+/* Iteration for admin and tests: calls fn for each allocation. */
+void alloc_table_each(struct alloc_table *t, void (*fn)(struct allocation *, void *),
+		      void *arg);
+
+int alloc_permission_add(struct allocation *a, const struct tr_addr *peer,
+			 uint64_t now_ms, uint32_t lifetime_s);
+bool alloc_permission_ok(const struct allocation *a, const struct tr_addr *peer,
+			 uint64_t now_ms);
+/* RFC 8656 11.2 rules: number 0x4000-max_number (0x4FFF, or 0x7FFF for
+ * RFC 5766 clients); a number bound to another peer, or a peer bound to
+ * another number, is TR_EINVAL. Rebinding the same pair refreshes it. */
+int alloc_channel_bind(struct allocation *a, uint16_t number, uint16_t max_number,
+		       const struct tr_addr *peer, uint64_t now_ms, uint32_t lifetime_s);
+const struct turn_channel *alloc_channel_by_number(const struct allocation *a,
+						   uint16_t number, uint64_t now_ms);
+const struct turn_channel *alloc_channel_by_peer(const struct allocation *a,
+						 const struct tr_addr *peer,
+						 uint64_t now_ms);
+void alloc_expire_children(struct allocation *a, uint64_t now_ms);
+
+/* ---- relay port pool (turn_ports.c) ---- */
+
+struct port_pool;
+
+struct port_pool *port_pool_new(uint16_t min_port, uint16_t max_port);
+void port_pool_free(struct port_pool *p);
+/* Binds a UDP socket on ip (port from the pool, random start). With
+ * even: an even port whose successor is also free; when reserve_next the
+ * successor is bound too and returned in *next_fd. Returns the fd or a
+ * negative error (TR_ENOPORT when the range is exhausted). */
+int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
+		   bool reserve_next, struct tr_addr *bound, int *next_fd,
+		   struct tr_addr *next_bound);
+/* Returns the port of a closed relay socket to the pool. */
+void port_pool_release(struct port_pool *p, uint16_t port);
+size_t port_pool_in_use(const struct port_pool *p);
+
+/* ---- server internals shared by the turn_*.c files ---- */
+
+struct turn_counters {
+	uint64_t allocations_created, allocations_deleted;
+	uint64_t auth_failures, peer_refused;
+	uint64_t malformed_dropped;
+	uint64_t relayed_pkts_in, relayed_pkts_out;
+	uint64_t relayed_bytes_in, relayed_bytes_out;
+};
+
+struct reservation {
+	uint8_t token[8];
+	int fd;
+	struct tr_addr bound;
+	uint64_t expires_ms;
+};
+
+struct relay_family {
+	bool present;
+	struct tr_addr ip;       /* local bind address, port 0 */
+	struct tr_addr external; /* advertised; equals ip without external-ip */
+	struct port_pool *ports;
+};
+
+struct turn_server {
+	struct event_base *base;     /* borrowed */
+	const struct conf *conf;     /* borrowed */
+	struct auth *auth;           /* borrowed */
+	struct peer_filter *filter;
+	struct alloc_table *allocs;
+	struct relay_family relay4, relay6;
+	struct udp_listener **udp;
+	size_t n_udp;
+	struct evconnlistener **tcp;
+	size_t n_tcp;
+	struct tcp_conn *conns;      /* list of live TCP connections */
+	struct reservation *reservations;
+	size_t n_reservations, cap_reservations;
+	struct event *cron;
+	uint8_t nonce_key[AUTH_SERVER_KEY_LEN];
+	uint64_t now_ms;             /* refreshed once per I/O batch */
+	int64_t now_wall_s;
+	struct turn_counters counters;
+	char software[64];
+	/* Batch buffers for recvmmsg; the loop is single-threaded, so one
+	 * set serves every listener (UDP_BATCH slots of UDP_SLOT bytes). */
+	uint8_t *udp_scratch;
+	uint64_t indication_seq;
+	uint16_t channel_max;        /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
+};
+
+/* A datagram or frame that arrived from a client. */
+struct client_packet {
+	const uint8_t *data;
+	size_t len;
+	struct five_tuple ft;
+	struct client_link link;
+};
+
+void turn_server_touch_clock(struct turn_server *s);
+/* Sends to an allocation's or a request's client; over TCP, ChannelData is
+ * padded to 4 (RFC 8656 12.5). */
+void turn_send_to_client(struct turn_server *s, const struct client_link *link,
+			 const struct tr_addr *client, const uint8_t *p, size_t len);
+/* Entry point for every client packet (turn_methods.c). */
+void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt);
+/* ChannelData from a client (turn_relay.c). */
+void turn_relay_channeldata(struct turn_server *s, const struct client_packet *pkt);
+/* Send indication payload to a peer (turn_relay.c). */
+void turn_relay_to_peer(struct turn_server *s, struct allocation *a,
+			const struct tr_addr *peer, const uint8_t *p, size_t len);
+/* Starts watching an allocation's relay socket (turn_relay.c). */
+int turn_relay_watch(struct turn_server *s, struct allocation *a);
+/* Closes sockets, returns ports, removes and frees the allocation. */
+void turn_allocation_delete(struct turn_server *s, struct allocation *a,
+			    const char *why);
+/* Deletes every allocation whose client link is this TCP connection. */
+void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c);
+
+/* Listeners (turn_listen.c). */
+int turn_listen_start(struct turn_server *s);
+void turn_listen_stop(struct turn_server *s);
+
+#endif

@@ -1,0 +1,259 @@
+/* Client-facing listeners: one UDP socket per listening address (read in
+ * batches with recvmmsg, since every client's packets meet there) and one
+ * TCP listener whose connections carry framed STUN and ChannelData. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "conf/conf.h"
+#include "turn/turn_internal.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+/* A TCP client's unparsed input may not grow past one largest frame. */
+#define TCP_IN_MAX (65535 + 20 + 4)
+
+static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct udp_listener *l = arg;
+	struct turn_server *s = l->server;
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+	int n;
+
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = s->udp_scratch + (size_t)i * UDP_SLOT;
+		iov[i].iov_len = UDP_SLOT;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+	}
+	n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	turn_server_touch_clock(s);
+	for (int i = 0; i < n; i++) {
+		struct client_packet pkt = { .data = iov[i].iov_base,
+					     .len = msgs[i].msg_len };
+
+		pkt.ft.transport = TURN_UDP;
+		pkt.ft.server = l->local;
+		pkt.link.udp = l;
+		if (addr_from_sockaddr(&pkt.ft.client, (struct sockaddr *)&from[i],
+				       msgs[i].msg_hdr.msg_namelen))
+			continue;
+		turn_handle_client_packet(s, &pkt);
+	}
+}
+
+static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
+{
+	struct udp_listener *l, **grown;
+	int fd, on = 1;
+	char text[ADDR_STR_MAX];
+
+	fd = socket(addr_family(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return TR_EIO;
+	if (addr_family(addr) == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, &addr->u.sa, addr_len(addr)) < 0) {
+		log_err("cannot bind UDP %s: %s",
+			addr_to_str(addr, text, sizeof(text)), strerror(errno));
+		close(fd);
+		return TR_EIO;
+	}
+	grown = realloc(s->udp, (s->n_udp + 1) * sizeof(*grown));
+	l = calloc(1, sizeof(*l));
+	if (grown)
+		s->udp = grown;
+	if (!grown || !l) {
+		free(l);
+		close(fd);
+		return TR_ENOMEM;
+	}
+	l->server = s;
+	l->fd = fd;
+	l->local = *addr;
+	l->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
+	s->udp[s->n_udp++] = l;
+	if (!l->ev || event_add(l->ev, NULL))
+		return TR_ENOMEM;
+	log_info("listening on UDP %s", addr_to_str(addr, text, sizeof(text)));
+	return 0;
+}
+
+/* ---- TCP ---- */
+
+static void tcp_conn_free(struct tcp_conn *c)
+{
+	struct turn_server *s = c->server;
+
+	turn_delete_allocations_of_conn(s, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void tcp_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct tcp_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	turn_server_touch_clock(c->server);
+	for (;;) {
+		size_t have = evbuffer_get_length(in);
+		uint8_t *p = evbuffer_pullup(in, have < 4 ? -1 : 4);
+		ssize_t need;
+		struct client_packet pkt;
+
+		if (have < 4)
+			return;
+		need = stun_stream_frame_len(p, have);
+		if (need < 0) {
+			c->server->counters.malformed_dropped++;
+			log_debug("TCP client sent neither STUN nor ChannelData; closing");
+			tcp_conn_free(c);
+			return;
+		}
+		if (need == 0 || (size_t)need > have)
+			return;
+		p = evbuffer_pullup(in, need);
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.data = p;
+		pkt.len = (size_t)need;
+		pkt.ft.transport = TURN_TCP;
+		pkt.ft.client = c->client;
+		pkt.ft.server = c->local;
+		pkt.link.tcp = c;
+		turn_handle_client_packet(c->server, &pkt);
+		evbuffer_drain(in, need);
+	}
+}
+
+static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		tcp_conn_free(arg);
+}
+
+static void tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+			  struct sockaddr *sa, int salen, void *arg)
+{
+	struct turn_server *s = arg;
+	struct tcp_conn *c = calloc(1, sizeof(*c));
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+
+	if (!c || addr_from_sockaddr(&c->client, sa, (size_t)salen) ||
+	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
+	    addr_from_sockaddr(&c->local, (struct sockaddr *)&local, llen)) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->server = s;
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->next = s->conns;
+	if (s->conns)
+		s->conns->prev = c;
+	s->conns = c;
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_IN_MAX);
+	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static int tcp_listener_open(struct turn_server *s, const struct tr_addr *addr)
+{
+	struct evconnlistener *lev, **grown;
+	char text[ADDR_STR_MAX];
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+			 LEV_OPT_CLOSE_ON_EXEC;
+
+	if (addr_family(addr) == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	lev = evconnlistener_new_bind(s->base, tcp_accept_cb, s, flags, 128,
+				      &addr->u.sa, (int)addr_len(addr));
+	if (!lev) {
+		log_err("cannot listen on TCP %s: %s",
+			addr_to_str(addr, text, sizeof(text)), strerror(errno));
+		return TR_EIO;
+	}
+	grown = realloc(s->tcp, (s->n_tcp + 1) * sizeof(*grown));
+	if (!grown) {
+		evconnlistener_free(lev);
+		return TR_ENOMEM;
+	}
+	s->tcp = grown;
+	s->tcp[s->n_tcp++] = lev;
+	log_info("listening on TCP %s", addr_to_str(addr, text, sizeof(text)));
+	return 0;
+}
+
+int turn_listen_start(struct turn_server *s)
+{
+	const struct conf *c = s->conf;
+	static char *loopback = "127.0.0.1";
+	char *const *ips = c->listening_ips.n ? c->listening_ips.items : &loopback;
+	size_t n = c->listening_ips.n ? c->listening_ips.n : 1;
+
+	if (!s->udp_scratch) {
+		s->udp_scratch = malloc((size_t)UDP_BATCH * UDP_SLOT);
+		if (!s->udp_scratch)
+			return TR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tr_addr a;
+
+		if (addr_parse_ip(&a, ips[i], (uint16_t)c->listening_port)) {
+			log_err("bad listening-ip '%s'", ips[i]);
+			return TR_EINVAL;
+		}
+		if (!c->no_udp && udp_listener_open(s, &a))
+			return TR_EIO;
+		if (!c->no_tcp && tcp_listener_open(s, &a))
+			return TR_EIO;
+	}
+	return 0;
+}
+
+void turn_listen_stop(struct turn_server *s)
+{
+	while (s->conns)
+		tcp_conn_free(s->conns);
+	for (size_t i = 0; i < s->n_udp; i++) {
+		if (s->udp[i]->ev)
+			event_free(s->udp[i]->ev);
+		close(s->udp[i]->fd);
+		free(s->udp[i]);
+	}
+	free(s->udp);
+	s->udp = NULL;
+	s->n_udp = 0;
+	for (size_t i = 0; i < s->n_tcp; i++)
+		evconnlistener_free(s->tcp[i]);
+	free(s->tcp);
+	s->tcp = NULL;
+	s->n_tcp = 0;
+	free(s->udp_scratch);
+	s->udp_scratch = NULL;
+}

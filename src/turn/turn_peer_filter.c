@@ -1,0 +1,286 @@
+/* The peer filter: where a relay may send data. RFC 8656 leaves that to
+ * local policy (a refused peer gets 403); DESIGN.md "Security defaults"
+ * sets ours.
+ *
+ * A range is a family and an inclusive [first, last] pair of big-endian
+ * address bytes, so membership is two memcmp calls and CIDR, "ip-ip" and
+ * single addresses are all one shape. The built-in deny list is parsed
+ * into the denied list at construction from the same text syntax the
+ * operator uses.
+ *
+ * An IPv6 address that carries an IPv4 address (mapped, compatible, NAT64,
+ * 6to4) has two views: its own 128 bits and the IPv4 it carries. A view
+ * passes when an allowed range covers it or no denied range does; the
+ * peer passes only when every view passes. So an allowed IPv4 range opens
+ * its mapped forms, and opening 64:ff9b::/96 for NAT64 still keeps
+ * 64:ff9b::a9fe:a9fe (the cloud metadata address) shut. coturn was
+ * bypassed through ::ffff:127.0.0.1 until it unwrapped these forms
+ * (CVE-2026-27624). */
+#include "turn/turn.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/errors.h"
+
+struct pf_range {
+	uint8_t len; /* 4 or 16: the family, by address length */
+	uint8_t first[16];
+	uint8_t last[16];
+};
+
+struct pf_list {
+	struct pf_range *v;
+	size_t n, cap;
+};
+
+struct peer_filter {
+	struct pf_list allowed;
+	struct pf_list denied; /* built-in defaults plus denied-peer-ip */
+};
+
+/* The hardened deny list (reference/coturn-surface.md §6, plus ::, fec0::/10
+ * and ff00::/8). 64:ff9b::/96 and 2002::/16 are shut as a whole: a NAT64 or
+ * 6to4 gateway could reach anything, and the carried IPv4 is judged too. */
+static const struct {
+	const char *cidr;
+	bool loopback; /* dropped when loopback peers are allowed */
+} pf_defaults[] = {
+	{ "0.0.0.0/8", false },	       { "10.0.0.0/8", false },
+	{ "100.64.0.0/10", false },    { "127.0.0.0/8", true },
+	{ "169.254.0.0/16", false },   { "172.16.0.0/12", false },
+	{ "192.0.0.0/24", false },     { "192.0.2.0/24", false },
+	{ "192.31.196.0/24", false },  { "192.52.193.0/24", false },
+	{ "192.88.99.0/24", false },   { "192.168.0.0/16", false },
+	{ "192.175.48.0/24", false },  { "198.18.0.0/15", false },
+	{ "198.51.100.0/24", false },  { "203.0.113.0/24", false },
+	{ "224.0.0.0/4", false },      { "240.0.0.0/4", false },
+	{ "::/128", false },	       { "::1/128", true },
+	{ "64:ff9b::/96", false },     { "64:ff9b:1::/48", false },
+	{ "100::/64", false },	       { "2001::/23", false },
+	{ "2001:db8::/32", false },    { "2002::/16", false },
+	{ "2620:4f:8000::/48", false }, { "3fff::/20", false },
+	{ "5f00::/16", false },	       { "fc00::/7", false },
+	{ "fe80::/10", false },	       { "fec0::/10", false },
+	{ "ff00::/8", false },
+};
+
+static int pf_list_push(struct pf_list *l, const struct pf_range *r)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct pf_range *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return TR_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *r;
+	return 0;
+}
+
+static bool pf_list_covers(const struct pf_list *l, const uint8_t *ip, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pf_range *r = &l->v[i];
+
+		if (r->len == len && memcmp(r->first, ip, len) <= 0 &&
+		    memcmp(ip, r->last, len) <= 0)
+			return true;
+	}
+	return false;
+}
+
+static bool pf_all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static bool pf_is_mapped(const uint8_t *ip6)
+{
+	return pf_all_zero(ip6, 10) && ip6[10] == 0xff && ip6[11] == 0xff;
+}
+
+/* The IPv4 address an IPv6 address carries, if any, into v4[4]:
+ * ::ffff:a.b.c.d (RFC 4291 §2.5.5.2), ::a.b.c.d (§2.5.5.1, deprecated;
+ * :: and ::1 are not such), 64:ff9b::a.b.c.d (RFC 6052 §2.1) and
+ * 2002:AABB:CCDD::/48 (RFC 3056 §2). */
+static bool pf_embedded_v4(const uint8_t *ip6, uint8_t *v4)
+{
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	bool compat = pf_all_zero(ip6, 12) &&
+		      !(pf_all_zero(ip6 + 12, 3) && ip6[15] <= 1);
+	const uint8_t *src = NULL;
+
+	if (pf_is_mapped(ip6) || compat || memcmp(ip6, nat64, 12) == 0)
+		src = ip6 + 12;
+	else if (ip6[0] == 0x20 && ip6[1] == 0x02)
+		src = ip6 + 2;
+	if (!src)
+		return false;
+	memcpy(v4, src, 4);
+	return true;
+}
+
+/* Fills r->first/last from a base address and a prefix length: host bits
+ * are cleared for first and set for last, whatever the text had there. */
+static void pf_range_cidr(struct pf_range *r, const uint8_t *ip, unsigned prefix)
+{
+	for (unsigned i = 0; i < r->len; i++) {
+		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
+		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		r->first[i] = ip[i] & mask;
+		r->last[i] = ip[i] | (uint8_t)~mask;
+	}
+}
+
+/* Parses one IP literal into bytes; its length (4 or 16) into *len. */
+static int pf_parse_ip(const char *text, uint8_t *out, uint8_t *len)
+{
+	struct tr_addr a;
+	const uint8_t *p;
+	size_t n;
+
+	if (addr_parse_ip(&a, text, 0) < 0)
+		return TR_EINVAL;
+	p = addr_bytes(&a, &n);
+	memcpy(out, p, n);
+	*len = (uint8_t)n;
+	return 0;
+}
+
+/* A decimal prefix length, no sign, no spaces, at most max. */
+static int pf_parse_prefix(const char *text, unsigned max, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (!*text)
+		return TR_EINVAL;
+	for (; *text; text++) {
+		if (*text < '0' || *text > '9')
+			return TR_EINVAL;
+		v = v * 10 + (unsigned)(*text - '0');
+		if (v > max)
+			return TR_EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "ip", "ip-ip" or "ip/prefix" into r. buf is a writable copy of the text. */
+static int pf_parse_range(char *buf, struct pf_range *r)
+{
+	char *slash = strchr(buf, '/'), *dash = strchr(buf, '-');
+	uint8_t ip[16], len2;
+	unsigned prefix;
+
+	if (slash) {
+		*slash = '\0';
+		if (pf_parse_ip(buf, ip, &r->len) < 0 ||
+		    pf_parse_prefix(slash + 1, r->len * 8u, &prefix) < 0)
+			return TR_EINVAL;
+		pf_range_cidr(r, ip, prefix);
+		return 0;
+	}
+	if (dash)
+		*dash = '\0';
+	if (pf_parse_ip(buf, r->first, &r->len) < 0)
+		return TR_EINVAL;
+	if (!dash) {
+		memcpy(r->last, r->first, r->len);
+		return 0;
+	}
+	if (pf_parse_ip(dash + 1, r->last, &len2) < 0 || len2 != r->len ||
+	    memcmp(r->first, r->last, r->len) > 0)
+		return TR_EINVAL;
+	return 0;
+}
+
+/* Also TR_ENOMEM when the list cannot grow (turn.h names only TR_EINVAL). */
+int peer_filter_add(struct peer_filter *f, const char *range, bool allow)
+{
+	/* Two bracketed IPv6 literals, a dash and a NUL fit. */
+	char buf[2 * (INET6_ADDRSTRLEN + 2) + 2];
+	struct pf_range r;
+	size_t n;
+
+	if (!f || !range)
+		return TR_EINVAL;
+	n = strlen(range);
+	if (n == 0 || n >= sizeof(buf))
+		return TR_EINVAL;
+	memcpy(buf, range, n + 1);
+	memset(&r, 0, sizeof(r));
+	if (pf_parse_range(buf, &r) < 0)
+		return TR_EINVAL;
+	/* A range written as ::ffff:a.b.c.d means those IPv4 addresses: store
+	 * it as IPv4 so it also matches peers that arrive as plain IPv4. */
+	if (r.len == 16 && pf_is_mapped(r.first) && pf_is_mapped(r.last)) {
+		memmove(r.first, r.first + 12, 4);
+		memmove(r.last, r.last + 12, 4);
+		r.len = 4;
+	}
+	return pf_list_push(allow ? &f->allowed : &f->denied, &r);
+}
+
+struct peer_filter *peer_filter_new(bool allow_loopback)
+{
+	struct peer_filter *f = calloc(1, sizeof(*f));
+	size_t i;
+
+	if (!f)
+		return NULL;
+	for (i = 0; i < sizeof(pf_defaults) / sizeof(pf_defaults[0]); i++) {
+		if (allow_loopback && pf_defaults[i].loopback)
+			continue;
+		if (peer_filter_add(f, pf_defaults[i].cidr, false) < 0)
+			goto fail;
+	}
+	return f;
+fail:
+	peer_filter_free(f);
+	return NULL;
+}
+
+void peer_filter_free(struct peer_filter *f)
+{
+	if (!f)
+		return;
+	free(f->allowed.v);
+	free(f->denied.v);
+	free(f);
+}
+
+/* One view of the peer passes when allowed, or else when not denied. */
+static bool pf_view_passes(const struct peer_filter *f, const uint8_t *ip,
+			   size_t len)
+{
+	return pf_list_covers(&f->allowed, ip, len) ||
+	       !pf_list_covers(&f->denied, ip, len);
+}
+
+bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer)
+{
+	const uint8_t *ip;
+	uint8_t v4[4];
+	size_t len;
+	int family;
+
+	if (!f || !peer)
+		return false;
+	family = addr_family(peer);
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	ip = addr_bytes(peer, &len);
+	if (!pf_view_passes(f, ip, len))
+		return false;
+	if (len == 16 && pf_embedded_v4(ip, v4))
+		return pf_view_passes(f, v4, sizeof(v4));
+	return true;
+}

@@ -1,0 +1,335 @@
+/* The TURN server context: relay addresses from the config, the
+ * housekeeping timer, and the plumbing shared by the method handlers and
+ * the data path. */
+#include "config.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <openssl/rand.h>
+
+#include "conf/conf.h"
+#include "turn/turn_internal.h"
+#include "util/clock.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+/* Housekeeping period: expiry is checked at this granularity. */
+#define TURN_CRON_MS 1000
+/* A TCP client that stops reading may hold at most this much queued. */
+#define TURN_TCP_OUT_MAX (1024 * 1024)
+
+void turn_server_touch_clock(struct turn_server *s)
+{
+	s->now_ms = clock_mono_ms();
+	s->now_wall_s = clock_wall_s();
+}
+
+void turn_send_to_client(struct turn_server *s, const struct client_link *link,
+			 const struct tr_addr *client, const uint8_t *p, size_t len)
+{
+	static const uint8_t zeros[3];
+
+	if (link->udp) {
+		if (sendto(link->udp->fd, p, len, MSG_DONTWAIT, &client->u.sa,
+			   addr_len(client)) < 0 &&
+		    errno != EAGAIN)
+			log_debug("sendto client failed: %s", strerror(errno));
+		return;
+	}
+	if (link->tcp) {
+		struct evbuffer *out = bufferevent_get_output(link->tcp->bev);
+
+		/* Backpressure: a client that does not read loses packets,
+		 * it does not grow our memory. */
+		if (evbuffer_get_length(out) > TURN_TCP_OUT_MAX)
+			return;
+		evbuffer_add(out, p, len);
+		if (len >= 1 && (p[0] & 0xC0) == 0x40 && len % 4)
+			evbuffer_add(out, zeros, 4 - len % 4);
+	}
+}
+
+void turn_allocation_delete(struct turn_server *s, struct allocation *a,
+			    const char *why)
+{
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	struct relay_family *rf =
+		addr_family(&a->relay) == AF_INET6 ? &s->relay6 : &s->relay4;
+
+	log_info("allocation deleted: client %s relay %s user '%s' (%s), "
+		 "to peer %llu pkts/%llu bytes, from peer %llu pkts/%llu bytes",
+		 addr_to_str(&a->ft.client, client, sizeof(client)),
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)), a->username,
+		 why, (unsigned long long)a->pkts_to_peer,
+		 (unsigned long long)a->bytes_to_peer,
+		 (unsigned long long)a->pkts_from_peer,
+		 (unsigned long long)a->bytes_from_peer);
+	if (a->relay_ev)
+		event_free(a->relay_ev);
+	if (a->relay_fd >= 0) {
+		close(a->relay_fd);
+		if (rf->ports)
+			port_pool_release(rf->ports, addr_port(&a->relay));
+	}
+	s->counters.allocations_deleted++;
+	alloc_table_remove(s->allocs, a);
+}
+
+struct conn_match {
+	struct turn_server *s;
+	struct tcp_conn *conn;
+};
+
+static void delete_if_conn(struct allocation *a, void *arg)
+{
+	struct conn_match *m = arg;
+
+	if (a->link.tcp == m->conn)
+		turn_allocation_delete(m->s, a, "connection closed");
+}
+
+void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c)
+{
+	struct conn_match m = { s, c };
+
+	alloc_table_each(s->allocs, delete_if_conn, &m);
+}
+
+static void expire_allocation(struct allocation *a, void *arg)
+{
+	turn_allocation_delete(arg, a, "lifetime expired");
+}
+
+static void reservations_expire(struct turn_server *s)
+{
+	for (size_t i = 0; i < s->n_reservations;) {
+		struct reservation *r = &s->reservations[i];
+
+		if (r->expires_ms <= s->now_ms) {
+			struct relay_family *rf = addr_family(&r->bound) == AF_INET6
+							  ? &s->relay6
+							  : &s->relay4;
+
+			close(r->fd);
+			port_pool_release(rf->ports, addr_port(&r->bound));
+			*r = s->reservations[--s->n_reservations];
+		} else {
+			i++;
+		}
+	}
+}
+
+static void cron_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct turn_server *s = arg;
+
+	turn_server_touch_clock(s);
+	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
+	reservations_expire(s);
+}
+
+/* A concrete local address of the family for a wildcard relay ip: the
+ * first non-loopback interface address, else loopback. */
+static int pick_interface_address(int family, struct tr_addr *out)
+{
+	struct ifaddrs *list, *it;
+	int rc = TR_ENOTFOUND;
+
+	if (getifaddrs(&list) < 0)
+		return TR_EIO;
+	for (it = list; it; it = it->ifa_next) {
+		struct tr_addr a;
+
+		if (!it->ifa_addr || it->ifa_addr->sa_family != family)
+			continue;
+		if (addr_from_sockaddr(&a, it->ifa_addr, sizeof(struct sockaddr_storage)))
+			continue;
+		if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a.u.v6.sin6_addr))
+			continue;
+		if (rc != 0 || !addr_is_loopback(&a)) {
+			*out = a;
+			addr_set_port(out, 0);
+			rc = 0;
+			if (!addr_is_loopback(&a))
+				break;
+		}
+	}
+	freeifaddrs(list);
+	return rc;
+}
+
+static int relay_family_set(struct relay_family *rf, const struct tr_addr *ip)
+{
+	char text[ADDR_STR_MAX];
+
+	if (rf->present)
+		return 0;
+	rf->ip = *ip;
+	addr_set_port(&rf->ip, 0);
+	if (addr_is_any(&rf->ip) &&
+	    pick_interface_address(addr_family(ip), &rf->ip) == 0)
+		log_warn("relay address is a wildcard; relaying from %s (set relay-ip)",
+			 addr_ip_to_str(&rf->ip, text, sizeof(text)));
+	rf->external = rf->ip;
+	rf->present = true;
+	return 0;
+}
+
+static int relay_addresses_from_list(struct turn_server *s, const struct conf_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct tr_addr a;
+
+		if (addr_parse_ip(&a, l->items[i], 0)) {
+			log_err("bad relay address '%s'", l->items[i]);
+			return TR_EINVAL;
+		}
+		relay_family_set(addr_family(&a) == AF_INET6 ? &s->relay6 : &s->relay4,
+				 &a);
+	}
+	return 0;
+}
+
+/* external-ip: "pub" maps every relay address of its family; "pub/priv"
+ * maps the relay address priv only. As in coturn, the private part is
+ * allowed as a peer, since other clients' relays live there. */
+static int apply_external_ips(struct turn_server *s)
+{
+	const struct conf_list *l = &s->conf->external_ips;
+
+	for (size_t i = 0; i < l->n; i++) {
+		char pub[128], *slash;
+		struct tr_addr p, q;
+		struct relay_family *rf;
+
+		snprintf(pub, sizeof(pub), "%s", l->items[i]);
+		slash = strchr(pub, '/');
+		if (slash)
+			*slash = '\0';
+		if (addr_parse_ip(&p, pub, 0) ||
+		    (slash && addr_parse_ip(&q, slash + 1, 0))) {
+			log_err("bad external-ip '%s'", l->items[i]);
+			return TR_EINVAL;
+		}
+		rf = addr_family(&p) == AF_INET6 ? &s->relay6 : &s->relay4;
+		if (!rf->present || (slash && !addr_equal_ip(&q, &rf->ip)))
+			continue;
+		rf->external = p;
+		if (slash && peer_filter_add(s->filter, slash + 1, true))
+			return TR_EINVAL;
+	}
+	return 0;
+}
+
+static int relay_setup(struct turn_server *s)
+{
+	const struct conf *c = s->conf;
+	int rc;
+
+	if (c->relay_ips.n)
+		rc = relay_addresses_from_list(s, &c->relay_ips);
+	else if (c->listening_ips.n)
+		rc = relay_addresses_from_list(s, &c->listening_ips);
+	else {
+		struct tr_addr lo;
+
+		addr_parse_ip(&lo, "127.0.0.1", 0);
+		rc = relay_family_set(&s->relay4, &lo);
+	}
+	if (rc)
+		return rc;
+	for (int i = 0; i < 2; i++) {
+		struct relay_family *rf = i ? &s->relay6 : &s->relay4;
+
+		if (!rf->present)
+			continue;
+		rf->ports = port_pool_new((uint16_t)c->min_port, (uint16_t)c->max_port);
+		if (!rf->ports)
+			return TR_ENOMEM;
+	}
+	return apply_external_ips(s);
+}
+
+static int filter_setup(struct turn_server *s)
+{
+	const struct conf *c = s->conf;
+
+	s->filter = peer_filter_new(c->allow_loopback_peers);
+	if (!s->filter)
+		return TR_ENOMEM;
+	for (size_t i = 0; i < c->allowed_peer_ips.n; i++)
+		if (peer_filter_add(s->filter, c->allowed_peer_ips.items[i], true)) {
+			log_err("bad allowed-peer-ip '%s'", c->allowed_peer_ips.items[i]);
+			return TR_EINVAL;
+		}
+	for (size_t i = 0; i < c->denied_peer_ips.n; i++)
+		if (peer_filter_add(s->filter, c->denied_peer_ips.items[i], false)) {
+			log_err("bad denied-peer-ip '%s'", c->denied_peer_ips.items[i]);
+			return TR_EINVAL;
+		}
+	return 0;
+}
+
+struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
+				    struct auth *auth)
+{
+	struct turn_server *s = calloc(1, sizeof(*s));
+	struct timeval tick = { TURN_CRON_MS / 1000, (TURN_CRON_MS % 1000) * 1000 };
+
+	if (!s)
+		return NULL;
+	s->base = base;
+	s->conf = conf;
+	s->auth = auth;
+	snprintf(s->software, sizeof(s->software), "%s/%s", PACKAGE_NAME,
+		 PACKAGE_VERSION);
+	s->channel_max = conf->rfc5766_channel_numbers ? 0x7FFF : CHANNEL_MAX;
+	turn_server_touch_clock(s);
+	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
+		goto fail;
+	s->allocs = alloc_table_new();
+	if (!s->allocs || filter_setup(s) || relay_setup(s))
+		goto fail;
+	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
+	if (!s->cron || event_add(s->cron, &tick))
+		goto fail;
+	if (turn_listen_start(s))
+		goto fail;
+	return s;
+fail:
+	turn_server_free(s);
+	return NULL;
+}
+
+static void release_allocation(struct allocation *a)
+{
+	if (a->relay_ev)
+		event_free(a->relay_ev);
+	if (a->relay_fd >= 0)
+		close(a->relay_fd);
+}
+
+void turn_server_free(struct turn_server *s)
+{
+	if (!s)
+		return;
+	turn_listen_stop(s);
+	alloc_table_free(s->allocs, release_allocation);
+	for (size_t i = 0; i < s->n_reservations; i++)
+		close(s->reservations[i].fd);
+	free(s->reservations);
+	if (s->cron)
+		event_free(s->cron);
+	port_pool_free(s->relay4.ports);
+	port_pool_free(s->relay6.ports);
+	peer_filter_free(s->filter);
+	free(s);
+}

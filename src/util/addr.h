@@ -1,0 +1,46 @@
+/* Socket addresses, IPv4 and IPv6 alike, as one value type. */
+#ifndef TR_ADDR_H
+#define TR_ADDR_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct tr_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+		struct sockaddr_storage ss;
+	} u;
+};
+
+/* Longest text addr_to_str writes: "[ipv6%scope]:port" plus NUL. */
+#define ADDR_STR_MAX 64
+
+/* Parses a bare IP literal ("1.2.3.4", "::1", "[::1]") with the given port.
+ * Returns 0 or TR_EINVAL. */
+int addr_parse_ip(struct tr_addr *out, const char *text, uint16_t port);
+/* Fills from a sockaddr of length len; TR_EINVAL for other families. */
+int addr_from_sockaddr(struct tr_addr *out, const struct sockaddr *sa, size_t len);
+
+int addr_family(const struct tr_addr *a);
+socklen_t addr_len(const struct tr_addr *a);
+uint16_t addr_port(const struct tr_addr *a);
+void addr_set_port(struct tr_addr *a, uint16_t port);
+/* Raw address bytes (4 or 16) and their count. */
+const uint8_t *addr_bytes(const struct tr_addr *a, size_t *len);
+bool addr_equal(const struct tr_addr *a, const struct tr_addr *b);
+bool addr_equal_ip(const struct tr_addr *a, const struct tr_addr *b);
+bool addr_is_any(const struct tr_addr *a);
+bool addr_is_loopback(const struct tr_addr *a);
+uint32_t addr_hash(const struct tr_addr *a, uint32_t seed);
+
+/* "1.2.3.4:5" or "[::1]:5"; always NUL-terminated. Returns buf. */
+char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen);
+/* IP only, no port. */
+char *addr_ip_to_str(const struct tr_addr *a, char *buf, size_t buflen);
+
+#endif

@@ -1,0 +1,103 @@
+#include "util/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "util/errors.h"
+
+/* See log.h for why this is the one file-scope state in the tree. */
+static struct {
+	FILE *fp;
+	char *path;
+	bool use_syslog;
+	enum log_level max_level;
+} sink = { NULL, NULL, false, LOG_LVL_INFO };
+
+static const char *level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+static FILE *open_path(const char *path)
+{
+	if (!path || !strcmp(path, "-") || !strcmp(path, "stdout"))
+		return NULL;
+	return fopen(path, "a");
+}
+
+int log_open(const char *path, bool use_syslog, enum log_level max_level)
+{
+	log_close();
+	sink.max_level = max_level;
+	sink.use_syslog = use_syslog;
+	if (use_syslog)
+		openlog("turnroom", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (path && strcmp(path, "-") && strcmp(path, "stdout")) {
+		sink.path = strdup(path);
+		sink.fp = open_path(path);
+		if (!sink.path || !sink.fp)
+			return TR_EIO;
+		setvbuf(sink.fp, NULL, _IOLBF, 0);
+	}
+	return 0;
+}
+
+int log_reopen(void)
+{
+	FILE *fp;
+
+	if (!sink.path)
+		return 0;
+	fp = open_path(sink.path);
+	if (!fp)
+		return TR_EIO;
+	setvbuf(fp, NULL, _IOLBF, 0);
+	if (sink.fp)
+		fclose(sink.fp);
+	sink.fp = fp;
+	return 0;
+}
+
+void log_close(void)
+{
+	if (sink.fp)
+		fclose(sink.fp);
+	if (sink.use_syslog)
+		closelog();
+	free(sink.path);
+	sink.fp = NULL;
+	sink.path = NULL;
+	sink.use_syslog = false;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return level <= sink.max_level;
+}
+
+void log_write(enum log_level level, const char *file, int line,
+	       const char *fmt, ...)
+{
+	char msg[1024], stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+	const char *base = strrchr(file, '/');
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	base = base ? base + 1 : file;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(sink.fp ? sink.fp : stderr, "%s.%03ld %s %s:%d: %s\n", stamp,
+		ts.tv_nsec / 1000000, level_name[level], base, line, msg);
+	if (sink.use_syslog)
+		syslog(level_syslog[level], "%s %s:%d: %s", level_name[level],
+		       base, line, msg);
+}

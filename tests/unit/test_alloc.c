@@ -1,0 +1,217 @@
+/* Allocation table, permissions, channels and the relay port pool, with a
+ * fake clock: every lifetime is checked just before and at its end. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "turn/turn_internal.h"
+#include "util/errors.h"
+
+static struct five_tuple tuple(const char *client_ip, uint16_t port)
+{
+	struct five_tuple ft;
+
+	memset(&ft, 0, sizeof(ft));
+	ft.transport = TURN_UDP;
+	addr_parse_ip(&ft.client, client_ip, port);
+	addr_parse_ip(&ft.server, "127.0.0.1", 3478);
+	return ft;
+}
+
+static struct tr_addr ip(const char *text, uint16_t port)
+{
+	struct tr_addr a;
+
+	addr_parse_ip(&a, text, port);
+	return a;
+}
+
+static void count_deleted(struct allocation *a, void *arg)
+{
+	struct alloc_table **t = arg;
+
+	alloc_table_remove(*t, a);
+}
+
+static void test_insert_find_remove(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple a = tuple("192.0.2.1", 1000), b = tuple("192.0.2.1", 1001);
+	struct five_tuple c = tuple("2001:db8::1", 1000);
+	struct allocation *x, *y;
+
+	CHECK(t != NULL);
+	x = alloc_table_insert(t, &a);
+	y = alloc_table_insert(t, &c);
+	CHECK(x && y);
+	CHECK(alloc_table_find(t, &a) == x);
+	CHECK(alloc_table_find(t, &c) == y);
+	CHECK(alloc_table_find(t, &b) == NULL);
+	b.transport = TURN_TCP;
+	b.client = a.client;
+	CHECK(alloc_table_find(t, &b) == NULL); /* transport is part of the key */
+	CHECK_EQ_INT(alloc_table_count(t), 2);
+	alloc_table_remove(t, x);
+	CHECK(alloc_table_find(t, &a) == NULL);
+	CHECK_EQ_INT(alloc_table_count(t), 1);
+	alloc_table_free(t, NULL);
+}
+
+static void test_growth_keeps_entries(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	int missing = 0;
+
+	for (int i = 0; i < 3000; i++) {
+		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
+		struct allocation *a = alloc_table_insert(t, &ft);
+
+		snprintf(a->username, sizeof(a->username), "%s", i % 3 ? "bob" : "alice");
+	}
+	for (int i = 0; i < 3000; i++) {
+		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
+
+		missing += alloc_table_find(t, &ft) == NULL;
+	}
+	CHECK_EQ_INT(missing, 0);
+	CHECK_EQ_INT(alloc_table_count(t), 3000);
+	CHECK_EQ_INT(alloc_table_count_user(t, "alice"), 1000);
+	alloc_table_free(t, NULL);
+}
+
+static void test_allocation_lifetime_sweep(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple f1 = tuple("192.0.2.1", 1), f2 = tuple("192.0.2.2", 2);
+	struct allocation *a1 = alloc_table_insert(t, &f1);
+	struct allocation *a2 = alloc_table_insert(t, &f2);
+	uint64_t now = 1000000;
+
+	a1->expires_ms = now + 600000; /* default 600 s */
+	a2->expires_ms = now + 3600000;
+	alloc_table_sweep(t, now + 599999, count_deleted, &t);
+	CHECK_EQ_INT(alloc_table_count(t), 2);
+	alloc_table_sweep(t, now + 600000, count_deleted, &t);
+	CHECK_EQ_INT(alloc_table_count(t), 1);
+	CHECK(alloc_table_find(t, &f1) == NULL);
+	CHECK(alloc_table_find(t, &f2) == a2);
+	alloc_table_sweep(t, now + 3600000, count_deleted, &t);
+	CHECK_EQ_INT(alloc_table_count(t), 0);
+	alloc_table_free(t, NULL);
+}
+
+static void test_permissions(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple ft = tuple("192.0.2.1", 1);
+	struct allocation *a = alloc_table_insert(t, &ft);
+	struct tr_addr p1 = ip("203.0.113.5", 4000), p1_other_port = ip("203.0.113.5", 9);
+	struct tr_addr p2 = ip("203.0.113.6", 4000);
+	uint64_t now = 5000;
+
+	a->expires_ms = now + 600000;
+	CHECK(!alloc_permission_ok(a, &p1, now));
+	CHECK_EQ_INT(alloc_permission_add(a, &p1, now, 300), 0);
+	CHECK(alloc_permission_ok(a, &p1, now));
+	CHECK(alloc_permission_ok(a, &p1_other_port, now)); /* port ignored */
+	CHECK(!alloc_permission_ok(a, &p2, now));
+	CHECK(alloc_permission_ok(a, &p1, now + 299999));
+	CHECK(!alloc_permission_ok(a, &p1, now + 300000));
+	/* refresh extends; the sweep drops only the expired one */
+	CHECK_EQ_INT(alloc_permission_add(a, &p2, now, 300), 0);
+	CHECK_EQ_INT(alloc_permission_add(a, &p1, now + 200000, 300), 0);
+	alloc_table_sweep(t, now + 300000, count_deleted, &t);
+	CHECK_EQ_INT(a->n_perms, 1);
+	CHECK(alloc_permission_ok(a, &p1, now + 499999));
+	CHECK(!alloc_permission_ok(a, &p2, now + 300000));
+	alloc_table_free(t, NULL);
+}
+
+static void test_channels(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple ft = tuple("192.0.2.1", 1);
+	struct allocation *a = alloc_table_insert(t, &ft);
+	struct tr_addr p1 = ip("203.0.113.5", 4000), p2 = ip("203.0.113.5", 4001);
+	uint64_t now = 0;
+
+	a->expires_ms = 10000000;
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x3FFF, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, 0x7FFF, &p1, now, 600), 0);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x8000, 0x7FFF, &p2, now, 600), TR_EINVAL);
+	a->n_chans = 0; /* RFC 5766 range checked; start over */
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p1, now, 600), 0);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p2, now, 600), 0);
+	/* 11.2: number bound to another peer, peer bound to another number */
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p2, now, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4001, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
+	/* rebinding the same pair refreshes */
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p1, 500000, 600), 0);
+	CHECK(alloc_channel_by_number(a, 0x4000, 0)->number == 0x4000);
+	CHECK(alloc_channel_by_peer(a, &p2, 0)->number == 0x4FFF);
+	CHECK(alloc_channel_by_number(a, 0x4FFF, 599999) != NULL);
+	CHECK(alloc_channel_by_number(a, 0x4FFF, 600000) == NULL);
+	CHECK(alloc_channel_by_number(a, 0x4000, 1099999) != NULL);
+	alloc_table_sweep(t, 600000, count_deleted, &t);
+	CHECK_EQ_INT(a->n_chans, 1);
+	/* once expired and swept, the number is free for another peer */
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 600000, 600), TR_EINVAL);
+	alloc_table_sweep(t, 1100000, count_deleted, &t);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 1100000, 600), 0);
+	alloc_table_free(t, NULL);
+}
+
+static void test_port_pool(void)
+{
+	struct port_pool *p = port_pool_new(20000, 20003);
+	struct tr_addr lo = ip("127.0.0.1", 0), bound, next;
+	int fds[4], n = 0, next_fd = -1, fd;
+
+	CHECK(p != NULL);
+	CHECK(port_pool_new(5, 4) == NULL);
+	for (int i = 0; i < 4; i++) {
+		fd = port_pool_bind(p, &lo, false, false, &bound, &next_fd, &next);
+		if (fd >= 0) {
+			fds[n++] = fd;
+			CHECK(addr_port(&bound) >= 20000 && addr_port(&bound) <= 20003);
+		}
+	}
+	/* Another process may hold one of these ports; allow that. */
+	CHECK(n >= 3);
+	CHECK_EQ_INT(port_pool_bind(p, &lo, false, false, &bound, &next_fd, &next),
+		     TR_ENOPORT);
+	CHECK_EQ_INT(port_pool_in_use(p), n);
+	for (int i = 0; i < n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct tr_addr a;
+
+		getsockname(fds[i], (struct sockaddr *)&ss, &len);
+		addr_from_sockaddr(&a, (struct sockaddr *)&ss, len);
+		port_pool_release(p, addr_port(&a));
+		close(fds[i]);
+	}
+	CHECK_EQ_INT(port_pool_in_use(p), 0);
+	/* EVEN-PORT with R: an even port and its successor, both bound */
+	fd = port_pool_bind(p, &lo, true, true, &bound, &next_fd, &next);
+	CHECK(fd >= 0);
+	CHECK_EQ_INT(addr_port(&bound) % 2, 0);
+	CHECK_EQ_INT(addr_port(&next), addr_port(&bound) + 1);
+	CHECK(next_fd >= 0);
+	CHECK_EQ_INT(port_pool_in_use(p), 2);
+	close(fd);
+	close(next_fd);
+	port_pool_free(p);
+}
+
+int main(void)
+{
+	RUN(test_insert_find_remove);
+	RUN(test_growth_keeps_entries);
+	RUN(test_allocation_lifetime_sweep);
+	RUN(test_permissions);
+	RUN(test_channels);
+	RUN(test_port_pool);
+	return HARNESS_DONE();
+}

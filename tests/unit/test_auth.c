@@ -1,0 +1,757 @@
+/* Unit tests for src/auth: keys, REST credentials, nonces, the sqlite
+ * store (including a database written by coturn's turnadmin) and the
+ * end-to-end check of signed Allocate requests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "stun/stun.h"
+#include "util/errors.h"
+#include "harness.h"
+
+#define NOW 1700000000LL
+
+static const uint8_t server_key[AUTH_SERVER_KEY_LEN] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+};
+
+/* ---- keys ---- */
+
+static void test_lt_key(void)
+{
+	uint8_t key[AUTH_KEY_LEN];
+	char hex[2 * AUTH_KEY_LEN + 1];
+
+	/* The value coturn's turnadmin -k prints for these. */
+	auth_lt_key("alice", "example.org", "secret", key);
+	auth_key_hex(key, hex);
+	CHECK_STR(hex, "543e1aec5d3614f03141652d6ada51b2");
+}
+
+static void test_key_hex(void)
+{
+	uint8_t key[AUTH_KEY_LEN], back[AUTH_KEY_LEN];
+	char hex[2 * AUTH_KEY_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < AUTH_KEY_LEN; i++)
+		key[i] = (uint8_t)(i * 17 + 3);
+	auth_key_hex(key, hex);
+	CHECK_EQ_INT(auth_key_from_hex(hex, back), 0);
+	CHECK(!memcmp(key, back, AUTH_KEY_LEN));
+	CHECK_EQ_INT(auth_key_from_hex("0x543E1AEC5D3614F03141652D6ADA51B2", back), 0);
+	auth_key_hex(back, hex);
+	CHECK_STR(hex, "543e1aec5d3614f03141652d6ada51b2");
+
+	memset(back, 0xAA, sizeof(back));
+	CHECK_EQ_INT(auth_key_from_hex("", key), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("0x", key), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b", back), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b2a", back), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51bg", back), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex(" 543e1aec5d3614f03141652d6ada51b", back), TR_EINVAL);
+	/* A failed parse leaves the output alone. */
+	CHECK_EQ_INT(back[0], 0xAA);
+}
+
+static void test_rest_password(void)
+{
+	char pass[64], small[28];
+
+	/* Computed independently with:
+	 * python3 -c 'import hmac,hashlib,base64;
+	 *   print(base64.b64encode(hmac.new(b"mysecret", b"1700000000:alice",
+	 *   hashlib.sha1).digest()).decode())' */
+	CHECK_EQ_INT(auth_rest_password("mysecret", "1700000000:alice", pass,
+					sizeof(pass)), 0);
+	CHECK_STR(pass, "PSwWMIID0EkUrZ8pwY2wbdTQnTc=");
+	CHECK_EQ_INT(strlen(pass), 28);
+	/* 28 characters need 29 bytes with the NUL. */
+	CHECK_EQ_INT(auth_rest_password("mysecret", "1700000000:alice", small,
+					sizeof(small)), TR_ETRUNC);
+}
+
+static void test_rest_expiry(void)
+{
+	int64_t e;
+
+	e = -1;
+	CHECK_EQ_INT(auth_rest_expiry("1700000000:alice", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	e = -1;
+	CHECK_EQ_INT(auth_rest_expiry("alice:1700000000", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	e = -1;
+	CHECK_EQ_INT(auth_rest_expiry("1700000000", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	/* Digits before the separator win: a numeric ID is read as EXPIRY. */
+	CHECK_EQ_INT(auth_rest_expiry("42:1700000000", ':', &e), 0);
+	CHECK_EQ_INT(e, 42);
+	/* Only the first separator counts; ID may contain more of them. */
+	CHECK_EQ_INT(auth_rest_expiry("1700000000:a:b", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	CHECK_EQ_INT(auth_rest_expiry("a1:1700000000:x", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	/* A leading separator: the number after it (coturn). */
+	CHECK_EQ_INT(auth_rest_expiry(":1700000000", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	/* atol-like: digits up to the first other character. */
+	CHECK_EQ_INT(auth_rest_expiry("alice:1700000000x", ':', &e), 0);
+	CHECK_EQ_INT(e, 1700000000);
+	/* Another separator. */
+	CHECK_EQ_INT(auth_rest_expiry("alice-1700000001", '-', &e), 0);
+	CHECK_EQ_INT(e, 1700000001);
+	/* No number where one must be: EINVAL (coturn: 0, i.e. expired). */
+	CHECK_EQ_INT(auth_rest_expiry("alice:bob", ':', &e), TR_EINVAL);
+	CHECK_EQ_INT(auth_rest_expiry("alice", ':', &e), TR_EINVAL);
+	CHECK_EQ_INT(auth_rest_expiry("", ':', &e), TR_EINVAL);
+	CHECK_EQ_INT(auth_rest_expiry("alice:", ':', &e), TR_EINVAL);
+}
+
+/* ---- nonces ---- */
+
+static void test_nonce(void)
+{
+	struct tr_addr c1, c1_other_port, c2, c6;
+	char n[AUTH_NONCE_MAX], bad[AUTH_NONCE_MAX];
+	size_t len;
+
+	CHECK_EQ_INT(addr_parse_ip(&c1, "192.0.2.7", 5000), 0);
+	CHECK_EQ_INT(addr_parse_ip(&c1_other_port, "192.0.2.7", 6000), 0);
+	CHECK_EQ_INT(addr_parse_ip(&c2, "192.0.2.8", 5000), 0);
+	CHECK_EQ_INT(addr_parse_ip(&c6, "2001:db8::7", 5000), 0);
+
+	auth_nonce_make(server_key, &c1, NOW, n);
+	len = strlen(n);
+	CHECK(len < AUTH_NONCE_MAX);
+	CHECK_EQ_INT(len, 48);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW, 600), 0);
+	/* The port is not bound: a rebinding NAT keeps the nonce valid. */
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1_other_port, n, len, NOW + 1, 600), 0);
+	/* Valid while age <= lifetime; stale one second later. */
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW + 600, 600), 0);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW + 601, 600), TR_ESTALE);
+	/* Another client, another family, another server key. */
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c2, n, len, NOW, 600), TR_EINVAL);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c6, n, len, NOW, 600), TR_EINVAL);
+	{
+		uint8_t other[AUTH_SERVER_KEY_LEN];
+
+		memcpy(other, server_key, sizeof(other));
+		other[0] ^= 1;
+		CHECK_EQ_INT(auth_nonce_check(other, &c1, n, len, NOW, 600), TR_EINVAL);
+	}
+	/* Every character is covered: timestamp, MAC, and letter case. */
+	for (size_t i = 0; i < len; i++) {
+		memcpy(bad, n, sizeof(bad));
+		bad[i] = bad[i] == '0' ? '1' : '0';
+		CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len, NOW, 600), TR_EINVAL);
+	}
+	memcpy(bad, n, sizeof(bad));
+	for (size_t i = 0; i < len; i++)
+		if (bad[i] >= 'a' && bad[i] <= 'f') {
+			bad[i] = (char)(bad[i] - 'a' + 'A');
+			break;
+		}
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len, NOW, 600), TR_EINVAL);
+	/* Truncated and extended. */
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len - 1, NOW, 600), TR_EINVAL);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, 0, NOW, 600), TR_EINVAL);
+	memcpy(bad, n, sizeof(bad));
+	bad[len] = '0';
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len + 1, NOW, 600), TR_EINVAL);
+	/* From the future: a few seconds of slack, then refused. */
+	auth_nonce_make(server_key, &c1, NOW + 3, n);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, strlen(n), NOW, 600), 0);
+	auth_nonce_make(server_key, &c1, NOW + 60, n);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, strlen(n), NOW, 600), TR_EINVAL);
+	/* IPv6 clients work too. */
+	auth_nonce_make(server_key, &c6, NOW, n);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c6, n, strlen(n), NOW, 600), 0);
+}
+
+/* ---- store ---- */
+
+struct tmpdir {
+	char dir[64];
+	char db[128];
+};
+
+static bool tmpdir_make(struct tmpdir *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test_auth.XXXXXX");
+	if (!mkdtemp(t->dir))
+		return false;
+	snprintf(t->db, sizeof(t->db), "%s/turndb", t->dir);
+	return true;
+}
+
+static void tmpdir_remove(struct tmpdir *t)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[160];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", t->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(t->dir);
+}
+
+static bool collect_secret(const char *secret, void *arg)
+{
+	char *acc = arg;
+
+	strcat(acc, secret);
+	strcat(acc, ";");
+	return false;
+}
+
+static bool stop_at_first(const char *secret, void *arg)
+{
+	(*(int *)arg)++;
+	return true;
+}
+
+static int count_tables(const char *path)
+{
+	static const char *const names[] = {
+		"turnusers_lt", "turn_secret", "allowed_peer_ip", "denied_peer_ip",
+		"turn_origin_to_realm", "turn_realm_option", "oauth_key", "admin_user",
+	};
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
+			       "type='table' AND name=?", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
+			found++;
+		sqlite3_reset(st);
+	}
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return found;
+}
+
+/* Writes a raw hmackey, as another tool might. */
+static bool raw_user(const char *path, const char *realm, const char *name,
+		     const char *hmackey)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO turnusers_lt "
+			       "(realm,name,hmackey) VALUES (?,?,?)", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, realm, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, hmackey, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ok;
+}
+
+static void test_store(void)
+{
+	struct tmpdir t;
+	struct auth_store *s;
+	uint8_t key[AUTH_KEY_LEN], got[AUTH_KEY_LEN];
+	char acc[256];
+	int n = 0;
+
+	if (!tmpdir_make(&t)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	auth_store_free(NULL);
+	CHECK(auth_store_open("/nonexistent-dir/x/turndb") == NULL);
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	CHECK_EQ_INT(count_tables(t.db), 8);
+
+	auth_lt_key("alice", "example.org", "secret", key);
+	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "alice", key), 0);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
+	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
+	/* Keyed by (realm, name). */
+	CHECK_EQ_INT(auth_store_user_key(s, "other.org", "alice", got), TR_ENOTFOUND);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "bob", got), TR_ENOTFOUND);
+	/* insert or replace: a second set overwrites. */
+	auth_lt_key("alice", "example.org", "newpass", key);
+	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "alice", key), 0);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
+	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
+
+	/* Short or non-hex hmackey: not found. A longer one: first 32. */
+	CHECK(raw_user(t.db, "example.org", "short", "543e1aec5d3614f03141652d6ada51b"));
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "short", got), TR_ENOTFOUND);
+	CHECK(raw_user(t.db, "example.org", "nothex", "zz3e1aec5d3614f03141652d6ada51b2"));
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "nothex", got), TR_ENOTFOUND);
+	CHECK(raw_user(t.db, "example.org", "long",
+		       "543e1aec5d3614f03141652d6ada51b2ffffffffffffffffffffffffffffffff"));
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "long", got), 0);
+	auth_lt_key("alice", "example.org", "secret", key);
+	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
+
+	/* Secrets per realm. */
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "s1"), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "s2"), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "s2"), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "other.org", "o1"), 0);
+	acc[0] = '\0';
+	CHECK_EQ_INT(auth_store_each_secret(s, "example.org", collect_secret, acc), 0);
+	CHECK(strstr(acc, "s1;") && strstr(acc, "s2;") && !strstr(acc, "o1"));
+	CHECK_EQ_INT(strlen(acc), 6);
+	acc[0] = '\0';
+	CHECK_EQ_INT(auth_store_each_secret(s, "nowhere", collect_secret, acc), 0);
+	CHECK_STR(acc, "");
+	CHECK_EQ_INT(auth_store_each_secret(s, "example.org", stop_at_first, &n), 0);
+	CHECK_EQ_INT(n, 1);
+	auth_store_free(s);
+
+	/* Reopen: the data stayed. */
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
+	acc[0] = '\0';
+	CHECK_EQ_INT(auth_store_each_secret(s, "other.org", collect_secret, acc), 0);
+	CHECK_STR(acc, "o1;");
+	auth_store_free(s);
+out:
+	tmpdir_remove(&t);
+}
+
+static bool have_turnadmin(void)
+{
+	return system("command -v turnadmin >/dev/null 2>&1") == 0;
+}
+
+static int turnadmin(const char *args, const char *db)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "turnadmin %s -b '%s' >/dev/null 2>&1", args, db);
+	return system(cmd);
+}
+
+static void test_store_turnadmin(void)
+{
+	struct tmpdir t;
+	struct auth_store *s;
+	uint8_t key[AUTH_KEY_LEN], got[AUTH_KEY_LEN];
+	char acc[256];
+
+	if (!have_turnadmin()) {
+		printf("skip test_store_turnadmin: turnadmin not installed\n");
+		return;
+	}
+	if (!tmpdir_make(&t)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	/* A database made by coturn alone... */
+	CHECK_EQ_INT(turnadmin("-a -u alice -r example.org -p secret", t.db), 0);
+	CHECK_EQ_INT(turnadmin("-s mysecret -r example.org", t.db), 0);
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	auth_lt_key("alice", "example.org", "secret", key);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
+	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
+	acc[0] = '\0';
+	CHECK_EQ_INT(auth_store_each_secret(s, "example.org", collect_secret, acc), 0);
+	CHECK_STR(acc, "mysecret;");
+	/* ...and turnadmin writing while we hold it open (WAL mode now). */
+	CHECK_EQ_INT(turnadmin("-a -u bob -r example.org -p pw2", t.db), 0);
+	auth_lt_key("bob", "example.org", "pw2", key);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "bob", got), 0);
+	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
+	/* The other way round: a user we wrote, deleted by turnadmin. */
+	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "carol", key), 0);
+	CHECK_EQ_INT(turnadmin("-d -u carol -r example.org", t.db), 0);
+	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "carol", got), TR_ENOTFOUND);
+	auth_store_free(s);
+out:
+	tmpdir_remove(&t);
+}
+
+/* ---- auth_new / auth_check ---- */
+
+struct test_conf {
+	struct conf c;
+	char *users[4];
+	char *secrets[4];
+};
+
+static void conf_init(struct test_conf *tc, const char *const *users,
+		      const char *const *secrets)
+{
+	size_t i;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->c.realm = (char *)"example.org";
+	tc->c.rest_api_separator = ':';
+	tc->c.lt_cred_mech = true;
+	for (i = 0; users && users[i] && i < 4; i++)
+		tc->users[i] = (char *)users[i];
+	tc->c.users.items = tc->users;
+	tc->c.users.n = i;
+	for (i = 0; secrets && secrets[i] && i < 4; i++)
+		tc->secrets[i] = (char *)secrets[i];
+	tc->c.static_auth_secrets.items = tc->secrets;
+	tc->c.static_auth_secrets.n = i;
+	tc->c.use_auth_secret = tc->c.static_auth_secrets.n > 0;
+}
+
+/* A client's signed Allocate: USERNAME, REALM, NONCE, MESSAGE-INTEGRITY
+ * with key MD5(user:realm:password), as RFC 8656 7.1 has it. */
+static bool signed_allocate(uint8_t *buf, size_t cap, struct stun_msg *msg,
+			    const char *user, const char *realm, const char *pass)
+{
+	static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	struct stun_builder b;
+	struct tr_addr client;
+	char nonce[AUTH_NONCE_MAX];
+	uint8_t key[AUTH_KEY_LEN];
+	ssize_t n;
+
+	addr_parse_ip(&client, "192.0.2.7", 5000);
+	auth_nonce_make(server_key, &client, NOW, nonce);
+	auth_lt_key(user, realm, pass, key);
+	stun_build_start(&b, buf, cap, STUN_ALLOCATE, STUN_CLASS_REQUEST, tid);
+	stun_add_u32(&b, STUN_ATTR_REQUESTED_TRANSPORT, 17u << 24);
+	stun_add_string(&b, STUN_ATTR_USERNAME, user);
+	stun_add_string(&b, STUN_ATTR_REALM, realm);
+	stun_add_string(&b, STUN_ATTR_NONCE, nonce);
+	stun_add_integrity(&b, key, sizeof(key));
+	n = stun_build_finish(&b);
+	return n > 0 && stun_parse(msg, buf, (size_t)n) == n;
+}
+
+/* Signs with the REST password the secret gives the username. */
+static bool rest_allocate(uint8_t *buf, size_t cap, struct stun_msg *msg,
+			  const char *user, const char *secret)
+{
+	char pass[32];
+
+	return auth_rest_password(secret, user, pass, sizeof(pass)) == 0 &&
+	       signed_allocate(buf, cap, msg, user, "example.org", pass);
+}
+
+static void test_auth_new_errors(void)
+{
+	static const struct {
+		const char *entry;
+		const char *err_prefix;
+	} bad[] = {
+		{ "alice", "user=" },
+		{ ":pw", "user=" },
+		{ "bob:", "user=bob:" },
+		{ "carol:0x123", "user=carol:" },
+		{ "dave:0x543e1aec5d3614f03141652d6ada51bz", "user=dave:" },
+	};
+	struct test_conf tc;
+	char err[256];
+	struct auth *a;
+
+	auth_free(NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *users[] = { "ok:fine", bad[i].entry, NULL };
+
+		conf_init(&tc, users, NULL);
+		err[0] = '\0';
+		a = auth_new(&tc.c, NULL, err, sizeof(err));
+		CHECK(a == NULL);
+		auth_free(a);
+		CHECK(!strncmp(err, bad[i].err_prefix, strlen(bad[i].err_prefix)));
+		/* The password or key never appears in the message. */
+		{
+			const char *col = strchr(bad[i].entry, ':');
+
+			CHECK(!col || !col[1] || !strstr(err, col + 1));
+		}
+	}
+	{
+		const char *users[] = { "erin:correct horse", NULL };
+
+		conf_init(&tc, users, NULL);
+		a = auth_new(&tc.c, NULL, err, sizeof(err));
+		CHECK(a != NULL);
+		auth_free(a);
+	}
+}
+
+static void test_check_config_user(void)
+{
+	const char *users[] = { "alice:secret", "bob:0x543e1aec5d3614f03141652d6ada51b2",
+				"carol:pa:ss", NULL };
+	struct test_conf tc;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512], want[AUTH_KEY_LEN];
+	char err[256];
+	struct auth *a;
+
+	conf_init(&tc, users, NULL);
+	a = auth_new(&tc.c, NULL, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
+	auth_lt_key("alice", "example.org", "secret", want);
+	CHECK(!memcmp(res.key, want, AUTH_KEY_LEN));
+	/* NULL realm means the configured one. */
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", NULL, NOW, false, &res), 0);
+	/* A 0x entry is the key itself: sign with those bytes. */
+	{
+		struct stun_builder b;
+		static const uint8_t tid[STUN_TID_LEN] = { 9 };
+		ssize_t n;
+
+		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE,
+				 STUN_CLASS_REQUEST, tid);
+		stun_add_string(&b, STUN_ATTR_USERNAME, "bob");
+		stun_add_integrity(&b, want, sizeof(want));
+		n = stun_build_finish(&b);
+		CHECK(n > 0 && stun_parse(&msg, buf, (size_t)n) == n);
+		CHECK_EQ_INT(auth_check(a, &msg, "bob", "example.org", NOW, false, &res), 0);
+		CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
+	}
+	/* A password with a colon: split at the first one. */
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "carol", "example.org", "pa:ss"));
+	CHECK_EQ_INT(auth_check(a, &msg, "carol", "example.org", NOW, false, &res), 0);
+	/* (f) wrong password, unknown user, other name for a good MAC. */
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "wrong"));
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "mallory", "example.org", "secret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "mallory", "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "carol", "example.org", NOW, false, &res), TR_EAUTH);
+	auth_free(a);
+}
+
+static void test_check_store_user(void)
+{
+	struct test_conf tc;
+	struct tmpdir t;
+	struct auth_store *s;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512], key[AUTH_KEY_LEN];
+	char err[256];
+	struct auth *a = NULL;
+
+	if (!tmpdir_make(&t)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	auth_lt_key("dora", "example.org", "dbpass", key);
+	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "dora", key), 0);
+	conf_init(&tc, NULL, NULL);
+	a = auth_new(&tc.c, s, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		goto out;
+	/* (b) a store user. */
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "dbpass"));
+	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
+	CHECK(!memcmp(res.key, key, AUTH_KEY_LEN));
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "nope"));
+	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), TR_EAUTH);
+out:
+	auth_free(a);
+	auth_store_free(s);
+	tmpdir_remove(&t);
+}
+
+static void test_check_rest_static(void)
+{
+	const char *secrets[] = { "first", "mysecret", NULL };
+	struct test_conf tc;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512];
+	char err[256], user[64];
+	struct auth *a;
+
+	conf_init(&tc, NULL, secrets);
+	a = auth_new(&tc.c, NULL, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	/* (c) EXPIRY:ID, ID:EXPIRY and a bare EXPIRY, under either secret. */
+	snprintf(user, sizeof(user), "%lld:alice", NOW + 3600);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST);
+	CHECK_EQ_INT(res.rest_expiry, NOW + 3600);
+	snprintf(user, sizeof(user), "alice:%lld", NOW + 10);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "first"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	snprintf(user, sizeof(user), "%lld", NOW);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
+	/* EXPIRY == now is still valid (coturn). */
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	/* (e) expired: refused, unless the allocation is already live. */
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW + 1, false, &res),
+		     TR_EEXPIRED);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW + 1, true, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST);
+	CHECK_EQ_INT(res.rest_expiry, NOW);
+	/* A name without a number reads as expiry 0. */
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, "alice:bob", "mysecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "alice:bob", "example.org", NOW, false, &res),
+		     TR_EEXPIRED);
+	/* (f) a secret we do not have. */
+	snprintf(user, sizeof(user), "%lld:alice", NOW + 3600);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "unknown"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EAUTH);
+	auth_free(a);
+}
+
+static void test_check_rest_rotation(void)
+{
+	struct test_conf tc;
+	struct tmpdir t;
+	struct auth_store *s;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512];
+	char err[256], user[64];
+	struct auth *a = NULL;
+
+	if (!tmpdir_make(&t)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "aaa-old"), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "zzz-new"), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "other.org", "foreign"), 0);
+	conf_init(&tc, NULL, NULL);
+	a = auth_new(&tc.c, s, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		goto out;
+	/* (d) both DB secrets are accepted during a rotation. */
+	snprintf(user, sizeof(user), "%lld:alice", NOW + 60);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "zzz-new"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "aaa-old"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	/* Another realm's secret is not this realm's. */
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "foreign"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EAUTH);
+	/* Expired under a DB secret. */
+	snprintf(user, sizeof(user), "%lld:alice", NOW - 1);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "zzz-new"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EEXPIRED);
+out:
+	auth_free(a);
+	auth_store_free(s);
+	tmpdir_remove(&t);
+}
+
+static void test_check_side_by_side(void)
+{
+	const char *users[] = { "alice:secret", NULL };
+	const char *secrets[] = { "mysecret", NULL };
+	struct test_conf tc;
+	struct tmpdir t;
+	struct auth_store *s;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512], key[AUTH_KEY_LEN];
+	char err[256], user[64];
+	struct auth *a = NULL;
+
+	if (!tmpdir_make(&t)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	s = auth_store_open(t.db);
+	CHECK(s != NULL);
+	if (!s)
+		goto out;
+	auth_lt_key("dora", "example.org", "dbpass", key);
+	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "dora", key), 0);
+	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "dbsecret"), 0);
+	conf_init(&tc, users, secrets);
+	a = auth_new(&tc.c, s, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		goto out;
+	/* (g) with REST on, long-term users still pass (unlike coturn). */
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "dbpass"));
+	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
+	snprintf(user, sizeof(user), "%lld:alice", NOW + 60);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "dbsecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST);
+	/* Signed with a REST password under a user's name: the user's key
+	 * fails, REST matches, and "alice" carries no EXPIRY: expired. */
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, "alice", "mysecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res),
+		     TR_EEXPIRED);
+out:
+	auth_free(a);
+	auth_store_free(s);
+	tmpdir_remove(&t);
+}
+
+int main(void)
+{
+	RUN(test_lt_key);
+	RUN(test_key_hex);
+	RUN(test_rest_password);
+	RUN(test_rest_expiry);
+	RUN(test_nonce);
+	RUN(test_store);
+	RUN(test_store_turnadmin);
+	RUN(test_auth_new_errors);
+	RUN(test_check_config_user);
+	RUN(test_check_store_user);
+	RUN(test_check_rest_static);
+	RUN(test_check_rest_rotation);
+	RUN(test_check_side_by_side);
+	return HARNESS_DONE();
+}

@@ -1,0 +1,620 @@
+/* Config parsing: coturn's turnserver.conf line rules, our stricter errors,
+ * the command line on top of the file, and cross-option validation. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "conf/conf_internal.h"
+#include "harness.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Writes text to a fresh temp file; path receives its name. */
+static void write_tmp(const char *text, char path[64])
+{
+	int fd;
+	size_t n = strlen(text);
+
+	snprintf(path, 64, "/tmp/test_conf_XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, n) == (ssize_t)n);
+	close(fd);
+}
+
+/* Reads text as a config file into a fresh conf; *rc gets the result and
+ * path the file name (already removed). Caller frees the conf. */
+static struct conf *parse_text(const char *text, int *rc, char *err, char path[64])
+{
+	struct conf *c = conf_new();
+
+	CHECK(c != NULL);
+	write_tmp(text, path);
+	err[0] = '\0';
+	*rc = c ? conf_read_file(c, path, err, CONF_ERR_MAX) : TR_ENOMEM;
+	unlink(path);
+	return c;
+}
+
+/* Expects text to fail, with "FILE:line: " and want in the message. */
+static void expect_error(const char *text, unsigned line, const char *want)
+{
+	char err[CONF_ERR_MAX], path[64], prefix[96];
+	int rc;
+	struct conf *c = parse_text(text, &rc, err, path);
+
+	CHECK_EQ_INT(rc, TR_EINVAL);
+	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, want)) {
+		fprintf(stderr, "  for %s  got \"%s\", wanted \"%s...%s\"\n", text, err,
+			prefix, want);
+		harness_failed_checks++;
+	}
+	conf_free(c);
+}
+
+/* Parses text that must succeed; caller frees. */
+static struct conf *parse_ok(const char *text)
+{
+	char err[CONF_ERR_MAX], path[64];
+	int rc;
+	struct conf *c = parse_text(text, &rc, err, path);
+
+	if (rc != 0) {
+		fprintf(stderr, "  for %s  unexpected error: %s\n", text, err);
+		harness_failed_checks++;
+	}
+	return c;
+}
+
+static void test_defaults(void)
+{
+	struct conf *c = conf_new();
+	char err[CONF_ERR_MAX];
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_EQ_INT(c->listening_port, 3478);
+	CHECK_EQ_INT(c->min_port, 49152);
+	CHECK_EQ_INT(c->max_port, 65535);
+	CHECK_STR(c->realm, "turnroom.local");
+	CHECK(c->server_name == NULL && c->userdb == NULL && c->log_file == NULL);
+	CHECK(c->pidfile == NULL && c->config_file == NULL);
+	CHECK_EQ_INT(c->stale_nonce, 600);
+	CHECK_EQ_INT(c->rest_api_separator, ':');
+	CHECK_EQ_INT(c->max_allocate_lifetime, 3600);
+	CHECK_EQ_INT(c->channel_lifetime, 600);
+	CHECK_EQ_INT(c->permission_lifetime, 300);
+	CHECK_EQ_INT(c->user_quota, 0);
+	CHECK_EQ_INT(c->total_quota, 0);
+	CHECK(!c->lt_cred_mech && !c->use_auth_secret && !c->no_auth);
+	CHECK(!c->allow_loopback_peers && !c->fingerprint && !c->verbose);
+	CHECK_EQ_INT(c->listening_ips.n + c->users.n + c->denied_peer_ips.n, 0);
+	CHECK_EQ_INT(conf_validate(c, err, sizeof(err)), 0);
+	conf_free(c);
+	conf_free(NULL);
+}
+
+static void test_separators(void)
+{
+	static const char *const lines[] = {
+		"realm=a\n", "realm a\n", "realm = a\n", "realm\ta\n",
+		"realm \t=\t \"a\"\n", "   realm=a   \n", "\trealm=a\r\n", "realm=a",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct conf *c = parse_ok(lines[i]);
+
+		if (c)
+			CHECK_STR(c->realm, "a");
+		conf_free(c);
+	}
+}
+
+static void test_comments_quotes_inline_hash(void)
+{
+	struct conf *c = parse_ok("# a comment\n\n   # indented comment\n\t\n"
+				  "realm=x # c\nserver-name=\"a b\"\nuserdb=\"\n");
+
+	if (!c)
+		return;
+	/* coturn has no inline comments. */
+	CHECK_STR(c->realm, "x # c");
+	CHECK_STR(c->server_name, "a b");
+	/* A lone quote is not a pair: kept. */
+	CHECK_STR(c->userdb, "\"");
+	conf_free(c);
+}
+
+static void test_bools(void)
+{
+	static const char *const yes[] = { "", "=1", "=9", "=yes", "=Y", "=true",
+					   "=T", "=on", "=ON", " On", "=\"on\"" };
+	static const char *const no[] = { "=0", "=no", "=N", "=false", "=F", "=off",
+					  "=OFF" };
+	char text[64];
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(text, sizeof(text), "fingerprint%s\n", yes[i]);
+		struct conf *c = parse_ok(text);
+		CHECK(c && c->fingerprint);
+		conf_free(c);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "fingerprint\nfingerprint%s\n", no[i]);
+		struct conf *c = parse_ok(text);
+		CHECK(c && !c->fingerprint);
+		conf_free(c);
+	}
+	expect_error("\nfingerprint=maybe\n", 2,
+		     "bad value 'maybe' for 'fingerprint'");
+	expect_error("fingerprint=-1\n", 1, "for 'fingerprint'");
+}
+
+static void test_lists_and_last_wins(void)
+{
+	struct conf *c = parse_ok("user=alice:pw1\nlistening-ip=127.0.0.1\n"
+				  "user=bob:pw2\nlistening-ip=::1\nrealm=one\n"
+				  "realm=two\nlistening-port=1000\nlistening-port=2000\n"
+				  "user=carol:0x0123456789abcdef0123456789ABCDEF\n");
+
+	if (!c)
+		return;
+	CHECK_EQ_INT(c->users.n, 3);
+	if (c->users.n == 3) {
+		CHECK_STR(c->users.items[0], "alice:pw1");
+		CHECK_STR(c->users.items[1], "bob:pw2");
+		CHECK_STR(c->users.items[2], "carol:0x0123456789abcdef0123456789ABCDEF");
+	}
+	CHECK_EQ_INT(c->listening_ips.n, 2);
+	if (c->listening_ips.n == 2)
+		CHECK_STR(c->listening_ips.items[1], "::1");
+	CHECK_STR(c->realm, "two");
+	CHECK_EQ_INT(c->listening_port, 2000);
+	/* user= switches long-term credentials on (coturn does too). */
+	CHECK(c->lt_cred_mech);
+	conf_free(c);
+}
+
+static void test_unknown_keys(void)
+{
+	expect_error("realm=x\n\n# comment\nbogus=1\n", 4, "unknown option 'bogus'");
+	expect_error("lt-cred-mech;\n", 1, "ends with ';'");
+	expect_error("\n--realm=x\n", 2, "unknown option '--realm'");
+	/* Names are case-sensitive, as in coturn (verbose vs Verbose). */
+	expect_error("REALM=x\n", 1, "unknown option 'REALM'");
+	expect_error("config=/etc/x\n", 1, "unknown option 'config'");
+}
+
+static void test_numbers(void)
+{
+	const char *want = "bad value '%s' for 'listening-port': expected a number 1-65535";
+	static const char *const bad[] = { "abc", "0", "65536", "3478x", "-1", "+5",
+					   "99999999999999999999", "34 78", "0x10" };
+	char text[64], msg[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "listening-port=%s\n", bad[i]);
+		snprintf(msg, sizeof(msg), want, bad[i]);
+		expect_error(text, 1, msg);
+	}
+	expect_error("listening-port\n", 1, "'listening-port' needs a value");
+	expect_error("max-allocate-lifetime=0\n", 1, "expected a number 1-");
+	expect_error("user-quota=4294967296\n", 1, "for 'user-quota'");
+
+	struct conf *c = parse_ok("listening-port=00080\nuser-quota=0\ntotal-quota=7\n");
+	CHECK(c && c->listening_port == 80 && c->total_quota == 7);
+	conf_free(c);
+}
+
+static void test_stale_nonce_and_separator(void)
+{
+	struct conf *c = parse_ok("stale-nonce=30\nstale-nonce\nrest-api-separator=-\n");
+
+	CHECK(c && c->stale_nonce == 600 && c->rest_api_separator == '-');
+	conf_free(c);
+	c = parse_ok("stale-nonce = 45\n");
+	CHECK(c && c->stale_nonce == 45);
+	conf_free(c);
+	expect_error("stale-nonce=0\n", 1, "expected a number 1-");
+	expect_error("rest-api-separator=ab\n", 1, "expected one character");
+	expect_error("rest-api-separator\n", 1, "expected one character");
+}
+
+static void test_peer_ranges(void)
+{
+	struct conf *c = parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
+				  "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
+				  "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
+				  "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
+	static const char *const bad[] = {
+		"10.0.0.0/33", "::/129", "10.0.0.9-10.0.0.1", "1.2.3.4-::1",
+		"1.2.3.0/24-1.2.3.9", "foo", "1.2.3", "10.0.0.0/", "10.0.0.0/x",
+		"10.0.0.1-", "-10.0.0.1", "fe80::1%eth0",
+	};
+	char text[96];
+
+	CHECK(c && c->denied_peer_ips.n == 4 && c->allowed_peer_ips.n == 3);
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "\n\ndenied-peer-ip=%s\n", bad[i]);
+		expect_error(text, 3, "expected 'ip', 'ip-ip' or 'ip/prefix'");
+	}
+	expect_error("allowed-peer-ip=1.1.1.1/8/8\n", 1, "for 'allowed-peer-ip'");
+}
+
+static void test_addresses(void)
+{
+	struct conf *c = parse_ok("external-ip=203.0.113.5\n"
+				  "external-ip=198.51.100.1/10.0.0.1\n"
+				  "external-ip=2001:db8::1/fd00::1\nrelay-ip=10.0.0.1\n");
+
+	CHECK(c && c->external_ips.n == 3 && c->relay_ips.n == 1);
+	conf_free(c);
+	expect_error("external-ip=1.2.3\n", 1, "bad value '1.2.3' for 'external-ip'");
+	expect_error("external-ip=1.2.3.4/::1\n", 1, "one address family");
+	expect_error("external-ip=1.2.3.4/\n", 1, "for 'external-ip'");
+	expect_error("external-ip=1.2.3.4\nexternal-ip=5.6.7.8\n", 2,
+		     "a bare external-ip may be given only once");
+	expect_error("listening-ip=localhost\n", 1, "expected an IP address");
+	expect_error("relay-ip=\n", 1, "'relay-ip' needs a value");
+}
+
+static void test_users(void)
+{
+	static const char *const bad[] = {
+		":pw", "nocolon", "name:", "a:0x0123", "a:0xzz23456789abcdef0123456789abcdef",
+		"a:0x0123456789abcdef0123456789abcdef00",
+	};
+	char text[96], err[CONF_ERR_MAX], path[64];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "user=%s\n", bad[i]);
+		expect_error(text, 1, "bad value for 'user'");
+	}
+	/* The secret part never reaches the message. */
+	struct conf *c = parse_text("user=a:0xsecretsecret\n", &rc, err, path);
+	CHECK(rc == TR_EINVAL && !strstr(err, "secretsecret"));
+	conf_free(c);
+	c = parse_ok("user=a:b:c\nstatic-auth-secret=s1\nstatic-auth-secret=s2\n");
+	CHECK(c && c->users.n == 1 && c->lt_cred_mech && c->use_auth_secret);
+	CHECK(c && c->static_auth_secrets.n == 2);
+	conf_free(c);
+}
+
+static void test_aliases_and_inverted(void)
+{
+	struct conf *c = parse_ok("db=/var/lib/turn/turndb\nallow-loopback-peers\n"
+				  "Verbose\nno-multicast-peers=yes\n");
+
+	CHECK(c && c->verbose && c->allow_loopback_peers && c->no_multicast_peers);
+	if (c)
+		CHECK_STR(c->userdb, "/var/lib/turn/turndb");
+	conf_free(c);
+	c = parse_ok("allow-loopback-peers\nno-loopback-peers\n");
+	CHECK(c && !c->allow_loopback_peers);
+	conf_free(c);
+}
+
+static void test_line_rules(void)
+{
+	char long_line[1100], *text = malloc(2200);
+
+	memset(long_line, 'a', sizeof(long_line) - 1);
+	long_line[sizeof(long_line) - 1] = '\0';
+	if (!text)
+		return;
+	snprintf(text, 2200, "realm=x\n#%s\n", long_line);
+	expect_error(text, 2, "line longer than 1023 bytes");
+	/* Exactly 1023 bytes is fine. */
+	snprintf(text, 2200, "realm=%.*s\n", 1017, long_line);
+	struct conf *c = parse_ok(text);
+	CHECK(c && strlen(c->realm) == 1017);
+	conf_free(c);
+	free(text);
+}
+
+/* Counts lines of path that contain needle. */
+static int count_lines(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+static void test_unimplemented(void)
+{
+	char logpath[64];
+	struct conf *c;
+
+	write_tmp("", logpath);
+	CHECK_EQ_INT(log_open(logpath, false, LOG_LVL_WARN), 0);
+	c = parse_ok("no-tls\ncert=/etc/a.pem\ncert=/etc/b.pem\nno-cli\n"
+		     "prometheus=false\nCA-file \"/x\"\n");
+	log_close();
+	CHECK(c != NULL);
+	CHECK_EQ_INT(count_lines(logpath, "'cert'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "'no-tls'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "'CA-file'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "does not implement"), 5);
+	CHECK_EQ_INT(count_lines(logpath, ":2: 'cert'"), 1);
+	unlink(logpath);
+	conf_free(c);
+}
+
+static void test_cmdline_overrides_file(void)
+{
+	char path[64], err[CONF_ERR_MAX];
+	bool help = true, version = true;
+	struct conf *c = conf_new();
+
+	write_tmp("realm=file\nlistening-port=1000\nuser=a:1\nmin-port=50000\n"
+		  "no-tcp\n", path);
+	char *argv[] = { "turnroom", "-c", path, "--realm", "cli", "-p2000",
+			 "--user=b:2", "-u", "c:3", "--min-port=50001", "-vf",
+			 "--no-tcp=off", "--stale-nonce", "--max-port", "60000" };
+	CHECK_EQ_INT(conf_load(c, ARGC(argv), argv, &help, &version, err, sizeof(err)), 0);
+	CHECK(!help && !version);
+	CHECK_STR(c->config_file, path);
+	CHECK_STR(c->realm, "cli");
+	CHECK_EQ_INT(c->listening_port, 2000);
+	CHECK_EQ_INT(c->users.n, 3);
+	if (c->users.n == 3)
+		CHECK_STR(c->users.items[2], "c:3");
+	CHECK(c->lt_cred_mech && c->verbose && c->fingerprint && !c->no_tcp);
+	CHECK_EQ_INT(c->min_port, 50001);
+	CHECK_EQ_INT(c->max_port, 60000);
+	CHECK_EQ_INT(c->stale_nonce, 600);
+	conf_free(c);
+
+	/* --config=FILE and -c=FILE name the file too. */
+	char *argv2[] = { "turnroom", "--config=", "-p=3000" };
+	char *argv3[] = { "turnroom", "-c=/nonexistent/turnroom.conf" };
+	c = conf_new();
+	snprintf(err, sizeof(err), "x");
+	argv2[1] = malloc(80);
+	snprintf(argv2[1], 80, "--config=%s", path);
+	CHECK_EQ_INT(conf_load(c, ARGC(argv2), argv2, NULL, NULL, err, sizeof(err)), 0);
+	CHECK(c->listening_port == 3000 && c->min_port == 50000);
+	free(argv2[1]);
+	CHECK_EQ_INT(conf_load(c, ARGC(argv3), argv3, NULL, NULL, err, sizeof(err)),
+		     TR_EINVAL);
+	CHECK(strstr(err, "/nonexistent/turnroom.conf") != NULL);
+	conf_free(c);
+	unlink(path);
+}
+
+/* conf_load on a fresh conf; returns its result, err filled. */
+static int load(int argc, char **argv, bool *help, bool *version, char *err)
+{
+	struct conf *c = conf_new();
+	int rc = conf_load(c, argc, argv, help, version, err, CONF_ERR_MAX);
+
+	conf_free(c);
+	return rc;
+}
+
+static void test_cmdline_errors_and_help(void)
+{
+	char err[CONF_ERR_MAX];
+	bool help = false, version = false;
+	char *a1[] = { "turnroom", "--foo" };
+	char *a2[] = { "turnroom", "--foo=1" };
+	char *a3[] = { "turnroom", "-x" };
+	char *a4[] = { "turnroom", "stray" };
+	char *a5[] = { "turnroom", "--realm" };
+	char *a6[] = { "turnroom", "--listening-port", "x" };
+	char *a7[] = { "turnroom", "-c", "/nonexistent/a.conf", "--help" };
+	char *a8[] = { "turnroom", "--version" };
+	char *a9[] = { "turnroom", "-vh" };
+	char *a10[] = { "turnroom", "--no-tls", "--cert", "/x.pem", "-m", "4", "-n" };
+
+	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "--foo: unknown option");
+	CHECK_EQ_INT(load(ARGC(a2), a2, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "--foo: unknown option");
+	CHECK_EQ_INT(load(ARGC(a3), a3, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "-x: unknown option");
+	CHECK_EQ_INT(load(ARGC(a4), a4, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "stray: unexpected argument");
+	CHECK_EQ_INT(load(ARGC(a5), a5, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "--realm: 'realm' needs a value");
+	CHECK_EQ_INT(load(ARGC(a6), a6, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "--listening-port: bad value 'x'") == err);
+	/* --help wins before the file is read. */
+	CHECK_EQ_INT(load(ARGC(a7), a7, &help, &version, err), 0);
+	CHECK(help && !version);
+	CHECK_EQ_INT(load(ARGC(a8), a8, &help, &version, err), 0);
+	CHECK(!help && version);
+	CHECK_EQ_INT(load(ARGC(a9), a9, &help, &version, err), 0);
+	CHECK(help);
+	CHECK_EQ_INT(load(ARGC(a10), a10, &help, &version, err), 0);
+	CHECK(!help && !version);
+}
+
+static void test_validation(void)
+{
+	char err[CONF_ERR_MAX];
+	struct conf *c;
+	char *a1[] = { "turnroom", "--min-port", "60000", "--max-port", "50000" };
+	char *a2[] = { "turnroom", "-z", "-u", "a:b" };
+	char *a3[] = { "turnroom", "--no-auth", "--lt-cred-mech" };
+	char *a4[] = { "turnroom", "--use-auth-secret" };
+	char *a5[] = { "turnroom", "--use-auth-secret", "--userdb", "/tmp/x.db" };
+	char *a6[] = { "turnroom", "-C", "5" };
+	char *a7[] = { "turnroom", "--no-udp", "--no-tcp" };
+	char *a8[] = { "turnroom", "--static-auth-secret=s", "--no-auth=0" };
+
+	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "min-port 60000 is above max-port 50000");
+	CHECK_EQ_INT(load(ARGC(a2), a2, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "no-auth cannot be combined") != NULL);
+	CHECK_EQ_INT(load(ARGC(a3), a3, NULL, NULL, err), TR_EINVAL);
+	CHECK_EQ_INT(load(ARGC(a4), a4, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "use-auth-secret needs") != NULL);
+	CHECK_EQ_INT(load(ARGC(a5), a5, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a6), a6, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "rest-api-separator") != NULL);
+	CHECK_EQ_INT(load(ARGC(a7), a7, NULL, NULL, err), TR_EINVAL);
+	CHECK_EQ_INT(load(ARGC(a8), a8, NULL, NULL, err), 0);
+
+	/* Values set by code are range-checked as well. */
+	c = conf_new();
+	c->channel_lifetime = 0;
+	CHECK_EQ_INT(conf_validate(c, err, sizeof(err)), TR_EINVAL);
+	CHECK(strstr(err, "channel-lifetime") != NULL);
+	c->channel_lifetime = 600;
+	free(c->realm);
+	c->realm = strdup("");
+	CHECK_EQ_INT(conf_validate(c, err, sizeof(err)), TR_EINVAL);
+	conf_free(c);
+}
+
+static void test_help_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	conf_print_help(f);
+	fclose(f);
+	CHECK(strstr(buf, "-p, --listening-port=PORT") != NULL);
+	CHECK(strstr(buf, "(default: 3478)") != NULL);
+	CHECK(strstr(buf, "--stale-nonce[=SECONDS]") != NULL);
+	CHECK(strstr(buf, "accepted with a warning") != NULL);
+	CHECK(strstr(buf, " mongo-userdb") != NULL);
+	free(buf);
+}
+
+/* Reads a whole file; caller frees. NULL when missing. */
+static char *slurp(const char *dir, const char *name)
+{
+	char path[512];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	if (buf)
+		buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The sample parses as shipped, and with every "#name..." line uncommented
+ * (the defaults and examples it shows are valid values). */
+static void check_sample_parses(const char *sample)
+{
+	char *open_all = malloc(strlen(sample) + 1), *out = open_all;
+	struct conf *c;
+
+	c = parse_ok(sample);
+	conf_free(c);
+	if (!open_all)
+		return;
+	for (const char *p = sample; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+
+		if (p[0] == '#' && ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))) {
+			p++;
+			n--;
+		}
+		memcpy(out, p, n);
+		out += n;
+		p += n;
+	}
+	*out = '\0';
+	c = parse_ok(open_all);
+	CHECK(c && c->users.n == 1 && c->external_ips.n == 1 && c->fingerprint);
+	conf_free(c);
+	free(open_all);
+}
+
+/* The sample config and the man page name every table entry (run from the
+ * source tree, or with srcdir set as make check does). */
+static void test_docs_follow_table(void)
+{
+	const char *dir = getenv("srcdir") ? getenv("srcdir") : ".";
+	char *sample = slurp(dir, "etc/turnroom.conf");
+	char *man = slurp(dir, "man/turnroom.conf.5");
+	char want[96], roff[96];
+
+	CHECK(sample != NULL && man != NULL);
+	for (size_t i = 0; sample && man && i < conf_option_count; i++) {
+		const char *name = conf_options[i].name;
+		size_t k = 0;
+
+		snprintf(want, sizeof(want), conf_options[i].type == CONF_UNIMPL ?
+			 "%s" : "#%s", name);
+		for (const char *p = name; *p && k + 3 < sizeof(roff); p++) {
+			if (*p == '-')
+				roff[k++] = '\\';
+			roff[k++] = *p;
+		}
+		roff[k] = '\0';
+		if (!strstr(sample, want) || !strstr(man, roff)) {
+			fprintf(stderr, "  option %s missing from %s\n", name,
+				strstr(sample, want) ? "the man page" : "the sample");
+			harness_failed_checks++;
+		}
+	}
+	if (sample)
+		check_sample_parses(sample);
+	free(sample);
+	free(man);
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_separators);
+	RUN(test_comments_quotes_inline_hash);
+	RUN(test_bools);
+	RUN(test_lists_and_last_wins);
+	RUN(test_unknown_keys);
+	RUN(test_numbers);
+	RUN(test_stale_nonce_and_separator);
+	RUN(test_peer_ranges);
+	RUN(test_addresses);
+	RUN(test_users);
+	RUN(test_aliases_and_inverted);
+	RUN(test_line_rules);
+	RUN(test_unimplemented);
+	RUN(test_cmdline_overrides_file);
+	RUN(test_cmdline_errors_and_help);
+	RUN(test_validation);
+	RUN(test_help_text);
+	RUN(test_docs_follow_table);
+	return HARNESS_DONE();
+}
