@@ -9,36 +9,36 @@
 #include "conf/conf.h"
 
 enum conf_type {
-	CONF_BOOL,    /* bool; bare flag = true */
-	CONF_UINT,    /* unsigned, decimal, range-checked with min/max */
-	CONF_STRING,  /* char *, strdup'd; last one wins */
-	CONF_LIST,    /* struct conf_list; every occurrence appends */
-	CONF_CHAR,    /* char; exactly one character */
-	CONF_UNIMPL   /* a coturn option we accept with one warning, no effect */
+	CONF_BOOL,   /* bool; bare flag = true */
+	CONF_UINT,   /* unsigned, decimal, range-checked with min/max */
+	CONF_STRING, /* char *, strdup'd; last one wins */
+	CONF_LIST,   /* struct conf_list; every occurrence appends */
+	CONF_CHAR,   /* char; exactly one character */
+	CONF_UNIMPL  /* a coturn option we accept with one warning, no effect */
 };
 
 enum conf_flag {
-	CONF_F_INVERT = 1 << 0,     /* BOOL: stores the negation (no-loopback-peers) */
-	CONF_F_BARE_DEFAULT = 1 << 1,/* UINT: a bare key means default_text */
-	CONF_F_ALIAS = 1 << 2,      /* another name for the option before it */
-	CONF_F_ARG = 1 << 3,        /* UNIMPL: takes a value on the command line */
-	CONF_F_CHECK_PEER = 1 << 4, /* LIST: "ip", "ip-ip" or "ip/prefix" */
-	CONF_F_CHECK_IP = 1 << 5,   /* LIST: one IP literal */
-	CONF_F_CHECK_EXT = 1 << 6,  /* LIST: "pub" (once) or "pub/priv" */
-	CONF_F_CHECK_USER = 1 << 7, /* LIST: "name:password" or "name:0x<key>" */
-	CONF_F_SECRET = 1 << 8      /* never echoed in messages or logs */
+	CONF_F_INVERT = 1 << 0,	      /* BOOL: stores the negation (no-loopback-peers) */
+	CONF_F_BARE_DEFAULT = 1 << 1, /* UINT: a bare key means default_text */
+	CONF_F_ALIAS = 1 << 2,	      /* another name for the option before it */
+	CONF_F_ARG = 1 << 3,	      /* UNIMPL: takes a value on the command line */
+	CONF_F_CHECK_PEER = 1 << 4,   /* LIST: "ip", "ip-ip" or "ip/prefix" */
+	CONF_F_CHECK_IP = 1 << 5,     /* LIST: one IP literal */
+	CONF_F_CHECK_EXT = 1 << 6,    /* LIST: "pub" (once) or "pub/priv" */
+	CONF_F_CHECK_USER = 1 << 7,   /* LIST: "name:password" or "name:0x<key>" */
+	CONF_F_SECRET = 1 << 8	      /* never echoed in messages or logs */
 };
 
 struct conf_option {
-	const char *name;         /* long name, as in turnserver.conf */
-	char short_opt;           /* 0 when none */
+	const char *name; /* long name, as in turnserver.conf */
+	char short_opt;	  /* 0 when none */
 	enum conf_type type;
-	size_t offset;            /* offsetof(struct conf, field); unused for UNIMPL */
+	size_t offset;		  /* offsetof(struct conf, field); unused for UNIMPL */
 	const char *default_text; /* parsed by conf_new; NULL = zero/empty */
-	unsigned min, max;        /* UINT range */
-	unsigned flags;           /* enum conf_flag */
-	const char *metavar;      /* value placeholder in --help; NULL for flags */
-	const char *help;         /* one line */
+	unsigned min, max;	  /* UINT range */
+	unsigned flags;		  /* enum conf_flag */
+	const char *metavar;	  /* value placeholder in --help; NULL for flags */
+	const char *help;	  /* one line */
 };
 
 /* The table, in --help order, and its length. Static data; never NULL. */

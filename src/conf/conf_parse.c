@@ -22,16 +22,18 @@
 /* One load (a file, a command line, or both): where a message points and
  * which unimplemented options were already warned about. */
 struct conf_ctx {
-	const char *file;   /* NULL on the command line */
+	const char *file; /* NULL on the command line */
 	unsigned line;
-	const char *arg;    /* command-line option as written ("-p", "--realm") */
-	bool *warned;       /* conf_option_count flags; NULL = never warn */
+	const char *arg; /* command-line option as written ("-p", "--realm") */
+	bool *warned;	 /* conf_option_count flags; NULL = never warn */
 	char *err;
 	size_t errlen;
 };
 
 /* Formats "FILE:LINE: msg" or "ARG: msg" into ctx->err. Returns TR_EINVAL. */
-__attribute__((format(printf, 2, 3)))
+static int ctx_err(struct conf_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int ctx_err(struct conf_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -229,7 +231,8 @@ static const char *list_item_problem(const struct conf *c, const struct conf_opt
 		return "expected 'name:password' or 'name:0x' and 32 hex digits";
 	if ((o->flags & CONF_F_CHECK_EXT) && !strchr(v, '/') &&
 	    has_bare_external(&c->external_ips))
-		return "a bare external-ip may be given only once; use pub/priv pairs for more";
+		return "a bare external-ip may be given only once; use pub/priv pairs "
+		       "for more";
 	return NULL;
 }
 
@@ -239,8 +242,8 @@ static bool is_secret(const struct conf_option *o)
 	return (o->flags & CONF_F_SECRET) != 0;
 }
 
-static int bad_value(struct conf_ctx *ctx, const struct conf_option *o,
-		     const char *v, const char *expected)
+static int bad_value(struct conf_ctx *ctx, const struct conf_option *o, const char *v,
+		     const char *expected)
 {
 	if (is_secret(o))
 		return ctx_err(ctx, "bad value for '%s': %s", o->name, expected);
@@ -254,8 +257,10 @@ static int set_list(struct conf *c, const struct conf_option *o, const char *v,
 
 	if (problem)
 		return bad_value(ctx, o, v, problem);
-	if (list_append(field(c, o), v) < 0)
-		return ctx_err(ctx, "out of memory");
+	if (list_append(field(c, o), v) < 0) {
+		ctx_err(ctx, "out of memory");
+		return TR_ENOMEM;
+	}
 	return 0;
 }
 
@@ -267,8 +272,8 @@ static int set_uint(struct conf *c, const struct conf_option *o, const char *v,
 	if (!v)
 		return ctx_err(ctx, "'%s' needs a value", o->name);
 	if (parse_uint(v, o->min, o->max, field(c, o)) < 0)
-		return ctx_err(ctx, "bad value '%s' for '%s': expected a number %u-%u",
-			       v, o->name, o->min, o->max);
+		return ctx_err(ctx, "bad value '%s' for '%s': expected a number %u-%u", v,
+			       o->name, o->min, o->max);
 	return 0;
 }
 
@@ -280,8 +285,10 @@ static int set_string(struct conf *c, const struct conf_option *o, const char *v
 	if (!v)
 		return ctx_err(ctx, "'%s' needs a value", o->name);
 	copy = strdup(v);
-	if (!copy)
-		return ctx_err(ctx, "out of memory");
+	if (!copy) {
+		ctx_err(ctx, "out of memory");
+		return TR_ENOMEM;
+	}
 	free(*slot);
 	*slot = copy;
 	return 0;
@@ -297,11 +304,13 @@ static void warn_unimplemented(const struct conf_option *o, struct conf_ctx *ctx
 		return;
 	ctx->warned[idx] = true;
 	if (ctx->file)
-		log_warn("%s:%u: '%s' is a coturn option turnroom does not implement; ignored",
-			 ctx->file, ctx->line, o->name);
+		log_warn(
+		    "%s:%u: '%s' is a coturn option turnroom does not implement; ignored",
+		    ctx->file, ctx->line, o->name);
 	else
-		log_warn("%s: '%s' is a coturn option turnroom does not implement; ignored",
-			 ctx->arg ? ctx->arg : "command line", o->name);
+		log_warn(
+		    "%s: '%s' is a coturn option turnroom does not implement; ignored",
+		    ctx->arg ? ctx->arg : "command line", o->name);
 }
 
 /* Applies one option; v NULL means a bare key or flag. */
@@ -313,7 +322,8 @@ static int conf_apply(struct conf *c, const struct conf_option *o, const char *v
 	switch (o->type) {
 	case CONF_BOOL:
 		if (parse_bool(v, &b) < 0)
-			return bad_value(ctx, o, v, "expected on/off, yes/no, true/false or 1/0");
+			return bad_value(ctx, o, v,
+					 "expected on/off, yes/no, true/false or 1/0");
 		*(bool *)field(c, o) = (o->flags & CONF_F_INVERT) ? !b : b;
 		return 0;
 	case CONF_UINT:
@@ -378,7 +388,7 @@ struct conf *conf_new(void)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	char err[CONF_ERR_MAX];
-	struct conf_ctx ctx = { "(defaults)", 0, NULL, NULL, err, sizeof(err) };
+	struct conf_ctx ctx = {"(defaults)", 0, NULL, NULL, err, sizeof(err)};
 
 	if (!c)
 		return NULL;
@@ -445,8 +455,9 @@ static int parse_line(struct conf *c, char *line, struct conf_ctx *ctx)
 		return ctx_err(ctx, "unknown option '%s' (ends with ';')", key);
 	o = key[0] == '-' ? NULL : conf_option_find(key);
 	if (!o && key[0] == '-')
-		return ctx_err(ctx, "unknown option '%s' (write names without '-' in the file)",
-			       key);
+		return ctx_err(
+		    ctx, "unknown option '%s' (write names without '-' in the file)",
+		    key);
 	if (!o)
 		return ctx_err(ctx, "unknown option '%s'", key);
 	if (value && value[strlen(value) - 1] == ';' && !is_secret(o))
@@ -482,8 +493,10 @@ static int read_file(struct conf *c, const char *path, struct conf_ctx *ctx)
 		else
 			rc = parse_line(c, line, ctx);
 	}
-	if (rc == 0 && ferror(f))
-		rc = ctx_err(ctx, "read error");
+	if (rc == 0 && ferror(f)) {
+		ctx->file = NULL;
+		rc = ctx_err(ctx, "cannot read config file: %s", strerror(errno));
+	}
 	free(line);
 	fclose(f);
 	ctx->file = NULL;
@@ -493,7 +506,7 @@ static int read_file(struct conf *c, const char *path, struct conf_ctx *ctx)
 
 int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	struct conf_ctx ctx = { NULL, 0, NULL, NULL, err, errlen };
+	struct conf_ctx ctx = {NULL, 0, NULL, NULL, err, errlen};
 	int rc;
 
 	if (!c || !path)
@@ -516,11 +529,11 @@ int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen)
 struct argv_walk {
 	int argc;
 	char **argv;
-	int i;                /* index of the word being read */
+	int i; /* index of the word being read */
 	bool apply;
-	const char *config;   /* -c FILE */
+	const char *config; /* -c FILE */
 	bool help, version;
-	char label[80];       /* the option as written, for messages */
+	char label[80]; /* the option as written, for messages */
 };
 
 /* The word after the current one, as an option's value; NULL at the end. */
@@ -635,11 +648,11 @@ static int walk_argv(struct conf *c, struct argv_walk *w, struct conf_ctx *ctx)
 	return 0;
 }
 
-int conf_load(struct conf *c, int argc, char **argv, bool *want_help,
-	      bool *want_version, char *err, size_t errlen)
+int conf_load(struct conf *c, int argc, char **argv, bool *want_help, bool *want_version,
+	      char *err, size_t errlen)
 {
-	struct conf_ctx ctx = { NULL, 0, NULL, NULL, err, errlen };
-	struct argv_walk w = { .argc = argc, .argv = argv };
+	struct conf_ctx ctx = {NULL, 0, NULL, NULL, err, errlen};
+	struct argv_walk w = {.argc = argc, .argv = argv};
 	int rc;
 
 	if (want_help)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
 /* "No particular limit": still keeps seconds * 1000 inside an int64. */
 #define UMAX 2147483647u
 
@@ -76,9 +77,11 @@ const struct conf_option conf_options[] = {
 		 "Concurrent allocations in total; 0 = unlimited."),
 	/* peers */
 	LIST_OPT("allowed-peer-ip", 0, allowed_peer_ips, CONF_F_CHECK_PEER, "RANGE",
-		 "Peer range to allow ('ip', 'ip-ip' or 'ip/prefix'); beats denied-peer-ip and the built-in deny list; repeatable."),
+		 "Peer range to allow ('ip', 'ip-ip' or 'ip/prefix'); beats denied-peer-ip "
+		 "and the built-in deny list; repeatable."),
 	LIST_OPT("denied-peer-ip", 0, denied_peer_ips, CONF_F_CHECK_PEER, "RANGE",
-		 "Peer range to refuse ('ip', 'ip-ip' or 'ip/prefix'), on top of the built-in deny list; repeatable."),
+		 "Peer range to refuse ('ip', 'ip-ip' or 'ip/prefix'), on top of the "
+		 "built-in deny list; repeatable."),
 	BOOL_OPT("allow-loopback-peers", 0, allow_loopback_peers, 0,
 		 "Allow peers on 127.0.0.0/8 and ::1 (testing only)."),
 	BOOL_OPT("no-loopback-peers", 0, allow_loopback_peers, CONF_F_INVERT,
@@ -90,6 +93,8 @@ const struct conf_option conf_options[] = {
 		 "Add FINGERPRINT to every response."),
 	BOOL_OPT("no-software-attribute", 0, no_software_attribute, 0,
 		 "Do not send the SOFTWARE attribute."),
+	BOOL_OPT("rfc5766-channel-numbers", 0, rfc5766_channel_numbers, 0,
+		 "Accept channel numbers 0x4000-0x7FFF (RFC 5766), not only 0x4000-0x4FFF (RFC 8656)."),
 	/* logging and process */
 	BOOL_OPT("verbose", 'v', verbose, 0, "Log debug detail."),
 	BOOL_OPT("Verbose", 'V', verbose, 0, "Same as verbose."),
@@ -119,7 +124,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL("mobility", 0), UNIMPL("rfc5780", 0), UNIMPL("no-rfc5780", 0),
 	UNIMPL("response-origin-only-with-rfc5780", 0),
 	UNIMPL("stun-backward-compatibility", 0), UNIMPL("no-stun-backward-compatibility", 0),
-	UNIMPL("rfc3489-compatibility", 0), UNIMPL("rfc5766-channel-numbers", 0),
+	UNIMPL("rfc3489-compatibility", 0),
 	UNIMPL_ARG("max-bps", 's'), UNIMPL_ARG("bps-capacity", 'B'),
 	UNIMPL_ARG("relay-threads", 'm'), UNIMPL_ARG("cpus", 0), UNIMPL_ARG("ne", 0),
 	UNIMPL_ARG("listening-device", 'd'), UNIMPL_ARG("relay-device", 'i'),
@@ -152,6 +157,8 @@ const struct conf_option conf_options[] = {
 	UNIMPL_ARG("mysql-userdb", 'M'), UNIMPL_ARG("mongo-userdb", 'J'),
 	UNIMPL_ARG("secret-key-file", 0),
 };
+
+/* clang-format on */
 
 const size_t conf_option_count = sizeof(conf_options) / sizeof(conf_options[0]);
 
@@ -189,7 +196,7 @@ bool conf_option_needs_value(const struct conf_option *o)
 
 /* Prints text from column col, wrapped at 79 columns with a hanging
  * indent of HELP_COL. HELP_NBSP is a space that does not break. */
-#define HELP_COL 38
+#define HELP_COL  38
 #define HELP_NBSP '\x1f'
 static void help_wrap(FILE *out, const char *text, size_t col)
 {
@@ -219,8 +226,8 @@ static void help_option(FILE *out, const struct conf_option *o)
 	int n;
 
 	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name,
-		     o->metavar ? (arg ? "=" : "[=") : "",
-		     o->metavar ? o->metavar : "", o->metavar && !arg ? "]" : "");
+		     o->metavar ? (arg ? "=" : "[=") : "", o->metavar ? o->metavar : "",
+		     o->metavar && !arg ? "]" : "");
 	if (o->short_opt)
 		fprintf(out, "  -%c, ", o->short_opt);
 	else
@@ -230,7 +237,8 @@ static void help_option(FILE *out, const struct conf_option *o)
 	else
 		fprintf(out, "%-*s", HELP_COL - 6, left);
 	if (o->default_text)
-		snprintf(text, sizeof(text), "%s (default:\x1f%s)", o->help, o->default_text);
+		snprintf(text, sizeof(text), "%s (default:\x1f%s)", o->help,
+			 o->default_text);
 	else
 		snprintf(text, sizeof(text), "%s", o->help);
 	help_wrap(out, text, HELP_COL);
@@ -268,7 +276,7 @@ void conf_print_help(FILE *out)
 	      "or a bare 'name' for flags; the command line overrides the file.\n"
 	      "\n"
 	      "  -c, --config=FILE                   Read this config file.\n"
-	      "  -n                                  No config file (the default without -c).\n"
+	      "  -n                                  No config file (the default).\n"
 	      "  -h, --help                          Print this help and exit.\n"
 	      "      --version                       Print the version and exit.\n",
 	      out);

@@ -186,9 +186,13 @@ ssize_t stun_build_finish(struct stun_builder *b);
 /* Standard reason phrase for a STUN/TURN error code ("Bad Request", ...). */
 const char *stun_reason_phrase(int code);
 
-/* ChannelData (RFC 8656 12.4): channel numbers 0x4000-0x4FFF. */
+/* ChannelData (RFC 8656 12.4): channel numbers 0x4000-0x4FFF. RFC 5766
+ * allowed up to 0x7FFF and older clients (coturn's uclient among them)
+ * still use that range, so framing accepts it; which numbers may be bound
+ * is the server's decision. */
 #define CHANNEL_MIN 0x4000
 #define CHANNEL_MAX 0x4FFF
+#define CHANNEL_MAX_RFC5766 0x7FFF
 #define CHANNELDATA_HEADER_LEN 4
 bool channeldata_looks_like(const uint8_t *p, size_t len);
 /* Parses the header; data is borrowed. Returns header+data length (without

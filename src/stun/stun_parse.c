@@ -330,7 +330,7 @@ bool channeldata_looks_like(const uint8_t *p, size_t len)
 	if (len < CHANNELDATA_HEADER_LEN)
 		return false;
 	channel = rd16(p);
-	return channel >= CHANNEL_MIN && channel <= CHANNEL_MAX;
+	return channel >= CHANNEL_MIN && channel <= CHANNEL_MAX_RFC5766;
 }
 
 ssize_t channeldata_parse(const uint8_t *p, size_t len, uint16_t *channel,
@@ -375,7 +375,7 @@ ssize_t stun_stream_frame_len(const uint8_t *p, size_t len)
 			return TR_EINVAL;
 		return (ssize_t)(STUN_HEADER_LEN + field);
 	}
-	if (p[0] >= 0x40 && p[0] <= 0x4F) {
+	if (p[0] >= 0x40 && p[0] <= 0x7F) {
 		if (len < CHANNELDATA_HEADER_LEN)
 			return 0;
 		field = rd16(p + 2);

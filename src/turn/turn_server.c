@@ -291,7 +291,7 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	s->auth = auth;
 	snprintf(s->software, sizeof(s->software), "%s/%s", PACKAGE_NAME,
 		 PACKAGE_VERSION);
-	s->channel_max = conf->rfc5766_channel_numbers ? 0x7FFF : CHANNEL_MAX;
+	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_server_touch_clock(s);
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
 		goto fail;

@@ -106,8 +106,8 @@ static void test_defaults(void)
 static void test_separators(void)
 {
 	static const char *const lines[] = {
-		"realm=a\n", "realm a\n", "realm = a\n", "realm\ta\n",
-		"realm \t=\t \"a\"\n", "   realm=a   \n", "\trealm=a\r\n", "realm=a",
+	    "realm=a\n",	   "realm a\n",	      "realm = a\n",   "realm\ta\n",
+	    "realm \t=\t \"a\"\n", "   realm=a   \n", "\trealm=a\r\n", "realm=a",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -136,10 +136,10 @@ static void test_comments_quotes_inline_hash(void)
 
 static void test_bools(void)
 {
-	static const char *const yes[] = { "", "=1", "=9", "=yes", "=Y", "=true",
-					   "=T", "=on", "=ON", " On", "=\"on\"" };
-	static const char *const no[] = { "=0", "=no", "=N", "=false", "=F", "=off",
-					  "=OFF" };
+	static const char *const yes[] = {"",	"=1",  "=9",  "=yes", "=Y",	"=true",
+					  "=T", "=on", "=ON", " On",  "=\"on\""};
+	static const char *const no[] = {"=0", "=no",  "=N",  "=false",
+					 "=F", "=off", "=OFF"};
 	char text[64];
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
@@ -154,8 +154,7 @@ static void test_bools(void)
 		CHECK(c && !c->fingerprint);
 		conf_free(c);
 	}
-	expect_error("\nfingerprint=maybe\n", 2,
-		     "bad value 'maybe' for 'fingerprint'");
+	expect_error("\nfingerprint=maybe\n", 2, "bad value 'maybe' for 'fingerprint'");
 	expect_error("fingerprint=-1\n", 1, "for 'fingerprint'");
 }
 
@@ -196,9 +195,11 @@ static void test_unknown_keys(void)
 
 static void test_numbers(void)
 {
-	const char *want = "bad value '%s' for 'listening-port': expected a number 1-65535";
-	static const char *const bad[] = { "abc", "0", "65536", "3478x", "-1", "+5",
-					   "99999999999999999999", "34 78", "0x10" };
+	const char *want =
+	    "bad value '%s' for 'listening-port': expected a number 1-65535";
+	static const char *const bad[] = {
+	    "abc",   "0",   "65536", "3478x", "-1", "+5", "99999999999999999999",
+	    "34 78", "0x10"};
 	char text[64], msg[128];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -231,14 +232,24 @@ static void test_stale_nonce_and_separator(void)
 
 static void test_peer_ranges(void)
 {
-	struct conf *c = parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
-				  "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
-				  "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
-				  "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
+	struct conf *c =
+	    parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
+		     "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
+		     "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
+		     "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
 	static const char *const bad[] = {
-		"10.0.0.0/33", "::/129", "10.0.0.9-10.0.0.1", "1.2.3.4-::1",
-		"1.2.3.0/24-1.2.3.9", "foo", "1.2.3", "10.0.0.0/", "10.0.0.0/x",
-		"10.0.0.1-", "-10.0.0.1", "fe80::1%eth0",
+	    "10.0.0.0/33",
+	    "::/129",
+	    "10.0.0.9-10.0.0.1",
+	    "1.2.3.4-::1",
+	    "1.2.3.0/24-1.2.3.9",
+	    "foo",
+	    "1.2.3",
+	    "10.0.0.0/",
+	    "10.0.0.0/x",
+	    "10.0.0.1-",
+	    "-10.0.0.1",
+	    "fe80::1%eth0",
 	};
 	char text[96];
 
@@ -271,8 +282,12 @@ static void test_addresses(void)
 static void test_users(void)
 {
 	static const char *const bad[] = {
-		":pw", "nocolon", "name:", "a:0x0123", "a:0xzz23456789abcdef0123456789abcdef",
-		"a:0x0123456789abcdef0123456789abcdef00",
+	    ":pw",
+	    "nocolon",
+	    "name:",
+	    "a:0x0123",
+	    "a:0xzz23456789abcdef0123456789abcdef",
+	    "a:0x0123456789abcdef0123456789abcdef00",
 	};
 	char text[96], err[CONF_ERR_MAX], path[64];
 	int rc;
@@ -293,10 +308,12 @@ static void test_users(void)
 
 static void test_aliases_and_inverted(void)
 {
-	struct conf *c = parse_ok("db=/var/lib/turn/turndb\nallow-loopback-peers\n"
-				  "Verbose\nno-multicast-peers=yes\n");
+	struct conf *c =
+	    parse_ok("db=/var/lib/turn/turndb\nallow-loopback-peers\n"
+		     "Verbose\nno-multicast-peers=yes\nrfc5766-channel-numbers\n");
 
 	CHECK(c && c->verbose && c->allow_loopback_peers && c->no_multicast_peers);
+	CHECK(c && c->rfc5766_channel_numbers);
 	if (c)
 		CHECK_STR(c->userdb, "/var/lib/turn/turndb");
 	conf_free(c);
@@ -365,11 +382,15 @@ static void test_cmdline_overrides_file(void)
 	struct conf *c = conf_new();
 
 	write_tmp("realm=file\nlistening-port=1000\nuser=a:1\nmin-port=50000\n"
-		  "no-tcp\n", path);
-	char *argv[] = { "turnroom", "-c", path, "--realm", "cli", "-p2000",
-			 "--user=b:2", "-u", "c:3", "--min-port=50001", "-vf",
-			 "--no-tcp=off", "--stale-nonce", "--max-port", "60000" };
-	CHECK_EQ_INT(conf_load(c, ARGC(argv), argv, &help, &version, err, sizeof(err)), 0);
+		  "no-tcp\n",
+		  path);
+	char *argv[] = {"turnroom",	    "-c",	  path,
+			"--realm",	    "cli",	  "-p2000",
+			"--user=b:2",	    "-u",	  "c:3",
+			"--min-port=50001", "-vf",	  "--no-tcp=off",
+			"--stale-nonce",    "--max-port", "60000"};
+	CHECK_EQ_INT(conf_load(c, ARGC(argv), argv, &help, &version, err, sizeof(err)),
+		     0);
 	CHECK(!help && !version);
 	CHECK_STR(c->config_file, path);
 	CHECK_STR(c->realm, "cli");
@@ -384,8 +405,8 @@ static void test_cmdline_overrides_file(void)
 	conf_free(c);
 
 	/* --config=FILE and -c=FILE name the file too. */
-	char *argv2[] = { "turnroom", "--config=", "-p=3000" };
-	char *argv3[] = { "turnroom", "-c=/nonexistent/turnroom.conf" };
+	char *argv2[] = {"turnroom", "--config=", "-p=3000"};
+	char *argv3[] = {"turnroom", "-c=/nonexistent/turnroom.conf"};
 	c = conf_new();
 	snprintf(err, sizeof(err), "x");
 	argv2[1] = malloc(80);
@@ -395,7 +416,11 @@ static void test_cmdline_overrides_file(void)
 	free(argv2[1]);
 	CHECK_EQ_INT(conf_load(c, ARGC(argv3), argv3, NULL, NULL, err, sizeof(err)),
 		     TR_EINVAL);
-	CHECK(strstr(err, "/nonexistent/turnroom.conf") != NULL);
+	CHECK(strstr(err, "/nonexistent/turnroom.conf: cannot read config file") == err);
+	char *argv4[] = {"turnroom", "-c", "/"};
+	CHECK_EQ_INT(conf_load(c, ARGC(argv4), argv4, NULL, NULL, err, sizeof(err)),
+		     TR_EINVAL);
+	CHECK(strstr(err, "/: cannot read config file") == err);
 	conf_free(c);
 	unlink(path);
 }
@@ -414,16 +439,16 @@ static void test_cmdline_errors_and_help(void)
 {
 	char err[CONF_ERR_MAX];
 	bool help = false, version = false;
-	char *a1[] = { "turnroom", "--foo" };
-	char *a2[] = { "turnroom", "--foo=1" };
-	char *a3[] = { "turnroom", "-x" };
-	char *a4[] = { "turnroom", "stray" };
-	char *a5[] = { "turnroom", "--realm" };
-	char *a6[] = { "turnroom", "--listening-port", "x" };
-	char *a7[] = { "turnroom", "-c", "/nonexistent/a.conf", "--help" };
-	char *a8[] = { "turnroom", "--version" };
-	char *a9[] = { "turnroom", "-vh" };
-	char *a10[] = { "turnroom", "--no-tls", "--cert", "/x.pem", "-m", "4", "-n" };
+	char *a1[] = {"turnroom", "--foo"};
+	char *a2[] = {"turnroom", "--foo=1"};
+	char *a3[] = {"turnroom", "-x"};
+	char *a4[] = {"turnroom", "stray"};
+	char *a5[] = {"turnroom", "--realm"};
+	char *a6[] = {"turnroom", "--listening-port", "x"};
+	char *a7[] = {"turnroom", "-c", "/nonexistent/a.conf", "--help"};
+	char *a8[] = {"turnroom", "--version"};
+	char *a9[] = {"turnroom", "-vh"};
+	char *a10[] = {"turnroom", "--no-tls", "--cert", "/x.pem", "-m", "4", "-n"};
 
 	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
 	CHECK_STR(err, "--foo: unknown option");
@@ -452,14 +477,14 @@ static void test_validation(void)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c;
-	char *a1[] = { "turnroom", "--min-port", "60000", "--max-port", "50000" };
-	char *a2[] = { "turnroom", "-z", "-u", "a:b" };
-	char *a3[] = { "turnroom", "--no-auth", "--lt-cred-mech" };
-	char *a4[] = { "turnroom", "--use-auth-secret" };
-	char *a5[] = { "turnroom", "--use-auth-secret", "--userdb", "/tmp/x.db" };
-	char *a6[] = { "turnroom", "-C", "5" };
-	char *a7[] = { "turnroom", "--no-udp", "--no-tcp" };
-	char *a8[] = { "turnroom", "--static-auth-secret=s", "--no-auth=0" };
+	char *a1[] = {"turnroom", "--min-port", "60000", "--max-port", "50000"};
+	char *a2[] = {"turnroom", "-z", "-u", "a:b"};
+	char *a3[] = {"turnroom", "--no-auth", "--lt-cred-mech"};
+	char *a4[] = {"turnroom", "--use-auth-secret"};
+	char *a5[] = {"turnroom", "--use-auth-secret", "--userdb", "/tmp/x.db"};
+	char *a6[] = {"turnroom", "-C", "5"};
+	char *a7[] = {"turnroom", "--no-udp", "--no-tcp"};
+	char *a8[] = {"turnroom", "--static-auth-secret=s", "--no-auth=0"};
 
 	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
 	CHECK_STR(err, "min-port 60000 is above max-port 50000");
@@ -546,7 +571,8 @@ static void check_sample_parses(const char *sample)
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
 
-		if (p[0] == '#' && ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))) {
+		if (p[0] == '#' &&
+		    ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z'))) {
 			p++;
 			n--;
 		}
@@ -575,8 +601,8 @@ static void test_docs_follow_table(void)
 		const char *name = conf_options[i].name;
 		size_t k = 0;
 
-		snprintf(want, sizeof(want), conf_options[i].type == CONF_UNIMPL ?
-			 "%s" : "#%s", name);
+		snprintf(want, sizeof(want),
+			 conf_options[i].type == CONF_UNIMPL ? "%s" : "#%s", name);
 		for (const char *p = name; *p && k + 3 < sizeof(roff); p++) {
 			if (*p == '-')
 				roff[k++] = '\\';

@@ -947,7 +947,10 @@ static void test_channeldata(void)
 	channeldata_write_header(buf, 0x3FFF, 0);
 	CHECK(!channeldata_looks_like(buf, 4));
 	CHECK_EQ_INT(channeldata_parse(buf, 4, &ch, &data, &dlen), TR_EINVAL);
+	/* RFC 5766's 0x5000-0x7FFF still frame; binding decides validity. */
 	channeldata_write_header(buf, 0x5000, 0);
+	CHECK_EQ_INT(channeldata_parse(buf, 4, &ch, &data, &dlen), 4);
+	channeldata_write_header(buf, 0x8000, 0);
 	CHECK_EQ_INT(channeldata_parse(buf, 4, &ch, &data, &dlen), TR_EINVAL);
 	channeldata_write_header(buf, CHANNEL_MAX, 0);
 	CHECK_EQ_INT(channeldata_parse(buf, 4, &ch, &data, &dlen), 4);
@@ -984,9 +987,11 @@ static void test_stream_framing(void)
 	CHECK_EQ_INT(stun_stream_frame_len(buf, 4), 4);
 	channeldata_write_header(buf, 0x4123, 65535);
 	CHECK_EQ_INT(stun_stream_frame_len(buf, 4), 4 + 65536);
-	/* Neither: RTP/RTCP, RFC 5766's 0x5000-0x7FFF channels, anything with
-	 * the top bit set; told from the first byte alone. */
-	static const uint8_t firsts[] = { 0x80, 0xBF, 0x50, 0x7F, 0xC0, 0xFF };
+	channeldata_write_header(buf, 0x7FFF, 1);
+	CHECK_EQ_INT(stun_stream_frame_len(buf, 4), 8);
+	/* Neither: RTP/RTCP, anything with the top bit set; told from the
+	 * first byte alone. */
+	static const uint8_t firsts[] = { 0x80, 0xBF, 0xC0, 0xFF };
 
 	for (size_t i = 0; i < sizeof(firsts); i++) {
 		buf[0] = firsts[i];
