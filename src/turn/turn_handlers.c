@@ -206,6 +206,8 @@ void turn_handle_allocate(struct turn_request *r)
 		turn_respond_error(r, -fd);
 		return;
 	}
+	/* A reserved socket brings its own family. */
+	rf = addr_family(&bound) == AF_INET6 ? &s->relay6 : &s->relay4;
 	a = alloc_table_insert(s->allocs, &r->pkt->ft);
 	if (!a) {
 		close(fd);
