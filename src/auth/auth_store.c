@@ -48,8 +48,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_USER_KEY] = "SELECT hmackey FROM turnusers_lt WHERE realm=? AND name=?",
 	[ST_SECRETS] = "SELECT value FROM turn_secret WHERE realm=?",
 	[ST_ADD_SECRET] = "INSERT OR REPLACE INTO turn_secret (realm,value) VALUES (?,?)",
-	[ST_SET_USER] = "INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) "
-			"VALUES (?,?,?)",
+	[ST_SET_USER] = ("INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) "
+			 "VALUES (?,?,?)"),
 };
 
 struct auth_store {
