@@ -146,7 +146,7 @@ static void fuzz_channeldata(const uint8_t *data, size_t size)
 		return;
 	FUZZ_ASSERT(channeldata_looks_like(data, size));
 	FUZZ_ASSERT((size_t)n == CHANNELDATA_HEADER_LEN + plen && (size_t)n <= size);
-	FUZZ_ASSERT(channel >= CHANNEL_MIN && channel <= CHANNEL_MAX);
+	FUZZ_ASSERT(channel >= CHANNEL_MIN && channel <= CHANNEL_MAX_RFC5766);
 	channeldata_write_header(hdr, channel, (uint16_t)plen);
 	FUZZ_ASSERT(memcmp(hdr, data, sizeof(hdr)) == 0);
 }
