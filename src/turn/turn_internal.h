@@ -151,11 +151,23 @@ int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
 void port_pool_release(struct port_pool *p, uint16_t port);
 size_t port_pool_in_use(const struct port_pool *p);
 
+/* ---- failed-auth limiter per source IP (turn_ratelimit.c) ---- */
+
+struct auth_limiter;
+
+/* burst failures at once, then per_sec per second. Caller frees. */
+struct auth_limiter *auth_limiter_new(uint32_t burst, uint32_t per_sec);
+void auth_limiter_free(struct auth_limiter *l);
+/* True when ip has used up its failures: its requests are dropped. */
+bool auth_limiter_blocked(struct auth_limiter *l, const struct tr_addr *ip,
+			  uint64_t now_ms);
+void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *ip, uint64_t now_ms);
+
 /* ---- server internals shared by the turn_*.c files ---- */
 
 struct turn_counters {
 	uint64_t allocations_created, allocations_deleted;
-	uint64_t auth_failures, peer_refused;
+	uint64_t auth_failures, auth_rate_limited, peer_refused;
 	uint64_t malformed_dropped;
 	uint64_t relayed_pkts_in, relayed_pkts_out;
 	uint64_t relayed_bytes_in, relayed_bytes_out;
@@ -181,6 +193,7 @@ struct turn_server {
 	struct auth *auth;           /* borrowed */
 	struct peer_filter *filter;
 	struct alloc_table *allocs;
+	struct auth_limiter *auth_limiter;
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;

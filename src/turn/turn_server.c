@@ -23,6 +23,10 @@
 
 /* Housekeeping period: expiry is checked at this granularity. */
 #define TURN_CRON_MS 1000
+/* Wrong credentials per source IP: a burst, then this many per second;
+ * beyond that the source's authenticated requests are dropped unanswered. */
+#define TURN_AUTH_FAIL_BURST 20
+#define TURN_AUTH_FAIL_PER_SEC 2
 /* A TCP client that stops reading may hold at most this much queued. */
 #define TURN_TCP_OUT_MAX (1024 * 1024)
 
@@ -296,7 +300,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
-	if (!s->allocs || filter_setup(s) || relay_setup(s))
+	s->auth_limiter = auth_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
+	if (!s->allocs || !s->auth_limiter || filter_setup(s) || relay_setup(s))
 		goto fail;
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	if (!s->cron || event_add(s->cron, &tick))
@@ -331,5 +336,6 @@ void turn_server_free(struct turn_server *s)
 	port_pool_free(s->relay4.ports);
 	port_pool_free(s->relay6.ports);
 	peer_filter_free(s->filter);
+	auth_limiter_free(s->auth_limiter);
 	free(s);
 }

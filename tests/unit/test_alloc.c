@@ -205,6 +205,32 @@ static void test_port_pool(void)
 	port_pool_free(p);
 }
 
+static void test_auth_limiter(void)
+{
+	struct auth_limiter *l = auth_limiter_new(3, 2);
+	struct tr_addr bad = ip("198.51.100.9", 1000), bad_other_port = ip("198.51.100.9", 7);
+	struct tr_addr good = ip("198.51.100.10", 1000);
+	uint64_t now = 1000;
+
+	CHECK(!auth_limiter_blocked(l, &bad, now));
+	for (int i = 0; i < 3; i++)
+		auth_limiter_fail(l, &bad, now);
+	CHECK(auth_limiter_blocked(l, &bad, now));
+	CHECK(auth_limiter_blocked(l, &bad_other_port, now)); /* by IP */
+	CHECK(!auth_limiter_blocked(l, &good, now));
+	/* 2 per second: one more failure allowed after 500 ms */
+	CHECK(auth_limiter_blocked(l, &bad, now + 499));
+	CHECK(!auth_limiter_blocked(l, &bad, now + 500));
+	auth_limiter_fail(l, &bad, now + 500);
+	CHECK(auth_limiter_blocked(l, &bad, now + 500));
+	/* refill stops at the burst */
+	CHECK(!auth_limiter_blocked(l, &bad, now + 100000));
+	for (int i = 0; i < 3; i++)
+		auth_limiter_fail(l, &bad, now + 100000);
+	CHECK(auth_limiter_blocked(l, &bad, now + 100000));
+	auth_limiter_free(l);
+}
+
 int main(void)
 {
 	RUN(test_insert_find_remove);
@@ -213,5 +239,6 @@ int main(void)
 	RUN(test_permissions);
 	RUN(test_channels);
 	RUN(test_port_pool);
+	RUN(test_auth_limiter);
 	return HARNESS_DONE();
 }
