@@ -193,6 +193,13 @@ static void handle_request(struct turn_request *r)
 	uint16_t unknown[16];
 	size_t n_unknown = stun_unknown_required(r->msg, unknown, 16);
 
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		char client[ADDR_STR_MAX];
+
+		log_debug("%s: request method 0x%03x (%zu attributes)",
+			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
+			  r->msg->method, r->msg->n_attrs);
+	}
 	if (n_unknown) {
 		respond_unknown(r, unknown, n_unknown);
 		return;
