@@ -263,3 +263,37 @@ int auth_check(struct auth *a, const struct stun_msg *msg, const char *username,
 	res->rest_expiry = expiry;
 	return 0;
 }
+
+int auth_add_secret(struct auth *a, const char *secret)
+{
+	char **grown = realloc(a->secrets, (a->n_secrets + 1) * sizeof(*grown));
+
+	if (!grown)
+		return TR_ENOMEM;
+	a->secrets = grown;
+	a->secrets[a->n_secrets] = strdup(secret);
+	if (!a->secrets[a->n_secrets])
+		return TR_ENOMEM;
+	a->n_secrets++;
+	return 0;
+}
+
+int auth_check_password(struct auth *a, const char *name, const char *password)
+{
+	uint8_t want[AUTH_KEY_LEN], have[AUTH_KEY_LEN];
+	int rc = TR_EAUTH;
+
+	if (strlen(name) >= AUTH_NAME_MAX || !*name || !*password)
+		return TR_EAUTH;
+	auth_lt_key(name, a->realm, password, want);
+	for (size_t i = 0; i < a->n_users && rc; i++)
+		if (!strcmp(a->users[i].name, name) &&
+		    !CRYPTO_memcmp(a->users[i].key, want, AUTH_KEY_LEN))
+			rc = 0;
+	if (rc && a->store && auth_store_user_key(a->store, a->realm, name, have) == 0 &&
+	    !CRYPTO_memcmp(have, want, AUTH_KEY_LEN))
+		rc = 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(have, sizeof(have));
+	return rc;
+}

@@ -58,6 +58,16 @@ struct conf {
 	char *pidfile;
 	/* channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF */
 	bool rfc5766_channel_numbers;
+	/* signaling (src/signal) */
+	unsigned http_port;            /* 8080; 0 = no room server */
+	struct conf_list allowed_origins; /* empty = any Origin */
+	unsigned room_capacity;        /* 2 */
+	unsigned ws_max_message;       /* bytes, 65536 */
+	unsigned ws_rate;              /* messages per second per connection */
+	unsigned resume_window;        /* seconds, 30 */
+	unsigned ice_credential_ttl;   /* seconds, 3600 */
+	char *signaling_auth;          /* "open", "user" or "token" */
+	char *signaling_secret;        /* HS256 key of join tokens */
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

@@ -769,6 +769,12 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 		problem = "realm must be 1 to 127 characters";
 	if (!problem && bare > 1)
 		problem = "a bare external-ip may be given only once";
+	if (!problem && strcmp(c->signaling_auth, "open") &&
+	    strcmp(c->signaling_auth, "user") && strcmp(c->signaling_auth, "token"))
+		problem = "signaling-auth must be open, user or token";
+	if (!problem && !strcmp(c->signaling_auth, "token") &&
+	    (!c->signaling_secret || !c->signaling_secret[0]))
+		problem = "signaling-auth=token needs signaling-secret";
 	if (problem) {
 		snprintf(err, errlen, "%s", problem);
 		return TR_EINVAL;

@@ -107,6 +107,26 @@ const struct conf_option conf_options[] = {
 		 "Do not log to standard error when no log-file is set."),
 	STR_OPT("pidfile", 0, pidfile, NULL, 0, "PATH",
 		"Write the process id to this file."),
+	/* signaling */
+	UINT_OPT("http-port", 0, http_port, "8080", 0, 65535, 0, "PORT",
+		 "HTTP and WebSocket room server port on every listening-ip; 0 turns it off."),
+	LIST_OPT("allowed-origin", 0, allowed_origins, 0, "ORIGIN",
+		 "WebSocket Origin allowed to connect, e.g. https://app.example.org; "
+		 "repeatable. None given: any."),
+	UINT_OPT("room-capacity", 0, room_capacity, "2", 1, 64, 0, "N",
+		 "Members per room."),
+	UINT_OPT("ws-max-message", 0, ws_max_message, "65536", 256, 16777216, 0, "BYTES",
+		 "Largest WebSocket message; a larger one closes the connection with 1009."),
+	UINT_OPT("ws-rate", 0, ws_rate, "20", 1, 100000, 0, "N",
+		 "Signaling messages per second per connection (burst: two seconds' worth)."),
+	UINT_OPT("resume-window", 0, resume_window, "30", 0, 3600, 0, "SECONDS",
+		 "How long a dropped member keeps its slot for a resume."),
+	UINT_OPT("ice-credential-ttl", 0, ice_credential_ttl, "3600", 60, 604800, 0,
+		 "SECONDS", "Lifetime of the TURN credentials handed out at join."),
+	STR_OPT("signaling-auth", 0, signaling_auth, "open", 0, "open|user|token",
+		"Who may join a room: anyone, long-term users, or holders of a JWT."),
+	STR_OPT("signaling-secret", 0, signaling_secret, NULL, CONF_F_SECRET, "SECRET",
+		"HS256 key of the join tokens (signaling-auth=token)."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),

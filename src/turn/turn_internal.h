@@ -12,6 +12,7 @@
 #include "stun/stun.h"
 #include "turn/turn.h"
 #include "util/addr.h"
+#include "util/ratelimit.h"
 
 struct event;
 struct evconnlistener;
@@ -151,18 +152,6 @@ int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
 void port_pool_release(struct port_pool *p, uint16_t port);
 size_t port_pool_in_use(const struct port_pool *p);
 
-/* ---- failed-auth limiter per source IP (turn_ratelimit.c) ---- */
-
-struct auth_limiter;
-
-/* burst failures at once, then per_sec per second. Caller frees. */
-struct auth_limiter *auth_limiter_new(uint32_t burst, uint32_t per_sec);
-void auth_limiter_free(struct auth_limiter *l);
-/* True when ip has used up its failures: its requests are dropped. */
-bool auth_limiter_blocked(struct auth_limiter *l, const struct tr_addr *ip,
-			  uint64_t now_ms);
-void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *ip, uint64_t now_ms);
-
 /* ---- server internals shared by the turn_*.c files ---- */
 
 struct turn_counters {
@@ -193,7 +182,7 @@ struct turn_server {
 	struct auth *auth;           /* borrowed */
 	struct peer_filter *filter;
 	struct alloc_table *allocs;
-	struct auth_limiter *auth_limiter;
+	struct ip_limiter *auth_failures; /* per source IP */
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;

@@ -77,7 +77,7 @@ static void log_auth_failure(struct turn_request *r, const char *why)
 	char client[ADDR_STR_MAX];
 
 	r->s->counters.auth_failures++;
-	auth_limiter_fail(r->s->auth_limiter, &r->pkt->ft.client, r->s->now_ms);
+	ip_limiter_hit(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 r->username, why);
@@ -133,7 +133,7 @@ static int authenticate(struct turn_request *r)
 
 	if (r->s->conf->no_auth)
 		return 0;
-	if (auth_limiter_blocked(r->s->auth_limiter, &r->pkt->ft.client, r->s->now_ms)) {
+	if (ip_limiter_blocked(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
 		return -1;
 	}

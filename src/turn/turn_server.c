@@ -300,8 +300,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
-	s->auth_limiter = auth_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
-	if (!s->allocs || !s->auth_limiter || filter_setup(s) || relay_setup(s))
+	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
+	if (!s->allocs || !s->auth_failures || filter_setup(s) || relay_setup(s))
 		goto fail;
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	if (!s->cron || event_add(s->cron, &tick))
@@ -336,6 +336,6 @@ void turn_server_free(struct turn_server *s)
 	port_pool_free(s->relay4.ports);
 	port_pool_free(s->relay6.ports);
 	peer_filter_free(s->filter);
-	auth_limiter_free(s->auth_limiter);
+	ip_limiter_free(s->auth_failures);
 	free(s);
 }

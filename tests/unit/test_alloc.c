@@ -205,30 +205,30 @@ static void test_port_pool(void)
 	port_pool_free(p);
 }
 
-static void test_auth_limiter(void)
+static void test_ip_limiter(void)
 {
-	struct auth_limiter *l = auth_limiter_new(3, 2);
+	struct ip_limiter *l = ip_limiter_new(3, 2);
 	struct tr_addr bad = ip("198.51.100.9", 1000), bad_other_port = ip("198.51.100.9", 7);
 	struct tr_addr good = ip("198.51.100.10", 1000);
 	uint64_t now = 1000;
 
-	CHECK(!auth_limiter_blocked(l, &bad, now));
+	CHECK(!ip_limiter_blocked(l, &bad, now));
 	for (int i = 0; i < 3; i++)
-		auth_limiter_fail(l, &bad, now);
-	CHECK(auth_limiter_blocked(l, &bad, now));
-	CHECK(auth_limiter_blocked(l, &bad_other_port, now)); /* by IP */
-	CHECK(!auth_limiter_blocked(l, &good, now));
+		ip_limiter_hit(l, &bad, now);
+	CHECK(ip_limiter_blocked(l, &bad, now));
+	CHECK(ip_limiter_blocked(l, &bad_other_port, now)); /* by IP */
+	CHECK(!ip_limiter_blocked(l, &good, now));
 	/* 2 per second: one more failure allowed after 500 ms */
-	CHECK(auth_limiter_blocked(l, &bad, now + 499));
-	CHECK(!auth_limiter_blocked(l, &bad, now + 500));
-	auth_limiter_fail(l, &bad, now + 500);
-	CHECK(auth_limiter_blocked(l, &bad, now + 500));
+	CHECK(ip_limiter_blocked(l, &bad, now + 499));
+	CHECK(!ip_limiter_blocked(l, &bad, now + 500));
+	ip_limiter_hit(l, &bad, now + 500);
+	CHECK(ip_limiter_blocked(l, &bad, now + 500));
 	/* refill stops at the burst */
-	CHECK(!auth_limiter_blocked(l, &bad, now + 100000));
+	CHECK(!ip_limiter_blocked(l, &bad, now + 100000));
 	for (int i = 0; i < 3; i++)
-		auth_limiter_fail(l, &bad, now + 100000);
-	CHECK(auth_limiter_blocked(l, &bad, now + 100000));
-	auth_limiter_free(l);
+		ip_limiter_hit(l, &bad, now + 100000);
+	CHECK(ip_limiter_blocked(l, &bad, now + 100000));
+	ip_limiter_free(l);
 }
 
 int main(void)
@@ -239,6 +239,6 @@ int main(void)
 	RUN(test_permissions);
 	RUN(test_channels);
 	RUN(test_port_pool);
-	RUN(test_auth_limiter);
+	RUN(test_ip_limiter);
 	return HARNESS_DONE();
 }

@@ -1,29 +1,29 @@
-/* Failed-authentication limiter: a token bucket per source IP, in a
+/* A rate limiter keyed by source IP: a token bucket per address, in a
  * fixed-size table so a flood of sources costs no memory. A colliding
  * source takes the slot over; that can only forget a limit, never impose
  * one on an innocent address. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "turn/turn_internal.h"
+#include "util/ratelimit.h"
 
 #define LIMITER_SLOTS 4096
 
 struct limiter_slot {
 	struct tr_addr ip;
 	uint64_t last_ms;
-	uint32_t tokens_milli; /* thousandths of a failure allowed */
+	uint32_t tokens_milli; /* thousandths of an event allowed */
 	bool used;
 };
 
-struct auth_limiter {
+struct ip_limiter {
 	uint32_t burst, per_sec, seed;
 	struct limiter_slot slots[LIMITER_SLOTS];
 };
 
-struct auth_limiter *auth_limiter_new(uint32_t burst, uint32_t per_sec)
+struct ip_limiter *ip_limiter_new(uint32_t burst, uint32_t per_sec)
 {
-	struct auth_limiter *l = calloc(1, sizeof(*l));
+	struct ip_limiter *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
@@ -33,13 +33,13 @@ struct auth_limiter *auth_limiter_new(uint32_t burst, uint32_t per_sec)
 	return l;
 }
 
-void auth_limiter_free(struct auth_limiter *l)
+void ip_limiter_free(struct ip_limiter *l)
 {
 	free(l);
 }
 
 /* The slot of ip, refilled up to now; NULL when ip has no slot. */
-static struct limiter_slot *slot_of(struct auth_limiter *l, const struct tr_addr *ip,
+static struct limiter_slot *slot_of(struct ip_limiter *l, const struct tr_addr *ip,
 				    uint64_t now_ms, bool create)
 {
 	struct tr_addr key = *ip;
@@ -65,7 +65,7 @@ static struct limiter_slot *slot_of(struct auth_limiter *l, const struct tr_addr
 	return s;
 }
 
-bool auth_limiter_blocked(struct auth_limiter *l, const struct tr_addr *ip,
+bool ip_limiter_blocked(struct ip_limiter *l, const struct tr_addr *ip,
 			  uint64_t now_ms)
 {
 	struct limiter_slot *s = slot_of(l, ip, now_ms, false);
@@ -73,7 +73,7 @@ bool auth_limiter_blocked(struct auth_limiter *l, const struct tr_addr *ip,
 	return s && s->tokens_milli < 1000u;
 }
 
-void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *ip, uint64_t now_ms)
+void ip_limiter_hit(struct ip_limiter *l, const struct tr_addr *ip, uint64_t now_ms)
 {
 	struct limiter_slot *s = slot_of(l, ip, now_ms, true);
 

@@ -1,0 +1,24 @@
+/* The signaling half: HTTP + WebSocket room server on the same event loop
+ * as the TURN relay, handing each client TURN credentials when it joins. */
+#ifndef TR_SIGNAL_H
+#define TR_SIGNAL_H
+
+#include <stddef.h>
+
+struct event_base;
+struct conf;
+struct auth;
+struct auth_store;
+struct turn_server;
+
+struct signal_server;
+
+/* Listens on http-port of every listening address. base, conf, auth, store
+ * (may be NULL) and turn (may be NULL) are borrowed and outlive the
+ * server. NULL on failure with err filled. Caller frees. */
+struct signal_server *signal_server_new(struct event_base *base, const struct conf *conf,
+					struct auth *auth, struct auth_store *store,
+					struct turn_server *turn, char *err, size_t errlen);
+void signal_server_free(struct signal_server *s);
+
+#endif

@@ -1,0 +1,37 @@
+/* Private to src/signal: the HTTP request head, parsed by a pure codec
+ * over http-parser (no I/O, no allocation), and the connection layer. */
+#ifndef TR_SIGNAL_HTTP_H
+#define TR_SIGNAL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A request head larger than this is answered 431. */
+#define HTTP_HEAD_MAX 8192
+
+struct http_request {
+	unsigned method;      /* http-parser's enum http_method */
+	char path[1024];      /* without the query string */
+	char host[256];
+	char origin[256];
+	char ws_key[64];      /* Sec-WebSocket-Key */
+	unsigned ws_version;  /* Sec-WebSocket-Version */
+	bool upgrade_websocket; /* Upgrade: websocket + Connection: upgrade */
+	bool keep_alive;
+	uint64_t content_length;
+};
+
+/* Finds the end of a head ("\r\n\r\n") in p: its length including the
+ * blank line, 0 when not there yet. */
+size_t http_head_length(const uint8_t *p, size_t len);
+/* Parses a complete head of exactly len bytes. 0, or TR_EINVAL when the
+ * head is malformed or a field does not fit its buffer. */
+int http_parse_head(const uint8_t *p, size_t len, struct http_request *req);
+/* "GET", "POST", ... for logs. */
+const char *http_method_name(unsigned method);
+bool http_method_is_get(unsigned method);
+bool http_method_is_head(unsigned method);
+
+#endif

@@ -1,0 +1,749 @@
+/* The room engine: rooms by id, their members, and the resume windows of
+ * members whose connection dropped ("ghosts"). No I/O and no clock reads:
+ * time is passed in, so resume windows are unit-tested with a fake clock.
+ *
+ * Lifetimes: a room exists while it has a member (connected or ghost); a
+ * member from its join until it leaves or its resume window closes; a
+ * peer handle from room_peer_new until room_peer_disconnect (or
+ * room_engine_free). Invariant: a member is in the ghost list exactly
+ * when its peer is NULL. */
+#include "signal/signal_rooms.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
+
+/* A message addressed to a disconnected member, kept until it resumes. */
+struct room_msg {
+	struct room_msg *next;
+	char from[ROOM_USER_ID_LEN + 1];
+	size_t len;
+	char payload[]; /* len opaque bytes, not NUL-terminated */
+};
+
+struct room_member {
+	struct room *room;      /* the room holding this member */
+	struct room_peer *peer; /* NULL while disconnected */
+	char user_id[ROOM_USER_ID_LEN + 1];
+	char token[ROOM_TOKEN_LEN + 1];
+	uint64_t disconnected_at_ms;
+	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
+	struct room_msg *q_head, *q_tail;            /* owned */
+	size_t q_len;
+};
+
+struct room {
+	struct room *hash_next;
+	uint64_t hash;
+	char id[ROOM_ID_MAX + 1];
+	unsigned n_members;
+	struct room_member *members[]; /* capacity slots, in join order; owned */
+};
+
+struct room_peer {
+	room_deliver_fn deliver;
+	void *ctx;
+	struct room_member *member; /* NULL when not in a room */
+	struct room_peer *prev, *next; /* every live handle, for room_engine_free */
+};
+
+struct room_engine {
+	struct room_config cfg;
+	struct room **buckets;
+	size_t n_buckets, n_rooms, n_members;
+	/* Ghosts in order of disconnection. One window for all and a
+	 * monotonic clock make the head the next to expire, so a tick costs
+	 * O(expired), not O(members). */
+	struct room_member *ghost_head, *ghost_tail;
+	struct room_peer *peers;
+	uint8_t hash_key[16];
+};
+
+/* Copies of the ids a round of deliveries needs, taken before any callback
+ * runs: a callback may change the room (see the header), so nothing
+ * borrowed from it is used across one. */
+struct room_snap {
+	char room_id[ROOM_ID_MAX + 1];
+	char user_id[ROOM_USER_ID_LEN + 1]; /* the subject */
+	size_t n;
+	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
+};
+
+/* SipHash-2-4 (Aumasson and Bernstein, 2012) with a random key per engine:
+ * room ids are chosen by clients, and an unkeyed hash would let them pile
+ * every room into one bucket. */
+static uint64_t rd64le(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                              \
+	do {                                                                  \
+		v0 += v1;                                                     \
+		v1 = ROTL64(v1, 13) ^ v0;                                     \
+		v0 = ROTL64(v0, 32);                                          \
+		v2 += v3;                                                     \
+		v3 = ROTL64(v3, 16) ^ v2;                                     \
+		v0 += v3;                                                     \
+		v3 = ROTL64(v3, 21) ^ v0;                                     \
+		v2 += v1;                                                     \
+		v1 = ROTL64(v1, 17) ^ v2;                                     \
+		v2 = ROTL64(v2, 32);                                          \
+	} while (0)
+
+static uint64_t room_hash(const uint8_t key[16], const uint8_t *s, size_t len)
+{
+	uint64_t k0 = rd64le(key), k1 = rd64le(key + 8);
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+	uint64_t last = (uint64_t)len << 56;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		uint64_t m = rd64le(s + i);
+
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		last |= (uint64_t)s[i + j] << (8 * j);
+	v3 ^= last;
+	SIPROUND;
+	SIPROUND;
+	v0 ^= last;
+	v2 ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* Lower-case hex of n_bytes from the CSPRNG into out (2 * n_bytes + 1). */
+static bool random_hex(char *out, size_t n_bytes)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t buf[32];
+
+	if (n_bytes > sizeof(buf) || RAND_bytes(buf, (int)n_bytes) != 1)
+		return false;
+	for (size_t i = 0; i < n_bytes; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 0x0f];
+	}
+	out[2 * n_bytes] = '\0';
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return true;
+}
+
+bool room_id_valid(const char *room_id)
+{
+	size_t n;
+
+	if (!room_id)
+		return false;
+	for (n = 0; room_id[n]; n++) {
+		char c = room_id[n];
+
+		if (n == ROOM_ID_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return n > 0;
+}
+
+/* ---- the room table ---- */
+
+static struct room *room_find(const struct room_engine *e, const char *id)
+{
+	size_t len = strnlen(id, ROOM_ID_MAX + 1);
+	uint64_t h;
+
+	if (len > ROOM_ID_MAX)
+		return NULL;
+	h = room_hash(e->hash_key, (const uint8_t *)id, len);
+	for (struct room *r = e->buckets[h & (e->n_buckets - 1)]; r; r = r->hash_next)
+		if (r->hash == h && !strcmp(r->id, id))
+			return r;
+	return NULL;
+}
+
+/* Doubles the buckets when the load factor passes 1; on allocation
+ * failure the table simply stays denser. */
+static void room_table_grow(struct room_engine *e)
+{
+	size_t n = e->n_buckets * 2;
+	struct room **nb = calloc(n, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (size_t i = 0; i < e->n_buckets; i++) {
+		struct room *r = e->buckets[i];
+
+		while (r) {
+			struct room *next = r->hash_next;
+			size_t b = r->hash & (n - 1);
+
+			r->hash_next = nb[b];
+			nb[b] = r;
+			r = next;
+		}
+	}
+	free(e->buckets);
+	e->buckets = nb;
+	e->n_buckets = n;
+}
+
+/* id is valid (checked by the caller). NULL on allocation failure. */
+static struct room *room_create(struct room_engine *e, const char *id)
+{
+	size_t len = strlen(id);
+	struct room *r = calloc(1, sizeof(*r) + e->cfg.capacity * sizeof(r->members[0]));
+	size_t b;
+
+	if (!r)
+		return NULL;
+	memcpy(r->id, id, len + 1);
+	r->hash = room_hash(e->hash_key, (const uint8_t *)id, len);
+	b = r->hash & (e->n_buckets - 1);
+	r->hash_next = e->buckets[b];
+	e->buckets[b] = r;
+	if (++e->n_rooms > e->n_buckets)
+		room_table_grow(e);
+	return r;
+}
+
+static void room_destroy(struct room_engine *e, struct room *r)
+{
+	struct room **pp = &e->buckets[r->hash & (e->n_buckets - 1)];
+
+	while (*pp != r)
+		pp = &(*pp)->hash_next;
+	*pp = r->hash_next;
+	e->n_rooms--;
+	free(r);
+}
+
+/* ---- members ---- */
+
+static struct room_member *member_find(const struct room *r, const char *user_id)
+{
+	for (unsigned i = 0; i < r->n_members; i++)
+		if (!strcmp(r->members[i]->user_id, user_id))
+			return r->members[i];
+	return NULL;
+}
+
+/* Tokens are secrets: compared in constant time (STYLE 13). */
+static struct room_member *member_by_token(const struct room *r, const char *token)
+{
+	if (strnlen(token, ROOM_TOKEN_LEN + 1) != ROOM_TOKEN_LEN)
+		return NULL;
+	for (unsigned i = 0; i < r->n_members; i++)
+		if (!CRYPTO_memcmp(r->members[i]->token, token, ROOM_TOKEN_LEN))
+			return r->members[i];
+	return NULL;
+}
+
+static bool ghost_expired(const struct room_engine *e, const struct room_member *m,
+			  uint64_t now_ms)
+{
+	return now_ms >= m->disconnected_at_ms &&
+	       now_ms - m->disconnected_at_ms >= e->cfg.resume_window_ms;
+}
+
+static void ghost_link(struct room_engine *e, struct room_member *m)
+{
+	m->ghost_next = NULL;
+	m->ghost_prev = e->ghost_tail;
+	if (e->ghost_tail)
+		e->ghost_tail->ghost_next = m;
+	else
+		e->ghost_head = m;
+	e->ghost_tail = m;
+}
+
+static void ghost_unlink(struct room_engine *e, struct room_member *m)
+{
+	if (m->ghost_prev)
+		m->ghost_prev->ghost_next = m->ghost_next;
+	else
+		e->ghost_head = m->ghost_next;
+	if (m->ghost_next)
+		m->ghost_next->ghost_prev = m->ghost_prev;
+	else
+		e->ghost_tail = m->ghost_prev;
+	m->ghost_prev = m->ghost_next = NULL;
+}
+
+static void queue_free(struct room_msg *q)
+{
+	while (q) {
+		struct room_msg *next = q->next;
+
+		free(q);
+		q = next;
+	}
+}
+
+/* Queues a copy of a message for a disconnected member. The queue is
+ * bounded by max_queued so that a peer talking to a dropped connection
+ * cannot pin unbounded memory; past the bound the OLDEST message is
+ * dropped, keeping the latest state (a client that missed some can
+ * renegotiate). */
+static int queue_push(struct room_engine *e, struct room_member *m, const char *from,
+		      const char *payload, size_t len)
+{
+	struct room_msg *msg;
+
+	if (len > SIZE_MAX - sizeof(*msg))
+		return ROOM_E_NOMEM;
+	msg = malloc(sizeof(*msg) + len);
+	if (!msg)
+		return ROOM_E_NOMEM;
+	msg->next = NULL;
+	memcpy(msg->from, from, sizeof(msg->from));
+	msg->len = len;
+	if (len)
+		memcpy(msg->payload, payload, len);
+	if (m->q_len >= e->cfg.max_queued) {
+		struct room_msg *old = m->q_head;
+
+		m->q_head = old->next;
+		if (!m->q_head)
+			m->q_tail = NULL;
+		m->q_len--;
+		free(old);
+	}
+	if (m->q_tail)
+		m->q_tail->next = msg;
+	else
+		m->q_head = msg;
+	m->q_tail = msg;
+	m->q_len++;
+	return ROOM_OK;
+}
+
+/* Takes m out of its room (freeing the room when it empties) and frees
+ * it with its queue; a connected member's peer is left out of any room. */
+static void member_remove(struct room_engine *e, struct room_member *m)
+{
+	struct room *r = m->room;
+	unsigned i = 0;
+
+	if (m->peer)
+		m->peer->member = NULL;
+	else
+		ghost_unlink(e, m);
+	while (r->members[i] != m)
+		i++;
+	memmove(&r->members[i], &r->members[i + 1],
+		(r->n_members - i - 1) * sizeof(r->members[0]));
+	r->n_members--;
+	e->n_members--;
+	queue_free(m->q_head);
+	OPENSSL_cleanse(m->token, sizeof(m->token));
+	free(m);
+	if (!r->n_members)
+		room_destroy(e, r);
+}
+
+/* ---- deliveries ---- */
+
+/* s gets the room and subject ids, and the user ids of the other members
+ * of m's room (all of them, ghosts included: they are still members). */
+static void snap_take(struct room_snap *s, const struct room_member *m)
+{
+	const struct room *r = m->room;
+
+	memcpy(s->room_id, r->id, sizeof(s->room_id));
+	memcpy(s->user_id, m->user_id, sizeof(s->user_id));
+	s->n = 0;
+	for (unsigned i = 0; i < r->n_members; i++)
+		if (r->members[i] != m)
+			memcpy(s->others[s->n++], r->members[i]->user_id,
+			       sizeof(s->others[0]));
+}
+
+/* Looks the receiver up again for every delivery, so a callback that
+ * changed the room before cannot make us touch freed memory. Ghosts get
+ * nothing (messages to them are queued before). */
+static void deliver_to(struct room_engine *e, const char *room_id, const char *user_id,
+		       const struct room_event *ev)
+{
+	struct room *r = room_find(e, room_id);
+	struct room_member *m = r ? member_find(r, user_id) : NULL;
+
+	if (m && m->peer && m->peer->deliver)
+		m->peer->deliver(m->peer->ctx, ev);
+}
+
+static void deliver_others(struct room_engine *e, const struct room_snap *s,
+			   const struct room_event *ev)
+{
+	for (size_t i = 0; i < s->n; i++)
+		deliver_to(e, s->room_id, s->others[i], ev);
+}
+
+static void deliver_joined(struct room_engine *e, const struct room_snap *s,
+			   const char *token, bool resumed)
+{
+	const char *peers[ROOM_CAPACITY_MAX];
+	struct room_event ev = {
+		.kind = ROOM_EV_JOINED,
+		.room_id = s->room_id,
+		.user_id = s->user_id,
+		.user_num = (unsigned)s->n + 1,
+		.capacity = e->cfg.capacity,
+		.peers = peers,
+		.n_peers = s->n,
+		.resume_token = token,
+		.resumed = resumed,
+	};
+
+	for (size_t i = 0; i < s->n; i++)
+		peers[i] = s->others[i];
+	deliver_to(e, s->room_id, s->user_id, &ev);
+}
+
+/* Delivers, in order, the messages queued for s->user_id, and frees them
+ * (takes ownership of q). */
+static void deliver_queued(struct room_engine *e, const struct room_snap *s,
+			   struct room_msg *q)
+{
+	while (q) {
+		struct room_msg *next = q->next;
+		struct room_event ev = {
+			.kind = ROOM_EV_MESSAGE,
+			.room_id = s->room_id,
+			.user_id = q->from,
+			.from = q->from,
+			.payload = q->payload,
+			.payload_len = q->len,
+		};
+
+		deliver_to(e, s->room_id, s->user_id, &ev);
+		free(q);
+		q = next;
+	}
+}
+
+static void member_gone(struct room_engine *e, const struct room_snap *s)
+{
+	if (e->cfg.on_gone)
+		e->cfg.on_gone(e->cfg.gone_ctx, s->room_id, s->user_id);
+}
+
+/* ---- engine and peers ---- */
+
+struct room_engine *room_engine_new(const struct room_config *cfg)
+{
+	struct room_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	if (cfg)
+		e->cfg = *cfg;
+	if (!e->cfg.capacity)
+		e->cfg.capacity = ROOM_DEFAULT_CAPACITY;
+	if (e->cfg.capacity > ROOM_CAPACITY_MAX)
+		e->cfg.capacity = ROOM_CAPACITY_MAX;
+	if (!e->cfg.resume_window_ms)
+		e->cfg.resume_window_ms = ROOM_DEFAULT_RESUME_WINDOW_MS;
+	if (!e->cfg.max_queued)
+		e->cfg.max_queued = ROOM_DEFAULT_MAX_QUEUED;
+	e->n_buckets = ROOM_INITIAL_BUCKETS;
+	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
+	if (!e->buckets || RAND_bytes(e->hash_key, sizeof(e->hash_key)) != 1)
+		goto fail;
+	return e;
+fail:
+	room_engine_free(e);
+	return NULL;
+}
+
+void room_engine_free(struct room_engine *e)
+{
+	if (!e)
+		return;
+	for (size_t i = 0; e->buckets && i < e->n_buckets; i++) {
+		struct room *r = e->buckets[i];
+
+		while (r) {
+			struct room *next = r->hash_next;
+
+			for (unsigned j = 0; j < r->n_members; j++) {
+				queue_free(r->members[j]->q_head);
+				free(r->members[j]);
+			}
+			free(r);
+			r = next;
+		}
+	}
+	while (e->peers) {
+		struct room_peer *next = e->peers->next;
+
+		free(e->peers);
+		e->peers = next;
+	}
+	free(e->buckets);
+	OPENSSL_cleanse(e->hash_key, sizeof(e->hash_key));
+	free(e);
+}
+
+struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver,
+				void *ctx)
+{
+	struct room_peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->deliver = deliver;
+	p->ctx = ctx;
+	p->next = e->peers;
+	if (e->peers)
+		e->peers->prev = p;
+	e->peers = p;
+	return p;
+}
+
+void room_peer_disconnect(struct room_engine *e, struct room_peer *p, uint64_t now_ms)
+{
+	struct room_member *m;
+
+	if (!p)
+		return;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		e->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	m = p->member;
+	if (m) {
+		m->peer = NULL;
+		m->disconnected_at_ms = now_ms;
+		ghost_link(e, m);
+	}
+	free(p);
+}
+
+/* ---- the operations ---- */
+
+/* Takes back the slot of the member holding token in room_id. A member
+ * still connected (its old connection not yet noticed dead) is taken over:
+ * the old handle is detached, gets no more events, and its later
+ * disconnect touches nothing. The token is single-use: a new one goes out
+ * in JOINED. */
+static int join_resume(struct room_engine *e, struct room_peer *p, const char *room_id,
+		       const char *token, uint64_t now_ms)
+{
+	struct room *r = room_find(e, room_id);
+	struct room_member *m = r ? member_by_token(r, token) : NULL;
+	char new_token[ROOM_TOKEN_LEN + 1];
+	struct room_snap s;
+	struct room_msg *q;
+
+	/* An expired ghost the tick has not swept yet is gone all the same. */
+	if (!m || (!m->peer && ghost_expired(e, m, now_ms)))
+		return ROOM_E_BAD_RESUME;
+	if (!random_hex(new_token, ROOM_TOKEN_LEN / 2))
+		return ROOM_E_NOMEM;
+	if (m->peer)
+		m->peer->member = NULL;
+	else
+		ghost_unlink(e, m);
+	m->peer = p;
+	p->member = m;
+	memcpy(m->token, new_token, sizeof(m->token));
+	q = m->q_head;
+	m->q_head = m->q_tail = NULL;
+	m->q_len = 0;
+	snap_take(&s, m);
+	deliver_joined(e, &s, new_token, true);
+	deliver_queued(e, &s, q);
+	OPENSSL_cleanse(new_token, sizeof(new_token));
+	return ROOM_OK;
+}
+
+static int join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id)
+{
+	struct room *r = room_find(e, room_id);
+	char token[ROOM_TOKEN_LEN + 1];
+	struct room_member *m;
+	struct room_snap s;
+
+	/* Ghosts count: they are members until their window closes. */
+	if (r && r->n_members >= e->cfg.capacity)
+		return ROOM_E_FULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return ROOM_E_NOMEM;
+	/* 128 random bits: collisions are not worth a check. A CSPRNG
+	 * failure is reported as NOMEM, the only "resources" code we have. */
+	if (!random_hex(m->user_id, ROOM_USER_ID_LEN / 2) ||
+	    !random_hex(m->token, ROOM_TOKEN_LEN / 2) ||
+	    (!r && !(r = room_create(e, room_id)))) {
+		free(m);
+		return ROOM_E_NOMEM;
+	}
+	m->room = r;
+	m->peer = p;
+	p->member = m;
+	r->members[r->n_members++] = m;
+	e->n_members++;
+	memcpy(token, m->token, sizeof(token));
+	snap_take(&s, m);
+	deliver_joined(e, &s, token, false);
+	OPENSSL_cleanse(token, sizeof(token));
+
+	struct room_event ev = {
+		.kind = ROOM_EV_OTHER_JOINED,
+		.room_id = s.room_id,
+		.user_id = s.user_id,
+	};
+	deliver_others(e, &s, &ev);
+	return ROOM_OK;
+}
+
+/* A resume_token of NULL means a plain join; any other string, even
+ * empty, is a resume attempt. */
+int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
+	      const char *resume_token, uint64_t now_ms)
+{
+	if (!room_id_valid(room_id))
+		return ROOM_E_BAD_ROOM_ID;
+	if (p->member)
+		return ROOM_E_ALREADY_IN_ROOM;
+	if (resume_token)
+		return join_resume(e, p, room_id, resume_token, now_ms);
+	return join_fresh(e, p, room_id);
+}
+
+int room_leave(struct room_engine *e, struct room_peer *p)
+{
+	struct room_snap s;
+	struct room_event ev = { .kind = ROOM_EV_LEAVED };
+
+	if (!p->member)
+		return ROOM_E_NOT_IN_ROOM;
+	snap_take(&s, p->member);
+	member_remove(e, p->member);
+	ev.room_id = s.room_id;
+	if (p->deliver)
+		p->deliver(p->ctx, &ev);
+	/* p may be gone now: only the snapshot is used below. */
+	ev.kind = ROOM_EV_BYE;
+	ev.user_id = s.user_id;
+	deliver_others(e, &s, &ev);
+	member_gone(e, &s);
+	return ROOM_OK;
+}
+
+int room_send(struct room_engine *e, struct room_peer *p, const char *to,
+	      const char *payload, size_t len)
+{
+	struct room_member *m = p->member, *target = NULL;
+	struct room_snap s;
+	struct room *r;
+	int rc = ROOM_OK;
+
+	if (!m)
+		return ROOM_E_NOT_IN_ROOM;
+	r = m->room;
+	if (to) {
+		target = member_find(r, to);
+		if (!target || target == m)
+			return ROOM_E_NO_SUCH_PEER;
+	}
+	memcpy(s.room_id, r->id, sizeof(s.room_id));
+	memcpy(s.user_id, m->user_id, sizeof(s.user_id));
+	s.n = 0;
+	/* Queue for ghosts first, while the room is as the sender saw it;
+	 * then deliver to the connected ones. */
+	for (unsigned i = 0; i < r->n_members; i++) {
+		struct room_member *x = r->members[i];
+
+		if (x == m || (target && x != target))
+			continue;
+		if (x->peer)
+			memcpy(s.others[s.n++], x->user_id, sizeof(s.others[0]));
+		else if (queue_push(e, x, m->user_id, payload, len))
+			rc = ROOM_E_NOMEM;
+	}
+
+	struct room_event ev = {
+		.kind = ROOM_EV_MESSAGE,
+		.room_id = s.room_id,
+		.user_id = s.user_id,
+		.from = s.user_id,
+		.payload = payload,
+		.payload_len = len,
+	};
+	deliver_others(e, &s, &ev);
+	return rc;
+}
+
+int room_check(const struct room_engine *e, const char *room_id, unsigned *user_num,
+	       unsigned *capacity)
+{
+	const struct room *r;
+
+	if (!room_id_valid(room_id))
+		return ROOM_E_BAD_ROOM_ID;
+	r = room_find(e, room_id);
+	if (user_num)
+		*user_num = r ? r->n_members : 0;
+	if (capacity)
+		*capacity = e->cfg.capacity;
+	return ROOM_OK;
+}
+
+/* Closes the resume windows that ended: the member is really gone now. */
+void room_engine_tick(struct room_engine *e, uint64_t now_ms)
+{
+	struct room_member *m;
+
+	while ((m = e->ghost_head) && ghost_expired(e, m, now_ms)) {
+		struct room_snap s;
+		struct room_event ev = { .kind = ROOM_EV_BYE };
+
+		snap_take(&s, m);
+		member_remove(e, m);
+		ev.room_id = s.room_id;
+		ev.user_id = s.user_id;
+		deliver_others(e, &s, &ev);
+		member_gone(e, &s);
+	}
+}
+
+const char *room_peer_room(const struct room_peer *p)
+{
+	return p && p->member ? p->member->room->id : NULL;
+}
+
+const char *room_peer_user_id(const struct room_peer *p)
+{
+	return p && p->member ? p->member->user_id : NULL;
+}
+
+size_t room_engine_room_count(const struct room_engine *e)
+{
+	return e->n_rooms;
+}
+
+size_t room_engine_member_count(const struct room_engine *e)
+{
+	return e->n_members;
+}

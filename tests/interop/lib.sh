@@ -1,0 +1,287 @@
+# Helpers sourced by every tests/interop/test_*.sh script.
+#
+# A test sources this file, writes a config into $TMP, calls start_turnroom,
+# drives a real third-party client and ends with `pass`. Everything started
+# through these helpers is killed on exit, and the temp dir is removed
+# (kept when KEEP_TMP=1, or printed when the test fails).
+#
+# Environment:
+#   TURNROOM   server binary (default: src/turnroom of this tree); the
+#              sanitizer run points it at the ASan/UBSan build.
+#   SERVER     "turnroom" (default) or "coturn": runs Debian's turnserver on
+#              the same config instead, to validate the test logic itself.
+#   KEEP_TMP   1 keeps the temp dir.
+
+set -u
+
+INTEROP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TURNROOM=${TURNROOM:-$INTEROP_DIR/../../src/turnroom}
+SERVER=${SERVER:-turnroom}
+PY=/usr/bin/python3
+TEST_NAME=$(basename "$0" .sh)
+UCLIENT_TIMEOUT=${UCLIENT_TIMEOUT:-60}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/turnroom-$TEST_NAME.XXXXXX")
+STARTED_PIDS=()      # everything we started, killed on exit
+SERVER_PIDS=()       # "pid:logfile" of each server, checked by pass()
+SERVER_PID=
+SERVER_LOG=
+UCLIENT_LOG=
+UCLIENT_RC=0
+_UCLIENT_N=0
+_FINISHED=0
+
+_cleanup() {
+	local rc=$? pid
+	for pid in "${STARTED_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${STARTED_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	if [ "${KEEP_TMP:-0}" = 1 ]; then
+		echo "$TEST_NAME: kept $TMP" >&2
+	elif [ "$rc" -ne 0 ] && [ "$_FINISHED" = 0 ]; then
+		echo "$TEST_NAME: exited with status $rc before pass/fail" >&2
+		rm -rf "$TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+# fail MSG: one-line reason, the end of the logs on stderr, exit 1.
+fail() {
+	_FINISHED=1
+	echo "FAIL $TEST_NAME: $*"
+	local f
+	for f in "$TMP"/*.log; do
+		[ -s "$f" ] || continue
+		echo "---- last lines of $(basename "$f")" >&2
+		tail -n 15 "$f" >&2
+	done
+	exit 1
+}
+
+# note MSG: a line of detail on stderr (the one-line verdict stays on stdout).
+note() {
+	echo "  $TEST_NAME: $*" >&2
+}
+
+need() {
+	command -v "$1" >/dev/null 2>&1 || fail "$1 not installed (Debian package ${2:-coturn})"
+}
+
+# free_port [udp|tcp|both]: a port free for UDP and TCP on 127.0.0.1, from
+# the kernel's ephemeral range (relay windows stay below 32768).
+free_port() {
+	"$PY" - "${1:-both}" <<'EOF'
+import socket, sys
+kind = sys.argv[1]
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(port)
+    break
+else:
+    sys.exit("no free port")
+EOF
+}
+
+# relay_window: "MIN MAX", a random 1000-port window inside 20000-31999,
+# below the ephemeral range so client sockets never take relay ports.
+relay_window() {
+	local start=$((20000 + RANDOM % 11000))
+	echo "$start $((start + 999))"
+}
+
+# _coturn_conf IN OUT NAME: IN plus what coturn 4.6.1 needs on a test box
+# (testing-notes.md): its own sqlite db, no CLI (else allow-loopback-peers is
+# refused), no TLS/DTLS, logs on stdout, a pidfile in the temp dir.
+_coturn_conf() {
+	cp "$1" "$2"
+	grep -q '^userdb' "$1" || echo "userdb=$TMP/$3-coturn.db" >>"$2"
+	cat >>"$2" <<EOF
+no-cli
+no-tls
+no-dtls
+log-file=stdout
+simple-log
+pidfile=$TMP/$3.pid
+EOF
+}
+
+# _alive PID: running (a zombie counts as gone).
+_alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# wait_stun PORT [SECONDS]: until a Binding on 127.0.0.1:PORT is answered.
+wait_stun() {
+	local port=$1 secs=${2:-10} i
+	for ((i = 0; i < secs * 5; i++)); do
+		"$PY" "$INTEROP_DIR/stunpy.py" ping 127.0.0.1 "$port" 0.2 \
+			>/dev/null 2>&1 && return 0
+		[ -n "$SERVER_PID" ] && ! _alive "$SERVER_PID" && return 1
+	done
+	return 1
+}
+
+# start_turnroom CONF [NAME]: starts the server on CONF with its output in
+# $TMP/NAME.log (NAME defaults to "server"); waits for STUN on the conf's
+# listening-port, at most 10 s. Sets SERVER_PID, SERVER_LOG.
+start_turnroom() {
+	local conf=$1 name=${2:-server} port
+	port=$(sed -n 's/^[[:space:]]*listening-port[[:space:]=]*\([0-9]*\).*/\1/p' "$conf" | tail -n 1)
+	[ -n "$port" ] || fail "start_turnroom: $conf has no listening-port"
+	SERVER_LOG=$TMP/$name.log
+	if [ "$SERVER" = coturn ]; then
+		need turnserver
+		_coturn_conf "$conf" "$TMP/$name-coturn.conf" "$name"
+		turnserver -c "$TMP/$name-coturn.conf" >"$SERVER_LOG" 2>&1 &
+	else
+		[ -x "$TURNROOM" ] || fail "server binary $TURNROOM not built"
+		"$TURNROOM" -c "$conf" >"$SERVER_LOG" 2>&1 &
+	fi
+	SERVER_PID=$!
+	STARTED_PIDS+=("$SERVER_PID")
+	SERVER_PIDS+=("$SERVER_PID:$SERVER_LOG")
+	wait_stun "$port" 10 ||
+		fail "$SERVER ($name) did not answer STUN on 127.0.0.1:$port within 10 s"
+}
+
+# start_peer PORT: turnutils_peer UDP echo on 127.0.0.1:PORT.
+start_peer() {
+	need turnutils_peer
+	turnutils_peer -L 127.0.0.1 -p "$1" >"$TMP/peer-$1.log" 2>&1 &
+	STARTED_PIDS+=("$!")
+	sleep 0.3
+	_alive "$!" || fail "turnutils_peer on port $1 did not start"
+}
+
+# run_uclient ARGS...: turnutils_uclient bounded by timeout; output in
+# $UCLIENT_LOG, exit status in UCLIENT_RC. Never pass -G (testing-notes.md).
+run_uclient() {
+	need turnutils_uclient
+	local a
+	for a in "$@"; do
+		[ "$a" = -G ] && fail "run_uclient: -G is forbidden (random public peers)"
+	done
+	_UCLIENT_N=$((_UCLIENT_N + 1))
+	UCLIENT_LOG=$TMP/uclient-$_UCLIENT_N.log
+	echo "turnutils_uclient $*" >"$UCLIENT_LOG"
+	UCLIENT_RC=0
+	timeout "$UCLIENT_TIMEOUT" turnutils_uclient "$@" >>"$UCLIENT_LOG" 2>&1 ||
+		UCLIENT_RC=$?
+	[ "$UCLIENT_RC" = 124 ] && fail "turnutils_uclient timed out after ${UCLIENT_TIMEOUT}s: $*"
+	return 0
+}
+
+# uclient_figures [LOG]: "SENT RECV LOST" from uclient's closing lines
+# (uclient exits 0 even at 100 % loss, so these are the verdict).
+uclient_figures() {
+	local log=${1:-$UCLIENT_LOG} line sent recv lost
+	line=$(grep -E 'tot_send_msgs=[0-9]+, tot_recv_msgs=[0-9]+$' "$log" | tail -n 1)
+	sent=$(sed -n 's/.*tot_send_msgs=\([0-9]*\).*/\1/p' <<<"$line")
+	recv=$(sed -n 's/.*tot_recv_msgs=\([0-9]*\).*/\1/p' <<<"$line")
+	lost=$(grep -E 'Total lost packets [0-9]+' "$log" | tail -n 1 |
+		sed 's/.*Total lost packets \([0-9]*\).*/\1/')
+	echo "${sent:-none} ${recv:-none} ${lost:-none}"
+}
+
+# uclient_assert_no_loss [LOG]: sent > 0, received == sent, lost == 0.
+uclient_assert_no_loss() {
+	local log=${1:-$UCLIENT_LOG} sent recv lost
+	read -r sent recv lost <<<"$(uclient_figures "$log")"
+	note "uclient: sent=$sent received=$recv lost=$lost (exit $UCLIENT_RC)"
+	if [ "$sent" = none ] || [ "$recv" = none ] || [ "$lost" = none ]; then
+		local why
+		why=$(grep -m 1 -E 'ERROR|error' "$log" || true)
+		fail "uclient printed no totals (exit $UCLIENT_RC)${why:+: $why}"
+	fi
+	[ "$sent" -gt 0 ] || fail "uclient sent nothing (exit $UCLIENT_RC): $(grep -m 1 ERROR "$log")"
+	[ "$recv" = "$sent" ] || fail "uclient received $recv of $sent messages"
+	[ "$lost" = 0 ] || fail "uclient lost $lost packets"
+	UCLIENT_SUMMARY="sent=$sent received=$recv lost=0"
+}
+
+# py SCRIPT-ARGS...: python3 with stunpy importable.
+py() {
+	PYTHONPATH="$INTEROP_DIR${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$@"
+}
+
+# _check_server_logs: stop each server with SIGTERM (it must exit within
+# 5 s) and fail on any sanitizer report in its log.
+_check_server_logs() {
+	local entry pid log i
+	for entry in "${SERVER_PIDS[@]}"; do
+		pid=${entry%%:*}
+		log=${entry#*:}
+		if _alive "$pid"; then
+			kill -TERM "$pid"
+			for ((i = 0; i < 50; i++)); do
+				_alive "$pid" || break
+				sleep 0.1
+			done
+			_alive "$pid" && fail "$SERVER did not exit within 5 s of SIGTERM"
+			wait "$pid" 2>/dev/null
+		else
+			fail "$SERVER exited during the test (log $(basename "$log"))"
+		fi
+		if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$log"; then
+			fail "sanitizer report in $(basename "$log"): $(grep -m 1 -E 'runtime error|Sanitizer' "$log")"
+		fi
+	done
+}
+
+# pass [DETAIL]: checks the server logs, prints the verdict, exits 0.
+pass() {
+	_check_server_logs
+	_FINISHED=1
+	echo "PASS $TEST_NAME${1:+: $1}"
+	exit 0
+}
+
+# base_conf PORT MINPORT MAXPORT: common lines of every test config.
+base_conf() {
+	cat <<EOF
+# written by $TEST_NAME
+listening-ip=127.0.0.1
+listening-port=$1
+min-port=$2
+max-port=$3
+realm=interop.test
+fingerprint
+EOF
+}
+
+# setup_lt_relay [EXTRA-CONF-LINES]: a server with long-term user
+# alice:wonderland that may relay to loopback, and a turnutils_peer echo.
+# Sets PORT, PEER_PORT, MINP, MAXP.
+setup_lt_relay() {
+	PORT=$(free_port)
+	PEER_PORT=$(free_port)
+	read -r MINP MAXP <<<"$(relay_window)"
+	{
+		base_conf "$PORT" "$MINP" "$MAXP"
+		echo "lt-cred-mech"
+		echo "user=alice:wonderland"
+		echo "allow-loopback-peers"
+		[ $# -gt 0 ] && printf '%s\n' "$@"
+	} >"$TMP/turn.conf"
+	start_turnroom "$TMP/turn.conf"
+	start_peer "$PEER_PORT"
+}
+
+# Small load used by the relay tests: 4 sessions x 50 messages of 100 bytes
+# every 5 ms (uclient adds an RTCP companion allocation per session).
+UCLIENT_LOAD=(-m 4 -n 50 -l 100 -z 5)
