@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "signal/signal.h"
 #include "turn/turn.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -23,6 +24,7 @@ struct app {
 	struct auth *auth;
 	struct event_base *base;
 	struct turn_server *turn;
+	struct signal_server *signal;
 	struct event *sig_term, *sig_int, *sig_hup;
 };
 
@@ -64,6 +66,7 @@ static void app_free(struct app *app)
 		event_free(app->sig_int);
 	if (app->sig_hup)
 		event_free(app->sig_hup);
+	signal_server_free(app->signal);
 	turn_server_free(app->turn);
 	if (app->base)
 		event_base_free(app->base);
@@ -81,10 +84,11 @@ static int check_credentials_configured(const struct conf *c)
 		log_warn("no-auth: this is an open relay, anyone may allocate");
 		return 0;
 	}
-	if (c->users.n || c->static_auth_secrets.n || c->userdb)
+	/* The room server mints REST credentials with its own secret. */
+	if (c->users.n || c->static_auth_secrets.n || c->userdb || c->http_port)
 		return 0;
-	log_err("no credentials configured: set user=, static-auth-secret= or "
-		"userdb= (or no-auth for an open relay)");
+	log_err("no credentials configured: set user=, static-auth-secret=, "
+		"userdb= or http-port (or no-auth for an open relay)");
 	return TR_EINVAL;
 }
 
@@ -131,6 +135,14 @@ static int app_start(struct app *app, int argc, char **argv)
 	app->turn = turn_server_new(app->base, app->conf, app->auth);
 	if (!app->turn)
 		return TR_EIO;
+	if (app->conf->http_port) {
+		app->signal = signal_server_new(app->base, app->conf, app->auth, app->store,
+						app->turn, err, sizeof(err));
+		if (!app->signal) {
+			log_err("room server: %s", err);
+			return TR_EIO;
+		}
+	}
 	return 0;
 }
 

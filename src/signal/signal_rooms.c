@@ -418,7 +418,8 @@ static void deliver_joined(struct room_engine *e, const struct room_snap *s,
 }
 
 /* Delivers, in order, the messages queued for s->user_id, and frees them
- * (takes ownership of q). */
+ * (takes ownership of q). Should a callback disconnect the receiver
+ * meanwhile, the rest are dropped, not queued again. */
 static void deliver_queued(struct room_engine *e, const struct room_snap *s,
 			   struct room_msg *q)
 {
@@ -455,12 +456,12 @@ struct room_engine *room_engine_new(const struct room_config *cfg)
 		return NULL;
 	if (cfg)
 		e->cfg = *cfg;
+	else
+		e->cfg.resume_window_ms = ROOM_DEFAULT_RESUME_WINDOW_MS;
 	if (!e->cfg.capacity)
 		e->cfg.capacity = ROOM_DEFAULT_CAPACITY;
 	if (e->cfg.capacity > ROOM_CAPACITY_MAX)
 		e->cfg.capacity = ROOM_CAPACITY_MAX;
-	if (!e->cfg.resume_window_ms)
-		e->cfg.resume_window_ms = ROOM_DEFAULT_RESUME_WINDOW_MS;
 	if (!e->cfg.max_queued)
 		e->cfg.max_queued = ROOM_DEFAULT_MAX_QUEUED;
 	e->n_buckets = ROOM_INITIAL_BUCKETS;
@@ -555,7 +556,8 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 	struct room_snap s;
 	struct room_msg *q;
 
-	/* An expired ghost the tick has not swept yet is gone all the same. */
+	/* An expired ghost the tick has not swept yet is gone all the same
+	 * (with a zero window, every ghost is). */
 	if (!m || (!m->peer && ghost_expired(e, m, now_ms)))
 		return ROOM_E_BAD_RESUME;
 	if (!random_hex(new_token, ROOM_TOKEN_LEN / 2))
@@ -581,6 +583,7 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 {
 	struct room *r = room_find(e, room_id);
 	char token[ROOM_TOKEN_LEN + 1];
+	struct room_event ev = { .kind = ROOM_EV_OTHER_JOINED };
 	struct room_member *m;
 	struct room_snap s;
 
@@ -607,12 +610,8 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 	snap_take(&s, m);
 	deliver_joined(e, &s, token, false);
 	OPENSSL_cleanse(token, sizeof(token));
-
-	struct room_event ev = {
-		.kind = ROOM_EV_OTHER_JOINED,
-		.room_id = s.room_id,
-		.user_id = s.user_id,
-	};
+	ev.room_id = s.room_id;
+	ev.user_id = s.user_id;
 	deliver_others(e, &s, &ev);
 	return ROOM_OK;
 }
@@ -655,6 +654,7 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 	      const char *payload, size_t len)
 {
 	struct room_member *m = p->member, *target = NULL;
+	struct room_event ev = { .kind = ROOM_EV_MESSAGE };
 	struct room_snap s;
 	struct room *r;
 	int rc = ROOM_OK;
@@ -682,15 +682,11 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 		else if (queue_push(e, x, m->user_id, payload, len))
 			rc = ROOM_E_NOMEM;
 	}
-
-	struct room_event ev = {
-		.kind = ROOM_EV_MESSAGE,
-		.room_id = s.room_id,
-		.user_id = s.user_id,
-		.from = s.user_id,
-		.payload = payload,
-		.payload_len = len,
-	};
+	ev.room_id = s.room_id;
+	ev.user_id = s.user_id;
+	ev.from = s.user_id;
+	ev.payload = payload;
+	ev.payload_len = len;
 	deliver_others(e, &s, &ev);
 	return rc;
 }

@@ -70,7 +70,9 @@ typedef void (*room_deliver_fn)(void *ctx, const struct room_event *ev);
  * credentials). */
 typedef void (*room_gone_fn)(void *ctx, const char *room_id, const char *user_id);
 
-/* A zero field selects its ROOM_DEFAULT_*. */
+/* A zero capacity or max_queued selects its ROOM_DEFAULT_*; a zero
+ * resume_window_ms means no resume (a disconnected member goes at the
+ * next tick). */
 struct room_config {
 	unsigned capacity;          /* default 2 */
 	uint64_t resume_window_ms;  /* default 30000 */

@@ -39,5 +39,8 @@ struct turn_server;
 struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
 				    struct auth *auth);
 void turn_server_free(struct turn_server *s);
+/* Deletes every allocation made with REST credentials "EXPIRY:user_id"
+ * (presence-bound credentials of the room server). Returns how many. */
+size_t turn_server_drop_user(struct turn_server *s, const char *user_id);
 
 #endif

@@ -107,6 +107,32 @@ void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c)
 	alloc_table_each(s->allocs, delete_if_conn, &m);
 }
 
+struct user_match {
+	struct turn_server *s;
+	const char *user_id;
+	size_t deleted;
+};
+
+/* The ID part of a REST username "EXPIRY<sep>ID" equals m->user_id. */
+static void delete_if_user(struct allocation *a, void *arg)
+{
+	struct user_match *m = arg;
+	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+
+	if (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id))
+		return;
+	turn_allocation_delete(m->s, a, "room member gone");
+	m->deleted++;
+}
+
+size_t turn_server_drop_user(struct turn_server *s, const char *user_id)
+{
+	struct user_match m = { s, user_id, 0 };
+
+	alloc_table_each(s->allocs, delete_if_user, &m);
+	return m.deleted;
+}
+
 static void expire_allocation(struct allocation *a, void *arg)
 {
 	turn_allocation_delete(arg, a, "lifetime expired");

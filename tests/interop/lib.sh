@@ -285,3 +285,15 @@ setup_lt_relay() {
 # Small load used by the relay tests: 4 sessions x 50 messages of 100 bytes
 # every 5 ms (uclient adds an RTCP companion allocation per session).
 UCLIENT_LOAD=(-m 4 -n 50 -l 100 -z 5)
+
+# run_turnadmin ARGS...: coturn's turnadmin (output in $TMP/turnadmin.log).
+# It always opens /var/log/turn_PID_DATE.log; that file of ours is removed.
+run_turnadmin() {
+	need turnadmin
+	local pid rc=0
+	turnadmin "$@" >>"$TMP/turnadmin.log" 2>&1 &
+	pid=$!
+	wait "$pid" || rc=$?
+	rm -f /var/log/turn_"${pid}"_*.log /var/tmp/turn_"${pid}"_*.log
+	return "$rc"
+}

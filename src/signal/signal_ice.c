@@ -1,0 +1,102 @@
+/* TURN credentials handed out at join: REST credentials ("EXPIRY:userId",
+ * base64(HMAC-SHA1(secret, username))) in the iceServers shape that
+ * new RTCPeerConnection({iceServers}) takes. */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/rand.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "signal/signal_internal.h"
+#include "util/clock.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+static bool take_first(const char *secret, void *arg)
+{
+	snprintf(arg, SIG_SECRET_MAX, "%s", secret);
+	return true;
+}
+
+/* The first static-auth-secret; else the realm's first turn_secret row;
+ * else a new one, kept in the store so credentials survive restarts. */
+int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen)
+{
+	const struct conf *c = s->conf;
+	unsigned char raw[32];
+
+	if (c->static_auth_secrets.n) {
+		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s",
+			 c->static_auth_secrets.items[0]);
+		return 0;
+	}
+	if (s->store && auth_store_each_secret(s->store, c->realm, take_first,
+					       s->ice_secret) == 0 && s->ice_secret[0])
+		return 0;
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		snprintf(err, errlen, "no randomness for a TURN secret");
+		return TR_EIO;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(s->ice_secret + 2 * i, 3, "%02x", raw[i]);
+	if (s->store) {
+		if (auth_store_add_secret(s->store, c->realm, s->ice_secret)) {
+			snprintf(err, errlen, "cannot store the generated TURN secret");
+			return TR_EDB;
+		}
+		log_info("generated a TURN REST secret for realm %s (kept in the store)",
+			 c->realm);
+		return 0;
+	}
+	log_warn("no userdb: the generated TURN secret lives in memory only; "
+		 "credentials handed out do not survive a restart");
+	if (auth_add_secret(s->auth, s->ice_secret)) {
+		snprintf(err, errlen, "out of memory");
+		return TR_ENOMEM;
+	}
+	return 0;
+}
+
+/* An IPv6 literal host needs brackets inside a URL. */
+static void url_host(const char *host, char *out, size_t outlen)
+{
+	if (strchr(host, ':') && host[0] != '[')
+		snprintf(out, outlen, "[%s]", host);
+	else
+		snprintf(out, outlen, "%s", host);
+}
+
+static json_t *urls(const char *scheme, const char *host, unsigned port,
+		    const char *const *suffixes, size_t n)
+{
+	json_t *list = json_array();
+	char url[600];
+
+	for (size_t i = 0; list && i < n; i++) {
+		snprintf(url, sizeof(url), "%s:%s:%u%s", scheme, host, port, suffixes[i]);
+		json_array_append_new(list, json_string(url));
+	}
+	return list;
+}
+
+json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *user_id)
+{
+	static const char *const none[] = { "" };
+	static const char *const turn_transports[] = { "?transport=udp", "?transport=tcp" };
+	const struct conf *c = s->conf;
+	char h[300], username[128], password[64];
+	long long expiry = (long long)clock_wall_s() + c->ice_credential_ttl;
+
+	url_host(c->server_name ? c->server_name : (host[0] ? host : "127.0.0.1"), h,
+		 sizeof(h));
+	snprintf(username, sizeof(username), "%lld%c%s", expiry, c->rest_api_separator,
+		 user_id);
+	if (auth_rest_password(s->ice_secret, username, password, sizeof(password)))
+		return NULL;
+	return json_pack("[{s:o}, {s:o, s:s, s:s}]",
+			 "urls", urls("stun", h, c->listening_port, none, 1),
+			 "urls", urls("turn", h, c->listening_port, turn_transports, 2),
+			 "username", username, "credential", password);
+}

@@ -1,0 +1,132 @@
+/* Private to src/signal: the room server context and its connections. A
+ * connection starts as HTTP (a request head), and either gets one response
+ * and closes, or is upgraded to a WebSocket carrying the room protocol. */
+#ifndef TR_SIGNAL_INTERNAL_H
+#define TR_SIGNAL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wslay/wslay.h>
+
+#include "signal/signal.h"
+#include "signal/signal_rooms.h"
+#include "util/addr.h"
+#include "util/ratelimit.h"
+
+struct evconnlistener;
+struct bufferevent;
+struct event;
+
+/* A WebSocket peer that cannot take this much queued output is dropped. */
+#define SIG_OUT_MAX (4u * 1024 * 1024)
+#define SIG_HEAD_TIMEOUT_MS 10000u
+#define SIG_PING_IDLE_MS 20000u
+#define SIG_DROP_SILENT_MS 60000u
+#define SIG_SECRET_MAX 257
+
+enum sig_conn_state {
+	SIG_HTTP_HEAD, /* reading the request head */
+	SIG_WEBSOCKET, /* upgraded: room protocol */
+	SIG_CLOSING,   /* flushing a last response, then freed */
+};
+
+struct sig_conn {
+	struct signal_server *server;
+	struct bufferevent *bev;
+	struct tr_addr peer;
+	enum sig_conn_state state;
+	uint64_t opened_ms, last_recv_ms, last_ping_ms;
+	wslay_event_context_ptr ws;
+	struct room_peer *room_peer;      /* while a WebSocket; NULL after */
+	char host[256];                   /* Host header without port */
+	uint64_t ice_push_ms;             /* next unasked iceServers; 0 none */
+	uint32_t rate_tokens_milli;       /* ws-rate token bucket */
+	uint64_t rate_last_ms;
+	bool dead;                        /* queued for freeing */
+	struct sig_conn *prev, *next;
+};
+
+struct signal_counters {
+	uint64_t ws_opened, ws_closed, messages_in, messages_out, joins,
+		join_refusals, http_requests;
+};
+
+struct signal_server {
+	struct event_base *base;    /* borrowed */
+	const struct conf *conf;    /* borrowed */
+	struct auth *auth;          /* borrowed */
+	struct auth_store *store;   /* borrowed; may be NULL */
+	struct turn_server *turn;   /* borrowed; may be NULL */
+	struct evconnlistener **listeners;
+	size_t n_listeners;
+	struct room_engine *rooms;
+	struct sig_conn *conns;     /* live */
+	struct sig_conn *graveyard; /* closed; freed by the reaper */
+	struct event *cron, *reaper;
+	struct ip_limiter *join_failures;
+	char ice_secret[SIG_SECRET_MAX];
+	uint64_t now_ms;
+	struct signal_counters counters;
+};
+
+/* ---- connections (signal_server.c) ---- */
+
+/* Closes now: the connection leaves the room engine (its member keeps the
+ * resume window) and is freed at the next safe point, never inside the
+ * callback that asked. */
+void sig_conn_close(struct sig_conn *c);
+/* Closes once the output buffer has been written. */
+void sig_conn_close_after_flush(struct sig_conn *c);
+void sig_touch_clock(struct signal_server *s);
+
+/* ---- HTTP (signal_http.c) ---- */
+
+/* Reads the request head once complete, answers or upgrades. */
+void sig_http_on_read(struct sig_conn *c);
+void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
+		      const void *body, size_t len, bool head_only);
+
+/* ---- WebSocket (signal_ws.c) ---- */
+
+/* Sets up wslay after the 101 response. 0 or TR_ENOMEM. */
+int sig_ws_start(struct sig_conn *c);
+void sig_ws_on_read(struct sig_conn *c);
+/* Queues a text message and flushes. */
+void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len);
+/* Queues a close frame with code, then closes once flushed. */
+void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason);
+void sig_ws_ping(struct sig_conn *c);
+void sig_ws_free(struct sig_conn *c);
+/* base64(SHA-1(key ‖ RFC 6455 GUID)) into out (29 bytes). */
+void sig_ws_accept_key(const char *key, char out[29]);
+bool sig_utf8_valid(const uint8_t *p, size_t len);
+
+/* ---- room protocol (signal_proto.c) ---- */
+
+/* One text message from a WebSocket peer. */
+void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len);
+/* room_deliver_fn: ctx is the sig_conn. */
+void sig_proto_deliver(void *ctx, const struct room_event *ev);
+/* Sends {"event":"error","data":{code,message}}. */
+void sig_proto_error(struct sig_conn *c, const char *code, const char *message);
+/* Pushes fresh iceServers to connections whose time has come. */
+void sig_proto_push_ice(struct sig_conn *c);
+
+/* ---- TURN credentials (signal_ice.c) ---- */
+
+/* Picks or creates the secret the room server mints with. 0 or error. */
+int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen);
+/* The iceServers array for user_id as seen through host; NULL on
+ * allocation failure. Caller owns the reference (json_t *). */
+struct json_t;
+struct json_t *sig_ice_servers(struct signal_server *s, const char *host,
+			       const char *user_id);
+
+/* ---- embedded web client (signal_web.c) ---- */
+
+/* The file served at path, or NULL. */
+const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type);
+
+#endif

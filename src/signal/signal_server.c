@@ -1,0 +1,321 @@
+/* The room server context: HTTP listeners, connection lifetimes (freed at
+ * a safe point by a reaper event, never inside their own callbacks), and
+ * the once-a-second housekeeping: head timeouts, pings, resume windows,
+ * credential pushes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "signal/signal_internal.h"
+#include "turn/turn.h"
+#include "util/clock.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+#define SIG_CRON_MS 1000
+/* Failed joins per source IP: a burst, then this many per second. */
+#define SIG_JOIN_FAIL_BURST 10
+#define SIG_JOIN_FAIL_PER_SEC 1
+/* Queued messages kept for a member while it is disconnected. */
+#define SIG_RESUME_QUEUE 64
+
+void sig_touch_clock(struct signal_server *s)
+{
+	s->now_ms = clock_mono_ms();
+}
+
+static void conn_unlink(struct sig_conn **list, struct sig_conn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_link(struct sig_conn **list, struct sig_conn *c)
+{
+	c->next = *list;
+	if (*list)
+		(*list)->prev = c;
+	*list = c;
+}
+
+static void conn_free(struct sig_conn *c)
+{
+	sig_ws_free(c);
+	if (c->bev)
+		bufferevent_free(c->bev);
+	free(c);
+}
+
+void sig_conn_close(struct sig_conn *c)
+{
+	struct signal_server *s = c->server;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->room_peer) {
+		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
+		c->room_peer = NULL;
+	}
+	if (c->state == SIG_WEBSOCKET)
+		s->counters.ws_closed++;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_unlink(&s->conns, c);
+	conn_link(&s->graveyard, c);
+	event_active(s->reaper, EV_TIMEOUT, 0);
+}
+
+static void reaper_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signal_server *s = arg;
+
+	while (s->graveyard) {
+		struct sig_conn *c = s->graveyard;
+
+		conn_unlink(&s->graveyard, c);
+		conn_free(c);
+	}
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void write_done_cb(struct bufferevent *bev, void *arg)
+{
+	sig_conn_close(arg);
+}
+
+void sig_conn_close_after_flush(struct sig_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	c->state = SIG_CLOSING;
+	if (evbuffer_get_length(out) == 0) {
+		sig_conn_close(c);
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_setcb(c->bev, NULL, write_done_cb, event_cb, c);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sig_conn *c = arg;
+
+	sig_touch_clock(c->server);
+	c->last_recv_ms = c->server->now_ms;
+	if (c->state == SIG_HTTP_HEAD)
+		sig_http_on_read(c);
+	else if (c->state == SIG_WEBSOCKET)
+		sig_ws_on_read(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct sig_conn *c = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		sig_touch_clock(c->server);
+		sig_conn_close(c);
+	}
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct signal_server *s = arg;
+	struct sig_conn *c = calloc(1, sizeof(*c));
+
+	if (!c || addr_from_sockaddr(&c->peer, sa, (size_t)salen)) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	sig_touch_clock(s);
+	c->server = s;
+	c->state = SIG_HTTP_HEAD;
+	c->opened_ms = c->last_recv_ms = s->now_ms;
+	conn_link(&s->conns, c);
+	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* Timeouts, keep-alive and credential pushes, once a second. */
+static void cron_conn(struct signal_server *s, struct sig_conn *c)
+{
+	uint64_t now = s->now_ms;
+
+	if (c->state == SIG_HTTP_HEAD && now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
+		log_debug("HTTP head timeout");
+		sig_conn_close(c);
+		return;
+	}
+	if (c->state != SIG_WEBSOCKET)
+		return;
+	if (now - c->last_recv_ms >= SIG_DROP_SILENT_MS) {
+		log_info("WebSocket peer silent for %u s: dropped", SIG_DROP_SILENT_MS / 1000);
+		sig_conn_close(c);
+		return;
+	}
+	if (now - c->last_recv_ms >= SIG_PING_IDLE_MS &&
+	    now - c->last_ping_ms >= SIG_PING_IDLE_MS) {
+		c->last_ping_ms = now;
+		sig_ws_ping(c);
+	}
+	if (c->ice_push_ms && now >= c->ice_push_ms)
+		sig_proto_push_ice(c);
+}
+
+static void cron_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signal_server *s = arg;
+	struct sig_conn *c = s->conns;
+
+	sig_touch_clock(s);
+	while (c) {
+		struct sig_conn *next = c->next;
+
+		cron_conn(s, c);
+		c = next;
+	}
+	room_engine_tick(s->rooms, s->now_ms);
+}
+
+/* Presence-bound credentials: a member that is really gone loses its
+ * TURN allocations at once. */
+static void member_gone(void *ctx, const char *room_id, const char *user_id)
+{
+	struct signal_server *s = ctx;
+	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
+
+	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted", room_id,
+		 user_id, n);
+}
+
+static int listen_on(struct signal_server *s, const char *ip, char *err, size_t errlen)
+{
+	struct evconnlistener *lev, **grown;
+	struct tr_addr a;
+	char text[ADDR_STR_MAX];
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+
+	if (addr_parse_ip(&a, ip, (uint16_t)s->conf->http_port)) {
+		snprintf(err, errlen, "bad listening-ip '%s'", ip);
+		return TR_EINVAL;
+	}
+	if (addr_family(&a) == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	lev = evconnlistener_new_bind(s->base, accept_cb, s, flags, 128, &a.u.sa,
+				      (int)addr_len(&a));
+	if (!lev) {
+		snprintf(err, errlen, "cannot listen on HTTP %s: %s",
+			 addr_to_str(&a, text, sizeof(text)), strerror(errno));
+		return TR_EIO;
+	}
+	grown = realloc(s->listeners, (s->n_listeners + 1) * sizeof(*grown));
+	if (!grown) {
+		evconnlistener_free(lev);
+		return TR_ENOMEM;
+	}
+	s->listeners = grown;
+	s->listeners[s->n_listeners++] = lev;
+	log_info("room server on http://%s/", addr_to_str(&a, text, sizeof(text)));
+	if (!addr_is_loopback(&a) && !strcmp(s->conf->signaling_auth, "open"))
+		log_warn("signaling-auth=open beyond loopback: anyone who reaches %s "
+			 "may join rooms and get TURN credentials", text);
+	return 0;
+}
+
+static int start_listeners(struct signal_server *s, char *err, size_t errlen)
+{
+	const struct conf_list *ips = &s->conf->listening_ips;
+
+	if (!ips->n)
+		return listen_on(s, "127.0.0.1", err, errlen);
+	for (size_t i = 0; i < ips->n; i++)
+		if (listen_on(s, ips->items[i], err, errlen))
+			return TR_EIO;
+	return 0;
+}
+
+struct signal_server *signal_server_new(struct event_base *base, const struct conf *conf,
+					struct auth *auth, struct auth_store *store,
+					struct turn_server *turn, char *err, size_t errlen)
+{
+	struct signal_server *s = calloc(1, sizeof(*s));
+	struct room_config rc = {
+		.capacity = conf->room_capacity,
+		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
+		.max_queued = SIG_RESUME_QUEUE,
+		.on_gone = member_gone,
+	};
+	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
+
+	snprintf(err, errlen, "out of memory");
+	if (!s)
+		return NULL;
+	s->base = base;
+	s->conf = conf;
+	s->auth = auth;
+	s->store = store;
+	s->turn = turn;
+	rc.gone_ctx = s;
+	sig_touch_clock(s);
+	s->rooms = room_engine_new(&rc);
+	s->join_failures = ip_limiter_new(SIG_JOIN_FAIL_BURST, SIG_JOIN_FAIL_PER_SEC);
+	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
+	s->reaper = event_new(base, -1, 0, reaper_cb, s);
+	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
+	    event_add(s->cron, &tick))
+		goto fail;
+	if (sig_ice_secret_init(s, err, errlen) || start_listeners(s, err, errlen))
+		goto fail;
+	return s;
+fail:
+	signal_server_free(s);
+	return NULL;
+}
+
+void signal_server_free(struct signal_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_listeners; i++)
+		evconnlistener_free(s->listeners[i]);
+	free(s->listeners);
+	while (s->conns) {
+		struct sig_conn *c = s->conns;
+
+		if (c->room_peer)
+			room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
+		c->room_peer = NULL;
+		conn_unlink(&s->conns, c);
+		conn_free(c);
+	}
+	if (s->reaper)
+		reaper_cb(-1, 0, s);
+	room_engine_free(s->rooms);
+	ip_limiter_free(s->join_failures);
+	if (s->cron)
+		event_free(s->cron);
+	if (s->reaper)
+		event_free(s->reaper);
+	free(s);
+}
