@@ -26,13 +26,13 @@ struct room_msg {
 };
 
 struct room_member {
-	struct room *room;      /* the room holding this member */
+	struct room *room;	/* the room holding this member */
 	struct room_peer *peer; /* NULL while disconnected */
 	char user_id[ROOM_USER_ID_LEN + 1];
 	char token[ROOM_TOKEN_LEN + 1];
 	uint64_t disconnected_at_ms;
 	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
-	struct room_msg *q_head, *q_tail;            /* owned */
+	struct room_msg *q_head, *q_tail;	     /* owned */
 	size_t q_len;
 };
 
@@ -47,7 +47,7 @@ struct room {
 struct room_peer {
 	room_deliver_fn deliver;
 	void *ctx;
-	struct room_member *member; /* NULL when not in a room */
+	struct room_member *member;    /* NULL when not in a room */
 	struct room_peer *prev, *next; /* every live handle, for room_engine_free */
 };
 
@@ -86,18 +86,18 @@ static uint64_t rd64le(const uint8_t *p)
 }
 
 #define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                              \
-	do {                                                                  \
-		v0 += v1;                                                     \
-		v1 = ROTL64(v1, 13) ^ v0;                                     \
-		v0 = ROTL64(v0, 32);                                          \
-		v2 += v3;                                                     \
-		v3 = ROTL64(v3, 16) ^ v2;                                     \
-		v0 += v3;                                                     \
-		v3 = ROTL64(v3, 21) ^ v0;                                     \
-		v2 += v1;                                                     \
-		v1 = ROTL64(v1, 17) ^ v2;                                     \
-		v2 = ROTL64(v2, 32);                                          \
+#define SIPROUND                                                                         \
+	do {                                                                             \
+		v0 += v1;                                                                \
+		v1 = ROTL64(v1, 13) ^ v0;                                                \
+		v0 = ROTL64(v0, 32);                                                     \
+		v2 += v3;                                                                \
+		v3 = ROTL64(v3, 16) ^ v2;                                                \
+		v0 += v3;                                                                \
+		v3 = ROTL64(v3, 21) ^ v0;                                                \
+		v2 += v1;                                                                \
+		v1 = ROTL64(v1, 17) ^ v2;                                                \
+		v2 = ROTL64(v2, 32);                                                     \
 	} while (0)
 
 static uint64_t room_hash(const uint8_t key[16], const uint8_t *s, size_t len)
@@ -401,15 +401,15 @@ static void deliver_joined(struct room_engine *e, const struct room_snap *s,
 {
 	const char *peers[ROOM_CAPACITY_MAX];
 	struct room_event ev = {
-		.kind = ROOM_EV_JOINED,
-		.room_id = s->room_id,
-		.user_id = s->user_id,
-		.user_num = (unsigned)s->n + 1,
-		.capacity = e->cfg.capacity,
-		.peers = peers,
-		.n_peers = s->n,
-		.resume_token = token,
-		.resumed = resumed,
+	    .kind = ROOM_EV_JOINED,
+	    .room_id = s->room_id,
+	    .user_id = s->user_id,
+	    .user_num = (unsigned)s->n + 1,
+	    .capacity = e->cfg.capacity,
+	    .peers = peers,
+	    .n_peers = s->n,
+	    .resume_token = token,
+	    .resumed = resumed,
 	};
 
 	for (size_t i = 0; i < s->n; i++)
@@ -426,12 +426,12 @@ static void deliver_queued(struct room_engine *e, const struct room_snap *s,
 	while (q) {
 		struct room_msg *next = q->next;
 		struct room_event ev = {
-			.kind = ROOM_EV_MESSAGE,
-			.room_id = s->room_id,
-			.user_id = q->from,
-			.from = q->from,
-			.payload = q->payload,
-			.payload_len = q->len,
+		    .kind = ROOM_EV_MESSAGE,
+		    .room_id = s->room_id,
+		    .user_id = q->from,
+		    .from = q->from,
+		    .payload = q->payload,
+		    .payload_len = q->len,
 		};
 
 		deliver_to(e, s->room_id, s->user_id, &ev);
@@ -503,8 +503,7 @@ void room_engine_free(struct room_engine *e)
 	free(e);
 }
 
-struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver,
-				void *ctx)
+struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver, void *ctx)
 {
 	struct room_peer *p = calloc(1, sizeof(*p));
 
@@ -583,7 +582,7 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 {
 	struct room *r = room_find(e, room_id);
 	char token[ROOM_TOKEN_LEN + 1];
-	struct room_event ev = { .kind = ROOM_EV_OTHER_JOINED };
+	struct room_event ev = {.kind = ROOM_EV_OTHER_JOINED};
 	struct room_member *m;
 	struct room_snap s;
 
@@ -633,7 +632,7 @@ int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
 int room_leave(struct room_engine *e, struct room_peer *p)
 {
 	struct room_snap s;
-	struct room_event ev = { .kind = ROOM_EV_LEAVED };
+	struct room_event ev = {.kind = ROOM_EV_LEAVED};
 
 	if (!p->member)
 		return ROOM_E_NOT_IN_ROOM;
@@ -654,7 +653,7 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 	      const char *payload, size_t len)
 {
 	struct room_member *m = p->member, *target = NULL;
-	struct room_event ev = { .kind = ROOM_EV_MESSAGE };
+	struct room_event ev = {.kind = ROOM_EV_MESSAGE};
 	struct room_snap s;
 	struct room *r;
 	int rc = ROOM_OK;
@@ -713,7 +712,7 @@ void room_engine_tick(struct room_engine *e, uint64_t now_ms)
 
 	while ((m = e->ghost_head) && ghost_expired(e, m, now_ms)) {
 		struct room_snap s;
-		struct room_event ev = { .kind = ROOM_EV_BYE };
+		struct room_event ev = {.kind = ROOM_EV_BYE};
 
 		snap_take(&s, m);
 		member_remove(e, m);

@@ -8,10 +8,10 @@
 #include "harness.h"
 #include "signal/signal_rooms.h"
 
-#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
-#define MAX_EVENTS 256
+#define NROWS(a)    (sizeof(a) / sizeof((a)[0]))
+#define MAX_EVENTS  256
 #define MAX_CLIENTS 8
-#define WINDOW 1000
+#define WINDOW	    1000
 
 /* One delivered event, copied out of the borrowed room_event. */
 struct rec_ev {
@@ -105,10 +105,10 @@ static struct fx *fx_new(unsigned capacity, size_t max_queued, int n)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct room_config cfg = {
-		.capacity = capacity,
-		.resume_window_ms = WINDOW,
-		.max_queued = max_queued,
-		.on_gone = record_gone,
+	    .capacity = capacity,
+	    .resume_window_ms = WINDOW,
+	    .max_queued = max_queued,
+	    .on_gone = record_gone,
 	};
 
 	cfg.gone_ctx = f;
@@ -179,8 +179,8 @@ static void test_room_id_valid(void)
 {
 	char max[ROOM_ID_MAX + 2];
 	static const char *bad[] = {
-		"", " ", "a b", "a/b", "../x", "caf\xc3\xa9", "a\tb", "a:b",
-		"room?x", "%2e", "a+b",
+	    "",	    " ",   "a b",    "a/b", "../x", "caf\xc3\xa9",
+	    "a\tb", "a:b", "room?x", "%2e", "a+b",
 	};
 	struct fx *f = fx_new(0, 0, 1);
 
@@ -195,7 +195,8 @@ static void test_room_id_valid(void)
 			fprintf(stderr, "  \"%s\" accepted\n", bad[i]);
 			harness_failed_checks++;
 		}
-		CHECK_EQ_INT(room_join(f->e, f->c[0].p, bad[i], NULL, 0), ROOM_E_BAD_ROOM_ID);
+		CHECK_EQ_INT(room_join(f->e, f->c[0].p, bad[i], NULL, 0),
+			     ROOM_E_BAD_ROOM_ID);
 	}
 	max[ROOM_ID_MAX] = 'x';
 	max[ROOM_ID_MAX + 1] = '\0';
@@ -293,8 +294,9 @@ static void test_already_in_room(void)
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_OK);
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_E_ALREADY_IN_ROOM);
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r2", NULL, 0), ROOM_E_ALREADY_IN_ROOM);
-	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", last(f, ROOM_EV_JOINED, 0)->token, 0),
-		     ROOM_E_ALREADY_IN_ROOM);
+	CHECK_EQ_INT(
+	    room_join(f->e, f->c[0].p, "r", last(f, ROOM_EV_JOINED, 0)->token, 0),
+	    ROOM_E_ALREADY_IN_ROOM);
 	CHECK_EQ_INT(room_engine_member_count(f->e), 1);
 	CHECK_EQ_INT(room_engine_room_count(f->e), 1);
 	CHECK_EQ_INT(count(f, -1, 0), 1);
@@ -336,8 +338,9 @@ static void test_message(void)
 	f->n_ev = 0;
 	snprintf(self, sizeof(self), "%s", uid(f, 0));
 	CHECK_EQ_INT(room_send(f->e, f->c[0].p, self, "x", 1), ROOM_E_NO_SUCH_PEER);
-	CHECK_EQ_INT(room_send(f->e, f->c[0].p, "0123456789abcdef0123456789abcdef", "x", 1),
-		     ROOM_E_NO_SUCH_PEER);
+	CHECK_EQ_INT(
+	    room_send(f->e, f->c[0].p, "0123456789abcdef0123456789abcdef", "x", 1),
+	    ROOM_E_NO_SUCH_PEER);
 	CHECK_EQ_INT(room_send(f->e, f->c[0].p, "", "x", 1), ROOM_E_NO_SUCH_PEER);
 	CHECK_EQ_INT(room_send(f->e, f->c[3].p, NULL, "x", 1), ROOM_E_NOT_IN_ROOM);
 	CHECK_EQ_INT(room_send(f->e, f->c[3].p, self, "x", 1), ROOM_E_NOT_IN_ROOM);
@@ -472,7 +475,7 @@ static void test_resume(void)
 	CHECK(strcmp(ev->token, tok) != 0);
 	snprintf(tok2, sizeof(tok2), "%s", ev->token);
 	for (int i = 1; i <= 3; i++) {
-		char want[3] = { 'm', (char)('0' + i), '\0' };
+		char want[3] = {'m', (char)('0' + i), '\0'};
 
 		CHECK_EQ_INT(f->ev[i].kind, ROOM_EV_MESSAGE);
 		CHECK_EQ_INT(f->ev[i].who, 1);
@@ -526,7 +529,7 @@ static void count_deliver(void *ctx, const struct room_event *ev)
 /* resume-window=0 turns resume off: the ghost goes at the next tick. */
 static void test_zero_window(void)
 {
-	struct room_config cfg = { .resume_window_ms = 0 };
+	struct room_config cfg = {.resume_window_ms = 0};
 	struct room_engine *e = room_engine_new(&cfg);
 	size_t n = 0;
 	struct room_peer *a = room_peer_new(e, count_deliver, &n);
@@ -693,7 +696,7 @@ static void test_many_rooms(void)
 static void test_room_check(void)
 {
 	struct fx *f = fx_new(5, 0, 1);
-	struct room_config cfg = { .capacity = 1000 };
+	struct room_config cfg = {.capacity = 1000};
 	struct room_engine *e;
 	unsigned n = 99, cap = 0;
 

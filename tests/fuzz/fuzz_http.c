@@ -1,0 +1,32 @@
+/* libFuzzer target for the HTTP request head codec and the UTF-8 check of
+ * WebSocket text frames: arbitrary bytes parse or fail cleanly, and
+ * whatever parses has NUL-terminated fields within their buffers. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "signal/signal_http.h"
+#include "signal/signal_internal.h"
+
+#define FUZZ_ASSERT(c)                                                        \
+	do {                                                                  \
+		if (!(c))                                                     \
+			abort();                                              \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct http_request req;
+	size_t head = http_head_length(data, size);
+
+	FUZZ_ASSERT(head <= size);
+	if (head && http_parse_head(data, head, &req) == 0) {
+		FUZZ_ASSERT(memchr(req.path, 0, sizeof(req.path)));
+		FUZZ_ASSERT(memchr(req.host, 0, sizeof(req.host)));
+		FUZZ_ASSERT(memchr(req.origin, 0, sizeof(req.origin)));
+		FUZZ_ASSERT(memchr(req.ws_key, 0, sizeof(req.ws_key)));
+		FUZZ_ASSERT(req.path[0] == '/');
+	}
+	sig_utf8_valid(data, size);
+	return 0;
+}
