@@ -26,6 +26,7 @@ struct app {
 	struct turn_server *turn;
 	struct signal_server *signal;
 	struct event *sig_term, *sig_int, *sig_hup;
+	bool pidfile_written;
 };
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -58,8 +59,23 @@ static int setup_signals(struct app *app)
 	return 0;
 }
 
+/* pidfile: written once everything is listening, removed at exit. */
+static int write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (!fp) {
+		log_err("cannot write pidfile %s", path);
+		return TR_EIO;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	return fclose(fp) ? TR_EIO : 0;
+}
+
 static void app_free(struct app *app)
 {
+	if (app->pidfile_written)
+		unlink(app->conf->pidfile);
 	if (app->sig_term)
 		event_free(app->sig_term);
 	if (app->sig_int)
@@ -142,6 +158,11 @@ static int app_start(struct app *app, int argc, char **argv)
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
+	}
+	if (app->conf->pidfile) {
+		if (write_pidfile(app->conf->pidfile))
+			return TR_EIO;
+		app->pidfile_written = true;
 	}
 	return 0;
 }
