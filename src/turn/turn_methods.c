@@ -100,8 +100,10 @@ static int auth_existing(struct turn_request *r)
 		turn_respond_error(r, 401);
 		return -1;
 	}
-	r->key = a->cred.key;
+	/* A copy: Refresh with LIFETIME 0 frees the allocation before the
+	 * response is signed. */
 	r->cred = a->cred;
+	r->key = r->cred.key;
 	return 0;
 }
 

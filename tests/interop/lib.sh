@@ -262,6 +262,16 @@ max-port=$3
 realm=interop.test
 fingerprint
 EOF
+	# turnroom's room server would take port 8080 in every test: off.
+	[ "$SERVER" = coturn ] || echo "http-port=0"
+}
+
+# uclient_conf_lines: config lines a server needs before turnutils_uclient
+# relays through it. uclient picks random channel numbers in 0x4000-0x7FFF
+# (RFC 5766's range, which coturn accepts); turnroom keeps RFC 8656's
+# 0x4000-0x4FFF unless told otherwise, and answers 400 to the rest.
+uclient_conf_lines() {
+	[ "$SERVER" = coturn ] || echo "rfc5766-channel-numbers"
 }
 
 # setup_lt_relay [EXTRA-CONF-LINES]: a server with long-term user
@@ -276,6 +286,7 @@ setup_lt_relay() {
 		echo "lt-cred-mech"
 		echo "user=alice:wonderland"
 		echo "allow-loopback-peers"
+		uclient_conf_lines
 		[ $# -gt 0 ] && printf '%s\n' "$@"
 	} >"$TMP/turn.conf"
 	start_turnroom "$TMP/turn.conf"

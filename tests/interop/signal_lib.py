@@ -380,7 +380,7 @@ class WsClient:
     def __init__(self, ws, name):
         self.ws = ws
         self.name = name
-        self.backlog = []       # [(event, data)]
+        self.backlog = []       # [(event, data, whole message)]
         self.errors = []        # data of every error event seen
         self.transcript = []    # "> ..." / "< ..." lines
 
@@ -421,7 +421,8 @@ class WsClient:
                                         ensure_ascii=False))
 
     async def _recv_one(self, timeout):
-        """(event, data) of the next message, or None on timeout."""
+        """(event, data, whole message) of the next message, or None on
+        timeout."""
         try:
             text = await asyncio.wait_for(self.ws.recv(), timeout)
         except asyncio.TimeoutError:
@@ -442,26 +443,28 @@ class WsClient:
             self.fail("server sent something other than {event: string, data: object}")
         if msg["event"] == "error":
             self.errors.append(msg["data"])
-        return msg["event"], msg["data"]
+        return msg["event"], msg["data"], msg
 
-    async def recv_event(self, name, timeout=3.0, fail_on_error=True):
-        """Data of the next `name` event (backlog first). Other events go
-        to the backlog; an error event fails at once unless name is
+    async def recv_event(self, name, timeout=3.0, fail_on_error=True,
+                         envelope=False):
+        """Data of the next `name` event (backlog first); the whole
+        {"event", "data", ...} object when envelope is true. Other events
+        go to the backlog; an error event fails at once unless name is
         "error" or fail_on_error is False."""
-        for i, (ev, data) in enumerate(self.backlog):
+        for i, (ev, data, msg) in enumerate(self.backlog):
             if ev == name:
                 del self.backlog[i]
-                return data
+                return msg if envelope else data
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             got = await self._recv_one(left) if left > 0 else None
             if got is None:
                 self.fail("no %r event within %.1f s (backlog: %s)"
-                          % (name, timeout, short([e for e, _ in self.backlog])))
-            ev, data = got
+                          % (name, timeout, short([g[0] for g in self.backlog])))
+            ev, data, msg = got
             if ev == name:
-                return data
+                return msg if envelope else data
             if ev == "error" and fail_on_error:
                 self.fail("error %s while waiting for %r" % (short(data), name))
             self.backlog.append(got)
@@ -477,7 +480,7 @@ class WsClient:
     async def expect_no_event(self, timeout, names=None):
         """Fails if an event (one of names, when given) is in the backlog
         or arrives within timeout; others are kept in the backlog."""
-        for ev, data in self.backlog:
+        for ev, data, _ in self.backlog:
             if names is None or ev in names:
                 self.fail("unexpected %r event %s" % (ev, short(data)))
         deadline = time.monotonic() + timeout
@@ -494,7 +497,8 @@ class WsClient:
 
     async def drain(self, quiet=0.3, limit=10.0):
         """Reads until the connection is quiet for `quiet` seconds; returns
-        the events read (and clears the backlog into them)."""
+        the (event, data, message) read (and clears the backlog into
+        them)."""
         got = self.backlog
         self.backlog = []
         deadline = time.monotonic() + limit

@@ -237,6 +237,15 @@ async def capacity_3():
         await w.close()
 
 
+def check_relayed(msg, sent, sender, who):
+    """A relayed message is the sender's envelope {"event": "message",
+    "data": sent} plus "from": sender beside "data" (DESIGN.md calls the
+    outer object the envelope); sent, incl. its own "data", is untouched."""
+    check_eq(msg.get("from"), sender, "%s: message envelope's from" % who)
+    check_eq(msg.get("data"), sent, "%s: message data (untouched)" % who)
+    check_eq(sorted(msg.keys()), ["data", "event", "from"], "%s: message envelope keys" % who)
+
+
 PAYLOAD = {
     "type": "offer",
     "sdp": "v=0\r\no=- 46117 2 IN IP4 127.0.0.1\r\ns=-\r\n",
@@ -253,23 +262,20 @@ async def message_to_all():
     r = room()
     a, b, c = await srv.ws("A"), await srv.ws("B"), await srv.ws("C")
     ja = await a.join(r)
-    await b.join(r)
+    jb = await b.join(r)
     await c.join(r)
     await a.drain(0.2)
     await b.drain(0.1)
-    await a.send("message", {"roomId": r, "data": PAYLOAD})
+    sent = {"roomId": r, "data": PAYLOAD}
+    await a.send("message", sent)
     for w in (b, c):
-        m = await w.recv_event("message")
-        check_eq(m.get("from"), ja["userId"], "%s: message.from" % w.name)
-        check_eq(m.get("roomId"), r, "%s: message.roomId" % w.name)
-        check_eq(m.get("data"), PAYLOAD, "%s: message.data (untouched)" % w.name)
-        check(set(m.keys()) <= {"roomId", "data", "from", "to"},
-              "%s: message has unexpected fields %s" % (w.name, sorted(m.keys())))
+        check_relayed(await w.recv_event("message", envelope=True), sent, ja["userId"],
+                      w.name)
     await a.expect_no_event(0.3, ["message"])
     # A string payload passes too.
-    await b.send("message", {"roomId": r, "data": "plain \u00fcber"})
-    m = await a.recv_event("message")
-    check_eq(m.get("data"), "plain \u00fcber", "A: message.data of a string payload")
+    sent = {"roomId": r, "data": "plain \u00fcber"}
+    await b.send("message", sent)
+    check_relayed(await a.recv_event("message", envelope=True), sent, jb["userId"], "A")
     for w in (a, b, c):
         await w.close()
 
@@ -282,12 +288,9 @@ async def message_to_one():
     ja = await a.join(r)
     jb = await b.join(r)
     await c.join(r)
-    await a.send("message", {"roomId": r, "to": jb["userId"], "data": PAYLOAD})
-    m = await b.recv_event("message")
-    check_eq(m.get("from"), ja["userId"], "B: message.from")
-    check_eq(m.get("data"), PAYLOAD, "B: message.data (untouched)")
-    if "to" in m:
-        check_eq(m["to"], jb["userId"], "B: message.to")
+    sent = {"roomId": r, "to": jb["userId"], "data": PAYLOAD}
+    await a.send("message", sent)
+    check_relayed(await b.recv_event("message", envelope=True), sent, ja["userId"], "B")
     await c.expect_no_event(0.4, ["message"])
     await a.expect_no_event(0.1, ["message"])
     for w in (a, b, c):
@@ -447,14 +450,14 @@ async def error_rate_limited():
     for i in range(50):
         await c.send("checkRoom", {"roomId": "rate-%d" % i})
     events = await c.drain(0.5)
-    names = [e for e, _ in events]
-    limited = [d for e, d in events if e == "error" and d.get("code") == "rate-limited"]
+    names = [e for e, _, _ in events]
+    limited = [d for e, d, _ in events if e == "error" and d.get("code") == "rate-limited"]
     answered = names.count("checkRoomSuccess")
     check(limited, "ws-rate=5: 50 messages at once, no rate-limited error (%d answered: %s)"
           % (answered, short(names[:12])))
     check(answered >= 5, "ws-rate=5: only %d of 50 messages answered" % answered)
     check(answered < 50, "ws-rate=5: all 50 messages answered")
-    other = [d for e, d in events if e == "error" and d.get("code") != "rate-limited"]
+    other = [d for e, d, _ in events if e == "error" and d.get("code") != "rate-limited"]
     check(not other, "unexpected errors: %s" % short(other))
     await asyncio.sleep(2.5)
     await c.alive("after rate-limited and a pause")
@@ -577,15 +580,16 @@ async def resume_in_window():
     check_eq(j.get("peers"), [ja["userId"]], "resumed joined.peers")
     check(isinstance(j.get("resumeToken"), str) and j["resumeToken"] != jb["resumeToken"],
           "resume must hand out a fresh resumeToken, got %r" % j.get("resumeToken"))
-    m1 = await b2.recv_event("message")
-    check_eq((m1.get("from"), m1.get("data")), (ja["userId"], queued), "first queued message")
-    m2 = await b2.recv_event("message")
-    check_eq((m2.get("from"), m2.get("data")), (ja["userId"], {"n": 2}),
-             "second queued message")
+    check_relayed(await b2.recv_event("message", envelope=True),
+                  {"roomId": r, "to": jb["userId"], "data": queued}, ja["userId"],
+                  "B2 (first queued message)")
+    check_relayed(await b2.recv_event("message", envelope=True),
+                  {"roomId": r, "data": {"n": 2}}, ja["userId"], "B2 (second queued message)")
     # The window (2 s) passes: A sees nothing, B2 is a normal member.
     await a.expect_no_event(3.0, ["bye", "otherjoined"])
     await a.send("message", {"roomId": r, "data": "after"})
-    check_eq((await b2.recv_event("message")).get("data"), "after", "message after resume")
+    check_eq((await b2.recv_event("message")).get("data"), "after",
+             "message after resume: data.data")
     # The old token is single-use.
     c = await srv.ws("C")
     await c.send("join", {"roomId": r, "resumeToken": jb["resumeToken"]})

@@ -268,7 +268,10 @@ def rest_credentials(secret, user_id, expiry, sep=":"):
 class Client:
     """One client 5-tuple to a STUN/TURN server, over UDP or TCP."""
 
-    def __init__(self, transport, server, timeout=5.0, fingerprint=True):
+    def __init__(self, transport, server, timeout=5.0, fingerprint=True,
+                 local=None):
+        """local: source IP to bind (another 127.0.0.x keeps a test clear
+        of a per-source-IP limit earlier checks may have used up)."""
         self.transport = transport
         self.server = server
         self.timeout = timeout
@@ -276,9 +279,13 @@ class Client:
         fam = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
         if transport == "udp":
             self.sock = socket.socket(fam, socket.SOCK_DGRAM)
+            if local:
+                self.sock.bind((local, 0))
             self.sock.connect(server)
         elif transport == "tcp":
-            self.sock = socket.create_connection(server, timeout=timeout)
+            self.sock = socket.create_connection(
+                server, timeout=timeout,
+                source_address=(local, 0) if local else None)
         else:
             raise ValueError("transport must be udp or tcp")
         self.buf = b""

@@ -6,7 +6,10 @@ need turnutils_stunclient
 
 PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
-base_conf "$PORT" "$MINP" "$MAXP" >"$TMP/turn.conf"
+{
+	base_conf "$PORT" "$MINP" "$MAXP"
+	echo "user=alice:wonderland"   # turnroom refuses to start without credentials
+} >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 
 # stunclient never gives up on a silent server: bound it.

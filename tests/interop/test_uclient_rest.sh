@@ -12,6 +12,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	echo "static-auth-secret=retired-secret"
 	echo "static-auth-secret=current-secret"
 	echo "allow-loopback-peers"
+	uclient_conf_lines
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 start_peer "$PEER_PORT"

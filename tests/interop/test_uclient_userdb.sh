@@ -22,6 +22,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	echo "lt-cred-mech"
 	echo "userdb=$DB"
 	echo "allow-loopback-peers"
+	uclient_conf_lines
 } >"$TMP/lt.conf"
 start_turnroom "$TMP/lt.conf" server-lt
 run_uclient "${UCLIENT_LOAD[@]}" -u carol -w 'db-pass' \
@@ -36,6 +37,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	echo "use-auth-secret"
 	echo "userdb=$DB"
 	echo "allow-loopback-peers"
+	uclient_conf_lines
 } >"$TMP/rest.conf"
 start_turnroom "$TMP/rest.conf" server-rest
 run_uclient "${UCLIENT_LOAD[@]}" -W 'db-secret' -u dbrest \
