@@ -121,7 +121,7 @@ const struct conf_option conf_options[] = {
 		 "Signaling messages per second per connection (burst: two seconds' worth)."),
 	UINT_OPT("resume-window", 0, resume_window, "30", 0, 3600, 0, "SECONDS",
 		 "How long a dropped member keeps its slot for a resume."),
-	UINT_OPT("ice-credential-ttl", 0, ice_credential_ttl, "3600", 60, 604800, 0,
+	UINT_OPT("ice-credential-ttl", 0, ice_credential_ttl, "3600", 5, 604800, 0,
 		 "SECONDS", "Lifetime of the TURN credentials handed out at join."),
 	STR_OPT("signaling-auth", 0, signaling_auth, "open", 0, "open|user|token",
 		"Who may join a room: anyone, long-term users, or holders of a JWT."),

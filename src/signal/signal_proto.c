@@ -339,14 +339,10 @@ void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len)
 	msg = json_loadb((const char *)p, len, 0, NULL);
 	event = json_string_value(json_object_get(msg, "event"));
 	data = json_object_get(msg, "data");
-	if (!json_is_object(msg) || !event || (data && !json_is_object(data))) {
+	if (!json_is_object(msg) || !event || !json_is_object(data)) {
 		sig_proto_error(c, "bad-json", "expected {\"event\": NAME, \"data\": {...}}");
 		json_decref(msg);
 		return;
-	}
-	if (!data) {
-		data = json_object();
-		json_object_set_new(msg, "data", data);
 	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		if (!strcmp(events[i].name, event)) {

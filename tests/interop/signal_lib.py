@@ -180,9 +180,10 @@ class Server:
         last = "no answer"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                rc, self.proc = self.proc.returncode, None
+                self.check_log()
                 raise TestFailure("server %s exited with status %d at start: %s"
-                                  % (self.name, self.proc.returncode,
-                                     self.log_excerpt(5)))
+                                  % (self.name, rc, self.log_excerpt(5)))
             try:
                 rsp = http_exchange(self.http_port,
                                     b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -783,7 +784,7 @@ class Suite:
         asking for the same name."""
         if name in self._named:
             srv = self._named[name]
-            check(srv.alive(), "server %s is not running (%s)"
+            check(srv.alive(), "server %s is not running: %s"
                   % (name, srv.log_excerpt(3)))
             return srv
         srv = Server(name, self.tmpdir, conf, userdb)
@@ -864,6 +865,9 @@ class Suite:
             print("FAIL %s: %s: %s%s" % (self.name, first[0], short(first[1], 400),
                                          " (+%d more failures)" % more if more else ""))
             return 1
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
+        if os.environ.get("KEEP_TMP") == "1":
+            print("  (kept %s)" % self.tmpdir, file=sys.stderr)
+        else:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
         print("PASS %s: %d tests" % (self.name, len(self.results)))
         return 0
