@@ -27,22 +27,85 @@ struct app {
 	struct signal_server *signal;
 	struct event *sig_term, *sig_int, *sig_hup;
 	bool pidfile_written;
+	int argc;
+	char **argv;
 };
+
+/* Time WebSocket peers get to receive their 1001 close before exit. */
+static const struct timeval shutdown_grace = { 0, 300000 };
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct app *app = arg;
 
 	log_info("signal %d: shutting down", (int)sig);
-	event_base_loopexit(app->base, NULL);
+	if (app->signal)
+		signal_server_shutdown(app->signal);
+	event_base_loopexit(app->base, &shutdown_grace);
+}
+
+/* Opens the store and credentials a config names. 0, or an error with
+ * err filled; on error nothing is left allocated. */
+static int open_credentials(const struct conf *conf, struct auth_store **store,
+			    struct auth **auth, char *err, size_t errlen)
+{
+	*store = NULL;
+	if (conf->userdb) {
+		*store = auth_store_open(conf->userdb);
+		if (!*store) {
+			snprintf(err, errlen, "cannot open userdb %s", conf->userdb);
+			return TR_EDB;
+		}
+	}
+	*auth = auth_new(conf, *store, err, errlen);
+	if (!*auth) {
+		auth_store_free(*store);
+		*store = NULL;
+		return TR_EINVAL;
+	}
+	return 0;
+}
+
+/* SIGHUP: a new config, store and credentials, swapped in whole; the old
+ * ones stay in force when anything fails. The log file is reopened in any
+ * case (logrotate). */
+static void app_reload(struct app *app)
+{
+	struct conf *conf = conf_new();
+	struct auth_store *store = NULL;
+	struct auth *auth = NULL;
+	bool want_help, want_version;
+	char err[CONF_ERR_MAX];
+
+	snprintf(err, sizeof(err), "see the messages above");
+	if (log_reopen())
+		log_err("cannot reopen the log file");
+	if (!conf || conf_load(conf, app->argc, app->argv, &want_help, &want_version, err,
+			       sizeof(err)) ||
+	    open_credentials(conf, &store, &auth, err, sizeof(err)) ||
+	    turn_server_reconfigure(app->turn, conf, auth) ||
+	    (app->signal && signal_server_reconfigure(app->signal, conf, auth, store, err,
+						      sizeof(err)))) {
+		if (app->turn && auth)
+			turn_server_reconfigure(app->turn, app->conf, app->auth);
+		log_err("reload failed, the old configuration stays in force: %s", err);
+		auth_free(auth);
+		auth_store_free(store);
+		conf_free(conf);
+		return;
+	}
+	auth_free(app->auth);
+	auth_store_free(app->store);
+	conf_free(app->conf);
+	app->conf = conf;
+	app->store = store;
+	app->auth = auth;
+	log_info("SIGHUP: configuration reloaded");
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
-	if (log_reopen())
-		log_err("cannot reopen the log file");
-	else
-		log_info("SIGHUP: log file reopened");
+	app_reload(arg);
 }
 
 static int setup_signals(struct app *app)
@@ -135,13 +198,7 @@ static int app_start(struct app *app, int argc, char **argv)
 	}
 	if (check_credentials_configured(app->conf))
 		return TR_EINVAL;
-	if (app->conf->userdb) {
-		app->store = auth_store_open(app->conf->userdb);
-		if (!app->store)
-			return TR_EDB;
-	}
-	app->auth = auth_new(app->conf, app->store, err, sizeof(err));
-	if (!app->auth) {
+	if (open_credentials(app->conf, &app->store, &app->auth, err, sizeof(err))) {
 		log_err("%s", err);
 		return TR_EINVAL;
 	}
@@ -173,11 +230,14 @@ int main(int argc, char **argv)
 	int rc;
 
 	memset(&app, 0, sizeof(app));
+	app.argc = argc;
+	app.argv = argv;
 	rc = app_start(&app, argc, argv);
 	if (rc == 0) {
 		log_info("%s %s ready (realm %s)", PACKAGE_NAME, PACKAGE_VERSION,
 			 app.conf->realm);
 		event_base_dispatch(app.base);
+		log_info("stopped");
 	}
 	app_free(&app);
 	if (rc == 1)

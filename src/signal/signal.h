@@ -20,5 +20,13 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 					struct auth *auth, struct auth_store *store,
 					struct turn_server *turn, char *err, size_t errlen);
 void signal_server_free(struct signal_server *s);
+/* Takes a reloaded config, credentials and store (borrowed): auth modes,
+ * limits, origins and the TURN secret change at once; listeners and room
+ * capacity at restart. On error nothing changes and err says why. */
+int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
+			      struct auth *auth, struct auth_store *store, char *err,
+			      size_t errlen);
+/* Stops accepting and closes every WebSocket with 1001 (going away). */
+void signal_server_shutdown(struct signal_server *s);
 
 #endif

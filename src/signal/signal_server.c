@@ -293,6 +293,45 @@ fail:
 	return NULL;
 }
 
+int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
+			      struct auth *auth, struct auth_store *store, char *err,
+			      size_t errlen)
+{
+	const struct conf *old_conf = s->conf;
+	struct auth *old_auth = s->auth;
+	struct auth_store *old_store = s->store;
+	char old_secret[SIG_SECRET_MAX];
+
+	memcpy(old_secret, s->ice_secret, sizeof(old_secret));
+	s->conf = conf;
+	s->auth = auth;
+	s->store = store;
+	s->ice_secret[0] = '\0';
+	if (sig_ice_secret_init(s, err, errlen)) {
+		s->conf = old_conf;
+		s->auth = old_auth;
+		s->store = old_store;
+		memcpy(s->ice_secret, old_secret, sizeof(old_secret));
+		return TR_EINVAL;
+	}
+	if (conf->http_port != old_conf->http_port)
+		log_warn("reload: http-port changes only at restart");
+	return 0;
+}
+
+void signal_server_shutdown(struct signal_server *s)
+{
+	for (size_t i = 0; i < s->n_listeners; i++)
+		evconnlistener_disable(s->listeners[i]);
+	for (struct sig_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->state == SIG_WEBSOCKET)
+			sig_ws_close(c, WSLAY_CODE_GOING_AWAY, "server shutting down");
+		else
+			sig_conn_close(c);
+	}
+}
+
 void signal_server_free(struct signal_server *s)
 {
 	if (!s)

@@ -39,6 +39,11 @@ struct turn_server;
 struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
 				    struct auth *auth);
 void turn_server_free(struct turn_server *s);
+/* Takes a reloaded config and credentials (borrowed, as in _new): peer
+ * filter, lifetimes, quotas and auth change at once; listeners and relay
+ * ports only at restart. On error nothing changes. */
+int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
+			    struct auth *auth);
 /* Deletes every allocation made with REST credentials "EXPIRY:user_id"
  * (presence-bound credentials of the room server). Returns how many. */
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);

@@ -229,8 +229,7 @@ static int relay_addresses_from_list(struct turn_server *s, const struct conf_li
 }
 
 /* external-ip: "pub" maps every relay address of its family; "pub/priv"
- * maps the relay address priv only. As in coturn, the private part is
- * allowed as a peer, since other clients' relays live there. */
+ * maps the relay address priv only (filter_build allows priv as a peer). */
 static int apply_external_ips(struct turn_server *s)
 {
 	const struct conf_list *l = &s->conf->external_ips;
@@ -253,8 +252,6 @@ static int apply_external_ips(struct turn_server *s)
 		if (!rf->present || (slash && !addr_equal_ip(&q, &rf->ip)))
 			continue;
 		rf->external = p;
-		if (slash && peer_filter_add(s->filter, slash + 1, true))
-			return TR_EINVAL;
 	}
 	return 0;
 }
@@ -288,23 +285,51 @@ static int relay_setup(struct turn_server *s)
 	return apply_external_ips(s);
 }
 
-static int filter_setup(struct turn_server *s)
+/* The peer filter of a config: the hardened defaults, allowed-peer-ip,
+ * denied-peer-ip, and (as coturn does) the private part of every
+ * external-ip pair, where other clients' relays live. NULL on error. */
+static struct peer_filter *filter_build(const struct conf *c)
 {
-	const struct conf *c = s->conf;
+	struct peer_filter *f = peer_filter_new(c->allow_loopback_peers);
+	const char *bad = NULL;
 
-	s->filter = peer_filter_new(c->allow_loopback_peers);
-	if (!s->filter)
-		return TR_ENOMEM;
-	for (size_t i = 0; i < c->allowed_peer_ips.n; i++)
-		if (peer_filter_add(s->filter, c->allowed_peer_ips.items[i], true)) {
-			log_err("bad allowed-peer-ip '%s'", c->allowed_peer_ips.items[i]);
-			return TR_EINVAL;
-		}
-	for (size_t i = 0; i < c->denied_peer_ips.n; i++)
-		if (peer_filter_add(s->filter, c->denied_peer_ips.items[i], false)) {
-			log_err("bad denied-peer-ip '%s'", c->denied_peer_ips.items[i]);
-			return TR_EINVAL;
-		}
+	if (!f)
+		return NULL;
+	for (size_t i = 0; !bad && i < c->allowed_peer_ips.n; i++)
+		if (peer_filter_add(f, c->allowed_peer_ips.items[i], true))
+			bad = c->allowed_peer_ips.items[i];
+	for (size_t i = 0; !bad && i < c->denied_peer_ips.n; i++)
+		if (peer_filter_add(f, c->denied_peer_ips.items[i], false))
+			bad = c->denied_peer_ips.items[i];
+	for (size_t i = 0; !bad && i < c->external_ips.n; i++) {
+		const char *slash = strchr(c->external_ips.items[i], '/');
+
+		if (slash && peer_filter_add(f, slash + 1, true))
+			bad = c->external_ips.items[i];
+	}
+	if (bad) {
+		log_err("bad peer range '%s'", bad);
+		peer_filter_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
+			    struct auth *auth)
+{
+	struct peer_filter *f = filter_build(conf);
+
+	if (!f)
+		return TR_EINVAL;
+	if (conf->listening_port != s->conf->listening_port ||
+	    conf->min_port != s->conf->min_port || conf->max_port != s->conf->max_port)
+		log_warn("reload: listening and relay ports change only at restart");
+	peer_filter_free(s->filter);
+	s->filter = f;
+	s->conf = conf;
+	s->auth = auth;
+	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	return 0;
 }
 
@@ -327,7 +352,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 		goto fail;
 	s->allocs = alloc_table_new();
 	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
-	if (!s->allocs || !s->auth_failures || filter_setup(s) || relay_setup(s))
+	s->filter = filter_build(conf);
+	if (!s->allocs || !s->auth_failures || !s->filter || relay_setup(s))
 		goto fail;
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	if (!s->cron || event_add(s->cron, &tick))
