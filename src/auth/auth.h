@@ -72,6 +72,41 @@ int auth_store_add_secret(struct auth_store *s, const char *realm, const char *s
 int auth_store_set_user(struct auth_store *s, const char *realm, const char *name,
 			const uint8_t key[AUTH_KEY_LEN]);
 
+/* For the admin command. Every write below runs in a transaction of its
+ * own (BEGIN IMMEDIATE ... COMMIT) unless the caller has one open, so a
+ * running server sees the whole change or none of it. */
+
+/* How long a statement waits for another process's lock; the server keeps
+ * the default (2 s) so its loop never stalls longer, the admin command
+ * waits more. */
+void auth_store_set_busy_timeout(struct auth_store *s, int ms);
+/* BEGIN IMMEDIATE: takes the write lock now (waiting up to the busy
+ * timeout), so the writes that follow cannot fail half-way for a lock.
+ * 0 or TR_EDB. */
+int auth_store_begin(struct auth_store *s);
+/* COMMIT; on failure the transaction is rolled back. 0 or TR_EDB. */
+int auth_store_commit(struct auth_store *s);
+/* ROLLBACK of an open transaction; a no-op when none is open. */
+void auth_store_rollback(struct auth_store *s);
+/* 0, TR_ENOTFOUND (no such user; nothing changed) or TR_EDB. */
+int auth_store_delete_user(struct auth_store *s, const char *realm, const char *name);
+/* Calls fn(name, realm, arg) for each turnusers_lt row of realm, or of
+ * every realm when realm is NULL, ordered by realm then name, until fn
+ * returns true. The strings are borrowed for the call; fn must not call
+ * back into the store. 0 or TR_EDB. */
+int auth_store_each_user(struct auth_store *s, const char *realm,
+			 bool (*fn)(const char *name, const char *realm, void *arg),
+			 void *arg);
+/* As auth_store_each_user, for turn_secret rows (value, realm). */
+int auth_store_each_secret_all(struct auth_store *s, const char *realm,
+			       bool (*fn)(const char *secret, const char *realm,
+					  void *arg),
+			       void *arg);
+/* 0, TR_ENOTFOUND (no such secret in the realm) or TR_EDB. */
+int auth_store_delete_secret(struct auth_store *s, const char *realm, const char *secret);
+/* Deletes every turn_secret row of the realm. 0 or TR_EDB. */
+int auth_store_delete_all_secrets(struct auth_store *s, const char *realm);
+
 /* ---- the check a TURN request goes through ---- */
 
 struct auth;

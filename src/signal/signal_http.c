@@ -122,6 +122,10 @@ static void route(struct sig_conn *c, const struct http_request *req)
 		upgrade(c, req);
 		return;
 	}
+	if (!strcmp(req->path, "/metrics")) {
+		sig_metrics_respond(c, head);
+		return;
+	}
 	if (!strcmp(req->path, "/healthz")) {
 		sig_http_respond(c, 200, "text/plain; charset=utf-8", "ok\n", 3, head);
 		return;

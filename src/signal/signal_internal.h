@@ -88,6 +88,9 @@ void sig_http_on_read(struct sig_conn *c);
 void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only);
 
+/* GET /metrics (signal_metrics.c). */
+void sig_metrics_respond(struct sig_conn *c, bool head_only);
+
 /* ---- WebSocket (signal_ws.c) ---- */
 
 /* Sets up wslay after the 101 response. 0 or TR_ENOMEM. */

@@ -742,3 +742,15 @@ size_t room_engine_member_count(const struct room_engine *e)
 {
 	return e->n_members;
 }
+
+void room_engine_each_member(const struct room_engine *e,
+			     void (*fn)(const char *room_id, const char *user_id,
+					bool connected, void *arg),
+			     void *arg)
+{
+	for (size_t b = 0; b < e->n_buckets; b++)
+		for (const struct room *r = e->buckets[b]; r; r = r->hash_next)
+			for (unsigned i = 0; i < r->n_members; i++)
+				fn(r->id, r->members[i]->user_id,
+				   r->members[i]->peer != NULL, arg);
+}

@@ -124,6 +124,12 @@ void room_engine_tick(struct room_engine *e, uint64_t now_ms);
 const char *room_peer_room(const struct room_peer *p);    /* NULL if none */
 const char *room_peer_user_id(const struct room_peer *p); /* NULL if none */
 size_t room_engine_room_count(const struct room_engine *e);
+/* Calls fn for every member of every room (metrics, admin listings); fn
+ * must not call the engine. */
+void room_engine_each_member(const struct room_engine *e,
+			     void (*fn)(const char *room_id, const char *user_id,
+					bool connected, void *arg),
+			     void *arg);
 size_t room_engine_member_count(const struct room_engine *e);
 
 #endif

@@ -44,6 +44,16 @@ void turn_server_free(struct turn_server *s);
  * ports only at restart. On error nothing changes. */
 int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
 			    struct auth *auth);
+struct evbuffer;
+
+/* Appends the relay's metrics in Prometheus text format to out. */
+void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out);
+/* Calls fn for each live allocation with its username and relayed bytes
+ * (both directions). */
+void turn_server_each_allocation(struct turn_server *s,
+				 void (*fn)(const char *username, uint64_t bytes, void *arg),
+				 void *arg);
+
 /* Deletes every allocation made with REST credentials "EXPIRY:user_id"
  * (presence-bound credentials of the room server). Returns how many. */
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);

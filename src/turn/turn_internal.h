@@ -154,9 +154,20 @@ size_t port_pool_in_use(const struct port_pool *p);
 
 /* ---- server internals shared by the turn_*.c files ---- */
 
+/* Why an authentication failed, for logs and metrics. */
+enum auth_failure {
+	AUTH_FAIL_WRONG_CREDENTIALS,
+	AUTH_FAIL_REST_EXPIRED,
+	AUTH_FAIL_USERNAME_MISMATCH,
+	AUTH_FAIL_BAD_INTEGRITY,
+	AUTH_FAIL_UNKNOWN_REALM,
+	AUTH_FAIL_COUNT
+};
+
 struct turn_counters {
 	uint64_t allocations_created, allocations_deleted;
-	uint64_t auth_failures, auth_rate_limited, peer_refused;
+	uint64_t auth_failures[AUTH_FAIL_COUNT];
+	uint64_t auth_rate_limited, peer_refused, stale_nonces;
 	uint64_t malformed_dropped;
 	uint64_t relayed_pkts_in, relayed_pkts_out;
 	uint64_t relayed_bytes_in, relayed_bytes_out;

@@ -72,11 +72,20 @@ static void respond_unknown(struct turn_request *r, const uint16_t *types, size_
 	turn_response_send(r, &b);
 }
 
-static void log_auth_failure(struct turn_request *r, const char *why)
+static const char *const auth_failure_text[AUTH_FAIL_COUNT] = {
+	[AUTH_FAIL_WRONG_CREDENTIALS] = "wrong credentials",
+	[AUTH_FAIL_REST_EXPIRED] = "REST credential expired",
+	[AUTH_FAIL_USERNAME_MISMATCH] = "username differs from the allocation's",
+	[AUTH_FAIL_BAD_INTEGRITY] = "bad MESSAGE-INTEGRITY",
+	[AUTH_FAIL_UNKNOWN_REALM] = "unknown realm",
+};
+
+static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 {
 	char client[ADDR_STR_MAX];
+	const char *why = auth_failure_text[why_code];
 
-	r->s->counters.auth_failures++;
+	r->s->counters.auth_failures[why_code]++;
 	ip_limiter_hit(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
@@ -91,12 +100,12 @@ static int auth_existing(struct turn_request *r)
 	struct allocation *a = r->alloc;
 
 	if (strcmp(a->username, r->username)) {
-		log_auth_failure(r, "username differs from the allocation's");
+		log_auth_failure(r, AUTH_FAIL_USERNAME_MISMATCH);
 		turn_respond_error(r, 441);
 		return -1;
 	}
 	if (!stun_check_integrity(r->msg, a->cred.key, AUTH_KEY_LEN)) {
-		log_auth_failure(r, "bad MESSAGE-INTEGRITY");
+		log_auth_failure(r, AUTH_FAIL_BAD_INTEGRITY);
 		turn_respond_error(r, 401);
 		return -1;
 	}
@@ -113,12 +122,12 @@ static int auth_new_session(struct turn_request *r)
 			    r->s->now_wall_s, false, &r->cred);
 
 	if (rc == TR_EEXPIRED) {
-		log_auth_failure(r, "REST credential expired");
+		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
 		turn_respond_error(r, 401);
 		return -1;
 	}
 	if (rc) {
-		log_auth_failure(r, "wrong credentials");
+		log_auth_failure(r, AUTH_FAIL_WRONG_CREDENTIALS);
 		turn_respond_error(r, 401);
 		return -1;
 	}
@@ -156,11 +165,12 @@ static int authenticate(struct turn_request *r)
 			      (const char *)nonce->value, nonce->len,
 			      r->s->now_wall_s, r->s->conf->stale_nonce);
 	if (rc) {
+		r->s->counters.stale_nonces++;
 		turn_respond_error(r, 438);
 		return -1;
 	}
 	if (strcmp(r->realm, r->s->conf->realm)) {
-		log_auth_failure(r, "unknown realm");
+		log_auth_failure(r, AUTH_FAIL_UNKNOWN_REALM);
 		turn_respond_error(r, 401);
 		return -1;
 	}

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers sourced by every tests/interop/test_*.sh script.
 #
 # A test sources this file, writes a config into $TMP, calls start_turnroom,
@@ -73,12 +74,11 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || fail "$1 not installed (Debian package ${2:-coturn})"
 }
 
-# free_port [udp|tcp|both]: a port free for UDP and TCP on 127.0.0.1, from
-# the kernel's ephemeral range (relay windows stay below 32768).
+# free_port: a port free for both UDP and TCP on 127.0.0.1, from the
+# kernel's ephemeral range (relay windows stay below 32768).
 free_port() {
-	"$PY" - "${1:-both}" <<'EOF'
+	"$PY" - <<'EOF'
 import socket, sys
-kind = sys.argv[1]
 for _ in range(50):
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     t.bind(("127.0.0.1", 0))
