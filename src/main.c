@@ -8,10 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "ctl/ctl.h"
 #include "signal/signal.h"
 #include "turn/turn.h"
 #include "util/errors.h"
@@ -25,6 +27,7 @@ struct app {
 	struct event_base *base;
 	struct turn_server *turn;
 	struct signal_server *signal;
+	struct ctl_server *ctl;
 	struct event *sig_term, *sig_int, *sig_hup;
 	bool pidfile_written;
 	int argc;
@@ -108,6 +111,59 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	app_reload(arg);
 }
 
+/* ---- control socket commands (turnroom-admin) ---- */
+
+static int ctl_sessions(void *ctx, struct evbuffer *out, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+
+	turn_server_write_sessions(app->turn, out);
+	if (app->signal)
+		signal_server_write_sessions(app->signal, out);
+	return 0;
+}
+
+static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, char *err,
+			  size_t errlen)
+{
+	struct app *app = ctx;
+	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
+	size_t allocs = turn_server_disconnect(app->turn, user);
+
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", user,
+		 allocs, ws);
+	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
+	if (!allocs && !ws) {
+		snprintf(err, errlen, "no sessions of %s", user);
+		return -1;
+	}
+	return 0;
+}
+
+static int ctl_reload(void *ctx, struct evbuffer *out, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+	const struct conf *before = app->conf;
+
+	app_reload(app);
+	if (app->conf == before) {
+		snprintf(err, errlen, "reload failed; the old configuration stays (see the log)");
+		return -1;
+	}
+	return 0;
+}
+
+static int ctl_status(void *ctx, struct evbuffer *out, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+
+	evbuffer_add_printf(out, "version %s\nrealm %s\nallocations %zu\n", PACKAGE_VERSION,
+			    app->conf->realm, turn_server_allocation_count(app->turn));
+	if (app->signal)
+		signal_server_status(app->signal, out);
+	return 0;
+}
+
 static int setup_signals(struct app *app)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -145,6 +201,7 @@ static void app_free(struct app *app)
 		event_free(app->sig_int);
 	if (app->sig_hup)
 		event_free(app->sig_hup);
+	ctl_server_free(app->ctl);
 	signal_server_free(app->signal);
 	turn_server_free(app->turn);
 	if (app->base)
@@ -215,6 +272,14 @@ static int app_start(struct app *app, int argc, char **argv)
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
+	}
+	if (app->conf->control_socket) {
+		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,
+				       ctl_status };
+
+		app->ctl = ctl_server_new(app->base, app->conf->control_socket, &ops);
+		if (!app->ctl)
+			return TR_EIO;
 	}
 	if (app->conf->pidfile) {
 		if (write_pidfile(app->conf->pidfile))

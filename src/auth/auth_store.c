@@ -41,6 +41,11 @@ enum store_stmt {
 	ST_SECRETS,
 	ST_ADD_SECRET,
 	ST_SET_USER,
+	ST_DEL_USER,
+	ST_EACH_USER,
+	ST_EACH_SECRET,
+	ST_DEL_SECRET,
+	ST_DEL_SECRETS,
 	ST_COUNT
 };
 
@@ -50,6 +55,14 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ADD_SECRET] = "INSERT OR REPLACE INTO turn_secret (realm,value) VALUES (?,?)",
 	[ST_SET_USER] = ("INSERT OR REPLACE INTO turnusers_lt (realm,name,hmackey) "
 			 "VALUES (?,?,?)"),
+	[ST_DEL_USER] = "DELETE FROM turnusers_lt WHERE realm=? AND name=?",
+	/* A NULL realm lists every realm; the order is turnadmin's. */
+	[ST_EACH_USER] = ("SELECT name,realm FROM turnusers_lt "
+			  "WHERE ?1 IS NULL OR realm=?1 ORDER BY realm,name"),
+	[ST_EACH_SECRET] = ("SELECT value,realm FROM turn_secret "
+			    "WHERE ?1 IS NULL OR realm=?1 ORDER BY realm,value"),
+	[ST_DEL_SECRET] = "DELETE FROM turn_secret WHERE realm=? AND value=?",
+	[ST_DEL_SECRETS] = "DELETE FROM turn_secret WHERE realm=?",
 };
 
 struct auth_store {
@@ -268,4 +281,148 @@ int auth_store_set_user(struct auth_store *s, const char *realm, const char *nam
 	}
 	OPENSSL_cleanse(hex, sizeof(hex));
 	return ret;
+}
+
+/* ---- for the admin command ---- */
+
+void auth_store_set_busy_timeout(struct auth_store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+static int store_exec(struct auth_store *s, const char *sql)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		store_log_err(s, sql);
+		return TR_EDB;
+	}
+	return 0;
+}
+
+int auth_store_begin(struct auth_store *s)
+{
+	return store_exec(s, "BEGIN IMMEDIATE");
+}
+
+int auth_store_commit(struct auth_store *s)
+{
+	if (store_exec(s, "COMMIT") == 0)
+		return 0;
+	auth_store_rollback(s);
+	return TR_EDB;
+}
+
+void auth_store_rollback(struct auth_store *s)
+{
+	/* sqlite may already have rolled back on its own (SQLITE_FULL,
+	 * SQLITE_IOERR, ...): then there is nothing left to undo. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Runs a bound write statement in a transaction of its own unless the
+ * caller has one open. Returns the number of rows changed or TR_EDB. */
+static int store_write_tx(struct auth_store *s, sqlite3_stmt *st, const char *what)
+{
+	bool own = sqlite3_get_autocommit(s->db) != 0;
+	int rc, changes;
+
+	if (own && auth_store_begin(s) < 0) {
+		stmt_done(st);
+		return TR_EDB;
+	}
+	rc = sqlite3_step(st);
+	changes = sqlite3_changes(s->db);
+	if (rc != SQLITE_DONE)
+		store_log_err(s, what);
+	stmt_done(st);
+	if (rc != SQLITE_DONE) {
+		if (own)
+			auth_store_rollback(s);
+		return TR_EDB;
+	}
+	if (own && auth_store_commit(s) < 0)
+		return TR_EDB;
+	return changes;
+}
+
+/* Binds two texts to st and runs it as one write; 0, TR_ENOTFOUND when no
+ * row changed, or TR_EDB. */
+static int store_delete2(struct auth_store *s, enum store_stmt which,
+			 const char *a, const char *b, const char *what)
+{
+	sqlite3_stmt *st = s->stmt[which];
+	int n;
+
+	if (!bind_text(st, 1, a) || (b && !bind_text(st, 2, b))) {
+		store_log_err(s, what);
+		stmt_done(st);
+		return TR_EDB;
+	}
+	n = store_write_tx(s, st, what);
+	if (n < 0)
+		return n;
+	return n == 0 && b ? TR_ENOTFOUND : 0;
+}
+
+int auth_store_delete_user(struct auth_store *s, const char *realm, const char *name)
+{
+	return store_delete2(s, ST_DEL_USER, realm, name, "deleting a user");
+}
+
+int auth_store_delete_secret(struct auth_store *s, const char *realm, const char *secret)
+{
+	return store_delete2(s, ST_DEL_SECRET, realm, secret, "deleting a secret");
+}
+
+int auth_store_delete_all_secrets(struct auth_store *s, const char *realm)
+{
+	return store_delete2(s, ST_DEL_SECRETS, realm, NULL, "deleting the secrets");
+}
+
+/* Steps a two-column query with an optional realm filter (?1), calling fn
+ * on each row until it returns true. 0 or TR_EDB. */
+static int store_each2(struct auth_store *s, enum store_stmt which, const char *realm,
+		       bool (*fn)(const char *, const char *, void *), void *arg,
+		       const char *what)
+{
+	sqlite3_stmt *st = s->stmt[which];
+	int rc, ret = 0;
+
+	rc = realm ? sqlite3_bind_text(st, 1, realm, -1, SQLITE_STATIC)
+		   : sqlite3_bind_null(st, 1);
+	if (rc != SQLITE_OK) {
+		store_log_err(s, what);
+		stmt_done(st);
+		return TR_EDB;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *a = sqlite3_column_text(st, 0);
+		const unsigned char *b = sqlite3_column_text(st, 1);
+
+		if (fn((const char *)(a ? a : (const unsigned char *)""),
+		       (const char *)(b ? b : (const unsigned char *)""), arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log_err(s, what);
+		ret = TR_EDB;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int auth_store_each_user(struct auth_store *s, const char *realm,
+			 bool (*fn)(const char *name, const char *realm, void *arg),
+			 void *arg)
+{
+	return store_each2(s, ST_EACH_USER, realm, fn, arg, "listing turnusers_lt");
+}
+
+int auth_store_each_secret_all(struct auth_store *s, const char *realm,
+			       bool (*fn)(const char *secret, const char *realm,
+					  void *arg),
+			       void *arg)
+{
+	return store_each2(s, ST_EACH_SECRET, realm, fn, arg, "listing turn_secret");
 }

@@ -68,6 +68,8 @@ struct conf {
 	unsigned ice_credential_ttl;   /* seconds, 3600 */
 	char *signaling_auth;          /* "open", "user" or "token" */
 	char *signaling_secret;        /* HS256 key of join tokens */
+	/* operations */
+	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

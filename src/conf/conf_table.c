@@ -127,6 +127,10 @@ const struct conf_option conf_options[] = {
 		"Who may join a room: anyone, long-term users, or holders of a JWT."),
 	STR_OPT("signaling-secret", 0, signaling_secret, NULL, CONF_F_SECRET, "SECRET",
 		"HS256 key of the join tokens (signaling-auth=token)."),
+	/* operations */
+	STR_OPT("control-socket", 0, control_socket, NULL, 0, "PATH",
+		"Unix socket (mode 0600) for turnroom-admin --sessions, --disconnect, "
+		"--reload, --status; none given: no socket."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),

@@ -26,6 +26,13 @@ void signal_server_free(struct signal_server *s);
 int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 			      struct auth *auth, struct auth_store *store, char *err,
 			      size_t errlen);
+struct evbuffer;
+
+/* One line per WebSocket peer (client, room, user) for the control socket. */
+void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out);
+/* Ends user_id's signaling session: leaves its room, closes with 1008. */
+size_t signal_server_disconnect(struct signal_server *s, const char *user_id);
+void signal_server_status(struct signal_server *s, struct evbuffer *out);
 /* Stops accepting and closes every WebSocket with 1001 (going away). */
 void signal_server_shutdown(struct signal_server *s);
 

@@ -358,3 +358,47 @@ void signal_server_free(struct signal_server *s)
 		event_free(s->reaper);
 	free(s);
 }
+
+void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct sig_conn *c = s->conns; c; c = c->next) {
+		const char *room = c->room_peer ? room_peer_room(c->room_peer) : NULL;
+
+		if (c->state != SIG_WEBSOCKET)
+			continue;
+		evbuffer_add_printf(out, "websocket client=%s room=%s user=%s\n",
+				    addr_to_str(&c->peer, peer, sizeof(peer)),
+				    room ? room : "-",
+				    room ? room_peer_user_id(c->room_peer) : "-");
+	}
+}
+
+size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
+{
+	size_t n = 0;
+
+	for (struct sig_conn *c = s->conns, *next; c; c = next) {
+		const char *uid = c->room_peer ? room_peer_user_id(c->room_peer) : NULL;
+
+		next = c->next;
+		if (!uid || strcmp(uid, user_id))
+			continue;
+		/* A real leave (the others get bye), then the connection. */
+		room_leave(s->rooms, c->room_peer);
+		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
+		n++;
+	}
+	return n;
+}
+
+void signal_server_status(struct signal_server *s, struct evbuffer *out)
+{
+	size_t ws = 0;
+
+	for (struct sig_conn *c = s->conns; c; c = c->next)
+		ws += c->state == SIG_WEBSOCKET;
+	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
+			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
+}

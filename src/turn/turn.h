@@ -54,6 +54,13 @@ void turn_server_each_allocation(struct turn_server *s,
 				 void (*fn)(const char *username, uint64_t bytes, void *arg),
 				 void *arg);
 
+/* One line per allocation (user, client, relay, lifetime, bytes). */
+void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out);
+size_t turn_server_allocation_count(const struct turn_server *s);
+/* Deletes the allocations of user: its whole username, or the ID part of
+ * a REST username. Returns how many. */
+size_t turn_server_disconnect(struct turn_server *s, const char *user);
+
 /* Deletes every allocation made with REST credentials "EXPIRY:user_id"
  * (presence-bound credentials of the room server). Returns how many. */
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);

@@ -99,3 +99,32 @@ void turn_server_each_allocation(struct turn_server *s,
 
 	alloc_table_each(s->allocs, each_user_bytes, &u);
 }
+
+static void write_session(struct allocation *a, void *arg)
+{
+	struct evbuffer *out = arg;
+	struct turn_server *s = a->server;
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	uint64_t left = a->expires_ms > s->now_ms ? (a->expires_ms - s->now_ms) / 1000 : 0;
+
+	evbuffer_add_printf(out,
+			    "allocation user=%s client=%s/%s relay=%s lifetime_left=%llu "
+			    "permissions=%zu channels=%zu to_peer_bytes=%llu "
+			    "from_peer_bytes=%llu\n",
+			    a->username, addr_to_str(&a->ft.client, client, sizeof(client)),
+			    a->ft.transport == TURN_TCP ? "tcp" : "udp",
+			    addr_to_str(&a->relay_public, relay, sizeof(relay)),
+			    (unsigned long long)left, a->n_perms, a->n_chans,
+			    (unsigned long long)a->bytes_to_peer,
+			    (unsigned long long)a->bytes_from_peer);
+}
+
+void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out)
+{
+	alloc_table_each(s->allocs, write_session, out);
+}
+
+size_t turn_server_allocation_count(const struct turn_server *s)
+{
+	return alloc_table_count(s->allocs);
+}

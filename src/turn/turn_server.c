@@ -133,6 +133,27 @@ size_t turn_server_drop_user(struct turn_server *s, const char *user_id)
 	return m.deleted;
 }
 
+/* The whole username, or the ID part of a REST username. */
+static void delete_if_named(struct allocation *a, void *arg)
+{
+	struct user_match *m = arg;
+	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+
+	if (strcmp(a->username, m->user_id) &&
+	    (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id)))
+		return;
+	turn_allocation_delete(m->s, a, "disconnected by the operator");
+	m->deleted++;
+}
+
+size_t turn_server_disconnect(struct turn_server *s, const char *user)
+{
+	struct user_match m = { s, user, 0 };
+
+	alloc_table_each(s->allocs, delete_if_named, &m);
+	return m.deleted;
+}
+
 static void expire_allocation(struct allocation *a, void *arg)
 {
 	turn_allocation_delete(arg, a, "lifetime expired");
