@@ -9,6 +9,7 @@
 #include "conf/conf.h"
 #include "signal/signal_http.h"
 #include "signal/signal_internal.h"
+#include "turn/turn.h"
 #include "util/log.h"
 
 static const char *status_text(int status)
@@ -106,6 +107,43 @@ static void upgrade(struct sig_conn *c, const struct http_request *req)
 		sig_ws_on_read(c);
 }
 
+/* Liveness plus the external-address self-check: the relay address
+ * clients are told, against the address this client reached us on. */
+static void sig_healthz_respond(struct sig_conn *c, bool head)
+{
+	struct evbuffer *body = evbuffer_new();
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct tr_addr local, relay;
+	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
+	bool warn = false;
+
+	if (!body) {
+		sig_conn_close(c);
+		return;
+	}
+	evbuffer_add_printf(body, "ok\n");
+	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
+	    addr_from_sockaddr(&local, (struct sockaddr *)&ss, len) == 0) {
+		evbuffer_add_printf(body, "reached_on %s\n",
+				    addr_ip_to_str(&local, a, sizeof(a)));
+		if (c->server->turn &&
+		    turn_server_advertised(c->server->turn, addr_family(&local), &relay) == 0) {
+			evbuffer_add_printf(body, "relay_advertised %s\n",
+					    addr_ip_to_str(&relay, b, sizeof(b)));
+			warn = turn_address_is_special(&relay) &&
+			       !turn_address_is_special(&local);
+		}
+	}
+	if (warn)
+		evbuffer_add_printf(body, "warning: the relay address %s is private but this "
+					  "client reached turnroom on %s: set "
+					  "external-ip=PUBLIC/PRIVATE\n", b, a);
+	sig_http_respond(c, 200, "text/plain; charset=utf-8", evbuffer_pullup(body, -1),
+			 evbuffer_get_length(body), head);
+	evbuffer_free(body);
+}
+
 static void route(struct sig_conn *c, const struct http_request *req)
 {
 	const uint8_t *body;
@@ -127,7 +165,7 @@ static void route(struct sig_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!strcmp(req->path, "/healthz")) {
-		sig_http_respond(c, 200, "text/plain; charset=utf-8", "ok\n", 3, head);
+		sig_healthz_respond(c, head);
 		return;
 	}
 	body = sig_web_file(req->path, &len, &type);

@@ -46,6 +46,13 @@ int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
 			    struct auth *auth);
 struct evbuffer;
 
+/* The relay address of a family as XOR-RELAYED-ADDRESS shows it (port 0).
+ * 0 or TR_ENOTFOUND when no relay of that family exists. */
+int turn_server_advertised(const struct turn_server *s, int family, struct tr_addr *out);
+/* True for addresses of the default deny list: private, loopback,
+ * link-local, CGNAT, documentation, ... */
+bool turn_address_is_special(const struct tr_addr *a);
+
 /* Appends the relay's metrics in Prometheus text format to out. */
 void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out);
 /* Calls fn for each live allocation with its username and relayed bytes

@@ -107,6 +107,53 @@ void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c)
 	alloc_table_each(s->allocs, delete_if_conn, &m);
 }
 
+int turn_server_advertised(const struct turn_server *s, int family, struct tr_addr *out)
+{
+	const struct relay_family *rf = family == AF_INET6 ? &s->relay6 : &s->relay4;
+
+	if (!rf->present)
+		return TR_ENOTFOUND;
+	*out = rf->external;
+	return 0;
+}
+
+/* An address clients elsewhere cannot reach: anything the default peer
+ * filter refuses (private, loopback, link-local, CGNAT, ...). */
+bool turn_address_is_special(const struct tr_addr *a)
+{
+	struct peer_filter *f = peer_filter_new(false);
+	bool special = f && !peer_filter_allows(f, a);
+
+	peer_filter_free(f);
+	return special;
+}
+
+/* The most common TURN misconfiguration: a private relay address shown to
+ * clients that come from the Internet. Said once at start-up. */
+static void warn_private_relay(const struct turn_server *s)
+{
+	const struct conf_list *ips = &s->conf->listening_ips;
+	bool public_listener = false;
+	char text[ADDR_STR_MAX];
+
+	for (size_t i = 0; i < ips->n; i++) {
+		struct tr_addr a;
+
+		if (addr_parse_ip(&a, ips->items[i], 0) == 0 &&
+		    (addr_is_any(&a) || !turn_address_is_special(&a)))
+			public_listener = true;
+	}
+	for (int i = 0; public_listener && i < 2; i++) {
+		const struct relay_family *rf = i ? &s->relay6 : &s->relay4;
+
+		if (rf->present && turn_address_is_special(&rf->external))
+			log_warn("relay address %s is private but turnroom listens beyond "
+				 "it: clients on the Internet cannot reach it; set "
+				 "external-ip=PUBLIC/PRIVATE",
+				 addr_ip_to_str(&rf->external, text, sizeof(text)));
+	}
+}
+
 struct user_match {
 	struct turn_server *s;
 	const char *user_id;
@@ -381,6 +428,7 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 		goto fail;
 	if (turn_listen_start(s))
 		goto fail;
+	warn_private_relay(s);
 	return s;
 fail:
 	turn_server_free(s);

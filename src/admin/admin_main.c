@@ -1,0 +1,350 @@
+/* turnroom-admin: the command line (turnadmin's flags and their meaning,
+ * coturn's mainrelay.c adminmain), -c FILE, the checks every command goes
+ * through before it touches anything, and dispatch through one table. */
+#include "admin/admin.h"
+#include "admin/admin_internal.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "conf/conf.h"
+#include "util/log.h"
+
+/* Long-only options get values outside the char range. */
+enum {
+	OPT_DEL_ALL = 256,
+	OPT_TOKEN,
+	OPT_ROOM,
+	OPT_TTL,
+	OPT_SECRET,
+	OPT_SESSIONS,
+	OPT_DISCONNECT,
+	OPT_RELOAD,
+	OPT_STATUS,
+	OPT_SOCKET,
+};
+
+/* turnadmin's names (coturn's admin_long_options), then ours. */
+static const struct option admin_long[] = {
+	{ "add", no_argument, NULL, 'a' },
+	{ "delete", no_argument, NULL, 'd' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "key", no_argument, NULL, 'k' },
+	{ "set-secret", required_argument, NULL, 's' },
+	{ "show-secret", no_argument, NULL, 'S' },
+	{ "delete-secret", required_argument, NULL, 'X' },
+	{ "delete-all-secrets", no_argument, NULL, OPT_DEL_ALL },
+	{ "user", required_argument, NULL, 'u' },
+	{ "realm", required_argument, NULL, 'r' },
+	{ "password", required_argument, NULL, 'p' },
+	{ "db", required_argument, NULL, 'b' },
+	{ "userdb", required_argument, NULL, 'b' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "token", no_argument, NULL, OPT_TOKEN },
+	{ "room", required_argument, NULL, OPT_ROOM },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "secret", required_argument, NULL, OPT_SECRET },
+	{ "sessions", no_argument, NULL, OPT_SESSIONS },
+	{ "disconnect", required_argument, NULL, OPT_DISCONNECT },
+	{ "reload", no_argument, NULL, OPT_RELOAD },
+	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "control-socket", required_argument, NULL, OPT_SOCKET },
+	{ NULL, 0, NULL, 0 },
+};
+/* The leading ':' makes getopt report a missing value as ':' and stay
+ * silent: the messages are ours. */
+static const char admin_short[] = ":adlks:SX:u:r:p:b:c:h";
+
+#define NEEDS_STORE (ADMIN_NEED_DB | ADMIN_READS_CONF)
+
+static const struct admin_command cmd_add = {
+	"-a", ADMIN_NEED_USER | ADMIN_NEED_REALM | ADMIN_NEED_PASSWORD | NEEDS_STORE |
+	ADMIN_CREATES_DB, admin_cmd_add, NULL };
+static const struct admin_command cmd_delete = {
+	"-d", ADMIN_NEED_USER | ADMIN_NEED_REALM | NEEDS_STORE, admin_cmd_delete, NULL };
+static const struct admin_command cmd_list = {
+	"-l", NEEDS_STORE, admin_cmd_list, NULL };
+static const struct admin_command cmd_key = {
+	"-k", ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | ADMIN_READS_CONF, admin_cmd_key, NULL };
+static const struct admin_command cmd_set_secret = {
+	"-s", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE | ADMIN_CREATES_DB,
+	admin_cmd_set_secret, NULL };
+static const struct admin_command cmd_show_secret = {
+	"-S", NEEDS_STORE, admin_cmd_show_secret, NULL };
+static const struct admin_command cmd_delete_secret = {
+	"-X", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE, admin_cmd_delete_secret,
+	NULL };
+static const struct admin_command cmd_delete_all = {
+	"--delete-all-secrets", ADMIN_NEED_REALM | NEEDS_STORE,
+	admin_cmd_delete_all_secrets, NULL };
+static const struct admin_command cmd_token = {
+	"--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token, NULL };
+static const struct admin_command cmd_sessions = {
+	"--sessions", ADMIN_CONTROL, admin_cmd_control, "sessions" };
+static const struct admin_command cmd_disconnect = {
+	"--disconnect", ADMIN_CONTROL | ADMIN_NEED_VALUE, admin_cmd_control, "disconnect" };
+static const struct admin_command cmd_reload = {
+	"--reload", ADMIN_CONTROL, admin_cmd_control, "reload" };
+static const struct admin_command cmd_status = {
+	"--status", ADMIN_CONTROL, admin_cmd_control, "status" };
+
+/* Which getopt value selects which command. */
+static const struct {
+	int opt;
+	const struct admin_command *cmd;
+} admin_cmd_opts[] = {
+	{ 'a', &cmd_add },           { 'd', &cmd_delete },
+	{ 'l', &cmd_list },          { 'k', &cmd_key },
+	{ 's', &cmd_set_secret },    { 'S', &cmd_show_secret },
+	{ 'X', &cmd_delete_secret }, { OPT_DEL_ALL, &cmd_delete_all },
+	{ OPT_TOKEN, &cmd_token },   { OPT_SESSIONS, &cmd_sessions },
+	{ OPT_DISCONNECT, &cmd_disconnect }, { OPT_RELOAD, &cmd_reload },
+	{ OPT_STATUS, &cmd_status },
+};
+
+static const char admin_usage_text[] =
+"Usage: " ADMIN_PROG " COMMAND [OPTIONS]\n"
+"\n"
+"Commands (one per run), as coturn's turnadmin:\n"
+"  -a, --add                 add or update a long-term user (-u -r -p)\n"
+"  -d, --delete              delete a long-term user (-u -r)\n"
+"  -l, --list                list users as name[realm] (all realms unless -r)\n"
+"  -k, --key                 print the key 0x<hex MD5(user:realm:password)>\n"
+"                            (-u -p, realm \"\" without -r); touches nothing\n"
+"  -s, --set-secret=SECRET   add a TURN REST secret to the realm (-r)\n"
+"  -S, --show-secret         list secrets as secret[realm] (all realms unless -r)\n"
+"  -X, --delete-secret=SECRET  delete one secret of the realm (-r)\n"
+"      --delete-all-secrets  delete every secret of the realm (-r)\n"
+"Signaling:\n"
+"      --token               print an HS256 join token (JWT) for the room server\n"
+"                            (-u subject, --room, --ttl, --secret)\n"
+"Live control of a running turnroom over its control socket:\n"
+"      --sessions            list allocations and room peers\n"
+"      --disconnect=USER     end that user's allocations and room sessions\n"
+"      --reload              reload the configuration (as SIGHUP)\n"
+"      --status              print counters of the running server\n"
+"\n"
+"Options:\n"
+"  -u, --user=NAME           user name (token subject for --token)\n"
+"  -r, --realm=REALM         realm\n"
+"  -p, --password=PASSWORD   password (never stored; only its key is)\n"
+"  -b, --db, --userdb=PATH   the sqlite database (coturn's turndb schema)\n"
+"  -c, --config=FILE         take userdb, realm, signaling-secret and\n"
+"                            control-socket from a turnroom/turnserver config;\n"
+"                            the options above override it\n"
+"      --room=ROOM           room claim of --token (default \"*\": any room)\n"
+"      --ttl=SECONDS         lifetime of --token (default 3600)\n"
+"      --secret=SECRET       HS256 key of --token (default: signaling-secret)\n"
+"      --control-socket=PATH (default " ADMIN_DEFAULT_SOCKET ")\n"
+"  -h, --help                this text\n"
+"\n"
+"Exit status: 0 on success, 1 on any error (nothing is changed then).\n";
+
+int admin_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(ADMIN_PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int admin_usage_error(void)
+{
+	fputs(admin_usage_text, stderr);
+	return 1;
+}
+
+static int set_command(struct admin_ctx *ctx, int opt)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(admin_cmd_opts) / sizeof(admin_cmd_opts[0]); i++) {
+		if (admin_cmd_opts[i].opt != opt)
+			continue;
+		if (ctx->cmd && ctx->cmd != admin_cmd_opts[i].cmd)
+			return admin_fail("give one command, not both %s and %s",
+					  ctx->cmd->word, admin_cmd_opts[i].cmd->word);
+		ctx->cmd = admin_cmd_opts[i].cmd;
+		if (optarg)
+			ctx->value = optarg;
+		return 0;
+	}
+	return -1; /* not a command */
+}
+
+static int parse_ttl(struct admin_ctx *ctx, const char *text)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > ADMIN_MAX_TTL)
+		return admin_fail("--ttl: '%s' is not a number of seconds from 1 to %ld",
+				  text, ADMIN_MAX_TTL);
+	ctx->ttl = v;
+	return 0;
+}
+
+/* Stores the value of a non-command option. 0, 1 on a bad value. */
+static int set_option(struct admin_ctx *ctx, int opt)
+{
+	switch (opt) {
+	case 'u': ctx->user = optarg; break;
+	case 'r': ctx->realm = optarg; ctx->realm_given = true; break;
+	case 'p': ctx->password = optarg; break;
+	case 'b': ctx->db = optarg; break;
+	case 'c': ctx->config = optarg; break;
+	case OPT_ROOM: ctx->room = optarg; break;
+	case OPT_TTL: return parse_ttl(ctx, optarg);
+	case OPT_SECRET: ctx->jwt_secret = optarg; break;
+	case OPT_SOCKET: ctx->socket = optarg; break;
+	default: return 1;
+	}
+	return 0;
+}
+
+/* The option getopt refused, as the user wrote it. */
+static int bad_option(char **argv, int missing_value)
+{
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	/* For a short option in a cluster (-aZ) argv[optind - 1] is the
+	 * whole cluster; name the letter. */
+	if (optopt && word[0] == '-' && word[1] != '-')
+		word = shortopt;
+	if (missing_value)
+		admin_fail("option '%s' needs a value", word);
+	else
+		admin_fail("unknown option '%s'", word);
+	return admin_usage_error();
+}
+
+/* Returns -1 to go on, else the exit status (help, or an error). */
+static int parse_args(struct admin_ctx *ctx, int argc, char **argv)
+{
+	int opt, rc;
+
+	optind = 0; /* glibc: a full reset, admin_main may run twice */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, admin_short, admin_long, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return bad_option(argv, opt == ':');
+		if (opt == 'h') {
+			fputs(admin_usage_text, stdout);
+			return 0;
+		}
+		rc = set_command(ctx, opt);
+		if (rc < 0)
+			rc = set_option(ctx, opt);
+		if (rc)
+			return 1;
+	}
+	if (optind < argc) {
+		admin_fail("unexpected argument '%s'", argv[optind]);
+		return admin_usage_error();
+	}
+	if (!ctx->cmd) {
+		admin_fail("no command given");
+		return admin_usage_error();
+	}
+	return -1;
+}
+
+/* -c FILE: the server's own reading of it, so the admin command sees the
+ * same userdb and realm (default realm included) the server does. Command
+ * line values win. Control commands only need control-socket, and read
+ * just that line. */
+static int load_config(struct admin_ctx *ctx)
+{
+	char err[CONF_ERR_MAX];
+
+	if (!ctx->config)
+		return 0;
+	if (ctx->cmd->needs & ADMIN_CONTROL)
+		return admin_conf_scan(ctx->config, "control-socket", &ctx->conf_socket);
+	if (!(ctx->cmd->needs & ADMIN_READS_CONF))
+		return 0;
+	ctx->conf = conf_new();
+	if (!ctx->conf)
+		return admin_fail("out of memory");
+	snprintf(err, sizeof(err), "cannot read it");
+	if (conf_read_file(ctx->conf, ctx->config, err, sizeof(err)) < 0)
+		return admin_fail("%s", err);
+	if (!ctx->db)
+		ctx->db = ctx->conf->userdb;
+	if (!ctx->realm)
+		ctx->realm = ctx->conf->realm;
+	if (!ctx->jwt_secret)
+		ctx->jwt_secret = ctx->conf->signaling_secret;
+	return 0;
+}
+
+static bool unset(const char *s)
+{
+	return !s || !*s;
+}
+
+static int need_fail(const char *what)
+{
+	fprintf(stderr, "The operation cannot be completed: the %s must be set.\n", what);
+	return 1;
+}
+
+/* Everything a command needs, before it touches anything. */
+static int check_needs(const struct admin_ctx *ctx)
+{
+	unsigned n = ctx->cmd->needs;
+
+	if ((n & ADMIN_NEED_USER) && unset(ctx->user))
+		return need_fail("user");
+	if ((n & ADMIN_NEED_REALM) && unset(ctx->realm))
+		return need_fail("realm");
+	if ((n & ADMIN_NEED_PASSWORD) && unset(ctx->password))
+		return need_fail("password");
+	if ((n & ADMIN_NEED_VALUE) && unset(ctx->value))
+		return need_fail(n & ADMIN_CONTROL ? "user" : "secret");
+	if ((n & ADMIN_NEED_DB) && unset(ctx->db))
+		return admin_fail("no database: give -b PATH, or -c FILE with userdb=");
+	if (ctx->user && !(n & ADMIN_CONTROL) && !admin_user_name_ok(ctx->user))
+		return admin_fail("Wrong user name structure or symbols, choose another "
+				  "name: %s", ctx->user);
+	if (ctx->realm && strlen(ctx->realm) >= AUTH_REALM_MAX)
+		return admin_fail("the realm is longer than %d bytes", AUTH_REALM_MAX - 1);
+	if (ctx->realm && strpbrk(ctx->realm, "\r\n"))
+		return admin_fail("the realm contains a line break");
+	return 0;
+}
+
+int admin_main(int argc, char **argv)
+{
+	struct admin_ctx ctx = { .room = "*", .ttl = ADMIN_DEFAULT_TTL };
+	int rc;
+
+	/* Library messages (sqlite errors naming the file) go to stderr;
+	 * warnings, e.g. for coturn options in -c FILE, stay quiet. */
+	log_open(NULL, false, LOG_LVL_ERR);
+	rc = parse_args(&ctx, argc, argv);
+	if (rc < 0) {
+		rc = load_config(&ctx);
+		if (rc == 0)
+			rc = check_needs(&ctx);
+		if (rc == 0)
+			rc = ctx.cmd->run(&ctx);
+	}
+	conf_free(ctx.conf);
+	free(ctx.conf_socket);
+	log_close();
+	return rc;
+}
