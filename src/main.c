@@ -2,11 +2,17 @@
  * event loop, and shutdown. */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -18,6 +24,16 @@
 #include "turn/turn.h"
 #include "util/errors.h"
 #include "util/log.h"
+
+/* Tells systemd (Type=notify) what we are doing; nothing without it. */
+static void notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
 
 /* Everything the process owns, freed in reverse order of creation. */
 struct app {
@@ -74,6 +90,7 @@ static int open_credentials(const struct conf *conf, struct auth_store **store,
  * case (logrotate). */
 static void app_reload(struct app *app)
 {
+	notify("RELOADING=1");
 	struct conf *conf = conf_new();
 	struct auth_store *store = NULL;
 	struct auth *auth = NULL;
@@ -92,6 +109,7 @@ static void app_reload(struct app *app)
 		if (app->turn && auth)
 			turn_server_reconfigure(app->turn, app->conf, app->auth);
 		log_err("reload failed, the old configuration stays in force: %s", err);
+		notify("READY=1");
 		auth_free(auth);
 		auth_store_free(store);
 		conf_free(conf);
@@ -104,6 +122,7 @@ static void app_reload(struct app *app)
 	app->store = store;
 	app->auth = auth;
 	log_info("SIGHUP: configuration reloaded");
+	notify("READY=1");
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -175,6 +194,35 @@ static int setup_signals(struct app *app)
 	if (evsignal_add(app->sig_term, NULL) || evsignal_add(app->sig_int, NULL) ||
 	    evsignal_add(app->sig_hup, NULL))
 		return TR_ENOMEM;
+	return 0;
+}
+
+/* proc-user/proc-group: give up root once every port is bound. */
+static int drop_privileges(const struct conf *c)
+{
+	struct passwd *pw = c->proc_user ? getpwnam(c->proc_user) : NULL;
+	struct group *gr = c->proc_group ? getgrnam(c->proc_group) : NULL;
+	gid_t gid = gr ? gr->gr_gid : pw ? pw->pw_gid : getgid();
+
+	if ((c->proc_user && !pw) || (c->proc_group && !gr)) {
+		log_err("no such %s '%s'", c->proc_user && !pw ? "user" : "group",
+			c->proc_user && !pw ? c->proc_user : c->proc_group);
+		return TR_EINVAL;
+	}
+	if ((pw || gr) && setgroups(1, &gid) < 0 && getuid() == 0) {
+		log_err("setgroups failed");
+		return TR_EIO;
+	}
+	if ((pw || gr) && setgid(gid) < 0) {
+		log_err("cannot switch to group %u", (unsigned)gid);
+		return TR_EIO;
+	}
+	if (pw && setuid(pw->pw_uid) < 0) {
+		log_err("cannot switch to user %s", c->proc_user);
+		return TR_EIO;
+	}
+	if (pw || gr)
+		log_info("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
 	return 0;
 }
 
@@ -255,6 +303,11 @@ static int app_start(struct app *app, int argc, char **argv)
 	}
 	if (check_credentials_configured(app->conf))
 		return TR_EINVAL;
+	/* Before any socket or the event base: fork safely, then bind. */
+	if (app->conf->daemon && daemon(1, 0) < 0) {
+		log_err("cannot become a daemon");
+		return TR_EIO;
+	}
 	if (open_credentials(app->conf, &app->store, &app->auth, err, sizeof(err))) {
 		log_err("%s", err);
 		return TR_EINVAL;
@@ -286,6 +339,8 @@ static int app_start(struct app *app, int argc, char **argv)
 			return TR_EIO;
 		app->pidfile_written = true;
 	}
+	if (drop_privileges(app->conf))
+		return TR_EIO;
 	return 0;
 }
 
@@ -301,7 +356,9 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		log_info("%s %s ready (realm %s)", PACKAGE_NAME, PACKAGE_VERSION,
 			 app.conf->realm);
+		notify("READY=1");
 		event_base_dispatch(app.base);
+		notify("STOPPING=1");
 		log_info("stopped");
 	}
 	app_free(&app);

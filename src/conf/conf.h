@@ -70,6 +70,8 @@ struct conf {
 	char *signaling_secret;        /* HS256 key of join tokens */
 	/* operations */
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
+	bool daemon;
+	char *proc_user, *proc_group;  /* privileges dropped after binding */
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

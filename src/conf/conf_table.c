@@ -128,6 +128,12 @@ const struct conf_option conf_options[] = {
 	STR_OPT("signaling-secret", 0, signaling_secret, NULL, CONF_F_SECRET, "SECRET",
 		"HS256 key of the join tokens (signaling-auth=token)."),
 	/* operations */
+	BOOL_OPT("daemon", 'o', daemon, 0,
+		 "Run in the background (not under systemd, which wants the foreground)."),
+	STR_OPT("proc-user", 0, proc_user, NULL, 0, "USER",
+		"Drop privileges to this user once the ports are bound."),
+	STR_OPT("proc-group", 0, proc_group, NULL, 0, "GROUP",
+		"Drop privileges to this group once the ports are bound."),
 	STR_OPT("control-socket", 0, control_socket, NULL, 0, "PATH",
 		"Unix socket (mode 0600) for turnroom-admin --sessions, --disconnect, "
 		"--reload, --status; none given: no socket."),
@@ -164,7 +170,6 @@ const struct conf_option conf_options[] = {
 	UNIMPL("prometheus-username-labels", 0), UNIMPL("prometheus-tls", 0),
 	UNIMPL("web-admin", 0), UNIMPL_ARG("web-admin-ip", 0), UNIMPL_ARG("web-admin-port", 0),
 	UNIMPL("web-admin-listen-on-workers", 0),
-	UNIMPL("daemon", 'o'), UNIMPL_ARG("proc-user", 0), UNIMPL_ARG("proc-group", 0),
 	UNIMPL_ARG("acme-redirect", 0),
 	UNIMPL("oauth", 0), UNIMPL("check-origin-consistency", 0), UNIMPL("secure-stun", 0),
 	UNIMPL("no-stun", 0), UNIMPL("stun-only", 'S'), UNIMPL("log-binding", 0),
