@@ -133,6 +133,9 @@ static int control_verdict(const char *path, char *last)
 		return 0;
 	if (last && !strncmp(last, "ERR", 3) && (!last[3] || last[3] == ' '))
 		return admin_fail("%s", last[3] ? last + 4 : "the server refused the request");
+	/* No verdict: the last line was part of the answer after all. */
+	if (last && *last)
+		printf("%s\n", last);
 	return admin_fail("turnroom at %s closed the connection without an answer", path);
 }
 
