@@ -118,8 +118,8 @@ export class TurnRoom extends EventTarget {
 		const msg = { roomId: this.roomId, data };
 		if (to)
 			msg.to = to;
-		if (this._resuming)
-			this._queue.push(msg);
+		if (this._resuming || !this.connected)
+			this._queue.push(msg); // sent once resumed
 		else
 			this._emit('message', msg);
 	}

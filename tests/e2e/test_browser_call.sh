@@ -32,13 +32,17 @@ SERVER_PID=
 NODE_PID=
 
 cleanup() {
-	local pid
+	local pid i
 	for pid in $NODE_PID $SERVER_PID; do
 		kill "$pid" 2>/dev/null
 	done
-	sleep 0.2
 	for pid in $NODE_PID $SERVER_PID; do
+		for i in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
 		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
 	done
 	# Anything left in the namespace (a browser process playwright lost).
 	for pid in $(ip netns pids "$NS" 2>/dev/null); do
@@ -69,8 +73,6 @@ use-auth-secret
 static-auth-secret=$(openssl rand -hex 16)
 allow-loopback-peers
 rfc5766-channel-numbers
-no-tls
-no-dtls
 CONF
 
 # ip netns exec execs its command: $! is the server itself.
