@@ -20,65 +20,6 @@
 /* "disconnect " + a user name of at most 512 bytes + "\n", with room. */
 #define CONTROL_LINE_MAX 1024
 
-static bool is_sep(char ch)
-{
-	return ch == ' ' || ch == '=' || ch == '\t';
-}
-
-/* One line of a turnserver.conf-style file, coturn's rules (the same as
- * src/conf): leading blanks skipped, '#' comments, the key ends at the
- * first run of ' ', '=' or TAB, quotes around the value dropped. */
-static void scan_line(char *line, const char *key, char **out, int *err)
-{
-	size_t n = strlen(line), klen = strlen(key);
-	char *v;
-
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
-		     line[n - 1] == '\t'))
-		line[--n] = '\0';
-	while (*line == ' ' || *line == '\t')
-		line++;
-	if (strncmp(line, key, klen) || !(is_sep(line[klen]) || !line[klen]))
-		return;
-	v = line + klen;
-	while (is_sep(*v))
-		v++;
-	n = strlen(v);
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v[n - 1] = '\0';
-		v++;
-	}
-	free(*out);
-	*out = *v ? strdup(v) : NULL; /* the last line wins, as in coturn */
-	if (*v && !*out)
-		*err = 1;
-}
-
-int admin_conf_scan(const char *path, const char *key, char **out)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	int err = 0;
-
-	*out = NULL;
-	if (!f)
-		return admin_fail("%s: cannot read config file: %s", path, strerror(errno));
-	while (!err && getline(&line, &cap, f) >= 0)
-		scan_line(line, key, out, &err);
-	if (!err && ferror(f))
-		err = admin_fail("%s: cannot read config file: %s", path, strerror(errno));
-	else if (err)
-		admin_fail("out of memory");
-	free(line);
-	fclose(f);
-	if (err) {
-		free(*out);
-		*out = NULL;
-	}
-	return err ? 1 : 0;
-}
-
 /* A connected socket, or -1 with errno set. */
 static int control_connect(const char *path)
 {
@@ -176,8 +117,7 @@ static int control_read(int fd, const char *path)
 
 int admin_cmd_control(struct admin_ctx *ctx)
 {
-	const char *path = ctx->socket ? ctx->socket
-			   : ctx->conf_socket ? ctx->conf_socket : ADMIN_DEFAULT_SOCKET;
+	const char *path = ctx->socket ? ctx->socket : ADMIN_DEFAULT_SOCKET;
 	const char *user = ctx->cmd->needs & ADMIN_NEED_VALUE ? ctx->value : NULL;
 	char req[CONTROL_LINE_MAX];
 	int fd, n;

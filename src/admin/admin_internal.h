@@ -32,10 +32,9 @@ struct admin_ctx {
 	const char *value;        /* -s / -X secret, --disconnect user */
 	const char *room;         /* --room, "*" by default */
 	const char *jwt_secret;   /* --secret, else signaling-secret of -c */
-	const char *socket;       /* --control-socket, else -c, else default */
+	const char *socket;       /* --control-socket, else control-socket of -c */
 	long ttl;                 /* --ttl */
 	struct conf *conf;        /* -c FILE read by conf_read_file; owned */
-	char *conf_socket;        /* control-socket line of -c FILE; owned */
 };
 
 /* What a command needs before it runs, checked in this order (turnadmin's
@@ -47,7 +46,7 @@ enum admin_need {
 	ADMIN_NEED_VALUE = 1 << 3,   /* the secret of -s / -X */
 	ADMIN_NEED_DB = 1 << 4,
 	ADMIN_CREATES_DB = 1 << 5,   /* may create the database file */
-	ADMIN_READS_CONF = 1 << 6,   /* takes userdb/realm/secret from -c */
+	ADMIN_READS_CONF = 1 << 6,   /* takes what it needs from -c FILE */
 	ADMIN_CONTROL = 1 << 7       /* talks to the running server */
 };
 
@@ -81,9 +80,5 @@ int admin_cmd_token(struct admin_ctx *ctx);
 
 /* admin_control.c: --sessions, --disconnect, --reload, --status. */
 int admin_cmd_control(struct admin_ctx *ctx);
-/* The value of the last "key=value" line for key in a turnserver.conf
- * style file, in *out (caller frees; NULL when absent). 0, or 1 with a
- * message when the file cannot be read. */
-int admin_conf_scan(const char *path, const char *key, char **out);
 
 #endif

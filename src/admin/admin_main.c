@@ -86,13 +86,13 @@ static const struct admin_command cmd_delete_all = {
 static const struct admin_command cmd_token = {
 	"--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token, NULL };
 static const struct admin_command cmd_sessions = {
-	"--sessions", ADMIN_CONTROL, admin_cmd_control, "sessions" };
+	"--sessions", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "sessions" };
 static const struct admin_command cmd_disconnect = {
-	"--disconnect", ADMIN_CONTROL | ADMIN_NEED_VALUE, admin_cmd_control, "disconnect" };
+	"--disconnect", ADMIN_CONTROL | ADMIN_READS_CONF | ADMIN_NEED_VALUE, admin_cmd_control, "disconnect" };
 static const struct admin_command cmd_reload = {
-	"--reload", ADMIN_CONTROL, admin_cmd_control, "reload" };
+	"--reload", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "reload" };
 static const struct admin_command cmd_status = {
-	"--status", ADMIN_CONTROL, admin_cmd_control, "status" };
+	"--status", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "status" };
 
 /* Which getopt value selects which command. */
 static const struct {
@@ -263,18 +263,13 @@ static int parse_args(struct admin_ctx *ctx, int argc, char **argv)
 }
 
 /* -c FILE: the server's own reading of it, so the admin command sees the
- * same userdb and realm (default realm included) the server does. Command
- * line values win. Control commands only need control-socket, and read
- * just that line. */
+ * same userdb, realm (default included) and control socket the server
+ * does. Command line values win. */
 static int load_config(struct admin_ctx *ctx)
 {
 	char err[CONF_ERR_MAX];
 
-	if (!ctx->config)
-		return 0;
-	if (ctx->cmd->needs & ADMIN_CONTROL)
-		return admin_conf_scan(ctx->config, "control-socket", &ctx->conf_socket);
-	if (!(ctx->cmd->needs & ADMIN_READS_CONF))
+	if (!ctx->config || !(ctx->cmd->needs & ADMIN_READS_CONF))
 		return 0;
 	ctx->conf = conf_new();
 	if (!ctx->conf)
@@ -288,6 +283,8 @@ static int load_config(struct admin_ctx *ctx)
 		ctx->realm = ctx->conf->realm;
 	if (!ctx->jwt_secret)
 		ctx->jwt_secret = ctx->conf->signaling_secret;
+	if (!ctx->socket)
+		ctx->socket = ctx->conf->control_socket;
 	return 0;
 }
 
@@ -344,7 +341,6 @@ int admin_main(int argc, char **argv)
 			rc = ctx.cmd->run(&ctx);
 	}
 	conf_free(ctx.conf);
-	free(ctx.conf_socket);
 	log_close();
 	return rc;
 }

@@ -4,14 +4,15 @@
 # A test sources this file, writes a config into $TMP, calls start_turnroom,
 # drives a real third-party client and ends with `pass`. Everything started
 # through these helpers is killed on exit, and the temp dir is removed
-# (kept when KEEP_TMP=1, or printed when the test fails).
+# (see KEEP_TMP). Each test prints one line, "PASS name: ..." or
+# "FAIL name: reason", on stdout; details and log tails go to stderr.
 #
 # Environment:
 #   TURNROOM   server binary (default: src/turnroom of this tree); the
 #              sanitizer run points it at the ASan/UBSan build.
 #   SERVER     "turnroom" (default) or "coturn": runs Debian's turnserver on
 #              the same config instead, to validate the test logic itself.
-#   KEEP_TMP   1 keeps the temp dir.
+#   KEEP_TMP   1 keeps the temp dir; "fail" keeps it when the test fails.
 
 set -u
 
@@ -40,7 +41,8 @@ _cleanup() {
 	for pid in "${STARTED_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null
 	done
-	if [ "${KEEP_TMP:-0}" = 1 ]; then
+	if [ "${KEEP_TMP:-0}" = 1 ] ||
+		{ [ "${KEEP_TMP:-0}" = fail ] && [ "$rc" -ne 0 ]; }; then
 		echo "$TEST_NAME: kept $TMP" >&2
 	elif [ "$rc" -ne 0 ] && [ "$_FINISHED" = 0 ]; then
 		echo "$TEST_NAME: exited with status $rc before pass/fail" >&2
