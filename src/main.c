@@ -20,6 +20,7 @@
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
+#include "front/front.h"
 #include "signal/signal.h"
 #include "turn/turn.h"
 #include "util/errors.h"
@@ -44,6 +45,7 @@ struct app {
 	struct turn_server *turn;
 	struct signal_server *signal;
 	struct ctl_server *ctl;
+	struct front *front;
 	struct event *sig_term, *sig_int, *sig_hup;
 	bool pidfile_written;
 	int argc;
@@ -105,7 +107,13 @@ static void app_reload(struct app *app)
 	    open_credentials(conf, &store, &auth, err, sizeof(err)) ||
 	    turn_server_reconfigure(app->turn, conf, auth) ||
 	    (app->signal && signal_server_reconfigure(app->signal, conf, auth, store, err,
-						      sizeof(err)))) {
+						      sizeof(err))) ||
+	    front_reconfigure(app->front, conf, err, sizeof(err))) {
+		char ignored[CONF_ERR_MAX];
+
+		if (app->signal && auth)
+			signal_server_reconfigure(app->signal, app->conf, app->auth, app->store,
+						  ignored, sizeof(ignored));
 		if (app->turn && auth)
 			turn_server_reconfigure(app->turn, app->conf, app->auth);
 		log_err("reload failed, the old configuration stays in force: %s", err);
@@ -250,6 +258,7 @@ static void app_free(struct app *app)
 	if (app->sig_hup)
 		event_free(app->sig_hup);
 	ctl_server_free(app->ctl);
+	front_free(app->front);
 	signal_server_free(app->signal);
 	turn_server_free(app->turn);
 	if (app->base)
@@ -274,6 +283,25 @@ static int check_credentials_configured(const struct conf *c)
 	log_err("no credentials configured: set user=, static-auth-secret=, "
 		"userdb= or http-port (or no-auth for an open relay)");
 	return TR_EINVAL;
+}
+
+/* Every TCP and TLS port, sniffing TURN from HTTP. */
+static int start_front(struct app *app, char *err, size_t errlen)
+{
+	struct front_handlers h = { turn_server_adopt_stream, app->turn, NULL, NULL };
+
+	if (app->signal) {
+		h.http = signal_server_adopt;
+		h.http_ctx = app->signal;
+	}
+	app->front = front_new(app->base, app->conf, &h, err, errlen);
+	if (!app->front) {
+		log_err("%s", err);
+		return TR_EIO;
+	}
+	if (app->signal)
+		signal_server_set_tls_turn(app->signal, front_has_tls(app->front));
+	return 0;
 }
 
 static int app_start(struct app *app, int argc, char **argv)
@@ -326,6 +354,8 @@ static int app_start(struct app *app, int argc, char **argv)
 			return TR_EIO;
 		}
 	}
+	if (start_front(app, err, sizeof(err)))
+		return TR_EIO;
 	if (app->conf->control_socket) {
 		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,
 				       ctl_status };

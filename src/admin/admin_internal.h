@@ -22,7 +22,6 @@ struct conf;
  * borrowed from argv or from conf (owned here) and live as long as it. */
 struct admin_ctx {
 	const struct admin_command *cmd;
-	const char *cmd_word;     /* the command flag as written, for messages */
 	const char *user;         /* -u */
 	const char *realm;        /* -r, else the realm of -c FILE */
 	bool realm_given;         /* -r was on the command line */
@@ -53,7 +52,8 @@ enum admin_need {
 /* One command: its flag, what it needs, and its handler, which returns the
  * process exit status (0, or 1 with a message on stderr). */
 struct admin_command {
-	const char *word;
+	int opt;                  /* its getopt value */
+	const char *word;         /* as written, for messages */
 	unsigned needs;
 	int (*run)(struct admin_ctx *ctx);
 	const char *control_line; /* ADMIN_CONTROL: the request, without USER */

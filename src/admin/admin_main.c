@@ -62,50 +62,30 @@ static const struct option admin_long[] = {
 static const char admin_short[] = ":adlks:SX:u:r:p:b:c:h";
 
 #define NEEDS_STORE (ADMIN_NEED_DB | ADMIN_READS_CONF)
+#define CONTROL (ADMIN_CONTROL | ADMIN_READS_CONF)
 
-static const struct admin_command cmd_add = {
-	"-a", ADMIN_NEED_USER | ADMIN_NEED_REALM | ADMIN_NEED_PASSWORD | NEEDS_STORE |
-	ADMIN_CREATES_DB, admin_cmd_add, NULL };
-static const struct admin_command cmd_delete = {
-	"-d", ADMIN_NEED_USER | ADMIN_NEED_REALM | NEEDS_STORE, admin_cmd_delete, NULL };
-static const struct admin_command cmd_list = {
-	"-l", NEEDS_STORE, admin_cmd_list, NULL };
-static const struct admin_command cmd_key = {
-	"-k", ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | ADMIN_READS_CONF, admin_cmd_key, NULL };
-static const struct admin_command cmd_set_secret = {
-	"-s", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE | ADMIN_CREATES_DB,
-	admin_cmd_set_secret, NULL };
-static const struct admin_command cmd_show_secret = {
-	"-S", NEEDS_STORE, admin_cmd_show_secret, NULL };
-static const struct admin_command cmd_delete_secret = {
-	"-X", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE, admin_cmd_delete_secret,
-	NULL };
-static const struct admin_command cmd_delete_all = {
-	"--delete-all-secrets", ADMIN_NEED_REALM | NEEDS_STORE,
-	admin_cmd_delete_all_secrets, NULL };
-static const struct admin_command cmd_token = {
-	"--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token, NULL };
-static const struct admin_command cmd_sessions = {
-	"--sessions", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "sessions" };
-static const struct admin_command cmd_disconnect = {
-	"--disconnect", ADMIN_CONTROL | ADMIN_READS_CONF | ADMIN_NEED_VALUE, admin_cmd_control, "disconnect" };
-static const struct admin_command cmd_reload = {
-	"--reload", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "reload" };
-static const struct admin_command cmd_status = {
-	"--status", ADMIN_CONTROL | ADMIN_READS_CONF, admin_cmd_control, "status" };
-
-/* Which getopt value selects which command. */
-static const struct {
-	int opt;
-	const struct admin_command *cmd;
-} admin_cmd_opts[] = {
-	{ 'a', &cmd_add },           { 'd', &cmd_delete },
-	{ 'l', &cmd_list },          { 'k', &cmd_key },
-	{ 's', &cmd_set_secret },    { 'S', &cmd_show_secret },
-	{ 'X', &cmd_delete_secret }, { OPT_DEL_ALL, &cmd_delete_all },
-	{ OPT_TOKEN, &cmd_token },   { OPT_SESSIONS, &cmd_sessions },
-	{ OPT_DISCONNECT, &cmd_disconnect }, { OPT_RELOAD, &cmd_reload },
-	{ OPT_STATUS, &cmd_status },
+/* Every command: the getopt value that selects it, and what it needs. */
+static const struct admin_command admin_commands[] = {
+	{ 'a', "-a", ADMIN_NEED_USER | ADMIN_NEED_REALM | ADMIN_NEED_PASSWORD |
+	  NEEDS_STORE | ADMIN_CREATES_DB, admin_cmd_add, NULL },
+	{ 'd', "-d", ADMIN_NEED_USER | ADMIN_NEED_REALM | NEEDS_STORE,
+	  admin_cmd_delete, NULL },
+	{ 'l', "-l", NEEDS_STORE, admin_cmd_list, NULL },
+	{ 'k', "-k", ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | ADMIN_READS_CONF,
+	  admin_cmd_key, NULL },
+	{ 's', "-s", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE | ADMIN_CREATES_DB,
+	  admin_cmd_set_secret, NULL },
+	{ 'S', "-S", NEEDS_STORE, admin_cmd_show_secret, NULL },
+	{ 'X', "-X", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE,
+	  admin_cmd_delete_secret, NULL },
+	{ OPT_DEL_ALL, "--delete-all-secrets", ADMIN_NEED_REALM | NEEDS_STORE,
+	  admin_cmd_delete_all_secrets, NULL },
+	{ OPT_TOKEN, "--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token, NULL },
+	{ OPT_SESSIONS, "--sessions", CONTROL, admin_cmd_control, "sessions" },
+	{ OPT_DISCONNECT, "--disconnect", CONTROL | ADMIN_NEED_VALUE, admin_cmd_control,
+	  "disconnect" },
+	{ OPT_RELOAD, "--reload", CONTROL, admin_cmd_control, "reload" },
+	{ OPT_STATUS, "--status", CONTROL, admin_cmd_control, "status" },
 };
 
 static const char admin_usage_text[] =
@@ -168,13 +148,15 @@ static int set_command(struct admin_ctx *ctx, int opt)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(admin_cmd_opts) / sizeof(admin_cmd_opts[0]); i++) {
-		if (admin_cmd_opts[i].opt != opt)
+	for (i = 0; i < sizeof(admin_commands) / sizeof(admin_commands[0]); i++) {
+		const struct admin_command *cmd = &admin_commands[i];
+
+		if (cmd->opt != opt)
 			continue;
-		if (ctx->cmd && ctx->cmd != admin_cmd_opts[i].cmd)
+		if (ctx->cmd && ctx->cmd != cmd)
 			return admin_fail("give one command, not both %s and %s",
-					  ctx->cmd->word, admin_cmd_opts[i].cmd->word);
-		ctx->cmd = admin_cmd_opts[i].cmd;
+					  ctx->cmd->word, cmd->word);
+		ctx->cmd = cmd;
 		if (optarg)
 			ctx->value = optarg;
 		return 0;
@@ -214,20 +196,21 @@ static int set_option(struct admin_ctx *ctx, int opt)
 	return 0;
 }
 
-/* The option getopt refused, as the user wrote it. */
-static int bad_option(char **argv, int missing_value)
+/* The option getopt refused, as the user wrote it. An unknown short
+ * option sets optopt (it may sit inside a cluster such as -aZ, so argv
+ * does not tell); an unknown or ambiguous long one leaves it 0 and is the
+ * word just read; a missing value always ends its word. */
+static int bad_option(char **argv, bool missing_value)
 {
 	const char *word = optind > 0 ? argv[optind - 1] : "?";
 	char shortopt[3] = { '-', (char)optopt, '\0' };
 
-	/* For a short option in a cluster (-aZ) argv[optind - 1] is the
-	 * whole cluster; name the letter. */
-	if (optopt && word[0] == '-' && word[1] != '-')
+	if (optopt && (!missing_value || strncmp(word, "--", 2)))
 		word = shortopt;
 	if (missing_value)
 		admin_fail("option '%s' needs a value", word);
 	else
-		admin_fail("unknown option '%s'", word);
+		admin_fail("unknown or ambiguous option '%s'", word);
 	return admin_usage_error();
 }
 

@@ -72,6 +72,11 @@ struct conf {
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
 	char *proc_user, *proc_group;  /* privileges dropped after binding */
+	/* TLS and DTLS (src/front, src/turn) */
+	char *cert, *pkey, *cipher_list, *dh_file;
+	unsigned tls_listening_port;   /* 5349 */
+	unsigned https_port;           /* 8443 */
+	bool no_tls, no_dtls, no_tlsv1, no_tlsv1_1;
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

@@ -772,6 +772,8 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 	if (!problem && strcmp(c->signaling_auth, "open") &&
 	    strcmp(c->signaling_auth, "user") && strcmp(c->signaling_auth, "token"))
 		problem = "signaling-auth must be open, user or token";
+	if (!problem && (!c->cert != !c->pkey))
+		problem = "cert and pkey go together";
 	if (!problem && !strcmp(c->signaling_auth, "token") &&
 	    (!c->signaling_secret || !c->signaling_secret[0]))
 		problem = "signaling-auth=token needs signaling-secret";

@@ -3,7 +3,10 @@
 #ifndef TR_SIGNAL_H
 #define TR_SIGNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "util/addr.h"
 
 struct event_base;
 struct conf;
@@ -13,13 +16,20 @@ struct turn_server;
 
 struct signal_server;
 
-/* Listens on http-port of every listening address. base, conf, auth, store
- * (may be NULL) and turn (may be NULL) are borrowed and outlive the
- * server. NULL on failure with err filled. Caller frees. */
+/* The room server; the front door hands it HTTP connections through
+ * signal_server_adopt. base, conf, auth, store (may be NULL) and turn (may
+ * be NULL) are borrowed and outlive the server. NULL on failure with err
+ * filled. Caller frees. */
 struct signal_server *signal_server_new(struct event_base *base, const struct conf *conf,
 					struct auth *auth, struct auth_store *store,
 					struct turn_server *turn, char *err, size_t errlen);
 void signal_server_free(struct signal_server *s);
+struct bufferevent;
+/* front_adopt_fn for HTTP connections (plain or TLS): takes ownership. */
+void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
+			 const struct tr_addr *local, bool tls);
+/* Whether iceServers should offer turns: URLs (a TLS listener is up). */
+void signal_server_set_tls_turn(struct signal_server *s, bool on);
 /* Takes a reloaded config, credentials and store (borrowed): auth modes,
  * limits, origins and the TURN secret change at once; listeners and room
  * capacity at restart. On error nothing changes and err says why. */

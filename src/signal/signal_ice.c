@@ -95,8 +95,17 @@ json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *u
 		 user_id);
 	if (auth_rest_password(s->ice_secret, username, password, sizeof(password)))
 		return NULL;
+	json_t *turn = urls("turn", h, c->listening_port, turn_transports, 2);
+	char turns[600];
+
+	/* RFC 7065: turns: for TURN over TLS, the one that crosses proxies
+	 * and firewalls letting only TLS out. */
+	if (turn && s->tls_turn && !c->no_tls) {
+		snprintf(turns, sizeof(turns), "turns:%s:%u?transport=tcp", h,
+			 c->tls_listening_port);
+		json_array_append_new(turn, json_string(turns));
+	}
 	return json_pack("[{s:o}, {s:o, s:s, s:s}]",
 			 "urls", urls("stun", h, c->listening_port, none, 1),
-			 "urls", urls("turn", h, c->listening_port, turn_transports, 2),
-			 "username", username, "credential", password);
+			 "urls", turn, "username", username, "credential", password);
 }

@@ -45,6 +45,7 @@ struct sig_conn {
 	uint32_t rate_tokens_milli;       /* ws-rate token bucket */
 	uint64_t rate_last_ms;
 	bool dead;                        /* queued for freeing */
+	bool tls;                         /* arrived over TLS */
 	struct sig_conn *prev, *next;
 };
 
@@ -59,8 +60,7 @@ struct signal_server {
 	struct auth *auth;          /* borrowed */
 	struct auth_store *store;   /* borrowed; may be NULL */
 	struct turn_server *turn;   /* borrowed; may be NULL */
-	struct evconnlistener **listeners;
-	size_t n_listeners;
+	bool tls_turn;               /* turns: URLs in iceServers */
 	struct room_engine *rooms;
 	struct sig_conn *conns;     /* live */
 	struct sig_conn *graveyard; /* closed; freed by the reaper */

@@ -9,7 +9,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "auth/auth.h"
 #include "conf/conf.h"
@@ -131,30 +130,29 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
+			 const struct tr_addr *local, bool tls)
 {
-	struct signal_server *s = arg;
+	struct signal_server *s = ctx;
 	struct sig_conn *c = calloc(1, sizeof(*c));
 
-	if (!c || addr_from_sockaddr(&c->peer, sa, (size_t)salen)) {
-		free(c);
-		evutil_closesocket(fd);
-		return;
-	}
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		free(c);
-		evutil_closesocket(fd);
+	if (!c) {
+		bufferevent_free(bev);
 		return;
 	}
 	sig_touch_clock(s);
 	c->server = s;
+	c->bev = bev;
+	c->peer = *client;
+	c->tls = tls;
 	c->state = SIG_HTTP_HEAD;
 	c->opened_ms = c->last_recv_ms = s->now_ms;
 	conn_link(&s->conns, c);
 	bufferevent_setcb(c->bev, read_cb, NULL, event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* The front door read the first bytes already. */
+	if (evbuffer_get_length(bufferevent_get_input(bev)))
+		read_cb(bev, c);
 }
 
 /* Timeouts, keep-alive and credential pushes, once a second. */
@@ -209,50 +207,24 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 		 user_id, n);
 }
 
-static int listen_on(struct signal_server *s, const char *ip, char *err, size_t errlen)
-{
-	struct evconnlistener *lev, **grown;
-	struct tr_addr a;
-	char text[ADDR_STR_MAX];
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
-
-	if (addr_parse_ip(&a, ip, (uint16_t)s->conf->http_port)) {
-		snprintf(err, errlen, "bad listening-ip '%s'", ip);
-		return TR_EINVAL;
-	}
-	if (addr_family(&a) == AF_INET6)
-		flags |= LEV_OPT_BIND_IPV6ONLY;
-	lev = evconnlistener_new_bind(s->base, accept_cb, s, flags, 128, &a.u.sa,
-				      (int)addr_len(&a));
-	if (!lev) {
-		snprintf(err, errlen, "cannot listen on HTTP %s: %s",
-			 addr_to_str(&a, text, sizeof(text)), strerror(errno));
-		return TR_EIO;
-	}
-	grown = realloc(s->listeners, (s->n_listeners + 1) * sizeof(*grown));
-	if (!grown) {
-		evconnlistener_free(lev);
-		return TR_ENOMEM;
-	}
-	s->listeners = grown;
-	s->listeners[s->n_listeners++] = lev;
-	log_info("room server on http://%s/", addr_to_str(&a, text, sizeof(text)));
-	if (!addr_is_loopback(&a) && !strcmp(s->conf->signaling_auth, "open"))
-		log_warn("signaling-auth=open beyond loopback: anyone who reaches %s "
-			 "may join rooms and get TURN credentials", text);
-	return 0;
-}
-
-static int start_listeners(struct signal_server *s, char *err, size_t errlen)
+/* Said once: an open room server reachable from elsewhere hands TURN
+ * credentials to anyone. */
+static void warn_open_beyond_loopback(const struct signal_server *s)
 {
 	const struct conf_list *ips = &s->conf->listening_ips;
 
-	if (!ips->n)
-		return listen_on(s, "127.0.0.1", err, errlen);
-	for (size_t i = 0; i < ips->n; i++)
-		if (listen_on(s, ips->items[i], err, errlen))
-			return TR_EIO;
-	return 0;
+	if (strcmp(s->conf->signaling_auth, "open"))
+		return;
+	for (size_t i = 0; i < ips->n; i++) {
+		struct tr_addr a;
+
+		if (addr_parse_ip(&a, ips->items[i], 0) == 0 && !addr_is_loopback(&a)) {
+			log_warn("signaling-auth=open on %s: anyone who reaches the room "
+				 "server may join rooms and get TURN credentials",
+				 ips->items[i]);
+			return;
+		}
+	}
 }
 
 struct signal_server *signal_server_new(struct event_base *base, const struct conf *conf,
@@ -285,8 +257,9 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (sig_ice_secret_init(s, err, errlen) || start_listeners(s, err, errlen))
+	if (sig_ice_secret_init(s, err, errlen))
 		goto fail;
+	warn_open_beyond_loopback(s);
 	return s;
 fail:
 	signal_server_free(s);
@@ -306,8 +279,17 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 	s->conf = conf;
 	s->auth = auth;
 	s->store = store;
+	if (!conf->static_auth_secrets.n && !store) {
+		/* A generated in-memory secret lives on across reloads. */
+		if (auth != old_auth && auth_add_secret(auth, s->ice_secret)) {
+			snprintf(err, errlen, "out of memory");
+			goto rollback;
+		}
+		return 0;
+	}
 	s->ice_secret[0] = '\0';
 	if (sig_ice_secret_init(s, err, errlen)) {
+rollback:
 		s->conf = old_conf;
 		s->auth = old_auth;
 		s->store = old_store;
@@ -321,8 +303,6 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 
 void signal_server_shutdown(struct signal_server *s)
 {
-	for (size_t i = 0; i < s->n_listeners; i++)
-		evconnlistener_disable(s->listeners[i]);
 	for (struct sig_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->state == SIG_WEBSOCKET)
@@ -336,9 +316,6 @@ void signal_server_free(struct signal_server *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n_listeners; i++)
-		evconnlistener_free(s->listeners[i]);
-	free(s->listeners);
 	while (s->conns) {
 		struct sig_conn *c = s->conns;
 
@@ -401,4 +378,9 @@ void signal_server_status(struct signal_server *s, struct evbuffer *out)
 		ws += c->state == SIG_WEBSOCKET;
 	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
 			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
+}
+
+void signal_server_set_tls_turn(struct signal_server *s, bool on)
+{
+	s->tls_turn = on;
 }

@@ -197,8 +197,6 @@ struct turn_server {
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;
-	struct evconnlistener **tcp;
-	size_t n_tcp;
 	struct tcp_conn *conns;      /* list of live TCP connections */
 	struct reservation *reservations;
 	size_t n_reservations, cap_reservations;

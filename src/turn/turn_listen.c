@@ -1,6 +1,7 @@
-/* Client-facing listeners: one UDP socket per listening address (read in
- * batches with recvmmsg, since every client's packets meet there) and one
- * TCP listener whose connections carry framed STUN and ChannelData. */
+/* Client-facing transports: one UDP socket per listening address (read in
+ * batches with recvmmsg, since every client's packets meet there), and the
+ * TCP/TLS streams the front door hands over, carrying framed STUN and
+ * ChannelData (RFC 8656 12.5). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/listener.h>
 
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
@@ -151,62 +151,31 @@ static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		tcp_conn_free(arg);
 }
 
-static void tcp_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
-			  struct sockaddr *sa, int salen, void *arg)
+void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
+			      const struct tr_addr *client, const struct tr_addr *local,
+			      bool tls)
 {
-	struct turn_server *s = arg;
+	struct turn_server *s = ctx;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	struct sockaddr_storage local;
-	socklen_t llen = sizeof(local);
 
-	if (!c || addr_from_sockaddr(&c->client, sa, (size_t)salen) ||
-	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
-	    addr_from_sockaddr(&c->local, (struct sockaddr *)&local, llen)) {
-		free(c);
-		evutil_closesocket(fd);
+	if (!c) {
+		bufferevent_free(bev);
 		return;
 	}
 	c->server = s;
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		free(c);
-		evutil_closesocket(fd);
-		return;
-	}
+	c->bev = bev;
+	c->client = *client;
+	c->local = *local;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
 	s->conns = c;
-	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_IN_MAX);
-	bufferevent_setcb(c->bev, tcp_read_cb, NULL, tcp_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
-static int tcp_listener_open(struct turn_server *s, const struct tr_addr *addr)
-{
-	struct evconnlistener *lev, **grown;
-	char text[ADDR_STR_MAX];
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-			 LEV_OPT_CLOSE_ON_EXEC;
-
-	if (addr_family(addr) == AF_INET6)
-		flags |= LEV_OPT_BIND_IPV6ONLY;
-	lev = evconnlistener_new_bind(s->base, tcp_accept_cb, s, flags, 128,
-				      &addr->u.sa, (int)addr_len(addr));
-	if (!lev) {
-		log_err("cannot listen on TCP %s: %s",
-			addr_to_str(addr, text, sizeof(text)), strerror(errno));
-		return TR_EIO;
-	}
-	grown = realloc(s->tcp, (s->n_tcp + 1) * sizeof(*grown));
-	if (!grown) {
-		evconnlistener_free(lev);
-		return TR_ENOMEM;
-	}
-	s->tcp = grown;
-	s->tcp[s->n_tcp++] = lev;
-	log_info("listening on TCP %s", addr_to_str(addr, text, sizeof(text)));
-	return 0;
+	bufferevent_setwatermark(bev, EV_READ, 0, TCP_IN_MAX);
+	bufferevent_setcb(bev, tcp_read_cb, NULL, tcp_event_cb, c);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	/* The front door read the first bytes already. */
+	if (evbuffer_get_length(bufferevent_get_input(bev)))
+		tcp_read_cb(bev, c);
 }
 
 int turn_listen_start(struct turn_server *s)
@@ -230,8 +199,6 @@ int turn_listen_start(struct turn_server *s)
 		}
 		if (!c->no_udp && udp_listener_open(s, &a))
 			return TR_EIO;
-		if (!c->no_tcp && tcp_listener_open(s, &a))
-			return TR_EIO;
 	}
 	return 0;
 }
@@ -249,11 +216,6 @@ void turn_listen_stop(struct turn_server *s)
 	free(s->udp);
 	s->udp = NULL;
 	s->n_udp = 0;
-	for (size_t i = 0; i < s->n_tcp; i++)
-		evconnlistener_free(s->tcp[i]);
-	free(s->tcp);
-	s->tcp = NULL;
-	s->n_tcp = 0;
 	free(s->udp_scratch);
 	s->udp_scratch = NULL;
 }

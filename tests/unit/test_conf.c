@@ -362,15 +362,15 @@ static void test_unimplemented(void)
 
 	write_tmp("", logpath);
 	CHECK_EQ_INT(log_open(logpath, false, LOG_LVL_WARN), 0);
-	c = parse_ok("no-tls\ncert=/etc/a.pem\ncert=/etc/b.pem\nno-cli\n"
+	c = parse_ok("dtls\nmax-bps=100\nmax-bps=200\nno-cli\n"
 		     "prometheus=false\nCA-file \"/x\"\n");
 	log_close();
 	CHECK(c != NULL);
-	CHECK_EQ_INT(count_lines(logpath, "'cert'"), 1);
-	CHECK_EQ_INT(count_lines(logpath, "'no-tls'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "'max-bps'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "'dtls'"), 1);
 	CHECK_EQ_INT(count_lines(logpath, "'CA-file'"), 1);
 	CHECK_EQ_INT(count_lines(logpath, "does not implement"), 5);
-	CHECK_EQ_INT(count_lines(logpath, ":2: 'cert'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, ":2: 'max-bps'"), 1);
 	unlink(logpath);
 	conf_free(c);
 }
@@ -448,7 +448,7 @@ static void test_cmdline_errors_and_help(void)
 	char *a7[] = {"turnroom", "-c", "/nonexistent/a.conf", "--help"};
 	char *a8[] = {"turnroom", "--version"};
 	char *a9[] = {"turnroom", "-vh"};
-	char *a10[] = {"turnroom", "--no-tls", "--cert", "/x.pem", "-m", "4", "-n"};
+	char *a10[] = {"turnroom", "--no-tls", "--max-bps", "100", "-m", "4", "-n"};
 
 	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
 	CHECK_STR(err, "--foo: unknown option");

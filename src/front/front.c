@@ -1,0 +1,303 @@
+/* TCP and TLS listeners, and the first-bytes sniff that sends each
+ * connection to TURN or HTTP. A TURN stream starts with a STUN message
+ * (first two bits 00, RFC 8489 6); an HTTP request with an ASCII method;
+ * a TLS client that negotiated ALPN "stun.turn" or "http/1.1" is believed
+ * (RFC 7443). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/ssl.h>
+
+#include "conf/conf.h"
+#include "front/front.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+/* A connection that has not said what it is within this time is closed. */
+#define FRONT_SNIFF_TIMEOUT_S 10
+
+struct front_listener {
+	struct front *front;
+	struct evconnlistener *lev;
+	bool tls;
+};
+
+struct front {
+	struct event_base *base;
+	const struct conf *conf;
+	struct front_handlers h;
+	SSL_CTX *tls; /* NULL without a certificate */
+	struct front_listener **listeners; /* each its own allocation: the
+					    * listener callbacks hold them */
+	size_t n_listeners;
+};
+
+/* A connection between accept and the sniff: it only needs its addresses. */
+struct sniffing {
+	struct front *front;
+	struct tr_addr client, local;
+	bool tls;
+};
+
+enum sniff_verdict { SNIFF_MORE, SNIFF_TURN, SNIFF_HTTP, SNIFF_NEITHER };
+
+static enum sniff_verdict verdict_from_alpn(struct bufferevent *bev)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	const unsigned char *proto = NULL;
+	unsigned int len = 0;
+
+	if (!ssl)
+		return SNIFF_MORE;
+	SSL_get0_alpn_selected(ssl, &proto, &len);
+	if (len == 9 && !memcmp(proto, "stun.turn", 9))
+		return SNIFF_TURN;
+	if (len == 8 && !memcmp(proto, "http/1.1", 8))
+		return SNIFF_HTTP;
+	return SNIFF_MORE;
+}
+
+static enum sniff_verdict verdict_from_bytes(struct evbuffer *in)
+{
+	const uint8_t *p = evbuffer_pullup(in, 1);
+
+	if (!p)
+		return SNIFF_MORE;
+	if ((p[0] & 0xC0) == 0)
+		return SNIFF_TURN;
+	if (p[0] >= 'A' && p[0] <= 'Z')
+		return SNIFF_HTTP;
+	return SNIFF_NEITHER;
+}
+
+static void sniff_free(struct bufferevent *bev, struct sniffing *sn)
+{
+	bufferevent_free(bev);
+	free(sn);
+}
+
+static void sniff_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sniffing *sn = arg;
+	struct front *f = sn->front;
+	enum sniff_verdict v = verdict_from_alpn(bev);
+
+	if (v == SNIFF_MORE)
+		v = verdict_from_bytes(bufferevent_get_input(bev));
+	if (v == SNIFF_MORE)
+		return;
+	if ((v == SNIFF_TURN && !f->h.turn) || (v == SNIFF_HTTP && !f->h.http) ||
+	    v == SNIFF_NEITHER) {
+		log_debug("TCP connection that is neither TURN nor HTTP: closed");
+		sniff_free(bev, sn);
+		return;
+	}
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	bufferevent_set_timeouts(bev, NULL, NULL);
+	if (v == SNIFF_TURN)
+		f->h.turn(f->h.turn_ctx, bev, &sn->client, &sn->local, sn->tls);
+	else
+		f->h.http(f->h.http_ctx, bev, &sn->client, &sn->local, sn->tls);
+	free(sn);
+}
+
+static void sniff_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+		sniff_free(bev, arg);
+}
+
+static struct bufferevent *wrap(struct front_listener *l, evutil_socket_t fd)
+{
+	struct front *f = l->front;
+	SSL *ssl;
+	struct bufferevent *bev;
+
+	if (!l->tls)
+		return bufferevent_socket_new(f->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	ssl = SSL_new(f->tls);
+	if (!ssl)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(f->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
+		SSL_free(ssl);
+	else
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct front_listener *l = arg;
+	struct sniffing *sn = calloc(1, sizeof(*sn));
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+	struct timeval timeout = { FRONT_SNIFF_TIMEOUT_S, 0 };
+	struct bufferevent *bev;
+
+	if (!sn || addr_from_sockaddr(&sn->client, sa, (size_t)salen) ||
+	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
+	    addr_from_sockaddr(&sn->local, (struct sockaddr *)&local, llen) ||
+	    !(bev = wrap(l, fd))) {
+		free(sn);
+		evutil_closesocket(fd);
+		return;
+	}
+	sn->front = l->front;
+	sn->tls = l->tls;
+	bufferevent_setcb(bev, sniff_read_cb, NULL, sniff_event_cb, sn);
+	bufferevent_set_timeouts(bev, &timeout, NULL);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static int listen_one(struct front *f, const char *ip, unsigned port, bool tls, char *err,
+		      size_t errlen)
+{
+	struct front_listener **grown, *l;
+	struct tr_addr a;
+	char text[ADDR_STR_MAX];
+	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+
+	if (addr_parse_ip(&a, ip, (uint16_t)port)) {
+		snprintf(err, errlen, "bad listening-ip '%s'", ip);
+		return TR_EINVAL;
+	}
+	grown = realloc(f->listeners, (f->n_listeners + 1) * sizeof(*grown));
+	if (!grown)
+		return TR_ENOMEM;
+	f->listeners = grown;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return TR_ENOMEM;
+	f->listeners[f->n_listeners++] = l;
+	l->front = f;
+	l->tls = tls;
+	if (addr_family(&a) == AF_INET6)
+		flags |= LEV_OPT_BIND_IPV6ONLY;
+	l->lev = evconnlistener_new_bind(f->base, accept_cb, l, flags, 256, &a.u.sa,
+					 (int)addr_len(&a));
+	if (!l->lev) {
+		snprintf(err, errlen, "cannot listen on TCP %s: %s",
+			 addr_to_str(&a, text, sizeof(text)), strerror(errno));
+		return TR_EIO;
+	}
+	log_info("listening on %s %s", tls ? "TLS" : "TCP", addr_to_str(&a, text, sizeof(text)));
+	return 0;
+}
+
+/* The ports to open, each once, in this order of precedence: a port named
+ * for both plain and TLS stays plain (sniffing cannot see inside TLS before
+ * the handshake); the same port for TLS TURN and HTTPS is the one-port
+ * set-up (e.g. 443). */
+struct port_plan {
+	unsigned port;
+	bool tls;
+};
+
+static size_t plan_ports(const struct front *f, struct port_plan plan[4])
+{
+	const struct conf *c = f->conf;
+	struct port_plan want[4] = {
+		{ c->no_tcp ? 0 : c->listening_port, false },
+		{ c->http_port, false },
+		{ f->tls && !c->no_tls ? c->tls_listening_port : 0, true },
+		{ f->tls ? c->https_port : 0, true },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < 4; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < n; k++)
+			dup |= plan[k].port == want[i].port;
+		if (want[i].port && !dup)
+			plan[n++] = want[i];
+	}
+	return n;
+}
+
+static int start_listeners(struct front *f, char *err, size_t errlen)
+{
+	static char *loopback = "127.0.0.1";
+	const struct conf_list *ips = &f->conf->listening_ips;
+	char *const *list = ips->n ? ips->items : &loopback;
+	size_t n_ips = ips->n ? ips->n : 1;
+	struct port_plan plan[4];
+	size_t n = plan_ports(f, plan);
+
+	for (size_t p = 0; p < n; p++)
+		for (size_t i = 0; i < n_ips; i++)
+			if (listen_one(f, list[i], plan[p].port, plan[p].tls, err, errlen))
+				return TR_EIO;
+	return 0;
+}
+
+struct front *front_new(struct event_base *base, const struct conf *conf,
+			const struct front_handlers *h, char *err, size_t errlen)
+{
+	struct front *f = calloc(1, sizeof(*f));
+
+	snprintf(err, errlen, "out of memory");
+	if (!f)
+		return NULL;
+	f->base = base;
+	f->conf = conf;
+	f->h = *h;
+	if (conf->cert) {
+		f->tls = front_tls_ctx_new(conf, false, err, errlen);
+		if (!f->tls)
+			goto fail;
+	}
+	if (start_listeners(f, err, errlen))
+		goto fail;
+	return f;
+fail:
+	front_free(f);
+	return NULL;
+}
+
+int front_reconfigure(struct front *f, const struct conf *conf, char *err, size_t errlen)
+{
+	SSL_CTX *ctx;
+
+	if (!f->tls || !conf->cert) {
+		f->conf = conf;
+		return 0;
+	}
+	ctx = front_tls_ctx_new(conf, false, err, errlen);
+	if (!ctx)
+		return TR_EINVAL;
+	/* Live connections hold a reference to the old context. */
+	SSL_CTX_free(f->tls);
+	f->tls = ctx;
+	f->conf = conf;
+	log_info("TLS certificate %s reloaded", conf->cert);
+	return 0;
+}
+
+bool front_has_tls(const struct front *f)
+{
+	return f && f->tls;
+}
+
+void front_free(struct front *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n_listeners; i++) {
+		if (f->listeners[i]->lev)
+			evconnlistener_free(f->listeners[i]->lev);
+		free(f->listeners[i]);
+	}
+	free(f->listeners);
+	SSL_CTX_free(f->tls);
+	free(f);
+}

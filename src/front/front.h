@@ -1,0 +1,54 @@
+/* The front door: every TCP and TLS listener. A connection's first bytes
+ * (and ALPN, when the client offered it) say whether it carries TURN
+ * (RFC 8656 over TCP/TLS) or HTTP, so one port can serve both; the
+ * connection is then handed to the TURN server or the room server. */
+#ifndef TR_FRONT_H
+#define TR_FRONT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/addr.h"
+
+struct event_base;
+struct bufferevent;
+struct conf;
+
+/* Takes ownership of bev (a plain or TLS bufferevent, callbacks unset,
+ * reading enabled, possibly with bytes already buffered). */
+typedef void (*front_adopt_fn)(void *ctx, struct bufferevent *bev,
+			       const struct tr_addr *client, const struct tr_addr *local,
+			       bool tls);
+
+struct front_handlers {
+	front_adopt_fn turn; /* NULL: TURN streams are refused */
+	void *turn_ctx;
+	front_adopt_fn http; /* NULL: HTTP is refused */
+	void *http_ctx;
+};
+
+struct front;
+
+/* Listens on listening-port (unless no-tcp) and http-port in plain TCP,
+ * and, with cert and pkey, on tls-listening-port (unless no-tls) and
+ * https-port in TLS; each port once. NULL on failure with err filled.
+ * conf is borrowed (see front_reconfigure). Caller frees. */
+struct front *front_new(struct event_base *base, const struct conf *conf,
+			const struct front_handlers *h, char *err, size_t errlen);
+void front_free(struct front *f);
+/* SIGHUP: reloads certificate and key for new connections (live ones keep
+ * theirs). On error the old ones stay and err says why. */
+int front_reconfigure(struct front *f, const struct conf *conf, char *err, size_t errlen);
+/* Whether TLS listeners are up (for turns: URLs and wss:). */
+bool front_has_tls(const struct front *f);
+
+/* ---- TLS contexts (front_tls.c), also used for DTLS ---- */
+
+typedef struct ssl_ctx_st SSL_CTX;
+
+/* A server context from cert/pkey/cipher-list/dh-file of conf: TLS 1.2+
+ * (DTLS 1.2 when dtls), ALPN "stun.turn" and "http/1.1". NULL with err
+ * naming the file on failure. Caller frees with SSL_CTX_free. */
+SSL_CTX *front_tls_ctx_new(const struct conf *conf, bool dtls, char *err, size_t errlen);
+
+#endif
