@@ -66,9 +66,13 @@ struct tcp_conn {
 
 /* How bytes get back to an allocation's client: a shared UDP listener
  * socket, or the client's own TCP connection. Borrowed. */
+struct dtls_session;
+struct dtls_listener;
+
 struct client_link {
 	struct udp_listener *udp;
 	struct tcp_conn *tcp;
+	struct dtls_session *dtls;
 };
 
 struct allocation {
@@ -198,6 +202,9 @@ struct turn_server {
 	struct udp_listener **udp;
 	size_t n_udp;
 	struct tcp_conn *conns;      /* list of live TCP connections */
+	struct dtls_listener **dtls;
+	size_t n_dtls;
+	struct ssl_ctx_st *dtls_ctx; /* NULL without cert or with no-dtls */
 	struct reservation *reservations;
 	size_t n_reservations, cap_reservations;
 	struct event *cron;
@@ -238,8 +245,18 @@ int turn_relay_watch(struct turn_server *s, struct allocation *a);
 /* Closes sockets, returns ports, removes and frees the allocation. */
 void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 			    const char *why);
-/* Deletes every allocation whose client link is this TCP connection. */
-void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c);
+/* Deletes every allocation whose client link is this TCP connection or
+ * this DTLS session (one of them NULL). */
+void turn_delete_allocations_of_link(struct turn_server *s, struct tcp_conn *c,
+				     struct dtls_session *d);
+
+/* TURN over DTLS (turn_dtls.c). */
+int turn_dtls_start(struct turn_server *s);
+void turn_dtls_stop(struct turn_server *s);
+/* Handshake retransmissions and idle sessions, from the cron. */
+void turn_dtls_tick(struct turn_server *s);
+int turn_dtls_reload(struct turn_server *s, const struct conf *conf);
+void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
 
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);

@@ -98,7 +98,7 @@ static void tcp_conn_free(struct tcp_conn *c)
 {
 	struct turn_server *s = c->server;
 
-	turn_delete_allocations_of_conn(s, c);
+	turn_delete_allocations_of_link(s, c, NULL);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

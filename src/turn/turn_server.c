@@ -48,6 +48,10 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			log_debug("sendto client failed: %s", strerror(errno));
 		return;
 	}
+	if (link->dtls) {
+		turn_dtls_send(link->dtls, p, len);
+		return;
+	}
 	if (link->tcp) {
 		struct evbuffer *out = bufferevent_get_output(link->tcp->bev);
 
@@ -87,24 +91,26 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 	alloc_table_remove(s->allocs, a);
 }
 
-struct conn_match {
+struct link_match {
 	struct turn_server *s;
 	struct tcp_conn *conn;
+	struct dtls_session *dtls;
 };
 
-static void delete_if_conn(struct allocation *a, void *arg)
+static void delete_if_link(struct allocation *a, void *arg)
 {
-	struct conn_match *m = arg;
+	struct link_match *m = arg;
 
-	if (a->link.tcp == m->conn)
+	if ((m->conn && a->link.tcp == m->conn) || (m->dtls && a->link.dtls == m->dtls))
 		turn_allocation_delete(m->s, a, "connection closed");
 }
 
-void turn_delete_allocations_of_conn(struct turn_server *s, struct tcp_conn *c)
+void turn_delete_allocations_of_link(struct turn_server *s, struct tcp_conn *c,
+				     struct dtls_session *d)
 {
-	struct conn_match m = { s, c };
+	struct link_match m = { s, c, d };
 
-	alloc_table_each(s->allocs, delete_if_conn, &m);
+	alloc_table_each(s->allocs, delete_if_link, &m);
 }
 
 int turn_server_advertised(const struct turn_server *s, int family, struct tr_addr *out)
@@ -232,6 +238,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	turn_server_touch_clock(s);
 	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
 	reservations_expire(s);
+	turn_dtls_tick(s);
 }
 
 /* A concrete local address of the family for a wildcard relay ip: the
@@ -388,8 +395,10 @@ int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
 {
 	struct peer_filter *f = filter_build(conf);
 
-	if (!f)
+	if (!f || turn_dtls_reload(s, conf)) {
+		peer_filter_free(f);
 		return TR_EINVAL;
+	}
 	if (conf->listening_port != s->conf->listening_port ||
 	    conf->min_port != s->conf->min_port || conf->max_port != s->conf->max_port)
 		log_warn("reload: listening and relay ports change only at restart");
@@ -426,7 +435,7 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	if (!s->cron || event_add(s->cron, &tick))
 		goto fail;
-	if (turn_listen_start(s))
+	if (turn_listen_start(s) || turn_dtls_start(s))
 		goto fail;
 	warn_private_relay(s);
 	return s;
@@ -448,6 +457,7 @@ void turn_server_free(struct turn_server *s)
 	if (!s)
 		return;
 	turn_listen_stop(s);
+	turn_dtls_stop(s);
 	alloc_table_free(s->allocs, release_allocation);
 	for (size_t i = 0; i < s->n_reservations; i++)
 		close(s->reservations[i].fd);
