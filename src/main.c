@@ -105,7 +105,7 @@ static void app_reload(struct app *app)
 	if (!conf || conf_load(conf, app->argc, app->argv, &want_help, &want_version, err,
 			       sizeof(err)) ||
 	    open_credentials(conf, &store, &auth, err, sizeof(err)) ||
-	    turn_server_reconfigure(app->turn, conf, auth) ||
+	    turn_server_reconfigure(app->turn, conf, auth, err, sizeof(err)) ||
 	    (app->signal && signal_server_reconfigure(app->signal, conf, auth, store, err,
 						      sizeof(err))) ||
 	    front_reconfigure(app->front, conf, err, sizeof(err))) {
@@ -115,7 +115,8 @@ static void app_reload(struct app *app)
 			signal_server_reconfigure(app->signal, app->conf, app->auth, app->store,
 						  ignored, sizeof(ignored));
 		if (app->turn && auth)
-			turn_server_reconfigure(app->turn, app->conf, app->auth);
+			turn_server_reconfigure(app->turn, app->conf, app->auth, ignored,
+						sizeof(ignored));
 		log_err("reload failed, the old configuration stays in force: %s", err);
 		notify("READY=1");
 		auth_free(auth);

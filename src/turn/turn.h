@@ -48,7 +48,7 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
  * filter, lifetimes, quotas and auth change at once; listeners and relay
  * ports only at restart. On error nothing changes. */
 int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
-			    struct auth *auth);
+			    struct auth *auth, char *err, size_t errlen);
 struct evbuffer;
 
 /* The relay address of a family as XOR-RELAYED-ADDRESS shows it (port 0).

@@ -296,18 +296,16 @@ int turn_dtls_start(struct turn_server *s)
 	return 0;
 }
 
-int turn_dtls_reload(struct turn_server *s, const struct conf *conf)
+int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
+		     size_t errlen)
 {
-	char err[256];
 	SSL_CTX *ctx;
 
 	if (!s->dtls_ctx || !conf->cert)
 		return 0;
-	ctx = front_tls_ctx_new(conf, true, err, sizeof(err));
-	if (!ctx) {
-		log_err("DTLS: %s", err);
+	ctx = front_tls_ctx_new(conf, true, err, errlen);
+	if (!ctx)
 		return TR_EINVAL;
-	}
 	SSL_CTX_free(s->dtls_ctx);
 	s->dtls_ctx = ctx;
 	return 0;

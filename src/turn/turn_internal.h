@@ -255,7 +255,8 @@ int turn_dtls_start(struct turn_server *s);
 void turn_dtls_stop(struct turn_server *s);
 /* Handshake retransmissions and idle sessions, from the cron. */
 void turn_dtls_tick(struct turn_server *s);
-int turn_dtls_reload(struct turn_server *s, const struct conf *conf);
+int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
+		     size_t errlen);
 void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
 
 /* Listeners (turn_listen.c). */

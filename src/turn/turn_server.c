@@ -391,11 +391,15 @@ static struct peer_filter *filter_build(const struct conf *c)
 }
 
 int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
-			    struct auth *auth)
+			    struct auth *auth, char *err, size_t errlen)
 {
 	struct peer_filter *f = filter_build(conf);
 
-	if (!f || turn_dtls_reload(s, conf)) {
+	if (!f) {
+		snprintf(err, errlen, "bad peer range (see above)");
+		return TR_EINVAL;
+	}
+	if (turn_dtls_reload(s, conf, err, errlen)) {
 		peer_filter_free(f);
 		return TR_EINVAL;
 	}
