@@ -271,7 +271,8 @@ void turn_handle_refresh(struct turn_request *r)
 }
 
 /* Decodes a XOR-PEER-ADDRESS and judges it: 0, or the error code (400
- * malformed, 443 family differs from the relay, 403 refused by filter). */
+ * malformed, 403 refused by the filter, 443 family differs from the
+ * relay's). */
 static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 		      struct tr_addr *peer)
 {
@@ -281,14 +282,16 @@ static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 		log_debug("undecodable XOR-PEER-ADDRESS");
 		return 400;
 	}
-	if (addr_family(peer) != addr_family(&r->alloc->relay))
-		return 443;
+	/* The filter first: a refused address (::ffff:127.0.0.1 included) is
+	 * 403 and counted as such, whatever the relay's family. */
 	if (!peer_filter_allows(r->s->filter, peer)) {
 		r->s->counters.peer_refused++;
 		log_info("peer %s refused for user '%s'",
 			 addr_ip_to_str(peer, text, sizeof(text)), r->alloc->username);
 		return 403;
 	}
+	if (addr_family(peer) != addr_family(&r->alloc->relay))
+		return 443;
 	return 0;
 }
 

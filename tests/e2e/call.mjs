@@ -12,6 +12,9 @@ const ARTIFACTS = process.env.ARTIFACTS || 'build/test-artifacts';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ROOM = process.env.ROOM || 'e2e' + Math.random().toString(36).slice(2, 8);
 const OVERALL_MS = Number(process.env.OVERALL_MS || 100000);
+// TURNS_ONLY=1: the page keeps only turns: URLs (?ice=turns) and the relay
+// must be reached over TLS; the test certificate is self-signed.
+const TURNS_ONLY = process.env.TURNS_ONLY === '1';
 
 // testing-notes.md: without --allow-loopback-in-peer-connection Chromium
 // gathers no candidates at all on loopback. Playwright adds --headless and
@@ -21,6 +24,7 @@ const ARGS = [
 	'--disable-background-networking', '--disable-component-update', '--disable-sync',
 	'--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 	'--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
+	...(TURNS_ONLY ? ['--ignore-certificate-errors'] : []),
 ];
 
 const logs = { A: [], B: [] };
@@ -78,7 +82,7 @@ async function openPage(who) {
 	const page = await context.newPage();
 	page.on('console', (m) => logs[who].push(`${m.type()}: ${m.text()}`));
 	page.on('pageerror', (e) => logs[who].push(`pageerror: ${e.message}`));
-	await page.goto(`${BASE_URL}/?room=${ROOM}`, { timeout: 10000 });
+	await page.goto(`${BASE_URL}/?room=${ROOM}${TURNS_ONLY ? '&ice=turns' : ''}`, { timeout: 10000 });
 	const room = await page.inputValue('#room');
 	if (room !== ROOM)
 		await fail(`page ${who}: room field is ${JSON.stringify(room)}, not ${ROOM} from ?room=`);
@@ -122,6 +126,8 @@ async function main() {
 			page.evaluate(() => window.turnroomTest.selectedPairTypes()));
 		if (types.local !== 'relay' || types.remote !== 'relay')
 			await fail(`${who}: selected pair is ${JSON.stringify(types)}, not relay/relay`);
+		if (TURNS_ONLY && types.relayProtocol !== 'tls')
+			await fail(`${who}: relay reached over ${types.relayProtocol}, not tls`);
 		await until(`${who}: status "in call" and conntype relay`, 5000, async () =>
 			(await status(page)) === 'in call' && (await page.textContent('#conntype')).startsWith('relay'));
 	}
@@ -140,7 +146,7 @@ async function main() {
 	await until('B: remote video playing', 5000, () =>
 		b.evaluate(() => document.getElementById('remote').videoWidth > 0));
 	mkdirSync(ARTIFACTS, { recursive: true });
-	const shot = path.join(ARTIFACTS, 'e2e-call.png');
+	const shot = path.join(ARTIFACTS, process.env.SHOT || 'e2e-call.png');
 	await b.screenshot({ path: shot });
 	log(`screenshot ${shot}`);
 

@@ -13,6 +13,10 @@ ARTIFACTS=${ARTIFACTS:-$ROOT/build/test-artifacts}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 HTTP_PORT=8080
 TURN_PORT=3478
+TLS_PORT=5349
+# TURNS_ONLY=1: the call may only use turns: (TURN over TLS) with a test
+# certificate; see call.mjs.
+TURNS_ONLY=${TURNS_ONLY:-0}
 
 die() {
 	echo "FAIL: $*"
@@ -74,6 +78,12 @@ static-auth-secret=$(openssl rand -hex 16)
 allow-loopback-peers
 rfc5766-channel-numbers
 CONF
+if [ "$TURNS_ONLY" = 1 ]; then
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout "$TMP/key.pem" \
+		-out "$TMP/cert.pem" -subj /CN=127.0.0.1 >/dev/null 2>&1 || die "openssl req"
+	printf 'cert=%s\npkey=%s\ntls-listening-port=%s\n' "$TMP/cert.pem" "$TMP/key.pem" \
+		"$TLS_PORT" >>"$TMP/turnroom.conf"
+fi
 
 # ip netns exec execs its command: $! is the server itself.
 ip netns exec "$NS" "$TURNROOM" -c "$TMP/turnroom.conf" >"$TMP/server.log" 2>&1 &
@@ -96,8 +106,10 @@ page=$(in_ns curl -sf "http://127.0.0.1:$HTTP_PORT/") || die "GET / failed"
 grep -q 'id="relayonly"' <<<"$page" || die "GET / is not the web client"
 
 mkdir -p "$ARTIFACTS"
-rm -f "$ARTIFACTS/e2e-call.png"
-ROOM=e2e$$ BASE_URL="http://127.0.0.1:$HTTP_PORT" ARTIFACTS="$ARTIFACTS" CHROMIUM="$CHROMIUM" \
+SHOT=e2e-call.png
+[ "$TURNS_ONLY" = 1 ] && SHOT=e2e-call-turns.png
+rm -f "$ARTIFACTS/$SHOT"
+TURNS_ONLY=$TURNS_ONLY SHOT=$SHOT ROOM=e2e$$ BASE_URL="http://127.0.0.1:$HTTP_PORT" ARTIFACTS="$ARTIFACTS" CHROMIUM="$CHROMIUM" \
 	ip netns exec "$NS" timeout -k 5 110 node tests/e2e/call.mjs &
 NODE_PID=$!
 wait "$NODE_PID"
@@ -114,5 +126,5 @@ if [ "$rc" -ne 0 ]; then
 	tail -n 50 "$TMP/server.log"
 	die "call.mjs exited $rc"
 fi
-[ -s "$ARTIFACTS/e2e-call.png" ] || die "no screenshot in $ARTIFACTS"
-echo "PASS browser call through the relay (screenshot $ARTIFACTS/e2e-call.png)"
+[ -s "$ARTIFACTS/$SHOT" ] || die "no screenshot in $ARTIFACTS"
+echo "PASS browser call through the relay$([ "$TURNS_ONLY" = 1 ] && echo ' over TLS (turns: only)') (screenshot $ARTIFACTS/$SHOT)"

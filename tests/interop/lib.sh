@@ -200,6 +200,18 @@ uclient_figures() {
 	echo "${sent:-none} ${recv:-none} ${lost:-none}"
 }
 
+# _dead_servers: " (server NAME not running: LAST LOG LINE)" for each
+# server that is gone, so a loss caused by a dead server says so.
+_dead_servers() {
+	local entry pid log
+	for entry in "${SERVER_PIDS[@]}"; do
+		pid=${entry%%:*}
+		log=${entry#*:}
+		_alive "$pid" ||
+			printf ' (%s not running: %s)' "$(basename "$log" .log)" "$(tail -n 1 "$log")"
+	done
+}
+
 # uclient_assert_no_loss [LOG]: sent > 0, received == sent, lost == 0.
 uclient_assert_no_loss() {
 	local log=${1:-$UCLIENT_LOG} sent recv lost
@@ -208,11 +220,11 @@ uclient_assert_no_loss() {
 	if [ "$sent" = none ] || [ "$recv" = none ] || [ "$lost" = none ]; then
 		local why
 		why=$(grep -m 1 -E 'ERROR|error' "$log" || true)
-		fail "uclient printed no totals (exit $UCLIENT_RC)${why:+: $why}"
+		fail "uclient printed no totals (exit $UCLIENT_RC)${why:+: $why}$(_dead_servers)"
 	fi
-	[ "$sent" -gt 0 ] || fail "uclient sent nothing (exit $UCLIENT_RC): $(grep -m 1 ERROR "$log")"
-	[ "$recv" = "$sent" ] || fail "uclient received $recv of $sent messages"
-	[ "$lost" = 0 ] || fail "uclient lost $lost packets"
+	[ "$sent" -gt 0 ] || fail "uclient sent nothing (exit $UCLIENT_RC): $(grep -m 1 ERROR "$log")$(_dead_servers)"
+	[ "$recv" = "$sent" ] || fail "uclient received $recv of $sent messages$(_dead_servers)"
+	[ "$lost" = 0 ] || fail "uclient lost $lost packets$(_dead_servers)"
 	UCLIENT_SUMMARY="sent=$sent received=$recv lost=0"
 }
 

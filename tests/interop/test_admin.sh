@@ -187,7 +187,8 @@ echo "bogus-option=1" >"$TMP/bad.conf"
 refused "bad.conf:1: unknown option 'bogus-option'" -a -c "$TMP/bad.conf" -b "$DB" -u x -p y
 # An unopenable database: a path in a directory that does not exist (tests
 # run as root, so a mode-000 file would still open), a file that is not an
-# sqlite database, and a missing file for a command that only reads.
+# sqlite database, a directory, and a missing file for a command that only
+# reads or deletes.
 refused "$TMP/no-dir/turndb" -a -b "$TMP/no-dir/turndb" -u x -r "$REALM" -p y
 [ -e "$TMP/no-dir" ] && fail "a refused -a created $TMP/no-dir"
 head -c 3000 /dev/urandom >"$TMP/not-a-db"
@@ -197,6 +198,10 @@ for cmd in "-a -u x -r $REALM -p y" "-l" "-s z -r $REALM" "-d -u x -r $REALM"; d
 	refused "$TMP/not-a-db" $cmd -b "$TMP/not-a-db"
 	cmp -s "$TMP/not-a-db" "$TMP/not-a-db.orig" || fail "turnroom-admin $cmd modified a non-database file"
 done
+mkdir "$TMP/a-dir"
+refused "$TMP/a-dir" -a -b "$TMP/a-dir" -u x -r "$REALM" -p y
+refused "$TMP/a-dir" -l -b "$TMP/a-dir"
+[ -z "$(ls -A "$TMP/a-dir")" ] || fail "a refused run wrote into the directory given as database"
 refused "$TMP/absent.db" -l -b "$TMP/absent.db"
 refused "$TMP/absent.db" -d -u x -r "$REALM" -b "$TMP/absent.db"
 [ -e "$TMP/absent.db" ] && fail "-l/-d created a database file"

@@ -105,7 +105,9 @@ note "one run takes ${RUN_US} us; $killed runs killed ($killed_after_commit afte
 	fail "kuser is not listed after the kills"
 [ "$(sql 'PRAGMA integrity_check')" = ok ] || fail "integrity_check failed at the end"
 setup_lt_relay "userdb=$DB"
-run_uclient -m 1 -n 20 -l 100 -z 5 -u kuser -w "$state" \
+code=$(py "$INTEROP_DIR/admin_helper.py" alloc-code 127.0.0.1 "$PORT" kuser "$state" 127.0.0.1)
+[ "$code" = 0 ] || fail "kuser with password $state got $code from the server"
+run_uclient "${UCLIENT_LOAD[@]}" -u kuser -w "$state" \
 	-e 127.0.0.1 -r "$PEER_PORT" -p "$PORT" 127.0.0.1
 uclient_assert_no_loss
 pass "$ROUNDS rounds ($killed killed mid-run), integrity ok, kuser at $state authenticates: $UCLIENT_SUMMARY"
