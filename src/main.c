@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "admin/admin.h"
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
@@ -380,6 +381,9 @@ int main(int argc, char **argv)
 	struct app app;
 	int rc;
 
+	/* "turnroom admin ..." is turnroom-admin. */
+	if (argc > 1 && !strcmp(argv[1], "admin"))
+		return admin_main(argc - 1, argv + 1);
 	memset(&app, 0, sizeof(app));
 	app.argc = argc;
 	app.argv = argv;
