@@ -266,6 +266,23 @@ fail:
 	return NULL;
 }
 
+/* The secret the reloaded server mints with: a generated in-memory one
+ * lives on across reloads; otherwise it is chosen again (a new
+ * static-auth-secret or store takes effect). */
+static int reselect_secret(struct signal_server *s, struct auth *old_auth, char *err,
+			   size_t errlen)
+{
+	if (!s->conf->static_auth_secrets.n && !s->store) {
+		if (s->auth != old_auth && auth_add_secret(s->auth, s->ice_secret)) {
+			snprintf(err, errlen, "out of memory");
+			return TR_ENOMEM;
+		}
+		return 0;
+	}
+	s->ice_secret[0] = '\0';
+	return sig_ice_secret_init(s, err, errlen);
+}
+
 int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 			      struct auth *auth, struct auth_store *store, char *err,
 			      size_t errlen)
@@ -279,17 +296,7 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 	s->conf = conf;
 	s->auth = auth;
 	s->store = store;
-	if (!conf->static_auth_secrets.n && !store) {
-		/* A generated in-memory secret lives on across reloads. */
-		if (auth != old_auth && auth_add_secret(auth, s->ice_secret)) {
-			snprintf(err, errlen, "out of memory");
-			goto rollback;
-		}
-		return 0;
-	}
-	s->ice_secret[0] = '\0';
-	if (sig_ice_secret_init(s, err, errlen)) {
-rollback:
+	if (reselect_secret(s, old_auth, err, errlen)) {
 		s->conf = old_conf;
 		s->auth = old_auth;
 		s->store = old_store;

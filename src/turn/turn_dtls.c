@@ -237,18 +237,12 @@ static bool session_has_allocation(struct turn_server *s, struct dtls_session *d
 static int dtls_listener_open(struct turn_server *s, const struct tr_addr *addr)
 {
 	struct dtls_listener *l, **grown;
-	int fd, on = 1;
 	char text[ADDR_STR_MAX];
+	int fd = turn_udp_socket(addr);
 
-	fd = socket(addr_family(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return TR_EIO;
-	if (addr_family(addr) == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, &addr->u.sa, addr_len(addr)) < 0) {
+	if (fd < 0) {
 		log_err("cannot bind DTLS %s: %s", addr_to_str(addr, text, sizeof(text)),
 			strerror(errno));
-		close(fd);
 		return TR_EIO;
 	}
 	grown = realloc(s->dtls, (s->n_dtls + 1) * sizeof(*grown));

@@ -152,6 +152,10 @@ void port_pool_free(struct port_pool *p);
 int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
 		   bool reserve_next, struct tr_addr *bound, int *next_fd,
 		   struct tr_addr *next_bound);
+/* A non-blocking UDP socket bound to addr (IPv6-only for IPv6, so the
+ * two families never share one). The fd, or -1 with errno kept. */
+int turn_udp_socket(const struct tr_addr *addr);
+
 /* Returns the port of a closed relay socket to the pool. */
 void port_pool_release(struct port_pool *p, uint16_t port);
 size_t port_pool_in_use(const struct port_pool *p);
@@ -229,6 +233,18 @@ struct client_packet {
 };
 
 void turn_server_touch_clock(struct turn_server *s);
+
+/* One recvmmsg batch into the server's scratch slots, each datagram at
+ * offset headroom of its slot (room for a header written in place). */
+struct recv_batch {
+	struct mmsghdr msgs[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct sockaddr_storage from[UDP_BATCH];
+};
+/* Returns the number of datagrams (0 when none) and refreshes the clock. */
+int turn_recv_batch(struct turn_server *s, int fd, size_t headroom, struct recv_batch *b);
+/* The sender of datagram i; TR_EINVAL for an unusable address. */
+int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from);
 /* Sends to an allocation's or a request's client; over TCP, ChannelData is
  * padded to 4 (RFC 8656 12.5). */
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,

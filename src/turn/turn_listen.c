@@ -22,54 +22,30 @@
 static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct udp_listener *l = arg;
-	struct turn_server *s = l->server;
-	struct mmsghdr msgs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	struct sockaddr_storage from[UDP_BATCH];
-	int n;
+	struct recv_batch b;
+	int n = turn_recv_batch(l->server, fd, 0, &b);
 
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < UDP_BATCH; i++) {
-		iov[i].iov_base = s->udp_scratch + (size_t)i * UDP_SLOT;
-		iov[i].iov_len = UDP_SLOT;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &from[i];
-		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-	}
-	n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return;
-	turn_server_touch_clock(s);
 	for (int i = 0; i < n; i++) {
-		struct client_packet pkt = { .data = iov[i].iov_base,
-					     .len = msgs[i].msg_len };
+		struct client_packet pkt = { .data = b.iov[i].iov_base,
+					     .len = b.msgs[i].msg_len };
 
 		pkt.ft.transport = TURN_UDP;
 		pkt.ft.server = l->local;
 		pkt.link.udp = l;
-		if (addr_from_sockaddr(&pkt.ft.client, (struct sockaddr *)&from[i],
-				       msgs[i].msg_hdr.msg_namelen))
-			continue;
-		turn_handle_client_packet(s, &pkt);
+		if (turn_batch_sender(&b, i, &pkt.ft.client) == 0)
+			turn_handle_client_packet(l->server, &pkt);
 	}
 }
 
 static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
 {
 	struct udp_listener *l, **grown;
-	int fd, on = 1;
 	char text[ADDR_STR_MAX];
+	int fd = turn_udp_socket(addr);
 
-	fd = socket(addr_family(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return TR_EIO;
-	if (addr_family(addr) == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, &addr->u.sa, addr_len(addr)) < 0) {
-		log_err("cannot bind UDP %s: %s",
-			addr_to_str(addr, text, sizeof(text)), strerror(errno));
-		close(fd);
+	if (fd < 0) {
+		log_err("cannot bind UDP %s: %s", addr_to_str(addr, text, sizeof(text)),
+			strerror(errno));
 		return TR_EIO;
 	}
 	grown = realloc(s->udp, (s->n_udp + 1) * sizeof(*grown));

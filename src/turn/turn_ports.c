@@ -66,27 +66,29 @@ void port_pool_release(struct port_pool *p, uint16_t port)
 		port_mark(p, port, false);
 }
 
-/* A non-blocking UDP socket bound to ip:port, or -1 (errno kept). */
-static int bind_udp(const struct tr_addr *ip, uint16_t port, struct tr_addr *bound)
+int turn_udp_socket(const struct tr_addr *addr)
 {
-	int fd = socket(addr_family(ip), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int saved;
+	int fd = socket(addr_family(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int saved, on = 1;
 
 	if (fd < 0)
 		return -1;
-	*bound = *ip;
-	addr_set_port(bound, port);
-	if (addr_family(ip) == AF_INET6) {
-		int on = 1;
-
+	if (addr_family(addr) == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	}
-	if (bind(fd, &bound->u.sa, addr_len(bound)) == 0)
+	if (bind(fd, &addr->u.sa, addr_len(addr)) == 0)
 		return fd;
 	saved = errno;
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/* A relay socket on ip:port, or -1 (errno kept). */
+static int bind_udp(const struct tr_addr *ip, uint16_t port, struct tr_addr *bound)
+{
+	*bound = *ip;
+	addr_set_port(bound, port);
+	return turn_udp_socket(bound);
 }
 
 static uint16_t random_start(const struct port_pool *p)

@@ -106,32 +106,14 @@ static void relay_deliver(struct turn_server *s, struct allocation *a,
 static void relay_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct allocation *a = arg;
-	struct turn_server *s = a->server;
-	struct mmsghdr msgs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	struct sockaddr_storage from[UDP_BATCH];
-	int n;
+	struct recv_batch b;
+	int n = turn_recv_batch(a->server, fd, RELAY_HEADROOM, &b);
 
-	memset(msgs, 0, sizeof(msgs));
-	for (int i = 0; i < UDP_BATCH; i++) {
-		iov[i].iov_base = s->udp_scratch + (size_t)i * UDP_SLOT + RELAY_HEADROOM;
-		iov[i].iov_len = UDP_SLOT - RELAY_HEADROOM;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &from[i];
-		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
-	}
-	n = recvmmsg(fd, msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
-	if (n <= 0)
-		return;
-	turn_server_touch_clock(s);
 	for (int i = 0; i < n; i++) {
 		struct tr_addr peer;
 
-		if (addr_from_sockaddr(&peer, (struct sockaddr *)&from[i],
-				       msgs[i].msg_hdr.msg_namelen))
-			continue;
-		relay_deliver(s, a, &peer, iov[i].iov_base, msgs[i].msg_len);
+		if (turn_batch_sender(&b, i, &peer) == 0)
+			relay_deliver(a->server, a, &peer, b.iov[i].iov_base, b.msgs[i].msg_len);
 	}
 }
 

@@ -36,6 +36,32 @@ void turn_server_touch_clock(struct turn_server *s)
 	s->now_wall_s = clock_wall_s();
 }
 
+int turn_recv_batch(struct turn_server *s, int fd, size_t headroom, struct recv_batch *b)
+{
+	int n;
+
+	memset(b->msgs, 0, sizeof(b->msgs));
+	for (int i = 0; i < UDP_BATCH; i++) {
+		b->iov[i].iov_base = s->udp_scratch + (size_t)i * UDP_SLOT + headroom;
+		b->iov[i].iov_len = UDP_SLOT - headroom;
+		b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msgs[i].msg_hdr.msg_iovlen = 1;
+		b->msgs[i].msg_hdr.msg_name = &b->from[i];
+		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+	}
+	n = recvmmsg(fd, b->msgs, UDP_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return 0;
+	turn_server_touch_clock(s);
+	return n;
+}
+
+int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from)
+{
+	return addr_from_sockaddr(from, (const struct sockaddr *)&b->from[i],
+				  b->msgs[i].msg_hdr.msg_namelen);
+}
+
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len)
 {
