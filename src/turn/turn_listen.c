@@ -16,6 +16,7 @@
 #include "util/errors.h"
 #include "util/log.h"
 
+#define UDP_LISTENER_BUF (2 * 1024 * 1024)
 /* A TCP client's unparsed input may not grow past one largest frame. */
 #define TCP_IN_MAX (65535 + 20 + 4)
 
@@ -48,6 +49,10 @@ static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
 			strerror(errno));
 		return TR_EIO;
 	}
+	/* Every client's packets meet on this socket: give bursts room (the
+	 * kernel caps it at net.core.rmem_max/wmem_max). */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_LISTENER_BUF }, sizeof(int));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ UDP_LISTENER_BUF }, sizeof(int));
 	grown = realloc(s->udp, (s->n_udp + 1) * sizeof(*grown));
 	l = calloc(1, sizeof(*l));
 	if (grown)
