@@ -38,6 +38,7 @@ struct conf {
 	char rest_api_separator;       /* ':' */
 	/* lifetimes and quotas */
 	unsigned max_allocate_lifetime;/* 3600 */
+	unsigned max_allocate_timeout; /* 60: TCP clients without allocation */
 	unsigned channel_lifetime;     /* 600 */
 	unsigned permission_lifetime;  /* 300 */
 	unsigned user_quota, total_quota; /* 0 = unlimited */

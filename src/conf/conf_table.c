@@ -67,6 +67,8 @@ const struct conf_option conf_options[] = {
 	/* lifetimes and quotas */
 	UINT_OPT("max-allocate-lifetime", 0, max_allocate_lifetime, "3600", 1, UMAX, 0,
 		 "SECONDS", "Longest allocation lifetime granted."),
+	UINT_OPT("max-allocate-timeout", 0, max_allocate_timeout, "60", 1, UMAX, 0, "SECONDS",
+		 "A TCP or TLS client that holds no allocation this long is disconnected."),
 	UINT_OPT("channel-lifetime", 0, channel_lifetime, "600", 1, UMAX, 0, "SECONDS",
 		 "Channel binding lifetime."),
 	UINT_OPT("permission-lifetime", 0, permission_lifetime, "300", 1, UMAX, 0, "SECONDS",
@@ -183,7 +185,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL("no-udp-relay", 0), UNIMPL("no-tcp-relay", 0), UNIMPL("server-relay", 0),
 	UNIMPL("multiplex-peer", 0), UNIMPL("keep-address-family", 0),
 	UNIMPL_ARG("allocation-default-address-family", 0),
-	UNIMPL_ARG("max-allocate-timeout", 0), UNIMPL_ARG("drain-min-allocations", 0),
+	UNIMPL_ARG("drain-min-allocations", 0),
 	UNIMPL("prometheus", 0), UNIMPL_ARG("prometheus-port", 0),
 	UNIMPL_ARG("prometheus-address", 0), UNIMPL_ARG("prometheus-path", 0),
 	UNIMPL("prometheus-username-labels", 0), UNIMPL("prometheus-tls", 0),

@@ -217,6 +217,8 @@ void turn_handle_allocate(struct turn_request *r)
 	}
 	a->server = s;
 	a->link = r->pkt->link;
+	if (a->link.tcp)
+		a->link.tcp->n_allocs++;
 	a->relay_fd = fd;
 	a->relay = bound;
 	a->relay_public = rf->external;

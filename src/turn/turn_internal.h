@@ -61,6 +61,8 @@ struct tcp_conn {
 	struct turn_server *server;
 	struct bufferevent *bev;
 	struct tr_addr client, local;
+	uint64_t opened_ms;
+	unsigned n_allocs;           /* allocations riding on it */
 	struct tcp_conn *prev, *next;
 };
 
@@ -274,6 +276,10 @@ void turn_dtls_tick(struct turn_server *s);
 int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
 		     size_t errlen);
 void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
+
+/* Closes TCP/TLS connections without an allocation for
+ * max-allocate-timeout (60 s, as coturn): idle sockets are not free. */
+void turn_tcp_expire_idle(struct turn_server *s);
 
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);

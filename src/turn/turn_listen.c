@@ -147,6 +147,8 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	c->bev = bev;
 	c->client = *client;
 	c->local = *local;
+	turn_server_touch_clock(s);
+	c->opened_ms = s->now_ms;
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -157,6 +159,19 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	/* The front door read the first bytes already. */
 	if (evbuffer_get_length(bufferevent_get_input(bev)))
 		tcp_read_cb(bev, c);
+}
+
+void turn_tcp_expire_idle(struct turn_server *s)
+{
+	for (struct tcp_conn *c = s->conns, *next; c; c = next) {
+		next = c->next;
+		if (!c->n_allocs && s->now_ms - c->opened_ms >=
+					    (uint64_t)s->conf->max_allocate_timeout * 1000u) {
+			log_debug("TCP client without an allocation for %u s: closed",
+				  s->conf->max_allocate_timeout);
+			tcp_conn_free(c);
+		}
+	}
 }
 
 int turn_listen_start(struct turn_server *s)

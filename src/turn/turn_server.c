@@ -114,6 +114,8 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 			port_pool_release(rf->ports, addr_port(&a->relay));
 	}
 	s->counters.allocations_deleted++;
+	if (a->link.tcp)
+		a->link.tcp->n_allocs--;
 	alloc_table_remove(s->allocs, a);
 }
 
@@ -265,6 +267,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
 	reservations_expire(s);
 	turn_dtls_tick(s);
+	turn_tcp_expire_idle(s);
 }
 
 /* A concrete local address of the family for a wildcard relay ip: the
