@@ -1,0 +1,149 @@
+/* The room server's codecs: the HTTP request head (scripted byte feeds),
+ * the WebSocket accept key (RFC 6455 1.3 example) and the UTF-8 check of
+ * text frames. */
+#include "harness.h"
+
+#include "signal/signal_http.h"
+#include "signal/signal_internal.h"
+#include "util/errors.h"
+
+static int parse(const char *head, struct http_request *req)
+{
+	size_t n = http_head_length((const uint8_t *)head, strlen(head));
+
+	if (n != strlen(head))
+		return -100; /* the head did not end where the text does */
+	return http_parse_head((const uint8_t *)head, n, req);
+}
+
+static void test_head_length(void)
+{
+	const char *h = "GET / HTTP/1.1\r\nHost: a\r\n\r\nBODY";
+
+	CHECK_EQ_INT(http_head_length((const uint8_t *)h, strlen(h)), strlen(h) - 4);
+	/* every prefix short of the blank line: not complete yet */
+	for (size_t n = 0; n < strlen(h) - 4; n++)
+		CHECK_EQ_INT(http_head_length((const uint8_t *)h, n), 0);
+	CHECK_EQ_INT(http_head_length((const uint8_t *)"\n\n\n\n", 4), 0);
+}
+
+static void test_upgrade_request(void)
+{
+	struct http_request r;
+
+	CHECK_EQ_INT(parse("GET /ws?x=1 HTTP/1.1\r\n"
+			   "Host: example.org:8080\r\n"
+			   "upgrade: WebSocket\r\n"
+			   "Connection: keep-alive, Upgrade\r\n"
+			   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			   "Sec-WebSocket-Version: 13\r\n"
+			   "Origin: https://app.example\r\n\r\n",
+			   &r),
+		     0);
+	CHECK(http_method_is_get(r.method));
+	CHECK_STR(r.path, "/ws");
+	CHECK_STR(r.host, "example.org:8080");
+	CHECK_STR(r.origin, "https://app.example");
+	CHECK_STR(r.ws_key, "dGhlIHNhbXBsZSBub25jZQ==");
+	CHECK_EQ_INT(r.ws_version, 13);
+	CHECK(r.upgrade_websocket);
+}
+
+static void test_not_an_upgrade(void)
+{
+	struct http_request r;
+
+	CHECK_EQ_INT(parse("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", &r), 0);
+	CHECK(!r.upgrade_websocket); /* no Connection: upgrade */
+	CHECK_EQ_INT(parse("GET /ws HTTP/1.1\r\nConnection: upgradeX\r\n"
+			   "Upgrade: websocket\r\n\r\n", &r), 0);
+	CHECK(!r.upgrade_websocket); /* a token, not a prefix */
+	CHECK_EQ_INT(parse("HEAD /healthz HTTP/1.0\r\n\r\n", &r), 0);
+	CHECK(http_method_is_head(r.method));
+	CHECK_EQ_INT(parse("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\n", &r), 0);
+	CHECK_STR(http_method_name(r.method), "POST");
+	CHECK_EQ_INT(r.content_length, 5);
+}
+
+static void test_malformed_heads(void)
+{
+	static const char *const bad[] = {
+		"GARBAGE\r\n\r\n",
+		"GET\r\n\r\n",
+		"GET / HTTP/9\r\n\r\n",
+		"GET * HTTP/1.1\r\n\r\n",               /* not a path */
+		"GET / HTTP/1.1\r\nHost a\r\n\r\n",    /* no colon */
+		"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+	};
+	struct http_request r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse(bad[i], &r) != TR_EINVAL) {
+			fprintf(stderr, "  accepted: %s", bad[i]);
+			CHECK(!"malformed head accepted");
+		}
+}
+
+static void test_field_overflow(void)
+{
+	char head[2048];
+	struct http_request r;
+
+	/* A Host that does not fit its buffer is refused, not truncated. */
+	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: %0300d\r\n\r\n", 7);
+	CHECK_EQ_INT(parse(head, &r), TR_EINVAL);
+	snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: %0200d\r\n\r\n", 7);
+	CHECK_EQ_INT(parse(head, &r), 0);
+	CHECK_EQ_INT(strlen(r.host), 200);
+}
+
+static void test_accept_key(void)
+{
+	char out[29];
+
+	/* RFC 6455 1.3 */
+	sig_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out);
+	CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+static void test_utf8(void)
+{
+	static const struct {
+		const char *bytes;
+		bool valid;
+	} cases[] = {
+		{ "plain ascii", true },
+		{ "\xc3\xa9t\xc3\xa9", true },              /* été */
+		{ "\xe2\x82\xac", true },                   /* € */
+		{ "\xf0\x9f\x98\x80", true },               /* U+1F600 */
+		{ "\xf4\x8f\xbf\xbf", true },               /* U+10FFFF */
+		{ "\xc0\xaf", false },                      /* overlong / */
+		{ "\xe0\x80\xaf", false },                  /* overlong */
+		{ "\xed\xa0\x80", false },                  /* surrogate */
+		{ "\xf4\x90\x80\x80", false },              /* > U+10FFFF */
+		{ "\xc3", false },                          /* truncated */
+		{ "\xe2\x82", false },
+		{ "\x80", false },                          /* lone continuation */
+		{ "\xff", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (sig_utf8_valid((const uint8_t *)cases[i].bytes, strlen(cases[i].bytes)) !=
+		    cases[i].valid) {
+			fprintf(stderr, "  case %zu judged wrongly\n", i);
+			CHECK(!"utf8");
+		}
+	CHECK(sig_utf8_valid((const uint8_t *)"a\0b", 3)); /* NUL is valid UTF-8 */
+}
+
+int main(void)
+{
+	RUN(test_head_length);
+	RUN(test_upgrade_request);
+	RUN(test_not_an_upgrade);
+	RUN(test_malformed_heads);
+	RUN(test_field_overflow);
+	RUN(test_accept_key);
+	RUN(test_utf8);
+	return HARNESS_DONE();
+}
