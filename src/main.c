@@ -146,7 +146,8 @@ static int ctl_sessions(void *ctx, struct evbuffer *out, char *err, size_t errle
 {
 	struct app *app = ctx;
 
-	turn_server_write_sessions(app->turn, out);
+	turn_server_write_sessions(app->turn, out, app->signal ? signal_server_room_of : NULL,
+				   app->signal);
 	if (app->signal)
 		signal_server_write_sessions(app->signal, out);
 	return 0;
@@ -156,8 +157,10 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 			  size_t errlen)
 {
 	struct app *app = ctx;
-	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
+	/* TURN first: leaving the room would delete the same allocations
+	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
+	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
 
 	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", user,
 		 allocs, ws);

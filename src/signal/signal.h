@@ -43,6 +43,9 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 /* Ends user_id's signaling session: leaves its room, closes with 1008. */
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id);
 void signal_server_status(struct signal_server *s, struct evbuffer *out);
+/* The room of a member's user id, or NULL (ctx is the signal_server); the
+ * string lives until the room changes. */
+const char *signal_server_room_of(void *ctx, const char *user_id);
 /* Stops accepting and closes every WebSocket with 1001 (going away). */
 void signal_server_shutdown(struct signal_server *s);
 

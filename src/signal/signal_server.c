@@ -391,3 +391,27 @@ void signal_server_set_tls_turn(struct signal_server *s, bool on)
 {
 	s->tls_turn = on;
 }
+
+struct room_lookup {
+	const char *user_id;
+	const char *room_id;
+};
+
+static void match_member(const char *room_id, const char *user_id, bool connected,
+			 void *arg)
+{
+	struct room_lookup *l = arg;
+
+	if (!strcmp(user_id, l->user_id))
+		l->room_id = room_id;
+}
+
+/* A scan of every member: for admin listings, not for hot paths. */
+const char *signal_server_room_of(void *ctx, const char *user_id)
+{
+	struct signal_server *s = ctx;
+	struct room_lookup l = { user_id, NULL };
+
+	room_engine_each_member(s->rooms, match_member, &l);
+	return l.room_id;
+}

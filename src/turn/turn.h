@@ -66,8 +66,11 @@ void turn_server_each_allocation(struct turn_server *s,
 				 void (*fn)(const char *username, uint64_t bytes, void *arg),
 				 void *arg);
 
-/* One line per allocation (user, client, relay, lifetime, bytes). */
-void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out);
+/* One line per allocation (user, room, client, relay, lifetime, bytes);
+ * room_of (may be NULL) names the room of a REST credential's user id. */
+void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out,
+				const char *(*room_of)(void *ctx, const char *user_id),
+				void *ctx);
 size_t turn_server_allocation_count(const struct turn_server *s);
 /* Deletes the allocations of user: its whole username, or the ID part of
  * a REST username. Returns how many. */

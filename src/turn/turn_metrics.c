@@ -1,7 +1,10 @@
 /* Prometheus text exposition of the relay's counters, read live (coturn
  * only updates its traffic counters when a session ends). */
+#include <string.h>
+
 #include <event2/buffer.h>
 
+#include "conf/conf.h"
 #include "turn/turn_internal.h"
 
 static const char *const auth_failure_label[AUTH_FAIL_COUNT] = {
@@ -100,28 +103,43 @@ void turn_server_each_allocation(struct turn_server *s,
 	alloc_table_each(s->allocs, each_user_bytes, &u);
 }
 
+struct session_lines {
+	struct evbuffer *out;
+	const char *(*room_of)(void *ctx, const char *user_id);
+	void *ctx;
+};
+
 static void write_session(struct allocation *a, void *arg)
 {
-	struct evbuffer *out = arg;
+	struct session_lines *sl = arg;
 	struct turn_server *s = a->server;
 	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
 	uint64_t left = a->expires_ms > s->now_ms ? (a->expires_ms - s->now_ms) / 1000 : 0;
+	const char *sep = strchr(a->username, s->conf->rest_api_separator);
+	const char *room = sl->room_of && a->cred.kind == AUTH_KIND_REST && sep
+				   ? sl->room_of(sl->ctx, sep + 1)
+				   : NULL;
 
-	evbuffer_add_printf(out,
-			    "allocation user=%s client=%s/%s relay=%s lifetime_left=%llu "
+	evbuffer_add_printf(sl->out,
+			    "allocation user=%s room=%s client=%s/%s relay=%s lifetime_left=%llu "
 			    "permissions=%zu channels=%zu to_peer_bytes=%llu "
 			    "from_peer_bytes=%llu\n",
-			    a->username, addr_to_str(&a->ft.client, client, sizeof(client)),
-			    a->ft.transport == TURN_TCP ? "tcp" : "udp",
+			    a->username, room ? room : "-",
+			    addr_to_str(&a->ft.client, client, sizeof(client)),
+			    a->link.tcp ? "tcp" : a->link.dtls ? "dtls" : "udp",
 			    addr_to_str(&a->relay_public, relay, sizeof(relay)),
 			    (unsigned long long)left, a->n_perms, a->n_chans,
 			    (unsigned long long)a->bytes_to_peer,
 			    (unsigned long long)a->bytes_from_peer);
 }
 
-void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out)
+void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out,
+				const char *(*room_of)(void *ctx, const char *user_id),
+				void *ctx)
 {
-	alloc_table_each(s->allocs, write_session, out);
+	struct session_lines sl = { out, room_of, ctx };
+
+	alloc_table_each(s->allocs, write_session, &sl);
 }
 
 size_t turn_server_allocation_count(const struct turn_server *s)
