@@ -4,6 +4,8 @@
  * a TLS client that negotiated ALPN "stun.turn" or "http/1.1" is believed
  * (RFC 7443). */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +153,8 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evutil_closesocket(fd);
 		return;
 	}
+	/* Media over TURN/TCP must not wait for Nagle and delayed ACKs. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	sn->front = l->front;
 	sn->tls = l->tls;
 	bufferevent_setcb(bev, sniff_read_cb, NULL, sniff_event_cb, sn);

@@ -179,6 +179,7 @@ struct turn_counters {
 	uint64_t auth_failures[AUTH_FAIL_COUNT];
 	uint64_t auth_rate_limited, peer_refused, stale_nonces;
 	uint64_t malformed_dropped;
+	uint64_t client_output_dropped; /* TCP/TLS client too slow to read */
 	uint64_t relayed_pkts_in, relayed_pkts_out;
 	uint64_t relayed_bytes_in, relayed_bytes_out;
 };

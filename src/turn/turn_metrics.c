@@ -77,6 +77,9 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	metric(out, "turnroom_peer_refused_total", "counter",
 	       "Permissions and channels refused by the peer filter (403).",
 	       c->peer_refused);
+	metric(out, "turnroom_client_output_dropped_total", "counter",
+	       "Packets dropped because a TCP/TLS client did not read its queue.",
+	       c->client_output_dropped);
 	metric(out, "turnroom_malformed_dropped_total", "counter",
 	       "Client packets that were neither STUN nor ChannelData.",
 	       c->malformed_dropped);

@@ -83,8 +83,10 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 
 		/* Backpressure: a client that does not read loses packets,
 		 * it does not grow our memory. */
-		if (evbuffer_get_length(out) > TURN_TCP_OUT_MAX)
+		if (evbuffer_get_length(out) > TURN_TCP_OUT_MAX) {
+			s->counters.client_output_dropped++;
 			return;
+		}
 		evbuffer_add(out, p, len);
 		if (len >= 1 && (p[0] & 0xC0) == 0x40 && len % 4)
 			evbuffer_add(out, zeros, 4 - len % 4);
