@@ -19,7 +19,7 @@ struct conf {
 	/* listeners */
 	char *config_file;             /* -c; NULL when none */
 	unsigned listening_port;       /* 3478 */
-	struct conf_list listening_ips;/* empty = 127.0.0.1 (see README) */
+	struct conf_list listening_ips;/* conf_load adds 127.0.0.1 when none */
 	bool no_udp, no_tcp;
 	/* relay */
 	struct conf_list relay_ips;    /* empty = the listening ip */

@@ -687,6 +687,12 @@ int conf_load(struct conf *c, int argc, char **argv, bool *want_help, bool *want
 	if (rc < 0)
 		return rc;
 	conf_imply(c);
+	/* Once file and command line are both read: no listening-ip means
+	 * loopback, so every listener and the relay see one list. */
+	if (!c->listening_ips.n && list_append(&c->listening_ips, "127.0.0.1") < 0) {
+		snprintf(err, errlen, "out of memory");
+		return TR_ENOMEM;
+	}
 	return conf_validate(c, err, errlen);
 }
 

@@ -230,16 +230,13 @@ static size_t plan_ports(const struct front *f, struct port_plan plan[4])
 
 static int start_listeners(struct front *f, char *err, size_t errlen)
 {
-	static char *loopback = "127.0.0.1";
 	const struct conf_list *ips = &f->conf->listening_ips;
-	char *const *list = ips->n ? ips->items : &loopback;
-	size_t n_ips = ips->n ? ips->n : 1;
 	struct port_plan plan[4];
 	size_t n = plan_ports(f, plan);
 
 	for (size_t p = 0; p < n; p++)
-		for (size_t i = 0; i < n_ips; i++)
-			if (listen_one(f, list[i], plan[p].port, plan[p].tls, err, errlen))
+		for (size_t i = 0; i < ips->n; i++)
+			if (listen_one(f, ips->items[i], plan[p].port, plan[p].tls, err, errlen))
 				return TR_EIO;
 	return 0;
 }

@@ -268,9 +268,8 @@ static int dtls_listener_open(struct turn_server *s, const struct tr_addr *addr)
 int turn_dtls_start(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
-	static char *loopback = "127.0.0.1";
-	char *const *ips = c->listening_ips.n ? c->listening_ips.items : &loopback;
-	size_t n = c->listening_ips.n ? c->listening_ips.n : 1;
+	char *const *ips = c->listening_ips.items;
+	size_t n = c->listening_ips.n;
 	char err[256];
 
 	if (!c->cert || c->no_dtls || c->no_udp)

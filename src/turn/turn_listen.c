@@ -177,9 +177,8 @@ void turn_tcp_expire_idle(struct turn_server *s)
 int turn_listen_start(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
-	static char *loopback = "127.0.0.1";
-	char *const *ips = c->listening_ips.n ? c->listening_ips.items : &loopback;
-	size_t n = c->listening_ips.n ? c->listening_ips.n : 1;
+	char *const *ips = c->listening_ips.items;
+	size_t n = c->listening_ips.n;
 
 	if (!s->udp_scratch) {
 		s->udp_scratch = malloc((size_t)UDP_BATCH * UDP_SLOT);

@@ -367,16 +367,7 @@ static int relay_setup(struct turn_server *s)
 	const struct conf *c = s->conf;
 	int rc;
 
-	if (c->relay_ips.n)
-		rc = relay_addresses_from_list(s, &c->relay_ips);
-	else if (c->listening_ips.n)
-		rc = relay_addresses_from_list(s, &c->listening_ips);
-	else {
-		struct tr_addr lo;
-
-		addr_parse_ip(&lo, "127.0.0.1", 0);
-		rc = relay_family_set(&s->relay4, &lo);
-	}
+	rc = relay_addresses_from_list(s, c->relay_ips.n ? &c->relay_ips : &c->listening_ips);
 	if (rc)
 		return rc;
 	for (int i = 0; i < 2; i++) {
