@@ -207,7 +207,11 @@ export class TurnRoom extends EventTarget {
 		}
 		if (!msg || typeof msg.event !== 'string')
 			return;
-		const d = msg.data || {};
+		// A relayed message's data is the sender's value as is (any
+		// JSON); the sender's id travels beside it in the envelope.
+		const d = msg.event === 'message'
+			? { roomId: this.roomId, from: msg.from, data: msg.data }
+			: msg.data || {};
 		const handler = this['_on_' + msg.event];
 		if (handler)
 			handler.call(this, d);

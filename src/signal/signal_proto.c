@@ -63,8 +63,9 @@ static void deliver_joined(struct sig_conn *c, const struct room_event *ev)
 	schedule_ice_push(c);
 }
 
-/* The sender's data object goes out untouched: it was kept as compact
- * JSON text, so the envelope is written around it. */
+/* The sender's `data` value goes out untouched (as the seed's socket.io
+ * server does: socket.to(room).emit('message', data)); it was kept as
+ * compact JSON text, so the envelope is written around it. */
 static void deliver_message(struct sig_conn *c, const struct room_event *ev)
 {
 	static const char head[] = "{\"event\":\"message\",\"from\":\"";
@@ -263,7 +264,11 @@ static void on_message(struct sig_conn *c, json_t *data)
 		sig_proto_error(c, "bad-request", "to must be a user id");
 		return;
 	}
-	payload = json_dumps(data, JSON_COMPACT);
+	/* Only the sender's `data` travels (absent: null); roomId and to
+	 * are routing, not content. */
+	payload = json_dumps(json_object_get(data, "data") ? json_object_get(data, "data")
+							  : json_null(),
+			     JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!payload)
 		return;
 	rc = room_send(c->server->rooms, c->room_peer, json_string_value(to), payload,

@@ -440,8 +440,10 @@ class WsClient:
         except ValueError:
             self.fail("server sent a text frame that is not JSON")
         if not isinstance(msg, dict) or not isinstance(msg.get("event"), str) \
-                or not isinstance(msg.get("data"), dict):
-            self.fail("server sent something other than {event: string, data: object}")
+                or "data" not in msg:
+            self.fail("server sent something other than {event: string, data: ...}")
+        if msg["event"] != "message" and not isinstance(msg["data"], dict):
+            self.fail("server sent a %s whose data is not an object" % msg["event"])
         if msg["event"] == "error":
             self.errors.append(msg["data"])
         return msg["event"], msg["data"], msg
