@@ -374,6 +374,7 @@ void cluster_free(struct cluster *c)
 	if (!c)
 		return;
 	c->h.on_state = NULL;
+	c->registered = false; /* a shutdown, not an outage: nothing to say */
 	cluster_redis_drop(c, false);
 	if (c->reconnect)
 		event_free(c->reconnect);

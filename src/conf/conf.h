@@ -73,6 +73,12 @@ struct conf {
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
 	char *proc_user, *proc_group;  /* privileges dropped after binding */
+	/* cluster (src/cluster, src/signal/signal_cluster.c) */
+	char *redis;                   /* HOST:PORT or unix:PATH; NULL = one node */
+	char *redis_user, *redis_password;
+	unsigned redis_db;             /* 0 */
+	char *node_id;                 /* NULL = generated at start */
+	unsigned node_timeout;         /* seconds, 6: a silent node is dead */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port;   /* 5349 */

@@ -158,6 +158,21 @@ const struct conf_option conf_options[] = {
 	STR_OPT("control-socket", 0, control_socket, NULL, 0, "PATH",
 		"Unix socket (mode 0600) for turnroom-admin --sessions, --disconnect, "
 		"--reload, --status; none given: no socket."),
+	/* cluster */
+	STR_OPT("redis", 0, redis, NULL, 0, "HOST:PORT|unix:PATH",
+		"Redis server that makes several nodes one service (rooms, presence, "
+		"revocation); none given: this node alone."),
+	STR_OPT("redis-user", 0, redis_user, NULL, 0, "NAME", "Redis ACL user (Redis 6+)."),
+	STR_OPT("redis-password", 0, redis_password, NULL, CONF_F_SECRET, "PASSWORD",
+		"Redis password (AUTH)."),
+	UINT_OPT("redis-db", 0, redis_db, "0", 0, 100000, 0, "N",
+		 "Redis database of this cluster; clusters sharing a Redis use different ones."),
+	STR_OPT("node-id", 0, node_id, NULL, 0, "ID",
+		"This node's name in the cluster, 1-64 of [A-Za-z0-9._-]; none given: "
+		"generated at start."),
+	UINT_OPT("node-timeout", 0, node_timeout, "6", 1, 3600, 0, "SECONDS",
+		 "A node silent this long is dead: its members leave their rooms and "
+		 "their TURN credentials end."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),

@@ -122,7 +122,13 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 		sig_conn_close(c);
 		return;
 	}
-	evbuffer_add_printf(body, "ok\n");
+	/* Clustered and Redis unreachable: live members are served, new
+	 * joins refused; a load balancer should send new clients elsewhere. */
+	if (c->server->cluster_degraded)
+		evbuffer_add_printf(body, "degraded\ncluster: redis unreachable; new joins "
+					  "refused\n");
+	else
+		evbuffer_add_printf(body, "ok\n");
 	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
 	    addr_from_sockaddr(&local, (struct sockaddr *)&ss, len) == 0) {
 		evbuffer_add_printf(body, "reached_on %s\n",
@@ -139,7 +145,8 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 		evbuffer_add_printf(body, "warning: the relay address %s is private but this "
 					  "client reached turnroom on %s: set "
 					  "external-ip=PUBLIC/PRIVATE\n", b, a);
-	sig_http_respond(c, 200, "text/plain; charset=utf-8", evbuffer_pullup(body, -1),
+	sig_http_respond(c, c->server->cluster_degraded ? 503 : 200, "text/plain; charset=utf-8",
+			 evbuffer_pullup(body, -1),
 			 evbuffer_get_length(body), head);
 	evbuffer_free(body);
 }

@@ -26,6 +26,11 @@ static void send_event(struct sig_conn *c, const char *event, json_t *data)
 	json_decref(env);
 }
 
+void sig_proto_send(struct sig_conn *c, const char *event, json_t *data)
+{
+	send_event(c, event, data);
+}
+
 void sig_proto_error(struct sig_conn *c, const char *code, const char *message)
 {
 	send_event(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
@@ -222,6 +227,12 @@ static void on_join(struct sig_conn *c, json_t *data)
 		sig_proto_error(c, "unauthorized", "credentials refused");
 		return;
 	}
+	/* Clustered: capacity is the cluster's (Redis); a resume stays on
+	 * the node that holds the member. */
+	if (s->cluster && !resume) {
+		sig_cluster_join(c, room_id);
+		return;
+	}
 	rc = room_join(s->rooms, c->room_peer, room_id, resume, s->now_ms);
 	if (rc == ROOM_E_FULL) {
 		room_check(s->rooms, room_id, &num, &cap);
@@ -294,6 +305,10 @@ static void on_check_room(struct sig_conn *c, json_t *data)
 
 	if (!room_id)
 		return;
+	if (c->server->cluster) {
+		sig_cluster_check(c, room_id);
+		return;
+	}
 	room_check(c->server->rooms, room_id, &num, &cap);
 	if (num >= cap)
 		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",

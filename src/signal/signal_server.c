@@ -64,6 +64,7 @@ void sig_conn_close(struct sig_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	sig_cluster_conn_closed(c);
 	if (c->room_peer) {
 		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
 		c->room_peer = NULL;
@@ -205,6 +206,7 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 
 	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted", room_id,
 		 user_id, n);
+	sig_cluster_member_gone(s, room_id, user_id);
 }
 
 /* Said once: an open room server reachable from elsewhere hands TURN
@@ -237,6 +239,7 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
 		.max_queued = SIG_RESUME_QUEUE,
 		.on_gone = member_gone,
+		.external_capacity = conf->redis != NULL,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 
@@ -257,7 +260,7 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (sig_ice_secret_init(s, err, errlen))
+	if (sig_ice_secret_init(s, err, errlen) || sig_cluster_start(s, err, errlen))
 		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
@@ -323,6 +326,8 @@ void signal_server_free(struct signal_server *s)
 {
 	if (!s)
 		return;
+	/* First: in-flight cluster answers still name live connections. */
+	sig_cluster_free(s);
 	while (s->conns) {
 		struct sig_conn *c = s->conns;
 
