@@ -61,29 +61,53 @@ static const char LUA_LEAVE[] =
 	"redis.call('PUBLISH', ARGV[3], ARGV[4])\n"
 	"return 1\n";
 
-/* Nodes whose heartbeat expired: their members leave, each with a GONE
- * frame (built here, in cluster_frame_encode's layout). One script, so
- * two surviving nodes never reap the same member twice. */
-static const char LUA_REAP[] =
+/* Removes member u of node id and broadcasts its GONE frame (built here,
+ * in cluster_frame_encode's layout). Prepended to the scripts below. */
+#define LUA_GONE_FN                                                                      \
+	"local function gone(id, u, chan)\n"                                              \
+	"  local v = redis.call('HGET', 'tr:members', u)\n"                               \
+	"  redis.call('SREM', 'tr:nm:' .. id, u)\n"                                       \
+	"  if not v then return 0 end\n"                                                  \
+	"  local room = string.sub(v, string.find(v, ' ', 1, true) + 1)\n"                \
+	"  redis.call('HDEL', 'tr:room:' .. room, u)\n"                                   \
+	"  redis.call('HDEL', 'tr:members', u)\n"                                         \
+	"  redis.call('PUBLISH', chan, 'TR1G' .. #id .. ':' .. id .. #room .. ':' ..\n"   \
+	"    room .. #u .. ':' .. u .. '0:0:')\n"                                         \
+	"  return 1\n"                                                                    \
+	"end\n"
+
+/* Nodes whose heartbeat expired: their members leave. One script, so two
+ * surviving nodes never reap the same member twice. */
+static const char LUA_REAP[] = LUA_GONE_FN
 	"local out = 0\n"
 	"for _, id in ipairs(redis.call('SMEMBERS', 'tr:nodes')) do\n"
 	"  if id ~= ARGV[1] and redis.call('EXISTS', 'tr:node:' .. id) == 0 then\n"
 	"    for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. id)) do\n"
-	"      local v = redis.call('HGET', 'tr:members', u)\n"
-	"      if v then\n"
-	"        local room = string.sub(v, string.find(v, ' ', 1, true) + 1)\n"
-	"        redis.call('HDEL', 'tr:room:' .. room, u)\n"
-	"        redis.call('HDEL', 'tr:members', u)\n"
-	"        redis.call('PUBLISH', ARGV[2], 'TR1G' .. #id .. ':' .. id .. #room ..\n"
-	"          ':' .. room .. #u .. ':' .. u .. '0:0:')\n"
-	"        out = out + 1\n"
-	"      end\n"
+	"      out = out + gone(id, u, ARGV[2])\n"
 	"    end\n"
 	"    redis.call('DEL', 'tr:nm:' .. id)\n"
 	"    redis.call('SREM', 'tr:nodes', id)\n"
 	"  end\n"
 	"end\n"
 	"return {out, redis.call('SCARD', 'tr:nodes')}\n";
+
+/* At (re-)registration: members Redis holds for this node that it does
+ * not have (it restarted under the same node-id, or left them while Redis
+ * was away) leave. ARGV[3...] are the members it has. */
+static const char LUA_SYNC[] = LUA_GONE_FN
+	"local keep = {}\n"
+	"for i = 3, #ARGV do keep[ARGV[i]] = true end\n"
+	"local out = 0\n"
+	"for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. ARGV[1])) do\n"
+	"  if not keep[u] then out = out + gone(ARGV[1], u, ARGV[2]) end\n"
+	"end\n"
+	"return out\n";
+
+/* The REST secret of a cluster whose nodes were given none: the first
+ * node's, kept in Redis. */
+static const char LUA_SECRET[] =
+	"redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+	"return redis.call('GET', KEYS[1])\n";
 
 static bool id_ok(const char *s, size_t max)
 {
@@ -206,6 +230,54 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 	free(frame);
 }
 
+struct user_list {
+	const char **argv;
+	size_t *lens;
+	size_t n, cap;
+};
+
+static void collect_user(void *arg, const char *room, const char *user)
+{
+	struct user_list *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		const char **a = realloc(l->argv, cap * sizeof(*a));
+		size_t *n;
+
+		if (!a)
+			return;
+		l->argv = a;
+		n = realloc(l->lens, cap * sizeof(*n));
+		if (!n)
+			return;
+		l->lens = n;
+		l->cap = cap;
+	}
+	l->argv[l->n] = user; /* borrowed: the engine outlives this call */
+	l->lens[l->n++] = strlen(user);
+}
+
+/* Members Redis has for this node but the node has not leave; then the
+ * node's members are registered again (both are no-ops on a first start
+ * with a fresh node id). */
+static void sync_local(struct cluster *c)
+{
+	struct user_list l = { 0 };
+	const char *head[5] = { "EVAL", LUA_SYNC, "0", c->node_id, c->chan_all };
+
+	for (int i = 0; i < 5; i++)
+		collect_user(&l, NULL, head[i]);
+	if (c->each_local)
+		c->each_local(c->each_ctx, collect_user, &l);
+	if (l.n >= 5 && l.n < (size_t)INT32_MAX)
+		cluster_redis_cmd(c, NULL, NULL, (int)l.n, l.argv, l.lens);
+	free(l.argv);
+	free(l.lens);
+	if (c->each_local)
+		c->each_local(c->each_ctx, rejoin_one, c);
+}
+
 static void on_members(struct cluster *c, redisReply *r, void *arg)
 {
 	if (!r || r->type != REDIS_REPLY_ARRAY) {
@@ -231,8 +303,7 @@ static void on_members(struct cluster *c, redisReply *r, void *arg)
 	}
 	c->pend_tail = NULL;
 	c->n_pending = 0;
-	if (c->each_local)
-		c->each_local(c->each_ctx, rejoin_one, c);
+	sync_local(c);
 	c->registered = true;
 	c->backoff_ms = 0;
 	log_info("cluster: node %s registered (%zu members in the cluster)", c->node_id,
@@ -583,4 +654,35 @@ int cluster_send(struct cluster *c, const char *node, const struct cluster_frame
 		c->stats.frames_out++;
 	free(frame);
 	return rc;
+}
+
+struct secret_call {
+	cluster_secret_cb cb;
+	void *arg;
+};
+
+static void on_secret(struct cluster *c, redisReply *r, void *arg)
+{
+	struct secret_call *k = arg;
+
+	k->cb(k->arg, r && r->type == REDIS_REPLY_STRING ? r->str : NULL);
+	free(k);
+}
+
+void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secret_cb cb,
+			   void *arg)
+{
+	const char *argv[5] = { "EVAL", LUA_SECRET, "1", "tr:secret", proposed };
+	struct secret_call *k = malloc(sizeof(*k));
+
+	if (!k) {
+		cb(arg, NULL);
+		return;
+	}
+	k->cb = cb;
+	k->arg = arg;
+	if (cluster_redis_cmd(c, on_secret, k, 5, argv, NULL)) {
+		free(k);
+		cb(arg, NULL);
+	}
 }

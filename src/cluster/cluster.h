@@ -129,6 +129,12 @@ void cluster_set_local_members(struct cluster *c,
 			       void (*each)(void *ctx, cluster_member_fn fn, void *arg),
 			       void *ctx);
 
+/* The cluster's REST secret: `proposed` unless another node stored one
+ * first. cb gets NULL when Redis is unreachable. */
+typedef void (*cluster_secret_cb)(void *arg, const char *secret);
+void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secret_cb cb,
+			   void *arg);
+
 /* Whether user is a live member anywhere in the cluster (mirror kept from
  * broadcasts; loaded from Redis at connect). */
 bool cluster_member_live(const struct cluster *c, const char *user);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/auth.h"
 #include "cluster/cluster.h"
 #include "conf/conf.h"
 #include "turn/turn.h"
@@ -47,6 +48,7 @@ struct sig_cluster {
 	struct cluster *link;
 	struct sig_proxy *proxies;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
+	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
 };
 
 static void hex_random(char *out, size_t n_bytes)
@@ -234,11 +236,42 @@ static void on_frame(void *ctx, const struct cluster_frame *f)
 		on_event(s, f);
 }
 
+/* Every node must check what any node minted: a node given no
+ * static-auth-secret adopts the cluster's (the first node's, in Redis). */
+static void adopt_secret(struct signal_server *s, const char *secret)
+{
+	struct sig_cluster *k = s->cluster;
+
+	snprintf(k->secret, sizeof(k->secret), "%s", secret);
+	if (strcmp(s->ice_secret, k->secret)) {
+		if (auth_add_secret(s->auth, k->secret))
+			return;
+		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s", k->secret);
+		log_info("cluster: minting TURN credentials with the cluster's shared secret");
+	}
+}
+
+static void secret_done(void *arg, const char *secret)
+{
+	struct signal_server *s = arg;
+
+	if (s->cluster && secret && *secret && strlen(secret) < SIG_SECRET_MAX)
+		adopt_secret(s, secret);
+}
+
 static void on_state(void *ctx, bool up)
 {
 	struct signal_server *s = ctx;
 
 	s->cluster_degraded = !up;
+	if (up && !s->conf->static_auth_secrets.n)
+		cluster_shared_secret(s->cluster->link, s->ice_secret, secret_done, s);
+}
+
+void sig_cluster_reconfigured(struct signal_server *s)
+{
+	if (s->cluster && s->cluster->secret[0] && !s->conf->static_auth_secrets.n)
+		adopt_secret(s, s->cluster->secret);
 }
 
 /* Local members (not proxies), for re-registration after an outage. */

@@ -145,6 +145,8 @@ void sig_cluster_check(struct sig_conn *c, const char *room_id);
 /* From the engine's on_gone: a local member is really gone. */
 void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user);
 void sig_cluster_conn_closed(struct sig_conn *c);
+/* After a reload chose the minting secret again: the cluster's stays. */
+void sig_cluster_reconfigured(struct signal_server *s);
 bool sig_cluster_member_live(const struct signal_server *s, const char *user);
 const char *sig_cluster_node_id(const struct signal_server *s);
 

@@ -306,6 +306,7 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 		memcpy(s->ice_secret, old_secret, sizeof(old_secret));
 		return TR_EINVAL;
 	}
+	sig_cluster_reconfigured(s);
 	if (conf->http_port != old_conf->http_port)
 		log_warn("reload: http-port changes only at restart");
 	return 0;

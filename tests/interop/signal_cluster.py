@@ -225,6 +225,48 @@ async def dead_node_members_leave():
     S.servers.remove(doomed)
 
 
+@S.test(timeout=60)
+async def restart_under_same_id_ends_old_members():
+    """A node killed and restarted at once (same node-id, heartbeat never
+    expired): the members it had before are gone, and others see bye."""
+    n1 = node("n1")
+    again = node("n5")
+    r, a, ja, b, jb = await pair_across(n1, again)
+    again.kill()
+    t0 = time.monotonic()
+    again.start()
+    bye = await a.recv_event("bye", 5.0)
+    check_eq(bye, {"roomId": r, "userId": jb["userId"]}, "bye after the restart")
+    check(time.monotonic() - t0 < NODE_TIMEOUT + 3, "bye came from the restart, not a reap")
+    await a.close()
+
+
+@S.test()
+async def generated_secret_is_shared():
+    """Nodes given no static-auth-secret, each with its own store: TURN
+    credentials minted by one work on the other (the cluster's secret is
+    kept in Redis)."""
+    r_ = redis()
+    conf = ["redis=127.0.0.1:%d" % r_.port, "node-timeout=%d" % NODE_TIMEOUT]
+    s1 = S.server("s1", conf + ["node-id=s1"])
+    s2 = S.server("s2", conf + ["node-id=s2"])
+    peer = EchoPeer()
+    try:
+        a = await s1.ws("A")
+        ja = await a.join(room())
+        ja2 = dict(ja)
+        ja2["iceServers"] = [dict(x) for x in ja["iceServers"]]
+        turn = ja2["iceServers"][1]
+        turn["urls"] = [u.replace(":%d" % s1.turn_port, ":%d" % s2.turn_port)
+                        for u in turn["urls"]]
+        p = await probe(ja2, peer)
+        await assert_alive(p, "on s2 with credentials minted by s1")
+        p.close()
+        await a.close()
+    finally:
+        peer.stop()
+
+
 @S.test(timeout=90)
 async def redis_outage_degrades_then_recovers():
     n1, n2, _ = nodes()
