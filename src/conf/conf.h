@@ -79,6 +79,9 @@ struct conf {
 	unsigned redis_db;             /* 0 */
 	char *node_id;                 /* NULL = generated at start */
 	unsigned node_timeout;         /* seconds, 6: a silent node is dead */
+	unsigned drain_timeout;        /* seconds; 0: SIGTERM exits at once */
+	struct conf_list alternate_servers; /* 300 Try Alternate while draining */
+	struct conf_list turn_servers; /* "HOST[:PORT]" handed out in iceServers */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port;   /* 5349 */

@@ -170,6 +170,15 @@ const struct conf_option conf_options[] = {
 	STR_OPT("node-id", 0, node_id, NULL, 0, "ID",
 		"This node's name in the cluster, 1-64 of [A-Za-z0-9._-]; none given: "
 		"generated at start."),
+	UINT_OPT("drain-timeout", 0, drain_timeout, "0", 0, 86400, 0, "SECONDS",
+		 "SIGTERM drains (no new joins or allocations) for at most this long "
+		 "before exiting; 0: exit at once."),
+	LIST_OPT("alternate-server", 0, alternate_servers, 0, "IP[:PORT]",
+		 "While draining, Allocate gets 300 Try Alternate toward these, round "
+		 "robin per family; repeatable. None: 508."),
+	LIST_OPT("turn-servers", 0, turn_servers, 0, "HOST[:PORT]",
+		 "TURN servers named in iceServers instead of this node; repeatable "
+		 "(a pool: each joiner gets all of them)."),
 	UINT_OPT("node-timeout", 0, node_timeout, "6", 1, 3600, 0, "SECONDS",
 		 "A node silent this long is dead: its members leave their rooms and "
 		 "their TURN credentials end."),
@@ -194,7 +203,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL_ARG("max-bps", 's'), UNIMPL_ARG("bps-capacity", 'B'),
 	UNIMPL_ARG("relay-threads", 'm'), UNIMPL_ARG("cpus", 0), UNIMPL_ARG("ne", 0),
 	UNIMPL_ARG("listening-device", 'd'), UNIMPL_ARG("relay-device", 'i'),
-	UNIMPL_ARG("aux-server", 0), UNIMPL_ARG("alternate-server", 0),
+	UNIMPL_ARG("aux-server", 0),
 	UNIMPL_ARG("tls-alternate-server", 0), UNIMPL("udp-self-balance", 0),
 	UNIMPL_ARG("sock-buf-size", 0), UNIMPL_ARG("tcp-proxy-port", 0),
 	UNIMPL("no-udp-relay", 0), UNIMPL("no-tcp-relay", 0), UNIMPL("server-relay", 0),

@@ -47,6 +47,7 @@ struct sig_ticket {
 struct sig_cluster {
 	struct cluster *link;
 	struct sig_proxy *proxies;
+	size_t n_proxies;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
 };
@@ -77,6 +78,7 @@ static void proxy_unlink_free(struct sig_cluster *k, struct sig_proxy *x)
 		k->proxies = x->next;
 	if (x->next)
 		x->next->prev = x->prev;
+	k->n_proxies--;
 	free(x);
 }
 
@@ -146,6 +148,7 @@ static void proxy_add(struct signal_server *s, const char *room, const char *use
 	if (k->proxies)
 		k->proxies->prev = x;
 	k->proxies = x;
+	k->n_proxies++;
 	o.user_id = x->user;
 	if (room_join_as(s->rooms, x->peer, room, &o)) {
 		room_peer_disconnect(s->rooms, x->peer, s->now_ms);
@@ -470,4 +473,9 @@ void sig_cluster_check(struct sig_conn *c, const char *room_id)
 const char *sig_cluster_node_id(const struct signal_server *s)
 {
 	return s->cluster ? s->cluster->node_id : NULL;
+}
+
+size_t sig_cluster_proxy_count(const struct signal_server *s)
+{
+	return s->cluster ? s->cluster->n_proxies : 0;
 }

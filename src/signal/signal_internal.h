@@ -72,6 +72,7 @@ struct signal_server {
 	struct signal_counters counters;
 	struct sig_cluster *cluster;  /* NULL: this node alone */
 	bool cluster_degraded;        /* redis= but Redis unreachable */
+	bool draining;                /* no new joins; live members stay */
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -149,6 +150,8 @@ void sig_cluster_conn_closed(struct sig_conn *c);
 void sig_cluster_reconfigured(struct signal_server *s);
 bool sig_cluster_member_live(const struct signal_server *s, const char *user);
 const char *sig_cluster_node_id(const struct signal_server *s);
+/* Members of other nodes held as peers here. */
+size_t sig_cluster_proxy_count(const struct signal_server *s);
 
 /* ---- embedded web client (signal_web.c) ---- */
 

@@ -216,6 +216,10 @@ static void on_join(struct sig_conn *c, json_t *data)
 		sig_proto_error(c, "already-in-room", "leave the current room first");
 		return;
 	}
+	if (s->draining && !resume) {
+		sig_proto_error(c, "draining", "this node is draining; join through another");
+		return;
+	}
 	if (ip_limiter_blocked(s->join_failures, &c->peer, s->now_ms)) {
 		sig_proto_error(c, "rate-limited", "too many refused joins; wait");
 		return;

@@ -421,3 +421,23 @@ const char *signal_server_room_of(void *ctx, const char *user_id)
 	room_engine_each_member(s->rooms, match_member, &l);
 	return l.room_id;
 }
+
+void signal_server_set_draining(struct signal_server *s, bool on)
+{
+	s->draining = on;
+}
+
+static void count_local(const char *room_id, const char *user_id, bool connected, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+}
+
+size_t signal_server_local_members(struct signal_server *s)
+{
+	size_t n = 0;
+
+	room_engine_each_member(s->rooms, count_local, &n);
+	return n - sig_cluster_proxy_count(s);
+}

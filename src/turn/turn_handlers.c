@@ -192,6 +192,10 @@ void turn_handle_allocate(struct turn_request *r)
 			turn_respond_error(r, 437);
 		return;
 	}
+	if (s->draining) {
+		turn_respond_alternate(r);
+		return;
+	}
 	code = allocate_check_attributes(r, &family);
 	if (!code)
 		code = quota_check(r);

@@ -225,6 +225,8 @@ struct turn_server {
 	uint8_t *udp_scratch;
 	uint64_t indication_seq;
 	uint16_t channel_max;        /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
+	bool draining;               /* no new allocations (turn_drain.c) */
+	size_t alt_next;             /* round robin over alternate-server */
 };
 
 /* A datagram or frame that arrived from a client. */

@@ -17,7 +17,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from signal_lib import (Suite, check, check_eq, free_port, http_get)  # noqa: E402
+import stunpy  # noqa: E402
+from signal_lib import (TURNROOM, Suite, check, check_eq, free_port,  # noqa: E402
+                        http_get)
 from signal_turn import EchoPeer, probe, assert_gone, assert_alive  # noqa: E402
 
 S = Suite("test_signal_cluster")
@@ -298,6 +300,95 @@ async def redis_outage_degrades_then_recovers():
     check_eq(env.get("data"), {"after": "outage"}, "messages flow again across nodes")
     for w in (a, b, c):
         await w.close()
+
+
+ADMIN = os.path.join(os.path.dirname(TURNROOM), "turnroom-admin")
+
+
+def admin(srv, *args):
+    sock = os.path.join(S.tmpdir, "%s.ctl" % srv.name)
+    return subprocess.run([ADMIN, "--control-socket", sock] + list(args),
+                          capture_output=True, text=True, timeout=10)
+
+
+def allocate_code(srv):
+    """(error code or None, ALTERNATE-SERVER) of an Allocate on srv."""
+    user, password = stunpy.rest_credentials(SECRET, "probe", int(time.time()) + 600)
+    c = stunpy.Client("udp", ("127.0.0.1", srv.turn_port), timeout=3.0)
+    try:
+        c.set_credentials(user, password)
+        rsp = c.allocate()
+        ec = stunpy.error_code(rsp)
+        alt = rsp.get(0x8023)
+        if ec is None:     # a live allocation would hold a drain open
+            c.request_auth(stunpy.REFRESH, [stunpy.lifetime(0)])
+        return (ec[0] if ec else None), (stunpy.parse_plain_addr(alt) if alt else None)
+    finally:
+        c.close()
+
+
+async def wait_exit(srv, timeout):
+    """srv exits by itself within timeout, with status 0."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and srv.proc.poll() is None:
+        await asyncio.sleep(0.1)
+    rc = srv.proc.poll()
+    check(rc is not None, "%s still running %.0f s after draining" % (srv.name, timeout))
+    check_eq(rc, 0, "%s exit status after draining" % srv.name)
+    srv.proc = None
+    srv.check_log()
+    S.servers.remove(srv)
+
+
+@S.test(timeout=60)
+async def drain_moves_new_joins_while_the_call_continues():
+    n2 = node("n2")
+    d = node("d1", ["control-socket=%s" % os.path.join(S.tmpdir, "d1.ctl"),
+                    "alternate-server=127.0.0.1:%d" % n2.turn_port])
+    r, a, ja, b, jb = await pair_across(d, d)
+    code, alt = await asyncio.to_thread(allocate_code, d)
+    check_eq(code, None, "Allocate before draining")
+    out = await asyncio.to_thread(admin, d, "--drain")
+    check_eq(out.returncode, 0, "turnroom-admin --drain: %s%s" % (out.stdout, out.stderr))
+    check("draining" in out.stdout, "--drain output %r" % out.stdout)
+    code, alt = await asyncio.to_thread(allocate_code, d)
+    check_eq((code, alt), (300, ("127.0.0.1", n2.turn_port)),
+             "Allocate while draining: 300 Try Alternate toward the other node")
+    c = await d.ws("C")
+    await c.send("join", {"roomId": room()})
+    await c.expect_error("draining", 5.0)
+    c2 = await n2.ws("C2")
+    await c2.join(room())
+    # The live call goes on.
+    await a.send("message", {"roomId": r, "data": "still here"})
+    env = await b.recv_event("message", 5.0, envelope=True)
+    check_eq(env.get("data"), "still here", "messages in a live call while draining")
+    check(d.alive(), "the draining node exited with a call still live")
+    await a.send("leave", {"roomId": r})
+    await b.send("leave", {"roomId": r})
+    await wait_exit(d, 5.0)
+    for w in (a, b, c, c2):
+        await w.close()
+
+
+@S.test(timeout=60)
+async def sigterm_drains_for_drain_timeout():
+    d = node("d2", ["drain-timeout=2"])
+    r = room()
+    a = await d.ws("A")
+    await a.join(r)
+    t0 = time.monotonic()
+    d.proc.send_signal(15)
+    await asyncio.sleep(0.5)
+    check(d.alive(), "SIGTERM with drain-timeout exited at once")
+    c = await d.ws("C")
+    await c.send("join", {"roomId": room()})
+    await c.expect_error("draining", 5.0)
+    await wait_exit(d, 6.0)
+    took = time.monotonic() - t0
+    check(1.8 <= took <= 5.0, "exit %.1f s after SIGTERM with drain-timeout=2" % took)
+    await a.close()
+    await c.close()
 
 
 if __name__ == "__main__":
