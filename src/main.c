@@ -217,11 +217,14 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
 	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
+	bool others = app->signal && signal_server_disconnect_cluster(app->signal, user);
 
-	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", user,
-		 allocs, ws);
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)", user,
+		 allocs, ws, others ? ", asked the other nodes" : "");
 	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
-	if (!allocs && !ws) {
+	if (others)
+		evbuffer_add_printf(out, "cluster asked\n");
+	if (!allocs && !ws && !others) {
 		snprintf(err, errlen, "no sessions of %s", user);
 		return -1;
 	}

@@ -159,7 +159,8 @@ static void handle_frame(struct cluster *c, const uint8_t *p, size_t len)
 	}
 	c->stats.frames_in++;
 	if (f.kind == CLUSTER_MSG_JOINED)
-		cluster_mirror_put(c->mirror, f.from, f.from_len, f.node, f.node_len);
+		cluster_mirror_put(c->mirror, f.from, f.from_len, f.node, f.node_len, f.room,
+				   f.room_len);
 	else if (f.kind == CLUSTER_MSG_GONE)
 		cluster_mirror_del(c->mirror, f.from, f.from_len);
 	/* Our own broadcasts come back too: their effect was local already. */
@@ -226,7 +227,8 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 		lens[i] = strlen(argv[i]);
 	lens[11] = flen;
 	cluster_redis_cmd(c, NULL, NULL, 12, argv, lens);
-	cluster_mirror_put(c->mirror, user, strlen(user), c->node_id, strlen(c->node_id));
+	cluster_mirror_put(c->mirror, user, strlen(user), c->node_id, strlen(c->node_id), room,
+			   strlen(room));
 	free(frame);
 }
 
@@ -291,7 +293,7 @@ static void on_members(struct cluster *c, redisReply *r, void *arg)
 
 		if (sp)
 			cluster_mirror_put(c->mirror, r->element[i]->str, r->element[i]->len, v,
-					   (size_t)(sp - v));
+					   (size_t)(sp - v), sp + 1, strlen(sp + 1));
 	}
 	c->loading = false;
 	while (c->pend_head) {
@@ -502,6 +504,7 @@ struct join_call {
 	cluster_join_cb cb;
 	void *arg;
 	char user[CLUSTER_USER_MAX + 1];
+	char room[CLUSTER_ROOM_MAX + 1];
 };
 
 static void on_join(struct cluster *c, redisReply *r, void *arg)
@@ -527,7 +530,7 @@ static void on_join(struct cluster *c, redisReply *r, void *arg)
 			n++;
 		}
 		cluster_mirror_put(c->mirror, j->user, strlen(j->user), c->node_id,
-				   strlen(c->node_id));
+				   strlen(c->node_id), j->room, strlen(j->room));
 	}
 	j->cb(j->arg, (enum cluster_status)r->element[0]->integer,
 	      (unsigned)r->element[1]->integer, others, n);
@@ -552,6 +555,7 @@ void cluster_join(struct cluster *c, const char *room, const char *user, unsigne
 	j->cb = cb;
 	j->arg = arg;
 	strcpy(j->user, user);
+	strcpy(j->room, room);
 	snprintf(key_room, sizeof(key_room), "tr:room:%s", room);
 	snprintf(key_nm, sizeof(key_nm), "tr:nm:%s", c->node_id);
 	snprintf(cap, sizeof(cap), "%u", capacity);
@@ -685,4 +689,35 @@ void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secr
 		free(k);
 		cb(arg, NULL);
 	}
+}
+
+void cluster_each_member(const struct cluster *c,
+			 void (*fn)(const char *user, const char *node, const char *room,
+				    void *arg),
+			 void *arg)
+{
+	cluster_mirror_each(c->mirror, fn, arg);
+}
+
+int cluster_broadcast(struct cluster *c, const struct cluster_frame *f)
+{
+	const char *argv[3] = { "PUBLISH", c->chan_all, NULL };
+	size_t lens[3], flen;
+	char *frame;
+	int rc;
+
+	if (!c->registered)
+		return TR_EIO;
+	frame = frame_new(f, &flen);
+	if (!frame)
+		return TR_ENOMEM;
+	argv[2] = frame;
+	lens[0] = 7;
+	lens[1] = strlen(c->chan_all);
+	lens[2] = flen;
+	rc = cluster_redis_cmd(c, NULL, NULL, 3, argv, lens);
+	if (!rc)
+		c->stats.frames_out++;
+	free(frame);
+	return rc;
 }

@@ -26,7 +26,7 @@ enum cluster_kind {
 	CLUSTER_MSG_JOINED = 'J', /* broadcast: user joined room on node */
 	CLUSTER_MSG_GONE = 'G',   /* broadcast: user left room (any cause) */
 	CLUSTER_MSG_EVENT = 'E',  /* to a node: deliver payload to user `to` */
-	CLUSTER_MSG_DRAIN = 'D',  /* broadcast: node drains (no new joins) */
+	CLUSTER_MSG_KICK = 'K',   /* broadcast: the operator disconnects user */
 };
 
 /* A decoded frame. Every pointer points into the decoded buffer (borrowed)
@@ -140,6 +140,15 @@ void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secr
 bool cluster_member_live(const struct cluster *c, const char *user);
 size_t cluster_member_count(const struct cluster *c);
 size_t cluster_node_count(const struct cluster *c);
+
+/* Every live member of the cluster: fn(user, node, room, arg). */
+void cluster_each_member(const struct cluster *c,
+			 void (*fn)(const char *user, const char *node, const char *room,
+				    void *arg),
+			 void *arg);
+/* Sends f to every node (this one too; frames of this node's own are
+ * not handed back to on_frame). 0 or TR_EIO when down. */
+int cluster_broadcast(struct cluster *c, const struct cluster_frame *f);
 
 /* Counters for /metrics. */
 struct cluster_stats {

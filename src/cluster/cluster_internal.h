@@ -20,7 +20,11 @@ void cluster_mirror_free(struct cluster_mirror *m);
 /* Inserts or updates user (ids are at most CLUSTER_*_MAX bytes). 0 or
  * TR_ENOMEM. */
 int cluster_mirror_put(struct cluster_mirror *m, const char *user, size_t ulen,
-		       const char *node, size_t nlen);
+		       const char *node, size_t nlen, const char *room, size_t rlen);
+void cluster_mirror_each(const struct cluster_mirror *m,
+			 void (*fn)(const char *user, const char *node, const char *room,
+				    void *arg),
+			 void *arg);
 void cluster_mirror_del(struct cluster_mirror *m, const char *user, size_t ulen);
 bool cluster_mirror_has(const struct cluster_mirror *m, const char *user, size_t ulen);
 size_t cluster_mirror_count(const struct cluster_mirror *m);

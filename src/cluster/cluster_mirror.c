@@ -14,6 +14,7 @@ struct mirror_entry {
 	struct mirror_entry *next;
 	char user[CLUSTER_USER_MAX + 1];
 	char node[CLUSTER_NODE_ID_MAX + 1];
+	char room[CLUSTER_ROOM_MAX + 1];
 };
 
 struct cluster_mirror {
@@ -106,11 +107,11 @@ static void grow(struct cluster_mirror *m)
 }
 
 int cluster_mirror_put(struct cluster_mirror *m, const char *user, size_t ulen,
-		       const char *node, size_t nlen)
+		       const char *node, size_t nlen, const char *room, size_t rlen)
 {
 	struct mirror_entry **pp, *e;
 
-	if (ulen > CLUSTER_USER_MAX || nlen > CLUSTER_NODE_ID_MAX)
+	if (ulen > CLUSTER_USER_MAX || nlen > CLUSTER_NODE_ID_MAX || rlen > CLUSTER_ROOM_MAX)
 		return TR_EINVAL;
 	pp = find(m, user, ulen);
 	e = *pp;
@@ -124,6 +125,8 @@ int cluster_mirror_put(struct cluster_mirror *m, const char *user, size_t ulen,
 	}
 	memcpy(e->node, node, nlen);
 	e->node[nlen] = '\0';
+	memcpy(e->room, room, rlen);
+	e->room[rlen] = '\0';
 	if (m->n > m->n_buckets * 2)
 		grow(m);
 	return 0;
@@ -148,4 +151,14 @@ bool cluster_mirror_has(const struct cluster_mirror *m, const char *user, size_t
 size_t cluster_mirror_count(const struct cluster_mirror *m)
 {
 	return m->n;
+}
+
+void cluster_mirror_each(const struct cluster_mirror *m,
+			 void (*fn)(const char *user, const char *node, const char *room,
+				    void *arg),
+			 void *arg)
+{
+	for (size_t i = 0; i < m->n_buckets; i++)
+		for (const struct mirror_entry *e = m->buckets[i]; e; e = e->next)
+			fn(e->user, e->node, e->room, arg);
 }

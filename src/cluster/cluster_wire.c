@@ -99,7 +99,7 @@ static int read_field(const uint8_t *p, size_t len, size_t *at, const char **val
 static bool kind_known(uint8_t k)
 {
 	return k == CLUSTER_MSG_JOINED || k == CLUSTER_MSG_GONE || k == CLUSTER_MSG_EVENT ||
-	       k == CLUSTER_MSG_DRAIN;
+	       k == CLUSTER_MSG_KICK;
 }
 
 int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f)

@@ -43,6 +43,10 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 /* Ends user_id's signaling session: leaves its room, closes with 1008. */
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id);
 void signal_server_status(struct signal_server *s, struct evbuffer *out);
+/* Clustered: asks every other node to disconnect user_id too (its
+ * signaling sessions and TURN allocations there). False when not
+ * clustered or Redis is unreachable. */
+bool signal_server_disconnect_cluster(struct signal_server *s, const char *user_id);
 /* The room of a member's user id, or NULL (ctx is the signal_server); the
  * string lives until the room changes. */
 const char *signal_server_room_of(void *ctx, const char *user_id);

@@ -12,6 +12,7 @@
  * engine only mirrors it (room_config.external_capacity). */
 #include "signal/signal_internal.h"
 
+#include <event2/buffer.h>
 #include <jansson.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -226,6 +227,24 @@ static void on_event(struct signal_server *s, const struct cluster_frame *f)
 		log_debug("cluster: message for %s in %s: no such member here", to, room);
 }
 
+/* turnroom-admin --disconnect on another node: its signaling session and
+ * TURN allocations here end too. */
+static void on_kick(struct signal_server *s, const struct cluster_frame *f)
+{
+	char user[ROOM_USER_ID_LEN + 1];
+	size_t allocs, ws;
+
+	if (f->from_len > ROOM_USER_ID_LEN)
+		return;
+	memcpy(user, f->from, f->from_len);
+	user[f->from_len] = '\0';
+	allocs = s->turn ? turn_server_disconnect(s->turn, user) : 0;
+	ws = signal_server_disconnect(s, user);
+	if (allocs || ws)
+		log_info("cluster: disconnected %s for node %.*s (%zu allocations, %zu sessions)",
+			 user, (int)f->node_len, f->node, allocs, ws);
+}
+
 static void on_frame(void *ctx, const struct cluster_frame *f)
 {
 	struct signal_server *s = ctx;
@@ -237,6 +256,8 @@ static void on_frame(void *ctx, const struct cluster_frame *f)
 		on_gone(s, f);
 	else if (f->kind == CLUSTER_MSG_EVENT)
 		on_event(s, f);
+	else if (f->kind == CLUSTER_MSG_KICK)
+		on_kick(s, f);
 }
 
 /* Every node must check what any node minted: a node given no
@@ -478,4 +499,75 @@ const char *sig_cluster_node_id(const struct signal_server *s)
 size_t sig_cluster_proxy_count(const struct signal_server *s)
 {
 	return s->cluster ? s->cluster->n_proxies : 0;
+}
+
+bool signal_server_disconnect_cluster(struct signal_server *s, const char *user_id)
+{
+	struct cluster_frame f = { .kind = CLUSTER_MSG_KICK };
+
+	if (!s->cluster || strlen(user_id) > ROOM_USER_ID_LEN)
+		return false;
+	f.node = s->cluster->node_id;
+	f.node_len = strlen(f.node);
+	f.from = user_id;
+	f.from_len = strlen(user_id);
+	return cluster_broadcast(s->cluster->link, &f) == 0;
+}
+
+struct member_lines {
+	struct evbuffer *out;
+	const char *self;
+};
+
+static void member_line(const char *user, const char *node, const char *room, void *arg)
+{
+	struct member_lines *m = arg;
+
+	if (strcmp(node, m->self))
+		evbuffer_add_printf(m->out, "cluster-member node=%s room=%s user=%s\n", node,
+				    room, user);
+}
+
+void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	struct member_lines m = { out, s->cluster ? s->cluster->node_id : "" };
+
+	if (s->cluster)
+		cluster_each_member(s->cluster->link, member_line, &m);
+}
+
+void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out)
+{
+	struct cluster_stats st;
+
+	if (!s->cluster)
+		return;
+	cluster_get_stats(s->cluster->link, &st);
+	evbuffer_add_printf(out,
+		"# HELP turnroom_cluster_up 1 when this node is registered in Redis.\n"
+		"# TYPE turnroom_cluster_up gauge\nturnroom_cluster_up %d\n"
+		"# HELP turnroom_cluster_nodes Nodes registered in the cluster.\n"
+		"# TYPE turnroom_cluster_nodes gauge\nturnroom_cluster_nodes %zu\n"
+		"# HELP turnroom_cluster_members Room members in the whole cluster.\n"
+		"# TYPE turnroom_cluster_members gauge\nturnroom_cluster_members %zu\n"
+		"# HELP turnroom_cluster_remote_members Members of other nodes in rooms "
+		"with members here.\n"
+		"# TYPE turnroom_cluster_remote_members gauge\n"
+		"turnroom_cluster_remote_members %zu\n"
+		"# HELP turnroom_cluster_frames_total Frames exchanged with other nodes.\n"
+		"# TYPE turnroom_cluster_frames_total counter\n"
+		"turnroom_cluster_frames_total{direction=\"in\"} %llu\n"
+		"turnroom_cluster_frames_total{direction=\"out\"} %llu\n"
+		"turnroom_cluster_frames_total{direction=\"bad\"} %llu\n"
+		"# HELP turnroom_cluster_reconnects_total Redis connections lost.\n"
+		"# TYPE turnroom_cluster_reconnects_total counter\n"
+		"turnroom_cluster_reconnects_total %llu\n"
+		"# HELP turnroom_cluster_reaped_total Members of dead nodes this node removed.\n"
+		"# TYPE turnroom_cluster_reaped_total counter\n"
+		"turnroom_cluster_reaped_total %llu\n",
+		cluster_up(s->cluster->link) ? 1 : 0, cluster_node_count(s->cluster->link),
+		cluster_member_count(s->cluster->link), s->cluster->n_proxies,
+		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+		(unsigned long long)st.frames_bad, (unsigned long long)st.reconnects,
+		(unsigned long long)st.reaped);
 }

@@ -152,6 +152,10 @@ bool sig_cluster_member_live(const struct signal_server *s, const char *user);
 const char *sig_cluster_node_id(const struct signal_server *s);
 /* Members of other nodes held as peers here. */
 size_t sig_cluster_proxy_count(const struct signal_server *s);
+/* --sessions lines for the members of other nodes; /metrics gauges. */
+struct evbuffer;
+void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out);
+void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out);
 
 /* ---- embedded web client (signal_web.c) ---- */
 

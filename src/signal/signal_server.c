@@ -363,6 +363,7 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 				    room ? room : "-",
 				    room ? room_peer_user_id(c->room_peer) : "-");
 	}
+	sig_cluster_write_sessions(s, out);
 }
 
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id)

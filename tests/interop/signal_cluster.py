@@ -371,6 +371,25 @@ async def drain_moves_new_joins_while_the_call_continues():
         await w.close()
 
 
+@S.test()
+async def sessions_and_disconnect_are_cluster_wide():
+    n2 = node("n2")
+    k = node("k1", ["control-socket=%s" % os.path.join(S.tmpdir, "k1.ctl")])
+    r, a, ja, b, jb = await pair_across(k, n2)
+    out = await asyncio.to_thread(admin, k, "--sessions")
+    check_eq(out.returncode, 0, "--sessions: %s" % out.stderr)
+    check("cluster-member node=n2 room=%s user=%s" % (r, jb["userId"]) in out.stdout,
+          "--sessions on k1 lists the member on n2: %r" % out.stdout)
+    out = await asyncio.to_thread(admin, k, "--disconnect", jb["userId"])
+    check_eq(out.returncode, 0, "--disconnect of a member on another node: %s%s"
+             % (out.stdout, out.stderr))
+    code, _ = await b.wait_closed(5.0)
+    check_eq(code, 1008, "close code of the member disconnected from another node")
+    bye = await a.recv_event("bye", 5.0)
+    check_eq(bye, {"roomId": r, "userId": jb["userId"]}, "bye after the cluster disconnect")
+    await a.close()
+
+
 @S.test(timeout=60)
 async def sigterm_drains_for_drain_timeout():
     d = node("d2", ["drain-timeout=2"])

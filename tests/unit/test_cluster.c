@@ -118,13 +118,13 @@ static void test_mirror(void)
 		return;
 	for (int i = 0; i < 1000; i++) {
 		snprintf(id, sizeof(id), "%032x", i);
-		CHECK_EQ_INT(cluster_mirror_put(m, id, 32, "n1", 2), 0);
+		CHECK_EQ_INT(cluster_mirror_put(m, id, 32, "n1", 2, "r", 1), 0);
 	}
 	CHECK_EQ_INT(cluster_mirror_count(m), 1000);
 	CHECK(cluster_mirror_has(m, "000000000000000000000000000003e7", 32));
 	CHECK(!cluster_mirror_has(m, "000000000000000000000000000003e8", 32));
 	/* Putting again updates, does not duplicate. */
-	CHECK_EQ_INT(cluster_mirror_put(m, "000000000000000000000000000003e7", 32, "n2", 2), 0);
+	CHECK_EQ_INT(cluster_mirror_put(m, "000000000000000000000000000003e7", 32, "n2", 2, "r", 1), 0);
 	CHECK_EQ_INT(cluster_mirror_count(m), 1000);
 	for (int i = 0; i < 1000; i += 2) {
 		snprintf(id, sizeof(id), "%032x", i);
