@@ -75,7 +75,7 @@ static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
 
 /* ---- TCP ---- */
 
-static void tcp_conn_free(struct tcp_conn *c)
+static void tcp_conn_destroy(struct tcp_conn *c)
 {
 	struct turn_server *s = c->server;
 
@@ -90,40 +90,46 @@ static void tcp_conn_free(struct tcp_conn *c)
 	free(c);
 }
 
+/* Inside tcp_read_cb the connection and its input are still in use: the
+ * close is only recorded there, and done when the loop has let go. */
+static void tcp_conn_free(struct tcp_conn *c)
+{
+	if (c->busy)
+		c->closing = true;
+	else
+		tcp_conn_destroy(c);
+}
+
 static void tcp_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	const uint8_t *frame;
+	ssize_t n = 0;
 
 	turn_server_touch_clock(c->server);
-	for (;;) {
-		size_t have = evbuffer_get_length(in);
-		uint8_t *p = evbuffer_pullup(in, have < 4 ? -1 : 4);
-		ssize_t need;
+	c->busy = true;
+	while (!c->closing && (n = turn_stream_next(in, &frame)) > 0) {
 		struct client_packet pkt;
 
-		if (have < 4)
-			return;
-		need = stun_stream_frame_len(p, have);
-		if (need < 0) {
-			c->server->counters.malformed_dropped++;
-			log_debug("TCP client sent neither STUN nor ChannelData; closing");
-			tcp_conn_free(c);
-			return;
-		}
-		if (need == 0 || (size_t)need > have)
-			return;
-		p = evbuffer_pullup(in, need);
 		memset(&pkt, 0, sizeof(pkt));
-		pkt.data = p;
-		pkt.len = (size_t)need;
+		pkt.data = frame;
+		pkt.len = (size_t)n;
 		pkt.ft.transport = TURN_TCP;
 		pkt.ft.client = c->client;
 		pkt.ft.server = c->local;
 		pkt.link.tcp = c;
 		turn_handle_client_packet(c->server, &pkt);
-		evbuffer_drain(in, need);
+		evbuffer_drain(in, (size_t)n);
 	}
+	c->busy = false;
+	if (n < 0 && !c->closing) {
+		c->server->counters.malformed_dropped++;
+		log_debug("TCP client sent neither STUN nor ChannelData; closing");
+		c->closing = true;
+	}
+	if (c->closing)
+		tcp_conn_destroy(c);
 }
 
 static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -201,7 +207,7 @@ int turn_listen_start(struct turn_server *s)
 void turn_listen_stop(struct turn_server *s)
 {
 	while (s->conns)
-		tcp_conn_free(s->conns);
+		tcp_conn_destroy(s->conns);
 	for (size_t i = 0; i < s->n_udp; i++) {
 		if (s->udp[i]->ev)
 			event_free(s->udp[i]->ev);

@@ -451,7 +451,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 		 PACKAGE_VERSION);
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_server_touch_clock(s);
-	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
+	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
+	    RAND_bytes(s->indication_prefix, sizeof(s->indication_prefix)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
 	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
