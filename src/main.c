@@ -25,6 +25,7 @@
 #include "signal/signal.h"
 #include "turn/turn.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Tells systemd (Type=notify) what we are doing; nothing without it. */
@@ -161,12 +162,14 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
 	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
+	char shown[ESC_LOG_LEN];
 
-	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", user,
+	esc_str(shown, sizeof(shown), user);
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", shown,
 		 allocs, ws);
 	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
 	if (!allocs && !ws) {
-		snprintf(err, errlen, "no sessions of %s", user);
+		snprintf(err, errlen, "no sessions of %s", shown);
 		return -1;
 	}
 	return 0;

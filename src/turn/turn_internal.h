@@ -63,6 +63,7 @@ struct tcp_conn {
 	struct tr_addr client, local;
 	uint64_t opened_ms;
 	unsigned n_allocs;           /* allocations riding on it */
+	struct tls_queue *tls;       /* NULL for plain TCP */
 	bool busy;                   /* inside its read callback */
 	bool closing;                /* close asked for while busy */
 	struct tcp_conn *prev, *next;
@@ -74,6 +75,11 @@ struct tcp_conn {
  * that is neither STUN nor ChannelData (turn_stream.c). */
 struct evbuffer;
 ssize_t turn_stream_next(struct evbuffer *in, const uint8_t **frame);
+
+/* Queues one message for a stream client, padded to 4 when ChannelData
+ * (RFC 8656 12.5); over TLS each message goes out in a record of its own.
+ * TR_EQUOTA when the client's output is full (dropped), TR_ENOMEM. */
+int turn_stream_send(struct tcp_conn *c, const uint8_t *p, size_t len);
 
 /* How bytes get back to an allocation's client: a shared UDP listener
  * socket, or the client's own TCP connection. Borrowed. */
