@@ -27,6 +27,7 @@
 #include "util/addr.h"
 #include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Tells systemd (Type=notify) what we are doing; nothing without it. */
@@ -218,14 +219,16 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	size_t allocs = turn_server_disconnect(app->turn, user);
 	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
 	bool others = app->signal && signal_server_disconnect_cluster(app->signal, user);
+	char shown[ESC_LOG_LEN];
 
-	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)", user,
+	esc_str(shown, sizeof(shown), user);
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)", shown,
 		 allocs, ws, others ? ", asked the other nodes" : "");
 	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
 	if (others)
 		evbuffer_add_printf(out, "cluster asked\n");
 	if (!allocs && !ws && !others) {
-		snprintf(err, errlen, "no sessions of %s", user);
+		snprintf(err, errlen, "no sessions of %s", shown);
 		return -1;
 	}
 	return 0;

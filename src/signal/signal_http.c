@@ -10,6 +10,7 @@
 #include "signal/signal_http.h"
 #include "signal/signal_internal.h"
 #include "turn/turn.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 static const char *status_text(int status)
@@ -86,7 +87,10 @@ static void upgrade(struct sig_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!origin_allowed(c->server->conf, req->origin)) {
-		log_info("WebSocket from origin '%s' refused", req->origin);
+		char origin[ESC_LOG_LEN];
+
+		log_info("WebSocket from origin '%s' refused",
+			 esc_str(origin, sizeof(origin), req->origin));
 		respond_text(c, 403, "origin not allowed\n");
 		return;
 	}

@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "signal/signal_internal.h"
 #include "util/clock.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 static void send_event(struct sig_conn *c, const char *event, json_t *data)
@@ -227,7 +228,10 @@ static void on_join(struct sig_conn *c, json_t *data)
 	if (!join_allowed(c, data, room_id)) {
 		ip_limiter_hit(s->join_failures, &c->peer, s->now_ms);
 		s->counters.join_refusals++;
-		log_info("join of room %s refused: bad credentials", room_id);
+		char room[ESC_LOG_LEN];
+
+		log_info("join of room %s refused: bad credentials",
+			 esc_str(room, sizeof(room), room_id));
 		sig_proto_error(c, "unauthorized", "credentials refused");
 		return;
 	}

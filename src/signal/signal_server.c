@@ -16,6 +16,7 @@
 #include "turn/turn.h"
 #include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 #define SIG_CRON_MS 1000
@@ -203,9 +204,10 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 {
 	struct signal_server *s = ctx;
 	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
+	char room[ESC_LOG_LEN], user[ESC_LOG_LEN];
 
-	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted", room_id,
-		 user_id, n);
+	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted",
+		 esc_str(room, sizeof(room), room_id), esc_str(user, sizeof(user), user_id), n);
 	sig_cluster_member_gone(s, room_id, user_id);
 }
 
@@ -351,7 +353,7 @@ void signal_server_free(struct signal_server *s)
 
 void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 {
-	char peer[ADDR_STR_MAX];
+	char peer[ADDR_STR_MAX], room_text[ESC_LOG_LEN], user_text[ESC_LOG_LEN];
 
 	for (struct sig_conn *c = s->conns; c; c = c->next) {
 		const char *room = c->room_peer ? room_peer_room(c->room_peer) : NULL;
@@ -360,8 +362,10 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 			continue;
 		evbuffer_add_printf(out, "websocket client=%s room=%s user=%s\n",
 				    addr_to_str(&c->peer, peer, sizeof(peer)),
-				    room ? room : "-",
-				    room ? room_peer_user_id(c->room_peer) : "-");
+				    room ? esc_str(room_text, sizeof(room_text), room) : "-",
+				    room ? esc_str(user_text, sizeof(user_text),
+						   room_peer_user_id(c->room_peer))
+					 : "-");
 	}
 	sig_cluster_write_sessions(s, out);
 }

@@ -10,6 +10,7 @@
 #include "turn/turn_request.h"
 #include "util/bytes.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* RFC 8656 7.1: the default allocation lifetime. */
@@ -36,12 +37,12 @@ static uint32_t requested_lifetime(const struct turn_request *r)
 static void log_allocation(const char *what, const struct allocation *a,
 			   uint32_t lifetime)
 {
-	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
 	log_info("allocation %s: client %s relay %s user '%s' lifetime %u s", what,
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
-		 addr_to_str(&a->relay_public, relay, sizeof(relay)), a->username,
-		 lifetime);
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		 esc_str(user, sizeof(user), a->username), lifetime);
 }
 
 static void respond_allocate_success(struct turn_request *r, const struct allocation *a,
@@ -282,7 +283,7 @@ void turn_handle_refresh(struct turn_request *r)
 static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 		      struct tr_addr *peer)
 {
-	char text[ADDR_STR_MAX];
+	char text[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
 	if (stun_attr_xor_addr(attr, r->msg->tid, peer)) {
 		log_debug("undecodable XOR-PEER-ADDRESS");
@@ -293,7 +294,8 @@ static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 	if (!peer_filter_allows(r->s->filter, peer)) {
 		r->s->counters.peer_refused++;
 		log_info("peer %s refused for user '%s'",
-			 addr_ip_to_str(peer, text, sizeof(text)), r->alloc->username);
+			 addr_ip_to_str(peer, text, sizeof(text)),
+			 esc_str(user, sizeof(user), r->alloc->username));
 		return 403;
 	}
 	if (addr_family(peer) != addr_family(&r->alloc->relay))

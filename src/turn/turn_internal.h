@@ -63,8 +63,23 @@ struct tcp_conn {
 	struct tr_addr client, local;
 	uint64_t opened_ms;
 	unsigned n_allocs;           /* allocations riding on it */
+	struct tls_queue *tls;       /* NULL for plain TCP */
+	bool busy;                   /* inside its read callback */
+	bool closing;                /* close asked for while busy */
 	struct tcp_conn *prev, *next;
 };
+
+/* The next whole frame (STUN message or padded ChannelData) at the head of
+ * a stream's input, made contiguous at *frame (valid until in changes; the
+ * caller drains it): its length, 0 while incomplete, TR_EINVAL for a stream
+ * that is neither STUN nor ChannelData (turn_stream.c). */
+struct evbuffer;
+ssize_t turn_stream_next(struct evbuffer *in, const uint8_t **frame);
+
+/* Queues one message for a stream client, padded to 4 when ChannelData
+ * (RFC 8656 12.5); over TLS each message goes out in a record of its own.
+ * TR_EQUOTA when the client's output is full (dropped), TR_ENOMEM. */
+int turn_stream_send(struct tcp_conn *c, const uint8_t *p, size_t len);
 
 /* How bytes get back to an allocation's client: a shared UDP listener
  * socket, or the client's own TCP connection. Borrowed. */
@@ -224,6 +239,7 @@ struct turn_server {
 	 * set serves every listener (UDP_BATCH slots of UDP_SLOT bytes). */
 	uint8_t *udp_scratch;
 	uint64_t indication_seq;
+	uint8_t indication_prefix[4]; /* random, independent of nonce_key */
 	uint16_t channel_max;        /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
 	bool draining;               /* no new allocations (turn_drain.c) */
 	size_t alt_next;             /* round robin over alternate-server */
@@ -254,6 +270,8 @@ int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from);
  * padded to 4 (RFC 8656 12.5). */
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len);
+/* A fresh transaction id for an indication we send (turn_relay.c). */
+void turn_indication_tid(struct turn_server *s, uint8_t tid[STUN_TID_LEN]);
 /* Entry point for every client packet (turn_methods.c). */
 void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt);
 /* ChannelData from a client (turn_relay.c). */

@@ -19,6 +19,7 @@
 #include "turn/turn_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Housekeeping period: expiry is checked at this granularity. */
@@ -27,8 +28,6 @@
  * beyond that the source's authenticated requests are dropped unanswered. */
 #define TURN_AUTH_FAIL_BURST 20
 #define TURN_AUTH_FAIL_PER_SEC 2
-/* A TCP client that stops reading may hold at most this much queued. */
-#define TURN_TCP_OUT_MAX (1024 * 1024)
 
 void turn_server_touch_clock(struct turn_server *s)
 {
@@ -65,8 +64,6 @@ int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from)
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len)
 {
-	static const uint8_t zeros[3];
-
 	if (link->udp) {
 		if (sendto(link->udp->fd, p, len, MSG_DONTWAIT, &client->u.sa,
 			   addr_len(client)) < 0 &&
@@ -78,33 +75,24 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 		turn_dtls_send(link->dtls, p, len);
 		return;
 	}
-	if (link->tcp) {
-		struct evbuffer *out = bufferevent_get_output(link->tcp->bev);
-
-		/* Backpressure: a client that does not read loses packets,
-		 * it does not grow our memory. */
-		if (evbuffer_get_length(out) > TURN_TCP_OUT_MAX) {
-			s->counters.client_output_dropped++;
-			return;
-		}
-		evbuffer_add(out, p, len);
-		if (len >= 1 && (p[0] & 0xC0) == 0x40 && len % 4)
-			evbuffer_add(out, zeros, 4 - len % 4);
-	}
+	/* Backpressure: a client that does not read loses packets, it does
+	 * not grow our memory. */
+	if (link->tcp && turn_stream_send(link->tcp, p, len))
+		s->counters.client_output_dropped++;
 }
 
 void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 			    const char *why)
 {
-	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
 	struct relay_family *rf =
 		addr_family(&a->relay) == AF_INET6 ? &s->relay6 : &s->relay4;
 
 	log_info("allocation deleted: client %s relay %s user '%s' (%s), "
 		 "to peer %llu pkts/%llu bytes, from peer %llu pkts/%llu bytes",
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
-		 addr_to_str(&a->relay_public, relay, sizeof(relay)), a->username,
-		 why, (unsigned long long)a->pkts_to_peer,
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		 esc_str(user, sizeof(user), a->username), why, (unsigned long long)a->pkts_to_peer,
 		 (unsigned long long)a->bytes_to_peer,
 		 (unsigned long long)a->pkts_from_peer,
 		 (unsigned long long)a->bytes_from_peer);
@@ -451,7 +439,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 		 PACKAGE_VERSION);
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_server_touch_clock(s);
-	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
+	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
+	    RAND_bytes(s->indication_prefix, sizeof(s->indication_prefix)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
 	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
