@@ -41,7 +41,11 @@ struct conf {
 	unsigned max_allocate_timeout; /* 60: TCP clients without allocation */
 	unsigned channel_lifetime;     /* 600 */
 	unsigned permission_lifetime;  /* 300 */
-	unsigned user_quota, total_quota; /* 0 = unlimited */
+	unsigned user_quota, total_quota; /* user: 0 = unlimited; total: 0 = derived */
+	unsigned member_quota;         /* per REST credential ID, 10; 0 = unlimited */
+	unsigned max_permissions_per_allocation; /* 100 */
+	unsigned max_channels_per_allocation;    /* 100 */
+	unsigned fd_reserve;           /* 0 = max(64, RLIMIT_NOFILE / 10) */
 	/* peers */
 	struct conf_list allowed_peer_ips;
 	struct conf_list denied_peer_ips;

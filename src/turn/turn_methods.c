@@ -241,6 +241,12 @@ static void handle_send_indication(struct turn_server *s, const struct client_pa
 	    stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
 	    addr_family(&peer) != addr_family(&a->relay))
 		return;
+	/* The permission is per IP (RFC 8656 9); the server's own addresses
+	 * are peers only on some ports, so their port is judged here too. */
+	if (!peer_filter_allows_port(s->filter, &peer)) {
+		s->counters.peer_refused++;
+		return;
+	}
 	turn_relay_to_peer(s, a, &peer, data->value, data->len);
 }
 

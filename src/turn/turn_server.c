@@ -256,6 +256,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	turn_server_touch_clock(s);
 	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
 	reservations_expire(s);
+	turn_fds_tick(s);
 	turn_dtls_tick(s);
 	turn_tcp_expire_idle(s);
 }
@@ -370,9 +371,79 @@ static int relay_setup(struct turn_server *s)
 	return apply_external_ips(s);
 }
 
+/* Every address of every interface is ours when we bind a wildcard. */
+static int filter_add_interfaces(struct peer_filter *f)
+{
+	struct ifaddrs *list, *it;
+	int rc = 0;
+
+	if (getifaddrs(&list) < 0)
+		return TR_EIO;
+	for (it = list; !rc && it; it = it->ifa_next) {
+		char text[ADDR_STR_MAX];
+		struct tr_addr a;
+
+		if (!it->ifa_addr || (it->ifa_addr->sa_family != AF_INET &&
+				      it->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (addr_from_sockaddr(&a, it->ifa_addr, sizeof(struct sockaddr_storage)))
+			continue;
+		rc = peer_filter_add_self(f, addr_ip_to_str(&a, text, sizeof(text)), false);
+	}
+	freeifaddrs(list);
+	if (!rc)
+		rc = peer_filter_add_self(f, "127.0.0.0/8", false);
+	return rc ? rc : peer_filter_add_self(f, "::1", false);
+}
+
+/* This server's own addresses as peers (turn.h, peer_filter_add_self):
+ * listening and relay addresses, both halves of every external-ip (the
+ * private one pinned: coturn allows it, where other clients' relays
+ * live), the relay port range and the listening ports. NULL or the
+ * offending value. */
+static const char *filter_add_self(struct peer_filter *f, const struct conf *c)
+{
+	const struct conf_list *own[] = { &c->listening_ips, &c->relay_ips };
+	const unsigned ports[] = { c->listening_port, c->tls_listening_port, c->http_port,
+				   c->https_port };
+	uint16_t listen[4];
+	size_t n = 0;
+	bool wildcard = false;
+
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < own[l]->n; i++) {
+			struct tr_addr a;
+
+			if (addr_parse_ip(&a, own[l]->items[i], 0) == 0 && addr_is_any(&a))
+				wildcard = true;
+			else if (peer_filter_add_self(f, own[l]->items[i], false))
+				return own[l]->items[i];
+		}
+	}
+	for (size_t i = 0; i < c->external_ips.n; i++) {
+		char pub[128], *slash;
+
+		snprintf(pub, sizeof(pub), "%s", c->external_ips.items[i]);
+		slash = strchr(pub, '/');
+		if (slash)
+			*slash = '\0';
+		if (peer_filter_add_self(f, pub, false) ||
+		    (slash && peer_filter_add_self(f, slash + 1, true)))
+			return c->external_ips.items[i];
+	}
+	if (wildcard && filter_add_interfaces(f))
+		return "(interface addresses)";
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i] && ports[i] <= 65535)
+			listen[n++] = (uint16_t)ports[i];
+	if (peer_filter_set_ports(f, (uint16_t)c->min_port, (uint16_t)c->max_port, listen, n))
+		return "(min-port/max-port)";
+	return NULL;
+}
+
 /* The peer filter of a config: the hardened defaults, allowed-peer-ip,
- * denied-peer-ip, and (as coturn does) the private part of every
- * external-ip pair, where other clients' relays live. NULL on error. */
+ * denied-peer-ip, and the rules for this server's own addresses. NULL on
+ * error. */
 static struct peer_filter *filter_build(const struct conf *c)
 {
 	struct peer_filter *f = peer_filter_new(c->allow_loopback_peers);
@@ -386,12 +457,8 @@ static struct peer_filter *filter_build(const struct conf *c)
 	for (size_t i = 0; !bad && i < c->denied_peer_ips.n; i++)
 		if (peer_filter_add(f, c->denied_peer_ips.items[i], false))
 			bad = c->denied_peer_ips.items[i];
-	for (size_t i = 0; !bad && i < c->external_ips.n; i++) {
-		const char *slash = strchr(c->external_ips.items[i], '/');
-
-		if (slash && peer_filter_add(f, slash + 1, true))
-			bad = c->external_ips.items[i];
-	}
+	if (!bad)
+		bad = filter_add_self(f, c);
 	if (bad) {
 		log_err("bad peer range '%s'", bad);
 		peer_filter_free(f);
