@@ -14,8 +14,9 @@
 #     does finish cookie exchanges from 20 ports (held to
 #     dtls-max-handshakes-per-ip=4) do not stop turnutils_uclient -S from
 #     completing its handshakes and relaying without loss.
-# (c) The caps: dtls-max-sessions and dtls-max-handshakes hold, and a
-#     session that ends frees its place.
+# (c) The caps: dtls-max-sessions, dtls-max-handshakes and (after a
+#     reload) dtls-max-sessions-per-ip hold, and a session that ends frees
+#     its place.
 . "$(dirname "$0")/lib.sh"
 need openssl
 need curl curl
@@ -113,6 +114,7 @@ sclient_hold() { # sclient_hold N
 	mkfifo "$TMP/in$1"
 	(
 		[ -z "${FD1:-}" ] || exec {FD1}>&-
+		[ -z "${FD2:-}" ] || exec {FD2}>&-
 		exec openssl s_client -dtls1_2 -connect "127.0.0.1:$TLS2" <"$TMP/in$1" \
 			>"$TMP/sclient$1.log" 2>&1
 	) &
@@ -134,7 +136,7 @@ wait_metric turnroom_dtls_sessions 2 "$HTTP2" || fail "second s_client did not c
 probe=$(py "$INTEROP_DIR/dtlspy.py" probe 127.0.0.1 "$TLS2" 1)
 [ "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["reply"])' "$probe")" = 0 ] ||
 	fail "a ClientHello beyond dtls-max-sessions was answered: $probe"
-echo | timeout 5 openssl s_client -dtls1_2 -connect "127.0.0.1:$TLS2" >"$TMP/sclient3.log" 2>&1
+echo | timeout 3 openssl s_client -dtls1_2 -connect "127.0.0.1:$TLS2" >"$TMP/sclient3.log" 2>&1
 grep -q 'Cipher is ECDHE' "$TMP/sclient3.log" && fail "a third session got past dtls-max-sessions=2"
 refused=$(metric 'turnroom_dtls_refused_total{cap="sessions"}' "$HTTP2")
 [ "${refused:-0}" -ge 2 ] || fail "refusals by dtls-max-sessions not counted ($refused)"
@@ -154,6 +156,25 @@ held=$((held + $(py "$INTEROP_DIR/dtlspy.py" hold 127.0.0.1 "$TLS2" 127.0.0.5 1)
 [ "$held" = 1 ] || fail "$held handshakes in progress with dtls-max-handshakes=1"
 [ "$(metric 'turnroom_dtls_refused_total{cap="handshakes"}' "$HTTP2")" -ge 2 ] ||
 	fail "refusals by dtls-max-handshakes not counted"
+# Caps follow a reload: room for many, but one session per address.
+sed -i -e 's/^dtls-max-sessions=.*/dtls-max-sessions=100/' \
+	-e 's/^dtls-max-handshakes=.*/dtls-max-handshakes=100\ndtls-max-sessions-per-ip=1/' \
+	"$TMP/caps.conf"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 50); do
+	grep -q 'configuration reloaded' "$SERVER_LOG" && break
+	sleep 0.1
+done
+grep -q 'configuration reloaded' "$SERVER_LOG" || fail "the caps server did not reload"
+sclient_hold 3
+wait_metric turnroom_dtls_sessions 1 "$HTTP2" || fail "no session after the reload"
+echo | timeout 3 openssl s_client -dtls1_2 -connect "127.0.0.1:$TLS2" >"$TMP/sclient5.log" 2>&1
+grep -q 'Cipher is ECDHE' "$TMP/sclient5.log" &&
+	fail "a second session from 127.0.0.1 got past dtls-max-sessions-per-ip=1"
+[ "$(metric 'turnroom_dtls_refused_total{cap="sessions_per_ip"}' "$HTTP2")" -ge 1 ] ||
+	fail "refusals by dtls-max-sessions-per-ip not counted"
+exec {FD3}>&-
 pass "(a) HelloVerifyRequest $rep bytes for a $req-byte ClientHello, no session;\
  (b) $summary_b, $hvr HelloVerifyRequests, $started handshakes;\
- (c) dtls-max-sessions=2 and dtls-max-handshakes=1 held"
+ (c) dtls-max-sessions=2, dtls-max-handshakes=1 and, after a reload,\
+ dtls-max-sessions-per-ip=1 held"
