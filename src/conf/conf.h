@@ -91,6 +91,12 @@ struct conf {
 	unsigned tls_listening_port;   /* 5349 */
 	unsigned https_port;           /* 8443 */
 	bool no_tls, no_dtls, no_tlsv1, no_tlsv1_1;
+	/* DTLS flood limits (src/turn/turn_dtls.c) */
+	unsigned dtls_max_sessions;    /* established or in handshake, 2048 */
+	unsigned dtls_max_handshakes;  /* in progress, 512 */
+	/* per IPv4 address or IPv6 /64: */
+	unsigned dtls_max_sessions_per_ip;   /* 64 */
+	unsigned dtls_max_handshakes_per_ip; /* 8 */
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

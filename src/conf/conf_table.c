@@ -156,6 +156,17 @@ const struct conf_option conf_options[] = {
 		 "Accepted for coturn configs: TLS 1.0 is never offered."),
 	BOOL_OPT("no-tlsv1_1", 0, no_tlsv1_1, 0,
 		 "Accepted for coturn configs: TLS 1.1 is never offered."),
+	UINT_OPT("dtls-max-sessions", 0, dtls_max_sessions, "2048", 1, 1000000, 0, "N",
+		 "DTLS sessions at once, established or in handshake; beyond it new "
+		 "ClientHellos are dropped (and counted)."),
+	UINT_OPT("dtls-max-handshakes", 0, dtls_max_handshakes, "512", 1, 1000000, 0, "N",
+		 "DTLS handshakes in progress at once (each started by a ClientHello "
+		 "with a valid cookie); beyond it new ClientHellos are dropped."),
+	UINT_OPT("dtls-max-sessions-per-ip", 0, dtls_max_sessions_per_ip, "64", 1, 1000000, 0,
+		 "N", "DTLS sessions, established or in handshake, per client IPv4 "
+		 "address or IPv6 /64."),
+	UINT_OPT("dtls-max-handshakes-per-ip", 0, dtls_max_handshakes_per_ip, "8", 1, 1000000,
+		 0, "N", "DTLS handshakes in progress per client IPv4 address or IPv6 /64."),
 	/* operations */
 	BOOL_OPT("daemon", 'o', daemon, 0,
 		 "Run in the background (not under systemd, which wants the foreground)."),

@@ -84,7 +84,7 @@ int turn_stream_send(struct tcp_conn *c, const uint8_t *p, size_t len);
 /* How bytes get back to an allocation's client: a shared UDP listener
  * socket, or the client's own TCP connection. Borrowed. */
 struct dtls_session;
-struct dtls_listener;
+struct turn_dtls;
 
 struct client_link {
 	struct udp_listener *udp;
@@ -260,9 +260,7 @@ struct turn_server {
 	struct udp_listener **udp;
 	size_t n_udp;
 	struct tcp_conn *conns;      /* list of live TCP connections */
-	struct dtls_listener **dtls;
-	size_t n_dtls;
-	struct ssl_ctx_st *dtls_ctx; /* NULL without cert or with no-dtls */
+	struct turn_dtls *dtls;      /* NULL without cert or with no-dtls */
 	struct reservation *reservations;
 	size_t n_reservations, cap_reservations;
 	struct event *cron;
@@ -335,6 +333,8 @@ void turn_dtls_tick(struct turn_server *s);
 int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
 		     size_t errlen);
 void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
+/* Appends the DTLS gauges and counters (zeros without DTLS). */
+void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out);
 
 /* Relay sockets that would leave fewer than fd-reserve descriptors free
  * (turn_fds.c): true when Allocate must answer 508. want is 1, or 2 for a
