@@ -2,9 +2,11 @@
  * base64(HMAC-SHA1(secret, username))) in the iceServers shape that
  * new RTCPeerConnection({iceServers}) takes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "auth/auth.h"
@@ -21,28 +23,35 @@ static bool take_first(const char *secret, void *arg)
 }
 
 /* The first static-auth-secret; else the realm's first turn_secret row;
- * else a new one, kept in the store so credentials survive restarts. */
-int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen)
+ * else keep (a secret generated earlier in memory, "" for none); else a
+ * new one, kept in the store so credentials survive restarts. A secret
+ * that lives in memory only is added to auth. out: SIG_SECRET_MAX. */
+int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+			  struct auth *auth, const char *keep, char *out, char *err,
+			  size_t errlen)
 {
-	const struct conf *c = s->conf;
 	unsigned char raw[32];
 
+	out[0] = '\0';
 	if (c->static_auth_secrets.n) {
-		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s",
-			 c->static_auth_secrets.items[0]);
+		snprintf(out, SIG_SECRET_MAX, "%s", c->static_auth_secrets.items[0]);
 		return 0;
 	}
-	if (s->store && auth_store_each_secret(s->store, c->realm, take_first,
-					       s->ice_secret) == 0 && s->ice_secret[0])
+	if (store && auth_store_each_secret(store, c->realm, take_first, out) == 0 && out[0])
 		return 0;
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
-		snprintf(err, errlen, "no randomness for a TURN secret");
-		return TR_EIO;
+	if (!store && keep[0]) {
+		snprintf(out, SIG_SECRET_MAX, "%s", keep);
+	} else {
+		if (RAND_bytes(raw, sizeof(raw)) != 1) {
+			snprintf(err, errlen, "no randomness for a TURN secret");
+			return TR_EIO;
+		}
+		for (size_t i = 0; i < sizeof(raw); i++)
+			snprintf(out + 2 * i, 3, "%02x", raw[i]);
+		OPENSSL_cleanse(raw, sizeof(raw));
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(s->ice_secret + 2 * i, 3, "%02x", raw[i]);
-	if (s->store) {
-		if (auth_store_add_secret(s->store, c->realm, s->ice_secret)) {
+	if (store) {
+		if (auth_store_add_secret(store, c->realm, out)) {
 			snprintf(err, errlen, "cannot store the generated TURN secret");
 			return TR_EDB;
 		}
@@ -50,13 +59,67 @@ int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen)
 			 c->realm);
 		return 0;
 	}
-	log_warn("no userdb: the generated TURN secret lives in memory only; "
-		 "credentials handed out do not survive a restart");
-	if (auth_add_secret(s->auth, s->ice_secret)) {
+	if (!keep[0])
+		log_warn("no userdb: the generated TURN secret lives in memory only; "
+			 "credentials handed out do not survive a restart");
+	if (auth_add_secret(auth, out)) {
 		snprintf(err, errlen, "out of memory");
 		return TR_ENOMEM;
 	}
 	return 0;
+}
+
+struct signal_reload {
+	const struct conf *conf;
+	struct auth *auth;
+	struct auth_store *store;
+	char ice_secret[SIG_SECRET_MAX];
+};
+
+void signal_reload_free(struct signal_reload *r)
+{
+	if (!r)
+		return;
+	OPENSSL_cleanse(r->ice_secret, sizeof(r->ice_secret));
+	free(r);
+}
+
+/* The secret the reloaded server mints with: a generated in-memory one
+ * lives on across reloads (added to the new auth); otherwise it is chosen
+ * again (a new static-auth-secret or store takes effect). Only the new
+ * auth and store are written to, never the live ones. */
+struct signal_reload *signal_server_reload_prepare(struct signal_server *s,
+						   const struct conf *conf,
+						   struct auth *auth,
+						   struct auth_store *store, char *err,
+						   size_t errlen)
+{
+	struct signal_reload *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->conf = conf;
+	r->auth = auth;
+	r->store = store;
+	if (sig_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret, err,
+				  errlen)) {
+		signal_reload_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void signal_server_reload_commit(struct signal_server *s, struct signal_reload *r)
+{
+	if (r->conf->http_port != s->conf->http_port)
+		log_warn("reload: http-port changes only at restart");
+	s->conf = r->conf;
+	s->auth = r->auth;
+	s->store = r->store;
+	memcpy(s->ice_secret, r->ice_secret, sizeof(s->ice_secret));
+	signal_reload_free(r);
 }
 
 /* An IPv6 literal host needs brackets inside a URL. */

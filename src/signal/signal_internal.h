@@ -119,8 +119,12 @@ void sig_proto_push_ice(struct sig_conn *c);
 
 /* ---- TURN credentials (signal_ice.c) ---- */
 
-/* Picks or creates the secret the room server mints with. 0 or error. */
-int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen);
+/* Picks or creates the secret the room server mints with into out
+ * (SIG_SECRET_MAX): see signal_ice.c. conf, store (may be NULL) and auth
+ * are borrowed; keep is the secret in use ("" at start). 0 or error. */
+int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+			  struct auth *auth, const char *keep, char *out, char *err,
+			  size_t errlen);
 /* The iceServers array for user_id as seen through host; NULL on
  * allocation failure. Caller owns the reference (json_t *). */
 struct json_t;

@@ -14,8 +14,10 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "conf/conf.h"
+#include "front/front.h"
 #include "turn/turn_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -412,28 +414,67 @@ static struct peer_filter *filter_build(const struct conf *c)
 	return f;
 }
 
-int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
-			    struct auth *auth, char *err, size_t errlen)
-{
-	struct peer_filter *f = filter_build(conf);
+struct turn_reload {
+	struct peer_filter *filter;
+	SSL_CTX *dtls_ctx; /* NULL: DTLS is off, the context stays */
+};
 
-	if (!f) {
+void turn_reload_free(struct turn_reload *r)
+{
+	if (!r)
+		return;
+	peer_filter_free(r->filter);
+	SSL_CTX_free(r->dtls_ctx);
+	free(r);
+}
+
+struct turn_reload *turn_server_reload_prepare(struct turn_server *s,
+					       const struct conf *conf, char *err,
+					       size_t errlen)
+{
+	struct turn_reload *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->filter = filter_build(conf);
+	if (!r->filter) {
 		snprintf(err, errlen, "bad peer range (see above)");
-		return TR_EINVAL;
+		goto fail;
 	}
-	if (turn_dtls_reload(s, conf, err, errlen)) {
-		peer_filter_free(f);
-		return TR_EINVAL;
+	/* DTLS listeners exist from the start only: a cert added by a reload
+	 * waits for a restart. */
+	if (s->dtls_ctx && conf->cert) {
+		r->dtls_ctx = front_tls_ctx_new(conf, true, err, errlen);
+		if (!r->dtls_ctx)
+			goto fail;
 	}
+	return r;
+fail:
+	turn_reload_free(r);
+	return NULL;
+}
+
+void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
+			       const struct conf *conf, struct auth *auth)
+{
 	if (conf->listening_port != s->conf->listening_port ||
 	    conf->min_port != s->conf->min_port || conf->max_port != s->conf->max_port)
 		log_warn("reload: listening and relay ports change only at restart");
 	peer_filter_free(s->filter);
-	s->filter = f;
+	s->filter = r->filter;
+	r->filter = NULL;
+	/* Live DTLS sessions hold a reference to the old context. */
+	if (r->dtls_ctx) {
+		SSL_CTX_free(s->dtls_ctx);
+		s->dtls_ctx = r->dtls_ctx;
+		r->dtls_ctx = NULL;
+	}
 	s->conf = conf;
 	s->auth = auth;
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
-	return 0;
+	turn_reload_free(r);
 }
 
 struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
