@@ -144,4 +144,46 @@ int auth_add_secret(struct auth *a, const char *secret);
  * 0 or TR_EAUTH; constant-time key comparison. */
 int auth_check_password(struct auth *a, const char *name, const char *password);
 
+/* ---- failed-authentication budgets ---- */
+
+/* Password guessing is bounded three ways: per source (an IPv4 address,
+ * or an IPv6 /64, which one host usually owns whole), per username, and
+ * in total. Each budget is a token bucket of `n` failures that refills n
+ * per minute; 0 means no limit. Fixed memory however many sources or
+ * names: a colliding key takes a slot over, which can forget a limit but
+ * never impose one on another key (the total budget stays). */
+struct auth_limits {
+	unsigned per_source, per_user, global;
+};
+
+enum auth_limit {
+	AUTH_LIMIT_OK = 0,
+	AUTH_LIMIT_SOURCE,
+	AUTH_LIMIT_USER,
+	AUTH_LIMIT_GLOBAL,
+	AUTH_LIMIT_COUNT
+};
+
+struct auth_limiter;
+
+/* NULL on allocation failure. Caller frees. */
+struct auth_limiter *auth_limiter_new(const struct auth_limits *lim);
+void auth_limiter_free(struct auth_limiter *l);
+/* New budgets (reload); the state so far is kept. */
+void auth_limiter_configure(struct auth_limiter *l, const struct auth_limits *lim);
+/* Whether a request from client for username (NULL: the source alone)
+ * may be checked: AUTH_LIMIT_OK, or the budget that is spent; the caller
+ * then drops the request unanswered. A refusal is counted and logged at
+ * most once per 10 s per budget kind. */
+enum auth_limit auth_limiter_check(struct auth_limiter *l, const struct tr_addr *client,
+				   const char *username, uint64_t now_ms);
+/* One failed authentication of client for username (may be NULL). */
+void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *client,
+		       const char *username, uint64_t now_ms);
+/* Requests refused because of budget kind so far. */
+uint64_t auth_limiter_dropped(const struct auth_limiter *l, enum auth_limit kind);
+/* The source key of an address: IPv4 whole, IPv4-mapped IPv6 as IPv4,
+ * other IPv6 its /64. key gets 17 bytes (family byte + 16). For tests. */
+void auth_limiter_source_key(const struct tr_addr *client, uint8_t key[17]);
+
 #endif

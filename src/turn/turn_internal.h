@@ -204,7 +204,7 @@ struct turn_server {
 	struct auth *auth;           /* borrowed */
 	struct peer_filter *filter;
 	struct alloc_table *allocs;
-	struct ip_limiter *auth_failures; /* per source IP */
+	struct auth_limiter *auth_failures; /* per source, username, total */
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;

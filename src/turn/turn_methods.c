@@ -86,7 +86,7 @@ static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 	const char *why = auth_failure_text[why_code];
 
 	r->s->counters.auth_failures[why_code]++;
-	ip_limiter_hit(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms);
+	auth_limiter_fail(r->s->auth_failures, &r->pkt->ft.client, r->username, r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 r->username, why);
@@ -118,8 +118,16 @@ static int auth_existing(struct turn_request *r)
 
 static int auth_new_session(struct turn_request *r)
 {
-	int rc = auth_check(r->s->auth, r->msg, r->username, r->realm,
-			    r->s->now_wall_s, false, &r->cred);
+	int rc;
+
+	/* Guessing passwords: the username's and the total budgets. */
+	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, r->username,
+			       r->s->now_ms)) {
+		r->s->counters.auth_rate_limited++;
+		return -1;
+	}
+	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
+			&r->cred);
 
 	if (rc == TR_EEXPIRED) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
@@ -144,7 +152,7 @@ static int authenticate(struct turn_request *r)
 
 	if (r->s->conf->no_auth)
 		return 0;
-	if (ip_limiter_blocked(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms)) {
+	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL, r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
 		return -1;
 	}

@@ -25,10 +25,6 @@
 
 /* Housekeeping period: expiry is checked at this granularity. */
 #define TURN_CRON_MS 1000
-/* Wrong credentials per source IP: a burst, then this many per second;
- * beyond that the source's authenticated requests are dropped unanswered. */
-#define TURN_AUTH_FAIL_BURST 20
-#define TURN_AUTH_FAIL_PER_SEC 2
 /* A TCP client that stops reading may hold at most this much queued. */
 #define TURN_TCP_OUT_MAX (1024 * 1024)
 
@@ -471,6 +467,8 @@ void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
 		s->dtls_ctx = r->dtls_ctx;
 		r->dtls_ctx = NULL;
 	}
+	auth_limiter_configure(s->auth_failures, &(struct auth_limits){
+		conf->auth_fail_source, conf->auth_fail_user, conf->auth_fail_global });
 	s->conf = conf;
 	s->auth = auth;
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
@@ -495,7 +493,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
-	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
+	s->auth_failures = auth_limiter_new(&(struct auth_limits){
+		conf->auth_fail_source, conf->auth_fail_user, conf->auth_fail_global });
 	s->filter = filter_build(conf);
 	if (!s->allocs || !s->auth_failures || !s->filter || relay_setup(s))
 		goto fail;
@@ -534,6 +533,6 @@ void turn_server_free(struct turn_server *s)
 	port_pool_free(s->relay4.ports);
 	port_pool_free(s->relay6.ports);
 	peer_filter_free(s->filter);
-	ip_limiter_free(s->auth_failures);
+	auth_limiter_free(s->auth_failures);
 	free(s);
 }
