@@ -140,6 +140,8 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 	    credentials_missing(r->conf, err, errlen) ||
 	    open_credentials(r->conf, &r->store, &r->auth, err, errlen))
 		return TR_EINVAL;
+	if (app->signal)
+		auth_set_presence(r->auth, signal_server_member_live, app->signal);
 	r->turn = turn_server_reload_prepare(app->turn, r->conf, err, errlen);
 	if (!r->turn)
 		return TR_EINVAL;
@@ -425,6 +427,7 @@ static int app_start(struct app *app, int argc, char **argv)
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
+		auth_set_presence(app->auth, signal_server_member_live, app->signal);
 	}
 	if (start_front(app, err, sizeof(err)))
 		return TR_EIO;

@@ -55,6 +55,10 @@ void signal_server_status(struct signal_server *s, struct evbuffer *out);
 /* The room of a member's user id, or NULL (ctx is the signal_server); the
  * string lives until the room changes. */
 const char *signal_server_room_of(void *ctx, const char *user_id);
+/* auth_presence_fn (ctx is the signal_server): whether member_id is a
+ * live member of a room (joined, or inside its resume window) that was
+ * handed TURN credentials. */
+bool signal_server_member_live(void *ctx, const char *member_id);
 /* Stops accepting and closes every WebSocket with 1001 (going away). */
 void signal_server_shutdown(struct signal_server *s);
 

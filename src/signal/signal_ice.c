@@ -122,6 +122,38 @@ void signal_server_reload_commit(struct signal_server *s, struct signal_reload *
 	signal_reload_free(r);
 }
 
+/* ---- presence: the room server's answer to "is this member live" ---- */
+
+/* A member whose credentials were minted stays live until on_gone (leave,
+ * or the end of its resume window): a set of user ids kept beside the
+ * room engine, so the TURN side asks in O(1) per request. */
+static void presence_add(struct signal_server *s, const char *user_id)
+{
+	if (!s->live_ids)
+		s->live_ids = json_object();
+	if (s->live_ids && !json_object_get(s->live_ids, user_id))
+		json_object_set_new(s->live_ids, user_id, json_true());
+}
+
+void sig_presence_gone(struct signal_server *s, const char *user_id)
+{
+	if (s->live_ids)
+		json_object_del(s->live_ids, user_id);
+}
+
+void sig_presence_free(struct signal_server *s)
+{
+	json_decref(s->live_ids);
+	s->live_ids = NULL;
+}
+
+bool signal_server_member_live(void *ctx, const char *member_id)
+{
+	struct signal_server *s = ctx;
+
+	return s->live_ids && json_object_get(s->live_ids, member_id);
+}
+
 /* An IPv6 literal host needs brackets inside a URL. */
 static void url_host(const char *host, char *out, size_t outlen)
 {
@@ -154,10 +186,12 @@ json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *u
 
 	url_host(c->server_name ? c->server_name : (host[0] ? host : "127.0.0.1"), h,
 		 sizeof(h));
-	snprintf(username, sizeof(username), "%lld%c%s", expiry, c->rest_api_separator,
-		 user_id);
+	/* Room-minted: valid only while the member is live (auth.h). */
+	snprintf(username, sizeof(username), "%lld%c" AUTH_ROOM_ID_PREFIX "%s", expiry,
+		 c->rest_api_separator, user_id);
 	if (auth_rest_password(s->ice_secret, username, password, sizeof(password)))
 		return NULL;
+	presence_add(s, user_id);
 	json_t *turn = urls("turn", h, c->listening_port, turn_transports, 2);
 	char turns[600];
 

@@ -203,6 +203,8 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 	struct signal_server *s = ctx;
 	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
 
+	sig_presence_gone(s, user_id);
+
 	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted", room_id,
 		 user_id, n);
 }
@@ -293,6 +295,7 @@ void signal_server_free(struct signal_server *s)
 	if (s->reaper)
 		reaper_cb(-1, 0, s);
 	room_engine_free(s->rooms);
+	sig_presence_free(s);
 	ip_limiter_free(s->join_failures);
 	if (s->cron)
 		event_free(s->cron);
@@ -369,6 +372,10 @@ const char *signal_server_room_of(void *ctx, const char *user_id)
 {
 	struct signal_server *s = ctx;
 	struct room_lookup l = { user_id, NULL };
+
+	/* The ID part of a room-minted REST username names the member too. */
+	if (!strncmp(user_id, AUTH_ROOM_ID_PREFIX, strlen(AUTH_ROOM_ID_PREFIX)))
+		l.user_id += strlen(AUTH_ROOM_ID_PREFIX);
 
 	room_engine_each_member(s->rooms, match_member, &l);
 	return l.room_id;

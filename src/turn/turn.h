@@ -86,8 +86,9 @@ size_t turn_server_allocation_count(const struct turn_server *s);
  * a REST username. Returns how many. */
 size_t turn_server_disconnect(struct turn_server *s, const char *user);
 
-/* Deletes every allocation made with REST credentials "EXPIRY:user_id"
- * (presence-bound credentials of the room server). Returns how many. */
+/* Deletes every allocation made with room-minted REST credentials
+ * "EXPIRY:room~user_id" (presence-bound credentials of the room server).
+ * Returns how many. */
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);
 
 #endif

@@ -109,6 +109,13 @@ static int auth_existing(struct turn_request *r)
 		turn_respond_error(r, 401);
 		return -1;
 	}
+	/* Presence-bound credentials: a member gone elsewhere (a cluster
+	 * backend) ends its allocations here too. */
+	if (a->cred.kind == AUTH_KIND_REST && !auth_member_live(r->s->auth, a->username)) {
+		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
+		turn_respond_error(r, 401);
+		return -1;
+	}
 	/* A copy: Refresh with LIFETIME 0 frees the allocation before the
 	 * response is signed. */
 	r->cred = a->cred;
@@ -128,8 +135,13 @@ static int auth_new_session(struct turn_request *r)
 	}
 	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
 			&r->cred);
-
-	if (rc == TR_EEXPIRED) {
+	/* A departed member's genuine credential: no new allocation (401);
+	 * any other request finds none and is answered 437 by its handler. */
+	if (rc == TR_ENOTFOUND && r->msg->method != STUN_ALLOCATE) {
+		r->key = r->cred.key;
+		return 0;
+	}
+	if (rc == TR_EEXPIRED || rc == TR_ENOTFOUND) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
 		turn_respond_error(r, 401);
 		return -1;

@@ -194,13 +194,13 @@ struct user_match {
 	size_t deleted;
 };
 
-/* The ID part of a REST username "EXPIRY<sep>ID" equals m->user_id. */
+/* A room-minted REST username "EXPIRY<sep>room~ID" with ID m->user_id. */
 static void delete_if_user(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
-	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+	const char *id = auth_room_member_id(a->username, m->s->conf->rest_api_separator);
 
-	if (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id))
+	if (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id))
 		return;
 	turn_allocation_delete(m->s, a, "room member gone");
 	m->deleted++;
@@ -214,14 +214,18 @@ size_t turn_server_drop_user(struct turn_server *s, const char *user_id)
 	return m.deleted;
 }
 
-/* The whole username, or the ID part of a REST username. */
+/* The whole username, or the ID part of a REST username (a room
+ * member's user id without the room~ prefix). */
 static void delete_if_named(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
-	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+	char sep = m->s->conf->rest_api_separator;
+	const char *id = auth_room_member_id(a->username, sep);
 
+	if (!id && (id = strchr(a->username, sep)))
+		id++;
 	if (strcmp(a->username, m->user_id) &&
-	    (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id)))
+	    (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id)))
 		return;
 	turn_allocation_delete(m->s, a, "disconnected by the operator");
 	m->deleted++;
