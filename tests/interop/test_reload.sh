@@ -16,6 +16,10 @@ write_conf() { # write_conf SECRET [EXTRA]
 		echo "use-auth-secret"
 		echo "static-auth-secret=$1"
 		echo "allow-loopback-peers"
+		# uclient retries a refused Allocate ~31 times, waiting for each
+		# answer: budgets above the defaults (test_auth_guess.sh tests them).
+		echo "auth-fail-source=50"
+		echo "auth-fail-user=50"
 		uclient_conf_lines
 		[ $# -gt 1 ] && echo "$2"
 	} >"$TMP/turn.conf"
