@@ -143,15 +143,17 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 	if (app->signal)
 		auth_set_presence(r->auth, signal_server_member_live, app->signal);
 	r->turn = turn_server_reload_prepare(app->turn, r->conf, err, errlen);
-	if (!r->turn)
+	if (!r->turn ||
+	    front_reload_prepare(app->front, r->conf, &r->front_tls, err, errlen))
 		return TR_EINVAL;
+	/* Last: it may write a generated secret into the new store. */
 	if (app->signal) {
 		r->signal = signal_server_reload_prepare(app->signal, r->conf, r->auth,
 							 r->store, err, errlen);
 		if (!r->signal)
 			return TR_EINVAL;
 	}
-	return front_reload_prepare(app->front, r->conf, &r->front_tls, err, errlen);
+	return 0;
 }
 
 /* A reload that silently changes who may authenticate is a surprise (a
