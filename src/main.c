@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "admin/admin.h"
 #include "auth/auth.h"
@@ -145,51 +146,135 @@ static int open_credentials(const struct conf *conf, struct auth_store **store,
 	return 0;
 }
 
-/* SIGHUP: a new config, store and credentials, swapped in whole; the old
- * ones stay in force when anything fails. The log file is reopened in any
- * case (logrotate). */
-static void app_reload(struct app *app)
+/* No open relay by accident: without any credential source the server
+ * refuses to start (or reload) unless no-auth says an open relay is
+ * intended. 0, or TR_EINVAL with err filled. */
+static int credentials_missing(const struct conf *c, char *err, size_t errlen)
 {
-	notify("RELOADING=1");
-	struct conf *conf = conf_new();
-	struct auth_store *store = NULL;
-	struct auth *auth = NULL;
+	/* The room server mints REST credentials with its own secret. */
+	if (c->no_auth || c->users.n || c->static_auth_secrets.n || c->userdb ||
+	    c->http_port)
+		return 0;
+	snprintf(err, errlen, "no credentials configured: set user=, static-auth-secret=, "
+		 "userdb= or http-port (or no-auth for an open relay)");
+	return TR_EINVAL;
+}
+
+/* Everything a reload builds before it touches live state. */
+struct reload {
+	struct conf *conf;
+	struct auth_store *store;
+	struct auth *auth;
+	struct turn_reload *turn;
+	struct signal_reload *signal;
+	SSL_CTX *front_tls;
+};
+
+static void reload_discard(struct reload *r)
+{
+	SSL_CTX_free(r->front_tls);
+	signal_reload_free(r->signal);
+	turn_reload_free(r->turn);
+	auth_free(r->auth);
+	auth_store_free(r->store);
+	conf_free(r->conf);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Phase one: every step that can fail, on new objects only. 0, or an
+ * error with err filled (r then holds what was built, for discard). */
+static int reload_prepare(struct app *app, struct reload *r, char *err, size_t errlen)
+{
 	bool want_help, want_version;
-	char err[CONF_ERR_MAX];
 
-	snprintf(err, sizeof(err), "see the messages above");
-	if (log_reopen())
-		log_err("cannot reopen the log file");
-	if (!conf || conf_load(conf, app->argc, app->argv, &want_help, &want_version, err,
-			       sizeof(err)) ||
-	    open_credentials(conf, &store, &auth, err, sizeof(err)) ||
-	    turn_server_reconfigure(app->turn, conf, auth, err, sizeof(err)) ||
-	    (app->signal && signal_server_reconfigure(app->signal, conf, auth, store, err,
-						      sizeof(err))) ||
-	    front_reconfigure(app->front, conf, err, sizeof(err))) {
-		char ignored[CONF_ERR_MAX];
-
-		if (app->signal && auth)
-			signal_server_reconfigure(app->signal, app->conf, app->auth, app->store,
-						  ignored, sizeof(ignored));
-		if (app->turn && auth)
-			turn_server_reconfigure(app->turn, app->conf, app->auth, ignored,
-						sizeof(ignored));
-		log_err("reload failed, the old configuration stays in force: %s", err);
-		notify("READY=1");
-		auth_free(auth);
-		auth_store_free(store);
-		conf_free(conf);
-		return;
+	r->conf = conf_new();
+	if (!r->conf) {
+		snprintf(err, errlen, "out of memory");
+		return TR_ENOMEM;
 	}
+	if (conf_load(r->conf, app->argc, app->argv, &want_help, &want_version, err,
+		      errlen) ||
+	    credentials_missing(r->conf, err, errlen) ||
+	    open_credentials(r->conf, &r->store, &r->auth, err, errlen))
+		return TR_EINVAL;
+	if (app->signal)
+		auth_set_presence(r->auth, signal_server_member_live, app->signal);
+	r->turn = turn_server_reload_prepare(app->turn, r->conf, err, errlen);
+	if (!r->turn ||
+	    front_reload_prepare(app->front, r->conf, &r->front_tls, err, errlen))
+		return TR_EINVAL;
+	/* Last: it may write a generated secret into the new store. */
+	if (app->signal) {
+		r->signal = signal_server_reload_prepare(app->signal, r->conf, r->auth,
+							 r->store, err, errlen);
+		if (!r->signal)
+			return TR_EINVAL;
+	}
+	return 0;
+}
+
+/* A reload that silently changes who may authenticate is a surprise (a
+ * truncated file that still parses drops userdb): said at commit. */
+static void warn_credential_changes(const struct conf *old, const struct conf *new)
+{
+	if (old->userdb && !new->userdb)
+		log_warn("reload: userdb %s dropped: its users and secrets no longer "
+			 "authenticate", old->userdb);
+	else if (old->userdb && strcmp(old->userdb, new->userdb))
+		log_warn("reload: userdb changed from %s to %s", old->userdb, new->userdb);
+	else if (!old->userdb && new->userdb)
+		log_warn("reload: userdb %s added", new->userdb);
+	if (strcmp(old->realm, new->realm))
+		log_warn("reload: realm changed from %s to %s: long-term keys and "
+			 "secrets of %s no longer authenticate; allocations keep theirs",
+			 old->realm, new->realm, old->realm);
+	if (old->static_auth_secrets.n && !new->static_auth_secrets.n)
+		log_warn("reload: every static-auth-secret dropped");
+	if (old->users.n && !new->users.n)
+		log_warn("reload: every user= line dropped");
+}
+
+/* Phase two: pointer swaps that cannot fail; the old config, store and
+ * credentials are freed only once nothing refers to them. */
+static void reload_commit(struct app *app, struct reload *r)
+{
+	warn_credential_changes(app->conf, r->conf);
+	turn_server_reload_commit(app->turn, r->turn, r->conf, r->auth);
+	if (app->signal)
+		signal_server_reload_commit(app->signal, r->signal);
+	front_reload_commit(app->front, r->conf, r->front_tls);
 	auth_free(app->auth);
 	auth_store_free(app->store);
 	conf_free(app->conf);
-	app->conf = conf;
-	app->store = store;
-	app->auth = auth;
-	log_info("SIGHUP: configuration reloaded");
+	app->conf = r->conf;
+	app->store = r->store;
+	app->auth = r->auth;
+	memset(r, 0, sizeof(*r));
+}
+
+/* SIGHUP: a new config, store and credentials, swapped in whole; the old
+ * ones stay in force, untouched, when anything fails. The log file is
+ * reopened in any case (logrotate). 0 or an error (logged). */
+static int app_reload(struct app *app)
+{
+	struct reload r = { 0 };
+	char err[CONF_ERR_MAX];
+	int rc;
+
+	notify("RELOADING=1");
+	snprintf(err, sizeof(err), "see the messages above");
+	if (log_reopen())
+		log_err("cannot reopen the log file");
+	rc = reload_prepare(app, &r, err, sizeof(err));
+	if (rc) {
+		log_err("reload failed, the old configuration stays in force: %s", err);
+		reload_discard(&r);
+	} else {
+		reload_commit(app, &r);
+		log_info("SIGHUP: configuration reloaded");
+	}
 	notify("READY=1");
+	return rc;
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -237,10 +322,8 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 static int ctl_reload(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 {
 	struct app *app = ctx;
-	const struct conf *before = app->conf;
 
-	app_reload(app);
-	if (app->conf == before) {
+	if (app_reload(app)) {
 		snprintf(err, errlen, "reload failed; the old configuration stays (see the log)");
 		return -1;
 	}
@@ -352,22 +435,6 @@ static void app_free(struct app *app)
 	log_close();
 }
 
-/* No open relay by accident: without any credential source the server
- * refuses to start unless no-auth says an open relay is intended. */
-static int check_credentials_configured(const struct conf *c)
-{
-	if (c->no_auth) {
-		log_warn("no-auth: this is an open relay, anyone may allocate");
-		return 0;
-	}
-	/* The room server mints REST credentials with its own secret. */
-	if (c->users.n || c->static_auth_secrets.n || c->userdb || c->http_port)
-		return 0;
-	log_err("no credentials configured: set user=, static-auth-secret=, "
-		"userdb= or http-port (or no-auth for an open relay)");
-	return TR_EINVAL;
-}
-
 static int check_alternates(const struct conf *c)
 {
 	struct tr_addr a;
@@ -426,8 +493,14 @@ static int app_start(struct app *app, int argc, char **argv)
 		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
 		return TR_EIO;
 	}
-	if (check_credentials_configured(app->conf) || check_alternates(app->conf))
+	if (check_alternates(app->conf))
 		return TR_EINVAL;
+	if (credentials_missing(app->conf, err, sizeof(err))) {
+		log_err("%s", err);
+		return TR_EINVAL;
+	}
+	if (app->conf->no_auth)
+		log_warn("no-auth: this is an open relay, anyone may allocate");
 	/* Before any socket or the event base: fork safely, then bind. */
 	if (app->conf->daemon && daemon(1, 0) < 0) {
 		log_err("cannot become a daemon");
@@ -450,6 +523,7 @@ static int app_start(struct app *app, int argc, char **argv)
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
+		auth_set_presence(app->auth, signal_server_member_live, app->signal);
 	}
 	if (start_front(app, err, sizeof(err)))
 		return TR_EIO;

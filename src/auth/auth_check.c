@@ -30,6 +30,8 @@ struct auth {
 	char **secrets;             /* static-auth-secret values, in order */
 	size_t n_secrets;
 	struct auth_store *store;   /* borrowed; may be NULL */
+	auth_presence_fn presence;  /* NULL: no member is live */
+	void *presence_ctx;         /* borrowed */
 };
 
 /* REST password: base64 of a SHA-1 HMAC, 28 characters plus NUL. */
@@ -264,7 +266,37 @@ int auth_check(struct auth *a, const struct stun_msg *msg, const char *username,
 	OPENSSL_cleanse(t.key, sizeof(t.key));
 	res->kind = AUTH_KIND_REST;
 	res->rest_expiry = expiry;
+	if (!auth_member_live(a, username)) {
+		/* The HMAC matched: the name is ours, not the client's own text. */
+		log_info("REST credential %s: the room member is gone", username);
+		return TR_ENOTFOUND;
+	}
 	return 0;
+}
+
+void auth_set_presence(struct auth *a, auth_presence_fn fn, void *ctx)
+{
+	a->presence = fn;
+	a->presence_ctx = ctx;
+}
+
+const char *auth_room_member_id(const char *username, char sep)
+{
+	static const char prefix[] = AUTH_ROOM_ID_PREFIX;
+	const char *p = username;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == username || *p != sep || strncmp(p + 1, prefix, sizeof(prefix) - 1))
+		return NULL;
+	return p + sizeof(prefix);
+}
+
+bool auth_member_live(struct auth *a, const char *username)
+{
+	const char *member = auth_room_member_id(username, a->sep);
+
+	return !member || (a->presence && a->presence(a->presence_ctx, member));
 }
 
 int auth_add_secret(struct auth *a, const char *secret)

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -110,6 +111,32 @@ static int store_setup(struct auth_store *s)
 	return 0;
 }
 
+/* The store holds hmackeys and REST secrets: readable by its owner only.
+ * A new database and its -wal/-shm are created under umask 077 (sqlite
+ * gives -wal/-shm the database's mode); an existing one that others can
+ * read is kept as it is (the operator may mean it) but said. */
+static int store_open_private(struct auth_store *s)
+{
+	struct stat st;
+	mode_t old_mask;
+	int rc;
+
+	if (stat(s->path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn("sqlite %s: mode %04o lets other local users read the "
+			 "credential store (hmackeys, REST secrets); chmod 600 it",
+			 s->path, (unsigned)(st.st_mode & 07777));
+	old_mask = umask(077);
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		store_log_err(s, "cannot open");
+		rc = TR_EDB;
+	} else {
+		rc = store_setup(s);
+	}
+	umask(old_mask);
+	return rc;
+}
+
 struct auth_store *auth_store_open(const char *path)
 {
 	struct auth_store *s = calloc(1, sizeof(*s));
@@ -123,13 +150,7 @@ struct auth_store *auth_store_open(const char *path)
 		log_err("sqlite %s: out of memory", path);
 		goto fail;
 	}
-	if (sqlite3_open_v2(path, &s->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
-		store_log_err(s, "cannot open");
-		goto fail;
-	}
-	if (store_setup(s) < 0)
+	if (store_open_private(s) < 0)
 		goto fail;
 	return s;
 fail:

@@ -36,6 +36,9 @@ struct conf {
 	struct conf_list users;        /* "name:password" or "name:0xKEY" */
 	unsigned stale_nonce;          /* seconds, 600 */
 	char rest_api_separator;       /* ':' */
+	unsigned auth_fail_source;     /* 20: failures per IPv4 address / IPv6 /64 */
+	unsigned auth_fail_user;       /* 10: failures per username */
+	unsigned auth_fail_global;     /* 500: failures in total */
 	/* lifetimes and quotas */
 	unsigned max_allocate_lifetime;/* 3600 */
 	unsigned max_allocate_timeout; /* 60: TCP clients without allocation */

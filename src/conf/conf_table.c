@@ -64,6 +64,15 @@ const struct conf_option conf_options[] = {
 		 "Nonce lifetime, then 438 Stale Nonce; a bare stale-nonce means 600."),
 	{ "rest-api-separator", 'C', CONF_CHAR, OFF(rest_api_separator), ":", 0, 0, 0, "CHAR",
 	  "Separator between EXPIRY and ID in REST usernames." },
+	UINT_OPT("auth-fail-source", 0, auth_fail_source, "20", 0, 1000000, 0, "N",
+		 "Failed authentications answered per source (IPv4 address, IPv6 /64): N at once, "
+		 "then N per minute; beyond, requests are dropped unanswered. 0: no limit."),
+	UINT_OPT("auth-fail-user", 0, auth_fail_user, "10", 0, 1000000, 0, "N",
+		 "Failed authentications answered per username: N at once, then N per minute. "
+		 "0: no limit."),
+	UINT_OPT("auth-fail-global", 0, auth_fail_global, "500", 0, 1000000, 0, "N",
+		 "Failed authentications answered in total: N at once, then N per minute. "
+		 "0: no limit."),
 	/* lifetimes and quotas */
 	UINT_OPT("max-allocate-lifetime", 0, max_allocate_lifetime, "3600", 1, UMAX, 0,
 		 "SECONDS", "Longest allocation lifetime granted."),

@@ -265,23 +265,26 @@ fail:
 	return NULL;
 }
 
-int front_reconfigure(struct front *f, const struct conf *conf, char *err, size_t errlen)
+int front_reload_prepare(const struct front *f, const struct conf *conf, SSL_CTX **tls,
+			 char *err, size_t errlen)
 {
-	SSL_CTX *ctx;
-
-	if (!f->tls || !conf->cert) {
-		f->conf = conf;
+	*tls = NULL;
+	/* TLS listeners exist from the start only. */
+	if (!f->tls || !conf->cert)
 		return 0;
-	}
-	ctx = front_tls_ctx_new(conf, false, err, errlen);
-	if (!ctx)
-		return TR_EINVAL;
+	*tls = front_tls_ctx_new(conf, false, err, errlen);
+	return *tls ? 0 : TR_EINVAL;
+}
+
+void front_reload_commit(struct front *f, const struct conf *conf, SSL_CTX *tls)
+{
+	f->conf = conf;
+	if (!tls)
+		return;
 	/* Live connections hold a reference to the old context. */
 	SSL_CTX_free(f->tls);
-	f->tls = ctx;
-	f->conf = conf;
+	f->tls = tls;
 	log_info("TLS certificate %s reloaded", conf->cert);
-	return 0;
 }
 
 bool front_has_tls(const struct front *f)

@@ -36,9 +36,14 @@ struct front;
 struct front *front_new(struct event_base *base, const struct conf *conf,
 			const struct front_handlers *h, char *err, size_t errlen);
 void front_free(struct front *f);
-/* SIGHUP: reloads certificate and key for new connections (live ones keep
- * theirs). On error the old ones stay and err says why. */
-int front_reconfigure(struct front *f, const struct conf *conf, char *err, size_t errlen);
+/* SIGHUP, in two phases. _prepare loads conf's certificate and key into
+ * *tls (NULL when TLS is not served) and changes nothing; on error it
+ * returns non-zero with err filled. _commit cannot fail: it takes conf
+ * (borrowed) and tls (ownership; NULL keeps the current context) for new
+ * connections; live ones keep theirs. */
+int front_reload_prepare(const struct front *f, const struct conf *conf,
+			 struct ssl_ctx_st **tls, char *err, size_t errlen);
+void front_reload_commit(struct front *f, const struct conf *conf, struct ssl_ctx_st *tls);
 /* Whether TLS listeners are up (for turns: URLs and wss:). */
 bool front_has_tls(const struct front *f);
 

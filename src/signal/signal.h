@@ -30,12 +30,21 @@ void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_add
 			 const struct tr_addr *local, bool tls);
 /* Whether iceServers should offer turns: URLs (a TLS listener is up). */
 void signal_server_set_tls_turn(struct signal_server *s, bool on);
-/* Takes a reloaded config, credentials and store (borrowed): auth modes,
+/* A reload in two phases: _prepare chooses the TURN secret for a new
+ * config, credentials and store (borrowed; it may write a generated secret
+ * into that store or auth, never the live ones) and changes nothing live:
+ * NULL with err filled on failure. _commit cannot fail: auth modes,
  * limits, origins and the TURN secret change at once; listeners and room
- * capacity at restart. On error nothing changes and err says why. */
-int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
-			      struct auth *auth, struct auth_store *store, char *err,
-			      size_t errlen);
+ * capacity at restart. It takes ownership of r. */
+struct signal_reload;
+struct signal_reload *signal_server_reload_prepare(struct signal_server *s,
+						   const struct conf *conf,
+						   struct auth *auth,
+						   struct auth_store *store, char *err,
+						   size_t errlen);
+void signal_server_reload_commit(struct signal_server *s, struct signal_reload *r);
+/* A prepared reload not committed. NULL: no-op. */
+void signal_reload_free(struct signal_reload *r);
 struct evbuffer;
 
 /* One line per WebSocket peer (client, room, user) for the control socket. */
@@ -55,6 +64,10 @@ const char *signal_server_room_of(void *ctx, const char *user_id);
 void signal_server_set_draining(struct signal_server *s, bool on);
 /* Members of rooms on this node (not those of other cluster nodes). */
 size_t signal_server_local_members(struct signal_server *s);
+/* auth_presence_fn (ctx is the signal_server): whether member_id is a
+ * live member of a room (joined, or inside its resume window) that was
+ * handed TURN credentials. */
+bool signal_server_member_live(void *ctx, const char *member_id);
 /* Stops accepting and closes every WebSocket with 1001 (going away). */
 void signal_server_shutdown(struct signal_server *s);
 

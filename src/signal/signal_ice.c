@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "auth/auth.h"
@@ -22,28 +23,35 @@ static bool take_first(const char *secret, void *arg)
 }
 
 /* The first static-auth-secret; else the realm's first turn_secret row;
- * else a new one, kept in the store so credentials survive restarts. */
-int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen)
+ * else keep (a secret generated earlier in memory, "" for none); else a
+ * new one, kept in the store so credentials survive restarts. A secret
+ * that lives in memory only is added to auth. out: SIG_SECRET_MAX. */
+int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+			  struct auth *auth, const char *keep, char *out, char *err,
+			  size_t errlen)
 {
-	const struct conf *c = s->conf;
 	unsigned char raw[32];
 
+	out[0] = '\0';
 	if (c->static_auth_secrets.n) {
-		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s",
-			 c->static_auth_secrets.items[0]);
+		snprintf(out, SIG_SECRET_MAX, "%s", c->static_auth_secrets.items[0]);
 		return 0;
 	}
-	if (s->store && auth_store_each_secret(s->store, c->realm, take_first,
-					       s->ice_secret) == 0 && s->ice_secret[0])
+	if (store && auth_store_each_secret(store, c->realm, take_first, out) == 0 && out[0])
 		return 0;
-	if (RAND_bytes(raw, sizeof(raw)) != 1) {
-		snprintf(err, errlen, "no randomness for a TURN secret");
-		return TR_EIO;
+	if (!store && keep[0]) {
+		snprintf(out, SIG_SECRET_MAX, "%s", keep);
+	} else {
+		if (RAND_bytes(raw, sizeof(raw)) != 1) {
+			snprintf(err, errlen, "no randomness for a TURN secret");
+			return TR_EIO;
+		}
+		for (size_t i = 0; i < sizeof(raw); i++)
+			snprintf(out + 2 * i, 3, "%02x", raw[i]);
+		OPENSSL_cleanse(raw, sizeof(raw));
 	}
-	for (size_t i = 0; i < sizeof(raw); i++)
-		snprintf(s->ice_secret + 2 * i, 3, "%02x", raw[i]);
-	if (s->store) {
-		if (auth_store_add_secret(s->store, c->realm, s->ice_secret)) {
+	if (store) {
+		if (auth_store_add_secret(store, c->realm, out)) {
 			snprintf(err, errlen, "cannot store the generated TURN secret");
 			return TR_EDB;
 		}
@@ -51,13 +59,102 @@ int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen)
 			 c->realm);
 		return 0;
 	}
-	log_warn("no userdb: the generated TURN secret lives in memory only; "
-		 "credentials handed out do not survive a restart");
-	if (auth_add_secret(s->auth, s->ice_secret)) {
+	if (!keep[0])
+		log_warn("no userdb: the generated TURN secret lives in memory only; "
+			 "credentials handed out do not survive a restart");
+	if (auth_add_secret(auth, out)) {
 		snprintf(err, errlen, "out of memory");
 		return TR_ENOMEM;
 	}
 	return 0;
+}
+
+struct signal_reload {
+	const struct conf *conf;
+	struct auth *auth;
+	struct auth_store *store;
+	char ice_secret[SIG_SECRET_MAX];
+};
+
+void signal_reload_free(struct signal_reload *r)
+{
+	if (!r)
+		return;
+	OPENSSL_cleanse(r->ice_secret, sizeof(r->ice_secret));
+	free(r);
+}
+
+/* The secret the reloaded server mints with: a generated in-memory one
+ * lives on across reloads (added to the new auth); otherwise it is chosen
+ * again (a new static-auth-secret or store takes effect). Only the new
+ * auth and store are written to, never the live ones. */
+struct signal_reload *signal_server_reload_prepare(struct signal_server *s,
+						   const struct conf *conf,
+						   struct auth *auth,
+						   struct auth_store *store, char *err,
+						   size_t errlen)
+{
+	struct signal_reload *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->conf = conf;
+	r->auth = auth;
+	r->store = store;
+	if (sig_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret, err,
+				  errlen)) {
+		signal_reload_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void signal_server_reload_commit(struct signal_server *s, struct signal_reload *r)
+{
+	if (r->conf->http_port != s->conf->http_port)
+		log_warn("reload: http-port changes only at restart");
+	s->conf = r->conf;
+	s->auth = r->auth;
+	s->store = r->store;
+	memcpy(s->ice_secret, r->ice_secret, sizeof(s->ice_secret));
+	signal_reload_free(r);
+	sig_cluster_reconfigured(s);
+}
+
+/* ---- presence: the room server's answer to "is this member live" ---- */
+
+/* A member whose credentials were minted stays live until on_gone (leave,
+ * or the end of its resume window): a set of user ids kept beside the
+ * room engine, so the TURN side asks in O(1) per request. */
+static void presence_add(struct signal_server *s, const char *user_id)
+{
+	if (!s->live_ids)
+		s->live_ids = json_object();
+	if (s->live_ids && !json_object_get(s->live_ids, user_id))
+		json_object_set_new(s->live_ids, user_id, json_true());
+}
+
+void sig_presence_gone(struct signal_server *s, const char *user_id)
+{
+	if (s->live_ids)
+		json_object_del(s->live_ids, user_id);
+}
+
+void sig_presence_free(struct signal_server *s)
+{
+	json_decref(s->live_ids);
+	s->live_ids = NULL;
+}
+
+bool signal_server_member_live(void *ctx, const char *member_id)
+{
+	struct signal_server *s = ctx;
+
+	/* Clustered: a member of any node (the cluster's mirror). */
+	return (s->live_ids && json_object_get(s->live_ids, member_id)) ||
+	       sig_cluster_member_live(s, member_id);
 }
 
 /* An IPv6 literal host needs brackets inside a URL. */
@@ -127,10 +224,12 @@ json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *u
 
 	url_host(c->server_name ? c->server_name : (host[0] ? host : "127.0.0.1"), h,
 		 sizeof(h));
-	snprintf(username, sizeof(username), "%lld%c%s", expiry, c->rest_api_separator,
-		 user_id);
+	/* Room-minted: valid only while the member is live (auth.h). */
+	snprintf(username, sizeof(username), "%lld%c" AUTH_ROOM_ID_PREFIX "%s", expiry,
+		 c->rest_api_separator, user_id);
 	if (auth_rest_password(s->ice_secret, username, password, sizeof(password)))
 		return NULL;
+	presence_add(s, user_id);
 	json_t *turn, *stun;
 	char turns[600];
 

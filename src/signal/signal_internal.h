@@ -68,6 +68,7 @@ struct signal_server {
 	struct event *cron, *reaper;
 	struct ip_limiter *join_failures;
 	char ice_secret[SIG_SECRET_MAX];
+	struct json_t *live_ids; /* user ids with minted credentials, still members */
 	uint64_t now_ms;
 	struct signal_counters counters;
 	struct sig_cluster *cluster;  /* NULL: this node alone */
@@ -126,8 +127,16 @@ void sig_proto_push_ice(struct sig_conn *c);
 
 /* ---- TURN credentials (signal_ice.c) ---- */
 
-/* Picks or creates the secret the room server mints with. 0 or error. */
-int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen);
+/* Presence of members whose TURN credentials were minted (signal_ice.c):
+ * gone is called when the member really leaves (on_gone); free at exit. */
+void sig_presence_gone(struct signal_server *s, const char *user_id);
+void sig_presence_free(struct signal_server *s);
+/* Picks or creates the secret the room server mints with into out
+ * (SIG_SECRET_MAX): see signal_ice.c. conf, store (may be NULL) and auth
+ * are borrowed; keep is the secret in use ("" at start). 0 or error. */
+int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+			  struct auth *auth, const char *keep, char *out, char *err,
+			  size_t errlen);
 /* The iceServers array for user_id as seen through host; NULL on
  * allocation failure. Caller owns the reference (json_t *). */
 struct json_t;

@@ -8,6 +8,7 @@
 #include <event2/bufferevent.h>
 #include <jansson.h>
 
+#include "auth/auth.h"
 #include "conf/conf.h"
 #include "signal/signal_internal.h"
 #include "turn/turn.h"
@@ -25,17 +26,17 @@ struct room_bytes {
 	json_t *by_room; /* roomId -> bytes */
 };
 
-/* REST usernames are "EXPIRY<sep>userId". */
+/* Room-minted REST usernames are "EXPIRY<sep>room~userId". */
 static void collect_user(const char *username, uint64_t bytes, void *arg)
 {
 	struct room_bytes *rb = arg;
-	const char *sep = strchr(username, rb->sep);
+	const char *id = auth_room_member_id(username, rb->sep);
 	json_t *have;
 
-	if (!sep)
+	if (!id)
 		return;
-	have = json_object_get(rb->by_user, sep + 1);
-	json_object_set_new(rb->by_user, sep + 1,
+	have = json_object_get(rb->by_user, id);
+	json_object_set_new(rb->by_user, id,
 			    json_integer(json_integer_value(have) + (json_int_t)bytes));
 }
 

@@ -132,7 +132,31 @@ void sig_proto_push_ice(struct sig_conn *c)
 
 /* ---- who may join ---- */
 
-/* signaling-auth=token: an HS256 JWT with claims room (or "*"), sub, exp. */
+/* Clock skew allowed between the site's backend and us on nbf (RFC 7519
+ * 4.1.5 allows "some small leeway"). */
+#define SIG_JWT_NBF_LEEWAY_S 30
+
+/* RFC 7519 4.1.5: a token is not accepted before its nbf. An absent nbf
+ * is fine; one that is not a number refuses the token. */
+static bool nbf_ok(jwt_t *jwt)
+{
+	char *text = jwt_get_grants_json(jwt, "nbf");
+	json_t *nbf;
+	bool ok;
+
+	if (!text)
+		return true;
+	/* libjwt's jwt_get_grant_int reads a string as 0: check the type. */
+	nbf = json_loads(text, JSON_DECODE_ANY, NULL);
+	free(text);
+	ok = json_is_integer(nbf) &&
+	     json_integer_value(nbf) <= clock_wall_s() + SIG_JWT_NBF_LEEWAY_S;
+	json_decref(nbf);
+	return ok;
+}
+
+/* signaling-auth=token: an HS256 JWT with claims room (or "*"), sub, exp,
+ * and optionally nbf. */
 static bool token_ok(struct sig_conn *c, json_t *data, const char *room_id)
 {
 	const char *secret = c->server->conf->signaling_secret;
@@ -151,7 +175,7 @@ static bool token_ok(struct sig_conn *c, json_t *data, const char *room_id)
 	sub = jwt_get_grant(jwt, "sub");
 	errno = 0;
 	exp = jwt_get_grant_int(jwt, "exp");
-	ok = room && sub && errno == 0 && exp > clock_wall_s() &&
+	ok = room && sub && errno == 0 && exp > clock_wall_s() && nbf_ok(jwt) &&
 	     (!strcmp(room, "*") || !strcmp(room, room_id));
 done:
 	jwt_free(jwt);

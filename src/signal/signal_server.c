@@ -206,6 +206,7 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
 	char room[ESC_LOG_LEN], user[ESC_LOG_LEN];
 
+	sig_presence_gone(s, user_id);
 	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted",
 		 esc_str(room, sizeof(room), room_id), esc_str(user, sizeof(user), user_id), n);
 	sig_cluster_member_gone(s, room_id, user_id);
@@ -262,56 +263,14 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (sig_ice_secret_init(s, err, errlen) || sig_cluster_start(s, err, errlen))
+	if (sig_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
+	    sig_cluster_start(s, err, errlen))
 		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
 fail:
 	signal_server_free(s);
 	return NULL;
-}
-
-/* The secret the reloaded server mints with: a generated in-memory one
- * lives on across reloads; otherwise it is chosen again (a new
- * static-auth-secret or store takes effect). */
-static int reselect_secret(struct signal_server *s, struct auth *old_auth, char *err,
-			   size_t errlen)
-{
-	if (!s->conf->static_auth_secrets.n && !s->store) {
-		if (s->auth != old_auth && auth_add_secret(s->auth, s->ice_secret)) {
-			snprintf(err, errlen, "out of memory");
-			return TR_ENOMEM;
-		}
-		return 0;
-	}
-	s->ice_secret[0] = '\0';
-	return sig_ice_secret_init(s, err, errlen);
-}
-
-int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
-			      struct auth *auth, struct auth_store *store, char *err,
-			      size_t errlen)
-{
-	const struct conf *old_conf = s->conf;
-	struct auth *old_auth = s->auth;
-	struct auth_store *old_store = s->store;
-	char old_secret[SIG_SECRET_MAX];
-
-	memcpy(old_secret, s->ice_secret, sizeof(old_secret));
-	s->conf = conf;
-	s->auth = auth;
-	s->store = store;
-	if (reselect_secret(s, old_auth, err, errlen)) {
-		s->conf = old_conf;
-		s->auth = old_auth;
-		s->store = old_store;
-		memcpy(s->ice_secret, old_secret, sizeof(old_secret));
-		return TR_EINVAL;
-	}
-	sig_cluster_reconfigured(s);
-	if (conf->http_port != old_conf->http_port)
-		log_warn("reload: http-port changes only at restart");
-	return 0;
 }
 
 void signal_server_shutdown(struct signal_server *s)
@@ -343,6 +302,7 @@ void signal_server_free(struct signal_server *s)
 	if (s->reaper)
 		reaper_cb(-1, 0, s);
 	room_engine_free(s->rooms);
+	sig_presence_free(s);
 	ip_limiter_free(s->join_failures);
 	if (s->cron)
 		event_free(s->cron);
@@ -422,6 +382,10 @@ const char *signal_server_room_of(void *ctx, const char *user_id)
 {
 	struct signal_server *s = ctx;
 	struct room_lookup l = { user_id, NULL };
+
+	/* The ID part of a room-minted REST username names the member too. */
+	if (!strncmp(user_id, AUTH_ROOM_ID_PREFIX, strlen(AUTH_ROOM_ID_PREFIX)))
+		l.user_id += strlen(AUTH_ROOM_ID_PREFIX);
 
 	room_engine_each_member(s->rooms, match_member, &l);
 	return l.room_id;

@@ -59,11 +59,21 @@ struct bufferevent;
 void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 			      const struct tr_addr *client, const struct tr_addr *local,
 			      bool tls);
-/* Takes a reloaded config and credentials (borrowed, as in _new): peer
+/* A reload in two phases (SIGHUP): _prepare builds from a new config what
+ * can fail (peer filter, DTLS context) and changes nothing live; _commit
+ * swaps it in with the new conf and auth (borrowed, as in _new) and cannot
+ * fail, so the caller may free the old conf and auth right after. Peer
  * filter, lifetimes, quotas and auth change at once; listeners and relay
- * ports only at restart. On error nothing changes. */
-int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
-			    struct auth *auth, char *err, size_t errlen);
+ * ports only at restart. _prepare: NULL with err filled on failure. */
+struct turn_reload;
+struct turn_reload *turn_server_reload_prepare(struct turn_server *s,
+					       const struct conf *conf, char *err,
+					       size_t errlen);
+/* Takes ownership of r. */
+void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
+			       const struct conf *conf, struct auth *auth);
+/* A prepared reload not committed (another part failed). NULL: no-op. */
+void turn_reload_free(struct turn_reload *r);
 struct evbuffer;
 
 /* The relay address of a family as XOR-RELAYED-ADDRESS shows it (port 0).
@@ -91,8 +101,6 @@ size_t turn_server_allocation_count(const struct turn_server *s);
  * a REST username. Returns how many. */
 size_t turn_server_disconnect(struct turn_server *s, const char *user);
 
-/* Deletes every allocation made with REST credentials "EXPIRY:user_id"
- * (presence-bound credentials of the room server). Returns how many. */
 /* Draining: Allocate answered 300 Try Alternate (alternate-server=) or
  * 508; live allocations go on. */
 void turn_server_set_draining(struct turn_server *s, bool on);
@@ -101,6 +109,9 @@ bool turn_server_draining(const struct turn_server *s);
  * defaulting to default_port. 0 or TR_EINVAL. */
 struct tr_addr;
 int turn_alternate_parse(const char *text, unsigned default_port, struct tr_addr *out);
+/* Deletes every allocation made with room-minted REST credentials
+ * "EXPIRY:room~user_id" (presence-bound credentials of the room server).
+ * Returns how many. */
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);
 
 #endif

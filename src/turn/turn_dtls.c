@@ -628,25 +628,33 @@ int turn_dtls_start(struct turn_server *s)
 	return 0;
 }
 
-int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
-		     size_t errlen)
+int turn_dtls_reload_prepare(struct turn_server *s, const struct conf *conf,
+			     SSL_CTX **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!s->dtls || !conf->cert)
+		return 0;
+	*out = front_tls_ctx_new(conf, true, err, errlen);
+	if (!*out)
+		return TR_EINVAL;
+	ctx_prepare(*out);
+	return 0;
+}
+
+void turn_dtls_reload_commit(struct turn_server *s, SSL_CTX *ctx)
 {
 	struct turn_dtls *t = s->dtls;
-	SSL_CTX *ctx;
 
-	if (!t || !conf->cert)
-		return 0;
-	ctx = front_tls_ctx_new(conf, true, err, errlen);
-	if (!ctx)
-		return TR_EINVAL;
-	ctx_prepare(ctx);
+	if (!t || !ctx) {
+		SSL_CTX_free(ctx);
+		return;
+	}
 	/* Live sessions keep a reference to the old context; new ones, made
 	 * from a new listener object, get the new one. */
 	SSL_CTX_free(t->ctx);
 	t->ctx = ctx;
 	SSL_free(t->listen);
 	t->listen = NULL;
-	return 0;
 }
 
 void turn_dtls_stop(struct turn_server *s)

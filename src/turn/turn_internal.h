@@ -255,7 +255,7 @@ struct turn_server {
 	struct auth *auth;           /* borrowed */
 	struct peer_filter *filter;
 	struct alloc_table *allocs;
-	struct ip_limiter *auth_failures; /* per source IP */
+	struct auth_limiter *auth_failures; /* per source, username, total */
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;
@@ -330,8 +330,13 @@ int turn_dtls_start(struct turn_server *s);
 void turn_dtls_stop(struct turn_server *s);
 /* Handshake retransmissions and idle sessions, from the cron. */
 void turn_dtls_tick(struct turn_server *s);
-int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
-		     size_t errlen);
+struct ssl_ctx_st;
+/* Reload in two phases: a new context from conf (NULL, and 0, when there
+ * is no DTLS listener or no cert); then the swap, which cannot fail and
+ * takes ownership of ctx (NULL: nothing changes). */
+int turn_dtls_reload_prepare(struct turn_server *s, const struct conf *conf,
+			     struct ssl_ctx_st **out, char *err, size_t errlen);
+void turn_dtls_reload_commit(struct turn_server *s, struct ssl_ctx_st *ctx);
 void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
 /* Appends the DTLS gauges and counters (zeros without DTLS). */
 void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out);

@@ -87,7 +87,7 @@ static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 	const char *why = auth_failure_text[why_code];
 
 	r->s->counters.auth_failures[why_code]++;
-	ip_limiter_hit(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms);
+	auth_limiter_fail(r->s->auth_failures, &r->pkt->ft.client, r->username, r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 esc_str(user, sizeof(user), r->username), why);
@@ -110,6 +110,13 @@ static int auth_existing(struct turn_request *r)
 		turn_respond_error(r, 401);
 		return -1;
 	}
+	/* Presence-bound credentials: a member gone elsewhere (a cluster
+	 * backend) ends its allocations here too. */
+	if (a->cred.kind == AUTH_KIND_REST && !auth_member_live(r->s->auth, a->username)) {
+		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
+		turn_respond_error(r, 401);
+		return -1;
+	}
 	/* A copy: Refresh with LIFETIME 0 frees the allocation before the
 	 * response is signed. */
 	r->cred = a->cred;
@@ -119,10 +126,23 @@ static int auth_existing(struct turn_request *r)
 
 static int auth_new_session(struct turn_request *r)
 {
-	int rc = auth_check(r->s->auth, r->msg, r->username, r->realm,
-			    r->s->now_wall_s, false, &r->cred);
+	int rc;
 
-	if (rc == TR_EEXPIRED) {
+	/* Guessing passwords: the username's and the total budgets. */
+	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, r->username,
+			       r->s->now_ms)) {
+		r->s->counters.auth_rate_limited++;
+		return -1;
+	}
+	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
+			&r->cred);
+	/* A departed member's genuine credential: no new allocation (401);
+	 * any other request finds none and is answered 437 by its handler. */
+	if (rc == TR_ENOTFOUND && r->msg->method != STUN_ALLOCATE) {
+		r->key = r->cred.key;
+		return 0;
+	}
+	if (rc == TR_EEXPIRED || rc == TR_ENOTFOUND) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
 		turn_respond_error(r, 401);
 		return -1;
@@ -145,7 +165,7 @@ static int authenticate(struct turn_request *r)
 
 	if (r->s->conf->no_auth)
 		return 0;
-	if (ip_limiter_blocked(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms)) {
+	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL, r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
 		return -1;
 	}

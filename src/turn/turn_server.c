@@ -14,8 +14,10 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 
 #include "conf/conf.h"
+#include "front/front.h"
 #include "turn/turn_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -24,10 +26,6 @@
 
 /* Housekeeping period: expiry is checked at this granularity. */
 #define TURN_CRON_MS 1000
-/* Wrong credentials per source IP: a burst, then this many per second;
- * beyond that the source's authenticated requests are dropped unanswered. */
-#define TURN_AUTH_FAIL_BURST 20
-#define TURN_AUTH_FAIL_PER_SEC 2
 
 void turn_server_touch_clock(struct turn_server *s)
 {
@@ -184,13 +182,13 @@ struct user_match {
 	size_t deleted;
 };
 
-/* The ID part of a REST username "EXPIRY<sep>ID" equals m->user_id. */
+/* A room-minted REST username "EXPIRY<sep>room~ID" with ID m->user_id. */
 static void delete_if_user(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
-	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+	const char *id = auth_room_member_id(a->username, m->s->conf->rest_api_separator);
 
-	if (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id))
+	if (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id))
 		return;
 	turn_allocation_delete(m->s, a, "room member gone");
 	m->deleted++;
@@ -204,14 +202,18 @@ size_t turn_server_drop_user(struct turn_server *s, const char *user_id)
 	return m.deleted;
 }
 
-/* The whole username, or the ID part of a REST username. */
+/* The whole username, or the ID part of a REST username (a room
+ * member's user id without the room~ prefix). */
 static void delete_if_named(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
-	const char *sep = strchr(a->username, m->s->conf->rest_api_separator);
+	char sep = m->s->conf->rest_api_separator;
+	const char *id = auth_room_member_id(a->username, sep);
 
+	if (!id && (id = strchr(a->username, sep)))
+		id++;
 	if (strcmp(a->username, m->user_id) &&
-	    (a->cred.kind != AUTH_KIND_REST || !sep || strcmp(sep + 1, m->user_id)))
+	    (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id)))
 		return;
 	turn_allocation_delete(m->s, a, "disconnected by the operator");
 	m->deleted++;
@@ -467,28 +469,62 @@ static struct peer_filter *filter_build(const struct conf *c)
 	return f;
 }
 
-int turn_server_reconfigure(struct turn_server *s, const struct conf *conf,
-			    struct auth *auth, char *err, size_t errlen)
-{
-	struct peer_filter *f = filter_build(conf);
+struct turn_reload {
+	struct peer_filter *filter;
+	SSL_CTX *dtls_ctx; /* NULL: DTLS is off, the context stays */
+};
 
-	if (!f) {
+void turn_reload_free(struct turn_reload *r)
+{
+	if (!r)
+		return;
+	peer_filter_free(r->filter);
+	SSL_CTX_free(r->dtls_ctx);
+	free(r);
+}
+
+struct turn_reload *turn_server_reload_prepare(struct turn_server *s,
+					       const struct conf *conf, char *err,
+					       size_t errlen)
+{
+	struct turn_reload *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->filter = filter_build(conf);
+	if (!r->filter) {
 		snprintf(err, errlen, "bad peer range (see above)");
-		return TR_EINVAL;
+		goto fail;
 	}
-	if (turn_dtls_reload(s, conf, err, errlen)) {
-		peer_filter_free(f);
-		return TR_EINVAL;
-	}
+	/* DTLS listeners exist from the start only: a cert added by a reload
+	 * waits for a restart. */
+	if (turn_dtls_reload_prepare(s, conf, &r->dtls_ctx, err, errlen))
+		goto fail;
+	return r;
+fail:
+	turn_reload_free(r);
+	return NULL;
+}
+
+void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
+			       const struct conf *conf, struct auth *auth)
+{
 	if (conf->listening_port != s->conf->listening_port ||
 	    conf->min_port != s->conf->min_port || conf->max_port != s->conf->max_port)
 		log_warn("reload: listening and relay ports change only at restart");
 	peer_filter_free(s->filter);
-	s->filter = f;
+	s->filter = r->filter;
+	r->filter = NULL;
+	turn_dtls_reload_commit(s, r->dtls_ctx);
+	r->dtls_ctx = NULL;
+	auth_limiter_configure(s->auth_failures, &(struct auth_limits){
+		conf->auth_fail_source, conf->auth_fail_user, conf->auth_fail_global });
 	s->conf = conf;
 	s->auth = auth;
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
-	return 0;
+	turn_reload_free(r);
 }
 
 struct turn_server *turn_server_new(struct event_base *base, const struct conf *conf,
@@ -510,7 +546,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	    RAND_bytes(s->indication_prefix, sizeof(s->indication_prefix)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
-	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);
+	s->auth_failures = auth_limiter_new(&(struct auth_limits){
+		conf->auth_fail_source, conf->auth_fail_user, conf->auth_fail_global });
 	s->filter = filter_build(conf);
 	if (!s->allocs || !s->auth_failures || !s->filter || relay_setup(s))
 		goto fail;
@@ -549,6 +586,6 @@ void turn_server_free(struct turn_server *s)
 	port_pool_free(s->relay4.ports);
 	port_pool_free(s->relay6.ports);
 	peer_filter_free(s->filter);
-	ip_limiter_free(s->auth_failures);
+	auth_limiter_free(s->auth_failures);
 	free(s);
 }

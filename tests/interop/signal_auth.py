@@ -174,6 +174,34 @@ async def token_expired():
 
 
 @S.test()
+async def token_not_yet_valid():
+    """RFC 7519 4.1.5: a token whose nbf is 10 minutes ahead is refused
+    (the server allows 30 s of clock skew, no more)."""
+    await refused(jwt_hs256(SECRET, claims("room-x", nbf=int(time.time()) + 600)),
+                  "nbf in 10 minutes")
+
+
+@S.test()
+async def token_nbf_not_a_number():
+    await refused(jwt_hs256(SECRET, claims("room-x", nbf="yesterday")), "nbf a string")
+
+
+@S.test()
+async def token_nbf_within_leeway_and_past():
+    srv = token_server()
+    c = await srv.ws("nbf-ok")
+    j = await c.join("room-n1", token=jwt_hs256(
+        SECRET, claims("room-n1", nbf=int(time.time()) + 10)))
+    check_eq(j.get("roomId"), "room-n1", "nbf 10 s ahead (within the 30 s leeway)")
+    d = await srv.ws("nbf-past")
+    j = await d.join("room-n2", token=jwt_hs256(
+        SECRET, claims("room-n2", nbf=int(time.time()) - 60)))
+    check_eq(j.get("roomId"), "room-n2", "nbf a minute ago")
+    await c.close()
+    await d.close()
+
+
+@S.test()
 async def token_bad_signature():
     await refused(jwt_hs256(SECRET + "x", claims("room-x")), "bad signature")
 

@@ -716,7 +716,8 @@ def check_ice_servers(ice, host, port, user_id=None, ttl=None, secrets=None,
     """Checks ice against doc/signaling.md:
         [{"urls": ["stun:HOST:PORT"]},
          {"urls": ["turn:HOST:PORT?transport=udp", "turn:HOST:PORT?transport=tcp"],
-          "username": "EXPIRY:userId", "credential": base64(HMAC-SHA1(secret, username))}]
+          "username": "EXPIRY:room~userId", "credential": base64(HMAC-SHA1(secret, username))}]
+    (room~ marks the credential as room-minted: valid while the member is live)
     Returns (username, credential, expiry, secret-that-matched-or-None)."""
     check(isinstance(ice, list), "%s is not a list: %s" % (what, short(ice)))
     check(len(ice) == 2, "%s: expected 2 entries (stun, turn), got %d: %s"
@@ -732,8 +733,8 @@ def check_ice_servers(ice, host, port, user_id=None, ttl=None, secrets=None,
     username, credential = turn["username"], turn["credential"]
     check(isinstance(username, str) and isinstance(credential, str),
           "%s[1] username/credential not strings: %s" % (what, short(turn)))
-    m = re.match(r"^(\d+):(.+)$", username)
-    check(m is not None, "%s username %r is not EXPIRY:userId" % (what, username))
+    m = re.match(r"^(\d+):room~(.+)$", username)
+    check(m is not None, "%s username %r is not EXPIRY:room~userId" % (what, username))
     expiry = int(m.group(1))
     if user_id is not None:
         check_eq(m.group(2), user_id, what + " username's userId")

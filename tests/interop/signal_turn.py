@@ -335,5 +335,92 @@ async def outside_credentials_keep_coturn_semantics():
         peer.stop()
 
 
+def allocate_code(server, user, password):
+    """Error code of a fresh Allocate with these credentials (None: OK;
+    the allocation is then deleted again)."""
+    c = stunpy.Client("udp", server, timeout=3.0)
+    try:
+        c.set_credentials(user, password)
+        rsp = c.allocate()
+        ec = stunpy.error_code(rsp)
+        if ec is None:
+            c.request_auth(stunpy.REFRESH, [stunpy.lifetime(0)])
+        return ec[0] if ec else None
+    finally:
+        c.close()
+
+
+@S.test()
+async def departed_member_credentials_refused():
+    """Issue 8 item 10, the attack: after leave, the same iceServers
+    credential allocated again (and that allocation was never deleted).
+    Now a room-minted credential ("EXPIRY:room~userId") is valid only while
+    its member is live: after leave, or once the resume window closed, a
+    new Allocate gets 401 and requests on the old allocation 437 (deleted
+    at departure). Credentials minted outside the room server with the
+    same secret, even naming the same user id, keep coturn's semantics."""
+    srv = turn_server()              # resume-window=2
+    peer = EchoPeer()
+    try:
+        a, b = await srv.ws("A"), await srv.ws("B")
+        ja = await a.join("turn-gone")
+        jb = await b.join("turn-gone")
+        server, user, password = creds_of(ja)
+        check(user.split(":", 1)[1] == "room~" + ja["userId"],
+              "iceServers username %r is not EXPIRY:room~userId" % user)
+        p = await probe(ja, peer)
+        check_eq(await asyncio.to_thread(allocate_code, server, user, password), None,
+                 "a second Allocate with a live member's credentials")
+        secret = srv.turn_secrets()[0]
+        outside = "%d:%s" % (time.time() + 600, ja["userId"])
+        await a.send("leave", {"roomId": "turn-gone"})
+        await a.recv_event("leaved")
+        await asyncio.sleep(0.2)
+        check_eq(await asyncio.to_thread(allocate_code, server, user, password), 401,
+                 "Allocate with the credentials of a member that left")
+        await assert_gone(p, "made before leave")
+        rsp = await asyncio.to_thread(p.c.channel_bind, CHANNEL + 1, peer.addr)
+        check_eq((stunpy.error_code(rsp) or [None])[0], 437,
+                 "ChannelBind on the allocation made before leave")
+        check_eq(await asyncio.to_thread(allocate_code, server, outside,
+                                         rest_password(secret, outside)), None,
+                 "Allocate with outside credentials naming the departed user id")
+        # The room~ prefix is the room server's: a forged member id is refused.
+        forged = "%d:room~%s" % (time.time() + 600, "0" * 32)
+        check_eq(await asyncio.to_thread(allocate_code, server, forged,
+                                         rest_password(secret, forged)), 401,
+                 "Allocate with a room-minted form naming no member")
+        # The resume window closing ends them too.
+        server_b, user_b, password_b = creds_of(jb)
+        b.drop()
+        await asyncio.sleep(0.5)
+        check_eq(await asyncio.to_thread(allocate_code, server_b, user_b, password_b), None,
+                 "Allocate inside the resume window")
+        await asyncio.sleep(2.5)
+        check_eq(await asyncio.to_thread(allocate_code, server_b, user_b, password_b), 401,
+                 "Allocate after the resume window closed")
+        check("the room member is gone" in srv.log_text(), "no log line saying why")
+        p.c.close()
+        await a.close()
+    finally:
+        peer.stop()
+
+
+@S.test()
+async def restart_ends_room_credentials():
+    """After a restart no member is live: every room-minted credential is
+    refused (documented in doc/signaling.md), though the secret is the same."""
+    srv = S.fresh_server("restart", ["resume-window=2"])
+    a = await srv.ws("A")
+    j = await a.join("turn-restart")
+    server, user, password = creds_of(j)
+    check_eq(await asyncio.to_thread(allocate_code, server, user, password), None,
+             "Allocate before the restart")
+    await a.close()
+    srv.restart()   # in this thread: the server dies with the thread that started it
+    check_eq(await asyncio.to_thread(allocate_code, server, user, password), 401,
+             "Allocate with room-minted credentials after a restart")
+
+
 if __name__ == "__main__":
     sys.exit(S.run())

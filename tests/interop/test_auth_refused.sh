@@ -32,8 +32,12 @@ if [ "$SERVER" = coturn ]; then
 	start_turnroom "$TMP/rest.conf" server-rest
 else
 	# turnroom serves long-term users and REST secrets side by side.
+	# uclient retries a refused Allocate about 31 times and waits for each
+	# answer: budgets above that (the defaults, 20 per source and 10 per
+	# username, would leave it waiting; test_auth_guess.sh tests them).
 	REST_PORT=$LT_PORT
-	conf "$TMP/turn.conf" "$LT_PORT" "${LT_LINES[@]}" "${REST_LINES[@]}"
+	conf "$TMP/turn.conf" "$LT_PORT" "${LT_LINES[@]}" "${REST_LINES[@]}" \
+		"auth-fail-source=50" "auth-fail-user=50"
 	start_turnroom "$TMP/turn.conf"
 	LT_LOG=$SERVER_LOG
 fi

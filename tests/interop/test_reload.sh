@@ -1,7 +1,8 @@
 #!/bin/bash
 # Running for years: SIGHUP with a broken file keeps the old config and
 # keeps serving; SIGHUP with a new static-auth-secret makes REST
-# credentials of the new secret valid at once; SIGTERM ends the process
+# credentials of the new secret valid at once; a reload that adds or drops
+# the store or changes the realm says so; SIGTERM ends the process
 # (WebSocket peers told 1001) with status 0 within 2 s.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
@@ -15,6 +16,10 @@ write_conf() { # write_conf SECRET [EXTRA]
 		echo "use-auth-secret"
 		echo "static-auth-secret=$1"
 		echo "allow-loopback-peers"
+		# uclient retries a refused Allocate ~31 times, waiting for each
+		# answer: budgets above the defaults (test_auth_guess.sh tests them).
+		echo "auth-fail-source=50"
+		echo "auth-fail-user=50"
 		uclient_conf_lines
 		[ $# -gt 1 ] && echo "$2"
 	} >"$TMP/turn.conf"
@@ -50,6 +55,21 @@ rest_run old-secret
 [ "$(uclient_figures | cut -d' ' -f2)" = 0 ] || grep -q 'Cannot complete Allocation\|error 401' "$UCLIENT_LOG" ||
 	fail "the removed secret still authenticates"
 
+# A reload that changes who may authenticate says so (issue 8): a store
+# added, then a truncated file that still parses (no userdb, another realm).
+write_conf new-secret "userdb=$TMP/reload.db"
+kill -HUP "$SERVER_PID"
+sleep 0.5
+grep -q "reload: userdb $TMP/reload.db added" "$SERVER_LOG" || fail "no warning for an added userdb"
+write_conf new-secret
+sed -i 's/^realm=.*/realm=other.test/' "$TMP/turn.conf"
+kill -HUP "$SERVER_PID"
+sleep 0.5
+grep -q "reload: userdb $TMP/reload.db dropped" "$SERVER_LOG" || fail "no warning for a dropped userdb"
+grep -q "reload: realm changed from interop.test to other.test" "$SERVER_LOG" ||
+	fail "no warning for a changed realm"
+[ "$(grep -c 'configuration reloaded' "$SERVER_LOG")" = 3 ] || fail "the warned reloads did not apply"
+
 # SIGTERM with a WebSocket peer: close 1001, exit 0 within 2 s.
 "$PY" - "$HTTP" "$SERVER_PID" <<'PYEOF' || fail "SIGTERM: see above"
 import asyncio, json, os, signal, sys, time, websockets
@@ -78,4 +98,4 @@ rc=$?
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
 grep -q 'runtime error\|AddressSanitizer' "$SERVER_LOG" && fail "sanitizer report"
 SERVER_PIDS=()
-pass "broken reload kept serving; new secret valid after SIGHUP; SIGTERM: 1001 and exit 0 within 2 s"
+pass "broken reload kept serving; new secret valid after SIGHUP; userdb/realm changes warned; SIGTERM: 1001 and exit 0 within 2 s"

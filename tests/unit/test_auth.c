@@ -703,6 +703,51 @@ static void test_check_rest_static(void)
 	auth_free(a);
 }
 
+static bool live_set(void *ctx, const char *member_id)
+{
+	return !strcmp(member_id, (const char *)ctx);
+}
+
+/* Room-minted REST names ("EXPIRY:room~ID") are valid while ID is live. */
+static void test_check_rest_presence(void)
+{
+	const char *secrets[] = { "mysecret", NULL };
+	struct test_conf tc;
+	struct auth_result res;
+	struct stun_msg msg;
+	uint8_t buf[512];
+	char err[256], user[64];
+	struct auth *a;
+
+	CHECK_STR(auth_room_member_id("123:room~abc", ':'), "abc");
+	CHECK(auth_room_member_id("123:abc", ':') == NULL);
+	CHECK(auth_room_member_id("room~abc:123", ':') == NULL);
+	CHECK(auth_room_member_id(":room~abc", ':') == NULL);
+	CHECK_STR(auth_room_member_id("123.room~x", '.'), "x");
+	conf_init(&tc, NULL, secrets);
+	a = auth_new(&tc.c, NULL, err, sizeof(err));
+	CHECK(a != NULL);
+	if (!a)
+		return;
+	snprintf(user, sizeof(user), "%lld:room~m1", NOW + 3600);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
+	/* No presence source: no member is live. */
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_ENOTFOUND);
+	CHECK(!auth_member_live(a, user));
+	auth_set_presence(a, live_set, (void *)"m1");
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK(auth_member_live(a, user));
+	auth_set_presence(a, live_set, (void *)"m2");
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_ENOTFOUND);
+	CHECK_EQ_INT(res.kind, AUTH_KIND_REST); /* genuine: the key is filled */
+	/* Not room-minted: not presence-bound. */
+	snprintf(user, sizeof(user), "%lld:m1", NOW + 3600);
+	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
+	CHECK(auth_member_live(a, user));
+	auth_free(a);
+}
+
 static void test_check_rest_rotation(void)
 {
 	struct test_conf tc;
@@ -818,6 +863,7 @@ int main(void)
 	RUN(test_check_config_user);
 	RUN(test_check_store_user);
 	RUN(test_check_rest_static);
+	RUN(test_check_rest_presence);
 	RUN(test_check_rest_rotation);
 	RUN(test_check_side_by_side);
 	return HARNESS_DONE();
