@@ -20,7 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stunpy  # noqa: E402
 from signal_lib import (TURNROOM, Suite, check, check_eq, free_port,  # noqa: E402
                         http_get)
-from signal_turn import EchoPeer, probe, assert_gone, assert_alive  # noqa: E402
+from signal_turn import (EchoPeer, assert_alive, assert_gone, creds_of,  # noqa: E402
+                         probe)
 
 S = Suite("test_signal_cluster")
 SECRET = "cluster-test-secret-0123456789"
@@ -206,6 +207,14 @@ async def leave_on_one_node_ends_turn_on_another():
             await asyncio.sleep(0.2)
         await assert_gone(p, "on n2 after the member left on n1")
         p.close()
+        # The departed member's credentials are refused on n2 too.
+        server, user, password = creds_of(ja2)
+        c = stunpy.Client("udp", server, timeout=3.0)
+        c.set_credentials(user, password)
+        ec = stunpy.error_code(await asyncio.to_thread(c.allocate))
+        c.close()
+        check_eq(ec[0] if ec else None, 401,
+                 "Allocate on n2 with the credentials of a member gone on n1")
         await a.close()
     finally:
         peer.stop()
