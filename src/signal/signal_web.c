@@ -8,6 +8,8 @@ extern const unsigned char web_index_html[];
 extern const size_t web_index_html_len;
 extern const unsigned char web_turnroom_js[];
 extern const size_t web_turnroom_js_len;
+extern const unsigned char web_call_js[];
+extern const size_t web_call_js_len;
 
 const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type)
 {
@@ -22,6 +24,7 @@ const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_
 		  "text/html; charset=utf-8" },
 		{ "/turnroom.js", web_turnroom_js, &web_turnroom_js_len,
 		  "text/javascript; charset=utf-8" },
+		{ "/call.js", web_call_js, &web_call_js_len, "text/javascript; charset=utf-8" },
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
