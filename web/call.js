@@ -22,7 +22,7 @@ import { TurnRoom } from './turnroom.js';
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const KINDS = ['audio', 'video'];
-const DISCONNECTED_GRACE_MS = 1500; // a blip may heal without a restart
+const DISCONNECTED_GRACE_MS = 700; // a blip may heal without a restart
 const RESTART_RETRY_MS = 6000;      // restart again if still not connected
 const ICE_NEAR_EXPIRY_MS = 120000;
 
@@ -313,6 +313,13 @@ function signal(msg) {
 		room.send(msg, peerId);
 }
 
+// An operation on a peer connection closed meanwhile never settles (the
+// spec "aborts these steps"); racing it against the close keeps the inbox
+// and makingOffer from hanging on a call that has ended.
+function guard(me, promise) {
+	return Promise.race([promise, me.closed]);
+}
+
 function createPeerConnection() {
 	pc = new RTCPeerConnection({
 		iceServers: iceServersToUse(room.iceServers),
@@ -323,6 +330,8 @@ function createPeerConnection() {
 	remoteStream = new MediaStream();
 	$('remote').srcObject = remoteStream;
 	const me = pc;
+	me.closed = new Promise((resolve, reject) => { me.abort = reject; });
+	me.closed.catch(() => {});
 	pc.onicecandidate = (e) => {
 		if (e.candidate && pc === me)
 			signal({ type: 'candidate', candidate: e.candidate.toJSON() });
@@ -341,7 +350,7 @@ function createPeerConnection() {
 async function negotiate(me) {
 	try {
 		makingOffer = true;
-		await me.setLocalDescription();
+		await guard(me, me.setLocalDescription());
 		if (pc !== me || me.localDescription.type !== 'offer')
 			return;
 		counters.offersSent++;
@@ -353,29 +362,46 @@ async function negotiate(me) {
 	}
 }
 
-// Gives each kind one sendrecv transceiver. After a remote offer, the
-// offered m-line of that kind is adopted (a transceiver of our own that a
-// glare rollback left unassociated is stopped), so both sides end up on
-// the same two m-lines.
+// Each kind gets one sendrecv transceiver, made by addTrack: a remote
+// offer can match only those to its m-lines (JSEP 5.10), so after a glare
+// rollback the polite side's own transceivers carry the offered m-lines
+// and nothing is left over. With no track of a kind (no camera, camera
+// off) a stand-in track is added and replaced by null at once.
+function addSender(kind) {
+	const track = outgoing(kind);
+	if (track)
+		return pc.addTrack(track, localStream);
+	let standIn;
+	if (kind === 'video') {
+		const canvas = Object.assign(document.createElement('canvas'), { width: 2, height: 2 });
+		canvas.getContext('2d');
+		standIn = canvas.captureStream(0).getVideoTracks()[0];
+	} else {
+		const ctx = new AudioContext();
+		standIn = ctx.createMediaStreamDestination().stream.getAudioTracks()[0];
+		ctx.close();
+	}
+	const sender = pc.addTrack(standIn, localStream);
+	sender.replaceTrack(null).finally(() => standIn.stop());
+	return sender;
+}
+
+// After a remote offer on a new call, the offered m-lines are adopted.
 function attachLocal() {
 	const all = pc.getTransceivers();
 	const ours = new Set(Object.values(senders));
 	for (const kind of KINDS) {
-		const mine = all.find((t) => senders[kind] && t.sender === senders[kind]);
-		if (mine && mine.mid !== null)
+		if (senders[kind])
 			continue;
-		const offered = all.find((t) => t.mid !== null && !t.stopped && t !== mine &&
+		const offered = all.find((t) => t.mid !== null && !t.stopped &&
 			t.receiver.track.kind === kind && !ours.has(t.sender));
 		if (offered) {
 			offered.direction = 'sendrecv';
 			offered.sender.replaceTrack(outgoing(kind));
 			offered.sender.setStreams(localStream);
-			if (mine)
-				mine.stop();
 			senders[kind] = offered.sender;
-		} else if (!mine) {
-			senders[kind] = pc.addTransceiver(outgoing(kind) || kind,
-				{ direction: 'sendrecv', streams: [localStream] }).sender;
+		} else {
+			senders[kind] = addSender(kind);
 		}
 	}
 }
@@ -394,6 +420,7 @@ async function onDescription(msg) {
 		createPeerConnection();
 	if (!pc)
 		return;
+	const me = pc;
 	const ready = !makingOffer && (pc.signalingState === 'stable' || settingRemoteAnswer);
 	const collision = offer && !ready;
 	if (collision)
@@ -402,15 +429,18 @@ async function onDescription(msg) {
 	if (ignoreOffer)
 		return; // ours wins; the other side rolls back and answers it
 	settingRemoteAnswer = msg.type === 'answer';
-	await pc.setRemoteDescription({ type: msg.type, sdp: msg.sdp }); // rolls back on glare
-	settingRemoteAnswer = false;
+	try {
+		await guard(me, me.setRemoteDescription({ type: msg.type, sdp: msg.sdp })); // rolls back on glare
+	} finally {
+		settingRemoteAnswer = false;
+	}
 	if (!offer)
 		return;
 	counters.offersReceived++;
 	attachLocal();
-	await pc.setLocalDescription();
+	await guard(me, me.setLocalDescription());
 	counters.answersSent++;
-	signal({ type: 'answer', sdp: pc.localDescription.sdp });
+	signal({ type: 'answer', sdp: me.localDescription.sdp });
 }
 
 async function onSignal(from, msg) {
@@ -422,7 +452,7 @@ async function onSignal(from, msg) {
 		await onDescription(msg);
 	} else if (msg.type === 'candidate' && pc) {
 		try {
-			await pc.addIceCandidate(msg.candidate);
+			await guard(pc, pc.addIceCandidate(msg.candidate));
 		} catch (e) {
 			if (!ignoreOffer)
 				console.warn('candidate', e);
@@ -439,8 +469,10 @@ function endCall() {
 	clearInterval(statsTimer);
 	clearTimeout(restartTimer);
 	statsTimer = restartTimer = null;
-	if (pc)
+	if (pc) {
 		pc.close();
+		pc.abort(new Error('call ended'));
+	}
 	pc = null;
 	senders = {};
 	makingOffer = ignoreOffer = settingRemoteAnswer = false;
@@ -533,7 +565,7 @@ async function readStats() {
 		return null;
 	const local = stats.get(pair.localCandidateId) || {};
 	const remote = stats.get(pair.remoteCandidateId) || {};
-	return { t: performance.now(), local: local.candidateType, remote: remote.candidateType,
+	return { t: performance.now(), localId: pair.localCandidateId, local: local.candidateType, remote: remote.candidateType,
 		relayProtocol: local.relayProtocol, protocol: local.protocol,
 		rtt: pair.currentRoundTripTime, sent: pair.bytesSent || 0,
 		recv: pair.bytesReceived || 0, ...rtp };
@@ -801,7 +833,7 @@ if (params.has('test')) {
 		},
 		async path() {
 			const s = pc && await readStats();
-			return s && { local: s.local, remote: s.remote, relayProtocol: s.relayProtocol };
+			return s && { local: s.local, remote: s.remote, relayProtocol: s.relayProtocol, id: s.localId };
 		},
 		closeSignaling() { room.ws.close(); },
 	};

@@ -81,7 +81,7 @@ e2e_setup() {
 }
 
 e2e_start_server() {
-	local ready= _
+	local ready= _ page
 	# ip netns exec execs its command: $! is the server itself.
 	ip netns exec "$E2E_NS" "$TURNROOM" -c "$E2E_CONF" >"$E2E_TMP/server.log" 2>&1 &
 	SERVER_PID=$!
@@ -97,8 +97,8 @@ e2e_start_server() {
 		cat "$E2E_TMP/server.log"
 		die "turnroom did not answer /healthz on port $HTTP_PORT"
 	fi
-	in_ns curl -sf "http://127.0.0.1:$HTTP_PORT/" | grep -q 'id="relayonly"' ||
-		die "GET / is not the web client"
+	page=$(in_ns curl -sf "http://127.0.0.1:$HTTP_PORT/") || die "GET / failed"
+	grep -q 'id="relayonly"' <<<"$page" || die "GET / is not the web client"
 }
 
 # e2e_node SCRIPT [TIMEOUT_S]: extra environment passes through.
