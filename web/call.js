@@ -131,6 +131,7 @@ async function getLocalMedia() {
 	if (cameraTrack || micTrack)
 		return 'ok';
 	let err = null;
+	cameraWanted = false;
 	for (const c of [{ video: true, audio: true }, { audio: true }, { video: true }]) {
 		try {
 			const s = await navigator.mediaDevices.getUserMedia(c);
@@ -661,6 +662,7 @@ async function join(id, { withoutMedia = false } = {}) {
 		else
 			notice('join-failed', 'Could not join: ' + err.message);
 		setStatus('');
+		releaseMedia();
 		return;
 	} finally {
 		$('join').disabled = false;
@@ -680,15 +682,20 @@ function hangup() {
 	}
 	peerId = null;
 	endCall();
+	releaseMedia();
+	setUrl(null);
+	notice('left', 'You left the call.', [['Rejoin', () => join($('room').value)]]);
+	setStatus('');
+	render();
+}
+
+// Camera and microphone off (their lights too) outside a room.
+function releaseMedia() {
 	for (const t of [cameraTrack, micTrack])
 		if (t)
 			t.stop();
 	cameraTrack = micTrack = null;
 	syncLocalStream();
-	setUrl(null);
-	notice('left', 'You left the call.', [['Rejoin', () => join($('room').value)]]);
-	setStatus('');
-	render();
 }
 
 function randomRoom() {
