@@ -18,6 +18,7 @@
  *   {type: 'state', mic, camera, screen}, {type: 'bye'}.
  */
 import { TurnRoom } from './turnroom.js';
+import { sample, describe } from './quality.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -108,9 +109,10 @@ function render() {
 	$('local').classList.toggle('mirror', !!cameraTrack && !screenTrack);
 	const remoteVideo = connected && (peerState.camera || peerState.screen);
 	show($('remoteOff'), !remoteVideo);
-	$('remoteOffText').textContent = !peerId ? 'Waiting for the other side to join\u2026'
+	$('remoteOffText').textContent = !peerId ? 'Waiting for the other side to join\u2026 ' +
+		'Send them the invite link above.'
 		: !pc ? 'The other side is here. Press Call to start.'
-		: !connected ? 'Connecting\u2026' : 'Camera off';
+		: !connected ? (lastRestart ? 'Reconnecting\u2026' : 'Connecting\u2026') : 'Camera off';
 	show($('remoteMuted'), connected && !peerState.mic);
 	show($('quality'), !!pc);
 	if (!pc)
@@ -543,45 +545,10 @@ async function restartIce() {
 	pc.restartIce(); // negotiationneeded: an offer with new ICE credentials
 }
 
-/* ---- quality line ---- */
+/* ---- quality line (quality.js) ---- */
 
 async function readStats() {
-	const stats = await pc.getStats();
-	let pair = null;
-	const rtp = { lost: 0, received: 0 };
-	stats.forEach((s) => {
-		if (s.type === 'transport' && s.selectedCandidatePairId)
-			pair = stats.get(s.selectedCandidatePairId);
-		if (s.type === 'inbound-rtp') {
-			rtp.lost += s.packetsLost || 0;
-			rtp.received += s.packetsReceived || 0;
-		}
-	});
-	if (!pair)
-		stats.forEach((s) => {
-			if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded')
-				pair = s;
-		});
-	if (!pair)
-		return null;
-	const local = stats.get(pair.localCandidateId) || {};
-	const remote = stats.get(pair.remoteCandidateId) || {};
-	return { t: performance.now(), localId: pair.localCandidateId, local: local.candidateType, remote: remote.candidateType,
-		relayProtocol: local.relayProtocol, protocol: local.protocol,
-		rtt: pair.currentRoundTripTime, sent: pair.bytesSent || 0,
-		recv: pair.bytesReceived || 0, ...rtp };
-}
-
-function rate(bits) {
-	return bits >= 1e6 ? (bits / 1e6).toFixed(1) + ' Mb/s' : Math.round(bits / 1e3) + ' kb/s';
-}
-
-function pathOf(s) {
-	if (s.local === 'relay')
-		return 'Relayed over ' + (s.relayProtocol || 'udp').toUpperCase();
-	if (s.remote === 'relay')
-		return 'Relayed (their side) over ' + (s.protocol || '').toUpperCase();
-	return 'Direct over ' + (s.protocol || '').toUpperCase();
+	return sample(await pc.getStats(), performance.now());
 }
 
 async function showQuality() {
@@ -591,22 +558,11 @@ async function showQuality() {
 	const s = await readStats().catch(() => null);
 	if (!s || pc !== me)
 		return;
-	const prev = lastStats;
+	const q = describe(lastStats, s);
 	lastStats = s;
-	const parts = [pathOf(s)];
-	if (s.rtt !== undefined)
-		parts.push('RTT ' + Math.round(s.rtt * 1000) + ' ms');
-	if (prev) {
-		const dt = (s.t - prev.t) / 1000;
-		const lost = s.lost - prev.lost;
-		const got = s.received - prev.received;
-		parts.push('\u2193 ' + rate((s.recv - prev.recv) * 8 / dt), '\u2191 ' + rate((s.sent - prev.sent) * 8 / dt));
-		parts.push('loss ' + (lost + got > 0 ? (100 * Math.max(0, lost) / (lost + got)).toFixed(1) : '0.0') + ' %');
-	}
-	$('qualityText').textContent = parts.join(' \u00b7 ');
-	$('quality').dataset.path = s.local === 'relay' ? 'relay-' + (s.relayProtocol || 'udp')
-		: s.remote === 'relay' ? 'relay-remote' : 'direct';
-	show($('qualityWarn'), s.local === 'relay' && s.relayProtocol === 'tls');
+	$('qualityText').textContent = q.text;
+	$('quality').dataset.path = q.path;
+	show($('qualityWarn'), q.warnTls);
 }
 
 /* ---- joining, leaving ---- */

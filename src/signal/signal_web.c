@@ -10,6 +10,8 @@ extern const unsigned char web_turnroom_js[];
 extern const size_t web_turnroom_js_len;
 extern const unsigned char web_call_js[];
 extern const size_t web_call_js_len;
+extern const unsigned char web_quality_js[];
+extern const size_t web_quality_js_len;
 
 const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type)
 {
@@ -25,6 +27,8 @@ const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_
 		{ "/turnroom.js", web_turnroom_js, &web_turnroom_js_len,
 		  "text/javascript; charset=utf-8" },
 		{ "/call.js", web_call_js, &web_call_js_len, "text/javascript; charset=utf-8" },
+		{ "/quality.js", web_quality_js, &web_quality_js_len,
+		  "text/javascript; charset=utf-8" },
 	};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {

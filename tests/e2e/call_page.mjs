@@ -33,9 +33,11 @@ run('call-page', 150000, async () => {
 	setStep('A joins from the lobby');
 	await check(await visible(a, '#lobby'), 'A: the lobby is not shown at /');
 	const roomName = await a.inputValue('#room');
+	await shot(a, 'lobby-desktop.png');
 	await a.click('#join');
 	await until('A: "Waiting for the other side"', 10000, async () =>
 		(await text(a, '#status')) === 'Waiting for the other side');
+	await shot(a, 'waiting-desktop.png');
 	const link = await a.inputValue('#inviteLink');
 	await check(link === `${BASE_URL}/?room=${roomName}`, `invite link is ${link}`);
 	await a.click('#copy');

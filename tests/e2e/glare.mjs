@@ -1,9 +1,11 @@
 // Glare: A and B are in a room and press Call at the same instant (both
 // clicks scheduled for one wall-clock moment), 20 times; every time both
 // peer connections reach "connected" with one peer connection per page
-// (perfect negotiation resolved the collision; nothing was torn down and
-// made anew) and B decodes A's video. Offers must really have crossed:
-// collisions are counted by the pages. Run by test_call_glare.sh.
+// per round (perfect negotiation resolved the collision; nothing was torn
+// down and made anew) and B decodes A's video. Between rounds B hangs up
+// and rejoins (a new userId each time, so either side may be the polite
+// one). The offers must really have crossed in most rounds (the pages
+// count collisions). Run by test_call_glare.sh.
 import {
 	BASE_URL, run, launch, openPage, until, setStep, log, check, text, hook,
 	counters, frames,
@@ -30,12 +32,12 @@ run('glare', 170000, async () => {
 	const a = await openPage(browser, 'A', `${BASE_URL}/?test`, { viewport: { width: 640, height: 480 } });
 	const b = await openPage(browser, 'B', `${BASE_URL}/?test`, { viewport: { width: 640, height: 480 } });
 	let collisions = 0;
+	const room = `glare${process.pid}`;
+	await join(a, room);
+	await until('A in the room', 10000, async () => (await text(a, '#status')) === 'Waiting for the other side');
+	await join(b, room);
 	for (let i = 1; i <= ROUNDS; i++) {
 		setStep(`round ${i}`);
-		const room = `glare${process.pid}-${i}`;
-		await join(a, room);
-		await until('A in the room', 10000, async () => (await text(a, '#status')) === 'Waiting for the other side');
-		await join(b, room);
 		await until('both see the other side', 10000, async () =>
 			(await text(a, '#status')) === 'The other side is here' &&
 			(await text(b, '#status')) === 'The other side is here');
@@ -56,11 +58,11 @@ run('glare', 170000, async () => {
 			await check(c1[w].pcs - c0[w].pcs === 1, `${k} made ${c1[w].pcs - c0[w].pcs} peer connections`);
 		const crossed = c1[0].collisions - c0[0].collisions + c1[1].collisions - c0[1].collisions;
 		collisions += crossed > 0;
-		await a.click('#hangup');
-		await until('B sees A leave', 5000, async () => !(await hook(b, () => window.turnroomTest.pc)));
+		// B hangs up and comes back with "Rejoin" (a new userId: the
+		// polite side changes from round to round).
 		await b.click('#hangup');
-		await until('both back in the lobby', 5000, async () =>
-			(await a.isVisible('#lobby')) && (await b.isVisible('#lobby')));
+		await until('A sees B leave', 5000, async () => !(await hook(a, () => window.turnroomTest.pc)));
+		await b.click('#noticeActions >> text=Rejoin');
 	}
 	log(`${ROUNDS} rounds connected; the offers crossed in ${collisions}`);
 	await check(collisions >= ROUNDS / 2, `offers crossed in only ${collisions} of ${ROUNDS} rounds: not a glare test`);
