@@ -160,7 +160,8 @@ function syncLocalStream() {
 	for (const t of want)
 		if (!localStream.getTracks().includes(t))
 			localStream.addTrack(t);
-	$('local').srcObject = localStream;
+	if ($('local').srcObject !== localStream)
+		$('local').srcObject = localStream;
 	if (micTrack)
 		micTrack.enabled = !micMuted;
 	render();
@@ -590,7 +591,9 @@ async function join(id, { withoutMedia = false } = {}) {
 	$('join').disabled = true;
 	setStatus('Joining\u2026');
 	try {
-		if (!withoutMedia) {
+		if (withoutMedia) {
+			cameraWanted = !!cameraTrack;
+		} else {
 			const got = await getLocalMedia();
 			if (got === 'refused') {
 				notice('camera-refused', 'Camera and microphone access was refused. Allow it for this ' +

@@ -4,8 +4,9 @@
 // back; camera off stops B's decoded frames (placeholder shown) and on
 // restarts them; screen share switches A's outbound track with no new
 // offer/answer; the device picker switches the microphone, again without
-// renegotiation; hang up shows "the other side left" on B. Screenshots of
-// both sizes in call land in $ARTIFACTS.
+// renegotiation, and the speaker picker sets the sink; hang up shows "the other side left" on B. Screenshots of
+// both sizes in call land in $ARTIFACTS. Without ?test the page has no
+// test hooks.
 import {
 	BASE_URL, run, launch, openPage, until, setStep, log, check, sleep, text, hook,
 	counters, notice, bothConnected, framesGrow, shot,
@@ -126,6 +127,11 @@ run('call-page', 150000, async () => {
 		for (const i of [0, 1])
 			await check(after[i][k] === before[i][k],
 				`${'AB'[i]}.${k} went ${before[i][k]} -> ${after[i][k]}: share/device switch renegotiated`);
+	const speakers = await a.$$eval('#spkSelect option', (o) => o.map((x) => x.value));
+	await check(speakers.length >= 2 && await a.isVisible('#spkSelect'), `A: ${speakers.length} speakers listed`);
+	await a.selectOption('#spkSelect', speakers[1]);
+	await until('A plays the call on the second speaker (setSinkId)', 5000, () =>
+		hook(a, (id) => document.getElementById('remote').sinkId === id, speakers[1]));
 	await a.click('#devicesBtn');
 
 	setStep('screenshots in call (desktop A, phone B)');
@@ -147,4 +153,8 @@ run('call-page', 150000, async () => {
 	await check(n.text.startsWith('The other side left the call.'), `B's notice: ${n.text}`);
 	await check((await text(b, '#status')) === 'Waiting for the other side', 'B status after the peer left');
 	await shot(b, 'peer-left-phone.png');
+
+	setStep('no test hooks without ?test');
+	const plain = await openPage(browser, 'P', `${BASE_URL}/`);
+	await check(await hook(plain, () => 'turnroomTest' in window) === false, 'window.turnroomTest exists without ?test');
 });
