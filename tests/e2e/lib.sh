@@ -45,6 +45,13 @@ e2e_cleanup() {
 		kill -9 "$pid" 2>/dev/null
 	done
 	ip netns delete "$E2E_NS" 2>/dev/null
+	# A sanitizer build of the server reports to its log, even at exit.
+	if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_TMP/server.log" 2>/dev/null; then
+		echo "FAIL: sanitizer report in the server log:"
+		grep -A 30 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_TMP/server.log" | head -60
+		rm -rf "$E2E_TMP"
+		exit 1
+	fi
 	rm -rf "$E2E_TMP"
 }
 
