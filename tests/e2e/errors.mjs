@@ -24,7 +24,7 @@ async function noticeOf(page, kind, ms = 8000) {
 const inRoom = (page, status) => until(`status "${status}"`, 10000, async () =>
 	(await text(page, '#status')) === status && page.isVisible('#stage'));
 
-run('errors', 110000, async () => {
+run('errors', 160000, async () => {
 	setStep('launch (fake devices, real permission prompts)');
 	const browser = await launch(ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream'));
 
@@ -69,10 +69,12 @@ run('errors', 110000, async () => {
 	setStep('server stopped');
 	const h = await openPage(browser, 'H', `${BASE_URL}/?test`, granted);
 	process.kill(Number(process.env.SERVER_PID), 'SIGTERM');
+	const t0 = Date.now();
 	const r = await noticeOf(a, 'reconnecting', 5000);
 	await check(r.text === 'Connection to the server lost: reconnecting\u2026', `A's notice: ${r.text}`);
 	const u = await noticeOf(a, 'unreachable', 15000);
 	await check(u.text.startsWith('The server cannot be reached.'), `A's notice: ${u.text}`);
+	log(`A: "cannot be reached" ${Date.now() - t0} ms after the server stopped`);
 	await shot(a, 'error-server-lost-desktop.png');
 	await h.click('#join');
 	const hu = await noticeOf(h, 'unreachable');

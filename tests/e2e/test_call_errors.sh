@@ -5,6 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_setup
 e2e_start_server
-e2e_node errors.mjs 120 || die "errors.mjs failed"
+e2e_node errors.mjs 170 || die "errors.mjs failed"
 kill -0 "$SERVER_PID" 2>/dev/null && die "the server should have been stopped by errors.mjs"
 echo "PASS error states: full, camera refused, no devices, server stopped"
