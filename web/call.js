@@ -716,8 +716,8 @@ room.addEventListener('reconnecting', (e) => {
 	resumeAttempts = e.detail.attempt;
 	setStatus('Reconnecting\u2026');
 	if (resumeAttempts > 3)
-		notice('unreachable', 'The server cannot be reached. The call goes on while it lasts; ' +
-			'reconnecting\u2026');
+		notice('unreachable', 'The server cannot be reached. ' + (pc && pc.connectionState === 'connected'
+			? 'The call goes on meanwhile; reconnecting\u2026' : 'Reconnecting\u2026'));
 	else
 		notice('reconnecting', 'Connection to the server lost: reconnecting\u2026');
 });
