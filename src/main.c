@@ -24,7 +24,10 @@
 #include "front/front.h"
 #include "signal/signal.h"
 #include "turn/turn.h"
+#include "util/addr.h"
+#include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Tells systemd (Type=notify) what we are doing; nothing without it. */
@@ -48,6 +51,8 @@ struct app {
 	struct ctl_server *ctl;
 	struct front *front;
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *drain_watch;   /* while draining: exit once calls end */
+	uint64_t drain_deadline_ms;  /* 0: no deadline */
 	bool pidfile_written;
 	int argc;
 	char **argv;
@@ -56,14 +61,66 @@ struct app {
 /* Time WebSocket peers get to receive their 1001 close before exit. */
 static const struct timeval shutdown_grace = { 0, 300000 };
 
+static void app_shutdown(struct app *app)
+{
+	if (app->signal)
+		signal_server_shutdown(app->signal);
+	event_base_loopexit(app->base, &shutdown_grace);
+}
+
+/* While draining: done when no allocation and no room member is left
+ * here, or when the deadline passed. */
+static void drain_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+	size_t allocs = turn_server_allocation_count(app->turn);
+	size_t members = app->signal ? signal_server_local_members(app->signal) : 0;
+
+	if (!allocs && !members) {
+		log_info("drained: no allocation or room member left; exiting");
+	} else if (app->drain_deadline_ms && clock_mono_ms() >= app->drain_deadline_ms) {
+		log_info("drain-timeout reached with %zu allocations and %zu members; exiting",
+			 allocs, members);
+	} else {
+		return;
+	}
+	event_del(app->drain_watch);
+	app_shutdown(app);
+}
+
+/* No new joins or allocations; live calls go on until they end or
+ * timeout_s (0: no limit) passes. */
+static int app_drain(struct app *app, unsigned timeout_s)
+{
+	static const struct timeval every = { 0, 250000 };
+
+	if (app->drain_watch)
+		return 0; /* already draining */
+	app->drain_watch = event_new(app->base, -1, EV_PERSIST, drain_check, app);
+	if (!app->drain_watch || event_add(app->drain_watch, &every))
+		return TR_ENOMEM;
+	app->drain_deadline_ms = timeout_s ? clock_mono_ms() + timeout_s * 1000ull : 0;
+	turn_server_set_draining(app->turn, true);
+	if (app->signal)
+		signal_server_set_draining(app->signal, true);
+	log_info("draining: no new joins or allocations%s", timeout_s ? "" : "; no deadline");
+	return 0;
+}
+
+/* SIGTERM with drain-timeout drains first; a second SIGTERM (or none
+ * configured) exits now. */
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct app *app = arg;
 
+	if (sig == SIGTERM && app->conf->drain_timeout && !app->drain_watch &&
+	    app_drain(app, app->conf->drain_timeout) == 0) {
+		log_info("signal %d: draining for at most %u s (again to exit now)", (int)sig,
+			 app->conf->drain_timeout);
+		return;
+	}
 	log_info("signal %d: shutting down", (int)sig);
-	if (app->signal)
-		signal_server_shutdown(app->signal);
-	event_base_loopexit(app->base, &shutdown_grace);
+	app_shutdown(app);
 }
 
 /* Opens the store and credentials a config names. 0, or an error with
@@ -161,12 +218,17 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
 	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
+	bool others = app->signal && signal_server_disconnect_cluster(app->signal, user);
+	char shown[ESC_LOG_LEN];
 
-	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions)", user,
-		 allocs, ws);
+	esc_str(shown, sizeof(shown), user);
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)", shown,
+		 allocs, ws, others ? ", asked the other nodes" : "");
 	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
-	if (!allocs && !ws) {
-		snprintf(err, errlen, "no sessions of %s", user);
+	if (others)
+		evbuffer_add_printf(out, "cluster asked\n");
+	if (!allocs && !ws && !others) {
+		snprintf(err, errlen, "no sessions of %s", shown);
 		return -1;
 	}
 	return 0;
@@ -193,6 +255,20 @@ static int ctl_status(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 			    app->conf->realm, turn_server_allocation_count(app->turn));
 	if (app->signal)
 		signal_server_status(app->signal, out);
+	return 0;
+}
+
+static int ctl_drain(void *ctx, struct evbuffer *out, char *err, size_t errlen)
+{
+	struct app *app = ctx;
+
+	if (app_drain(app, app->conf->drain_timeout)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	evbuffer_add_printf(out, "draining allocations %zu members %zu\n",
+			    turn_server_allocation_count(app->turn),
+			    app->signal ? signal_server_local_members(app->signal) : 0);
 	return 0;
 }
 
@@ -262,6 +338,8 @@ static void app_free(struct app *app)
 		event_free(app->sig_int);
 	if (app->sig_hup)
 		event_free(app->sig_hup);
+	if (app->drain_watch)
+		event_free(app->drain_watch);
 	ctl_server_free(app->ctl);
 	front_free(app->front);
 	signal_server_free(app->signal);
@@ -288,6 +366,20 @@ static int check_credentials_configured(const struct conf *c)
 	log_err("no credentials configured: set user=, static-auth-secret=, "
 		"userdb= or http-port (or no-auth for an open relay)");
 	return TR_EINVAL;
+}
+
+static int check_alternates(const struct conf *c)
+{
+	struct tr_addr a;
+
+	for (size_t i = 0; i < c->alternate_servers.n; i++) {
+		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port, &a)) {
+			log_err("alternate-server: '%s' is not IP, IPv4:PORT or [IPv6]:PORT",
+				c->alternate_servers.items[i]);
+			return TR_EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* Every TCP and TLS port, sniffing TURN from HTTP. */
@@ -334,7 +426,7 @@ static int app_start(struct app *app, int argc, char **argv)
 		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
 		return TR_EIO;
 	}
-	if (check_credentials_configured(app->conf))
+	if (check_credentials_configured(app->conf) || check_alternates(app->conf))
 		return TR_EINVAL;
 	/* Before any socket or the event base: fork safely, then bind. */
 	if (app->conf->daemon && daemon(1, 0) < 0) {
@@ -363,7 +455,7 @@ static int app_start(struct app *app, int argc, char **argv)
 		return TR_EIO;
 	if (app->conf->control_socket) {
 		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,
-				       ctl_status };
+				       ctl_status, ctl_drain };
 
 		app->ctl = ctl_server_new(app->base, app->conf->control_socket, &ops);
 		if (!app->ctl)

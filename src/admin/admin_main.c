@@ -26,6 +26,7 @@ enum {
 	OPT_DISCONNECT,
 	OPT_RELOAD,
 	OPT_STATUS,
+	OPT_DRAIN,
 	OPT_SOCKET,
 };
 
@@ -54,6 +55,7 @@ static const struct option admin_long[] = {
 	{ "disconnect", required_argument, NULL, OPT_DISCONNECT },
 	{ "reload", no_argument, NULL, OPT_RELOAD },
 	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "drain", no_argument, NULL, OPT_DRAIN },
 	{ "control-socket", required_argument, NULL, OPT_SOCKET },
 	{ NULL, 0, NULL, 0 },
 };
@@ -86,6 +88,7 @@ static const struct admin_command admin_commands[] = {
 	  "disconnect" },
 	{ OPT_RELOAD, "--reload", CONTROL, admin_cmd_control, "reload" },
 	{ OPT_STATUS, "--status", CONTROL, admin_cmd_control, "status" },
+	{ OPT_DRAIN, "--drain", CONTROL, admin_cmd_control, "drain" },
 };
 
 static const char admin_usage_text[] =

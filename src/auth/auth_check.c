@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "stun/stun.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 struct auth_user {
@@ -252,9 +253,11 @@ int auth_check(struct auth *a, const struct stun_msg *msg, const char *username,
 	if (auth_rest_expiry(username, a->sep, &expiry) < 0)
 		expiry = 0;
 	if (expiry < now_wall_s && !allow_expired) {
+		char shown[ESC_LOG_LEN];
+
 		OPENSSL_cleanse(t.key, sizeof(t.key));
-		log_debug("REST credential of %s expired at %lld", username,
-			  (long long)expiry);
+		log_debug("REST credential of %s expired at %lld",
+			  esc_str(shown, sizeof(shown), username), (long long)expiry);
 		return TR_EEXPIRED;
 	}
 	memcpy(res->key, t.key, AUTH_KEY_LEN);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* coturn's tables, as its sqlite driver (dbd_sqlite.c) creates them; the
@@ -168,13 +169,14 @@ static int parse_hmackey(const struct auth_store *s, const char *realm,
 			 const char *name, const unsigned char *text,
 			 uint8_t key[AUTH_KEY_LEN])
 {
-	char hex[2 * AUTH_KEY_LEN + 1];
+	char hex[2 * AUTH_KEY_LEN + 1], user[ESC_LOG_LEN], in_realm[ESC_LOG_LEN];
 	size_t n = text ? strlen((const char *)text) : 0;
 	int rc;
 
 	if (n < 2 * AUTH_KEY_LEN) {
 		log_warn("sqlite %s: hmackey of user %s realm %s is too short; "
-			 "user ignored", s->path, name, realm);
+			 "user ignored", s->path, esc_str(user, sizeof(user), name),
+			 esc_str(in_realm, sizeof(in_realm), realm));
 		return TR_ENOTFOUND;
 	}
 	memcpy(hex, text, 2 * AUTH_KEY_LEN);
@@ -183,7 +185,8 @@ static int parse_hmackey(const struct auth_store *s, const char *realm,
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (rc < 0) {
 		log_warn("sqlite %s: hmackey of user %s realm %s is not hex; "
-			 "user ignored", s->path, name, realm);
+			 "user ignored", s->path, esc_str(user, sizeof(user), name),
+			 esc_str(in_realm, sizeof(in_realm), realm));
 		return TR_ENOTFOUND;
 	}
 	return 0;

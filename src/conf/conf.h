@@ -41,7 +41,11 @@ struct conf {
 	unsigned max_allocate_timeout; /* 60: TCP clients without allocation */
 	unsigned channel_lifetime;     /* 600 */
 	unsigned permission_lifetime;  /* 300 */
-	unsigned user_quota, total_quota; /* 0 = unlimited */
+	unsigned user_quota, total_quota; /* user: 0 = unlimited; total: 0 = derived */
+	unsigned member_quota;         /* per REST credential ID, 10; 0 = unlimited */
+	unsigned max_permissions_per_allocation; /* 100 */
+	unsigned max_channels_per_allocation;    /* 100 */
+	unsigned fd_reserve;           /* 0 = max(64, RLIMIT_NOFILE / 10) */
 	/* peers */
 	struct conf_list allowed_peer_ips;
 	struct conf_list denied_peer_ips;
@@ -73,11 +77,26 @@ struct conf {
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
 	char *proc_user, *proc_group;  /* privileges dropped after binding */
+	/* cluster (src/cluster, src/signal/signal_cluster.c) */
+	char *redis;                   /* HOST:PORT or unix:PATH; NULL = one node */
+	char *redis_user, *redis_password;
+	unsigned redis_db;             /* 0 */
+	char *node_id;                 /* NULL = generated at start */
+	unsigned node_timeout;         /* seconds, 6: a silent node is dead */
+	unsigned drain_timeout;        /* seconds; 0: SIGTERM exits at once */
+	struct conf_list alternate_servers; /* 300 Try Alternate while draining */
+	struct conf_list turn_servers; /* "HOST[:PORT]" handed out in iceServers */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port;   /* 5349 */
 	unsigned https_port;           /* 8443 */
 	bool no_tls, no_dtls, no_tlsv1, no_tlsv1_1;
+	/* DTLS flood limits (src/turn/turn_dtls.c) */
+	unsigned dtls_max_sessions;    /* established or in handshake, 2048 */
+	unsigned dtls_max_handshakes;  /* in progress, 512 */
+	/* per IPv4 address or IPv6 /64: */
+	unsigned dtls_max_sessions_per_ip;   /* 64 */
+	unsigned dtls_max_handshakes_per_ip; /* 8 */
 };
 
 /* Where a config error points: "FILE:LINE: message" or, for the command

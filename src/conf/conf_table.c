@@ -74,9 +74,17 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("permission-lifetime", 0, permission_lifetime, "300", 1, UMAX, 0, "SECONDS",
 		 "Permission lifetime."),
 	UINT_OPT("user-quota", 'q', user_quota, "0", 0, UMAX, 0, "N",
-		 "Concurrent allocations per user; 0 = unlimited."),
+		 "Concurrent allocations and reserved ports per user (REST: its ID); 0 = unlimited."),
 	UINT_OPT("total-quota", 'Q', total_quota, "0", 0, UMAX, 0, "N",
-		 "Concurrent allocations in total; 0 = unlimited."),
+		 "Concurrent allocations and reserved ports in total; 0 = the relay port range less 1/10."),
+	UINT_OPT("member-quota", 0, member_quota, "10", 0, UMAX, 0, "N",
+		 "Concurrent allocations and reserved ports per REST credential ID (room members); 0 = unlimited."),
+	UINT_OPT("max-permissions-per-allocation", 0, max_permissions_per_allocation, "100",
+		 1, 65535, 0, "N", "Permissions (peer IPs) one allocation may hold; beyond: 508."),
+	UINT_OPT("max-channels-per-allocation", 0, max_channels_per_allocation, "100",
+		 1, 16384, 0, "N", "Channel bindings one allocation may hold; beyond: 508."),
+	UINT_OPT("fd-reserve", 0, fd_reserve, "0", 0, UMAX, 0, "N",
+		 "File descriptors Allocate leaves free for listeners; 0 = max(64, RLIMIT_NOFILE/10)."),
 	/* peers */
 	LIST_OPT("allowed-peer-ip", 0, allowed_peer_ips, CONF_F_CHECK_PEER, "RANGE",
 		 "Peer range to allow ('ip', 'ip-ip' or 'ip/prefix'); beats denied-peer-ip "
@@ -148,6 +156,17 @@ const struct conf_option conf_options[] = {
 		 "Accepted for coturn configs: TLS 1.0 is never offered."),
 	BOOL_OPT("no-tlsv1_1", 0, no_tlsv1_1, 0,
 		 "Accepted for coturn configs: TLS 1.1 is never offered."),
+	UINT_OPT("dtls-max-sessions", 0, dtls_max_sessions, "2048", 1, 1000000, 0, "N",
+		 "DTLS sessions at once, established or in handshake; beyond it new "
+		 "ClientHellos are dropped (and counted)."),
+	UINT_OPT("dtls-max-handshakes", 0, dtls_max_handshakes, "512", 1, 1000000, 0, "N",
+		 "DTLS handshakes in progress at once (each started by a ClientHello "
+		 "with a valid cookie); beyond it new ClientHellos are dropped."),
+	UINT_OPT("dtls-max-sessions-per-ip", 0, dtls_max_sessions_per_ip, "64", 1, 1000000, 0,
+		 "N", "DTLS sessions, established or in handshake, per client IPv4 "
+		 "address or IPv6 /64."),
+	UINT_OPT("dtls-max-handshakes-per-ip", 0, dtls_max_handshakes_per_ip, "8", 1, 1000000,
+		 0, "N", "DTLS handshakes in progress per client IPv4 address or IPv6 /64."),
 	/* operations */
 	BOOL_OPT("daemon", 'o', daemon, 0,
 		 "Run in the background (not under systemd, which wants the foreground)."),
@@ -158,6 +177,30 @@ const struct conf_option conf_options[] = {
 	STR_OPT("control-socket", 0, control_socket, NULL, 0, "PATH",
 		"Unix socket (mode 0600) for turnroom-admin --sessions, --disconnect, "
 		"--reload, --status; none given: no socket."),
+	/* cluster */
+	STR_OPT("redis", 0, redis, NULL, 0, "HOST:PORT|unix:PATH",
+		"Redis server that makes several nodes one service (rooms, presence, "
+		"revocation); none given: this node alone."),
+	STR_OPT("redis-user", 0, redis_user, NULL, 0, "NAME", "Redis ACL user (Redis 6+)."),
+	STR_OPT("redis-password", 0, redis_password, NULL, CONF_F_SECRET, "PASSWORD",
+		"Redis password (AUTH)."),
+	UINT_OPT("redis-db", 0, redis_db, "0", 0, 100000, 0, "N",
+		 "Redis database of this cluster; clusters sharing a Redis use different ones."),
+	STR_OPT("node-id", 0, node_id, NULL, 0, "ID",
+		"This node's name in the cluster, 1-64 of [A-Za-z0-9._-]; none given: "
+		"generated at start."),
+	UINT_OPT("drain-timeout", 0, drain_timeout, "0", 0, 86400, 0, "SECONDS",
+		 "SIGTERM drains (no new joins or allocations) for at most this long "
+		 "before exiting; 0: exit at once."),
+	LIST_OPT("alternate-server", 0, alternate_servers, 0, "IP[:PORT]",
+		 "While draining, Allocate gets 300 Try Alternate toward these, round "
+		 "robin per family; repeatable. None: 508."),
+	LIST_OPT("turn-servers", 0, turn_servers, 0, "HOST[:PORT]",
+		 "TURN servers named in iceServers instead of this node; repeatable "
+		 "(a pool: each joiner gets all of them)."),
+	UINT_OPT("node-timeout", 0, node_timeout, "6", 1, 3600, 0, "SECONDS",
+		 "A node silent this long is dead: its members leave their rooms and "
+		 "their TURN credentials end."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),
@@ -179,7 +222,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL_ARG("max-bps", 's'), UNIMPL_ARG("bps-capacity", 'B'),
 	UNIMPL_ARG("relay-threads", 'm'), UNIMPL_ARG("cpus", 0), UNIMPL_ARG("ne", 0),
 	UNIMPL_ARG("listening-device", 'd'), UNIMPL_ARG("relay-device", 'i'),
-	UNIMPL_ARG("aux-server", 0), UNIMPL_ARG("alternate-server", 0),
+	UNIMPL_ARG("aux-server", 0),
 	UNIMPL_ARG("tls-alternate-server", 0), UNIMPL("udp-self-balance", 0),
 	UNIMPL_ARG("sock-buf-size", 0), UNIMPL_ARG("tcp-proxy-port", 0),
 	UNIMPL("no-udp-relay", 0), UNIMPL("no-tcp-relay", 0), UNIMPL("server-relay", 0),

@@ -19,6 +19,8 @@ struct ctl_ops {
 			  size_t errlen);
 	int (*reload)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
 	int (*status)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
+	/* Stops new joins and allocations; exits once live calls end. */
+	int (*drain)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
 };
 
 struct ctl_server;

@@ -51,7 +51,10 @@ static int run_command(struct ctl_server *c, char *line, struct evbuffer *out, c
 		return c->ops.reload(c->ops.ctx, out, err, errlen);
 	if (!strcmp(line, "disconnect") && arg && *arg)
 		return c->ops.disconnect(c->ops.ctx, arg, out, err, errlen);
-	snprintf(err, errlen, "unknown command (sessions, status, reload, disconnect USER)");
+	if (!strcmp(line, "drain") && !arg && c->ops.drain)
+		return c->ops.drain(c->ops.ctx, out, err, errlen);
+	snprintf(err, errlen,
+		 "unknown command (sessions, status, reload, disconnect USER, drain)");
 	return -1;
 }
 

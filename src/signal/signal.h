@@ -43,9 +43,18 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 /* Ends user_id's signaling session: leaves its room, closes with 1008. */
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id);
 void signal_server_status(struct signal_server *s, struct evbuffer *out);
+/* Clustered: asks every other node to disconnect user_id too (its
+ * signaling sessions and TURN allocations there). False when not
+ * clustered or Redis is unreachable. */
+bool signal_server_disconnect_cluster(struct signal_server *s, const char *user_id);
 /* The room of a member's user id, or NULL (ctx is the signal_server); the
  * string lives until the room changes. */
 const char *signal_server_room_of(void *ctx, const char *user_id);
+/* Draining: new joins are refused ("draining"); members already in a
+ * room stay (and may resume). */
+void signal_server_set_draining(struct signal_server *s, bool on);
+/* Members of rooms on this node (not those of other cluster nodes). */
+size_t signal_server_local_members(struct signal_server *s);
 /* Stops accepting and closes every WebSocket with 1001 (going away). */
 void signal_server_shutdown(struct signal_server *s);
 

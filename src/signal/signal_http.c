@@ -10,6 +10,7 @@
 #include "signal/signal_http.h"
 #include "signal/signal_internal.h"
 #include "turn/turn.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 static const char *status_text(int status)
@@ -86,7 +87,10 @@ static void upgrade(struct sig_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!origin_allowed(c->server->conf, req->origin)) {
-		log_info("WebSocket from origin '%s' refused", req->origin);
+		char origin[ESC_LOG_LEN];
+
+		log_info("WebSocket from origin '%s' refused",
+			 esc_str(origin, sizeof(origin), req->origin));
 		respond_text(c, 403, "origin not allowed\n");
 		return;
 	}
@@ -122,7 +126,13 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 		sig_conn_close(c);
 		return;
 	}
-	evbuffer_add_printf(body, "ok\n");
+	/* Clustered and Redis unreachable: live members are served, new
+	 * joins refused; a load balancer should send new clients elsewhere. */
+	if (c->server->cluster_degraded)
+		evbuffer_add_printf(body, "degraded\ncluster: redis unreachable; new joins "
+					  "refused\n");
+	else
+		evbuffer_add_printf(body, "ok\n");
 	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
 	    addr_from_sockaddr(&local, (struct sockaddr *)&ss, len) == 0) {
 		evbuffer_add_printf(body, "reached_on %s\n",
@@ -139,7 +149,8 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 		evbuffer_add_printf(body, "warning: the relay address %s is private but this "
 					  "client reached turnroom on %s: set "
 					  "external-ip=PUBLIC/PRIVATE\n", b, a);
-	sig_http_respond(c, 200, "text/plain; charset=utf-8", evbuffer_pullup(body, -1),
+	sig_http_respond(c, c->server->cluster_degraded ? 503 : 200, "text/plain; charset=utf-8",
+			 evbuffer_pullup(body, -1),
 			 evbuffer_get_length(body), head);
 	evbuffer_free(body);
 }

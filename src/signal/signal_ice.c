@@ -2,6 +2,7 @@
  * base64(HMAC-SHA1(secret, username))) in the iceServers shape that
  * new RTCPeerConnection({iceServers}) takes. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -81,6 +82,41 @@ static json_t *urls(const char *scheme, const char *host, unsigned port,
 	return list;
 }
 
+/* turn-servers=HOST[:PORT] (a pool of nodes): every one, in order, in
+ * both entries; the credentials work on each (one secret per cluster). */
+static void add_pool(const struct conf *c, bool tls, json_t *stun, json_t *turn)
+{
+	static const char *const tr[] = { "?transport=udp", "?transport=tcp" };
+
+	for (size_t i = 0; stun && turn && i < c->turn_servers.n; i++) {
+		const char *item = c->turn_servers.items[i];
+		const char *colon = strrchr(item, ':');
+		char bare[300], host[304], url[700];
+		unsigned port = c->listening_port;
+
+		/* "host:port", "[v6]:port", or a bare host / IPv6 literal. */
+		if (colon && (item[0] == '[' ? colon > strchr(item, ']')
+					     : !memchr(item, ':', (size_t)(colon - item)))) {
+			port = (unsigned)strtoul(colon + 1, NULL, 10);
+			snprintf(bare, sizeof(bare), "%.*s", (int)(colon - item), item);
+		} else {
+			snprintf(bare, sizeof(bare), "%s", item);
+		}
+		url_host(bare, host, sizeof(host));
+		snprintf(url, sizeof(url), "stun:%s:%u", host, port);
+		json_array_append_new(stun, json_string(url));
+		for (size_t t = 0; t < 2; t++) {
+			snprintf(url, sizeof(url), "turn:%s:%u%s", host, port, tr[t]);
+			json_array_append_new(turn, json_string(url));
+		}
+		if (tls) {
+			snprintf(url, sizeof(url), "turns:%s:%u?transport=tcp", host,
+				 c->tls_listening_port);
+			json_array_append_new(turn, json_string(url));
+		}
+	}
+}
+
 json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *user_id)
 {
 	static const char *const none[] = { "" };
@@ -95,9 +131,17 @@ json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *u
 		 user_id);
 	if (auth_rest_password(s->ice_secret, username, password, sizeof(password)))
 		return NULL;
-	json_t *turn = urls("turn", h, c->listening_port, turn_transports, 2);
+	json_t *turn, *stun;
 	char turns[600];
 
+	if (c->turn_servers.n) {
+		stun = json_array();
+		turn = json_array();
+		add_pool(c, s->tls_turn && !c->no_tls, stun, turn);
+		return json_pack("[{s:o}, {s:o, s:s, s:s}]", "urls", stun, "urls", turn,
+				 "username", username, "credential", password);
+	}
+	turn = urls("turn", h, c->listening_port, turn_transports, 2);
 	/* RFC 7065: turns: for TURN over TLS, the one that crosses proxies
 	 * and firewalls letting only TLS out. */
 	if (turn && s->tls_turn && !c->no_tls) {

@@ -46,6 +46,7 @@ struct sig_conn {
 	uint64_t rate_last_ms;
 	bool dead;                        /* queued for freeing */
 	bool tls;                         /* arrived over TLS */
+	struct sig_ticket *ticket;        /* a cluster join/checkRoom in flight */
 	struct sig_conn *prev, *next;
 };
 
@@ -69,6 +70,9 @@ struct signal_server {
 	char ice_secret[SIG_SECRET_MAX];
 	uint64_t now_ms;
 	struct signal_counters counters;
+	struct sig_cluster *cluster;  /* NULL: this node alone */
+	bool cluster_degraded;        /* redis= but Redis unreachable */
+	bool draining;                /* no new joins; live members stay */
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -114,6 +118,9 @@ void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len);
 void sig_proto_deliver(void *ctx, const struct room_event *ev);
 /* Sends {"event":"error","data":{code,message}}. */
 void sig_proto_error(struct sig_conn *c, const char *code, const char *message);
+/* Sends {"event": event, "data": data}; takes the reference to data. */
+struct json_t;
+void sig_proto_send(struct sig_conn *c, const char *event, struct json_t *data);
 /* Pushes fresh iceServers to connections whose time has come. */
 void sig_proto_push_ice(struct sig_conn *c);
 
@@ -126,6 +133,29 @@ int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen);
 struct json_t;
 struct json_t *sig_ice_servers(struct signal_server *s, const char *host,
 			       const char *user_id);
+
+/* ---- several nodes through Redis (signal_cluster.c) ---- */
+
+/* Starts clustering when conf->redis is set (else does nothing). */
+int sig_cluster_start(struct signal_server *s, char *err, size_t errlen);
+void sig_cluster_free(struct signal_server *s);
+/* A join (no resume) or checkRoom answered from Redis: asynchronous; the
+ * answer goes to c unless it closed meanwhile. */
+void sig_cluster_join(struct sig_conn *c, const char *room_id);
+void sig_cluster_check(struct sig_conn *c, const char *room_id);
+/* From the engine's on_gone: a local member is really gone. */
+void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user);
+void sig_cluster_conn_closed(struct sig_conn *c);
+/* After a reload chose the minting secret again: the cluster's stays. */
+void sig_cluster_reconfigured(struct signal_server *s);
+bool sig_cluster_member_live(const struct signal_server *s, const char *user);
+const char *sig_cluster_node_id(const struct signal_server *s);
+/* Members of other nodes held as peers here. */
+size_t sig_cluster_proxy_count(const struct signal_server *s);
+/* --sessions lines for the members of other nodes; /metrics gauges. */
+struct evbuffer;
+void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out);
+void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out);
 
 /* ---- embedded web client (signal_web.c) ---- */
 

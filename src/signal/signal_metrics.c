@@ -105,6 +105,7 @@ void sig_metrics_respond(struct sig_conn *c, bool head_only)
 	metric(body, "turnroom_http_requests_total", "counter", "HTTP requests.",
 	       s->counters.http_requests);
 	write_room_bytes(s, body);
+	sig_cluster_write_metrics(s, body);
 	sig_http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
 			 evbuffer_pullup(body, -1), evbuffer_get_length(body), head_only);
 	evbuffer_free(body);

@@ -13,6 +13,7 @@
 #include "conf/conf.h"
 #include "signal/signal_internal.h"
 #include "util/clock.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 static void send_event(struct sig_conn *c, const char *event, json_t *data)
@@ -24,6 +25,11 @@ static void send_event(struct sig_conn *c, const char *event, json_t *data)
 		sig_ws_send_text(c, text, strlen(text));
 	free(text);
 	json_decref(env);
+}
+
+void sig_proto_send(struct sig_conn *c, const char *event, json_t *data)
+{
+	send_event(c, event, data);
 }
 
 void sig_proto_error(struct sig_conn *c, const char *code, const char *message)
@@ -211,6 +217,10 @@ static void on_join(struct sig_conn *c, json_t *data)
 		sig_proto_error(c, "already-in-room", "leave the current room first");
 		return;
 	}
+	if (s->draining && !resume) {
+		sig_proto_error(c, "draining", "this node is draining; join through another");
+		return;
+	}
 	if (ip_limiter_blocked(s->join_failures, &c->peer, s->now_ms)) {
 		sig_proto_error(c, "rate-limited", "too many refused joins; wait");
 		return;
@@ -218,8 +228,17 @@ static void on_join(struct sig_conn *c, json_t *data)
 	if (!join_allowed(c, data, room_id)) {
 		ip_limiter_hit(s->join_failures, &c->peer, s->now_ms);
 		s->counters.join_refusals++;
-		log_info("join of room %s refused: bad credentials", room_id);
+		char room[ESC_LOG_LEN];
+
+		log_info("join of room %s refused: bad credentials",
+			 esc_str(room, sizeof(room), room_id));
 		sig_proto_error(c, "unauthorized", "credentials refused");
+		return;
+	}
+	/* Clustered: capacity is the cluster's (Redis); a resume stays on
+	 * the node that holds the member. */
+	if (s->cluster && !resume) {
+		sig_cluster_join(c, room_id);
 		return;
 	}
 	rc = room_join(s->rooms, c->room_peer, room_id, resume, s->now_ms);
@@ -294,6 +313,10 @@ static void on_check_room(struct sig_conn *c, json_t *data)
 
 	if (!room_id)
 		return;
+	if (c->server->cluster) {
+		sig_cluster_check(c, room_id);
+		return;
+	}
 	room_check(c->server->rooms, room_id, &num, &cap);
 	if (num >= cap)
 		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",

@@ -209,7 +209,8 @@ static void room_table_grow(struct room_engine *e)
 static struct room *room_create(struct room_engine *e, const char *id)
 {
 	size_t len = strlen(id);
-	struct room *r = calloc(1, sizeof(*r) + e->cfg.capacity * sizeof(r->members[0]));
+	size_t slots = e->cfg.external_capacity ? ROOM_CAPACITY_MAX : e->cfg.capacity;
+	struct room *r = calloc(1, sizeof(*r) + slots * sizeof(r->members[0]));
 	size_t b;
 
 	if (!r)
@@ -578,24 +579,36 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 	return ROOM_OK;
 }
 
-static int join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id)
+/* A new member: its id random, or o->user_id when the caller decided it
+ * (a cluster node registers the id in Redis before joining here). */
+static int join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id,
+		      const struct room_join_opts *o)
 {
 	struct room *r = room_find(e, room_id);
+	unsigned cap = e->cfg.external_capacity ? ROOM_CAPACITY_MAX : e->cfg.capacity;
 	char token[ROOM_TOKEN_LEN + 1];
 	struct room_event ev = {.kind = ROOM_EV_OTHER_JOINED};
 	struct room_member *m;
 	struct room_snap s;
 
 	/* Ghosts count: they are members until their window closes. */
-	if (r && r->n_members >= e->cfg.capacity)
+	if (r && r->n_members >= cap)
 		return ROOM_E_FULL;
+	if (o && o->user_id && (strlen(o->user_id) > ROOM_USER_ID_LEN ||
+				(r && member_find(r, o->user_id))))
+		return ROOM_E_ALREADY_IN_ROOM;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return ROOM_E_NOMEM;
 	/* 128 random bits: collisions are not worth a check. A CSPRNG
 	 * failure is reported as NOMEM, the only "resources" code we have. */
-	if (!random_hex(m->user_id, ROOM_USER_ID_LEN / 2) ||
-	    !random_hex(m->token, ROOM_TOKEN_LEN / 2) ||
+	if (o && o->user_id) {
+		strcpy(m->user_id, o->user_id);
+	} else if (!random_hex(m->user_id, ROOM_USER_ID_LEN / 2)) {
+		free(m);
+		return ROOM_E_NOMEM;
+	}
+	if (!random_hex(m->token, ROOM_TOKEN_LEN / 2) ||
 	    (!r && !(r = room_create(e, room_id)))) {
 		free(m);
 		return ROOM_E_NOMEM;
@@ -609,10 +622,48 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 	snap_take(&s, m);
 	deliver_joined(e, &s, token, false);
 	OPENSSL_cleanse(token, sizeof(token));
+	if (o && o->silent)
+		return ROOM_OK;
 	ev.room_id = s.room_id;
 	ev.user_id = s.user_id;
 	deliver_others(e, &s, &ev);
 	return ROOM_OK;
+}
+
+int room_join_as(struct room_engine *e, struct room_peer *p, const char *room_id,
+		 const struct room_join_opts *o)
+{
+	if (!room_id_valid(room_id))
+		return ROOM_E_BAD_ROOM_ID;
+	if (p->member)
+		return ROOM_E_ALREADY_IN_ROOM;
+	return join_fresh(e, p, room_id, o);
+}
+
+int room_deliver_message(struct room_engine *e, const char *room_id, const char *to,
+			 const char *from, const char *payload, size_t len)
+{
+	struct room *r = room_find(e, room_id);
+	struct room_member *m = r ? member_find(r, to) : NULL;
+	struct room_event ev = {.kind = ROOM_EV_MESSAGE, .room_id = room_id, .user_id = from,
+				.from = from, .payload = payload, .payload_len = len};
+
+	if (!m)
+		return ROOM_E_NO_SUCH_PEER;
+	if (strlen(from) > ROOM_USER_ID_LEN)
+		return ROOM_E_NO_SUCH_PEER;
+	if (!m->peer)
+		return queue_push(e, m, from, payload, len);
+	if (m->peer->deliver)
+		m->peer->deliver(m->peer->ctx, &ev);
+	return ROOM_OK;
+}
+
+bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id)
+{
+	const struct room *r = room_id_valid(room_id) ? room_find(e, room_id) : NULL;
+
+	return r && member_find(r, user_id);
 }
 
 /* A resume_token of NULL means a plain join; any other string, even
@@ -626,7 +677,7 @@ int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
 		return ROOM_E_ALREADY_IN_ROOM;
 	if (resume_token)
 		return join_resume(e, p, room_id, resume_token, now_ms);
-	return join_fresh(e, p, room_id);
+	return join_fresh(e, p, room_id, NULL);
 }
 
 int room_leave(struct room_engine *e, struct room_peer *p)

@@ -78,6 +78,9 @@ struct room_config {
 	uint64_t resume_window_ms;  /* default 30000 */
 	size_t max_queued;          /* messages kept for a disconnected member */
 	room_gone_fn on_gone;       /* may be NULL */
+	/* Capacity is decided outside (a cluster's Redis): rooms take up to
+	 * ROOM_CAPACITY_MAX members here; `capacity` is only reported. */
+	bool external_capacity;
 	void *gone_ctx;
 };
 
@@ -106,6 +109,23 @@ bool room_id_valid(const char *room_id);
  * BAD_RESUME. */
 int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
 	      const char *resume_token, uint64_t now_ms);
+/* A join whose member id the caller decided (a cluster node registers
+ * the id in Redis first, and adds the members of other nodes as peers
+ * whose deliver forwards to their node). silent: no OTHER_JOINED (the
+ * member was there before this node knew). Errors as room_join, and
+ * ALREADY_IN_ROOM when user_id is a member of the room. */
+struct room_join_opts {
+	const char *user_id; /* NULL: random */
+	bool silent;
+};
+int room_join_as(struct room_engine *e, struct room_peer *p, const char *room_id,
+		 const struct room_join_opts *o);
+/* Delivers a MESSAGE from `from` (a member on another node) to member
+ * `to` of room_id, queued when `to` is disconnected. Errors: NO_SUCH_PEER,
+ * NOMEM. */
+int room_deliver_message(struct room_engine *e, const char *room_id, const char *to,
+			 const char *from, const char *payload, size_t len);
+bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id);
 /* Delivers LEAVED to p and BYE to the others; calls on_gone. */
 int room_leave(struct room_engine *e, struct room_peer *p);
 /* Delivers MESSAGE to `to` (a user id) or, when NULL, to every other

@@ -16,6 +16,7 @@
 #include "turn/turn.h"
 #include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 #define SIG_CRON_MS 1000
@@ -64,6 +65,7 @@ void sig_conn_close(struct sig_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	sig_cluster_conn_closed(c);
 	if (c->room_peer) {
 		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
 		c->room_peer = NULL;
@@ -202,9 +204,11 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 {
 	struct signal_server *s = ctx;
 	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
+	char room[ESC_LOG_LEN], user[ESC_LOG_LEN];
 
-	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted", room_id,
-		 user_id, n);
+	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted",
+		 esc_str(room, sizeof(room), room_id), esc_str(user, sizeof(user), user_id), n);
+	sig_cluster_member_gone(s, room_id, user_id);
 }
 
 /* Said once: an open room server reachable from elsewhere hands TURN
@@ -237,6 +241,7 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
 		.max_queued = SIG_RESUME_QUEUE,
 		.on_gone = member_gone,
+		.external_capacity = conf->redis != NULL,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 
@@ -257,7 +262,7 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (sig_ice_secret_init(s, err, errlen))
+	if (sig_ice_secret_init(s, err, errlen) || sig_cluster_start(s, err, errlen))
 		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
@@ -303,6 +308,7 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 		memcpy(s->ice_secret, old_secret, sizeof(old_secret));
 		return TR_EINVAL;
 	}
+	sig_cluster_reconfigured(s);
 	if (conf->http_port != old_conf->http_port)
 		log_warn("reload: http-port changes only at restart");
 	return 0;
@@ -323,6 +329,8 @@ void signal_server_free(struct signal_server *s)
 {
 	if (!s)
 		return;
+	/* First: in-flight cluster answers still name live connections. */
+	sig_cluster_free(s);
 	while (s->conns) {
 		struct sig_conn *c = s->conns;
 
@@ -345,7 +353,7 @@ void signal_server_free(struct signal_server *s)
 
 void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 {
-	char peer[ADDR_STR_MAX];
+	char peer[ADDR_STR_MAX], room_text[ESC_LOG_LEN], user_text[ESC_LOG_LEN];
 
 	for (struct sig_conn *c = s->conns; c; c = c->next) {
 		const char *room = c->room_peer ? room_peer_room(c->room_peer) : NULL;
@@ -354,9 +362,12 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 			continue;
 		evbuffer_add_printf(out, "websocket client=%s room=%s user=%s\n",
 				    addr_to_str(&c->peer, peer, sizeof(peer)),
-				    room ? room : "-",
-				    room ? room_peer_user_id(c->room_peer) : "-");
+				    room ? esc_str(room_text, sizeof(room_text), room) : "-",
+				    room ? esc_str(user_text, sizeof(user_text),
+						   room_peer_user_id(c->room_peer))
+					 : "-");
 	}
+	sig_cluster_write_sessions(s, out);
 }
 
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
@@ -414,4 +425,24 @@ const char *signal_server_room_of(void *ctx, const char *user_id)
 
 	room_engine_each_member(s->rooms, match_member, &l);
 	return l.room_id;
+}
+
+void signal_server_set_draining(struct signal_server *s, bool on)
+{
+	s->draining = on;
+}
+
+static void count_local(const char *room_id, const char *user_id, bool connected, void *arg)
+{
+	size_t *n = arg;
+
+	(*n)++;
+}
+
+size_t signal_server_local_members(struct signal_server *s)
+{
+	size_t n = 0;
+
+	room_engine_each_member(s->rooms, count_local, &n);
+	return n - sig_cluster_proxy_count(s);
 }

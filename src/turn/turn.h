@@ -25,10 +25,25 @@ void peer_filter_free(struct peer_filter *f);
 /* Adds a range: "ip", "ip-ip" or "ip/prefix", IPv4 or IPv6. allow=true for
  * allowed-peer-ip (beats any deny). Returns 0 or TR_EINVAL. */
 int peer_filter_add(struct peer_filter *f, const char *range, bool allow);
+/* Adds an address (range syntax as above) of this server itself: as a
+ * peer it is allowed only on the relay port range and never on a
+ * listening port (peer_filter_set_ports), whatever the other lists say;
+ * loopback keeps its other ports under the general verdict. pinned (an
+ * external-ip private half) is allowed on the relay ports even when the
+ * deny list covers it. 0, TR_EINVAL or TR_ENOMEM. */
+int peer_filter_add_self(struct peer_filter *f, const char *range, bool pinned);
+/* The relay port range and up to 8 listening ports. 0 or TR_EINVAL. */
+int peer_filter_set_ports(struct peer_filter *f, uint16_t relay_min, uint16_t relay_max,
+			  const uint16_t *listen, size_t n);
 /* True when relaying to peer is permitted. IPv4-mapped, IPv4-compatible,
  * NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses are judged by the
- * IPv4 address they carry as well as by their own range. */
+ * IPv4 address they carry as well as by their own range. The port matters
+ * only for the server's own addresses. */
 bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer);
+/* For a Send indication to a peer whose IP holds a permission (so the IP
+ * was judged): only the server's own addresses are judged again, with
+ * this port. Cheap when the peer is not one of them. */
+bool peer_filter_allows_port(const struct peer_filter *f, const struct tr_addr *peer);
 
 /* ---- the server ---- */
 
@@ -78,6 +93,14 @@ size_t turn_server_disconnect(struct turn_server *s, const char *user);
 
 /* Deletes every allocation made with REST credentials "EXPIRY:user_id"
  * (presence-bound credentials of the room server). Returns how many. */
+/* Draining: Allocate answered 300 Try Alternate (alternate-server=) or
+ * 508; live allocations go on. */
+void turn_server_set_draining(struct turn_server *s, bool on);
+bool turn_server_draining(const struct turn_server *s);
+/* "IP", "IPv4:PORT" or "[IPv6]:PORT" (alternate-server=), the port
+ * defaulting to default_port. 0 or TR_EINVAL. */
+struct tr_addr;
+int turn_alternate_parse(const char *text, unsigned default_port, struct tr_addr *out);
 size_t turn_server_drop_user(struct turn_server *s, const char *user_id);
 
 #endif

@@ -3,48 +3,189 @@
  * messages fed to the same request and ChannelData path as plain UDP.
  * OpenSSL 3.0 has no datagram memory BIO, so each session reads from a
  * memory BIO fed one datagram at a time and writes to one we drain into
- * a datagram after every call. */
+ * a datagram after every call.
+ *
+ * A stranger's ClientHello creates nothing (RFC 6347 4.2.1): one shared
+ * SSL object runs DTLSv1_listen on it, which answers a HelloVerifyRequest
+ * (smaller than the request, so a spoofed source gains no amplification)
+ * unless it carries a cookie we made for its address; only then does that
+ * object become the client's session. Before that, caps on sessions,
+ * handshakes in progress and handshakes per source are checked, and a
+ * refusal is a silent drop, counted. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
 #include "front/front.h"
+#include "turn/turn_dtls.h"
 #include "turn/turn_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
 
-/* Handshakes in progress at once (each holds an SSL object), and how long
- * one may take: bounds what spoofed ClientHellos can cost. */
-#define DTLS_MAX_HANDSHAKING 1024
+/* How long a handshake may take: bounds what a client that stops halfway
+ * holds. */
 #define DTLS_HANDSHAKE_MS 10000u
 /* A session carrying no allocation is dropped after this much silence. */
-#define DTLS_IDLE_MS 120000u
-#define DTLS_MTU 1400
+#define DTLS_IDLE_MS	     120000u
+#define DTLS_MTU	     1400
+#define DTLS_INITIAL_BUCKETS 256
+/* Refusals are logged at most once per this interval, with a count. */
+#define DTLS_REFUSE_LOG_MS 10000u
+
+enum dtls_refusal {
+	REFUSE_SESSIONS,
+	REFUSE_HANDSHAKES,
+	REFUSE_SESSIONS_PER_IP,
+	REFUSE_HANDSHAKES_PER_IP,
+	REFUSE_COUNT
+};
+
+static const char *const refusal_label[REFUSE_COUNT] = {
+    [REFUSE_SESSIONS] = "sessions",
+    [REFUSE_HANDSHAKES] = "handshakes",
+    [REFUSE_SESSIONS_PER_IP] = "sessions_per_ip",
+    [REFUSE_HANDSHAKES_PER_IP] = "handshakes_per_ip",
+};
+
+/* The option each cap is set by, for the log. */
+static const char *const refusal_option[REFUSE_COUNT] = {
+    [REFUSE_SESSIONS] = "dtls-max-sessions",
+    [REFUSE_HANDSHAKES] = "dtls-max-handshakes",
+    [REFUSE_SESSIONS_PER_IP] = "dtls-max-sessions-per-ip",
+    [REFUSE_HANDSHAKES_PER_IP] = "dtls-max-handshakes-per-ip",
+};
 
 struct dtls_session {
+	struct turn_dtls *t;
 	struct dtls_listener *listener;
 	struct tr_addr client;
 	SSL *ssl;
 	BIO *rbio, *wbio; /* owned by ssl */
 	bool established;
+	bool has_alloc; /* refreshed by each tick */
 	uint64_t started_ms, last_ms;
-	struct dtls_session *next;
+	struct dtls_session *hash_next;	  /* bucket chain */
+	struct dtls_session *prev, *next; /* every session, for the tick */
 };
 
 struct dtls_listener {
-	struct turn_server *server;
+	struct turn_dtls *t;
 	int fd;
+	uint32_t index;
 	struct tr_addr local;
 	struct event *ev;
-	struct dtls_session *sessions;
-	size_t handshaking;
 };
+
+struct dtls_counters {
+	uint64_t hello_verify;	     /* HelloVerifyRequests sent */
+	uint64_t handshakes_started; /* sessions created (valid cookie) */
+	uint64_t handshakes_done, handshakes_failed;
+	uint64_t refused[REFUSE_COUNT];
+};
+
+struct turn_dtls {
+	struct turn_server *server;
+	SSL_CTX *ctx;
+	/* The stateless listener object: reset by every DTLSv1_listen, handed
+	 * to a new session when a cookie checks out; made again on demand. */
+	SSL *listen;
+	BIO_ADDR *listen_peer;
+	/* The client whose cookie the callbacks make or check: set around
+	 * DTLSv1_listen and the handshake steps that follow it only. */
+	const struct tr_addr *hello_from;
+	struct dtls_listener **listeners;
+	size_t n_listeners;
+	struct dtls_guard *guard;
+	/* Sessions by (listener, client address): the 5-tuple, since the
+	 * listener fixes the server side and the transport. */
+	struct dtls_session **buckets;
+	size_t n_buckets;
+	uint32_t seed;
+	struct dtls_session *all;
+	size_t n_established, n_handshaking;
+	struct dtls_counters c;
+	uint64_t refuse_log_ms, refused_unlogged;
+};
+
+/* ---- session table ---- */
+
+static size_t bucket_of(const struct turn_dtls *t, const struct dtls_listener *l,
+			const struct tr_addr *a)
+{
+	return addr_hash(a, t->seed ^ (l->index * 0x9e3779b9u)) & (t->n_buckets - 1);
+}
+
+static struct dtls_session *session_find(struct turn_dtls *t, struct dtls_listener *l,
+					 const struct tr_addr *a)
+{
+	for (struct dtls_session *d = t->buckets[bucket_of(t, l, a)]; d; d = d->hash_next)
+		if (d->listener == l && addr_equal(&d->client, a))
+			return d;
+	return NULL;
+}
+
+/* Doubles the buckets when sessions outnumber them; on allocation
+ * failure the chains just grow longer. */
+static void table_grow(struct turn_dtls *t)
+{
+	size_t n = t->n_buckets * 2;
+	struct dtls_session **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	free(t->buckets);
+	t->buckets = b;
+	t->n_buckets = n;
+	for (struct dtls_session *d = t->all; d; d = d->next) {
+		size_t i = bucket_of(t, d->listener, &d->client);
+
+		d->hash_next = b[i];
+		b[i] = d;
+	}
+}
+
+static void table_insert(struct turn_dtls *t, struct dtls_session *d)
+{
+	size_t i;
+
+	d->next = t->all;
+	if (t->all)
+		t->all->prev = d;
+	t->all = d;
+	if (t->n_established + t->n_handshaking > t->n_buckets) {
+		table_grow(t); /* rehashes every session on t->all, d included */
+		return;
+	}
+	i = bucket_of(t, d->listener, &d->client);
+	d->hash_next = t->buckets[i];
+	t->buckets[i] = d;
+}
+
+static void table_remove(struct turn_dtls *t, struct dtls_session *d)
+{
+	struct dtls_session **pp = &t->buckets[bucket_of(t, d->listener, &d->client)];
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->hash_next;
+	if (*pp)
+		*pp = d->hash_next;
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		t->all = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+}
+
+/* ---- sessions ---- */
 
 /* Sends what OpenSSL wrote: records of one flight go in one datagram. */
 static void flush(struct dtls_session *d)
@@ -66,88 +207,57 @@ void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len)
 	flush(d);
 }
 
-static void session_free(struct dtls_listener *l, struct dtls_session *d)
+static void session_free(struct turn_dtls *t, struct dtls_session *d)
 {
-	for (struct dtls_session **pp = &l->sessions; *pp; pp = &(*pp)->next) {
-		if (*pp == d) {
-			*pp = d->next;
-			break;
-		}
+	table_remove(t, d);
+	if (d->established) {
+		t->n_established--;
+		dtls_guard_source_remove(t->guard, &d->client, DTLS_SRC_SESSIONS);
+		/* Only an established session can carry allocations. */
+		turn_delete_allocations_of_link(t->server, NULL, d);
+	} else {
+		t->n_handshaking--;
+		dtls_guard_source_remove(t->guard, &d->client, DTLS_SRC_HANDSHAKES);
+		t->c.handshakes_failed++;
 	}
-	if (!d->established)
-		l->handshaking--;
-	turn_delete_allocations_of_link(l->server, NULL, d);
 	SSL_free(d->ssl);
 	free(d);
-}
-
-static struct dtls_session *session_new(struct dtls_listener *l, const struct tr_addr *from)
-{
-	struct dtls_session *d;
-
-	if (l->handshaking >= DTLS_MAX_HANDSHAKING || !l->server->dtls_ctx)
-		return NULL;
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->ssl = SSL_new(l->server->dtls_ctx);
-	d->rbio = BIO_new(BIO_s_mem());
-	d->wbio = BIO_new(BIO_s_mem());
-	if (!d->ssl || !d->rbio || !d->wbio) {
-		BIO_free(d->rbio);
-		BIO_free(d->wbio);
-		SSL_free(d->ssl);
-		free(d);
-		return NULL;
-	}
-	BIO_set_mem_eof_return(d->rbio, -1);
-	SSL_set_bio(d->ssl, d->rbio, d->wbio);
-	SSL_set_options(d->ssl, SSL_OP_NO_QUERY_MTU);
-	SSL_set_mtu(d->ssl, DTLS_MTU);
-	SSL_set_accept_state(d->ssl);
-	d->listener = l;
-	d->client = *from;
-	d->started_ms = d->last_ms = l->server->now_ms;
-	d->next = l->sessions;
-	l->sessions = d;
-	l->handshaking++;
-	return d;
-}
-
-static struct dtls_session *session_find(struct dtls_listener *l, const struct tr_addr *a)
-{
-	for (struct dtls_session *d = l->sessions; d; d = d->next)
-		if (addr_equal(&d->client, a))
-			return d;
-	return NULL;
 }
 
 /* Decrypted application data: STUN or ChannelData, as over plain UDP. */
 static void deliver(struct dtls_session *d, const uint8_t *p, size_t len)
 {
-	struct client_packet pkt = { .data = p, .len = len };
+	struct client_packet pkt = {.data = p, .len = len};
 
 	pkt.ft.transport = TURN_UDP;
 	pkt.ft.client = d->client;
 	pkt.ft.server = d->listener->local;
 	pkt.link.dtls = d;
-	turn_handle_client_packet(d->listener->server, &pkt);
+	turn_handle_client_packet(d->t->server, &pkt);
 }
 
-/* One datagram into the session; returns false when it is over. */
-static bool session_input(struct dtls_session *d, const uint8_t *p, size_t len)
+/* Runs the session on what its read BIO holds; false when it is over. */
+static bool session_step(struct dtls_session *d)
 {
+	struct turn_dtls *t = d->t;
 	uint8_t plain[UDP_SLOT];
-	int n;
+	int n = 0;
 
-	d->last_ms = d->listener->server->now_ms;
-	BIO_write(d->rbio, p, (int)len);
 	if (!d->established) {
+		/* OpenSSL checks the cookie of the hello again here. */
+		t->hello_from = &d->client;
 		n = SSL_do_handshake(d->ssl);
+		t->hello_from = NULL;
 		flush(d);
 		if (n == 1) {
 			d->established = true;
-			d->listener->handshaking--;
+			t->n_handshaking--;
+			t->n_established++;
+			t->c.handshakes_done++;
+			/* The source has an entry, so this add cannot fail. */
+			dtls_guard_source_add(t->guard, &d->client, DTLS_SRC_SESSIONS);
+			dtls_guard_source_remove(t->guard, &d->client,
+						 DTLS_SRC_HANDSHAKES);
 		} else if (SSL_get_error(d->ssl, n) != SSL_ERROR_WANT_READ) {
 			ERR_clear_error();
 			return false;
@@ -162,17 +272,196 @@ static bool session_input(struct dtls_session *d, const uint8_t *p, size_t len)
 	return true;
 }
 
+static bool session_input(struct dtls_session *d, const uint8_t *p, size_t len)
+{
+	d->last_ms = d->t->server->now_ms;
+	BIO_write(d->rbio, p, (int)len);
+	return session_step(d);
+}
+
+/* ---- strangers: the stateless cookie exchange ---- */
+
+static int cookie_generate_cb(SSL *ssl, unsigned char *cookie, unsigned int *len)
+{
+	struct turn_dtls *t = SSL_get_app_data(ssl);
+
+	if (!t || !t->hello_from ||
+	    dtls_guard_cookie(t->guard, t->hello_from, t->server->now_ms, cookie))
+		return 0;
+	*len = DTLS_COOKIE_LEN;
+	return 1;
+}
+
+static int cookie_verify_cb(SSL *ssl, const unsigned char *cookie, unsigned int len)
+{
+	struct turn_dtls *t = SSL_get_app_data(ssl);
+
+	return t && t->hello_from &&
+	       dtls_guard_cookie_ok(t->guard, t->hello_from, t->server->now_ms, cookie,
+				    len);
+}
+
+static void ctx_prepare(SSL_CTX *ctx)
+{
+	SSL_CTX_set_cookie_generate_cb(ctx, cookie_generate_cb);
+	SSL_CTX_set_cookie_verify_cb(ctx, cookie_verify_cb);
+}
+
+/* The listener object, with memory BIOs; NULL on allocation failure. */
+static SSL *listen_ssl(struct turn_dtls *t)
+{
+	BIO *rbio, *wbio;
+
+	if (t->listen)
+		return t->listen;
+	t->listen = SSL_new(t->ctx);
+	rbio = BIO_new(BIO_s_mem());
+	wbio = BIO_new(BIO_s_mem());
+	if (!t->listen || !rbio || !wbio) {
+		BIO_free(rbio);
+		BIO_free(wbio);
+		SSL_free(t->listen);
+		return t->listen = NULL;
+	}
+	BIO_set_mem_eof_return(rbio, -1);
+	BIO_set_mem_eof_return(wbio, -1);
+	SSL_set_bio(t->listen, rbio, wbio);
+	SSL_set_app_data(t->listen, t);
+	SSL_set_options(t->listen, SSL_OP_NO_QUERY_MTU);
+	SSL_set_mtu(t->listen, DTLS_MTU);
+	/* Idle sessions give their record buffers back. */
+	SSL_set_mode(t->listen, SSL_MODE_RELEASE_BUFFERS);
+	SSL_set_accept_state(t->listen);
+	return t->listen;
+}
+
+/* Which cap a new handshake from `from` would break, or -1 for none. */
+static int over_cap(const struct turn_dtls *t, const struct tr_addr *from)
+{
+	const struct conf *c = t->server->conf;
+	unsigned hs = dtls_guard_source_count(t->guard, from, DTLS_SRC_HANDSHAKES);
+	unsigned est = dtls_guard_source_count(t->guard, from, DTLS_SRC_SESSIONS);
+
+	if (t->n_established + t->n_handshaking >= c->dtls_max_sessions)
+		return REFUSE_SESSIONS;
+	if (t->n_handshaking >= c->dtls_max_handshakes)
+		return REFUSE_HANDSHAKES;
+	if (hs + est >= c->dtls_max_sessions_per_ip)
+		return REFUSE_SESSIONS_PER_IP;
+	if (hs >= c->dtls_max_handshakes_per_ip)
+		return REFUSE_HANDSHAKES_PER_IP;
+	return -1;
+}
+
+/* Counted always, logged once per DTLS_REFUSE_LOG_MS with what was
+ * dropped meanwhile. */
+static void refuse(struct turn_dtls *t, enum dtls_refusal why, const struct tr_addr *from)
+{
+	char text[ADDR_STR_MAX];
+	uint64_t now = t->server->now_ms;
+
+	t->c.refused[why]++;
+	if (t->refuse_log_ms && now - t->refuse_log_ms < DTLS_REFUSE_LOG_MS) {
+		t->refused_unlogged++;
+		return;
+	}
+	log_warn("DTLS: ClientHello from %s dropped: %s reached (%llu more dropped "
+		 "since the last such line)",
+		 addr_to_str(from, text, sizeof(text)), refusal_option[why],
+		 (unsigned long long)t->refused_unlogged);
+	t->refuse_log_ms = now ? now : 1;
+	t->refused_unlogged = 0;
+}
+
+/* Sends the HelloVerifyRequest DTLSv1_listen wrote, if any; never more
+ * bytes than the request had (no amplification, RFC 6347 4.2.1). */
+static void send_hello_verify(struct turn_dtls *t, struct dtls_listener *l,
+			      const struct tr_addr *to, size_t request_len)
+{
+	uint8_t buf[512];
+	BIO *wbio = SSL_get_wbio(t->listen);
+	int n =
+	    BIO_pending(wbio) <= (int)sizeof(buf) ? BIO_read(wbio, buf, sizeof(buf)) : 0;
+
+	(void)BIO_reset(wbio);
+	if (n <= 0 || (size_t)n > request_len)
+		return;
+	if (sendto(l->fd, buf, (size_t)n, MSG_DONTWAIT, &to->u.sa, addr_len(to)) == n)
+		t->c.hello_verify++;
+}
+
+/* The listener object becomes the session of `from`. */
+static struct dtls_session *session_adopt(struct turn_dtls *t, struct dtls_listener *l,
+					  const struct tr_addr *from)
+{
+	struct dtls_session *d = calloc(1, sizeof(*d));
+
+	if (!d || dtls_guard_source_add(t->guard, from, DTLS_SRC_HANDSHAKES)) {
+		free(d);
+		SSL_free(t->listen); /* it holds the half-read hello: start over */
+		t->listen = NULL;
+		return NULL;
+	}
+	d->t = t;
+	d->listener = l;
+	d->client = *from;
+	d->ssl = t->listen;
+	d->rbio = SSL_get_rbio(d->ssl);
+	d->wbio = SSL_get_wbio(d->ssl);
+	d->started_ms = d->last_ms = t->server->now_ms;
+	t->listen = NULL;
+	t->n_handshaking++;
+	t->c.handshakes_started++;
+	table_insert(t, d);
+	return d;
+}
+
+/* A datagram from an address without a session. */
+static void stranger(struct turn_dtls *t, struct dtls_listener *l,
+		     const struct tr_addr *from, const uint8_t *p, size_t len)
+{
+	SSL *ssl;
+	struct dtls_session *d;
+	int cap, rc;
+
+	/* Only a DTLS handshake record (content type 22) may open one. */
+	if (len <= 13 || p[0] != 22)
+		return;
+	if ((cap = over_cap(t, from)) >= 0) {
+		refuse(t, (enum dtls_refusal)cap, from);
+		return;
+	}
+	if (!(ssl = listen_ssl(t)))
+		return;
+	(void)BIO_reset(SSL_get_rbio(ssl));
+	(void)BIO_reset(SSL_get_wbio(ssl));
+	BIO_write(SSL_get_rbio(ssl), p, (int)len);
+	t->hello_from = from;
+	rc = DTLSv1_listen(ssl, t->listen_peer);
+	t->hello_from = NULL;
+	ERR_clear_error();
+	if (rc == 0) {
+		send_hello_verify(t, l, from, len);
+	} else if (rc < 0) {
+		SSL_free(t->listen); /* a fatal error leaves it unusable */
+		t->listen = NULL;
+	} else if ((d = session_adopt(t, l, from)) && !session_step(d)) {
+		session_free(t, d);
+	}
+}
+
 static void dtls_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct dtls_listener *l = arg;
-	uint8_t *buf = l->server->udp_scratch;
+	struct turn_dtls *t = l->t;
+	uint8_t *buf = t->server->udp_scratch;
 
-	turn_server_touch_clock(l->server);
+	turn_server_touch_clock(t->server);
 	for (int i = 0; i < UDP_BATCH; i++) {
 		struct sockaddr_storage ss;
 		socklen_t slen = sizeof(ss);
-		ssize_t n = recvfrom(fd, buf, UDP_SLOT, MSG_DONTWAIT, (struct sockaddr *)&ss,
-				     &slen);
+		ssize_t n = recvfrom(fd, buf, UDP_SLOT, MSG_DONTWAIT,
+				     (struct sockaddr *)&ss, &slen);
 		struct tr_addr from;
 		struct dtls_session *d;
 
@@ -180,61 +469,88 @@ static void dtls_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		if (addr_from_sockaddr(&from, (struct sockaddr *)&ss, slen))
 			continue;
-		d = session_find(l, &from);
-		/* Only a DTLS handshake record (content type 22) opens one. */
-		if (!d && n > 13 && buf[0] == 22)
-			d = session_new(l, &from);
-		if (d && !session_input(d, buf, (size_t)n))
-			session_free(l, d);
+		d = session_find(t, l, &from);
+		if (!d)
+			stranger(t, l, &from, buf, (size_t)n);
+		else if (!session_input(d, buf, (size_t)n))
+			session_free(t, d);
 	}
 }
 
-static bool session_has_allocation(struct turn_server *s, struct dtls_session *d);
+/* ---- housekeeping ---- */
+
+static void mark_alloc(struct allocation *a, void *arg)
+{
+	if (a->link.dtls)
+		a->link.dtls->has_alloc = true;
+}
 
 void turn_dtls_tick(struct turn_server *s)
 {
-	for (size_t i = 0; i < s->n_dtls; i++) {
-		struct dtls_listener *l = s->dtls[i];
+	struct turn_dtls *t = s->dtls;
 
-		for (struct dtls_session *d = l->sessions, *next; d; d = next) {
-			next = d->next;
-			if (!d->established) {
-				if (s->now_ms - d->started_ms >= DTLS_HANDSHAKE_MS) {
-					session_free(l, d);
-					continue;
-				}
-				/* RFC 6347 4.2.4: retransmit lost flights. */
-				if (DTLSv1_handle_timeout(d->ssl) > 0)
-					flush(d);
-			} else if (s->now_ms - d->last_ms >= DTLS_IDLE_MS &&
-				   !session_has_allocation(s, d)) {
-				session_free(l, d);
+	if (!t)
+		return;
+	/* One pass over the allocations instead of one per session. */
+	for (struct dtls_session *d = t->all; d; d = d->next)
+		d->has_alloc = false;
+	alloc_table_each(s->allocs, mark_alloc, NULL);
+	for (struct dtls_session *d = t->all, *next; d; d = next) {
+		next = d->next;
+		if (!d->established) {
+			if (s->now_ms - d->started_ms >= DTLS_HANDSHAKE_MS) {
+				session_free(t, d);
+				continue;
 			}
+			/* RFC 6347 4.2.4: retransmit lost flights. */
+			if (DTLSv1_handle_timeout(d->ssl) > 0)
+				flush(d);
+			ERR_clear_error();
+		} else if (s->now_ms - d->last_ms >= DTLS_IDLE_MS && !d->has_alloc) {
+			session_free(t, d);
 		}
 	}
 }
 
-struct has_alloc {
-	struct dtls_session *d;
-	bool found;
-};
-
-static void check_alloc(struct allocation *a, void *arg)
+static void metric(struct evbuffer *out, const char *name, const char *type,
+		   const char *help, uint64_t value)
 {
-	struct has_alloc *h = arg;
-
-	h->found |= a->link.dtls == h->d;
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help,
+			    name, type, name, (unsigned long long)value);
 }
 
-static bool session_has_allocation(struct turn_server *s, struct dtls_session *d)
+void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out)
 {
-	struct has_alloc h = { d, false };
+	static const struct dtls_counters none;
+	const struct turn_dtls *t = s->dtls;
+	const struct dtls_counters *c = t ? &t->c : &none;
 
-	alloc_table_each(s->allocs, check_alloc, &h);
-	return h.found;
+	metric(out, "turnroom_dtls_sessions", "gauge", "Established DTLS sessions.",
+	       t ? t->n_established : 0);
+	metric(out, "turnroom_dtls_handshakes", "gauge", "DTLS handshakes in progress.",
+	       t ? t->n_handshaking : 0);
+	metric(out, "turnroom_dtls_hello_verify_total", "counter",
+	       "HelloVerifyRequests sent to ClientHellos without a valid cookie.",
+	       c->hello_verify);
+	metric(out, "turnroom_dtls_handshakes_started_total", "counter",
+	       "DTLS sessions created (ClientHello with a valid cookie).",
+	       c->handshakes_started);
+	metric(out, "turnroom_dtls_handshakes_completed_total", "counter",
+	       "DTLS handshakes completed.", c->handshakes_done);
+	metric(out, "turnroom_dtls_handshakes_failed_total", "counter",
+	       "DTLS handshakes that failed or timed out.", c->handshakes_failed);
+	evbuffer_add_printf(out,
+			    "# HELP turnroom_dtls_refused_total ClientHellos dropped "
+			    "by a DTLS cap.\n"
+			    "# TYPE turnroom_dtls_refused_total counter\n");
+	for (int i = 0; i < REFUSE_COUNT; i++)
+		evbuffer_add_printf(out, "turnroom_dtls_refused_total{cap=\"%s\"} %llu\n",
+				    refusal_label[i], (unsigned long long)c->refused[i]);
 }
 
-static int dtls_listener_open(struct turn_server *s, const struct tr_addr *addr)
+/* ---- start, reload, stop ---- */
+
+static int dtls_listener_open(struct turn_dtls *t, const struct tr_addr *addr)
 {
 	struct dtls_listener *l, **grown;
 	char text[ADDR_STR_MAX];
@@ -245,24 +561,43 @@ static int dtls_listener_open(struct turn_server *s, const struct tr_addr *addr)
 			strerror(errno));
 		return TR_EIO;
 	}
-	grown = realloc(s->dtls, (s->n_dtls + 1) * sizeof(*grown));
+	grown = realloc(t->listeners, (t->n_listeners + 1) * sizeof(*grown));
 	l = calloc(1, sizeof(*l));
 	if (grown)
-		s->dtls = grown;
+		t->listeners = grown;
 	if (!grown || !l) {
 		free(l);
 		close(fd);
 		return TR_ENOMEM;
 	}
-	l->server = s;
+	l->t = t;
 	l->fd = fd;
+	l->index = (uint32_t)t->n_listeners;
 	l->local = *addr;
-	s->dtls[s->n_dtls++] = l;
-	l->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, dtls_read_cb, l);
+	t->listeners[t->n_listeners++] = l;
+	l->ev = event_new(t->server->base, fd, EV_READ | EV_PERSIST, dtls_read_cb, l);
 	if (!l->ev || event_add(l->ev, NULL))
 		return TR_ENOMEM;
 	log_info("listening on DTLS %s", addr_to_str(addr, text, sizeof(text)));
 	return 0;
+}
+
+static struct turn_dtls *dtls_new(struct turn_server *s)
+{
+	struct turn_dtls *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->server = s;
+	s->dtls = t;
+	t->n_buckets = DTLS_INITIAL_BUCKETS;
+	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
+	t->guard = dtls_guard_new(NULL);
+	t->listen_peer = BIO_ADDR_new();
+	if (!t->buckets || !t->guard || !t->listen_peer ||
+	    RAND_bytes((uint8_t *)&t->seed, sizeof(t->seed)) != 1)
+		return NULL; /* turn_dtls_stop frees the rest */
+	return t;
 }
 
 int turn_dtls_start(struct turn_server *s)
@@ -270,20 +605,24 @@ int turn_dtls_start(struct turn_server *s)
 	const struct conf *c = s->conf;
 	char *const *ips = c->listening_ips.items;
 	size_t n = c->listening_ips.n;
+	struct turn_dtls *t;
 	char err[256];
 
 	if (!c->cert || c->no_dtls || c->no_udp)
 		return 0;
-	s->dtls_ctx = front_tls_ctx_new(c, true, err, sizeof(err));
-	if (!s->dtls_ctx) {
+	if (!(t = dtls_new(s)))
+		return TR_ENOMEM;
+	t->ctx = front_tls_ctx_new(c, true, err, sizeof(err));
+	if (!t->ctx) {
 		log_err("DTLS: %s", err);
 		return TR_EINVAL;
 	}
+	ctx_prepare(t->ctx);
 	for (size_t i = 0; i < n; i++) {
 		struct tr_addr a;
 
 		if (addr_parse_ip(&a, ips[i], (uint16_t)c->tls_listening_port) ||
-		    dtls_listener_open(s, &a))
+		    dtls_listener_open(t, &a))
 			return TR_EIO;
 	}
 	return 0;
@@ -292,33 +631,46 @@ int turn_dtls_start(struct turn_server *s)
 int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
 		     size_t errlen)
 {
+	struct turn_dtls *t = s->dtls;
 	SSL_CTX *ctx;
 
-	if (!s->dtls_ctx || !conf->cert)
+	if (!t || !conf->cert)
 		return 0;
 	ctx = front_tls_ctx_new(conf, true, err, errlen);
 	if (!ctx)
 		return TR_EINVAL;
-	SSL_CTX_free(s->dtls_ctx);
-	s->dtls_ctx = ctx;
+	ctx_prepare(ctx);
+	/* Live sessions keep a reference to the old context; new ones, made
+	 * from a new listener object, get the new one. */
+	SSL_CTX_free(t->ctx);
+	t->ctx = ctx;
+	SSL_free(t->listen);
+	t->listen = NULL;
 	return 0;
 }
 
 void turn_dtls_stop(struct turn_server *s)
 {
-	for (size_t i = 0; i < s->n_dtls; i++) {
-		struct dtls_listener *l = s->dtls[i];
+	struct turn_dtls *t = s->dtls;
 
-		while (l->sessions)
-			session_free(l, l->sessions);
+	if (!t)
+		return;
+	while (t->all)
+		session_free(t, t->all);
+	for (size_t i = 0; i < t->n_listeners; i++) {
+		struct dtls_listener *l = t->listeners[i];
+
 		if (l->ev)
 			event_free(l->ev);
 		close(l->fd);
 		free(l);
 	}
-	free(s->dtls);
+	free(t->listeners);
+	free(t->buckets);
+	SSL_free(t->listen);
+	BIO_ADDR_free(t->listen_peer);
+	SSL_CTX_free(t->ctx);
+	dtls_guard_free(t->guard);
+	free(t);
 	s->dtls = NULL;
-	s->n_dtls = 0;
-	SSL_CTX_free(s->dtls_ctx);
-	s->dtls_ctx = NULL;
 }

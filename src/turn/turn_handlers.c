@@ -10,6 +10,7 @@
 #include "turn/turn_request.h"
 #include "util/bytes.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* RFC 8656 7.1: the default allocation lifetime. */
@@ -36,12 +37,12 @@ static uint32_t requested_lifetime(const struct turn_request *r)
 static void log_allocation(const char *what, const struct allocation *a,
 			   uint32_t lifetime)
 {
-	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
 	log_info("allocation %s: client %s relay %s user '%s' lifetime %u s", what,
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
-		 addr_to_str(&a->relay_public, relay, sizeof(relay)), a->username,
-		 lifetime);
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		 esc_str(user, sizeof(user), a->username), lifetime);
 }
 
 static void respond_allocate_success(struct turn_request *r, const struct allocation *a,
@@ -90,37 +91,128 @@ static int allocate_check_attributes(struct turn_request *r, int *family)
 	return 0;
 }
 
-static int quota_check(struct turn_request *r)
+/* A limit refused a request: one log line a second at most, since an
+ * authenticated client can repeat the request in a loop. */
+static void log_refusal(struct turn_request *r, int code, const char *why)
+{
+	struct turn_server *s = r->s;
+	char client[ADDR_STR_MAX];
+
+	if (s->limit_log_ms && s->now_ms - s->limit_log_ms < 1000) {
+		s->limit_log_skipped++;
+		return;
+	}
+	log_warn("%d to client %s user '%s': %s (%llu similar refusals not logged)",
+		 code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
+		 r->username, why, (unsigned long long)s->limit_log_skipped);
+	s->limit_log_ms = s->now_ms;
+	s->limit_log_skipped = 0;
+}
+
+/* What the quotas count (coturn): the ID part of a REST username,
+ * "EXPIRY:ID" or "ID:EXPIRY"; else the whole username. */
+static void quota_user_of(const struct turn_request *r, char *out, size_t len)
+{
+	const char *name = r->username;
+	const char *sep = strchr(name, r->s->conf->rest_api_separator);
+	const char *p = name;
+
+	if (r->cred.kind != AUTH_KIND_REST || !sep || !r->s->conf->rest_api_separator) {
+		snprintf(out, len, "%s", name);
+		return;
+	}
+	while (p < sep && *p >= '0' && *p <= '9')
+		p++;
+	if (p == sep && sep != name)
+		snprintf(out, len, "%s", sep + 1);                  /* EXPIRY:ID */
+	else
+		snprintf(out, len, "%.*s", (int)(sep - name), name); /* ID:EXPIRY */
+}
+
+/* total-quota, or when 0 the relay port range less a tenth: the relay
+ * never hands out its last ports. */
+static size_t total_limit(const struct conf *c)
+{
+	size_t span = (size_t)c->max_port - c->min_port + 1;
+
+	if (c->total_quota)
+		return c->total_quota;
+	return span - span / 10 ? span - span / 10 : 1;
+}
+
+/* user-quota for everyone; member-quota too for REST credentials (the
+ * room server's); 0 when neither limits this user. */
+static size_t user_limit(const struct turn_request *r)
 {
 	const struct conf *c = r->s->conf;
+	size_t limit = c->user_quota;
 
-	if (c->total_quota && alloc_table_count(r->s->allocs) >= c->total_quota)
+	if (r->cred.kind == AUTH_KIND_REST && c->member_quota &&
+	    (!limit || c->member_quota < limit))
+		limit = c->member_quota;
+	return limit;
+}
+
+static size_t reservations_of(const struct turn_server *s, const char *user)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_reservations; i++)
+		n += !strcmp(s->reservations[i].quota_user, user);
+	return n;
+}
+
+/* 486 when the user or the server holds its quota of allocations and
+ * reserved ports; taking a reservation (taken, may be NULL) frees the
+ * port it counts, so it is not counted. */
+static int quota_check(struct turn_request *r, const char *user,
+		       const struct reservation *taken)
+{
+	struct turn_server *s = r->s;
+	size_t total = alloc_table_count(s->allocs) + s->n_reservations;
+	size_t limit = user_limit(r);
+
+	if (taken)
+		total--;
+	if (total >= total_limit(s->conf)) {
+		log_refusal(r, 486, "total-quota reached");
 		return 486;
-	if (c->user_quota &&
-	    alloc_table_count_user(r->s->allocs, r->username) >= c->user_quota)
-		return 486;
+	}
+	if (limit) {
+		size_t held = alloc_table_count_user(s->allocs, user) +
+			      reservations_of(s, user);
+
+		if (taken && !strcmp(taken->quota_user, user))
+			held--;
+		if (held >= limit) {
+			log_refusal(r, 486, "user-quota or member-quota reached");
+			return 486;
+		}
+	}
 	return 0;
 }
 
-/* Takes the reserved socket for token out of the reservation list. */
-static int reservation_take(struct turn_server *s, const uint8_t *token,
+static struct reservation *reservation_find(struct turn_server *s, const uint8_t *token)
+{
+	for (size_t i = 0; i < s->n_reservations; i++)
+		if (!memcmp(s->reservations[i].token, token, 8))
+			return &s->reservations[i];
+	return NULL;
+}
+
+/* Takes the reserved socket res out of the reservation list. */
+static int reservation_take(struct turn_server *s, struct reservation *res,
 			    struct tr_addr *bound)
 {
-	for (size_t i = 0; i < s->n_reservations; i++) {
-		struct reservation *res = &s->reservations[i];
-		int fd = res->fd;
+	int fd = res->fd;
 
-		if (memcmp(res->token, token, 8))
-			continue;
-		*bound = res->bound;
-		*res = s->reservations[--s->n_reservations];
-		return fd;
-	}
-	return -1;
+	*bound = res->bound;
+	*res = s->reservations[--s->n_reservations];
+	return fd;
 }
 
 static int reservation_add(struct turn_server *s, int fd, const struct tr_addr *bound,
-			   uint8_t token[8])
+			   const char *user, uint8_t token[8])
 {
 	struct reservation *res;
 
@@ -140,31 +232,33 @@ static int reservation_add(struct turn_server *s, int fd, const struct tr_addr *
 	res->fd = fd;
 	res->bound = *bound;
 	res->expires_ms = s->now_ms + TURN_RESERVATION_MS;
+	snprintf(res->quota_user, sizeof(res->quota_user), "%s", user);
 	return 0;
 }
 
-/* Binds the relay socket: from a reservation, or from the pool (EVEN-PORT
- * with R=1 also reserves the next port). Returns fd or an error code. */
+/* Binds the relay socket: from the reservation res when given, or from
+ * the pool (EVEN-PORT with R=1 also reserves the next port for user).
+ * Returns fd or a negative error code. */
 static int allocate_socket(struct turn_request *r, struct relay_family *rf,
+			   struct reservation *res, const char *user,
 			   struct tr_addr *bound, uint8_t *token, bool *reserved)
 {
-	const struct stun_attr *tok = stun_find(r->msg, STUN_ATTR_RESERVATION_TOKEN);
 	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
 	bool reserve = even && (even->value[0] & 0x80);
 	struct tr_addr next_bound;
 	int next_fd = -1, fd;
 
 	*reserved = false;
-	if (tok) {
-		fd = reservation_take(r->s, tok->value, bound);
-		return fd >= 0 ? fd : -508;
-	}
+	if (res)
+		return reservation_take(r->s, res, bound);
 	fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound, &next_fd,
 			    &next_bound);
-	if (fd < 0)
+	if (fd < 0) {
+		log_refusal(r, 508, "no relay port available");
 		return -508;
+	}
 	if (reserve) {
-		if (reservation_add(r->s, next_fd, &next_bound, token)) {
+		if (reservation_add(r->s, next_fd, &next_bound, user, token)) {
 			close(next_fd);
 			port_pool_release(rf->ports, addr_port(&next_bound));
 		} else {
@@ -174,12 +268,40 @@ static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 	return fd;
 }
 
+/* The checks after the attributes: a known token, the quotas, and the
+ * descriptors a new relay socket (two for a reserved pair) would take.
+ * 0 or the error code; *res is the reservation to take, or NULL. */
+static int allocate_admit(struct turn_request *r, const char *user,
+			  struct reservation **res)
+{
+	const struct stun_attr *tok = stun_find(r->msg, STUN_ATTR_RESERVATION_TOKEN);
+	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
+	int code;
+
+	*res = NULL;
+	if (tok) {
+		*res = reservation_find(r->s, tok->value);
+		if (!*res)
+			return 508;
+	}
+	code = quota_check(r, user, *res);
+	if (code)
+		return code;
+	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
+		log_refusal(r, 508, "file descriptor reserve reached (fd-reserve)");
+		return 508;
+	}
+	return 0;
+}
+
 void turn_handle_allocate(struct turn_request *r)
 {
 	struct turn_server *s = r->s;
 	struct relay_family *rf;
+	struct reservation *res;
 	struct allocation *a;
 	struct tr_addr bound;
+	char user[AUTH_NAME_MAX];
 	uint8_t token[8];
 	bool reserved;
 	int family, code, fd;
@@ -192,17 +314,21 @@ void turn_handle_allocate(struct turn_request *r)
 			turn_respond_error(r, 437);
 		return;
 	}
+	if (s->draining) {
+		turn_respond_alternate(r);
+		return;
+	}
+	quota_user_of(r, user, sizeof(user));
 	code = allocate_check_attributes(r, &family);
 	if (!code)
-		code = quota_check(r);
+		code = allocate_admit(r, user, &res);
 	if (code) {
 		turn_respond_error(r, code);
 		return;
 	}
 	rf = family == AF_INET ? &s->relay4 : &s->relay6;
-	fd = allocate_socket(r, rf, &bound, token, &reserved);
+	fd = allocate_socket(r, rf, res, user, &bound, token, &reserved);
 	if (fd < 0) {
-		log_warn("allocate: no relay port available");
 		turn_respond_error(r, -fd);
 		return;
 	}
@@ -230,6 +356,7 @@ void turn_handle_allocate(struct turn_request *r)
 	a->expires_ms = s->now_ms + (uint64_t)a->alloc_lifetime_s * 1000u;
 	snprintf(a->username, sizeof(a->username), "%s", r->username);
 	snprintf(a->realm, sizeof(a->realm), "%s", r->realm);
+	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
 	a->cred = r->cred;
 	a->had_fingerprint = r->fingerprint;
 	if (turn_relay_watch(s, a)) {
@@ -278,7 +405,7 @@ void turn_handle_refresh(struct turn_request *r)
 static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 		      struct tr_addr *peer)
 {
-	char text[ADDR_STR_MAX];
+	char text[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
 	if (stun_attr_xor_addr(attr, r->msg->tid, peer)) {
 		log_debug("undecodable XOR-PEER-ADDRESS");
@@ -289,12 +416,54 @@ static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 	if (!peer_filter_allows(r->s->filter, peer)) {
 		r->s->counters.peer_refused++;
 		log_info("peer %s refused for user '%s'",
-			 addr_ip_to_str(peer, text, sizeof(text)), r->alloc->username);
+			 addr_ip_to_str(peer, text, sizeof(text)),
+			 esc_str(user, sizeof(user), r->alloc->username));
 		return 403;
 	}
 	if (addr_family(peer) != addr_family(&r->alloc->relay))
 		return 443;
 	return 0;
+}
+
+/* True (and logged) when installing peers[0..n) would take the allocation
+ * past max-permissions-per-allocation. Expired entries go first, and a
+ * peer already permitted or repeated in the request is no new entry. */
+static bool permissions_over_cap(struct turn_request *r, const struct tr_addr *peers,
+				 size_t n)
+{
+	struct allocation *a = r->alloc;
+	size_t fresh = 0;
+
+	alloc_expire_children(a, r->s->now_ms);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = alloc_permission_ok(a, &peers[i], r->s->now_ms);
+
+		for (size_t j = 0; !seen && j < i; j++)
+			seen = addr_equal_ip(&peers[j], &peers[i]);
+		fresh += !seen;
+	}
+	if (a->n_perms + fresh <= r->s->conf->max_permissions_per_allocation)
+		return false;
+	log_refusal(r, 508, "max-permissions-per-allocation reached");
+	return true;
+}
+
+/* The same for ChannelBind: a new channel past max-channels-per-allocation,
+ * or the permission it installs past max-permissions-per-allocation. */
+static bool channel_over_cap(struct turn_request *r, uint16_t number,
+			     const struct tr_addr *peer)
+{
+	struct allocation *a = r->alloc;
+
+	if (number < CHANNEL_MIN || number > r->s->channel_max)
+		return false; /* 400 below */
+	if (permissions_over_cap(r, peer, 1))
+		return true;
+	if (alloc_channel_exists(a, number, peer) ||
+	    a->n_chans < r->s->conf->max_channels_per_allocation)
+		return false;
+	log_refusal(r, 508, "max-channels-per-allocation reached");
+	return true;
 }
 
 void turn_handle_create_permission(struct turn_request *r)
@@ -323,6 +492,10 @@ void turn_handle_create_permission(struct turn_request *r)
 	}
 	if (n == 0) {
 		turn_respond_error(r, 400);
+		return;
+	}
+	if (permissions_over_cap(r, peers, n)) {
+		turn_respond_error(r, 508);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -359,6 +532,10 @@ void turn_handle_channel_bind(struct turn_request *r)
 	code = peer_check(r, peer_attr, &peer);
 	if (code) {
 		turn_respond_error(r, code);
+		return;
+	}
+	if (channel_over_cap(r, number, &peer)) {
+		turn_respond_error(r, 508);
 		return;
 	}
 	/* 11.2: bad number, or number/peer already bound elsewhere: 400. */

@@ -63,18 +63,41 @@ struct tcp_conn {
 	struct tr_addr client, local;
 	uint64_t opened_ms;
 	unsigned n_allocs;           /* allocations riding on it */
+	struct tls_queue *tls;       /* NULL for plain TCP */
+	bool busy;                   /* inside its read callback */
+	bool closing;                /* close asked for while busy */
 	struct tcp_conn *prev, *next;
 };
+
+/* The next whole frame (STUN message or padded ChannelData) at the head of
+ * a stream's input, made contiguous at *frame (valid until in changes; the
+ * caller drains it): its length, 0 while incomplete, TR_EINVAL for a stream
+ * that is neither STUN nor ChannelData (turn_stream.c). */
+struct evbuffer;
+ssize_t turn_stream_next(struct evbuffer *in, const uint8_t **frame);
+
+/* Queues one message for a stream client, padded to 4 when ChannelData
+ * (RFC 8656 12.5); over TLS each message goes out in a record of its own.
+ * TR_EQUOTA when the client's output is full (dropped), TR_ENOMEM. */
+int turn_stream_send(struct tcp_conn *c, const uint8_t *p, size_t len);
 
 /* How bytes get back to an allocation's client: a shared UDP listener
  * socket, or the client's own TCP connection. Borrowed. */
 struct dtls_session;
-struct dtls_listener;
+struct turn_dtls;
 
 struct client_link {
 	struct udp_listener *udp;
 	struct tcp_conn *tcp;
 	struct dtls_session *dtls;
+};
+
+/* Open addressing with linear probing: slot holds an entry index + 1 (0 =
+ * empty); size is a power of two at least twice the entries, so a probe
+ * always meets an empty slot. Rebuilt whenever entries move. */
+struct alloc_index {
+	uint32_t *slot;
+	size_t size;
 };
 
 struct allocation {
@@ -91,10 +114,18 @@ struct allocation {
 	char realm[AUTH_REALM_MAX];
 	struct auth_result cred;
 	bool had_fingerprint;
+	/* What user-quota and member-quota count: the username, or the ID
+	 * part of a REST username (coturn: the "real" user). */
+	char quota_user[AUTH_NAME_MAX];
+	/* Dense arrays (order carries no meaning) plus hash indexes, so the
+	 * packet path finds a permission or channel in O(1); entries are
+	 * capped by max-permissions/max-channels-per-allocation. */
 	struct turn_permission *perms;
 	size_t n_perms, cap_perms;
 	struct turn_channel *chans;
 	size_t n_chans, cap_chans;
+	struct alloc_index perm_ix, chan_num_ix, chan_peer_ix;
+	uint32_t ix_seed;
 	uint64_t bytes_to_peer, bytes_from_peer;
 	uint64_t pkts_to_peer, pkts_from_peer;
 	struct allocation *hash_next;
@@ -110,7 +141,8 @@ struct alloc_table *alloc_table_new(void);
  * each first (to release sockets) when given. */
 void alloc_table_free(struct alloc_table *t, void (*on_free)(struct allocation *));
 size_t alloc_table_count(const struct alloc_table *t);
-size_t alloc_table_count_user(const struct alloc_table *t, const char *username);
+/* Allocations whose quota_user is user. */
+size_t alloc_table_count_user(const struct alloc_table *t, const char *user);
 struct allocation *alloc_table_find(const struct alloc_table *t,
 				    const struct five_tuple *ft);
 /* A zeroed allocation for ft, inserted; NULL on allocation failure. */
@@ -125,6 +157,8 @@ void alloc_table_sweep(struct alloc_table *t, uint64_t now_ms,
 void alloc_table_each(struct alloc_table *t, void (*fn)(struct allocation *, void *),
 		      void *arg);
 
+/* Installs or refreshes. Callers enforce max-permissions-per-allocation
+ * beforehand (alloc_permission_ok tells a refresh from a new one). */
 int alloc_permission_add(struct allocation *a, const struct tr_addr *peer,
 			 uint64_t now_ms, uint32_t lifetime_s);
 bool alloc_permission_ok(const struct allocation *a, const struct tr_addr *peer,
@@ -134,6 +168,9 @@ bool alloc_permission_ok(const struct allocation *a, const struct tr_addr *peer,
  * another number, is TR_EINVAL. Rebinding the same pair refreshes it. */
 int alloc_channel_bind(struct allocation *a, uint16_t number, uint16_t max_number,
 		       const struct tr_addr *peer, uint64_t now_ms, uint32_t lifetime_s);
+/* A channel, live or expired, holds number or peer (RFC 8656 11.2). */
+bool alloc_channel_exists(const struct allocation *a, uint16_t number,
+			  const struct tr_addr *peer);
 const struct turn_channel *alloc_channel_by_number(const struct allocation *a,
 						   uint16_t number, uint64_t now_ms);
 const struct turn_channel *alloc_channel_by_peer(const struct allocation *a,
@@ -189,6 +226,9 @@ struct reservation {
 	int fd;
 	struct tr_addr bound;
 	uint64_t expires_ms;
+	/* The reserving allocation's quota_user: a held port counts against
+	 * that user and the total until it expires or is taken. */
+	char quota_user[AUTH_NAME_MAX];
 };
 
 struct relay_family {
@@ -196,6 +236,17 @@ struct relay_family {
 	struct tr_addr ip;       /* local bind address, port 0 */
 	struct tr_addr external; /* advertised; equals ip without external-ip */
 	struct port_pool *ports;
+};
+
+/* Descriptors: relay sockets must not eat the ones listeners and the
+ * control socket need (turn_fds.c). open is counted from /proc/self/fd
+ * now and then; relay sockets made since are added from relay_at_count. */
+struct fd_budget {
+	size_t limit;          /* RLIMIT_NOFILE soft limit at the last count */
+	size_t open;           /* descriptors open at the last count */
+	size_t relay_at_count; /* allocations + reservations at that count */
+	uint64_t counted_ms;
+	uint64_t refused;              /* Allocates answered 508 for it */
 };
 
 struct turn_server {
@@ -209,9 +260,7 @@ struct turn_server {
 	struct udp_listener **udp;
 	size_t n_udp;
 	struct tcp_conn *conns;      /* list of live TCP connections */
-	struct dtls_listener **dtls;
-	size_t n_dtls;
-	struct ssl_ctx_st *dtls_ctx; /* NULL without cert or with no-dtls */
+	struct turn_dtls *dtls;      /* NULL without cert or with no-dtls */
 	struct reservation *reservations;
 	size_t n_reservations, cap_reservations;
 	struct event *cron;
@@ -224,7 +273,12 @@ struct turn_server {
 	 * set serves every listener (UDP_BATCH slots of UDP_SLOT bytes). */
 	uint8_t *udp_scratch;
 	uint64_t indication_seq;
+	uint8_t indication_prefix[4]; /* random, independent of nonce_key */
 	uint16_t channel_max;        /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
+	bool draining;               /* no new allocations (turn_drain.c) */
+	size_t alt_next;             /* round robin over alternate-server */
+	struct fd_budget fds;
+	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
 };
 
 /* A datagram or frame that arrived from a client. */
@@ -252,6 +306,8 @@ int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from);
  * padded to 4 (RFC 8656 12.5). */
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len);
+/* A fresh transaction id for an indication we send (turn_relay.c). */
+void turn_indication_tid(struct turn_server *s, uint8_t tid[STUN_TID_LEN]);
 /* Entry point for every client packet (turn_methods.c). */
 void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt);
 /* ChannelData from a client (turn_relay.c). */
@@ -277,6 +333,17 @@ void turn_dtls_tick(struct turn_server *s);
 int turn_dtls_reload(struct turn_server *s, const struct conf *conf, char *err,
 		     size_t errlen);
 void turn_dtls_send(struct dtls_session *d, const uint8_t *p, size_t len);
+/* Appends the DTLS gauges and counters (zeros without DTLS). */
+void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out);
+
+/* Relay sockets that would leave fewer than fd-reserve descriptors free
+ * (turn_fds.c): true when Allocate must answer 508. want is 1, or 2 for a
+ * reserved pair. */
+bool turn_fds_exhausted(struct turn_server *s, size_t want);
+/* The reserve in force: fd-reserve, or max(64, limit / 10) when 0. */
+size_t turn_fds_reserve(const struct turn_server *s);
+/* From the cron: recounts open descriptors when it matters. */
+void turn_fds_tick(struct turn_server *s);
 
 /* Closes TCP/TLS connections without an allocation for
  * max-allocate-timeout (60 s, as coturn): idle sockets are not free. */

@@ -19,6 +19,19 @@
 #define UDP_LISTENER_BUF (2 * 1024 * 1024)
 /* A TCP client's unparsed input may not grow past one largest frame. */
 #define TCP_IN_MAX (65535 + 20 + 4)
+/* A TCP/TLS client that stops reading may hold at most this much queued,
+ * and over TLS at most this many messages (each one costs a chain). */
+#define TCP_OUT_MAX (1024 * 1024)
+#define TLS_OUT_MSGS_MAX 4096
+
+/* The messages a TLS connection has queued, one evbuffer chain each. The
+ * count is kept by each chain's cleanup, which libevent may run after
+ * bufferevent_free returns (it finalizes from the loop): so this outlives
+ * its connection until its last chain is gone. */
+struct tls_queue {
+	unsigned queued;
+	bool orphaned;
+};
 
 static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -75,11 +88,63 @@ static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
 
 /* ---- TCP ---- */
 
-static void tcp_conn_free(struct tcp_conn *c)
+static void tls_msg_free(const void *data, size_t len, void *arg)
+{
+	struct tls_queue *q = arg;
+
+	(void)len;
+	free((void *)data);
+	if (--q->queued == 0 && q->orphaned)
+		free(q);
+}
+
+static size_t stream_padding(const uint8_t *p, size_t len)
+{
+	return len >= 1 && (p[0] & 0xC0) == 0x40 && len % 4 ? 4 - len % 4 : 0;
+}
+
+int turn_stream_send(struct tcp_conn *c, const uint8_t *p, size_t len)
+{
+	static const uint8_t zeros[3];
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t pad = stream_padding(p, len);
+	uint8_t *copy;
+
+	if (evbuffer_get_length(out) > TCP_OUT_MAX ||
+	    (c->tls && c->tls->queued >= TLS_OUT_MSGS_MAX))
+		return TR_EQUOTA;
+	if (!c->tls) {
+		if (evbuffer_add(out, p, len) || (pad && evbuffer_add(out, zeros, pad)))
+			return TR_ENOMEM;
+		return 0;
+	}
+	/* RFC 8656 frames by length, but record-oriented clients (coturn's
+	 * turnutils_uclient) take one TLS record for one message and lose the
+	 * rest. A chain of its own is handed to SSL_write alone by libevent's
+	 * SSL bufferevent: one record (a message over 16 KiB takes several). */
+	copy = malloc(len + pad);
+	if (!copy)
+		return TR_ENOMEM;
+	memcpy(copy, p, len);
+	memset(copy + len, 0, pad);
+	c->tls->queued++;
+	if (evbuffer_add_reference(out, copy, len + pad, tls_msg_free, c->tls)) {
+		c->tls->queued--;
+		free(copy);
+		return TR_ENOMEM;
+	}
+	return 0;
+}
+
+static void tcp_conn_destroy(struct tcp_conn *c)
 {
 	struct turn_server *s = c->server;
 
 	turn_delete_allocations_of_link(s, c, NULL);
+	if (c->tls && c->tls->queued == 0)
+		free(c->tls);
+	else if (c->tls)
+		c->tls->orphaned = true;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -90,40 +155,46 @@ static void tcp_conn_free(struct tcp_conn *c)
 	free(c);
 }
 
+/* Inside tcp_read_cb the connection and its input are still in use: the
+ * close is only recorded there, and done when the loop has let go. */
+static void tcp_conn_free(struct tcp_conn *c)
+{
+	if (c->busy)
+		c->closing = true;
+	else
+		tcp_conn_destroy(c);
+}
+
 static void tcp_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	const uint8_t *frame;
+	ssize_t n = 0;
 
 	turn_server_touch_clock(c->server);
-	for (;;) {
-		size_t have = evbuffer_get_length(in);
-		uint8_t *p = evbuffer_pullup(in, have < 4 ? -1 : 4);
-		ssize_t need;
+	c->busy = true;
+	while (!c->closing && (n = turn_stream_next(in, &frame)) > 0) {
 		struct client_packet pkt;
 
-		if (have < 4)
-			return;
-		need = stun_stream_frame_len(p, have);
-		if (need < 0) {
-			c->server->counters.malformed_dropped++;
-			log_debug("TCP client sent neither STUN nor ChannelData; closing");
-			tcp_conn_free(c);
-			return;
-		}
-		if (need == 0 || (size_t)need > have)
-			return;
-		p = evbuffer_pullup(in, need);
 		memset(&pkt, 0, sizeof(pkt));
-		pkt.data = p;
-		pkt.len = (size_t)need;
+		pkt.data = frame;
+		pkt.len = (size_t)n;
 		pkt.ft.transport = TURN_TCP;
 		pkt.ft.client = c->client;
 		pkt.ft.server = c->local;
 		pkt.link.tcp = c;
 		turn_handle_client_packet(c->server, &pkt);
-		evbuffer_drain(in, need);
+		evbuffer_drain(in, (size_t)n);
 	}
+	c->busy = false;
+	if (n < 0 && !c->closing) {
+		c->server->counters.malformed_dropped++;
+		log_debug("TCP client sent neither STUN nor ChannelData; closing");
+		c->closing = true;
+	}
+	if (c->closing)
+		tcp_conn_destroy(c);
 }
 
 static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -139,7 +210,10 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	struct turn_server *s = ctx;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 
-	if (!c) {
+	if (c && tls)
+		c->tls = calloc(1, sizeof(*c->tls));
+	if (!c || (tls && !c->tls)) {
+		free(c);
 		bufferevent_free(bev);
 		return;
 	}
@@ -201,7 +275,7 @@ int turn_listen_start(struct turn_server *s)
 void turn_listen_stop(struct turn_server *s)
 {
 	while (s->conns)
-		tcp_conn_free(s->conns);
+		tcp_conn_destroy(s->conns);
 	for (size_t i = 0; i < s->n_udp; i++) {
 		if (s->udp[i]->ev)
 			event_free(s->udp[i]->ev);

@@ -7,6 +7,7 @@
 #include "turn/turn_internal.h"
 #include "turn/turn_request.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 void turn_response_start(struct turn_request *r, struct stun_builder *b,
@@ -82,14 +83,14 @@ static const char *const auth_failure_text[AUTH_FAIL_COUNT] = {
 
 static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 {
-	char client[ADDR_STR_MAX];
+	char client[ADDR_STR_MAX], user[ESC_LOG_LEN];
 	const char *why = auth_failure_text[why_code];
 
 	r->s->counters.auth_failures[why_code]++;
 	ip_limiter_hit(r->s->auth_failures, &r->pkt->ft.client, r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-		 r->username, why);
+		 esc_str(user, sizeof(user), r->username), why);
 }
 
 /* Checks an existing allocation's credentials: the key stored at
@@ -240,6 +241,12 @@ static void handle_send_indication(struct turn_server *s, const struct client_pa
 	    stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
 	    addr_family(&peer) != addr_family(&a->relay))
 		return;
+	/* The permission is per IP (RFC 8656 9); the server's own addresses
+	 * are peers only on some ports, so their port is judged here too. */
+	if (!peer_filter_allows_port(s->filter, &peer)) {
+		s->counters.peer_refused++;
+		return;
+	}
 	turn_relay_to_peer(s, a, &peer, data->value, data->len);
 }
 

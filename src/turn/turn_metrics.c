@@ -6,6 +6,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
+#include "util/escape.h"
 
 static const char *const auth_failure_label[AUTH_FAIL_COUNT] = {
 	[AUTH_FAIL_WRONG_CREDENTIALS] = "wrong_credentials",
@@ -83,6 +84,7 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	metric(out, "turnroom_malformed_dropped_total", "counter",
 	       "Client packets that were neither STUN nor ChannelData.",
 	       c->malformed_dropped);
+	turn_dtls_write_metrics(s, out);
 }
 
 struct user_bytes {
@@ -117,6 +119,7 @@ static void write_session(struct allocation *a, void *arg)
 	struct session_lines *sl = arg;
 	struct turn_server *s = a->server;
 	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	char user[ESC_LOG_LEN], room_text[ESC_LOG_LEN];
 	uint64_t left = a->expires_ms > s->now_ms ? (a->expires_ms - s->now_ms) / 1000 : 0;
 	const char *sep = strchr(a->username, s->conf->rest_api_separator);
 	const char *room = sl->room_of && a->cred.kind == AUTH_KIND_REST && sep
@@ -127,7 +130,8 @@ static void write_session(struct allocation *a, void *arg)
 			    "allocation user=%s room=%s client=%s/%s relay=%s lifetime_left=%llu "
 			    "permissions=%zu channels=%zu to_peer_bytes=%llu "
 			    "from_peer_bytes=%llu\n",
-			    a->username, room ? room : "-",
+			    esc_str(user, sizeof(user), a->username),
+			    room ? esc_str(room_text, sizeof(room_text), room) : "-",
 			    addr_to_str(&a->ft.client, client, sizeof(client)),
 			    a->link.tcp ? "tcp" : a->link.dtls ? "dtls" : "udp",
 			    addr_to_str(&a->relay_public, relay, sizeof(relay)),

@@ -35,9 +35,17 @@ struct pf_list {
 	size_t n, cap;
 };
 
+/* Listening ports of this server a peer may never be (peer_filter_set_ports). */
+#define PF_LISTEN_MAX 8
+
 struct peer_filter {
 	struct pf_list allowed;
 	struct pf_list denied; /* built-in defaults plus denied-peer-ip */
+	struct pf_list self;   /* this server's own addresses */
+	struct pf_list pinned; /* external-ip private halves (also in self) */
+	uint16_t relay_min, relay_max; /* 0, 0: no port is a relay port */
+	uint16_t listen[PF_LISTEN_MAX];
+	size_t n_listen;
 };
 
 /* The hardened deny list (reference/coturn-surface.md §6, plus ::, fec0::/10
@@ -202,31 +210,62 @@ static int pf_parse_range(char *buf, struct pf_range *r)
 	return 0;
 }
 
-/* Also TR_ENOMEM when the list cannot grow (turn.h names only TR_EINVAL). */
-int peer_filter_add(struct peer_filter *f, const char *range, bool allow)
+/* Parses range into r (IPv4-mapped ranges stored as IPv4). */
+static int pf_range_from_text(const char *range, struct pf_range *r)
 {
 	/* Two bracketed IPv6 literals, a dash and a NUL fit. */
 	char buf[2 * (INET6_ADDRSTRLEN + 2) + 2];
-	struct pf_range r;
-	size_t n;
+	size_t n = strlen(range);
 
-	if (!f || !range)
-		return TR_EINVAL;
-	n = strlen(range);
 	if (n == 0 || n >= sizeof(buf))
 		return TR_EINVAL;
 	memcpy(buf, range, n + 1);
-	memset(&r, 0, sizeof(r));
-	if (pf_parse_range(buf, &r) < 0)
+	memset(r, 0, sizeof(*r));
+	if (pf_parse_range(buf, r) < 0)
 		return TR_EINVAL;
 	/* A range written as ::ffff:a.b.c.d means those IPv4 addresses: store
 	 * it as IPv4 so it also matches peers that arrive as plain IPv4. */
-	if (r.len == 16 && pf_is_mapped(r.first) && pf_is_mapped(r.last)) {
-		memmove(r.first, r.first + 12, 4);
-		memmove(r.last, r.last + 12, 4);
-		r.len = 4;
+	if (r->len == 16 && pf_is_mapped(r->first) && pf_is_mapped(r->last)) {
+		memmove(r->first, r->first + 12, 4);
+		memmove(r->last, r->last + 12, 4);
+		r->len = 4;
 	}
+	return 0;
+}
+
+/* Also TR_ENOMEM when the list cannot grow (turn.h names only TR_EINVAL). */
+int peer_filter_add(struct peer_filter *f, const char *range, bool allow)
+{
+	struct pf_range r;
+
+	if (!f || !range || pf_range_from_text(range, &r) < 0)
+		return TR_EINVAL;
 	return pf_list_push(allow ? &f->allowed : &f->denied, &r);
+}
+
+int peer_filter_add_self(struct peer_filter *f, const char *range, bool pinned)
+{
+	struct pf_range r;
+	int rc;
+
+	if (!f || !range || pf_range_from_text(range, &r) < 0)
+		return TR_EINVAL;
+	rc = pf_list_push(&f->self, &r);
+	if (!rc && pinned)
+		rc = pf_list_push(&f->pinned, &r);
+	return rc;
+}
+
+int peer_filter_set_ports(struct peer_filter *f, uint16_t relay_min, uint16_t relay_max,
+			  const uint16_t *listen, size_t n)
+{
+	if (!f || n > PF_LISTEN_MAX || relay_min > relay_max)
+		return TR_EINVAL;
+	f->relay_min = relay_min;
+	f->relay_max = relay_max;
+	memcpy(f->listen, listen, n * sizeof(*listen));
+	f->n_listen = n;
+	return 0;
 }
 
 struct peer_filter *peer_filter_new(bool allow_loopback)
@@ -254,6 +293,8 @@ void peer_filter_free(struct peer_filter *f)
 		return;
 	free(f->allowed.v);
 	free(f->denied.v);
+	free(f->self.v);
+	free(f->pinned.v);
 	free(f);
 }
 
@@ -265,22 +306,96 @@ static bool pf_view_passes(const struct peer_filter *f, const uint8_t *ip,
 	       !pf_list_covers(&f->denied, ip, len);
 }
 
+/* The views of a peer: its own bytes and, for an IPv6 address that
+ * carries one, the IPv4 address inside. Returns the number of views. */
+struct pf_views {
+	const uint8_t *ip[2];
+	size_t len[2];
+	uint8_t v4[4];
+};
+
+static size_t pf_views_of(const struct tr_addr *peer, struct pf_views *v)
+{
+	int family = addr_family(peer);
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	v->ip[0] = addr_bytes(peer, &v->len[0]);
+	if (v->len[0] == 16 && pf_embedded_v4(v->ip[0], v->v4)) {
+		v->ip[1] = v->v4;
+		v->len[1] = 4;
+		return 2;
+	}
+	return 1;
+}
+
+static bool pf_views_covered(const struct pf_list *l, const struct pf_views *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pf_list_covers(l, v->ip[i], v->len[i]))
+			return true;
+	return false;
+}
+
+static bool pf_is_loopback(const uint8_t *ip, size_t len)
+{
+	static const uint8_t one[16] = { [15] = 1 };
+
+	return len == 4 ? ip[0] == 127 : memcmp(ip, one, 16) == 0;
+}
+
+/* The rule for this server's own addresses: -1 refused, 1 allowed (a
+ * pinned external-ip half on a relay port), 0 for the general verdict. */
+static int pf_self_rule(const struct peer_filter *f, const struct pf_views *v, size_t n,
+			uint16_t port)
+{
+	bool loopback = false, in_range;
+
+	if (!pf_views_covered(&f->self, v, n))
+		return 0;
+	for (size_t i = 0; i < f->n_listen; i++)
+		if (f->listen[i] == port)
+			return -1; /* no TURN-in-TURN into our own listeners */
+	in_range = f->relay_max && port >= f->relay_min && port <= f->relay_max;
+	if (in_range)
+		return pf_views_covered(&f->pinned, v, n) ? 1 : 0;
+	for (size_t i = 0; i < n; i++)
+		loopback = loopback || pf_is_loopback(v->ip[i], v->len[i]);
+	/* Loopback is only ever open by the operator's choice, for tests. */
+	return loopback ? 0 : -1;
+}
+
 bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer)
 {
-	const uint8_t *ip;
-	uint8_t v4[4];
-	size_t len;
-	int family;
+	struct pf_views v;
+	size_t n;
+	int self;
 
 	if (!f || !peer)
 		return false;
-	family = addr_family(peer);
-	if (family != AF_INET && family != AF_INET6)
+	n = pf_views_of(peer, &v);
+	if (n == 0)
 		return false;
-	ip = addr_bytes(peer, &len);
-	if (!pf_view_passes(f, ip, len))
-		return false;
-	if (len == 16 && pf_embedded_v4(ip, v4))
-		return pf_view_passes(f, v4, sizeof(v4));
+	self = pf_self_rule(f, &v, n, addr_port(peer));
+	if (self)
+		return self > 0;
+	for (size_t i = 0; i < n; i++)
+		if (!pf_view_passes(f, v.ip[i], v.len[i]))
+			return false;
 	return true;
+}
+
+bool peer_filter_allows_port(const struct peer_filter *f, const struct tr_addr *peer)
+{
+	struct pf_views v;
+	size_t n;
+
+	if (!f || !peer)
+		return false;
+	n = pf_views_of(peer, &v);
+	if (n == 0)
+		return false;
+	if (!pf_views_covered(&f->self, &v, n))
+		return true;
+	return peer_filter_allows(f, peer);
 }

@@ -56,6 +56,16 @@ void turn_relay_channeldata(struct turn_server *s, const struct client_packet *p
 	turn_relay_to_peer(s, a, &ch->peer, data, data_len);
 }
 
+/* Indications need unique, not secret, transaction ids (RFC 8489 6): a
+ * random prefix drawn at start, never key material, then a counter. */
+void turn_indication_tid(struct turn_server *s, uint8_t tid[STUN_TID_LEN])
+{
+	uint64_t seq = ++s->indication_seq;
+
+	memcpy(tid, s->indication_prefix, sizeof(s->indication_prefix));
+	memcpy(tid + sizeof(s->indication_prefix), &seq, sizeof(seq));
+}
+
 /* RFC 8656 11.6: Data indication when no channel is bound to the peer. */
 static void send_data_indication(struct turn_server *s, struct allocation *a,
 				 const struct tr_addr *peer, const uint8_t *data,
@@ -65,11 +75,8 @@ static void send_data_indication(struct turn_server *s, struct allocation *a,
 	uint8_t tid[STUN_TID_LEN];
 	struct stun_builder b;
 	ssize_t n;
-	uint64_t seq = ++s->indication_seq;
 
-	/* Indications need unique, not secret, transaction ids. */
-	memcpy(tid, s->nonce_key, 4);
-	memcpy(tid + 4, &seq, 8);
+	turn_indication_tid(s, tid);
 	stun_build_start(&b, buf, sizeof(buf), STUN_DATA, STUN_CLASS_INDICATION, tid);
 	stun_add_xor_addr(&b, STUN_ATTR_XOR_PEER_ADDRESS, peer);
 	stun_add_attr(&b, STUN_ATTR_DATA, data, len);

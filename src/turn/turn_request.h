@@ -27,6 +27,9 @@ void turn_response_start(struct turn_request *r, struct stun_builder *b,
 void turn_response_send(struct turn_request *r, struct stun_builder *b);
 void turn_respond_error(struct turn_request *r, int code);
 
+/* Draining (turn_drain.c): 300 toward an alternate-server, or 508. */
+void turn_respond_alternate(struct turn_request *r);
+
 void turn_handle_allocate(struct turn_request *r);
 void turn_handle_refresh(struct turn_request *r);
 void turn_handle_create_permission(struct turn_request *r);

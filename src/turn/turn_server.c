@@ -19,6 +19,7 @@
 #include "turn/turn_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* Housekeeping period: expiry is checked at this granularity. */
@@ -27,8 +28,6 @@
  * beyond that the source's authenticated requests are dropped unanswered. */
 #define TURN_AUTH_FAIL_BURST 20
 #define TURN_AUTH_FAIL_PER_SEC 2
-/* A TCP client that stops reading may hold at most this much queued. */
-#define TURN_TCP_OUT_MAX (1024 * 1024)
 
 void turn_server_touch_clock(struct turn_server *s)
 {
@@ -65,8 +64,6 @@ int turn_batch_sender(const struct recv_batch *b, int i, struct tr_addr *from)
 void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len)
 {
-	static const uint8_t zeros[3];
-
 	if (link->udp) {
 		if (sendto(link->udp->fd, p, len, MSG_DONTWAIT, &client->u.sa,
 			   addr_len(client)) < 0 &&
@@ -78,33 +75,24 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 		turn_dtls_send(link->dtls, p, len);
 		return;
 	}
-	if (link->tcp) {
-		struct evbuffer *out = bufferevent_get_output(link->tcp->bev);
-
-		/* Backpressure: a client that does not read loses packets,
-		 * it does not grow our memory. */
-		if (evbuffer_get_length(out) > TURN_TCP_OUT_MAX) {
-			s->counters.client_output_dropped++;
-			return;
-		}
-		evbuffer_add(out, p, len);
-		if (len >= 1 && (p[0] & 0xC0) == 0x40 && len % 4)
-			evbuffer_add(out, zeros, 4 - len % 4);
-	}
+	/* Backpressure: a client that does not read loses packets, it does
+	 * not grow our memory. */
+	if (link->tcp && turn_stream_send(link->tcp, p, len))
+		s->counters.client_output_dropped++;
 }
 
 void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 			    const char *why)
 {
-	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
 	struct relay_family *rf =
 		addr_family(&a->relay) == AF_INET6 ? &s->relay6 : &s->relay4;
 
 	log_info("allocation deleted: client %s relay %s user '%s' (%s), "
 		 "to peer %llu pkts/%llu bytes, from peer %llu pkts/%llu bytes",
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
-		 addr_to_str(&a->relay_public, relay, sizeof(relay)), a->username,
-		 why, (unsigned long long)a->pkts_to_peer,
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		 esc_str(user, sizeof(user), a->username), why, (unsigned long long)a->pkts_to_peer,
 		 (unsigned long long)a->bytes_to_peer,
 		 (unsigned long long)a->pkts_from_peer,
 		 (unsigned long long)a->bytes_from_peer);
@@ -268,6 +256,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	turn_server_touch_clock(s);
 	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
 	reservations_expire(s);
+	turn_fds_tick(s);
 	turn_dtls_tick(s);
 	turn_tcp_expire_idle(s);
 }
@@ -382,9 +371,79 @@ static int relay_setup(struct turn_server *s)
 	return apply_external_ips(s);
 }
 
+/* Every address of every interface is ours when we bind a wildcard. */
+static int filter_add_interfaces(struct peer_filter *f)
+{
+	struct ifaddrs *list, *it;
+	int rc = 0;
+
+	if (getifaddrs(&list) < 0)
+		return TR_EIO;
+	for (it = list; !rc && it; it = it->ifa_next) {
+		char text[ADDR_STR_MAX];
+		struct tr_addr a;
+
+		if (!it->ifa_addr || (it->ifa_addr->sa_family != AF_INET &&
+				      it->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (addr_from_sockaddr(&a, it->ifa_addr, sizeof(struct sockaddr_storage)))
+			continue;
+		rc = peer_filter_add_self(f, addr_ip_to_str(&a, text, sizeof(text)), false);
+	}
+	freeifaddrs(list);
+	if (!rc)
+		rc = peer_filter_add_self(f, "127.0.0.0/8", false);
+	return rc ? rc : peer_filter_add_self(f, "::1", false);
+}
+
+/* This server's own addresses as peers (turn.h, peer_filter_add_self):
+ * listening and relay addresses, both halves of every external-ip (the
+ * private one pinned: coturn allows it, where other clients' relays
+ * live), the relay port range and the listening ports. NULL or the
+ * offending value. */
+static const char *filter_add_self(struct peer_filter *f, const struct conf *c)
+{
+	const struct conf_list *own[] = { &c->listening_ips, &c->relay_ips };
+	const unsigned ports[] = { c->listening_port, c->tls_listening_port, c->http_port,
+				   c->https_port };
+	uint16_t listen[4];
+	size_t n = 0;
+	bool wildcard = false;
+
+	for (size_t l = 0; l < 2; l++) {
+		for (size_t i = 0; i < own[l]->n; i++) {
+			struct tr_addr a;
+
+			if (addr_parse_ip(&a, own[l]->items[i], 0) == 0 && addr_is_any(&a))
+				wildcard = true;
+			else if (peer_filter_add_self(f, own[l]->items[i], false))
+				return own[l]->items[i];
+		}
+	}
+	for (size_t i = 0; i < c->external_ips.n; i++) {
+		char pub[128], *slash;
+
+		snprintf(pub, sizeof(pub), "%s", c->external_ips.items[i]);
+		slash = strchr(pub, '/');
+		if (slash)
+			*slash = '\0';
+		if (peer_filter_add_self(f, pub, false) ||
+		    (slash && peer_filter_add_self(f, slash + 1, true)))
+			return c->external_ips.items[i];
+	}
+	if (wildcard && filter_add_interfaces(f))
+		return "(interface addresses)";
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ports[i] && ports[i] <= 65535)
+			listen[n++] = (uint16_t)ports[i];
+	if (peer_filter_set_ports(f, (uint16_t)c->min_port, (uint16_t)c->max_port, listen, n))
+		return "(min-port/max-port)";
+	return NULL;
+}
+
 /* The peer filter of a config: the hardened defaults, allowed-peer-ip,
- * denied-peer-ip, and (as coturn does) the private part of every
- * external-ip pair, where other clients' relays live. NULL on error. */
+ * denied-peer-ip, and the rules for this server's own addresses. NULL on
+ * error. */
 static struct peer_filter *filter_build(const struct conf *c)
 {
 	struct peer_filter *f = peer_filter_new(c->allow_loopback_peers);
@@ -398,12 +457,8 @@ static struct peer_filter *filter_build(const struct conf *c)
 	for (size_t i = 0; !bad && i < c->denied_peer_ips.n; i++)
 		if (peer_filter_add(f, c->denied_peer_ips.items[i], false))
 			bad = c->denied_peer_ips.items[i];
-	for (size_t i = 0; !bad && i < c->external_ips.n; i++) {
-		const char *slash = strchr(c->external_ips.items[i], '/');
-
-		if (slash && peer_filter_add(f, slash + 1, true))
-			bad = c->external_ips.items[i];
-	}
+	if (!bad)
+		bad = filter_add_self(f, c);
 	if (bad) {
 		log_err("bad peer range '%s'", bad);
 		peer_filter_free(f);
@@ -451,7 +506,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 		 PACKAGE_VERSION);
 	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_server_touch_clock(s);
-	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1)
+	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
+	    RAND_bytes(s->indication_prefix, sizeof(s->indication_prefix)) != 1)
 		goto fail;
 	s->allocs = alloc_table_new();
 	s->auth_failures = ip_limiter_new(TURN_AUTH_FAIL_BURST, TURN_AUTH_FAIL_PER_SEC);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "util/errors.h"
+#include "util/escape.h"
 
 /* See log.h for why this is the one file-scope state in the tree. */
 static struct {
@@ -77,10 +78,21 @@ bool log_enabled(enum log_level level)
 	return level <= sink.max_level;
 }
 
+/* A backstop for a client string that reached a log call unescaped: no
+ * line may hold a control byte (a CR or LF would forge a line). */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7F)
+			return true;
+	return false;
+}
+
 void log_write(enum log_level level, const char *file, int line,
 	       const char *fmt, ...)
 {
-	char msg[1024], stamp[32];
+	char raw[1024], safe[2048], stamp[32];
+	const char *msg = raw;
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -89,8 +101,10 @@ void log_write(enum log_level level, const char *file, int line,
 	if (!log_enabled(level))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	if (has_control(raw))
+		msg = esc_str(safe, sizeof(safe), raw);
 	base = base ? base + 1 : file;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);

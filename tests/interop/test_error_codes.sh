@@ -14,6 +14,7 @@ MAXP=$((MINP + 5))     # six relay ports: room to run out
 	echo "user=bob:builder"
 	for i in 1 2 3 4; do echo "user=u$i:pw$i"; done
 	echo "user-quota=2"
+	echo "total-quota=100" # above the six ports: the pool runs out first (508)
 	echo "stale-nonce=2"
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"

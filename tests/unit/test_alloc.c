@@ -66,7 +66,7 @@ static void test_growth_keeps_entries(void)
 		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
 		struct allocation *a = alloc_table_insert(t, &ft);
 
-		snprintf(a->username, sizeof(a->username), "%s", i % 3 ? "bob" : "alice");
+		snprintf(a->quota_user, sizeof(a->quota_user), "%s", i % 3 ? "bob" : "alice");
 	}
 	for (int i = 0; i < 3000; i++) {
 		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
@@ -140,7 +140,8 @@ static void test_channels(void)
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, 0x7FFF, &p1, now, 600), 0);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x8000, 0x7FFF, &p2, now, 600), TR_EINVAL);
-	a->n_chans = 0; /* RFC 5766 range checked; start over */
+	alloc_expire_children(a, 600000); /* RFC 5766 range checked; start over */
+	CHECK_EQ_INT(a->n_chans, 0);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p1, now, 600), 0);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p2, now, 600), 0);
 	/* 11.2: number bound to another peer, peer bound to another number */
@@ -159,6 +160,59 @@ static void test_channels(void)
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 600000, 600), TR_EINVAL);
 	alloc_table_sweep(t, 1100000, count_deleted, &t);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 1100000, 600), 0);
+	alloc_table_free(t, NULL);
+}
+
+/* The hash indexes agree with the arrays through growth and expiry: every
+ * live entry is found by IP (permissions), by number and by peer address
+ * (channels); nothing expired or never added is. */
+static void test_index_many(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple ft = tuple("192.0.2.1", 1);
+	struct allocation *a = alloc_table_insert(t, &ft);
+	enum { NP = 3000, NC = 0x1000 };
+	char text[64];
+	int bad = 0;
+
+	a->expires_ms = 10000000;
+	for (int i = 0; i < NP; i++) {
+		struct tr_addr p;
+
+		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256, i % 256);
+		p = ip(text, (uint16_t)(1000 + i));
+		/* odd ones live 100 s, even ones 300 s */
+		bad += alloc_permission_add(a, &p, 0, i % 2 ? 100 : 300) != 0;
+	}
+	for (int i = 0; i < NC; i++) {
+		struct tr_addr p = ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
+
+		bad += alloc_channel_bind(a, (uint16_t)(CHANNEL_MIN + i), CHANNEL_MAX, &p, 0,
+					  i % 3 ? 600 : 100) != 0;
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(a->n_perms, NP);
+	CHECK_EQ_INT(a->n_chans, NC);
+	alloc_expire_children(a, 100000);
+	for (int i = 0; i < NP; i++) {
+		struct tr_addr p;
+
+		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256, i % 256);
+		p = ip(text, 9);
+		bad += alloc_permission_ok(a, &p, 100000) != !(i % 2);
+	}
+	for (int i = 0; i < NC; i++) {
+		struct tr_addr p = ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
+		const struct turn_channel *c = alloc_channel_by_number(a, (uint16_t)(CHANNEL_MIN + i), 100000);
+		const struct turn_channel *d = alloc_channel_by_peer(a, &p, 100000);
+		bool live = i % 3 != 0;
+
+		bad += (c != NULL) != live || c != d;
+		bad += live && (c->number != CHANNEL_MIN + i || !addr_equal(&c->peer, &p));
+	}
+	CHECK_EQ_INT(bad, 0);
+	CHECK_EQ_INT(a->n_perms, NP / 2);
+	CHECK_EQ_INT(a->n_chans, NC - (NC + 2) / 3);
 	alloc_table_free(t, NULL);
 }
 
@@ -238,6 +292,7 @@ int main(void)
 	RUN(test_allocation_lifetime_sweep);
 	RUN(test_permissions);
 	RUN(test_channels);
+	RUN(test_index_many);
 	RUN(test_port_pool);
 	RUN(test_ip_limiter);
 	return HARNESS_DONE();

@@ -522,6 +522,98 @@ static void test_port_and_family(void)
 	peer_filter_free(f);
 }
 
+static bool allows_at(const struct peer_filter *f, const char *ip, uint16_t port)
+{
+	struct tr_addr a;
+
+	return addr_parse_ip(&a, ip, port) == 0 && peer_filter_allows(f, &a);
+}
+
+static bool send_allowed(const struct peer_filter *f, const char *ip, uint16_t port)
+{
+	struct tr_addr a;
+
+	return addr_parse_ip(&a, ip, port) == 0 && peer_filter_allows_port(f, &a);
+}
+
+static const uint16_t listen_ports[] = { 3478, 5349, 8080, 8443 };
+
+/* external-ip=1.2.3.4/10.0.0.5 (issue 8 item 7): the private half was
+ * open on every port, so any user reached the host's private services.
+ * Now both halves are peers only on the relay ports, never on a listening
+ * port, whatever allowed-peer-ip says; other addresses are unaffected. */
+static void test_self_addresses(void)
+{
+	struct peer_filter *f = peer_filter_new(false);
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_EQ_INT(peer_filter_add(f, "1.2.3.4", true), 0);
+	CHECK_EQ_INT(peer_filter_add_self(f, "1.2.3.4", false), 0);
+	CHECK_EQ_INT(peer_filter_add_self(f, "10.0.0.5", true), 0);
+	CHECK_EQ_INT(peer_filter_set_ports(f, 49152, 65535, listen_ports, 4), 0);
+	CHECK(!allows_at(f, "10.0.0.5", 53));
+	CHECK(!allows_at(f, "10.0.0.5", 49151));
+	CHECK(allows_at(f, "10.0.0.5", 49152));
+	CHECK(allows_at(f, "10.0.0.5", 65535));
+	CHECK(!allows_at(f, "10.0.0.5", 3478));
+	CHECK(!allows_at(f, "::ffff:10.0.0.5", 53));
+	CHECK(allows_at(f, "::ffff:10.0.0.5", 50000));
+	CHECK(!allows_at(f, "10.0.0.6", 50000)); /* not ours: the deny list */
+	CHECK(!allows_at(f, "1.2.3.4", 53));     /* allowed-peer-ip does not open it */
+	CHECK(!allows_at(f, "1.2.3.4", 5349));
+	CHECK(!allows_at(f, "1.2.3.4", 8443));
+	CHECK(allows_at(f, "1.2.3.4", 50000));
+	CHECK(allows_at(f, "8.8.8.8", 53));      /* someone else's service */
+	CHECK(allows_at(f, "8.8.8.8", 3478));    /* someone else's TURN server */
+	/* Send indications: only our own addresses are judged by port */
+	CHECK(send_allowed(f, "8.8.8.8", 53));
+	CHECK(!send_allowed(f, "10.0.0.5", 53));
+	CHECK(!send_allowed(f, "::ffff:10.0.0.5", 53));
+	CHECK(send_allowed(f, "10.0.0.5", 50001));
+	CHECK(!send_allowed(f, "1.2.3.4", 3478));
+	peer_filter_free(f);
+}
+
+/* Loopback stays the operator's choice for local tests (any port but a
+ * listening one); the listening ports stay shut even with
+ * allow-loopback-peers, also inside the relay range. */
+static void test_self_loopback(void)
+{
+	struct peer_filter *open_lo = peer_filter_new(true), *shut = peer_filter_new(false);
+	const uint16_t inside[] = { 3478 };
+
+	CHECK(open_lo && shut);
+	if (!open_lo || !shut)
+		goto out;
+	CHECK_EQ_INT(peer_filter_add_self(open_lo, "127.0.0.1", false), 0);
+	CHECK_EQ_INT(peer_filter_add_self(open_lo, "::1", false), 0);
+	CHECK_EQ_INT(peer_filter_set_ports(open_lo, 3000, 4000, inside, 1), 0);
+	CHECK(!allows_at(open_lo, "127.0.0.1", 3478));
+	CHECK(!allows_at(open_lo, "::ffff:127.0.0.1", 3478));
+	CHECK(!allows_at(open_lo, "::1", 3478));
+	CHECK(allows_at(open_lo, "127.0.0.1", 9999));
+	CHECK(allows_at(open_lo, "127.0.0.1", 3479));
+	CHECK(!send_allowed(open_lo, "127.0.0.1", 3478));
+	CHECK(send_allowed(open_lo, "127.0.0.1", 9999));
+	/* external-ip=127.0.0.1/127.0.0.1 without allow-loopback-peers */
+	CHECK_EQ_INT(peer_filter_add_self(shut, "127.0.0.1", true), 0);
+	CHECK_EQ_INT(peer_filter_set_ports(shut, 20000, 20999, listen_ports, 4), 0);
+	CHECK(!allows_at(shut, "127.0.0.1", 53));
+	CHECK(!allows_at(shut, "127.0.0.1", 3478));
+	CHECK(allows_at(shut, "127.0.0.1", 20000));
+	CHECK(!send_allowed(shut, "127.0.0.1", 53));
+	CHECK(!allows_at(shut, "127.0.0.2", 20000)); /* not ours */
+	/* bad arguments */
+	CHECK_EQ_INT(peer_filter_set_ports(shut, 2, 1, NULL, 0), TR_EINVAL);
+	CHECK_EQ_INT(peer_filter_set_ports(shut, 1, 2, listen_ports, 9), TR_EINVAL);
+	CHECK_EQ_INT(peer_filter_add_self(shut, "not-an-ip", false), TR_EINVAL);
+out:
+	peer_filter_free(open_lo);
+	peer_filter_free(shut);
+}
+
 static void test_free_null(void)
 {
 	peer_filter_free(NULL);
@@ -539,6 +631,8 @@ int main(void)
 	RUN(test_syntax);
 	RUN(test_many_ranges);
 	RUN(test_port_and_family);
+	RUN(test_self_addresses);
+	RUN(test_self_loopback);
 	RUN(test_free_null);
 	return HARNESS_DONE();
 }

@@ -800,6 +800,74 @@ static void test_reentrant_callbacks(void)
 	fx_free(f);
 }
 
+/* Cluster mode: ids decided by the caller, silent joins of members that
+ * were there before, capacity decided outside, messages from members of
+ * other nodes delivered (or queued for a ghost). */
+static void test_join_as_and_outside_messages(void)
+{
+	struct fx *f = fx_new(3, 8, 4);
+	struct room_join_opts remote = { .user_id = "0123456789abcdef0123456789abcdef",
+					 .silent = true };
+	struct room_join_opts local = { .user_id = "fedcba9876543210fedcba9876543210" };
+	const struct rec_ev *j;
+
+	CHECK_EQ_INT(room_join_as(f->e, f->c[0].p, "r", &remote), ROOM_OK);
+	CHECK_EQ_INT(room_join_as(f->e, f->c[1].p, "r", &local), ROOM_OK);
+	CHECK_STR(uid(f, 0), remote.user_id);
+	CHECK_STR(uid(f, 1), local.user_id);
+	/* Not silent: the member already there saw otherjoined. */
+	CHECK_EQ_INT(count(f, ROOM_EV_OTHER_JOINED, 0), 1);
+	j = last(f, ROOM_EV_JOINED, 1);
+	CHECK(j && j->n_peers == 1 && !strcmp(j->peers[0], remote.user_id));
+	/* The same id twice in a room is refused. */
+	CHECK_EQ_INT(room_join_as(f->e, f->c[2].p, "r", &local), ROOM_E_ALREADY_IN_ROOM);
+	CHECK(room_has_member(f->e, "r", remote.user_id));
+	CHECK(!room_has_member(f->e, "r", "nobody"));
+	/* A message from a member of another node. */
+	CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "aaaa", "{\"x\":1}", 7),
+		     ROOM_OK);
+	j = last(f, ROOM_EV_MESSAGE, 1);
+	CHECK(j && !strcmp(j->from, "aaaa") && j->payload_len == 7 &&
+	      !memcmp(j->payload, "{\"x\":1}", 7));
+	CHECK_EQ_INT(room_deliver_message(f->e, "r", "nobody", "aaaa", "x", 1),
+		     ROOM_E_NO_SUCH_PEER);
+	CHECK_EQ_INT(room_deliver_message(f->e, "nope", local.user_id, "aaaa", "x", 1),
+		     ROOM_E_NO_SUCH_PEER);
+	/* Queued for a ghost, delivered on resume. */
+	{
+		char token[ROOM_TOKEN_LEN + 1];
+
+		copy_str(token, sizeof(token), last(f, ROOM_EV_JOINED, 1)->token);
+		fx_disconnect(f, 1);
+		CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "bbbb", "q", 1),
+			     ROOM_OK);
+		CHECK_EQ_INT(room_join(f->e, fx_reconnect(f, 1), "r", token, f->now), ROOM_OK);
+	}
+	j = last(f, ROOM_EV_MESSAGE, 1);
+	CHECK(j && !strcmp(j->from, "bbbb") && j->payload_len == 1);
+	fx_free(f);
+}
+
+static void test_external_capacity(void)
+{
+	struct fx *f;
+	struct room_config cfg = { .capacity = 2, .external_capacity = true };
+	int i;
+
+	f = calloc(1, sizeof(*f));
+	f->e = room_engine_new(&cfg);
+	for (i = 0; i < 4; i++) {
+		f->c[i].f = f;
+		f->c[i].id = i;
+		f->c[i].p = room_peer_new(f->e, record, &f->c[i]);
+		/* Past the configured capacity: Redis decided, not this engine. */
+		CHECK_EQ_INT(room_join(f->e, f->c[i].p, "big", NULL, 0), ROOM_OK);
+	}
+	CHECK_EQ_INT(last(f, ROOM_EV_JOINED, 3)->capacity, 2);
+	CHECK_EQ_INT(last(f, ROOM_EV_JOINED, 3)->user_num, 4);
+	fx_free(f);
+}
+
 int main(void)
 {
 	RUN(test_room_id_valid);
@@ -821,5 +889,7 @@ int main(void)
 	RUN(test_room_check);
 	RUN(test_user_ids_unique);
 	RUN(test_reentrant_callbacks);
+	RUN(test_join_as_and_outside_messages);
+	RUN(test_external_capacity);
 	return HARNESS_DONE();
 }

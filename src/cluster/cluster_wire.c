@@ -1,0 +1,178 @@
+/* The frames nodes exchange over Redis pub/sub, and the Redis endpoint
+ * syntax. Pure: no I/O, no allocation. Frames come from other nodes
+ * through Redis, so they are parsed as untrusted input all the same. */
+#include "cluster/cluster.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/errors.h"
+
+#define MAGIC "TR1"
+#define MAGIC_LEN 3
+#define FIELD_MAX ((size_t)16 * 1024 * 1024) /* a payload is far smaller */
+
+static size_t digits(size_t n)
+{
+	size_t d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* Decimal digits then ':', no NUL (snprintf would want one more byte). */
+static size_t write_len(uint8_t *out, size_t n)
+{
+	size_t d = digits(n);
+
+	for (size_t i = d; i > 0; i--) {
+		out[i - 1] = (uint8_t)('0' + n % 10);
+		n /= 10;
+	}
+	out[d] = ':';
+	return d + 1;
+}
+
+size_t cluster_frame_size(const struct cluster_frame *f)
+{
+	const size_t lens[5] = { f->node_len, f->room_len, f->from_len, f->to_len,
+				 f->payload_len };
+	size_t n = MAGIC_LEN + 1;
+
+	for (int i = 0; i < 5; i++)
+		n += digits(lens[i]) + 1 + lens[i];
+	return n;
+}
+
+ssize_t cluster_frame_encode(const struct cluster_frame *f, uint8_t *out, size_t cap)
+{
+	const char *vals[5] = { f->node, f->room, f->from, f->to, f->payload };
+	const size_t lens[5] = { f->node_len, f->room_len, f->from_len, f->to_len,
+				 f->payload_len };
+	size_t at = MAGIC_LEN + 1;
+
+	if (cluster_frame_size(f) > cap)
+		return TR_ETRUNC;
+	memcpy(out, MAGIC, MAGIC_LEN);
+	out[MAGIC_LEN] = (uint8_t)f->kind;
+	for (int i = 0; i < 5; i++) {
+		at += write_len(out + at, lens[i]);
+		if (lens[i])
+			memcpy(out + at, vals[i], lens[i]);
+		at += lens[i];
+	}
+	return (ssize_t)at;
+}
+
+/* "<len>:" at *at, then len bytes. No leading zeros but "0" itself. */
+static int read_field(const uint8_t *p, size_t len, size_t *at, const char **val,
+		      size_t *vlen, size_t max)
+{
+	size_t i = *at, n = 0, nd = 0;
+
+	while (i < len && p[i] >= '0' && p[i] <= '9') {
+		if (nd == 1 && n == 0)
+			return TR_EINVAL; /* leading zero */
+		n = n * 10 + (size_t)(p[i] - '0');
+		if (n > FIELD_MAX)
+			return TR_EINVAL;
+		i++;
+		nd++;
+	}
+	if (nd == 0 || i >= len || p[i] != ':')
+		return TR_EINVAL;
+	i++;
+	if (n > max || n > len - i)
+		return TR_EINVAL;
+	if (memchr(p + i, '\0', n))
+		return TR_EINVAL;
+	*val = (const char *)p + i;
+	*vlen = n;
+	*at = i + n;
+	return 0;
+}
+
+static bool kind_known(uint8_t k)
+{
+	return k == CLUSTER_MSG_JOINED || k == CLUSTER_MSG_GONE || k == CLUSTER_MSG_EVENT ||
+	       k == CLUSTER_MSG_KICK;
+}
+
+int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f)
+{
+	size_t at = MAGIC_LEN + 1;
+	int rc = 0;
+
+	memset(f, 0, sizeof(*f));
+	if (len < MAGIC_LEN + 1 || memcmp(p, MAGIC, MAGIC_LEN) || !kind_known(p[MAGIC_LEN]))
+		return TR_EINVAL;
+	f->kind = (enum cluster_kind)p[MAGIC_LEN];
+	rc |= read_field(p, len, &at, &f->node, &f->node_len, CLUSTER_NODE_ID_MAX);
+	if (!rc)
+		rc |= read_field(p, len, &at, &f->room, &f->room_len, CLUSTER_ROOM_MAX);
+	if (!rc)
+		rc |= read_field(p, len, &at, &f->from, &f->from_len, CLUSTER_USER_MAX);
+	if (!rc)
+		rc |= read_field(p, len, &at, &f->to, &f->to_len, CLUSTER_USER_MAX);
+	if (!rc)
+		rc |= read_field(p, len, &at, &f->payload, &f->payload_len, FIELD_MAX);
+	if (rc || at != len) {
+		memset(f, 0, sizeof(*f));
+		return TR_EINVAL;
+	}
+	return 0;
+}
+
+static int parse_port(const char *s, unsigned *port)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return TR_EINVAL;
+	v = strtoul(s, &end, 10);
+	if (*end || v == 0 || v > 65535)
+		return TR_EINVAL;
+	*port = (unsigned)v;
+	return 0;
+}
+
+int cluster_endpoint_parse(const char *spec, struct cluster_endpoint *ep)
+{
+	const char *colon;
+	size_t hl;
+
+	memset(ep, 0, sizeof(*ep));
+	if (!spec || !*spec)
+		return TR_EINVAL;
+	if (!strncmp(spec, "unix:", 5)) {
+		if (!spec[5] || strlen(spec + 5) >= sizeof(ep->host))
+			return TR_EINVAL;
+		strcpy(ep->host, spec + 5);
+		ep->is_unix = true;
+		return 0;
+	}
+	if (spec[0] == '[') { /* [v6]:port */
+		const char *close = strchr(spec, ']');
+
+		if (!close || close[1] != ':')
+			return TR_EINVAL;
+		hl = (size_t)(close - spec - 1);
+		colon = close + 1;
+		spec++;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon || memchr(spec, ':', (size_t)(colon - spec)))
+			return TR_EINVAL; /* bare v6 needs brackets */
+		hl = (size_t)(colon - spec);
+	}
+	if (hl == 0 || hl >= sizeof(ep->host))
+		return TR_EINVAL;
+	memcpy(ep->host, spec, hl);
+	ep->host[hl] = '\0';
+	return parse_port(colon + 1, &ep->port);
+}

@@ -1,0 +1,573 @@
+/* Rooms across nodes (redis=): the glue between the room engine and
+ * src/cluster.
+ *
+ * Each node keeps, for every room that has members here, a local room in
+ * its engine holding its own members plus one "proxy" peer per member on
+ * another node. A proxy's deliver callback forwards what the engine
+ * gives it (messages) to that member's node over Redis; membership is not
+ * forwarded by proxies but broadcast by the Lua scripts in src/cluster
+ * (JOINED, GONE), and each node turns those into proxies joining and
+ * leaving its local room, so its own members see otherjoined and bye.
+ * Capacity is decided by Redis (one atomic script per join); the local
+ * engine only mirrors it (room_config.external_capacity). */
+#include "signal/signal_internal.h"
+
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "cluster/cluster.h"
+#include "conf/conf.h"
+#include "turn/turn.h"
+#include "util/log.h"
+
+/* EVENT payloads start with a byte saying what they carry. */
+#define PAYLOAD_MESSAGE 'M'
+
+struct sig_proxy {
+	struct signal_server *s;
+	struct room_peer *peer;
+	char room[ROOM_ID_MAX + 1];
+	char user[ROOM_USER_ID_LEN + 1];
+	char node[CLUSTER_NODE_ID_MAX + 1];
+	struct sig_proxy *prev, *next;
+};
+
+struct sig_ticket {
+	struct signal_server *s;
+	struct sig_conn *conn; /* NULL once the connection closed */
+	bool join;             /* join, or checkRoom */
+	char room[ROOM_ID_MAX + 1];
+	char user[ROOM_USER_ID_LEN + 1];
+};
+
+struct sig_cluster {
+	struct cluster *link;
+	struct sig_proxy *proxies;
+	size_t n_proxies;
+	char node_id[CLUSTER_NODE_ID_MAX + 1];
+	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
+};
+
+static void hex_random(char *out, size_t n_bytes)
+{
+	static const char digits[] = "0123456789abcdef";
+	uint8_t b[32];
+
+	if (n_bytes > sizeof(b) || RAND_bytes(b, (int)n_bytes) != 1) {
+		out[0] = '\0';
+		return;
+	}
+	for (size_t i = 0; i < n_bytes; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n_bytes] = '\0';
+}
+
+/* ---- proxies: members of other nodes, as peers of the local engine ---- */
+
+static void proxy_unlink_free(struct sig_cluster *k, struct sig_proxy *x)
+{
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		k->proxies = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	k->n_proxies--;
+	free(x);
+}
+
+/* Only messages travel through a proxy; membership is broadcast. */
+static void proxy_deliver(void *ctx, const struct room_event *ev)
+{
+	struct sig_proxy *x = ctx;
+	struct cluster_frame f = { .kind = CLUSTER_MSG_EVENT };
+	char *payload;
+
+	if (ev->kind != ROOM_EV_MESSAGE)
+		return;
+	payload = malloc(ev->payload_len + 1);
+	if (!payload)
+		return;
+	payload[0] = PAYLOAD_MESSAGE;
+	memcpy(payload + 1, ev->payload, ev->payload_len);
+	f.node = x->s->cluster->node_id;
+	f.node_len = strlen(f.node);
+	f.room = ev->room_id;
+	f.room_len = strlen(ev->room_id);
+	f.from = ev->from;
+	f.from_len = strlen(ev->from);
+	f.to = x->user;
+	f.to_len = strlen(x->user);
+	f.payload = payload;
+	f.payload_len = ev->payload_len + 1;
+	if (cluster_send(x->s->cluster->link, x->node, &f))
+		log_debug("cluster: message for %s on node %s lost (redis down)", x->user,
+			  x->node);
+	free(payload);
+}
+
+static struct sig_proxy *proxy_find(struct sig_cluster *k, const char *room,
+				    const char *user)
+{
+	for (struct sig_proxy *x = k->proxies; x; x = x->next)
+		if (!strcmp(x->user, user) && !strcmp(x->room, room))
+			return x;
+	return NULL;
+}
+
+/* Adds a member of another node to the local room (which must exist or
+ * be about to be created by a local join). */
+static void proxy_add(struct signal_server *s, const char *room, const char *user,
+		      size_t ulen, const char *node, size_t nlen, bool silent)
+{
+	struct sig_cluster *k = s->cluster;
+	struct room_join_opts o = { .silent = silent };
+	struct sig_proxy *x;
+
+	if (ulen > ROOM_USER_ID_LEN || nlen > CLUSTER_NODE_ID_MAX)
+		return;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return;
+	x->s = s;
+	snprintf(x->room, sizeof(x->room), "%s", room);
+	memcpy(x->user, user, ulen);
+	memcpy(x->node, node, nlen);
+	if (room_has_member(s->rooms, room, x->user) ||
+	    !(x->peer = room_peer_new(s->rooms, proxy_deliver, x))) {
+		free(x);
+		return;
+	}
+	x->next = k->proxies;
+	if (k->proxies)
+		k->proxies->prev = x;
+	k->proxies = x;
+	k->n_proxies++;
+	o.user_id = x->user;
+	if (room_join_as(s->rooms, x->peer, room, &o)) {
+		room_peer_disconnect(s->rooms, x->peer, s->now_ms);
+		proxy_unlink_free(k, x);
+	}
+}
+
+/* The member left (anywhere): the local room shows bye to its members.
+ * room_leave calls member_gone, which ends the user's TURN allocations
+ * here too. */
+static void proxy_remove(struct signal_server *s, struct sig_proxy *x)
+{
+	struct room_peer *p = x->peer;
+
+	x->peer = NULL;
+	room_leave(s->rooms, p);
+	room_peer_disconnect(s->rooms, p, s->now_ms);
+	proxy_unlink_free(s->cluster, x);
+}
+
+/* ---- frames from other nodes ---- */
+
+static void on_joined(struct signal_server *s, const struct cluster_frame *f)
+{
+	char room[ROOM_ID_MAX + 1];
+	unsigned here = 0;
+
+	if (f->room_len > ROOM_ID_MAX)
+		return;
+	memcpy(room, f->room, f->room_len);
+	room[f->room_len] = '\0';
+	/* Rooms without members here need no proxy. */
+
+	if (room_check(s->rooms, room, &here, NULL) == ROOM_OK && here > 0)
+		proxy_add(s, room, f->from, f->from_len, f->node, f->node_len, false);
+}
+
+static void on_gone(struct signal_server *s, const struct cluster_frame *f)
+{
+	char room[ROOM_ID_MAX + 1], user[ROOM_USER_ID_LEN + 1];
+	struct sig_proxy *x;
+
+	if (f->room_len > ROOM_ID_MAX || f->from_len > ROOM_USER_ID_LEN)
+		return;
+	memcpy(room, f->room, f->room_len);
+	room[f->room_len] = '\0';
+	memcpy(user, f->from, f->from_len);
+	user[f->from_len] = '\0';
+	x = proxy_find(s->cluster, room, user);
+	if (x) {
+		proxy_remove(s, x);
+		return;
+	}
+	/* Cluster-wide revocation: its allocations on this node end too. */
+	if (s->turn && turn_server_drop_user(s->turn, user))
+		log_info("cluster: member %s gone; its TURN allocations here deleted", user);
+}
+
+static void on_event(struct signal_server *s, const struct cluster_frame *f)
+{
+	char room[ROOM_ID_MAX + 1], from[ROOM_USER_ID_LEN + 1], to[ROOM_USER_ID_LEN + 1];
+
+	if (f->room_len > ROOM_ID_MAX || f->from_len > ROOM_USER_ID_LEN ||
+	    f->to_len > ROOM_USER_ID_LEN || f->payload_len < 1 ||
+	    f->payload[0] != PAYLOAD_MESSAGE)
+		return;
+	memcpy(room, f->room, f->room_len);
+	room[f->room_len] = '\0';
+	memcpy(from, f->from, f->from_len);
+	from[f->from_len] = '\0';
+	memcpy(to, f->to, f->to_len);
+	to[f->to_len] = '\0';
+	if (room_deliver_message(s->rooms, room, to, from, f->payload + 1,
+				 f->payload_len - 1))
+		log_debug("cluster: message for %s in %s: no such member here", to, room);
+}
+
+/* turnroom-admin --disconnect on another node: its signaling session and
+ * TURN allocations here end too. */
+static void on_kick(struct signal_server *s, const struct cluster_frame *f)
+{
+	char user[ROOM_USER_ID_LEN + 1];
+	size_t allocs, ws;
+
+	if (f->from_len > ROOM_USER_ID_LEN)
+		return;
+	memcpy(user, f->from, f->from_len);
+	user[f->from_len] = '\0';
+	allocs = s->turn ? turn_server_disconnect(s->turn, user) : 0;
+	ws = signal_server_disconnect(s, user);
+	if (allocs || ws)
+		log_info("cluster: disconnected %s for node %.*s (%zu allocations, %zu sessions)",
+			 user, (int)f->node_len, f->node, allocs, ws);
+}
+
+static void on_frame(void *ctx, const struct cluster_frame *f)
+{
+	struct signal_server *s = ctx;
+
+	sig_touch_clock(s);
+	if (f->kind == CLUSTER_MSG_JOINED)
+		on_joined(s, f);
+	else if (f->kind == CLUSTER_MSG_GONE)
+		on_gone(s, f);
+	else if (f->kind == CLUSTER_MSG_EVENT)
+		on_event(s, f);
+	else if (f->kind == CLUSTER_MSG_KICK)
+		on_kick(s, f);
+}
+
+/* Every node must check what any node minted: a node given no
+ * static-auth-secret adopts the cluster's (the first node's, in Redis). */
+static void adopt_secret(struct signal_server *s, const char *secret)
+{
+	struct sig_cluster *k = s->cluster;
+
+	snprintf(k->secret, sizeof(k->secret), "%s", secret);
+	if (strcmp(s->ice_secret, k->secret)) {
+		if (auth_add_secret(s->auth, k->secret))
+			return;
+		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s", k->secret);
+		log_info("cluster: minting TURN credentials with the cluster's shared secret");
+	}
+}
+
+static void secret_done(void *arg, const char *secret)
+{
+	struct signal_server *s = arg;
+
+	if (s->cluster && secret && *secret && strlen(secret) < SIG_SECRET_MAX)
+		adopt_secret(s, secret);
+}
+
+static void on_state(void *ctx, bool up)
+{
+	struct signal_server *s = ctx;
+
+	s->cluster_degraded = !up;
+	if (up && !s->conf->static_auth_secrets.n)
+		cluster_shared_secret(s->cluster->link, s->ice_secret, secret_done, s);
+}
+
+void sig_cluster_reconfigured(struct signal_server *s)
+{
+	if (s->cluster && s->cluster->secret[0] && !s->conf->static_auth_secrets.n)
+		adopt_secret(s, s->cluster->secret);
+}
+
+/* Local members (not proxies), for re-registration after an outage. */
+struct each_ctx {
+	struct signal_server *s;
+	cluster_member_fn fn;
+	void *arg;
+};
+
+static void each_member(const char *room, const char *user, bool connected, void *arg)
+{
+	struct each_ctx *e = arg;
+
+	if (!proxy_find(e->s->cluster, room, user))
+		e->fn(e->arg, room, user);
+}
+
+static void each_local(void *ctx, cluster_member_fn fn, void *arg)
+{
+	struct signal_server *s = ctx;
+	struct each_ctx e = { s, fn, arg };
+
+	room_engine_each_member(s->rooms, each_member, &e);
+}
+
+/* ---- what the protocol layer calls ---- */
+
+int sig_cluster_start(struct signal_server *s, char *err, size_t errlen)
+{
+	const struct conf *conf = s->conf;
+	struct sig_cluster *k;
+	struct cluster_config cc = {
+		.redis = conf->redis,
+		.user = conf->redis_user,
+		.password = conf->redis_password,
+		.db = conf->redis_db,
+		.node_timeout_ms = conf->node_timeout * 1000u,
+	};
+	struct cluster_handlers h = { .ctx = s, .on_frame = on_frame, .on_state = on_state };
+
+	if (!conf->redis)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (conf->node_id)
+		snprintf(k->node_id, sizeof(k->node_id), "%s", conf->node_id);
+	else
+		hex_random(k->node_id, 8);
+	cc.node_id = k->node_id;
+	s->cluster = k;
+	s->cluster_degraded = true; /* until registered */
+	k->link = cluster_new(s->base, &cc, &h, err, errlen);
+	if (!k->link)
+		return -1;
+	cluster_set_local_members(k->link, each_local, s);
+	log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
+	return 0;
+}
+
+void sig_cluster_free(struct signal_server *s)
+{
+	struct sig_cluster *k = s->cluster;
+
+	if (!k)
+		return;
+	cluster_free(k->link);
+	/* The engine frees the proxies' peers; only our records are left. */
+	while (k->proxies)
+		proxy_unlink_free(k, k->proxies);
+	free(k);
+	s->cluster = NULL;
+}
+
+bool sig_cluster_member_live(const struct signal_server *s, const char *user)
+{
+	return s->cluster && cluster_member_live(s->cluster->link, user);
+}
+
+void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user)
+{
+	if (s->cluster && !proxy_find(s->cluster, room, user))
+		cluster_leave(s->cluster->link, room, user);
+}
+
+void sig_cluster_conn_closed(struct sig_conn *c)
+{
+	if (c->ticket)
+		c->ticket->conn = NULL;
+	c->ticket = NULL;
+}
+
+static struct sig_ticket *ticket_new(struct sig_conn *c, const char *room, bool join)
+{
+	struct sig_ticket *t;
+
+	if (c->ticket) {
+		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		sig_proto_error(c, "server-error", "out of memory");
+		return NULL;
+	}
+	t->s = c->server;
+	t->conn = c;
+	t->join = join;
+	snprintf(t->room, sizeof(t->room), "%s", room);
+	c->ticket = t;
+	return t;
+}
+
+static void send_full(struct sig_conn *c, const char *room, unsigned n)
+{
+	sig_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
+					    (json_int_t)n));
+}
+
+static void join_done(void *arg, enum cluster_status st, unsigned user_num,
+		      const struct cluster_member *others, size_t n_others)
+{
+	struct sig_ticket *t = arg;
+	struct signal_server *s = t->s;
+	struct sig_conn *c = t->conn;
+	struct room_join_opts o = { .user_id = t->user };
+	const char *self = s->cluster->node_id;
+
+	if (c)
+		c->ticket = NULL;
+	sig_touch_clock(s);
+	if (st == CLUSTER_OK && (!c || !c->room_peer)) {
+		cluster_leave(s->cluster->link, t->room, t->user); /* gone meanwhile */
+	} else if (st == CLUSTER_OK) {
+		for (size_t i = 0; i < n_others; i++)
+			if (strcmp(others[i].node, self))
+				proxy_add(s, t->room, others[i].user, strlen(others[i].user),
+					  others[i].node, strlen(others[i].node), true);
+		if (room_join_as(s->rooms, c->room_peer, t->room, &o)) {
+			cluster_leave(s->cluster->link, t->room, t->user);
+			sig_proto_error(c, "server-error", "join failed");
+		} else {
+			s->counters.joins++;
+		}
+	} else if (st == CLUSTER_FULL && c) {
+		send_full(c, t->room, user_num);
+	} else if (c) {
+		sig_proto_error(c, "unavailable",
+				"the cluster's store is unreachable; try again shortly");
+	}
+	free(t);
+}
+
+void sig_cluster_join(struct sig_conn *c, const char *room_id)
+{
+	struct sig_ticket *t = ticket_new(c, room_id, true);
+
+	if (!t)
+		return;
+	hex_random(t->user, ROOM_USER_ID_LEN / 2);
+	cluster_join(c->server->cluster->link, room_id, t->user, c->server->conf->room_capacity,
+		     join_done, t);
+}
+
+static void check_done(void *arg, enum cluster_status st, unsigned n)
+{
+	struct sig_ticket *t = arg;
+	struct sig_conn *c = t->conn;
+	unsigned cap = t->s->conf->room_capacity;
+
+	if (c) {
+		c->ticket = NULL;
+		if (st != CLUSTER_OK)
+			sig_proto_error(c, "unavailable",
+					"the cluster's store is unreachable; try again shortly");
+		else if (n >= cap)
+			send_full(c, t->room, n);
+		else
+			sig_proto_send(c, "checkRoomSuccess",
+				       json_pack("{s:s, s:I, s:I}", "roomId", t->room, "userNum",
+						 (json_int_t)n, "capacity", (json_int_t)cap));
+	}
+	free(t);
+}
+
+void sig_cluster_check(struct sig_conn *c, const char *room_id)
+{
+	struct sig_ticket *t = ticket_new(c, room_id, false);
+
+	if (t)
+		cluster_check(c->server->cluster->link, room_id, check_done, t);
+}
+
+const char *sig_cluster_node_id(const struct signal_server *s)
+{
+	return s->cluster ? s->cluster->node_id : NULL;
+}
+
+size_t sig_cluster_proxy_count(const struct signal_server *s)
+{
+	return s->cluster ? s->cluster->n_proxies : 0;
+}
+
+bool signal_server_disconnect_cluster(struct signal_server *s, const char *user_id)
+{
+	struct cluster_frame f = { .kind = CLUSTER_MSG_KICK };
+
+	if (!s->cluster || strlen(user_id) > ROOM_USER_ID_LEN)
+		return false;
+	f.node = s->cluster->node_id;
+	f.node_len = strlen(f.node);
+	f.from = user_id;
+	f.from_len = strlen(user_id);
+	return cluster_broadcast(s->cluster->link, &f) == 0;
+}
+
+struct member_lines {
+	struct evbuffer *out;
+	const char *self;
+};
+
+static void member_line(const char *user, const char *node, const char *room, void *arg)
+{
+	struct member_lines *m = arg;
+
+	if (strcmp(node, m->self))
+		evbuffer_add_printf(m->out, "cluster-member node=%s room=%s user=%s\n", node,
+				    room, user);
+}
+
+void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	struct member_lines m = { out, s->cluster ? s->cluster->node_id : "" };
+
+	if (s->cluster)
+		cluster_each_member(s->cluster->link, member_line, &m);
+}
+
+void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out)
+{
+	struct cluster_stats st;
+
+	if (!s->cluster)
+		return;
+	cluster_get_stats(s->cluster->link, &st);
+	evbuffer_add_printf(out,
+		"# HELP turnroom_cluster_up 1 when this node is registered in Redis.\n"
+		"# TYPE turnroom_cluster_up gauge\nturnroom_cluster_up %d\n"
+		"# HELP turnroom_cluster_nodes Nodes registered in the cluster.\n"
+		"# TYPE turnroom_cluster_nodes gauge\nturnroom_cluster_nodes %zu\n"
+		"# HELP turnroom_cluster_members Room members in the whole cluster.\n"
+		"# TYPE turnroom_cluster_members gauge\nturnroom_cluster_members %zu\n"
+		"# HELP turnroom_cluster_remote_members Members of other nodes in rooms "
+		"with members here.\n"
+		"# TYPE turnroom_cluster_remote_members gauge\n"
+		"turnroom_cluster_remote_members %zu\n"
+		"# HELP turnroom_cluster_frames_total Frames exchanged with other nodes.\n"
+		"# TYPE turnroom_cluster_frames_total counter\n"
+		"turnroom_cluster_frames_total{direction=\"in\"} %llu\n"
+		"turnroom_cluster_frames_total{direction=\"out\"} %llu\n"
+		"turnroom_cluster_frames_total{direction=\"bad\"} %llu\n"
+		"# HELP turnroom_cluster_reconnects_total Redis connections lost.\n"
+		"# TYPE turnroom_cluster_reconnects_total counter\n"
+		"turnroom_cluster_reconnects_total %llu\n"
+		"# HELP turnroom_cluster_reaped_total Members of dead nodes this node removed.\n"
+		"# TYPE turnroom_cluster_reaped_total counter\n"
+		"turnroom_cluster_reaped_total %llu\n",
+		cluster_up(s->cluster->link) ? 1 : 0, cluster_node_count(s->cluster->link),
+		cluster_member_count(s->cluster->link), s->cluster->n_proxies,
+		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
+		(unsigned long long)st.frames_bad, (unsigned long long)st.reconnects,
+		(unsigned long long)st.reaped);
+}
