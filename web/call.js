@@ -26,10 +26,11 @@ const KINDS = ['audio', 'video'];
 const DISCONNECTED_GRACE_MS = 700; // a blip may heal without a restart
 const RESTART_RETRY_MS = 6000;      // restart again if still not connected
 const ICE_NEAR_EXPIRY_MS = 120000;
+const STALL_MS = 4000;              // negotiated, yet ICE has not even started
 
 const room = new TurnRoom();
 const counters = { pcs: 0, offersSent: 0, offersReceived: 0, answersSent: 0, collisions: 0,
-	iceRestarts: 0, refreshes: 0 };
+	iceRestarts: 0, refreshes: 0, stalls: 0 };
 
 let localStream = new MediaStream();
 let cameraTrack = null;   // live camera track, null when off or absent
@@ -345,6 +346,7 @@ function createPeerConnection() {
 		$('remote').play().catch(() => showPlayButton());
 	};
 	pc.onnegotiationneeded = () => negotiate(me);
+	pc.onsignalingstatechange = () => me.signalingState === 'stable' && watchStall(me);
 	pc.onconnectionstatechange = () => pc === me && connectionChanged();
 	statsTimer = setInterval(showQuality, 1000);
 	lastStats = null;
@@ -527,6 +529,18 @@ function scheduleRestart(delay) {
 		// Still not back: try again (the network may have changed again).
 		scheduleRestart(RESTART_RETRY_MS);
 	}, wait);
+}
+
+// Seen in Chromium 156 (about once in 60 glare rounds): after the polite
+// side's rollback its ICE agent gathers nothing, both sides stay "new"
+// with the negotiation done. An ICE restart starts a fresh gathering.
+function watchStall(me) {
+	setTimeout(() => {
+		if (pc === me && me.signalingState === 'stable' && me.connectionState === 'new') {
+			counters.stalls++;
+			restartIce();
+		}
+	}, STALL_MS);
 }
 
 // Fresh TURN credentials first when the ones in hand are about to expire:

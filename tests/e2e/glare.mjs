@@ -64,6 +64,7 @@ run('glare', 170000, async () => {
 		await until('A sees B leave', 5000, async () => !(await hook(a, () => window.turnroomTest.pc)));
 		await b.click('#noticeActions >> text=Rejoin');
 	}
-	log(`${ROUNDS} rounds connected; the offers crossed in ${collisions}`);
+	const stalls = (await counters(a)).stalls + (await counters(b)).stalls;
+	log(`${ROUNDS} rounds connected; the offers crossed in ${collisions}; ICE stalls restarted: ${stalls}`);
 	await check(collisions >= ROUNDS / 2, `offers crossed in only ${collisions} of ${ROUNDS} rounds: not a glare test`);
 });
