@@ -20,11 +20,14 @@
  *                      or only to userId `to`. Queued while resuming.
  * leave()              leaves the room (no resume after that).
  * checkRoom(roomId)    resolves with {roomId, userNum, capacity, full}.
- * refreshIce()         asks for fresh TURN credentials (`iceServers` event).
+ * refreshIce()         asks for fresh TURN credentials; resolves with the
+ *                      next `iceServers` data (rejects if the connection
+ *                      is down or closes first).
  * close()              leaves and closes the connection for good.
  *
  * Properties: url, roomId, userId, peers (userIds of the others), capacity,
- * iceServers (always the latest list, ready for RTCPeerConnection), resumeToken.
+ * iceServers (always the latest list, ready for RTCPeerConnection), iceExpiry
+ * (ms since the epoch when those credentials expire, 0 if unknown), resumeToken.
  *
  * Events (CustomEvent; the server's data is in event.detail):
  *   joined, otherjoined, full, message ({roomId, data, from}), leaved, bye,
@@ -64,9 +67,11 @@ export class TurnRoom extends EventTarget {
 		this.peers = [];
 		this.capacity = 0;
 		this.iceServers = [];
+		this.iceExpiry = 0;
 		this.resumeToken = null;
 		this._auth = {};
 		this._pending = [];   // requests awaiting a reply, oldest first
+		this._iceWaiters = []; // refreshIce() calls awaiting iceServers
 		this._queue = [];     // messages sent while resuming
 		this._resuming = false;
 		this._attempt = 0;
@@ -139,7 +144,12 @@ export class TurnRoom extends EventTarget {
 	}
 
 	refreshIce() {
-		this._emit('refreshIce', {});
+		if (!this.connected)
+			return Promise.reject(errorOf('not-connected', 'no connection to the server'));
+		return new Promise((resolve, reject) => {
+			this._iceWaiters.push({ resolve, reject });
+			this._emit('refreshIce', {});
+		});
 	}
 
 	close() {
@@ -192,8 +202,9 @@ export class TurnRoom extends EventTarget {
 	}
 
 	_failPending(err) {
-		const pending = this._pending;
+		const pending = this._pending.concat(this._iceWaiters);
 		this._pending = [];
+		this._iceWaiters = [];
 		for (const p of pending)
 			p.reject(err);
 	}
@@ -224,8 +235,7 @@ export class TurnRoom extends EventTarget {
 		this.peers = Array.isArray(d.peers) ? d.peers.slice() : [];
 		this.capacity = d.capacity;
 		this.resumeToken = d.resumeToken || null;
-		if (Array.isArray(d.iceServers))
-			this.iceServers = d.iceServers;
+		this._setIce(d.iceServers, d.iceTtl);
 		if (this._resuming) {
 			this._resuming = false;
 			this._attempt = 0;
@@ -270,8 +280,18 @@ export class TurnRoom extends EventTarget {
 	}
 
 	_on_iceServers(d) {
-		if (Array.isArray(d.iceServers))
-			this.iceServers = d.iceServers;
+		this._setIce(d.iceServers, d.ttl);
+		const waiters = this._iceWaiters;
+		this._iceWaiters = [];
+		for (const w of waiters)
+			w.resolve(d);
+	}
+
+	_setIce(servers, ttl) {
+		if (!Array.isArray(servers))
+			return;
+		this.iceServers = servers;
+		this.iceExpiry = typeof ttl === 'number' && ttl > 0 ? Date.now() + ttl * 1000 : 0;
 	}
 
 	_on_error(d) {

@@ -8,6 +8,10 @@ extern const unsigned char web_index_html[];
 extern const size_t web_index_html_len;
 extern const unsigned char web_turnroom_js[];
 extern const size_t web_turnroom_js_len;
+extern const unsigned char web_call_js[];
+extern const size_t web_call_js_len;
+extern const unsigned char web_quality_js[];
+extern const size_t web_quality_js_len;
 
 const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type)
 {
@@ -21,6 +25,9 @@ const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_
 		{ "/index.html", web_index_html, &web_index_html_len,
 		  "text/html; charset=utf-8" },
 		{ "/turnroom.js", web_turnroom_js, &web_turnroom_js_len,
+		  "text/javascript; charset=utf-8" },
+		{ "/call.js", web_call_js, &web_call_js_len, "text/javascript; charset=utf-8" },
+		{ "/quality.js", web_quality_js, &web_quality_js_len,
 		  "text/javascript; charset=utf-8" },
 	};
 

@@ -1,164 +1,59 @@
-// Browser end to end: two headless Chromium contexts open turnroom's page,
-// join one room and call each other with relay only. Run by
-// test_browser_call.sh inside a network namespace; needs BASE_URL
-// (http://127.0.0.1:PORT), optional ARTIFACTS (screenshot dir), CHROMIUM.
-// Exit 0 on pass; on failure "FAIL: reason" and exit 1.
-import { chromium } from 'playwright-core';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+// Relay only, through the invite link: A opens the page with the relay-only
+// switch on (?relay=only), joins and hands its invite link to B, who opens
+// it (also relay-only) and is in the room at once; A calls; the selected
+// candidate pair is relay/relay on both sides, B decodes video, the quality
+// line says "Relayed over UDP" or TCP (TURNS_ONLY=1: only turns: URLs are offered,
+// the relay is reached over TLS and the page warns about it); hang up
+// reaches B. Run by test_browser_call.sh in its network namespace.
+import {
+	BASE_URL, run, launch, openPage, until, setStep, log, check, text, hook,
+	notice, bothConnected, framesGrow, shot,
+} from './lib.mjs';
 
-const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8080';
-const ARTIFACTS = process.env.ARTIFACTS || 'build/test-artifacts';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ROOM = process.env.ROOM || 'e2e' + Math.random().toString(36).slice(2, 8);
-const OVERALL_MS = Number(process.env.OVERALL_MS || 100000);
-// TURNS_ONLY=1: the page keeps only turns: URLs (?ice=turns) and the relay
-// must be reached over TLS; the test certificate is self-signed.
 const TURNS_ONLY = process.env.TURNS_ONLY === '1';
+const extra = '&test&relay=only' + (TURNS_ONLY ? '&ice=turns' : '');
+const ARGS_TLS = TURNS_ONLY ? ['--ignore-certificate-errors'] : []; // self-signed test certificate
 
-// testing-notes.md: without --allow-loopback-in-peer-connection Chromium
-// gathers no candidates at all on loopback. Playwright adds --headless and
-// its own fresh profile (user data dir); no --disable-features of our own.
-const ARGS = [
-	'--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-	'--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-	'--allow-loopback-in-peer-connection', '--autoplay-policy=no-user-gesture-required',
-	...(TURNS_ONLY ? ['--ignore-certificate-errors'] : []),
-];
+run(TURNS_ONLY ? 'call-turns' : 'call-relay', 100000, async () => {
+	setStep('launch');
+	const { ARGS } = await import('./lib.mjs');
+	const browser = await launch([...ARGS, ...ARGS_TLS]);
+	const a = await openPage(browser, 'A', `${BASE_URL}/?room=relay${process.pid}${extra}`);
+	await check(await a.isChecked('#relayonly'), 'A: ?relay=only did not set the relay-only switch');
+	await until('A: "Waiting for the other side"', 10000, async () =>
+		(await text(a, '#status')) === 'Waiting for the other side');
+	const link = await a.inputValue('#inviteLink');
+	await check(link === `${BASE_URL}/?room=relay${process.pid}`, `invite link ${link}`);
 
-const logs = { A: [], B: [] };
-let browser = null;
-let step = 'start';
+	setStep('B opens the invite link');
+	const b = await openPage(browser, 'B', link + extra, { viewport: { width: 900, height: 640 } });
+	await until('A and B: "The other side is here"', 10000, async () =>
+		(await text(a, '#status')) === 'The other side is here' &&
+		(await text(b, '#status')) === 'The other side is here');
 
-function log(msg) {
-	console.log(`[${(performance.now() / 1000).toFixed(1)}s] ${msg}`);
-}
-
-async function fail(reason) {
-	console.log(`FAIL: ${reason} (step: ${step})`);
-	for (const who of ['A', 'B']) {
-		console.log(`--- page ${who} console (last 40 lines)`);
-		for (const l of logs[who].slice(-40))
-			console.log('  ' + l);
-	}
-	try {
-		mkdirSync(ARTIFACTS, { recursive: true });
-		writeFileSync(path.join(ARTIFACTS, 'e2e-console.log'),
-			['A', 'B'].map((w) => logs[w].map((l) => w + ': ' + l).join('\n')).join('\n'));
-	} catch {}
-	if (browser)
-		await Promise.race([browser.close(), new Promise((r) => setTimeout(r, 5000))]);
-	process.exit(1);
-}
-
-// Polls fn (async, in node) until it returns a truthy value or ms pass.
-async function until(what, ms, fn) {
-	step = what;
-	const end = Date.now() + ms;
-	let last;
-	for (;;) {
-		try {
-			last = await fn();
-			if (last)
-				return last;
-		} catch (e) {
-			last = e.message;
-		}
-		if (Date.now() > end)
-			await fail(`timed out after ${ms / 1000} s waiting for ${what} (last: ${JSON.stringify(last)})`);
-		await new Promise((r) => setTimeout(r, 200));
-	}
-}
-
-const status = (page) => page.textContent('#status');
-const pcState = (page) => page.evaluate(() => {
-	const pc = window.turnroomTest && window.turnroomTest.pc;
-	return pc ? pc.connectionState : 'no pc';
-});
-
-async function openPage(who) {
-	const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
-	const page = await context.newPage();
-	page.on('console', (m) => logs[who].push(`${m.type()}: ${m.text()}`));
-	page.on('pageerror', (e) => logs[who].push(`pageerror: ${e.message}`));
-	await page.goto(`${BASE_URL}/?room=${ROOM}${TURNS_ONLY ? '&ice=turns' : ''}`, { timeout: 10000 });
-	const room = await page.inputValue('#room');
-	if (room !== ROOM)
-		await fail(`page ${who}: room field is ${JSON.stringify(room)}, not ${ROOM} from ?room=`);
-	await page.check('#relayonly');
-	return page;
-}
-
-async function main() {
-	setTimeout(() => fail(`whole test over ${OVERALL_MS / 1000} s`), OVERALL_MS);
-	step = 'launch';
-	browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 20000 });
-	log(`chromium ${browser.version()}, room ${ROOM}, ${BASE_URL}`);
-
-	step = 'open pages';
-	const a = await openPage('A');
-	const b = await openPage('B');
-
-	await a.click('#join');
-	await until('A: "waiting for a peer"', 10000, async () => (await status(a)) === 'waiting for a peer');
-	await b.click('#join');
-	await until('A and B: "can call"', 10000, async () =>
-		(await status(a)) === 'can call' && (await status(b)) === 'can call');
-	log('both joined');
-
+	setStep('A calls');
 	await a.click('#call');
-	await until('both peer connections "connected"', 30000, async () => {
-		const s = [await pcState(a), await pcState(b)];
-		return s.every((x) => x === 'connected') || (s.includes('failed') ?
-			fail(`connection failed (A ${s[0]}, B ${s[1]})`) : false);
-	});
-	log('both connected');
-
-	const frames = await until('B decodes video frames', 15000, async () => {
-		const n = await b.evaluate(() => window.turnroomTest.framesDecoded());
-		return n > 0 && n;
-	});
-	log(`B decoded ${frames} frames`);
-
+	await bothConnected(a, b, 30000);
+	await until('B decodes video', 15000, async () => (await framesGrow(b, 300)) > 0);
+	// Offered UDP and TCP, ICE may settle on either (TCP under load).
+	const want = TURNS_ONLY ? ['tls'] : ['udp', 'tcp'];
 	for (const [who, page] of [['A', a], ['B', b]]) {
-		const types = await until(`${who}: selected candidate pair`, 5000, () =>
-			page.evaluate(() => window.turnroomTest.selectedPairTypes()));
-		if (types.local !== 'relay' || types.remote !== 'relay')
-			await fail(`${who}: selected pair is ${JSON.stringify(types)}, not relay/relay`);
-		if (TURNS_ONLY && types.relayProtocol !== 'tls')
-			await fail(`${who}: relay reached over ${types.relayProtocol}, not tls`);
-		await until(`${who}: status "in call" and conntype relay`, 5000, async () =>
-			(await status(page)) === 'in call' && (await page.textContent('#conntype')).startsWith('relay'));
+		const p = await until(`${who}: selected candidate pair`, 5000,
+			() => hook(page, () => window.turnroomTest.path()));
+		await check(p.local === 'relay' && p.remote === 'relay', `${who}: selected pair ${JSON.stringify(p)}, not relay/relay`);
+		await check(want.includes(p.relayProtocol), `${who}: relay reached over ${p.relayProtocol}, not ${want}`);
+		await until(`${who}: quality line "Relayed over ${p.relayProtocol.toUpperCase()}"`, 5000, async () =>
+			(await text(page, '#qualityText')).startsWith('Relayed over ' + p.relayProtocol.toUpperCase()));
+		await check(await page.isVisible('#qualityWarn') === TURNS_ONLY,
+			`${who}: the relayed-over-TLS warning is ${TURNS_ONLY ? 'missing' : 'shown'}`);
 	}
-	log('selected pairs are relay/relay on both sides');
-
-	const text = 'hello over the relay ' + ROOM;
-	await until('A: data channel open', 10000, () =>
-		a.evaluate(() => window.turnroomTest.dc && window.turnroomTest.dc.readyState === 'open'));
-	await a.fill('#chat', text);
-	await a.click('#send');
-	await until('B: data channel message', 10000, () =>
-		b.evaluate((t) => window.turnroomTest.lastMessage === t, text));
-	log('data channel message arrived');
-
-	step = 'screenshot';
+	log('relay/relay on both sides: ' + await text(a, '#qualityText'));
 	await until('B: remote video playing', 5000, () =>
-		b.evaluate(() => document.getElementById('remote').videoWidth > 0));
-	mkdirSync(ARTIFACTS, { recursive: true });
-	const shot = path.join(ARTIFACTS, process.env.SHOT || 'e2e-call.png');
-	await b.screenshot({ path: shot });
-	log(`screenshot ${shot}`);
+		hook(b, () => document.getElementById('remote').videoWidth > 0));
+	await shot(b, process.env.SHOT || 'e2e-call.png');
 
+	setStep('A hangs up');
 	await a.click('#hangup');
-	await until('B: "waiting for a peer" after A hangs up', 10000, async () =>
-		(await status(b)) === 'waiting for a peer' && (await pcState(b)) === 'no pc');
-	log('hang up reached B');
-
-	step = 'close';
-	await browser.close();
-	log('PASS');
-	process.exit(0);
-}
-
-main().catch((e) => fail(e.stack || String(e)));
+	await until('B: "The other side left the call."', 10000, async () =>
+		((await notice(b)) || {}).kind === 'peer-left' && (await hook(b, () => !window.turnroomTest.pc)));
+});
