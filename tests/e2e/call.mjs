@@ -4,13 +4,16 @@
 // candidate pair is relay/relay on both sides, B decodes video, the quality
 // line says "Relayed over UDP" or TCP (TURNS_ONLY=1: only turns: URLs are offered,
 // the relay is reached over TLS and the page warns about it); hang up
-// reaches B. Run by test_browser_call.sh in its network namespace.
+// reaches B. Run by test_browser_call.sh in its network namespace, and by
+// test_browser_call_cluster.sh with BASE_URL_B: B then opens the invite
+// link on another node of the cluster (same room, another server).
 import {
 	BASE_URL, run, launch, openPage, until, setStep, log, check, text, hook,
 	notice, bothConnected, framesGrow, shot,
 } from './lib.mjs';
 
 const TURNS_ONLY = process.env.TURNS_ONLY === '1';
+const BASE_URL_B = process.env.BASE_URL_B || BASE_URL;
 const extra = '&test&relay=only' + (TURNS_ONLY ? '&ice=turns' : '');
 const ARGS_TLS = TURNS_ONLY ? ['--ignore-certificate-errors'] : []; // self-signed test certificate
 
@@ -26,7 +29,8 @@ run(TURNS_ONLY ? 'call-turns' : 'call-relay', 100000, async () => {
 	await check(link === `${BASE_URL}/?room=relay${process.pid}`, `invite link ${link}`);
 
 	setStep('B opens the invite link');
-	const b = await openPage(browser, 'B', link + extra, { viewport: { width: 900, height: 640 } });
+	const b = await openPage(browser, 'B', link.replace(BASE_URL, BASE_URL_B) + extra,
+		{ viewport: { width: 900, height: 640 } });
 	await until('A and B: "The other side is here"', 10000, async () =>
 		(await text(a, '#status')) === 'The other side is here' &&
 		(await text(b, '#status')) === 'The other side is here');
