@@ -103,6 +103,8 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 		if (rf->ports)
 			port_pool_release(rf->ports, addr_port(&a->relay));
 	}
+	turn_dual_release(s, a);
+	turn_mobility_forget(s, a);
 	s->counters.allocations_deleted++;
 	if (a->link.tcp)
 		a->link.tcp->n_allocs--;
@@ -532,6 +534,7 @@ static void release_allocation(struct allocation *a)
 		event_free(a->relay_ev);
 	if (a->relay_fd >= 0)
 		close(a->relay_fd);
+	turn_dual_release(NULL, a);
 }
 
 void turn_server_free(struct turn_server *s)
@@ -541,6 +544,7 @@ void turn_server_free(struct turn_server *s)
 	turn_listen_stop(s);
 	turn_dtls_stop(s);
 	alloc_table_free(s->allocs, release_allocation);
+	turn_mobility_free(s);
 	for (size_t i = 0; i < s->n_reservations; i++)
 		close(s->reservations[i].fd);
 	free(s->reservations);
