@@ -348,6 +348,10 @@ void turn_dual_release(struct turn_server *s, struct allocation *a);
 /* Mobility (turn_mobility.c). The allocation a Refresh's MOBILITY-TICKET
  * names, when mobility is on and the ticket is genuine; else NULL. */
 struct allocation *turn_mobility_lookup(struct turn_server *s, const struct stun_msg *m);
+/* The client connection (TCP, TLS, DTLS) of a mobile allocation closed:
+ * true when a stays, with no client link, until a Refresh with its ticket
+ * moves it or its lifetime ends (RFC 8016 3.2); false: delete it. */
+bool turn_mobility_suspend(struct turn_server *s, struct allocation *a);
 /* Drops a from the ticket index (before it is freed). */
 void turn_mobility_forget(struct turn_server *s, struct allocation *a);
 void turn_mobility_free(struct turn_server *s);

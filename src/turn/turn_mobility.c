@@ -99,6 +99,21 @@ struct allocation *turn_mobility_lookup(struct turn_server *s, const struct stun
 	return NULL;
 }
 
+bool turn_mobility_suspend(struct turn_server *s, struct allocation *a)
+{
+	char client[ADDR_STR_MAX];
+
+	if (!a->mob_id || !s->conf->mobility)
+		return false;
+	log_info("allocation of client %s kept for mobility: its connection closed",
+		 addr_to_str(&a->ft.client, client, sizeof(client)));
+	if (a->link.tcp)
+		a->link.tcp->n_allocs--;
+	/* No link: what peers send is dropped until the client is back. */
+	memset(&a->link, 0, sizeof(a->link));
+	return true;
+}
+
 void turn_mobility_forget(struct turn_server *s, struct allocation *a)
 {
 	if (!a->mob_id || !s->mobility)

@@ -121,8 +121,11 @@ static void delete_if_link(struct allocation *a, void *arg)
 {
 	struct link_match *m = arg;
 
-	if ((m->conn && a->link.tcp == m->conn) || (m->dtls && a->link.dtls == m->dtls))
+	if ((m->conn && a->link.tcp == m->conn) || (m->dtls && a->link.dtls == m->dtls)) {
+		if (turn_mobility_suspend(m->s, a))
+			return;
 		turn_allocation_delete(m->s, a, "connection closed");
+	}
 }
 
 void turn_delete_allocations_of_link(struct turn_server *s, struct tcp_conn *c,

@@ -10,7 +10,7 @@
 # (400), another user's credentials with the ticket (441). Without
 # `mobility`: 405 Mobility Forbidden. Then coturn's turnutils_uclient -M
 # (each session reconnects from a new socket and refreshes with its
-# ticket) relays to turnutils_peer without loss.
+# ticket) relays to turnutils_peer without loss, over UDP and over TCP.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
@@ -139,4 +139,12 @@ run_uclient -M -e 127.0.0.1 -r "$PEER_PORT" -u alice -w wonderland \
 uclient_assert_no_loss
 MOVES=$(grep -c "allocation moved (mobility)" "$TMP/mobility.log")
 [ "$MOVES" -ge 5 ] || fail "uclient -M moved $((MOVES - 1)) allocations, want at least 4"
-pass "$(grep -c '^ok' "$TMP/raw.log") raw checks; uclient -M $UCLIENT_SUMMARY, $((MOVES - 1)) moves"
+UDP_SUMMARY=$UCLIENT_SUMMARY
+# Over TCP uclient closes its connection before the Refresh from the new
+# one: the allocation must outlive its connection to be moved.
+run_uclient -M -t -e 127.0.0.1 -r "$PEER_PORT" -u alice -w wonderland \
+	"${UCLIENT_LOAD[@]}" -p "$PORT" 127.0.0.1
+uclient_assert_no_loss
+TCP_MOVES=$(($(grep -c "allocation moved (mobility)" "$TMP/mobility.log") - MOVES))
+[ "$TCP_MOVES" -ge 4 ] || fail "uclient -M -t moved $TCP_MOVES allocations, want at least 4"
+pass "$(grep -c '^ok' "$TMP/raw.log") raw checks; uclient -M UDP $UDP_SUMMARY, $((MOVES - 1)) moves; TCP $UCLIENT_SUMMARY, $TCP_MOVES moves"
