@@ -25,6 +25,7 @@ struct conf {
 	struct conf_list relay_ips;    /* empty = the listening ip */
 	struct conf_list external_ips; /* "pub" or "pub/priv" */
 	unsigned min_port, max_port;   /* 49152-65535 */
+	bool mobility;                 /* RFC 8016 MOBILITY-TICKET */
 	/* auth */
 	char *realm;                   /* "turnroom.local" */
 	char *server_name;

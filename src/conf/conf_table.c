@@ -42,6 +42,9 @@ const struct conf_option conf_options[] = {
 		 "Lowest relay port."),
 	UINT_OPT("max-port", 0, max_port, "65535", 1, 65535, 0, "PORT",
 		 "Highest relay port."),
+	BOOL_OPT("mobility", 0, mobility, 0,
+		 "RFC 8016 mobility: MOBILITY-TICKET on Allocate; a Refresh with it "
+		 "moves the allocation to a new client address."),
 	/* auth */
 	STR_OPT("realm", 'r', realm, "turnroom.local", 0, "REALM",
 		"Default realm (RFC 8489 section 9.2)."),
@@ -224,7 +227,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL_ARG("ec-curve-name", 0),
 	UNIMPL("no-tlsv1_2", 0),
 	UNIMPL("tlsv1", 0), UNIMPL("tlsv1_1", 0), UNIMPL("no-sslv2", 0), UNIMPL("no-sslv3", 0),
-	UNIMPL("mobility", 0), UNIMPL("rfc5780", 0), UNIMPL("no-rfc5780", 0),
+	UNIMPL("rfc5780", 0), UNIMPL("no-rfc5780", 0),
 	UNIMPL("response-origin-only-with-rfc5780", 0),
 	UNIMPL("stun-backward-compatibility", 0), UNIMPL("no-stun-backward-compatibility", 0),
 	UNIMPL("rfc3489-compatibility", 0),

@@ -77,6 +77,7 @@ enum stun_attr_type {
 	STUN_ATTR_ICE_CONTROLLING = 0x802A,
 	STUN_ATTR_RESPONSE_ORIGIN = 0x802B,
 	STUN_ATTR_OTHER_ADDRESS = 0x802C,
+	STUN_ATTR_MOBILITY_TICKET = 0x8030, /* RFC 8016 */
 };
 
 /* One attribute as found in a parsed message. value points into the

@@ -392,6 +392,7 @@ static const struct {
 	{ 400, "Bad Request" },
 	{ 401, "Unauthorized" },
 	{ 403, "Forbidden" },
+	{ 405, "Mobility Forbidden" }, /* RFC 8016 3.4 */
 	{ 420, "Unknown Attribute" },
 	{ 437, "Allocation Mismatch" },
 	{ 438, "Stale Nonce" },

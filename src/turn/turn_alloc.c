@@ -136,6 +136,7 @@ struct allocation *alloc_table_insert(struct alloc_table *t, const struct five_t
 		return NULL;
 	a->ft = *ft;
 	a->relay_fd = -1;
+	a->relay2_fd = -1;
 	a->ix_seed = t->seed ^ (uint32_t)((uintptr_t)a >> 4);
 	if (t->count >= t->n_buckets)
 		alloc_table_grow(t);
@@ -158,6 +159,23 @@ void alloc_table_remove(struct alloc_table *t, struct allocation *a)
 			return;
 		}
 	}
+}
+
+void alloc_table_move(struct alloc_table *t, struct allocation *a,
+		      const struct five_tuple *ft)
+{
+	size_t b = five_tuple_hash(&a->ft, t->seed) & (t->n_buckets - 1);
+
+	for (struct allocation **pp = &t->buckets[b]; *pp; pp = &(*pp)->hash_next) {
+		if (*pp == a) {
+			*pp = a->hash_next;
+			break;
+		}
+	}
+	a->ft = *ft;
+	b = five_tuple_hash(ft, t->seed) & (t->n_buckets - 1);
+	a->hash_next = t->buckets[b];
+	t->buckets[b] = a;
 }
 
 void alloc_table_each(struct alloc_table *t, void (*fn)(struct allocation *, void *),

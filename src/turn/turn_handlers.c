@@ -38,14 +38,19 @@ static void log_allocation(const char *what, const struct allocation *a,
 			   uint32_t lifetime)
 {
 	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
+	char relay2[ADDR_STR_MAX + 1] = "";
 
-	log_info("allocation %s: client %s relay %s user '%s' lifetime %u s", what,
+	if (a->relay2_fd >= 0) {
+		relay2[0] = ',';
+		addr_to_str(&a->relay2_public, relay2 + 1, sizeof(relay2) - 1);
+	}
+	log_info("allocation %s: client %s relay %s%s user '%s' lifetime %u s", what,
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
-		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)), relay2,
 		 esc_str(user, sizeof(user), a->username), lifetime);
 }
 
-static void respond_allocate_success(struct turn_request *r, const struct allocation *a,
+static void respond_allocate_success(struct turn_request *r, struct allocation *a,
 				     const uint8_t *token)
 {
 	struct stun_builder b;
@@ -53,6 +58,8 @@ static void respond_allocate_success(struct turn_request *r, const struct alloca
 
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	stun_add_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &a->relay_public);
+	turn_dual_add_response(r, a, &b);
+	turn_mobility_add_ticket(r, a, &b, false);
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, (uint32_t)((left + 999) / 1000));
 	stun_add_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &r->pkt->ft.client);
 	if (token)
@@ -61,14 +68,16 @@ static void respond_allocate_success(struct turn_request *r, const struct alloca
 }
 
 /* RFC 8656 7.2 steps on the request's attributes: 0 and the relay
- * family, or the error code to answer. */
-static int allocate_check_attributes(struct turn_request *r, int *family)
+ * families (turn_dual_families), or the error code to answer. */
+static int allocate_check_attributes(struct turn_request *r, int *family, int *second,
+				     int *second_err, int *second_err_family)
 {
 	const struct stun_msg *m = r->msg;
 	const struct stun_attr *transport = stun_find(m, STUN_ATTR_REQUESTED_TRANSPORT);
 	const struct stun_attr *raf = stun_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
 	const struct stun_attr *even = stun_find(m, STUN_ATTR_EVEN_PORT);
 	const struct stun_attr *token = stun_find(m, STUN_ATTR_RESERVATION_TOKEN);
+	int code;
 
 	if (!transport || transport->len != 4)
 		return 400;
@@ -80,15 +89,8 @@ static int allocate_check_attributes(struct turn_request *r, int *family)
 		return 400;
 	if (token && token->len != 8)
 		return 400;
-	*family = r->s->relay4.present ? AF_INET : AF_INET6;
-	if (raf) {
-		if (raf->len != 4 || (raf->value[0] != 1 && raf->value[0] != 2))
-			return 440;
-		*family = raf->value[0] == 1 ? AF_INET : AF_INET6;
-	}
-	if (!(*family == AF_INET ? r->s->relay4.present : r->s->relay6.present))
-		return 440;
-	return 0;
+	code = turn_dual_families(r, family, second, second_err, second_err_family);
+	return code ? code : turn_mobility_allocate_check(r);
 }
 
 /* A limit refused a request: one log line a second at most, since an
@@ -304,7 +306,7 @@ void turn_handle_allocate(struct turn_request *r)
 	char user[AUTH_NAME_MAX];
 	uint8_t token[8];
 	bool reserved;
-	int family, code, fd;
+	int family, second, second_err, second_err_family, code, fd;
 
 	if (r->alloc) {
 		/* RFC 8656 7.2: a retransmission gets the same success. */
@@ -319,7 +321,8 @@ void turn_handle_allocate(struct turn_request *r)
 		return;
 	}
 	quota_user_of(r, user, sizeof(user));
-	code = allocate_check_attributes(r, &family);
+	code = allocate_check_attributes(r, &family, &second, &second_err,
+					 &second_err_family);
 	if (!code)
 		code = allocate_admit(r, user, &res);
 	if (code) {
@@ -359,7 +362,11 @@ void turn_handle_allocate(struct turn_request *r)
 	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
 	a->cred = r->cred;
 	a->had_fingerprint = r->fingerprint;
-	if (turn_relay_watch(s, a)) {
+	a->relay2_err = (uint16_t)second_err;
+	a->relay2_err_family = second_err_family;
+	if (second)
+		turn_dual_open(r, a, second);
+	if (turn_relay_watch(s, a) || turn_mobility_enable(r, a)) {
 		turn_allocation_delete(s, a, "out of memory");
 		turn_respond_error(r, 508);
 		return;
@@ -371,21 +378,21 @@ void turn_handle_allocate(struct turn_request *r)
 
 void turn_handle_refresh(struct turn_request *r)
 {
-	const struct stun_attr *raf =
-		stun_find(r->msg, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
 	struct stun_builder b;
-	uint32_t lifetime;
+	uint32_t lifetime = requested_lifetime(r);
+	bool done;
+	int code = turn_mobility_refresh(r);
 
-	if (!r->alloc) {
-		turn_respond_error(r, 437);
+	if (!code && !r->alloc)
+		code = 437;
+	if (!code)
+		code = turn_dual_refresh(r, lifetime, &done);
+	if (code) {
+		turn_respond_error(r, code);
 		return;
 	}
-	if (raf && (raf->len != 4 ||
-		    (raf->value[0] == 1 ? AF_INET : AF_INET6) != addr_family(&r->alloc->relay))) {
-		turn_respond_error(r, 443);
+	if (done)
 		return;
-	}
-	lifetime = requested_lifetime(r);
 	if (lifetime == 0) {
 		log_allocation("refreshed to 0", r->alloc, 0);
 		turn_allocation_delete(r->s, r->alloc, "client deleted it");
@@ -396,6 +403,8 @@ void turn_handle_refresh(struct turn_request *r)
 	}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, lifetime);
+	if (r->alloc && stun_find(r->msg, STUN_ATTR_MOBILITY_TICKET))
+		turn_mobility_add_ticket(r, r->alloc, &b, true);
 	turn_response_send(r, &b);
 }
 
@@ -420,7 +429,7 @@ static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 			 esc_str(user, sizeof(user), r->alloc->username));
 		return 403;
 	}
-	if (addr_family(peer) != addr_family(&r->alloc->relay))
+	if (turn_dual_fd_for(r->alloc, addr_family(peer)) < 0)
 		return 443;
 	return 0;
 }

@@ -114,6 +114,19 @@ struct allocation {
 	char realm[AUTH_REALM_MAX];
 	struct auth_result cred;
 	bool had_fingerprint;
+	/* RFC 8656 7.2 dual stack (turn_dual.c): the relayed address of the
+	 * other family, relay2_fd -1 when none; relay2_err (440, 508) and its
+	 * family when the ADDITIONAL-ADDRESS-FAMILY could not be served. */
+	struct tr_addr relay2, relay2_public;
+	int relay2_fd;
+	struct event *relay2_ev;
+	uint16_t relay2_err;
+	int relay2_err_family;
+	/* RFC 8016 mobility (turn_mobility.c): ticket id (0: no ticket was
+	 * asked for), tickets issued so far, chain of the id index. */
+	uint64_t mob_id;
+	uint32_t mob_gen;
+	struct allocation *mob_next;
 	/* What user-quota and member-quota count: the username, or the ID
 	 * part of a REST username (coturn: the "real" user). */
 	char quota_user[AUTH_NAME_MAX];
@@ -153,6 +166,9 @@ void alloc_table_remove(struct alloc_table *t, struct allocation *a);
  * remove it. Also drops expired permissions and channels of the others. */
 void alloc_table_sweep(struct alloc_table *t, uint64_t now_ms,
 		       void (*fn)(struct allocation *, void *), void *arg);
+/* Re-keys a under a new 5-tuple (RFC 8016 mobility). */
+void alloc_table_move(struct alloc_table *t, struct allocation *a,
+		      const struct five_tuple *ft);
 /* Iteration for admin and tests: calls fn for each allocation. */
 void alloc_table_each(struct alloc_table *t, void (*fn)(struct allocation *, void *),
 		      void *arg);
@@ -279,6 +295,7 @@ struct turn_server {
 	size_t alt_next;             /* round robin over alternate-server */
 	struct fd_budget fds;
 	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
+	struct mobility *mobility;   /* RFC 8016 tickets (turn_mobility.c) */
 };
 
 /* A datagram or frame that arrived from a client. */
@@ -317,6 +334,27 @@ void turn_relay_to_peer(struct turn_server *s, struct allocation *a,
 			const struct tr_addr *peer, const uint8_t *p, size_t len);
 /* Starts watching an allocation's relay socket (turn_relay.c). */
 int turn_relay_watch(struct turn_server *s, struct allocation *a);
+/* The same for another relay socket fd of a (dual stack). */
+int turn_relay_watch_fd(struct turn_server *s, struct allocation *a, int fd,
+			struct event **ev);
+
+/* Dual-stack allocations (turn_dual.c). The relay socket for a peer of
+ * this family, -1 when the allocation has none. */
+int turn_dual_fd_for(const struct allocation *a, int family);
+/* Closes the second relay socket and returns its port (s may be NULL at
+ * shutdown). */
+void turn_dual_release(struct turn_server *s, struct allocation *a);
+
+/* Mobility (turn_mobility.c). The allocation a Refresh's MOBILITY-TICKET
+ * names, when mobility is on and the ticket is genuine; else NULL. */
+struct allocation *turn_mobility_lookup(struct turn_server *s, const struct stun_msg *m);
+/* The client connection (TCP, TLS, DTLS) of a mobile allocation closed:
+ * true when a stays, with no client link, until a Refresh with its ticket
+ * moves it or its lifetime ends (RFC 8016 3.2); false: delete it. */
+bool turn_mobility_suspend(struct turn_server *s, struct allocation *a);
+/* Drops a from the ticket index (before it is freed). */
+void turn_mobility_forget(struct turn_server *s, struct allocation *a);
+void turn_mobility_free(struct turn_server *s);
 /* Closes sockets, returns ports, removes and frees the allocation. */
 void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 			    const char *why);

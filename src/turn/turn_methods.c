@@ -259,7 +259,7 @@ static void handle_send_indication(struct turn_server *s, const struct client_pa
 
 	if (!a || !peer_attr || !data ||
 	    stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
-	    addr_family(&peer) != addr_family(&a->relay))
+	    turn_dual_fd_for(a, addr_family(&peer)) < 0)
 		return;
 	/* The permission is per IP (RFC 8656 9); the server's own addresses
 	 * are peers only on some ports, so their port is judged here too. */
@@ -319,6 +319,10 @@ void turn_handle_client_packet(struct turn_server *s, const struct client_packet
 	r.pkt = pkt;
 	r.msg = &msg;
 	r.alloc = alloc_table_find(s->allocs, &pkt->ft);
+	/* RFC 8016: a Refresh from a new 5-tuple names its allocation by
+	 * ticket; it is authenticated with that allocation's key. */
+	if (!r.alloc && msg.method == STUN_REFRESH)
+		r.alloc = turn_mobility_lookup(s, &msg);
 	r.fingerprint = stun_has_fingerprint(&msg) || s->conf->fingerprint;
 	handle_request(&r);
 }

@@ -26,9 +26,13 @@ static void count_to_peer(struct turn_server *s, struct allocation *a, size_t le
 void turn_relay_to_peer(struct turn_server *s, struct allocation *a,
 			const struct tr_addr *peer, const uint8_t *p, size_t len)
 {
-	if (!alloc_permission_ok(a, peer, s->now_ms))
+	/* RFC 8656 7.2: a dual-stack allocation reaches each peer from the
+	 * relayed address of the peer's family. */
+	int fd = turn_dual_fd_for(a, addr_family(peer));
+
+	if (fd < 0 || !alloc_permission_ok(a, peer, s->now_ms))
 		return;
-	if (sendto(a->relay_fd, p, len, MSG_DONTWAIT, &peer->u.sa, addr_len(peer)) < 0) {
+	if (sendto(fd, p, len, MSG_DONTWAIT, &peer->u.sa, addr_len(peer)) < 0) {
 		log_debug("relay sendto failed: %s", strerror(errno));
 		return;
 	}
@@ -124,11 +128,16 @@ static void relay_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int turn_relay_watch(struct turn_server *s, struct allocation *a)
+int turn_relay_watch_fd(struct turn_server *s, struct allocation *a, int fd,
+			struct event **ev)
 {
-	a->relay_ev = event_new(s->base, a->relay_fd, EV_READ | EV_PERSIST,
-				relay_read_cb, a);
-	if (!a->relay_ev || event_add(a->relay_ev, NULL))
+	*ev = event_new(s->base, fd, EV_READ | EV_PERSIST, relay_read_cb, a);
+	if (!*ev || event_add(*ev, NULL))
 		return -1;
 	return 0;
+}
+
+int turn_relay_watch(struct turn_server *s, struct allocation *a)
+{
+	return turn_relay_watch_fd(s, a, a->relay_fd, &a->relay_ev);
 }

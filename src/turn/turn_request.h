@@ -30,6 +30,34 @@ void turn_respond_error(struct turn_request *r, int code);
 /* Draining (turn_drain.c): 300 toward an alternate-server, or 508. */
 void turn_respond_alternate(struct turn_request *r);
 
+/* RFC 8656 7.2 address families (turn_dual.c): 0 with the first relay's
+ * family and the second's (0: none wanted; *second_err 440 when it was
+ * wanted but this server has no relay of that family), or the code. */
+int turn_dual_families(struct turn_request *r, int *family, int *second,
+		       int *second_err, int *second_err_family);
+/* Binds a's second relay socket of family (failures are recorded in
+ * a->relay2_err, the allocation keeps its first relay). */
+void turn_dual_open(struct turn_request *r, struct allocation *a, int family);
+/* Adds the second XOR-RELAYED-ADDRESS or the ADDRESS-ERROR-CODE. */
+void turn_dual_add_response(const struct turn_request *r, const struct allocation *a,
+			    struct stun_builder *b);
+/* Refresh with REQUESTED-ADDRESS-FAMILY: 443 for a family a lacks; with
+ * lifetime 0 on a dual allocation, only that family's relay goes
+ * (*done: the response was sent). 0 or the error code. */
+int turn_dual_refresh(struct turn_request *r, uint32_t lifetime, bool *done);
+
+/* RFC 8016 (turn_mobility.c). Allocate: 405 when mobility is off and a
+ * ticket was asked for, 400 for a non-empty one; else 0. */
+int turn_mobility_allocate_check(struct turn_request *r);
+/* Gives a an id when the Allocate asked for a ticket. */
+int turn_mobility_enable(struct turn_request *r, struct allocation *a);
+/* Refresh: checks a MOBILITY-TICKET (405 off, 400 bad or stale) and moves
+ * r->alloc to the request's 5-tuple when it came from another one. */
+int turn_mobility_refresh(struct turn_request *r);
+/* Adds a's current MOBILITY-TICKET (Allocate) or a fresh one (renew). */
+void turn_mobility_add_ticket(struct turn_request *r, struct allocation *a,
+			      struct stun_builder *b, bool renew);
+
 void turn_handle_allocate(struct turn_request *r);
 void turn_handle_refresh(struct turn_request *r);
 void turn_handle_create_permission(struct turn_request *r);

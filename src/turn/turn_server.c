@@ -101,6 +101,8 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 		if (rf->ports)
 			port_pool_release(rf->ports, addr_port(&a->relay));
 	}
+	turn_dual_release(s, a);
+	turn_mobility_forget(s, a);
 	s->counters.allocations_deleted++;
 	if (a->link.tcp)
 		a->link.tcp->n_allocs--;
@@ -117,8 +119,11 @@ static void delete_if_link(struct allocation *a, void *arg)
 {
 	struct link_match *m = arg;
 
-	if ((m->conn && a->link.tcp == m->conn) || (m->dtls && a->link.dtls == m->dtls))
+	if ((m->conn && a->link.tcp == m->conn) || (m->dtls && a->link.dtls == m->dtls)) {
+		if (turn_mobility_suspend(m->s, a))
+			return;
 		turn_allocation_delete(m->s, a, "connection closed");
+	}
 }
 
 void turn_delete_allocations_of_link(struct turn_server *s, struct tcp_conn *c,
@@ -569,6 +574,7 @@ static void release_allocation(struct allocation *a)
 		event_free(a->relay_ev);
 	if (a->relay_fd >= 0)
 		close(a->relay_fd);
+	turn_dual_release(NULL, a);
 }
 
 void turn_server_free(struct turn_server *s)
@@ -578,6 +584,7 @@ void turn_server_free(struct turn_server *s)
 	turn_listen_stop(s);
 	turn_dtls_stop(s);
 	alloc_table_free(s->allocs, release_allocation);
+	turn_mobility_free(s);
 	for (size_t i = 0; i < s->n_reservations; i++)
 		close(s->reservations[i].fd);
 	free(s->reservations);

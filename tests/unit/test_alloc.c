@@ -57,6 +57,33 @@ static void test_insert_find_remove(void)
 	alloc_table_free(t, NULL);
 }
 
+/* RFC 8016 mobility re-keys an allocation: found under the new 5-tuple
+ * only, its permissions and channels with it, the table still whole. */
+static void test_move_keeps_children(void)
+{
+	struct alloc_table *t = alloc_table_new();
+	struct five_tuple from = tuple("192.0.2.1", 1000), to = tuple("192.0.2.9", 2000);
+	struct five_tuple other = tuple("192.0.2.1", 1001);
+	struct tr_addr peer = ip("198.51.100.1", 5000);
+	struct allocation *a = alloc_table_insert(t, &from);
+	struct allocation *o = alloc_table_insert(t, &other);
+
+	CHECK(a && o);
+	CHECK_EQ_INT(alloc_permission_add(a, &peer, 0, 300), 0);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, 0x4FFF, &peer, 0, 600), 0);
+	alloc_table_move(t, a, &to);
+	CHECK(alloc_table_find(t, &from) == NULL);
+	CHECK(alloc_table_find(t, &to) == a);
+	CHECK(alloc_table_find(t, &other) == o);
+	CHECK_EQ_INT(alloc_table_count(t), 2);
+	CHECK(alloc_permission_ok(a, &peer, 1000));
+	CHECK(alloc_channel_by_number(a, 0x4000, 1000) != NULL);
+	alloc_table_remove(t, a);
+	CHECK(alloc_table_find(t, &to) == NULL);
+	CHECK_EQ_INT(alloc_table_count(t), 1);
+	alloc_table_free(t, NULL);
+}
+
 static void test_growth_keeps_entries(void)
 {
 	struct alloc_table *t = alloc_table_new();
@@ -288,6 +315,7 @@ static void test_ip_limiter(void)
 int main(void)
 {
 	RUN(test_insert_find_remove);
+	RUN(test_move_keeps_children);
 	RUN(test_growth_keeps_entries);
 	RUN(test_allocation_lifetime_sweep);
 	RUN(test_permissions);
