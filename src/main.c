@@ -47,6 +47,7 @@ struct app {
 	struct signal_server *signal;
 	struct ctl_server *ctl;
 	struct front *front;
+	struct front_metrics *metrics;
 	struct event *sig_term, *sig_int, *sig_hup;
 	bool pidfile_written;
 	int argc;
@@ -263,6 +264,7 @@ static void app_free(struct app *app)
 	if (app->sig_hup)
 		event_free(app->sig_hup);
 	ctl_server_free(app->ctl);
+	front_metrics_free(app->metrics);
 	front_free(app->front);
 	signal_server_free(app->signal);
 	turn_server_free(app->turn);
@@ -288,6 +290,32 @@ static int check_credentials_configured(const struct conf *c)
 	log_err("no credentials configured: set user=, static-auth-secret=, "
 		"userdb= or http-port (or no-auth for an open relay)");
 	return TR_EINVAL;
+}
+
+/* The one Prometheus body, for the metrics listener and for /metrics on
+ * http-port (metrics-token). */
+static void write_metrics(void *ctx, struct evbuffer *out)
+{
+	struct app *app = ctx;
+
+	turn_server_write_metrics(app->turn, out);
+	front_write_metrics(app->front, out);
+	if (app->signal)
+		signal_server_write_metrics(app->signal, out);
+}
+
+static int start_metrics(struct app *app, char *err, size_t errlen)
+{
+	if (app->signal)
+		signal_server_set_metrics(app->signal, write_metrics, app);
+	if (!app->conf->prometheus)
+		return 0;
+	app->metrics = front_metrics_new(app->base, app->conf, write_metrics, app, err, errlen);
+	if (!app->metrics) {
+		log_err("%s", err);
+		return TR_EIO;
+	}
+	return 0;
 }
 
 /* Every TCP and TLS port, sniffing TURN from HTTP. */
@@ -334,6 +362,7 @@ static int app_start(struct app *app, int argc, char **argv)
 		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
 		return TR_EIO;
 	}
+	log_route_libevent();
 	if (check_credentials_configured(app->conf))
 		return TR_EINVAL;
 	/* Before any socket or the event base: fork safely, then bind. */
@@ -359,7 +388,7 @@ static int app_start(struct app *app, int argc, char **argv)
 			return TR_EIO;
 		}
 	}
-	if (start_front(app, err, sizeof(err)))
+	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)))
 		return TR_EIO;
 	if (app->conf->control_socket) {
 		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,

@@ -85,12 +85,24 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 		       int flags, void *user)
 {
 	struct sig_conn *c = user;
+	struct signal_server *s = c->server;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t queued = evbuffer_get_length(out);
+	char peer[ADDR_STR_MAX];
 
-	/* wslay's own queue is unbounded; a peer that does not read is cut
-	 * off here instead of growing our memory. */
-	if (evbuffer_get_length(out) + len > SIG_OUT_MAX ||
-	    evbuffer_add(out, data, len)) {
+	/* wslay's own queue is unbounded and drains into ours at once; a peer
+	 * that does not read is cut off here instead of growing our memory.
+	 * Signaling is small: ws-max-output holds many offers. */
+	if (queued + len > s->conf->ws_max_output) {
+		s->counters.slow_closed++;
+		log_warn_limited(&s->slow_log,
+				 "WebSocket %s does not read: %zu bytes queued, over "
+				 "ws-max-output; disconnected",
+				 addr_to_str(&c->peer, peer, sizeof(peer)), queued);
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	if (evbuffer_add(out, data, len)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -127,6 +139,7 @@ int sig_ws_start(struct sig_conn *c)
 	c->state = SIG_WEBSOCKET;
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;
 	c->rate_last_ms = c->server->now_ms;
+	c->unjoined_since_ms = c->server->now_ms;
 	c->server->counters.ws_opened++;
 	c->room_peer = room_peer_new(c->server->rooms, sig_proto_deliver, c);
 	return c->room_peer ? 0 : TR_ENOMEM;

@@ -40,10 +40,12 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 				    struct auth *auth);
 void turn_server_free(struct turn_server *s);
 struct bufferevent;
-/* front_adopt_fn for TURN streams (TCP or TLS): takes ownership of bev. */
+struct front_slot;
+/* front_adopt_fn for TURN streams (TCP or TLS): takes ownership of bev
+ * and slot. */
 void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 			      const struct tr_addr *client, const struct tr_addr *local,
-			      bool tls);
+			      bool tls, struct front_slot *slot);
 /* Takes a reloaded config and credentials (borrowed, as in _new): peer
  * filter, lifetimes, quotas and auth change at once; listeners and relay
  * ports only at restart. On error nothing changes. */

@@ -63,6 +63,7 @@ struct tcp_conn {
 	struct tr_addr client, local;
 	uint64_t opened_ms;
 	unsigned n_allocs;           /* allocations riding on it */
+	struct front_slot *slot;     /* owned: its connection-limit place */
 	struct tcp_conn *prev, *next;
 };
 
