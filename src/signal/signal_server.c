@@ -32,10 +32,11 @@
 #define SIG_RESUME_QUEUE 64
 /* Shedding stops this far under signaling-max-queued (hysteresis). */
 #define SIG_SHED_TARGET(budget) ((budget) - (budget) / 8)
-/* Memory goes back to the system once connections have halved since the
- * last time, at most every few seconds, and only past a few of them. */
-#define SIG_TRIM_MIN_CONNS 64
-#define SIG_TRIM_INTERVAL_MS 5000
+/* Memory goes back to the system once connections and members have
+ * halved since the last time, at most every few seconds, and only past a
+ * few of them. */
+#define SIG_TRIM_MIN_LOAD 64
+#define SIG_TRIM_INTERVAL_MS 2000
 
 void sig_touch_clock(struct signal_server *s)
 {
@@ -253,21 +254,25 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 }
 
 /* glibc keeps freed memory for reuse: after a crowd of connections is
- * gone, RSS would stay at its peak. Give it back once they have halved. */
+ * gone, RSS would stay at its peak. Give it back once the load (live
+ * connections plus room members, who outlive their connection for the
+ * resume window) has halved. */
 static void cron_trim(struct signal_server *s, size_t n_conns)
 {
-	if (n_conns > s->trim_peak)
-		s->trim_peak = n_conns;
-	if (s->trim_peak < SIG_TRIM_MIN_CONNS || n_conns > s->trim_peak / 2 ||
+	size_t load = n_conns + room_engine_member_count(s->rooms);
+
+	if (load > s->trim_peak)
+		s->trim_peak = load;
+	if (s->trim_peak < SIG_TRIM_MIN_LOAD || load > s->trim_peak / 2 ||
 	    s->now_ms - s->trim_ms < SIG_TRIM_INTERVAL_MS)
 		return;
 #ifdef __GLIBC__
 	malloc_trim(0);
 #endif
-	log_debug("connections down from %zu to %zu: memory given back", s->trim_peak,
-		  n_conns);
+	log_debug("connections and members down from %zu to %zu: memory given back",
+		  s->trim_peak, load);
 	s->counters.trims++;
-	s->trim_peak = n_conns;
+	s->trim_peak = load;
 	s->trim_ms = s->now_ms;
 }
 

@@ -3,6 +3,7 @@
  * one; we set the limits wslay leaves open (message size, output queue). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -13,6 +14,11 @@
 #include "signal/signal_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
+
+/* The kernel's send buffer of a WebSocket: signaling is small, and an
+ * autotuned buffer would hold up to net.ipv4.tcp_wmem's maximum (4 MB)
+ * for a client that does not read, outside any budget of ours. */
+#define WS_SNDBUF (64 * 1024)
 
 /* RFC 6455 1.3 */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -136,6 +142,8 @@ int sig_ws_start(struct sig_conn *c)
 	if (wslay_event_context_server_init(&c->ws, &cb, c))
 		return TR_ENOMEM;
 	wslay_event_config_set_max_recv_msg_length(c->ws, c->server->conf->ws_max_message);
+	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){ WS_SNDBUF },
+		   sizeof(int));
 	c->state = SIG_WEBSOCKET;
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;
 	c->rate_last_ms = c->server->now_ms;
