@@ -291,6 +291,9 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 		n++;
 	}
 	room_engine_tick(s->rooms, s->now_ms);
+	/* Resume queues grow without an output callback: checked here. */
+	if (queued_total(s) > s->conf->signaling_max_queued)
+		event_active(s->shed, EV_TIMEOUT, 0);
 	cron_trim(s, n);
 }
 
