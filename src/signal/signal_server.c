@@ -160,6 +160,10 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
+	/* What was read may have been queued for departed members, whose
+	 * queues have no output callback. */
+	if (queued_total(c->server) > c->server->conf->signaling_max_queued)
+		event_active(c->server->shed, EV_TIMEOUT, 0);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)

@@ -46,7 +46,11 @@ closed=$(metric 'turnroom_websocket_closed_total{reason="slow_consumer"}')
 kill "$LOAD_PID" 2>/dev/null
 echo "slow consumers: $sent messages sent; RSS ${rss0} kB -> ${rss1} kB (peak ${hwm} kB); $closed disconnected ($logged lines logged)" >&2
 [ "$sent" -ge 1000 ] || fail "only $sent messages sent"
-[ $((hwm - rss0)) -lt 81920 ] || fail "RSS grew by $(((hwm - rss0) / 1024)) MB (peak ${hwm} kB)"
+# The sanitizer build keeps freed memory in quarantine (and shadows all of
+# it): there the disconnections below are the verdict.
+if ! grep -q __asan_init "$TURNROOM"; then
+	[ $((hwm - rss0)) -lt 81920 ] || fail "RSS grew by $(((hwm - rss0) / 1024)) MB (peak ${hwm} kB)"
+fi
 [ "$logged" -ge 1 ] || fail "no slow consumer disconnected with a logged reason"
 [ "${closed:-0}" -ge 90 ] || fail "only ${closed:-0} of 100 slow consumers disconnected"
 pass "100 members that never read: RSS peak +$(((hwm - rss0) / 1024)) MB, $closed disconnected for ws-max-output ($logged log lines)"
