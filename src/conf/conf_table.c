@@ -135,7 +135,7 @@ const struct conf_option conf_options[] = {
 		 "RLIMIT_NOFILE."),
 	UINT_OPT("max-connections-per-source", 0, max_connections_per_source, "0", 0, UMAX, 0,
 		 "N", "TCP and TLS connections per source IPv4 address or IPv6 /64; "
-		 "0 = max-connections/8, at least 16."),
+		 "0 = max-connections/8 within 16..1024."),
 	UINT_OPT("ws-join-timeout", 0, ws_join_timeout, "15", 1, 3600, 0, "SECONDS",
 		 "A WebSocket not in a room this long is closed with 1008."),
 	UINT_OPT("ws-max-output", 0, ws_max_output, "262144", 4096, 16777216, 0, "BYTES",

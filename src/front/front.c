@@ -25,9 +25,11 @@
 /* A connection that has not said what it is within this time is closed. */
 #define FRONT_SNIFF_TIMEOUT_S 10
 /* Derived limits: connections take at most half the descriptors (relay
- * sockets, the store and the log want the rest); one source at most an
- * eighth of that, but never fewer than a small office behind one NAT. */
+ * sockets, the store and the log want the rest); one source an eighth of
+ * that, never fewer than a small office behind one NAT needs, never more
+ * than a large one (a browser holds a WebSocket and a TURN/TLS stream). */
 #define FRONT_PER_SOURCE_MIN 16
+#define FRONT_PER_SOURCE_MAX 1024
 
 struct front_listener {
 	struct front *front;
@@ -301,7 +303,9 @@ static void apply_limits(struct front *f)
 	if (total > UINT32_MAX)
 		total = UINT32_MAX;
 	if (!per_source)
-		per_source = total / 8 < FRONT_PER_SOURCE_MIN ? FRONT_PER_SOURCE_MIN : total / 8;
+		per_source = total / 8 < FRONT_PER_SOURCE_MIN   ? FRONT_PER_SOURCE_MIN
+			     : total / 8 > FRONT_PER_SOURCE_MAX ? FRONT_PER_SOURCE_MAX
+								: total / 8;
 	front_limits_set(f->limits, (unsigned)total, (unsigned)per_source);
 	log_info("connection limits: %llu in total, %llu per source address (IPv6: per /64)",
 		 (unsigned long long)total, (unsigned long long)per_source);
