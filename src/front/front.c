@@ -295,8 +295,9 @@ static int start_listeners(struct front *f, char *err, size_t errlen)
  * defaults. */
 static void apply_limits(struct front *f)
 {
-	uint64_t total = f->conf->max_connections ? f->conf->max_connections : f->nofile / 2;
-	uint64_t per_source = f->conf->max_connections_per_source;
+	const struct conf *c = f->conf;
+	uint64_t total = c->max_connections ? c->max_connections : f->nofile / 2;
+	uint64_t per_source = c->max_connections_per_source;
 
 	if (total < 1)
 		total = 1;
@@ -307,7 +308,7 @@ static void apply_limits(struct front *f)
 			     : total / 8 > FRONT_PER_SOURCE_MAX ? FRONT_PER_SOURCE_MAX
 								: total / 8;
 	front_limits_set(f->limits, (unsigned)total, (unsigned)per_source);
-	log_info("connection limits: %llu in total, %llu per source address (IPv6: per /64)",
+	log_info("connection limits: %llu in total, %llu per source (IPv6: per /64)",
 		 (unsigned long long)total, (unsigned long long)per_source);
 }
 

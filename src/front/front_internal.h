@@ -20,10 +20,12 @@ enum front_admit {
  * slots still held then stay valid and release nothing. */
 struct front_limits *front_limits_new(unsigned max_total, unsigned max_per_source);
 void front_limits_free(struct front_limits *l);
-void front_limits_set(struct front_limits *l, unsigned max_total, unsigned max_per_source);
+void front_limits_set(struct front_limits *l, unsigned max_total,
+		      unsigned max_per_source);
 /* A slot for one connection from client, or NULL with *why saying which
  * limit refused it. The caller hands the slot on with the connection. */
-struct front_slot *front_limits_admit(struct front_limits *l, const struct tr_addr *client,
+struct front_slot *front_limits_admit(struct front_limits *l,
+				      const struct tr_addr *client,
 				      enum front_admit *why);
 size_t front_limits_open(const struct front_limits *l);
 

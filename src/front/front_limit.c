@@ -38,7 +38,7 @@ struct front_limits {
 /* IPv4 (also when mapped into IPv6) as ::ffff:a.b.c.d; IPv6 as its /64. */
 static void source_key(const struct tr_addr *a, uint8_t key[16])
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	size_t len;
 	const uint8_t *b = addr_bytes(a, &len);
 
@@ -70,7 +70,8 @@ static size_t source_bucket(const struct front_limits *l, const uint8_t key[16])
 	return (size_t)((h ^ (h >> 32)) % SOURCE_BUCKETS);
 }
 
-static struct source *source_get(struct front_limits *l, const uint8_t key[16], bool create)
+static struct source *source_get(struct front_limits *l, const uint8_t key[16],
+				 bool create)
 {
 	size_t b = source_bucket(l, key);
 	struct source *s;
@@ -134,8 +135,8 @@ void front_limits_free(struct front_limits *l)
 	free(l);
 }
 
-struct front_slot *front_limits_admit(struct front_limits *l, const struct tr_addr *client,
-				      enum front_admit *why)
+struct front_slot *front_limits_admit(struct front_limits *l,
+				      const struct tr_addr *client, enum front_admit *why)
 {
 	uint8_t key[16];
 	struct source *src;
@@ -143,9 +144,9 @@ struct front_slot *front_limits_admit(struct front_limits *l, const struct tr_ad
 
 	source_key(client, key);
 	src = source_get(l, key, false);
-	*why = l->total >= l->max_total		     ? FRONT_ADMIT_TOTAL
+	*why = l->total >= l->max_total		    ? FRONT_ADMIT_TOTAL
 	       : src && src->n >= l->max_per_source ? FRONT_ADMIT_SOURCE
-						      : FRONT_ADMIT_OK;
+						    : FRONT_ADMIT_OK;
 	if (*why != FRONT_ADMIT_OK)
 		return NULL;
 	*why = FRONT_ADMIT_NOMEM;
@@ -212,6 +213,7 @@ uint64_t front_raise_nofile(void)
 		log_info("open files limit (RLIMIT_NOFILE) raised from %llu to %llu",
 			 (unsigned long long)before, (unsigned long long)rl.rlim_cur);
 	else
-		log_info("open files limit (RLIMIT_NOFILE) %llu", (unsigned long long)rl.rlim_cur);
+		log_info("open files limit (RLIMIT_NOFILE) %llu",
+			 (unsigned long long)rl.rlim_cur);
 	return rl.rlim_cur;
 }

@@ -19,7 +19,7 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-#define METRICS_HEAD_MAX 4096
+#define METRICS_HEAD_MAX  4096
 #define METRICS_TIMEOUT_S 5
 #define METRICS_CONNS_MAX 16
 
@@ -68,13 +68,17 @@ static void respond(struct bufferevent *bev, struct metrics_conn *mc, int status
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
 
-	evbuffer_add_printf(out,
-			    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-			    "Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
-			    status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Error",
-			    status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
-					  : "text/plain; charset=utf-8",
-			    evbuffer_get_length(body));
+	evbuffer_add_printf(
+	    out,
+	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+	    status,
+	    status == 200   ? "OK"
+	    : status == 404 ? "Not Found"
+			    : "Error",
+	    status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
+			  : "text/plain; charset=utf-8",
+	    evbuffer_get_length(body));
 	if (!head_only)
 		evbuffer_add_buffer(out, body);
 	bufferevent_disable(bev, EV_READ);
@@ -124,7 +128,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		      int salen, void *arg)
 {
 	struct front_metrics *m = arg;
-	struct timeval timeout = { METRICS_TIMEOUT_S, 0 };
+	struct timeval timeout = {METRICS_TIMEOUT_S, 0};
 	struct metrics_conn *mc;
 	struct bufferevent *bev;
 
@@ -133,7 +137,8 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd, BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd,
+				     BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
 		free(mc);
 		evutil_closesocket(fd);
@@ -165,15 +170,18 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 	struct front_metrics *m = calloc(1, sizeof(*m));
 	char text[ADDR_STR_MAX];
 	struct tr_addr a;
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+	unsigned flags =
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 
 	snprintf(err, errlen, "out of memory");
 	if (!m || !(m->guard = accept_guard_new(base, "metrics listener")))
 		goto fail;
 	m->fn = fn;
 	m->ctx = ctx;
-	if (addr_parse_ip(&a, conf->prometheus_address, (uint16_t)conf->prometheus_port)) {
-		snprintf(err, errlen, "bad prometheus-address '%s'", conf->prometheus_address);
+	if (addr_parse_ip(&a, conf->prometheus_address,
+			  (uint16_t)conf->prometheus_port)) {
+		snprintf(err, errlen, "bad prometheus-address '%s'",
+			 conf->prometheus_address);
 		goto fail;
 	}
 	if (addr_family(&a) == AF_INET6)
@@ -191,7 +199,8 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 	log_info("metrics on http://%s/metrics", addr_to_str(&a, text, sizeof(text)));
 	if (!addr_is_loopback(&a))
 		log_warn("prometheus-address %s is not loopback: metrics are readable by "
-			 "anyone who reaches it", conf->prometheus_address);
+			 "anyone who reaches it",
+			 conf->prometheus_address);
 	return m;
 fail:
 	front_metrics_free(m);

@@ -764,7 +764,8 @@ size_t room_engine_end_largest_ghost(struct room_engine *e, size_t min_bytes)
 	size_t bytes;
 
 	for (struct room_member *m = e->ghost_head; m; m = m->ghost_next)
-		if (m->q_bytes >= min_bytes && m->q_bytes && (!big || m->q_bytes > big->q_bytes))
+		if (m->q_bytes >= min_bytes && m->q_bytes &&
+		    (!big || m->q_bytes > big->q_bytes))
 			big = m;
 	if (!big)
 		return 0;

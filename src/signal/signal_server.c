@@ -35,7 +35,7 @@
 /* Memory goes back to the system once connections and members have
  * halved since the last time, at most every few seconds, and only past a
  * few of them. */
-#define SIG_TRIM_MIN_LOAD 64
+#define SIG_TRIM_MIN_LOAD    64
 #define SIG_TRIM_INTERVAL_MS 2000
 
 void sig_touch_clock(struct signal_server *s)
@@ -221,7 +221,8 @@ static bool cron_join_timeout(struct signal_server *s, struct sig_conn *c)
 		return false;
 	s->counters.join_timeouts++;
 	log_info_limited(&s->slow_log, "WebSocket %s in no room for %u s: closed",
-			 addr_to_str(&c->peer, peer, sizeof(peer)), s->conf->ws_join_timeout);
+			 addr_to_str(&c->peer, peer, sizeof(peer)),
+			 s->conf->ws_join_timeout);
 	sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "join timeout");
 	return true;
 }
@@ -303,8 +304,10 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 
 static int by_output_desc(const void *a, const void *b)
 {
-	size_t la = evbuffer_get_length(bufferevent_get_output((*(struct sig_conn *const *)a)->bev));
-	size_t lb = evbuffer_get_length(bufferevent_get_output((*(struct sig_conn *const *)b)->bev));
+	size_t la = evbuffer_get_length(
+	    bufferevent_get_output((*(struct sig_conn *const *)a)->bev));
+	size_t lb = evbuffer_get_length(
+	    bufferevent_get_output((*(struct sig_conn *const *)b)->bev));
 
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
@@ -343,7 +346,8 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 	sig_touch_clock(s);
 	v = conns_by_output(s, &n);
 	while (queued_total(s) > target) {
-		size_t len = i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev)) : 0;
+		size_t len =
+		    i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev)) : 0;
 
 		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1)) {
 			s->counters.budget_closed++;
@@ -352,10 +356,11 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 		if (i >= n)
 			break;
 		s->counters.budget_closed++;
-		log_warn_limited(&s->slow_log,
-				 "signaling-max-queued exceeded: %s with %zu bytes queued, "
-				 "the largest, disconnected",
-				 addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
+		log_warn_limited(
+		    &s->slow_log,
+		    "signaling-max-queued exceeded: %s with %zu bytes queued, "
+		    "the largest, disconnected",
+		    addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
 		sig_conn_close(v[i++]);
 	}
 	free(v);
@@ -398,11 +403,11 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 {
 	struct signal_server *s = calloc(1, sizeof(*s));
 	struct room_config rc = {
-		.capacity = conf->room_capacity,
-		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
-		.max_queued = SIG_RESUME_QUEUE,
-		.max_queued_bytes = conf->ws_max_output,
-		.on_gone = member_gone,
+	    .capacity = conf->room_capacity,
+	    .resume_window_ms = (uint64_t)conf->resume_window * 1000u,
+	    .max_queued = SIG_RESUME_QUEUE,
+	    .max_queued_bytes = conf->ws_max_output,
+	    .on_gone = member_gone,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 

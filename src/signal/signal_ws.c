@@ -142,7 +142,7 @@ int sig_ws_start(struct sig_conn *c)
 	if (wslay_event_context_server_init(&c->ws, &cb, c))
 		return TR_ENOMEM;
 	wslay_event_config_set_max_recv_msg_length(c->ws, c->server->conf->ws_max_message);
-	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){ WS_SNDBUF },
+	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){WS_SNDBUF},
 		   sizeof(int));
 	c->state = SIG_WEBSOCKET;
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;

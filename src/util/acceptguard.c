@@ -45,7 +45,8 @@ void accept_guard_on_error(struct accept_guard *g)
 	struct timeval tv;
 
 	if (!is_shortage(err)) {
-		log_warn_limited(&g->log, "%s: accept failed: %s", g->what, strerror(err));
+		log_warn_limited(&g->log, "%s: accept failed: %s", g->what,
+				 strerror(err));
 		return;
 	}
 	if (g->paused)
@@ -60,8 +61,9 @@ void accept_guard_on_error(struct accept_guard *g)
 			 g->what, strerror(err), g->backoff_ms);
 	evtimer_add(g->resume, &tv);
 	if (g->backoff_ms < GUARD_BACKOFF_MAX_MS)
-		g->backoff_ms = g->backoff_ms * 2 > GUARD_BACKOFF_MAX_MS ? GUARD_BACKOFF_MAX_MS
-									: g->backoff_ms * 2;
+		g->backoff_ms = g->backoff_ms * 2 > GUARD_BACKOFF_MAX_MS
+				    ? GUARD_BACKOFF_MAX_MS
+				    : g->backoff_ms * 2;
 }
 
 struct accept_guard *accept_guard_new(struct event_base *base, const char *what)
@@ -91,7 +93,8 @@ void accept_guard_free(struct accept_guard *g)
 
 int accept_guard_add(struct accept_guard *g, struct evconnlistener *lev)
 {
-	struct evconnlistener **grown = realloc(g->levs, (g->n_levs + 1) * sizeof(*grown));
+	struct evconnlistener **grown =
+	    realloc(g->levs, (g->n_levs + 1) * sizeof(*grown));
 
 	if (!grown)
 		return TR_ENOMEM;

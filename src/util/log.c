@@ -118,8 +118,7 @@ bool log_limit_allow(struct log_limit *l, const char *file, int line)
 		l->suppressed = 0;
 		if (left_out)
 			log_write(LOG_LVL_WARN, file, line,
-				  "%lu similar message(s) suppressed in the last second(s)",
-				  left_out);
+				  "%lu similar message(s) suppressed", left_out);
 	}
 	if (l->lines < LOG_LIMIT_PER_SEC) {
 		l->lines++;
