@@ -4,8 +4,12 @@
 # accept error callback, so libevent re-fired the listener forever (96 % of
 # a core, millions of "Error from accept()" lines). Now: the listeners
 # pause on EMFILE and resume from a timer; CPU and log stay small, and once
-# the flood ends a new client is served again.
+# the flood ends a new client is served again. The control socket does the
+# same.
 . "$(dirname "$0")/lib.sh"
+ADMIN=${TURNROOM_ADMIN:-$(dirname "$TURNROOM")/turnroom-admin}
+[ -x "$ADMIN" ] || fail "admin binary $ADMIN not built"
+SOCK=$TMP/ctl.sock
 HTTP_PORT=$(free_port)
 PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
@@ -16,6 +20,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	# about running out of them.
 	echo "max-connections=100000"
 	echo "max-connections-per-source=100000"
+	echo "control-socket=$SOCK"
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 # 128 descriptors, soft and hard, on the running server.
@@ -25,8 +30,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 HZ=$(getconf CLK_TCK)
 lines_before=$(wc -l <"$SERVER_LOG")
 t0=$(cpu_ticks)
-"$PY" - "$HTTP_PORT" "$TMP/flood.out" <<'PYEOF' || fail "flood client failed"
-# Opens connections for 6 s (at most 600), holds them, then closes them.
+"$PY" - "$HTTP_PORT" "$TMP/flood.out" "$SOCK" <<'PYEOF' || fail "flood client failed"
+# Opens connections for 6 s (at most 600), holds them, then closes them;
+# once the server is out of descriptors, knocks on the control socket too.
 import resource, socket, sys, time
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
@@ -41,6 +47,14 @@ while time.time() < end and len(socks) + refused < 600:
         refused += 1
         s.close()
         time.sleep(0.01)
+for _ in range(20):
+    u = socket.socket(socket.AF_UNIX)
+    u.settimeout(0.2)
+    try:
+        u.connect(sys.argv[3])
+        socks.append(u)
+    except OSError:
+        u.close()
 while time.time() < end:
     time.sleep(0.1)
 open(sys.argv[2], "w").write(f"{len(socks)} {refused}\n")
@@ -56,7 +70,10 @@ echo "flood: $opened connections held, $refused_c timed out; server CPU ${cpu_pc
 [ "$opened" -ge 100 ] || fail "only $opened connections opened: the flood did not reach the limit"
 [ "$cpu_pct" -lt 20 ] || fail "server spent ${cpu_pct}% of a core during the flood"
 [ "$log_lines" -lt 300 ] || fail "$log_lines log lines during the flood"
-grep -q 'not accepting for' "$SERVER_LOG" || fail "no listener pause logged"
+grep -q 'TCP listeners: accept failed .*not accepting for' "$SERVER_LOG" ||
+	fail "no pause of the TCP listeners logged"
+grep -q 'control socket: accept failed .*not accepting for' "$SERVER_LOG" ||
+	fail "no pause of the control socket logged"
 
 # The flood is over (its connections closed): the listener has resumed.
 ok=0
@@ -68,4 +85,7 @@ for _ in $(seq 1 30); do
 	sleep 0.2
 done
 [ "$ok" = 1 ] || fail "no answer after the flood: the listener did not resume"
-pass "out of descriptors: ${cpu_pct}% CPU, $log_lines log lines over a 6 s flood ($opened held, $refused_c timed out); served again after it"
+"$ADMIN" --status --control-socket "$SOCK" >"$TMP/status.out" 2>&1 ||
+	fail "control socket not answering after the flood: $(cat "$TMP/status.out")"
+grep -q '^version' "$TMP/status.out" || fail "no status from the control socket"
+pass "out of descriptors: ${cpu_pct}% CPU, $log_lines log lines over a 6 s flood ($opened held, $refused_c timed out); HTTP and control socket served again after it"
