@@ -51,6 +51,7 @@ struct app {
 	struct signal_server *signal;
 	struct ctl_server *ctl;
 	struct front *front;
+	struct front_metrics *metrics;
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct event *drain_watch;   /* while draining: exit once calls end */
 	uint64_t drain_deadline_ms;  /* 0: no deadline */
@@ -424,6 +425,7 @@ static void app_free(struct app *app)
 	if (app->drain_watch)
 		event_free(app->drain_watch);
 	ctl_server_free(app->ctl);
+	front_metrics_free(app->metrics);
 	front_free(app->front);
 	signal_server_free(app->signal);
 	turn_server_free(app->turn);
@@ -445,6 +447,32 @@ static int check_alternates(const struct conf *c)
 				c->alternate_servers.items[i]);
 			return TR_EINVAL;
 		}
+	}
+	return 0;
+}
+
+/* The one Prometheus body, for the metrics listener and for /metrics on
+ * http-port (metrics-token). */
+static void write_metrics(void *ctx, struct evbuffer *out)
+{
+	struct app *app = ctx;
+
+	turn_server_write_metrics(app->turn, out);
+	front_write_metrics(app->front, out);
+	if (app->signal)
+		signal_server_write_metrics(app->signal, out);
+}
+
+static int start_metrics(struct app *app, char *err, size_t errlen)
+{
+	if (app->signal)
+		signal_server_set_metrics(app->signal, write_metrics, app);
+	if (!app->conf->prometheus)
+		return 0;
+	app->metrics = front_metrics_new(app->base, app->conf, write_metrics, app, err, errlen);
+	if (!app->metrics) {
+		log_err("%s", err);
+		return TR_EIO;
 	}
 	return 0;
 }
@@ -493,6 +521,7 @@ static int app_start(struct app *app, int argc, char **argv)
 		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
 		return TR_EIO;
 	}
+	log_route_libevent();
 	if (check_alternates(app->conf))
 		return TR_EINVAL;
 	if (credentials_missing(app->conf, err, sizeof(err))) {
@@ -525,7 +554,7 @@ static int app_start(struct app *app, int argc, char **argv)
 		}
 		auth_set_presence(app->auth, signal_server_member_live, app->signal);
 	}
-	if (start_front(app, err, sizeof(err)))
+	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)))
 		return TR_EIO;
 	if (app->conf->control_socket) {
 		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,

@@ -77,6 +77,17 @@ struct conf {
 	unsigned ice_credential_ttl;   /* seconds, 3600 */
 	char *signaling_auth;          /* "open", "user" or "token" */
 	char *signaling_secret;        /* HS256 key of join tokens */
+	/* connection limits and metrics (src/front, src/signal) */
+	unsigned max_connections;      /* TCP/TLS in total; 0 = from RLIMIT_NOFILE */
+	unsigned max_connections_per_source; /* per IPv4 / IPv6 /64; 0 = derived */
+	unsigned ws_join_timeout;      /* seconds, 15: WebSocket not in a room */
+	unsigned ws_max_output;        /* bytes, 262144: per connection / resume queue */
+	unsigned signaling_max_queued; /* bytes, 64 MiB: all connections together */
+	bool prometheus;               /* metrics listener on */
+	unsigned prometheus_port;      /* 9641 */
+	char *prometheus_address;      /* "127.0.0.1" */
+	bool prometheus_room_labels;   /* per-room series (they name room ids) */
+	char *metrics_token;           /* bearer token for /metrics on http-port */
 	/* operations */
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;

@@ -149,6 +149,32 @@ const struct conf_option conf_options[] = {
 		"Who may join a room: anyone, long-term users, or holders of a JWT."),
 	STR_OPT("signaling-secret", 0, signaling_secret, NULL, CONF_F_SECRET, "SECRET",
 		"HS256 key of the join tokens (signaling-auth=token)."),
+	/* connection limits and metrics */
+	UINT_OPT("max-connections", 0, max_connections, "0", 0, UMAX, 0, "N",
+		 "TCP and TLS connections (TURN, HTTP, WebSocket) in total; 0 = half of "
+		 "RLIMIT_NOFILE."),
+	UINT_OPT("max-connections-per-source", 0, max_connections_per_source, "0", 0, UMAX, 0,
+		 "N", "TCP and TLS connections per source IPv4 address or IPv6 /64; "
+		 "0 = max-connections/8 within 16..1024."),
+	UINT_OPT("ws-join-timeout", 0, ws_join_timeout, "15", 1, 3600, 0, "SECONDS",
+		 "A WebSocket not in a room this long is closed with 1008."),
+	UINT_OPT("ws-max-output", 0, ws_max_output, "262144", 4096, 16777216, 0, "BYTES",
+		 "Output queued for one WebSocket (a slow reader is disconnected) and "
+		 "messages kept for one member in its resume window (oldest dropped)."),
+	UINT_OPT("signaling-max-queued", 0, signaling_max_queued, "67108864", 65536, UMAX, 0,
+		 "BYTES", "Queued signaling bytes of all connections together; past it the "
+		 "largest consumers are disconnected."),
+	BOOL_OPT("prometheus", 0, prometheus, 0,
+		 "Serve /metrics on prometheus-address:prometheus-port."),
+	UINT_OPT("prometheus-port", 0, prometheus_port, "9641", 1, 65535, 0, "PORT",
+		 "Port of the metrics listener."),
+	STR_OPT("prometheus-address", 0, prometheus_address, "127.0.0.1", 0, "IP",
+		"Address of the metrics listener."),
+	BOOL_OPT("prometheus-room-labels", 0, prometheus_room_labels, 0,
+		 "Per-room series labelled with room ids (anyone who reads them can join)."),
+	STR_OPT("metrics-token", 0, metrics_token, NULL, CONF_F_SECRET, "TOKEN",
+		"Also serve /metrics on http-port to 'Authorization: Bearer TOKEN'; "
+		"none given: 404 there."),
 	/* TLS and DTLS */
 	STR_OPT("cert", 0, cert, NULL, 0, "PATH",
 		"PEM certificate chain; with pkey it turns on TURN over TLS and DTLS, and HTTPS."),
@@ -241,8 +267,7 @@ const struct conf_option conf_options[] = {
 	UNIMPL("multiplex-peer", 0), UNIMPL("keep-address-family", 0),
 	UNIMPL_ARG("allocation-default-address-family", 0),
 	UNIMPL_ARG("drain-min-allocations", 0),
-	UNIMPL("prometheus", 0), UNIMPL_ARG("prometheus-port", 0),
-	UNIMPL_ARG("prometheus-address", 0), UNIMPL_ARG("prometheus-path", 0),
+	UNIMPL_ARG("prometheus-path", 0),
 	UNIMPL("prometheus-username-labels", 0), UNIMPL("prometheus-tls", 0),
 	UNIMPL("web-admin", 0), UNIMPL_ARG("web-admin-ip", 0), UNIMPL_ARG("web-admin-port", 0),
 	UNIMPL("web-admin-listen-on-workers", 0),

@@ -13,12 +13,14 @@
 #include <event2/listener.h>
 
 #include "ctl/ctl.h"
+#include "util/acceptguard.h"
 #include "util/log.h"
 
 #define CTL_LINE_MAX 1024
 
 struct ctl_server {
 	struct evconnlistener *lev;
+	struct accept_guard *guard; /* out of descriptors: pause, not spin */
 	struct ctl_ops ops;
 	char *path;
 };
@@ -88,12 +90,21 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_free(bev);
 }
 
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct ctl_server *c = arg;
+
+	accept_guard_on_error(c->guard);
+}
+
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
+	struct ctl_server *c = arg;
 	struct bufferevent *bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd,
 							 BEV_OPT_CLOSE_ON_FREE);
 
+	accept_guard_accepted(c->guard);
 	if (!bev) {
 		evutil_closesocket(fd);
 		return;
@@ -121,6 +132,7 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path,
 	strcpy(sun.sun_path, path);
 	c->ops = *ops;
 	c->path = strdup(path);
+	c->guard = accept_guard_new(base, "control socket");
 	unlink(path);
 	/* 0600 from the start: no window in which others could connect. */
 	old_mask = umask(0177);
@@ -128,11 +140,12 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path,
 					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 					 (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
-	if (!c->lev || !c->path) {
+	if (!c->lev || !c->path || !c->guard || accept_guard_add(c->guard, c->lev)) {
 		log_err("cannot listen on control socket %s: %s", path, strerror(errno));
 		ctl_server_free(c);
 		return NULL;
 	}
+	evconnlistener_set_error_cb(c->lev, accept_error_cb);
 	log_info("control socket %s", path);
 	return c;
 }
@@ -145,6 +158,7 @@ void ctl_server_free(struct ctl_server *c)
 		evconnlistener_free(c->lev);
 		unlink(c->path);
 	}
+	accept_guard_free(c->guard);
 	free(c->path);
 	free(c);
 }

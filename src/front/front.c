@@ -17,12 +17,19 @@
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
-#include "front/front.h"
+#include "front/front_internal.h"
+#include "util/acceptguard.h"
 #include "util/errors.h"
 #include "util/log.h"
 
 /* A connection that has not said what it is within this time is closed. */
 #define FRONT_SNIFF_TIMEOUT_S 10
+/* Derived limits: connections take at most half the descriptors (relay
+ * sockets, the store and the log want the rest); one source an eighth of
+ * that, never fewer than a small office behind one NAT needs, never more
+ * than a large one (a browser holds a WebSocket and a TURN/TLS stream). */
+#define FRONT_PER_SOURCE_MIN 16
+#define FRONT_PER_SOURCE_MAX 1024
 
 struct front_listener {
 	struct front *front;
@@ -38,6 +45,11 @@ struct front {
 	struct front_listener **listeners; /* each its own allocation: the
 					    * listener callbacks hold them */
 	size_t n_listeners;
+	struct accept_guard *guard;
+	struct front_limits *limits;
+	uint64_t nofile;
+	uint64_t refused_total, refused_source;
+	struct log_limit refused_log;
 };
 
 /* A connection between accept and the sniff: it only needs its addresses. */
@@ -45,6 +57,7 @@ struct sniffing {
 	struct front *front;
 	struct tr_addr client, local;
 	bool tls;
+	struct front_slot *slot;
 };
 
 enum sniff_verdict { SNIFF_MORE, SNIFF_TURN, SNIFF_HTTP, SNIFF_NEITHER };
@@ -81,6 +94,7 @@ static enum sniff_verdict verdict_from_bytes(struct evbuffer *in)
 static void sniff_free(struct bufferevent *bev, struct sniffing *sn)
 {
 	bufferevent_free(bev);
+	front_slot_release(sn->slot);
 	free(sn);
 }
 
@@ -103,9 +117,9 @@ static void sniff_read_cb(struct bufferevent *bev, void *arg)
 	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	if (v == SNIFF_TURN)
-		f->h.turn(f->h.turn_ctx, bev, &sn->client, &sn->local, sn->tls);
+		f->h.turn(f->h.turn_ctx, bev, &sn->client, &sn->local, sn->tls, sn->slot);
 	else
-		f->h.http(f->h.http_ctx, bev, &sn->client, &sn->local, sn->tls);
+		f->h.http(f->h.http_ctx, bev, &sn->client, &sn->local, sn->tls, sn->slot);
 	free(sn);
 }
 
@@ -135,6 +149,28 @@ static struct bufferevent *wrap(struct front_listener *l, evutil_socket_t fd)
 	return bev;
 }
 
+/* Over a limit the connection is closed before anything is read from
+ * it: a flood costs one accept and one close per connection. */
+static struct front_slot *admit(struct front *f, const struct tr_addr *client)
+{
+	enum front_admit why;
+	struct front_slot *slot = front_limits_admit(f->limits, client, &why);
+	char text[ADDR_STR_MAX];
+
+	if (slot)
+		return slot;
+	if (why == FRONT_ADMIT_TOTAL)
+		f->refused_total++;
+	else if (why == FRONT_ADMIT_SOURCE)
+		f->refused_source++;
+	log_warn_limited(&f->refused_log, "connection from %s refused: %s",
+			 addr_ip_to_str(client, text, sizeof(text)),
+			 why == FRONT_ADMIT_TOTAL    ? "max-connections reached"
+			 : why == FRONT_ADMIT_SOURCE ? "max-connections-per-source reached"
+						     : "out of memory");
+	return NULL;
+}
+
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
@@ -145,10 +181,14 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	struct timeval timeout = { FRONT_SNIFF_TIMEOUT_S, 0 };
 	struct bufferevent *bev;
 
+	accept_guard_accepted(l->front->guard);
 	if (!sn || addr_from_sockaddr(&sn->client, sa, (size_t)salen) ||
+	    !(sn->slot = admit(l->front, &sn->client)) ||
 	    getsockname(fd, (struct sockaddr *)&local, &llen) < 0 ||
 	    addr_from_sockaddr(&sn->local, (struct sockaddr *)&local, llen) ||
 	    !(bev = wrap(l, fd))) {
+		if (sn)
+			front_slot_release(sn->slot);
 		free(sn);
 		evutil_closesocket(fd);
 		return;
@@ -160,6 +200,13 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 	bufferevent_setcb(bev, sniff_read_cb, NULL, sniff_event_cb, sn);
 	bufferevent_set_timeouts(bev, &timeout, NULL);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+static void accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct front_listener *l = arg;
+
+	accept_guard_on_error(l->front->guard);
 }
 
 static int listen_one(struct front *f, const char *ip, unsigned port, bool tls, char *err,
@@ -193,6 +240,9 @@ static int listen_one(struct front *f, const char *ip, unsigned port, bool tls, 
 			 addr_to_str(&a, text, sizeof(text)), strerror(errno));
 		return TR_EIO;
 	}
+	evconnlistener_set_error_cb(l->lev, accept_error_cb);
+	if (accept_guard_add(f->guard, l->lev))
+		return TR_ENOMEM;
 	log_info("listening on %s %s", tls ? "TLS" : "TCP", addr_to_str(&a, text, sizeof(text)));
 	return 0;
 }
@@ -241,6 +291,27 @@ static int start_listeners(struct front *f, char *err, size_t errlen)
 	return 0;
 }
 
+/* max-connections and max-connections-per-source, or their derived
+ * defaults. */
+static void apply_limits(struct front *f)
+{
+	const struct conf *c = f->conf;
+	uint64_t total = c->max_connections ? c->max_connections : f->nofile / 2;
+	uint64_t per_source = c->max_connections_per_source;
+
+	if (total < 1)
+		total = 1;
+	if (total > UINT32_MAX)
+		total = UINT32_MAX;
+	if (!per_source)
+		per_source = total / 8 < FRONT_PER_SOURCE_MIN   ? FRONT_PER_SOURCE_MIN
+			     : total / 8 > FRONT_PER_SOURCE_MAX ? FRONT_PER_SOURCE_MAX
+								: total / 8;
+	front_limits_set(f->limits, (unsigned)total, (unsigned)per_source);
+	log_info("connection limits: %llu in total, %llu per source (IPv6: per /64)",
+		 (unsigned long long)total, (unsigned long long)per_source);
+}
+
 struct front *front_new(struct event_base *base, const struct conf *conf,
 			const struct front_handlers *h, char *err, size_t errlen)
 {
@@ -252,6 +323,12 @@ struct front *front_new(struct event_base *base, const struct conf *conf,
 	f->base = base;
 	f->conf = conf;
 	f->h = *h;
+	f->nofile = front_raise_nofile();
+	f->guard = accept_guard_new(base, "TCP listeners");
+	f->limits = front_limits_new(0, 0);
+	if (!f->guard || !f->limits)
+		goto fail;
+	apply_limits(f);
 	if (conf->cert) {
 		f->tls = front_tls_ctx_new(conf, false, err, errlen);
 		if (!f->tls)
@@ -279,6 +356,7 @@ int front_reload_prepare(const struct front *f, const struct conf *conf, SSL_CTX
 void front_reload_commit(struct front *f, const struct conf *conf, SSL_CTX *tls)
 {
 	f->conf = conf;
+	apply_limits(f);
 	if (!tls)
 		return;
 	/* Live connections hold a reference to the old context. */
@@ -302,6 +380,29 @@ void front_free(struct front *f)
 		free(f->listeners[i]);
 	}
 	free(f->listeners);
+	accept_guard_free(f->guard);
+	front_limits_free(f->limits);
 	SSL_CTX_free(f->tls);
 	free(f);
+}
+
+void front_write_metrics(const struct front *f, struct evbuffer *out)
+{
+	evbuffer_add_printf(out,
+			    "# HELP turnroom_tcp_connections Open TCP and TLS connections "
+			    "(TURN, HTTP, WebSocket).\n"
+			    "# TYPE turnroom_tcp_connections gauge\n"
+			    "turnroom_tcp_connections %zu\n"
+			    "# HELP turnroom_tcp_refused_total Connections closed at once for a "
+			    "limit.\n"
+			    "# TYPE turnroom_tcp_refused_total counter\n"
+			    "turnroom_tcp_refused_total{limit=\"total\"} %llu\n"
+			    "turnroom_tcp_refused_total{limit=\"per_source\"} %llu\n"
+			    "# HELP turnroom_accept_pauses_total Listener pauses for want of file "
+			    "descriptors.\n"
+			    "# TYPE turnroom_accept_pauses_total counter\n"
+			    "turnroom_accept_pauses_total %llu\n",
+			    front_limits_open(f->limits), (unsigned long long)f->refused_total,
+			    (unsigned long long)f->refused_source,
+			    (unsigned long long)accept_guard_pauses(f->guard));
 }

@@ -25,9 +25,19 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 					struct turn_server *turn, char *err, size_t errlen);
 void signal_server_free(struct signal_server *s);
 struct bufferevent;
-/* front_adopt_fn for HTTP connections (plain or TLS): takes ownership. */
+struct front_slot;
+struct evbuffer;
+/* front_adopt_fn for HTTP connections (plain or TLS): takes ownership of
+ * bev and slot. */
 void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
-			 const struct tr_addr *local, bool tls);
+			 const struct tr_addr *local, bool tls, struct front_slot *slot);
+/* The room server's Prometheus lines: aggregate counts only, unless
+ * prometheus-room-labels (then per-room series name room ids). */
+void signal_server_write_metrics(struct signal_server *s, struct evbuffer *out);
+/* What /metrics on http-port (with metrics-token) answers: fn writes the
+ * whole body. Without it, the room server's lines only. */
+void signal_server_set_metrics(struct signal_server *s,
+			       void (*fn)(void *ctx, struct evbuffer *out), void *ctx);
 /* Whether iceServers should offer turns: URLs (a TLS listener is up). */
 void signal_server_set_tls_turn(struct signal_server *s, bool on);
 /* A reload in two phases: _prepare chooses the TURN secret for a new

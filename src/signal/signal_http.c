@@ -19,6 +19,7 @@ static const char *status_text(int status)
 	case 101: return "Switching Protocols";
 	case 200: return "OK";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -172,7 +173,7 @@ static void route(struct sig_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!strcmp(req->path, "/metrics")) {
-		sig_metrics_respond(c, head);
+		sig_metrics_respond(c, req, head);
 		return;
 	}
 	if (!strcmp(req->path, "/healthz")) {

@@ -17,6 +17,7 @@ struct http_request {
 	char host[256];
 	char origin[256];
 	char ws_key[64];      /* Sec-WebSocket-Key */
+	char authorization[512]; /* Authorization (metrics-token); a secret */
 	unsigned ws_version;  /* Sec-WebSocket-Version */
 	bool upgrade_websocket; /* Upgrade: websocket + Connection: upgrade */
 	bool keep_alive;

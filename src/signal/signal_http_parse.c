@@ -10,7 +10,7 @@
 #include "util/errors.h"
 
 enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,
-		    H_CONNECTION };
+		    H_CONNECTION, H_AUTHORIZATION };
 
 struct head_state {
 	struct http_request *req;
@@ -56,6 +56,7 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
 		{ "sec-websocket-version", H_WS_VERSION },
 		{ "upgrade", H_UPGRADE },
 		{ "connection", H_CONNECTION },
+		{ "authorization", H_AUTHORIZATION },
 	};
 	struct head_state *st = hp->data;
 
@@ -79,6 +80,9 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 	case H_UPGRADE: append(st, st->upgrade, sizeof(st->upgrade), at, len); break;
 	case H_CONNECTION:
 		append(st, st->connection, sizeof(st->connection), at, len);
+		break;
+	case H_AUTHORIZATION:
+		append(st, r->authorization, sizeof(r->authorization), at, len);
 		break;
 	case H_NONE: break;
 	}

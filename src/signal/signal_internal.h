@@ -13,15 +13,19 @@
 #include "signal/signal.h"
 #include "signal/signal_rooms.h"
 #include "util/addr.h"
+#include "util/log.h"
 #include "util/ratelimit.h"
 
 struct evconnlistener;
 struct bufferevent;
 struct event;
+struct evbuffer;
+struct evbuffer_cb_entry;
+struct front_slot;
 
-/* A WebSocket peer that cannot take this much queued output is dropped. */
-#define SIG_OUT_MAX (4u * 1024 * 1024)
 #define SIG_HEAD_TIMEOUT_MS 10000u
+/* A connection flushing its last bytes to a client that does not read. */
+#define SIG_CLOSING_TIMEOUT_MS 10000u
 #define SIG_PING_IDLE_MS 20000u
 #define SIG_DROP_SILENT_MS 60000u
 #define SIG_SECRET_MAX 257
@@ -38,6 +42,10 @@ struct sig_conn {
 	struct tr_addr peer;
 	enum sig_conn_state state;
 	uint64_t opened_ms, last_recv_ms, last_ping_ms;
+	uint64_t unjoined_since_ms;       /* WebSocket: last time in no room */
+	uint64_t closing_ms;              /* SIG_CLOSING since */
+	struct front_slot *slot;          /* owned: connection-limit place */
+	struct evbuffer_cb_entry *out_cb; /* counts output in out_bytes */
 	wslay_event_context_ptr ws;
 	struct room_peer *room_peer;      /* while a WebSocket; NULL after */
 	char host[256];                   /* Host header without port */
@@ -53,6 +61,10 @@ struct sig_conn {
 struct signal_counters {
 	uint64_t ws_opened, ws_closed, messages_in, messages_out, joins,
 		join_refusals, http_requests;
+	uint64_t slow_closed;   /* over ws-max-output */
+	uint64_t budget_closed; /* shed for signaling-max-queued */
+	uint64_t join_timeouts; /* closed for ws-join-timeout */
+	uint64_t trims;         /* malloc_trim calls */
 };
 
 struct signal_server {
@@ -74,6 +86,15 @@ struct signal_server {
 	struct sig_cluster *cluster;  /* NULL: this node alone */
 	bool cluster_degraded;        /* redis= but Redis unreachable */
 	bool draining;                /* no new joins; live members stay */
+	size_t out_bytes;          /* output queued on every connection */
+	struct event *shed;        /* over signaling-max-queued: shed load */
+	struct log_limit slow_log; /* slow consumers, budget, join timeouts */
+	size_t trim_peak;          /* connections at most since the last trim */
+	uint64_t trim_ms;
+	/* The whole Prometheus body (main adds the relay's and the front
+	 * door's); NULL: the room server's lines only. */
+	void (*metrics_fn)(void *ctx, struct evbuffer *out);
+	void *metrics_ctx;
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -93,8 +114,10 @@ void sig_http_on_read(struct sig_conn *c);
 void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only);
 
-/* GET /metrics (signal_metrics.c). */
-void sig_metrics_respond(struct sig_conn *c, bool head_only);
+/* GET /metrics on http-port (signal_metrics.c): only with metrics-token
+ * and the matching bearer token, else 404. */
+struct http_request;
+void sig_metrics_respond(struct sig_conn *c, const struct http_request *req, bool head_only);
 
 /* ---- WebSocket (signal_ws.c) ---- */
 

@@ -1,8 +1,13 @@
-/* GET /metrics: Prometheus text format, the relay's counters and the room
- * server's, plus relayed bytes per live room (from the allocations made
- * with the members' credentials). */
+/* The room server's Prometheus lines. Aggregates only by default: a room
+ * id is all a stranger needs to join a room under signaling-auth=open, so
+ * per-room series (relayed bytes per live room, from the allocations made
+ * with the members' credentials) come only with prometheus-room-labels.
+ * /metrics on the public http-port answers only with metrics-token. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -10,6 +15,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "signal/signal_http.h"
 #include "signal/signal_internal.h"
 #include "turn/turn.h"
 
@@ -72,41 +78,94 @@ static void write_room_bytes(struct signal_server *s, struct evbuffer *out)
 	json_decref(rb.by_room);
 }
 
-void sig_metrics_respond(struct sig_conn *c, bool head_only)
+void signal_server_write_metrics(struct signal_server *s, struct evbuffer *out)
 {
-	struct signal_server *s = c->server;
-	struct evbuffer *body = evbuffer_new();
+	const struct signal_counters *k = &s->counters;
 	size_t ws = 0;
 
-	if (!body) {
-		sig_conn_close(c);
-		return;
-	}
 	for (struct sig_conn *it = s->conns; it; it = it->next)
 		ws += it->state == SIG_WEBSOCKET;
-	if (s->turn)
-		turn_server_write_metrics(s->turn, body);
-	metric(body, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
-	metric(body, "turnroom_rooms", "gauge", "Rooms with at least one member.",
+	metric(out, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
+	metric(out, "turnroom_rooms", "gauge", "Rooms with at least one member.",
 	       room_engine_room_count(s->rooms));
-	metric(body, "turnroom_room_members", "gauge",
+	metric(out, "turnroom_room_members", "gauge",
 	       "Room members, including those in their resume window.",
 	       room_engine_member_count(s->rooms));
-	evbuffer_add_printf(body,
+	evbuffer_add_printf(out,
 			    "# HELP turnroom_signaling_messages_total WebSocket messages.\n"
 			    "# TYPE turnroom_signaling_messages_total counter\n"
 			    "turnroom_signaling_messages_total{direction=\"in\"} %llu\n"
 			    "turnroom_signaling_messages_total{direction=\"out\"} %llu\n",
-			    (unsigned long long)s->counters.messages_in,
-			    (unsigned long long)s->counters.messages_out);
-	metric(body, "turnroom_joins_total", "counter", "Successful joins.",
-	       s->counters.joins);
-	metric(body, "turnroom_join_refusals_total", "counter",
-	       "Joins refused for bad credentials.", s->counters.join_refusals);
-	metric(body, "turnroom_http_requests_total", "counter", "HTTP requests.",
-	       s->counters.http_requests);
-	write_room_bytes(s, body);
-	sig_cluster_write_metrics(s, body);
+			    (unsigned long long)k->messages_in,
+			    (unsigned long long)k->messages_out);
+	metric(out, "turnroom_joins_total", "counter", "Successful joins.", k->joins);
+	metric(out, "turnroom_join_refusals_total", "counter",
+	       "Joins refused for bad credentials.", k->join_refusals);
+	metric(out, "turnroom_http_requests_total", "counter", "HTTP requests.",
+	       k->http_requests);
+	metric(out, "turnroom_signaling_queued_bytes", "gauge",
+	       "Signaling bytes queued: connections' output and resume queues.",
+	       s->out_bytes + room_engine_queued_bytes(s->rooms));
+	evbuffer_add_printf(out,
+			    "# HELP turnroom_websocket_closed_total WebSockets closed by a "
+			    "limit.\n"
+			    "# TYPE turnroom_websocket_closed_total counter\n"
+			    "turnroom_websocket_closed_total{reason=\"slow_consumer\"} %llu\n"
+			    "turnroom_websocket_closed_total{reason=\"queued_budget\"} %llu\n"
+			    "turnroom_websocket_closed_total{reason=\"join_timeout\"} %llu\n",
+			    (unsigned long long)k->slow_closed,
+			    (unsigned long long)k->budget_closed,
+			    (unsigned long long)k->join_timeouts);
+	metric(out, "turnroom_memory_trims_total", "counter",
+	       "Times freed memory was given back to the system.", k->trims);
+	if (s->conf->prometheus_room_labels)
+		write_room_bytes(s, out);
+	sig_cluster_write_metrics(s, out);
+}
+
+void signal_server_set_metrics(struct signal_server *s,
+			       void (*fn)(void *ctx, struct evbuffer *out), void *ctx)
+{
+	s->metrics_fn = fn;
+	s->metrics_ctx = ctx;
+}
+
+/* "Bearer TOKEN" against metrics-token, in constant time. */
+static bool bearer_ok(const char *want, const char *authorization)
+{
+	static const char scheme[] = "Bearer ";
+	size_t n = strlen(want);
+
+	if (strncasecmp(authorization, scheme, sizeof(scheme) - 1))
+		return false;
+	authorization += sizeof(scheme) - 1;
+	return strlen(authorization) == n && CRYPTO_memcmp(authorization, want, n) == 0;
+}
+
+void sig_metrics_respond(struct sig_conn *c, const struct http_request *req, bool head_only)
+{
+	struct signal_server *s = c->server;
+	const char *token = s->conf->metrics_token;
+	struct evbuffer *body;
+
+	if (!token || !*token) {
+		sig_http_respond(c, 404, "text/plain; charset=utf-8", "not found\n", 10, false);
+		return;
+	}
+	if (!bearer_ok(token, req->authorization)) {
+		sig_http_respond(c, 401, "text/plain; charset=utf-8", "bearer token required\n",
+				 22, false);
+		return;
+	}
+	body = evbuffer_new();
+	if (!body) {
+		sig_conn_close(c);
+		return;
+	}
+	if (s->metrics_fn)
+		s->metrics_fn(s->metrics_ctx, body);
+	else
+		signal_server_write_metrics(s, body);
 	sig_http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
 			 evbuffer_pullup(body, -1), evbuffer_get_length(body), head_only);
 	evbuffer_free(body);

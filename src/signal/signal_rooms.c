@@ -33,7 +33,7 @@ struct room_member {
 	uint64_t disconnected_at_ms;
 	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
 	struct room_msg *q_head, *q_tail;	     /* owned */
-	size_t q_len;
+	size_t q_len, q_bytes; /* q_bytes: payloads, counted in the engine's */
 };
 
 struct room {
@@ -60,6 +60,7 @@ struct room_engine {
 	 * O(expired), not O(members). */
 	struct room_member *ghost_head, *ghost_tail;
 	struct room_peer *peers;
+	size_t queued_bytes; /* every member's q_bytes */
 	uint8_t hash_key[16];
 };
 
@@ -288,6 +289,30 @@ static void ghost_unlink(struct room_engine *e, struct room_member *m)
 	m->ghost_prev = m->ghost_next = NULL;
 }
 
+/* Drops m's whole queue from the accounting (the caller frees it). */
+static struct room_msg *queue_take(struct room_engine *e, struct room_member *m)
+{
+	struct room_msg *q = m->q_head;
+
+	e->queued_bytes -= m->q_bytes;
+	m->q_head = m->q_tail = NULL;
+	m->q_len = m->q_bytes = 0;
+	return q;
+}
+
+static void queue_drop_oldest(struct room_engine *e, struct room_member *m)
+{
+	struct room_msg *old = m->q_head;
+
+	m->q_head = old->next;
+	if (!m->q_head)
+		m->q_tail = NULL;
+	m->q_len--;
+	m->q_bytes -= old->len;
+	e->queued_bytes -= old->len;
+	free(old);
+}
+
 static void queue_free(struct room_msg *q)
 {
 	while (q) {
@@ -299,10 +324,11 @@ static void queue_free(struct room_msg *q)
 }
 
 /* Queues a copy of a message for a disconnected member. The queue is
- * bounded by max_queued so that a peer talking to a dropped connection
- * cannot pin unbounded memory; past the bound the OLDEST message is
- * dropped, keeping the latest state (a client that missed some can
- * renegotiate). */
+ * bounded by max_queued messages and max_queued_bytes of payload so that
+ * a peer talking to a dropped connection cannot pin unbounded memory;
+ * past either bound the OLDEST messages are dropped, keeping the latest
+ * state (a client that missed some can renegotiate). A message larger
+ * than max_queued_bytes on its own is not queued. */
 static int queue_push(struct room_engine *e, struct room_member *m, const char *from,
 		      const char *payload, size_t len)
 {
@@ -310,6 +336,8 @@ static int queue_push(struct room_engine *e, struct room_member *m, const char *
 
 	if (len > SIZE_MAX - sizeof(*msg))
 		return ROOM_E_NOMEM;
+	if (len > e->cfg.max_queued_bytes)
+		return ROOM_OK;
 	msg = malloc(sizeof(*msg) + len);
 	if (!msg)
 		return ROOM_E_NOMEM;
@@ -318,21 +346,17 @@ static int queue_push(struct room_engine *e, struct room_member *m, const char *
 	msg->len = len;
 	if (len)
 		memcpy(msg->payload, payload, len);
-	if (m->q_len >= e->cfg.max_queued) {
-		struct room_msg *old = m->q_head;
-
-		m->q_head = old->next;
-		if (!m->q_head)
-			m->q_tail = NULL;
-		m->q_len--;
-		free(old);
-	}
+	while (m->q_head && (m->q_len >= e->cfg.max_queued ||
+			     m->q_bytes + len > e->cfg.max_queued_bytes))
+		queue_drop_oldest(e, m);
 	if (m->q_tail)
 		m->q_tail->next = msg;
 	else
 		m->q_head = msg;
 	m->q_tail = msg;
 	m->q_len++;
+	m->q_bytes += len;
+	e->queued_bytes += len;
 	return ROOM_OK;
 }
 
@@ -353,7 +377,7 @@ static void member_remove(struct room_engine *e, struct room_member *m)
 		(r->n_members - i - 1) * sizeof(r->members[0]));
 	r->n_members--;
 	e->n_members--;
-	queue_free(m->q_head);
+	queue_free(queue_take(e, m));
 	OPENSSL_cleanse(m->token, sizeof(m->token));
 	free(m);
 	if (!r->n_members)
@@ -465,6 +489,8 @@ struct room_engine *room_engine_new(const struct room_config *cfg)
 		e->cfg.capacity = ROOM_CAPACITY_MAX;
 	if (!e->cfg.max_queued)
 		e->cfg.max_queued = ROOM_DEFAULT_MAX_QUEUED;
+	if (!e->cfg.max_queued_bytes)
+		e->cfg.max_queued_bytes = ROOM_DEFAULT_MAX_QUEUED_BYTES;
 	e->n_buckets = ROOM_INITIAL_BUCKETS;
 	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
 	if (!e->buckets || RAND_bytes(e->hash_key, sizeof(e->hash_key)) != 1)
@@ -569,9 +595,7 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 	m->peer = p;
 	p->member = m;
 	memcpy(m->token, new_token, sizeof(m->token));
-	q = m->q_head;
-	m->q_head = m->q_tail = NULL;
-	m->q_len = 0;
+	q = queue_take(e, m);
 	snap_take(&s, m);
 	deliver_joined(e, &s, new_token, true);
 	deliver_queued(e, &s, q);
@@ -756,22 +780,49 @@ int room_check(const struct room_engine *e, const char *room_id, unsigned *user_
 	return ROOM_OK;
 }
 
+/* A disconnected member is really gone: BYE to the others, on_gone. */
+static void ghost_end(struct room_engine *e, struct room_member *m)
+{
+	struct room_snap s;
+	struct room_event ev = {.kind = ROOM_EV_BYE};
+
+	snap_take(&s, m);
+	member_remove(e, m);
+	ev.room_id = s.room_id;
+	ev.user_id = s.user_id;
+	deliver_others(e, &s, &ev);
+	member_gone(e, &s);
+}
+
 /* Closes the resume windows that ended: the member is really gone now. */
 void room_engine_tick(struct room_engine *e, uint64_t now_ms)
 {
 	struct room_member *m;
 
-	while ((m = e->ghost_head) && ghost_expired(e, m, now_ms)) {
-		struct room_snap s;
-		struct room_event ev = {.kind = ROOM_EV_BYE};
+	while ((m = e->ghost_head) && ghost_expired(e, m, now_ms))
+		ghost_end(e, m);
+}
 
-		snap_take(&s, m);
-		member_remove(e, m);
-		ev.room_id = s.room_id;
-		ev.user_id = s.user_id;
-		deliver_others(e, &s, &ev);
-		member_gone(e, &s);
-	}
+size_t room_engine_queued_bytes(const struct room_engine *e)
+{
+	return e->queued_bytes;
+}
+
+/* A scan of the ghosts: only run when memory is over its budget. */
+size_t room_engine_end_largest_ghost(struct room_engine *e, size_t min_bytes)
+{
+	struct room_member *big = NULL;
+	size_t bytes;
+
+	for (struct room_member *m = e->ghost_head; m; m = m->ghost_next)
+		if (m->q_bytes >= min_bytes && m->q_bytes &&
+		    (!big || m->q_bytes > big->q_bytes))
+			big = m;
+	if (!big)
+		return 0;
+	bytes = big->q_bytes;
+	ghost_end(e, big);
+	return bytes;
 }
 
 const char *room_peer_room(const struct room_peer *p)

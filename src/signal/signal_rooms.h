@@ -18,6 +18,7 @@
 #define ROOM_DEFAULT_CAPACITY 2
 #define ROOM_DEFAULT_RESUME_WINDOW_MS 30000
 #define ROOM_DEFAULT_MAX_QUEUED 32
+#define ROOM_DEFAULT_MAX_QUEUED_BYTES (256u * 1024)
 
 enum room_event_kind {
 	ROOM_EV_JOINED,       /* to the joiner: room_id, user_id, user_num,
@@ -70,13 +71,15 @@ typedef void (*room_deliver_fn)(void *ctx, const struct room_event *ev);
  * credentials). */
 typedef void (*room_gone_fn)(void *ctx, const char *room_id, const char *user_id);
 
-/* A zero capacity or max_queued selects its ROOM_DEFAULT_*; a zero
+/* A zero capacity, max_queued or max_queued_bytes selects its
+ * ROOM_DEFAULT_*; a zero
  * resume_window_ms means no resume (a disconnected member goes at the
  * next tick). */
 struct room_config {
 	unsigned capacity;          /* default 2 */
 	uint64_t resume_window_ms;  /* default 30000 */
 	size_t max_queued;          /* messages kept for a disconnected member */
+	size_t max_queued_bytes;    /* and their payload bytes (oldest dropped) */
 	room_gone_fn on_gone;       /* may be NULL */
 	/* Capacity is decided outside (a cluster's Redis): rooms take up to
 	 * ROOM_CAPACITY_MAX members here; `capacity` is only reported. */
@@ -139,6 +142,13 @@ int room_check(const struct room_engine *e, const char *room_id, unsigned *user_
 	       unsigned *capacity);
 /* Closes resume windows that ended: BYE to the others, on_gone. */
 void room_engine_tick(struct room_engine *e, uint64_t now_ms);
+
+/* Payload bytes queued for every disconnected member together. */
+size_t room_engine_queued_bytes(const struct room_engine *e);
+/* Memory pressure: ends (BYE, on_gone) the disconnected member with the
+ * largest queue, if that queue holds at least min_bytes (and any). Returns
+ * the bytes freed, 0 when no member qualified. */
+size_t room_engine_end_largest_ghost(struct room_engine *e, size_t min_bytes);
 
 /* The peer's state, for the protocol layer and admin listings. */
 const char *room_peer_room(const struct room_peer *p);    /* NULL if none */

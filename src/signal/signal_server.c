@@ -1,10 +1,15 @@
 /* The room server context: HTTP listeners, connection lifetimes (freed at
  * a safe point by a reaper event, never inside their own callbacks), and
- * the once-a-second housekeeping: head timeouts, pings, resume windows,
- * credential pushes. */
+ * the once-a-second housekeeping: head timeouts, join timeouts, pings,
+ * resume windows, credential pushes, and giving memory back. Queued bytes
+ * are bounded per connection (ws-max-output, signal_ws.c) and in total
+ * (signaling-max-queued, shed here). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -12,6 +17,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "front/front.h"
 #include "signal/signal_internal.h"
 #include "turn/turn.h"
 #include "util/clock.h"
@@ -25,6 +31,13 @@
 #define SIG_JOIN_FAIL_PER_SEC 1
 /* Queued messages kept for a member while it is disconnected. */
 #define SIG_RESUME_QUEUE 64
+/* Shedding stops this far under signaling-max-queued (hysteresis). */
+#define SIG_SHED_TARGET(budget) ((budget) - (budget) / 8)
+/* Memory goes back to the system once connections and members have
+ * halved since the last time, at most every few seconds, and only past a
+ * few of them. */
+#define SIG_TRIM_MIN_LOAD    64
+#define SIG_TRIM_INTERVAL_MS 2000
 
 void sig_touch_clock(struct signal_server *s)
 {
@@ -52,10 +65,35 @@ static void conn_link(struct sig_conn **list, struct sig_conn *c)
 
 static void conn_free(struct sig_conn *c)
 {
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
 	sig_ws_free(c);
-	if (c->bev)
-		bufferevent_free(c->bev);
+	if (c->out_cb) {
+		evbuffer_remove_cb_entry(out, c->out_cb);
+		c->server->out_bytes -= evbuffer_get_length(out);
+	}
+	bufferevent_free(c->bev);
+	front_slot_release(c->slot);
 	free(c);
+}
+
+static size_t queued_total(const struct signal_server *s)
+{
+	return s->out_bytes + room_engine_queued_bytes(s->rooms);
+}
+
+/* Keeps out_bytes equal to the sum of every connection's output; past the
+ * budget, the shedding runs at the next safe point. */
+static void out_changed_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+			   void *arg)
+{
+	struct sig_conn *c = arg;
+	struct signal_server *s = c->server;
+
+	s->out_bytes += info->n_added;
+	s->out_bytes -= info->n_deleted;
+	if (info->n_added && queued_total(s) > s->conf->signaling_max_queued)
+		event_active(s->shed, EV_TIMEOUT, 0);
 }
 
 void sig_conn_close(struct sig_conn *c)
@@ -73,6 +111,9 @@ void sig_conn_close(struct sig_conn *c)
 	if (c->state == SIG_WEBSOCKET)
 		s->counters.ws_closed++;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	/* Never to be written now: the memory counts as free at once. */
+	evbuffer_drain(bufferevent_get_output(c->bev),
+		       evbuffer_get_length(bufferevent_get_output(c->bev)));
 	conn_unlink(&s->conns, c);
 	conn_link(&s->graveyard, c);
 	event_active(s->reaper, EV_TIMEOUT, 0);
@@ -102,6 +143,7 @@ void sig_conn_close_after_flush(struct sig_conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	c->state = SIG_CLOSING;
+	c->closing_ms = c->server->now_ms;
 	if (evbuffer_get_length(out) == 0) {
 		sig_conn_close(c);
 		return;
@@ -120,6 +162,10 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
+	/* What was read may have been queued for departed members, whose
+	 * queues have no output callback. */
+	if (queued_total(c->server) > c->server->conf->signaling_max_queued)
+		event_active(c->server->shed, EV_TIMEOUT, 0);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -133,17 +179,22 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
-			 const struct tr_addr *local, bool tls)
+			 const struct tr_addr *local, bool tls, struct front_slot *slot)
 {
 	struct signal_server *s = ctx;
 	struct sig_conn *c = calloc(1, sizeof(*c));
+	struct evbuffer *out = bufferevent_get_output(bev);
 
-	if (!c) {
+	if (!c || !(c->out_cb = evbuffer_add_cb(out, out_changed_cb, c))) {
+		free(c);
 		bufferevent_free(bev);
+		front_slot_release(slot);
 		return;
 	}
+	s->out_bytes += evbuffer_get_length(out);
 	sig_touch_clock(s);
 	c->server = s;
+	c->slot = slot;
 	c->bev = bev;
 	c->peer = *client;
 	c->tls = tls;
@@ -157,6 +208,27 @@ void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_add
 		read_cb(bev, c);
 }
 
+/* A WebSocket that is in no room costs a descriptor and buys nothing,
+ * whatever signaling-auth says: it goes after ws-join-timeout. True when
+ * it was closed. */
+static bool cron_join_timeout(struct signal_server *s, struct sig_conn *c)
+{
+	char peer[ADDR_STR_MAX];
+
+	if (c->room_peer && room_peer_room(c->room_peer)) {
+		c->unjoined_since_ms = s->now_ms;
+		return false;
+	}
+	if (s->now_ms - c->unjoined_since_ms < (uint64_t)s->conf->ws_join_timeout * 1000u)
+		return false;
+	s->counters.join_timeouts++;
+	log_info_limited(&s->slow_log, "WebSocket %s in no room for %u s: closed",
+			 addr_to_str(&c->peer, peer, sizeof(peer)),
+			 s->conf->ws_join_timeout);
+	sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "join timeout");
+	return true;
+}
+
 /* Timeouts, keep-alive and credential pushes, once a second. */
 static void cron_conn(struct signal_server *s, struct sig_conn *c)
 {
@@ -167,7 +239,12 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 		sig_conn_close(c);
 		return;
 	}
-	if (c->state != SIG_WEBSOCKET)
+	if (c->state == SIG_CLOSING && now - c->closing_ms >= SIG_CLOSING_TIMEOUT_MS) {
+		log_debug("client did not read its last bytes: closed");
+		sig_conn_close(c);
+		return;
+	}
+	if (c->state != SIG_WEBSOCKET || cron_join_timeout(s, c))
 		return;
 	if (now - c->last_recv_ms >= SIG_DROP_SILENT_MS) {
 		log_info("WebSocket peer silent for %u s: dropped", SIG_DROP_SILENT_MS / 1000);
@@ -183,10 +260,34 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 		sig_proto_push_ice(c);
 }
 
+/* glibc keeps freed memory for reuse: after a crowd of connections is
+ * gone, RSS would stay at its peak. Give it back once the load (live
+ * connections plus room members, who outlive their connection for the
+ * resume window) has halved. */
+static void cron_trim(struct signal_server *s, size_t n_conns)
+{
+	size_t load = n_conns + room_engine_member_count(s->rooms);
+
+	if (load > s->trim_peak)
+		s->trim_peak = load;
+	if (s->trim_peak < SIG_TRIM_MIN_LOAD || load > s->trim_peak / 2 ||
+	    s->now_ms - s->trim_ms < SIG_TRIM_INTERVAL_MS)
+		return;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	log_debug("connections and members down from %zu to %zu: memory given back",
+		  s->trim_peak, load);
+	s->counters.trims++;
+	s->trim_peak = load;
+	s->trim_ms = s->now_ms;
+}
+
 static void cron_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct signal_server *s = arg;
 	struct sig_conn *c = s->conns;
+	size_t n = 0;
 
 	sig_touch_clock(s);
 	while (c) {
@@ -194,8 +295,77 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 
 		cron_conn(s, c);
 		c = next;
+		n++;
 	}
 	room_engine_tick(s->rooms, s->now_ms);
+	/* Resume queues grow without an output callback: checked here. */
+	if (queued_total(s) > s->conf->signaling_max_queued)
+		event_active(s->shed, EV_TIMEOUT, 0);
+	cron_trim(s, n);
+}
+
+static int by_output_desc(const void *a, const void *b)
+{
+	size_t la = evbuffer_get_length(
+	    bufferevent_get_output((*(struct sig_conn *const *)a)->bev));
+	size_t lb = evbuffer_get_length(
+	    bufferevent_get_output((*(struct sig_conn *const *)b)->bev));
+
+	return la < lb ? 1 : la > lb ? -1 : 0;
+}
+
+/* The live connections with output queued, largest first; NULL when none
+ * (or out of memory: shedding then falls back to the resume queues). */
+static struct sig_conn **conns_by_output(struct signal_server *s, size_t *n)
+{
+	struct sig_conn **v;
+	size_t k = 0;
+
+	*n = 0;
+	for (struct sig_conn *c = s->conns; c; c = c->next)
+		k += evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+	if (!k || !(v = malloc(k * sizeof(*v))))
+		return NULL;
+	for (struct sig_conn *c = s->conns; c && *n < k; c = c->next)
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)))
+			v[(*n)++] = c;
+	qsort(v, *n, sizeof(*v), by_output_desc);
+	return v;
+}
+
+/* Over signaling-max-queued: the largest consumers go first, a live
+ * connection's output or a departed member's resume queue, whichever is
+ * larger, until the total is back under the budget with some margin. */
+static void shed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signal_server *s = arg;
+	size_t target = SIG_SHED_TARGET(s->conf->signaling_max_queued), n, i = 0;
+	struct sig_conn **v;
+	char peer[ADDR_STR_MAX];
+
+	if (queued_total(s) <= s->conf->signaling_max_queued)
+		return;
+	sig_touch_clock(s);
+	v = conns_by_output(s, &n);
+	while (queued_total(s) > target) {
+		size_t len =
+		    i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev)) : 0;
+
+		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1)) {
+			s->counters.budget_closed++;
+			continue;
+		}
+		if (i >= n)
+			break;
+		s->counters.budget_closed++;
+		log_warn_limited(
+		    &s->slow_log,
+		    "signaling-max-queued exceeded: %s with %zu bytes queued, "
+		    "the largest, disconnected",
+		    addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
+		sig_conn_close(v[i++]);
+	}
+	free(v);
 }
 
 /* Presence-bound credentials: a member that is really gone loses its
@@ -238,11 +408,12 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 {
 	struct signal_server *s = calloc(1, sizeof(*s));
 	struct room_config rc = {
-		.capacity = conf->room_capacity,
-		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
-		.max_queued = SIG_RESUME_QUEUE,
-		.on_gone = member_gone,
-		.external_capacity = conf->redis != NULL,
+	    .capacity = conf->room_capacity,
+	    .resume_window_ms = (uint64_t)conf->resume_window * 1000u,
+	    .max_queued = SIG_RESUME_QUEUE,
+	    .max_queued_bytes = conf->ws_max_output,
+	    .on_gone = member_gone,
+	    .external_capacity = conf->redis != NULL,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 
@@ -260,7 +431,8 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	s->join_failures = ip_limiter_new(SIG_JOIN_FAIL_BURST, SIG_JOIN_FAIL_PER_SEC);
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	s->reaper = event_new(base, -1, 0, reaper_cb, s);
-	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper ||
+	s->shed = event_new(base, -1, 0, shed_cb, s);
+	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper || !s->shed ||
 	    event_add(s->cron, &tick))
 		goto fail;
 	if (sig_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
@@ -308,6 +480,8 @@ void signal_server_free(struct signal_server *s)
 		event_free(s->cron);
 	if (s->reaper)
 		event_free(s->reaper);
+	if (s->shed)
+		event_free(s->shed);
 	free(s);
 }
 

@@ -3,6 +3,7 @@
  * one; we set the limits wslay leaves open (message size, output queue). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -13,6 +14,11 @@
 #include "signal/signal_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
+
+/* The kernel's send buffer of a WebSocket: signaling is small, and an
+ * autotuned buffer would hold up to net.ipv4.tcp_wmem's maximum (4 MB)
+ * for a client that does not read, outside any budget of ours. */
+#define WS_SNDBUF (64 * 1024)
 
 /* RFC 6455 1.3 */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -85,12 +91,24 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 		       int flags, void *user)
 {
 	struct sig_conn *c = user;
+	struct signal_server *s = c->server;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t queued = evbuffer_get_length(out);
+	char peer[ADDR_STR_MAX];
 
-	/* wslay's own queue is unbounded; a peer that does not read is cut
-	 * off here instead of growing our memory. */
-	if (evbuffer_get_length(out) + len > SIG_OUT_MAX ||
-	    evbuffer_add(out, data, len)) {
+	/* wslay's own queue is unbounded and drains into ours at once; a peer
+	 * that does not read is cut off here instead of growing our memory.
+	 * Signaling is small: ws-max-output holds many offers. */
+	if (queued + len > s->conf->ws_max_output) {
+		s->counters.slow_closed++;
+		log_warn_limited(&s->slow_log,
+				 "WebSocket %s does not read: %zu bytes queued, over "
+				 "ws-max-output; disconnected",
+				 addr_to_str(&c->peer, peer, sizeof(peer)), queued);
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	if (evbuffer_add(out, data, len)) {
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 		return -1;
 	}
@@ -124,9 +142,12 @@ int sig_ws_start(struct sig_conn *c)
 	if (wslay_event_context_server_init(&c->ws, &cb, c))
 		return TR_ENOMEM;
 	wslay_event_config_set_max_recv_msg_length(c->ws, c->server->conf->ws_max_message);
+	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){WS_SNDBUF},
+		   sizeof(int));
 	c->state = SIG_WEBSOCKET;
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;
 	c->rate_last_ms = c->server->now_ms;
+	c->unjoined_since_ms = c->server->now_ms;
 	c->server->counters.ws_opened++;
 	c->room_peer = room_peer_new(c->server->rooms, sig_proto_deliver, c);
 	return c->room_peer ? 0 : TR_ENOMEM;

@@ -55,10 +55,12 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 				    struct auth *auth);
 void turn_server_free(struct turn_server *s);
 struct bufferevent;
-/* front_adopt_fn for TURN streams (TCP or TLS): takes ownership of bev. */
+struct front_slot;
+/* front_adopt_fn for TURN streams (TCP or TLS): takes ownership of bev
+ * and slot. */
 void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 			      const struct tr_addr *client, const struct tr_addr *local,
-			      bool tls);
+			      bool tls, struct front_slot *slot);
 /* A reload in two phases (SIGHUP): _prepare builds from a new config what
  * can fail (peer filter, DTLS context) and changes nothing live; _commit
  * swaps it in with the new conf and auth (borrowed, as in _new) and cannot

@@ -66,6 +66,7 @@ struct tcp_conn {
 	struct tls_queue *tls;       /* NULL for plain TCP */
 	bool busy;                   /* inside its read callback */
 	bool closing;                /* close asked for while busy */
+	struct front_slot *slot;     /* owned: its connection-limit place */
 	struct tcp_conn *prev, *next;
 };
 

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "conf/conf.h"
+#include "front/front.h"
 #include "turn/turn_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -152,6 +153,7 @@ static void tcp_conn_destroy(struct tcp_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	bufferevent_free(c->bev);
+	front_slot_release(c->slot);
 	free(c);
 }
 
@@ -205,7 +207,7 @@ static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 
 void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 			      const struct tr_addr *client, const struct tr_addr *local,
-			      bool tls)
+			      bool tls, struct front_slot *slot)
 {
 	struct turn_server *s = ctx;
 	struct tcp_conn *c = calloc(1, sizeof(*c));
@@ -215,8 +217,10 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	if (!c || (tls && !c->tls)) {
 		free(c);
 		bufferevent_free(bev);
+		front_slot_release(slot);
 		return;
 	}
+	c->slot = slot;
 	c->server = s;
 	c->bev = bev;
 	c->client = *client;

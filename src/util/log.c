@@ -7,6 +7,9 @@
 #include <syslog.h>
 #include <time.h>
 
+#include <event2/event.h>
+
+#include "util/clock.h"
 #include "util/errors.h"
 #include "util/escape.h"
 
@@ -16,7 +19,8 @@ static struct {
 	char *path;
 	bool use_syslog;
 	enum log_level max_level;
-} sink = { NULL, NULL, false, LOG_LVL_INFO };
+	struct log_limit libevent; /* libevent's messages have no owner */
+} sink = { NULL, NULL, false, LOG_LVL_INFO, { 0, 0, 0 } };
 
 static const char *level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -114,4 +118,43 @@ void log_write(enum log_level level, const char *file, int line,
 	if (sink.use_syslog)
 		syslog(level_syslog[level], "%s %s:%d: %s", level_name[level],
 		       base, line, msg);
+}
+
+bool log_limit_allow(struct log_limit *l, const char *file, int line)
+{
+	uint64_t now = clock_mono_ms();
+
+	if (now - l->window_ms >= 1000) {
+		unsigned long left_out = l->suppressed;
+
+		l->window_ms = now;
+		l->lines = 0;
+		l->suppressed = 0;
+		if (left_out)
+			log_write(LOG_LVL_WARN, file, line,
+				  "%lu similar message(s) suppressed", left_out);
+	}
+	if (l->lines < LOG_LIMIT_PER_SEC) {
+		l->lines++;
+		return true;
+	}
+	l->suppressed++;
+	return false;
+}
+
+static void libevent_log_cb(int severity, const char *msg)
+{
+	enum log_level level = severity >= EVENT_LOG_ERR    ? LOG_LVL_ERR
+			       : severity == EVENT_LOG_WARN ? LOG_LVL_WARN
+			       : severity == EVENT_LOG_MSG  ? LOG_LVL_INFO
+							    : LOG_LVL_DEBUG;
+
+	if (!log_enabled(level) || !log_limit_allow(&sink.libevent, "libevent", 0))
+		return;
+	log_write(level, "libevent", 0, "%s", msg);
+}
+
+void log_route_libevent(void)
+{
+	event_set_log_callback(libevent_log_cb);
 }

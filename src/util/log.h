@@ -5,6 +5,7 @@
 #define TR_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -19,6 +20,25 @@ bool log_enabled(enum log_level level);
 void log_write(enum log_level level, const char *file, int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A budget of lines for one decision made per packet or per connection
+ * (a flood must not become a log flood): LOG_LIMIT_PER_SEC lines a second,
+ * then one line saying how many were left out. Zero-initialise; owned by
+ * whoever makes the decision. */
+#define LOG_LIMIT_PER_SEC 5
+struct log_limit {
+	uint64_t window_ms;
+	unsigned lines;
+	unsigned long suppressed;
+};
+
+/* Whether one more line may be written now; says what was suppressed
+ * when a new second starts. */
+bool log_limit_allow(struct log_limit *l, const char *file, int line);
+
+/* libevent's own messages (accept errors, ...) go through this logger,
+ * rate-limited; its debug messages only with verbose. */
+void log_route_libevent(void);
+
 #define log_err(...) log_write(LOG_LVL_ERR, __FILE__, __LINE__, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LVL_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define log_info(...) log_write(LOG_LVL_INFO, __FILE__, __LINE__, __VA_ARGS__)
@@ -26,6 +46,20 @@ void log_write(enum log_level level, const char *file, int line,
 	do {                                                                  \
 		if (log_enabled(LOG_LVL_DEBUG))                               \
 			log_write(LOG_LVL_DEBUG, __FILE__, __LINE__,          \
+				  __VA_ARGS__);                               \
+	} while (0)
+
+#define log_warn_limited(lim, ...)                                            \
+	do {                                                                  \
+		if (log_limit_allow((lim), __FILE__, __LINE__))               \
+			log_write(LOG_LVL_WARN, __FILE__, __LINE__,           \
+				  __VA_ARGS__);                               \
+	} while (0)
+#define log_info_limited(lim, ...)                                            \
+	do {                                                                  \
+		if (log_enabled(LOG_LVL_INFO) &&                              \
+		    log_limit_allow((lim), __FILE__, __LINE__))               \
+			log_write(LOG_LVL_INFO, __FILE__, __LINE__,           \
 				  __VA_ARGS__);                               \
 	} while (0)
 

@@ -363,7 +363,7 @@ static void test_unimplemented(void)
 	write_tmp("", logpath);
 	CHECK_EQ_INT(log_open(logpath, false, LOG_LVL_WARN), 0);
 	c = parse_ok("dtls\nmax-bps=100\nmax-bps=200\nno-cli\n"
-		     "prometheus=false\nCA-file \"/x\"\n");
+		     "prometheus-tls\nCA-file \"/x\"\n");
 	log_close();
 	CHECK(c != NULL);
 	CHECK_EQ_INT(count_lines(logpath, "'max-bps'"), 1);

@@ -100,14 +100,17 @@ static void record_gone(void *ctx, const char *room_id, const char *user_id)
 	}
 }
 
-/* A fixture with clients 0..n-1, each with a peer handle. */
-static struct fx *fx_new(unsigned capacity, size_t max_queued, int n)
+/* A fixture with clients 0..n-1, each with a peer handle; resume queues
+ * of at most max_queued_bytes (0: the default). */
+static struct fx *fx_new_bytes(unsigned capacity, size_t max_queued,
+			       size_t max_queued_bytes, int n)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct room_config cfg = {
 	    .capacity = capacity,
 	    .resume_window_ms = WINDOW,
 	    .max_queued = max_queued,
+	    .max_queued_bytes = max_queued_bytes,
 	    .on_gone = record_gone,
 	};
 
@@ -119,6 +122,11 @@ static struct fx *fx_new(unsigned capacity, size_t max_queued, int n)
 		f->c[i].p = room_peer_new(f->e, record, &f->c[i]);
 	}
 	return f;
+}
+
+static struct fx *fx_new(unsigned capacity, size_t max_queued, int n)
+{
+	return fx_new_bytes(capacity, max_queued, 0, n);
 }
 
 static void fx_free(struct fx *f)
@@ -639,6 +647,64 @@ static void test_max_queued(void)
 	fx_free(f);
 }
 
+/* A departed member's queue holds at most max_queued_bytes of payload:
+ * the oldest go first, a message larger than the cap is not kept, and the
+ * engine's total follows. */
+static void test_max_queued_bytes(void)
+{
+	struct fx *f = fx_new_bytes(0, 100, 10, 2);
+	char tok[ROOM_TOKEN_LEN + 1];
+	char big[11] = "0123456789";
+
+	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "r", NULL, 0), ROOM_OK);
+	snprintf(tok, sizeof(tok), "%s", last(f, ROOM_EV_JOINED, 1)->token);
+	fx_disconnect(f, 1);
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, NULL, "aaaa", 4), ROOM_OK);
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, NULL, "bbbb", 4), ROOM_OK);
+	CHECK_EQ_INT(room_engine_queued_bytes(f->e), 8);
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, NULL, "cccc", 4), ROOM_OK);
+	CHECK_EQ_INT(room_engine_queued_bytes(f->e), 8); /* aaaa dropped */
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, NULL, big, 11), ROOM_OK);
+	CHECK_EQ_INT(room_engine_queued_bytes(f->e), 8); /* not kept */
+	f->n_ev = 0;
+	fx_reconnect(f, 1);
+	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "r", tok, 1), ROOM_OK);
+	CHECK_EQ_INT(f->n_ev, 3);
+	CHECK_EQ_INT(f->ev[1].payload[0], 'b');
+	CHECK_EQ_INT(f->ev[2].payload[0], 'c');
+	CHECK_EQ_INT(room_engine_queued_bytes(f->e), 0);
+	fx_free(f);
+}
+
+/* Memory pressure ends the departed member with the largest queue (the
+ * others see bye, on_gone runs), and only one at least min_bytes large. */
+static void test_end_largest_ghost(void)
+{
+	struct fx *f = fx_new_bytes(0, 100, 1000, 4);
+
+	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "r", NULL, 0), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[2].p, "s", NULL, 0), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[3].p, "s", NULL, 0), ROOM_OK);
+	fx_disconnect(f, 1);
+	fx_disconnect(f, 3);
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, NULL, "small", 5), ROOM_OK);
+	CHECK_EQ_INT(room_send(f->e, f->c[2].p, NULL, "larger one", 10), ROOM_OK);
+	CHECK_EQ_INT(room_engine_end_largest_ghost(f->e, 11), 0);
+	CHECK_EQ_INT(f->n_gone, 0);
+	f->n_ev = 0;
+	CHECK_EQ_INT(room_engine_end_largest_ghost(f->e, 1), 10);
+	CHECK_EQ_INT(f->n_gone, 1);
+	CHECK_STR(f->gone_room[0], "s");
+	CHECK_EQ_INT(count(f, ROOM_EV_BYE, 2), 1);
+	CHECK_EQ_INT(room_engine_queued_bytes(f->e), 5);
+	CHECK_EQ_INT(room_engine_end_largest_ghost(f->e, 1), 5);
+	CHECK_EQ_INT(room_engine_end_largest_ghost(f->e, 1), 0);
+	CHECK_EQ_INT(room_engine_member_count(f->e), 2);
+	fx_free(f);
+}
+
 /* Ghosts with queued messages, and peers in no room, are freed with the
  * engine (the leak checker of the sanitizer build watches). */
 static void test_free_with_ghosts(void)
@@ -884,6 +950,8 @@ int main(void)
 	RUN(test_resume_bad_tokens);
 	RUN(test_resume_takeover);
 	RUN(test_max_queued);
+	RUN(test_max_queued_bytes);
+	RUN(test_end_largest_ghost);
 	RUN(test_free_with_ghosts);
 	RUN(test_many_rooms);
 	RUN(test_room_check);
