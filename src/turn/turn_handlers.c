@@ -72,6 +72,8 @@ static int allocate_check_attributes(struct turn_request *r, int *family)
 
 	if (!transport || transport->len != 4)
 		return 400;
+	if (turn_transport_refused(r, transport->value[0]))
+		return 442;
 	if (transport->value[0] != TURN_UDP)
 		return 442;
 	if (token && (even || raf))
@@ -80,7 +82,7 @@ static int allocate_check_attributes(struct turn_request *r, int *family)
 		return 400;
 	if (token && token->len != 8)
 		return 400;
-	*family = r->s->relay4.present ? AF_INET : AF_INET6;
+	*family = turn_default_family(r);
 	if (raf) {
 		if (raf->len != 4 || (raf->value[0] != 1 && raf->value[0] != 2))
 			return 440;
@@ -285,6 +287,8 @@ static int allocate_admit(struct turn_request *r, const char *user,
 			return 508;
 	}
 	code = quota_check(r, user, *res);
+	if (!code)
+		code = turn_bw_admit(r);
 	if (code)
 		return code;
 	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
@@ -359,6 +363,7 @@ void turn_handle_allocate(struct turn_request *r)
 	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
 	a->cred = r->cred;
 	a->had_fingerprint = r->fingerprint;
+	turn_bw_grant(r, a);
 	if (turn_relay_watch(s, a)) {
 		turn_allocation_delete(s, a, "out of memory");
 		turn_respond_error(r, 508);

@@ -103,6 +103,7 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 		if (rf->ports)
 			port_pool_release(rf->ports, addr_port(&a->relay));
 	}
+	turn_bw_release(s, a);
 	s->counters.allocations_deleted++;
 	if (a->link.tcp)
 		a->link.tcp->n_allocs--;
