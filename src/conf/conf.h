@@ -67,6 +67,7 @@ struct conf {
 	unsigned max_bps;              /* bytes/s per allocation, each way; 0 = none */
 	unsigned bps_capacity;         /* bytes/s of max-bps granted in total; 0 = none */
 	unsigned member_max_bps;       /* REST credentials (room members); 0 = none */
+	bool no_auth_pings;            /* no networked auth DB to ping: no effect */
 	/* logging and process */
 	bool verbose;
 	char *log_file;

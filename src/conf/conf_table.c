@@ -134,6 +134,8 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("member-max-bps", 0, member_max_bps, "0", 0, UMAX, 0, "BYTES",
 		 "Bytes per second per allocation made with REST credentials (room members); "
 		 "0 = max-bps."),
+	BOOL_OPT("no-auth-pings", 0, no_auth_pings, 0,
+		 "Accepted for coturn configs: there is no Redis or SQL auth database to ping."),
 	BOOL_OPT("rfc5766-channel-numbers", 0, rfc5766_channel_numbers, 0,
 		 "Accept channel numbers 0x4000-0x7FFF (RFC 5766), not only 0x4000-0x4FFF (RFC 8656)."),
 	/* logging and process */
@@ -265,7 +267,6 @@ const struct conf_option conf_options[] = {
 	UNIMPL("web-admin-listen-on-workers", 0),
 	UNIMPL_ARG("acme-redirect", 0),
 	UNIMPL("oauth", 0), UNIMPL("check-origin-consistency", 0),
-	UNIMPL("no-auth-pings", 0),
 	UNIMPL("no-dynamic-ip-list", 0), UNIMPL("no-dynamic-realms", 0),
 	UNIMPL("stateless-nonce", 0), UNIMPL_ARG("stateless-nonce-secret", 0),
 	UNIMPL("unauthorized-ratelimit", 0), UNIMPL_ARG("unauthorized-ratelimit-rps", 0),
