@@ -8,7 +8,9 @@
 #     the peer and the client did not get;
 #   bps-capacity=100000: the next allocation reserves 40000 (96000 in
 #     all), the one after only the 4000 left, the one after that gets
-#     486; a deleted allocation gives its share back.
+#     486; a deleted allocation gives its share back;
+#   turnutils_uclient through a turnutils_peer echo: a 10 KB/s stream
+#     loses nothing, a 200 KB/s one loses most of its packets.
 . "$(dirname "$0")/lib.sh"
 need curl curl
 PORT=$(free_port)
@@ -23,6 +25,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	echo "max-bps=40000"
 	echo "member-max-bps=16000"
 	echo "bps-capacity=100000"
+	uclient_conf_lines
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 
@@ -125,5 +128,20 @@ assert metrics()["turnroom_bps_granted"] == 60000
 a6, rsp = allocation("alice", "wonderland", "127.0.0.7")
 assert rsp.cls == S.SUCCESS, rsp
 print("ok a deleted allocation gives its 40000 back")
+for x in (c, m, a4, a6):
+    assert x.request_auth(S.REFRESH, [S.lifetime(0)]).cls == S.SUCCESS
+assert metrics()["turnroom_bps_granted"] == 0
 PYEOF
+# coturn's own client: below the limit nothing is lost, above it most is.
+PEER_PORT=$(free_port)
+start_peer "$PEER_PORT"
+run_uclient -m 1 -n 50 -l 200 -z 20 -c -u alice -w wonderland -e 127.0.0.1 \
+	-r "$PEER_PORT" -p "$PORT" 127.0.0.1
+uclient_assert_no_loss
+run_uclient -m 1 -n 300 -l 1000 -z 5 -c -u alice -w wonderland -e 127.0.0.1 \
+	-r "$PEER_PORT" -p "$PORT" 127.0.0.1
+read -r sent recv _ <<<"$(uclient_figures)"
+note "uclient at 200 KB/s: sent=$sent received=$recv"
+[ "$sent" != none ] && [ "$sent" -ge 300 ] || fail "uclient at 200 KB/s sent $sent"
+[ "$recv" -lt $((sent / 2)) ] || fail "uclient at 200 KB/s: $recv of $sent echoed past max-bps=40000"
 pass "max-bps and member-max-bps delivered within 10 % both ways, drops counted, bps-capacity 486"
