@@ -213,6 +213,8 @@ static void handle_request(struct turn_request *r)
 			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 			  r->msg->method, r->msg->n_attrs);
 	}
+	if (turn_stun_mode_ignores(r))
+		return;
 	if (n_unknown) {
 		respond_unknown(r, unknown, n_unknown);
 		return;
@@ -220,16 +222,8 @@ static void handle_request(struct turn_request *r)
 	for (size_t i = 0; i < sizeof(method_table) / sizeof(method_table[0]); i++) {
 		if (method_table[i].method != r->msg->method)
 			continue;
-		switch (turn_stun_mode_gate(r, method_table[i].needs_auth)) {
-		case TURN_GATE_DROP:
+		if (turn_needs_auth(r, method_table[i].needs_auth) && authenticate(r))
 			return;
-		case TURN_GATE_AUTH:
-			if (authenticate(r))
-				return;
-			break;
-		case TURN_GATE_OPEN:
-			break;
-		}
 		method_table[i].handle(r);
 		return;
 	}

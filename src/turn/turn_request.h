@@ -36,12 +36,13 @@ void turn_handle_refresh(struct turn_request *r);
 void turn_handle_create_permission(struct turn_request *r);
 void turn_handle_channel_bind(struct turn_request *r);
 
-/* issue 13 (turn_stun_modes.c). Whether a request is ignored (stun-only,
- * no-stun: counted), answered without credentials, or authenticated
- * first (the TURN methods; Binding too with secure-stun); logs Binding
- * requests with log-binding. */
-enum turn_gate { TURN_GATE_DROP, TURN_GATE_OPEN, TURN_GATE_AUTH };
-enum turn_gate turn_stun_mode_gate(struct turn_request *r, bool needs_auth);
+/* issue 13 (turn_stun_modes.c). True when a request gets no answer at
+ * all (stun-only, no-stun; counted); logs Binding requests with
+ * log-binding. */
+bool turn_stun_mode_ignores(struct turn_request *r);
+/* Whether a request goes through the credential check: the TURN methods
+ * (method_needs_auth), and Binding too with secure-stun. */
+bool turn_needs_auth(const struct turn_request *r, bool method_needs_auth);
 /* False with drop-invalid-packets (the default): malformed STUN is
  * dropped and counted, not answered 400. */
 bool turn_answers_malformed(const struct turn_server *s);

@@ -37,23 +37,29 @@ static void log_binding(struct turn_request *r)
 }
 
 /* coturn (ns_turn_server.c handle_turn_command): with no-stun a Binding
- * request, and with stun-only any other request, gets no answer at all,
- * allocation or not; secure-stun sends Binding through the same
- * long-term credential check as the TURN methods (RFC 8489 9.2). */
-enum turn_gate turn_stun_mode_gate(struct turn_request *r, bool needs_auth)
+ * request, and with stun-only any other request (unknown methods too),
+ * gets no answer at all, allocation or not, before anything else is
+ * looked at. */
+bool turn_stun_mode_ignores(struct turn_request *r)
 {
 	const struct conf *c = r->s->conf;
 	bool binding = r->msg->method == STUN_BINDING;
 
 	if ((binding && c->no_stun) || (!binding && c->stun_only)) {
 		r->s->counters.stun_mode_ignored++;
-		return TURN_GATE_DROP;
+		return true;
 	}
 	if (binding && c->log_binding)
 		log_binding(r);
-	if (needs_auth || (binding && c->secure_stun))
-		return TURN_GATE_AUTH;
-	return TURN_GATE_OPEN;
+	return false;
+}
+
+/* secure-stun sends Binding through the same long-term credential check
+ * as the TURN methods (RFC 8489 9.2). */
+bool turn_needs_auth(const struct turn_request *r, bool method_needs_auth)
+{
+	return method_needs_auth ||
+	       (r->msg->method == STUN_BINDING && r->s->conf->secure_stun);
 }
 
 bool turn_answers_malformed(const struct turn_server *s)

@@ -91,6 +91,8 @@ assert rsp.cls == S.SUCCESS and rsp.get(S.XOR_MAPPED_ADDRESS), rsp
 assert rsp.get(S.SOFTWARE) is None, "SOFTWARE sent by default"
 silent(c, S.Message(S.ALLOCATE, S.REQUEST, attrs=[S.requested_transport()]), "stun-only Allocate")
 silent(c, S.Message(S.REFRESH, S.REQUEST, attrs=[S.lifetime(600)]), "stun-only Refresh")
+silent(c, S.Message(S.ALLOCATE, S.REQUEST, attrs=[S.requested_transport(), (0x7777, b"abcd")]),
+       "stun-only Allocate with an unknown attribute (no 420 either)")
 c.send_raw(MALFORMED)
 try:
     c.sock.settimeout(1.0)
