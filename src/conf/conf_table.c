@@ -105,7 +105,7 @@ const struct conf_option conf_options[] = {
 		 "coturn's old switch: the opposite of software-attribute."),
 	/* issue 13: coturn's STUN modes, relay kinds, families, bandwidth */
 	{ "software-attribute", 0, CONF_BOOL, OFF(no_software_attribute), "off", 0, 0,
-	  CONF_F_INVERT, NULL, "Send the SOFTWARE attribute in responses (coturn 4.7+: off)." },
+	  CONF_F_INVERT, NULL, "Send the SOFTWARE attribute in responses (as coturn 4.6 did)." },
 	BOOL_OPT("include-reason-string", 0, include_reason_string, 0,
 		 "Detailed reason phrases in error responses, not only the standard one."),
 	BOOL_OPT("stun-only", 'S', stun_only, 0,
