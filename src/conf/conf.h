@@ -58,6 +58,20 @@ struct conf {
 	/* protocol */
 	bool fingerprint;
 	bool no_software_attribute;
+	/* issue 13, coturn's STUN modes and bandwidth (turn_stun_modes.c,
+	 * turn_bandwidth.c) */
+	bool stun_only, no_stun;       /* requests of the other kind ignored */
+	bool secure_stun;              /* Binding authenticated like TURN */
+	bool log_binding;              /* one log line per Binding (rate-limited) */
+	bool include_reason_string;    /* detailed reason phrases in errors */
+	bool drop_invalid_packets;     /* true: malformed STUN dropped, not 400 */
+	bool no_udp_relay, no_tcp_relay; /* 442 for that REQUESTED-TRANSPORT */
+	char *allocation_default_address_family; /* "ipv4", "ipv6" or "keep" */
+	bool keep_address_family;      /* coturn's old -K: same as =keep */
+	unsigned max_bps;              /* bytes/s per allocation, each way; 0 = none */
+	unsigned bps_capacity;         /* bytes/s of max-bps granted in total; 0 = none */
+	unsigned member_max_bps;       /* REST credentials (room members); 0 = none */
+	bool no_auth_pings;            /* no networked auth DB to ping: no effect */
 	/* logging and process */
 	bool verbose;
 	char *log_file;

@@ -747,6 +747,23 @@ static const char *auth_problem(const struct conf *c)
 	return NULL;
 }
 
+/* STUN modes, relay kinds, families and bandwidth (coturn: the first two
+ * pairs are fatal there too, and bps-capacity needs max-bps). */
+static const char *relay_mode_problem(const struct conf *c)
+{
+	const char *fam = c->allocation_default_address_family;
+
+	if (c->stun_only && c->no_stun)
+		return "stun-only and no-stun together leave nothing to serve";
+	if (c->no_udp_relay && c->no_tcp_relay)
+		return "no-udp-relay and no-tcp-relay together leave no relay";
+	if (!fam || (strcmp(fam, "ipv4") && strcmp(fam, "ipv6") && strcmp(fam, "keep")))
+		return "allocation-default-address-family must be ipv4, ipv6 or keep";
+	if (c->bps_capacity && !c->max_bps)
+		return "bps-capacity needs max-bps (what each allocation reserves)";
+	return NULL;
+}
+
 int conf_validate(const struct conf *c, char *err, size_t errlen)
 {
 	char dummy[1];
@@ -773,6 +790,8 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 		problem = "no-udp and no-tcp together leave no listener";
 	if (!problem && !realm_ok(c->realm))
 		problem = "realm must be 1 to 127 characters";
+	if (!problem)
+		problem = relay_mode_problem(c);
 	if (!problem && bare > 1)
 		problem = "a bare external-ip may be given only once";
 	if (!problem && strcmp(c->signaling_auth, "open") &&

@@ -49,7 +49,8 @@ int turn_dual_families(struct turn_request *r, int *family, int *second,
 	const struct stun_attr *even = stun_find(m, STUN_ATTR_EVEN_PORT);
 
 	*second = *second_err = *second_err_family = 0;
-	*family = r->s->relay4.present ? AF_INET : AF_INET6;
+	/* allocation-default-address-family (turn_stun_modes.c). */
+	*family = turn_default_family(r);
 	if (raf) {
 		/* 7.2: both family attributes in one request is a 400. */
 		if (aaf)

@@ -81,6 +81,8 @@ static int allocate_check_attributes(struct turn_request *r, int *family, int *s
 
 	if (!transport || transport->len != 4)
 		return 400;
+	if (turn_transport_refused(r, transport->value[0]))
+		return 442;
 	if (transport->value[0] != TURN_UDP)
 		return 442;
 	if (token && (even || raf))
@@ -287,6 +289,8 @@ static int allocate_admit(struct turn_request *r, const char *user,
 			return 508;
 	}
 	code = quota_check(r, user, *res);
+	if (!code)
+		code = turn_bw_admit(r);
 	if (code)
 		return code;
 	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
@@ -364,6 +368,7 @@ void turn_handle_allocate(struct turn_request *r)
 	a->had_fingerprint = r->fingerprint;
 	a->relay2_err = (uint16_t)second_err;
 	a->relay2_err_family = second_err_family;
+	turn_bw_grant(r, a);
 	if (second)
 		turn_dual_open(r, a, second);
 	if (turn_relay_watch(s, a) || turn_mobility_enable(r, a)) {

@@ -101,6 +101,12 @@ struct alloc_index {
 	size_t size;
 };
 
+/* One direction's token bucket (turn_bandwidth.c). */
+struct bw_bucket {
+	int64_t millibytes; /* thousandths of a byte; may go below 0 */
+	uint64_t last_ms;
+};
+
 struct allocation {
 	struct five_tuple ft;
 	struct client_link link;
@@ -142,6 +148,10 @@ struct allocation {
 	uint32_t ix_seed;
 	uint64_t bytes_to_peer, bytes_from_peer;
 	uint64_t pkts_to_peer, pkts_from_peer;
+	/* max-bps / member-max-bps in force (0 = none), and what of it is
+	 * reserved against bps-capacity (turn_bandwidth.c). */
+	uint32_t bps, bps_reserved;
+	struct bw_bucket bw_to_peer, bw_from_peer;
 	struct allocation *hash_next;
 	struct turn_server *server;
 };
@@ -236,6 +246,10 @@ struct turn_counters {
 	uint64_t client_output_dropped; /* TCP/TLS client too slow to read */
 	uint64_t relayed_pkts_in, relayed_pkts_out;
 	uint64_t relayed_bytes_in, relayed_bytes_out;
+	/* issue 13: [0] from peer, [1] to peer; requests ignored by
+	 * stun-only / no-stun; Allocates refused by bps-capacity. */
+	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
+	uint64_t stun_mode_ignored, bps_capacity_refused;
 };
 
 struct reservation {
@@ -297,6 +311,8 @@ struct turn_server {
 	struct fd_budget fds;
 	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
 	struct mobility *mobility;   /* RFC 8016 tickets (turn_mobility.c) */
+	uint64_t bps_granted;        /* sum of bps_reserved (bps-capacity) */
+	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
 };
 
 /* A datagram or frame that arrived from a client. */
@@ -392,6 +408,14 @@ void turn_fds_tick(struct turn_server *s);
 /* Closes TCP/TLS connections without an allocation for
  * max-allocate-timeout (60 s, as coturn): idle sockets are not free. */
 void turn_tcp_expire_idle(struct turn_server *s);
+
+/* Bandwidth (turn_bandwidth.c): false when the allocation's bucket for
+ * that direction is empty (the packet is dropped and counted); and the
+ * release of its bps-capacity reservation when it goes. */
+bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, size_t len);
+void turn_bw_release(struct turn_server *s, struct allocation *a);
+/* Appends the bandwidth and STUN-mode counters (Prometheus text). */
+void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out);
 
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);

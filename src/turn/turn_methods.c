@@ -50,7 +50,7 @@ void turn_respond_error(struct turn_request *r, int code)
 	struct stun_builder b;
 
 	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, code, NULL);
+	stun_add_error(&b, code, turn_reason_phrase(r));
 	if (code == 401 || code == 438)
 		add_realm_nonce(r, &b);
 	if (log_enabled(LOG_LVL_DEBUG)) {
@@ -233,6 +233,8 @@ static void handle_request(struct turn_request *r)
 			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 			  r->msg->method, r->msg->n_attrs);
 	}
+	if (turn_stun_mode_ignores(r))
+		return;
 	if (n_unknown) {
 		respond_unknown(r, unknown, n_unknown);
 		return;
@@ -240,7 +242,7 @@ static void handle_request(struct turn_request *r)
 	for (size_t i = 0; i < sizeof(method_table) / sizeof(method_table[0]); i++) {
 		if (method_table[i].method != r->msg->method)
 			continue;
-		if (method_table[i].needs_auth && authenticate(r))
+		if (turn_needs_auth(r, method_table[i].needs_auth) && authenticate(r))
 			return;
 		method_table[i].handle(r);
 		return;
@@ -270,8 +272,9 @@ static void handle_send_indication(struct turn_server *s, const struct client_pa
 	turn_relay_to_peer(s, a, &peer, data->value, data->len);
 }
 
-/* A request that has a STUN header but a broken body still deserves an
- * answer (400); anything else that fails to parse is counted and dropped. */
+/* Anything that fails to parse is counted and dropped; with
+ * drop-invalid-packets off, a request that has a STUN header but a broken
+ * body is answered 400. */
 static void answer_malformed(struct turn_server *s, const struct client_packet *pkt)
 {
 	struct stun_msg head;
@@ -279,7 +282,7 @@ static void answer_malformed(struct turn_server *s, const struct client_packet *
 	uint16_t type;
 
 	s->counters.malformed_dropped++;
-	if (!stun_looks_like_stun(pkt->data, pkt->len))
+	if (!turn_answers_malformed(s) || !stun_looks_like_stun(pkt->data, pkt->len))
 		return;
 	type = (uint16_t)((pkt->data[0] << 8) | pkt->data[1]);
 	if (stun_type_class(type) != STUN_CLASS_REQUEST)

@@ -84,6 +84,7 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	metric(out, "turnroom_malformed_dropped_total", "counter",
 	       "Client packets that were neither STUN nor ChannelData.",
 	       c->malformed_dropped);
+	turn_bw_write_metrics(s, out);
 	turn_dtls_write_metrics(s, out);
 }
 

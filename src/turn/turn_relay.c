@@ -32,6 +32,8 @@ void turn_relay_to_peer(struct turn_server *s, struct allocation *a,
 
 	if (fd < 0 || !alloc_permission_ok(a, peer, s->now_ms))
 		return;
+	if (!turn_bw_pass(s, a, true, len))
+		return; /* max-bps: dropped, counted */
 	if (sendto(fd, p, len, MSG_DONTWAIT, &peer->u.sa, addr_len(peer)) < 0) {
 		log_debug("relay sendto failed: %s", strerror(errno));
 		return;
@@ -98,6 +100,8 @@ static void relay_deliver(struct turn_server *s, struct allocation *a,
 
 	if (!alloc_permission_ok(a, peer, s->now_ms))
 		return; /* RFC 8656 10.3: silently discarded */
+	if (!turn_bw_pass(s, a, false, len))
+		return; /* max-bps: dropped, counted */
 	a->pkts_from_peer++;
 	a->bytes_from_peer += len;
 	s->counters.relayed_pkts_in++;

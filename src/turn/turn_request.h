@@ -17,6 +17,7 @@ struct turn_request {
 	char username[AUTH_NAME_MAX];
 	char realm[AUTH_REALM_MAX];
 	struct auth_result cred;
+	const char *reason;                 /* detail for include-reason-string */
 	uint8_t out[TURN_RESPONSE_MAX];     /* must stay last (see memset) */
 };
 
@@ -62,5 +63,29 @@ void turn_handle_allocate(struct turn_request *r);
 void turn_handle_refresh(struct turn_request *r);
 void turn_handle_create_permission(struct turn_request *r);
 void turn_handle_channel_bind(struct turn_request *r);
+
+/* issue 13 (turn_stun_modes.c). True when a request gets no answer at
+ * all (stun-only, no-stun; counted); logs Binding requests with
+ * log-binding. */
+bool turn_stun_mode_ignores(struct turn_request *r);
+/* Whether a request goes through the credential check: the TURN methods
+ * (method_needs_auth), and Binding too with secure-stun. */
+bool turn_needs_auth(const struct turn_request *r, bool method_needs_auth);
+/* False with drop-invalid-packets (the default): malformed STUN is
+ * dropped and counted, not answered 400. */
+bool turn_answers_malformed(const struct turn_server *s);
+/* 0, or 442 (reason set) when no-udp-relay / no-tcp-relay refuses this
+ * REQUESTED-TRANSPORT protocol. RFC 6062 Allocates go through it too. */
+int turn_transport_refused(struct turn_request *r, uint8_t proto);
+/* AF_INET or AF_INET6: the relay family of an Allocate that names none. */
+int turn_default_family(const struct turn_request *r);
+/* NULL (the standard phrase) or, with include-reason-string, r->reason. */
+const char *turn_reason_phrase(const struct turn_request *r);
+
+/* Bandwidth (turn_bandwidth.c): 0, or 486 (counted) when bps-capacity is
+ * all granted; then, once the allocation exists, its limit and
+ * reservation. */
+int turn_bw_admit(struct turn_request *r);
+void turn_bw_grant(struct turn_request *r, struct allocation *a);
 
 #endif

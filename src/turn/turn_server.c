@@ -103,6 +103,7 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 	}
 	turn_dual_release(s, a);
 	turn_mobility_forget(s, a);
+	turn_bw_release(s, a);
 	s->counters.allocations_deleted++;
 	if (a->link.tcp)
 		a->link.tcp->n_allocs--;

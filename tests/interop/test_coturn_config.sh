@@ -33,6 +33,7 @@ user=alice:wonderland
 total-quota=100
 user-quota=12
 max-bps=3000000
+relay-threads=2
 stale-nonce=600
 cert=$TMP/cert.pem
 pkey=$TMP/pkey.pem
@@ -58,7 +59,7 @@ start_turnroom "$TMP/turnserver.conf"
 start_peer "$PEER_PORT"
 [ -s "$TMP/turnserver.pid" ] || fail "no pidfile"
 [ "$(cat "$TMP/turnserver.pid")" = "$SERVER_PID" ] || fail "pidfile holds another pid"
-for opt in max-bps no-cli prometheus-tls; do
+for opt in relay-threads no-cli prometheus-tls; do
 	n=$(grep -c "'$opt' is a coturn option turnroom does not implement" "$SERVER_LOG")
 	[ "$n" = 1 ] || fail "expected one warning for $opt, got $n"
 	grep -q "turnserver.conf:[0-9]*: '$opt'" "$SERVER_LOG" ||
@@ -78,4 +79,4 @@ grep -q 'allocation created' "$TMP/turn.log" || fail "log-file not written"
 run_uclient -m 1 -n 10 -l 100 -z 5 -c -t -S -u alice -w wonderland -e 127.0.0.1 \
 	-r "$PEER_PORT" -p "$TLS_PORT" 127.0.0.1
 uclient_assert_no_loss
-pass "coturn config accepted with 3 warnings (max-bps, no-cli, prometheus-tls); user, rotated REST secret and TLS relay"
+pass "coturn config accepted with 3 warnings (relay-threads, no-cli, prometheus-tls); user, rotated REST secret and TLS relay"

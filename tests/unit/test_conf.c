@@ -362,15 +362,15 @@ static void test_unimplemented(void)
 
 	write_tmp("", logpath);
 	CHECK_EQ_INT(log_open(logpath, false, LOG_LVL_WARN), 0);
-	c = parse_ok("dtls\nmax-bps=100\nmax-bps=200\nno-cli\n"
+	c = parse_ok("dtls\nrelay-threads=100\nrelay-threads=200\nno-cli\n"
 		     "prometheus-tls\nCA-file \"/x\"\n");
 	log_close();
 	CHECK(c != NULL);
-	CHECK_EQ_INT(count_lines(logpath, "'max-bps'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, "'relay-threads'"), 1);
 	CHECK_EQ_INT(count_lines(logpath, "'dtls'"), 1);
 	CHECK_EQ_INT(count_lines(logpath, "'CA-file'"), 1);
 	CHECK_EQ_INT(count_lines(logpath, "does not implement"), 5);
-	CHECK_EQ_INT(count_lines(logpath, ":2: 'max-bps'"), 1);
+	CHECK_EQ_INT(count_lines(logpath, ":2: 'relay-threads'"), 1);
 	unlink(logpath);
 	conf_free(c);
 }

@@ -1,0 +1,136 @@
+/* Bandwidth limits with coturn's meaning: max-bps bytes per second per
+ * allocation, each direction on its own (README.turnserver "-s"), excess
+ * dropped; bps-capacity the total those limits may add up to, each
+ * allocation reserving its limit for its life (coturn netengine.c
+ * allocate_bps); member-max-bps the limit of REST credentials, which the
+ * room server mints for its members. */
+#include <event2/buffer.h>
+
+#include "conf/conf.h"
+#include "turn/turn_request.h"
+
+/* A bucket holds a tenth of a second's worth: bursts stay short, and
+ * over a few seconds the delivered rate is the limit within a few %. */
+#define BW_BURST_DIV 10
+/* Refill at most this much time at once (keeps the product in range). */
+#define BW_MAX_GAP_MS 1000u
+
+/* The limit an allocation made by this request would get, before the
+ * capacity: max-bps, or member-max-bps for REST credentials when that is
+ * set and lower (or max-bps is 0). 0 = unlimited. */
+static uint32_t wanted_bps(const struct turn_request *r)
+{
+	const struct conf *c = r->s->conf;
+	uint32_t bps = c->max_bps;
+
+	if (r->cred.kind == AUTH_KIND_REST && c->member_max_bps &&
+	    (!bps || c->member_max_bps < bps))
+		bps = c->member_max_bps;
+	return bps;
+}
+
+int turn_bw_admit(struct turn_request *r)
+{
+	struct turn_server *s = r->s;
+
+	if (!s->conf->bps_capacity || !wanted_bps(r))
+		return 0;
+	if (s->bps_granted < s->conf->bps_capacity)
+		return 0;
+	s->counters.bps_capacity_refused++;
+	r->reason = "Allocation Bandwidth Quota Reached";
+	return 486;
+}
+
+static void bucket_fill(struct bw_bucket *b, uint32_t bps, uint64_t now_ms)
+{
+	b->millibytes = (int64_t)bps * 1000 / BW_BURST_DIV;
+	b->last_ms = now_ms;
+}
+
+/* Grants what is left of the capacity when less than the limit, as
+ * coturn does; turn_bw_admit has made sure something is left. */
+void turn_bw_grant(struct turn_request *r, struct allocation *a)
+{
+	struct turn_server *s = r->s;
+	uint64_t cap = s->conf->bps_capacity;
+	uint32_t bps = wanted_bps(r);
+
+	if (bps && cap) {
+		uint64_t left = cap > s->bps_granted ? cap - s->bps_granted : 0;
+
+		if (left < bps)
+			bps = (uint32_t)left;
+		s->bps_granted += bps;
+	}
+	a->bps = bps;
+	a->bps_reserved = cap ? bps : 0;
+	bucket_fill(&a->bw_to_peer, bps, s->now_ms);
+	bucket_fill(&a->bw_from_peer, bps, s->now_ms);
+}
+
+void turn_bw_release(struct turn_server *s, struct allocation *a)
+{
+	s->bps_granted -= a->bps_reserved <= s->bps_granted ? a->bps_reserved : s->bps_granted;
+	a->bps_reserved = 0;
+}
+
+/* Token bucket in thousandths of a byte: a packet passes while the
+ * bucket is not empty and may take it below zero (a large datagram under
+ * a small limit still passes, then waits out its debt). */
+bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, size_t len)
+{
+	struct bw_bucket *b = to_peer ? &a->bw_to_peer : &a->bw_from_peer;
+	int64_t burst = (int64_t)a->bps * 1000 / BW_BURST_DIV;
+	uint64_t gap;
+
+	if (!a->bps)
+		return true;
+	gap = s->now_ms > b->last_ms ? s->now_ms - b->last_ms : 0;
+	if (gap > BW_MAX_GAP_MS)
+		gap = BW_MAX_GAP_MS;
+	b->last_ms = s->now_ms;
+	b->millibytes += (int64_t)gap * a->bps;
+	if (b->millibytes > burst)
+		b->millibytes = burst;
+	if (b->millibytes <= 0) {
+		s->counters.bw_dropped_pkts[to_peer]++;
+		s->counters.bw_dropped_bytes[to_peer] += len;
+		return false;
+	}
+	b->millibytes -= (int64_t)len * 1000;
+	return true;
+}
+
+void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out)
+{
+	const struct turn_counters *c = &s->counters;
+
+	evbuffer_add_printf(
+	    out,
+	    "# HELP turnroom_bandwidth_dropped_packets_total Packets dropped by "
+	    "max-bps / member-max-bps.\n"
+	    "# TYPE turnroom_bandwidth_dropped_packets_total counter\n"
+	    "turnroom_bandwidth_dropped_packets_total{direction=\"to_peer\"} %llu\n"
+	    "turnroom_bandwidth_dropped_packets_total{direction=\"from_peer\"} %llu\n"
+	    "# HELP turnroom_bandwidth_dropped_bytes_total Payload bytes dropped by "
+	    "max-bps / member-max-bps.\n"
+	    "# TYPE turnroom_bandwidth_dropped_bytes_total counter\n"
+	    "turnroom_bandwidth_dropped_bytes_total{direction=\"to_peer\"} %llu\n"
+	    "turnroom_bandwidth_dropped_bytes_total{direction=\"from_peer\"} %llu\n"
+	    "# HELP turnroom_bps_granted Bytes per second reserved against bps-capacity.\n"
+	    "# TYPE turnroom_bps_granted gauge\n"
+	    "turnroom_bps_granted %llu\n"
+	    "# HELP turnroom_bps_capacity_refused_total Allocates answered 486 by "
+	    "bps-capacity.\n"
+	    "# TYPE turnroom_bps_capacity_refused_total counter\n"
+	    "turnroom_bps_capacity_refused_total %llu\n"
+	    "# HELP turnroom_stun_mode_ignored_total Requests ignored by stun-only or "
+	    "no-stun.\n"
+	    "# TYPE turnroom_stun_mode_ignored_total counter\n"
+	    "turnroom_stun_mode_ignored_total %llu\n",
+	    (unsigned long long)c->bw_dropped_pkts[1], (unsigned long long)c->bw_dropped_pkts[0],
+	    (unsigned long long)c->bw_dropped_bytes[1], (unsigned long long)c->bw_dropped_bytes[0],
+	    (unsigned long long)s->bps_granted, (unsigned long long)c->bps_capacity_refused,
+	    (unsigned long long)c->stun_mode_ignored);
+}
