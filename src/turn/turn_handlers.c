@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_request.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/bytes.h"
 #include "util/errors.h"
 #include "util/escape.h"
@@ -72,8 +73,14 @@ static int allocate_check_attributes(struct turn_request *r, int *family)
 
 	if (!transport || transport->len != 4)
 		return 400;
-	if (transport->value[0] != TURN_UDP)
+	if (turn_tcp_relay_requested(m)) {
+		int code = turn_tcp_relay_check_allocate(r);
+
+		if (code)
+			return code;
+	} else if (transport->value[0] != TURN_UDP) {
 		return 442;
+	}
 	if (token && (even || raf))
 		return 400;
 	if (even && even->len != 1)
@@ -251,6 +258,12 @@ static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 	*reserved = false;
 	if (res)
 		return reservation_take(r->s, res, bound);
+	if (turn_tcp_relay_requested(r->msg)) {
+		fd = turn_tcp_relay_bind(rf, bound);
+		if (fd < 0)
+			log_refusal(r, 508, "no relay port available");
+		return fd;
+	}
 	fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound, &next_fd,
 			    &next_bound);
 	if (fd < 0) {
@@ -359,7 +372,8 @@ void turn_handle_allocate(struct turn_request *r)
 	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
 	a->cred = r->cred;
 	a->had_fingerprint = r->fingerprint;
-	if (turn_relay_watch(s, a)) {
+	if (turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(s, a)
+					      : turn_relay_watch(s, a)) {
 		turn_allocation_delete(s, a, "out of memory");
 		turn_respond_error(r, 508);
 		return;

@@ -66,6 +66,7 @@ struct tcp_conn {
 	struct tls_queue *tls;       /* NULL for plain TCP */
 	bool busy;                   /* inside its read callback */
 	bool closing;                /* close asked for while busy */
+	bool taken;                  /* bev handed over (RFC 6062 data) */
 	struct tcp_conn *prev, *next;
 };
 
@@ -130,6 +131,7 @@ struct allocation {
 	uint64_t pkts_to_peer, pkts_from_peer;
 	struct allocation *hash_next;
 	struct turn_server *server;
+	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
 };
 
 /* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
@@ -195,6 +197,10 @@ int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
  * two families never share one). The fd, or -1 with errno kept. */
 int turn_udp_socket(const struct tr_addr *addr);
 
+/* Binds a socket made by open (fd or -1 with errno) on ip with a port
+ * from the pool, as port_pool_bind: TCP relays (RFC 6062) share it. */
+int port_pool_bind_with(struct port_pool *p, const struct tr_addr *ip,
+			int (*open)(const struct tr_addr *addr), struct tr_addr *bound);
 /* Returns the port of a closed relay socket to the pool. */
 void port_pool_release(struct port_pool *p, uint16_t port);
 size_t port_pool_in_use(const struct port_pool *p);
@@ -279,6 +285,8 @@ struct turn_server {
 	size_t alt_next;             /* round robin over alternate-server */
 	struct fd_budget fds;
 	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
+	struct tcp_peer_conn *tcp_peer_conns; /* RFC 6062 (turn_tcp_relay.c) */
+	size_t tcp_relay_fds;
 };
 
 /* A datagram or frame that arrived from a client. */

@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -151,7 +152,8 @@ static void tcp_conn_destroy(struct tcp_conn *c)
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	bufferevent_free(c->bev);
+	if (!c->taken)
+		bufferevent_free(c->bev);
 	free(c);
 }
 
@@ -233,6 +235,13 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	/* The front door read the first bytes already. */
 	if (evbuffer_get_length(bufferevent_get_input(bev)))
 		tcp_read_cb(bev, c);
+}
+
+struct bufferevent *turn_tcp_conn_take(struct tcp_conn *c)
+{
+	c->taken = true;
+	c->closing = true;
+	return c->bev;
 }
 
 void turn_tcp_expire_idle(struct turn_server *s)
