@@ -285,8 +285,9 @@ struct turn_server {
 	size_t alt_next;             /* round robin over alternate-server */
 	struct fd_budget fds;
 	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
-	struct tcp_peer_conn *tcp_peer_conns; /* RFC 6062 (turn_tcp_relay.c) */
-	size_t tcp_relay_fds;
+	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
+	struct tcp_peer_conn **tcp_conn_buckets;
+	size_t tcp_conn_count, tcp_relay_fds;
 };
 
 /* A datagram or frame that arrived from a client. */

@@ -36,6 +36,12 @@
 #define TCP_RELAY_OUT_LOW (64 * 1024)
 #define TCP_RELAY_BACKLOG 16
 #define TCP_RELAY_ACCEPT_BATCH 16
+/* Out of descriptors, a listening socket stays readable: its accepts
+ * pause this long instead of spinning. */
+#define TCP_RELAY_ACCEPT_PAUSE_MS 1000
+/* CONNECTION-ID lookup (ConnectionBind): chained buckets, allocated
+ * while any peer connection exists. */
+#define TCP_RELAY_BUCKETS 4096
 
 enum pc_state { PC_CONNECTING, PC_PENDING, PC_BOUND };
 
@@ -53,13 +59,19 @@ struct tcp_peer_conn {
 	bool connect_fp;                /* the Connect had a FINGERPRINT */
 	bool closing;                   /* one side ended: flush, then free */
 	struct tcp_peer_conn *a_prev, *a_next; /* the allocation's list */
-	struct tcp_peer_conn *g_prev, *g_next; /* the server's list */
+	struct tcp_peer_conn *g_prev, *g_next; /* its id bucket */
 };
 
 struct tcp_relay {
 	struct tcp_peer_conn *conns;
 	size_t n;
+	struct event *resume; /* re-arms accepting after a pause */
 };
+
+static struct tcp_peer_conn **bucket_of(const struct turn_server *s, uint32_t id)
+{
+	return &s->tcp_conn_buckets[id % TCP_RELAY_BUCKETS];
+}
 
 bool turn_tcp_relay_requested(const struct stun_msg *msg)
 {
@@ -146,9 +158,13 @@ static void conn_free(struct tcp_peer_conn *pc)
 	if (pc->g_prev)
 		pc->g_prev->g_next = pc->g_next;
 	else
-		s->tcp_peer_conns = pc->g_next;
+		*bucket_of(s, pc->id) = pc->g_next;
 	if (pc->g_next)
 		pc->g_next->g_prev = pc->g_prev;
+	if (--s->tcp_conn_count == 0) {
+		free(s->tcp_conn_buckets);
+		s->tcp_conn_buckets = NULL;
+	}
 	if (pc->timer)
 		event_free(pc->timer);
 	if (pc->peer_bev) {
@@ -174,8 +190,12 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 	struct tcp_peer_conn *pc = calloc(1, sizeof(*pc));
 	struct timeval tv = { deadline_ms / 1000, (deadline_ms % 1000) * 1000 };
 
-	if (!pc)
+	if (!s->tcp_conn_buckets)
+		s->tcp_conn_buckets = calloc(TCP_RELAY_BUCKETS, sizeof(*s->tcp_conn_buckets));
+	if (!pc || !s->tcp_conn_buckets) {
+		free(pc);
 		return NULL;
+	}
 	pc->s = s;
 	pc->a = a;
 	pc->peer = *peer;
@@ -191,6 +211,10 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 		if (pc->timer)
 			event_free(pc->timer);
 		free(pc);
+		if (!s->tcp_conn_count) {
+			free(s->tcp_conn_buckets);
+			s->tcp_conn_buckets = NULL;
+		}
 		return NULL;
 	}
 	pc->a_next = a->tcp->conns;
@@ -198,16 +222,19 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 		pc->a_next->a_prev = pc;
 	a->tcp->conns = pc;
 	a->tcp->n++;
-	pc->g_next = s->tcp_peer_conns;
+	pc->g_next = *bucket_of(s, pc->id);
 	if (pc->g_next)
 		pc->g_next->g_prev = pc;
-	s->tcp_peer_conns = pc;
+	*bucket_of(s, pc->id) = pc;
+	s->tcp_conn_count++;
 	return pc;
 }
 
 static struct tcp_peer_conn *conn_by_id(const struct turn_server *s, uint32_t id)
 {
-	for (struct tcp_peer_conn *pc = s->tcp_peer_conns; pc; pc = pc->g_next)
+	if (!s->tcp_conn_buckets)
+		return NULL;
+	for (struct tcp_peer_conn *pc = *bucket_of(s, id); pc; pc = pc->g_next)
 		if (pc->id == id)
 			return pc;
 	return NULL;
@@ -542,6 +569,30 @@ static void accept_peer(struct turn_server *s, struct allocation *a, int fd,
 	send_connection_attempt(pc);
 }
 
+static void accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct allocation *a = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(a->relay_ev, NULL);
+}
+
+static void accept_pause(struct allocation *a)
+{
+	struct timeval tv = { TCP_RELAY_ACCEPT_PAUSE_MS / 1000,
+			      (TCP_RELAY_ACCEPT_PAUSE_MS % 1000) * 1000 };
+
+	if (!a->tcp->resume)
+		a->tcp->resume = evtimer_new(a->server->base, accept_resume_cb, a);
+	if (!a->tcp->resume)
+		return;
+	log_warn("out of file descriptors: accepting TCP peers paused for %d ms",
+		 TCP_RELAY_ACCEPT_PAUSE_MS);
+	event_del(a->relay_ev);
+	evtimer_add(a->tcp->resume, &tv);
+}
+
 static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct allocation *a = arg;
@@ -556,8 +607,11 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				accept_pause(a);
 			return;
+		}
 		if (addr_from_sockaddr(&peer, (struct sockaddr *)&ss, len)) {
 			close(fd);
 			continue;
@@ -583,6 +637,8 @@ void turn_tcp_relay_release(struct allocation *a)
 		return;
 	while (a->tcp->conns)
 		conn_free(a->tcp->conns);
+	if (a->tcp->resume)
+		event_free(a->tcp->resume);
 	free(a->tcp);
 	a->tcp = NULL;
 }
