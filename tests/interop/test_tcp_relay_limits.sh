@@ -4,12 +4,15 @@
 # allocation gets 486); an allocation holds at most 64 peer connections
 # (the 65th Connect gets 508, a 65th incoming peer is closed without a
 # ConnectionAttempt); deleting the allocation (Refresh 0) closes its peer
-# connections.
+# connections; the turnroom_tcp_relay_connections gauge shows the 64.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
+METRICS_PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 {
-	base_conf "$PORT" "$MINP" "$MAXP"
+	base_conf "$PORT" "$MINP" "$MAXP" | grep -v '^http-port'
+	echo "http-port=$METRICS_PORT"
+	echo "userdb=$TMP/turndb"
 	echo "lt-cred-mech"
 	echo "user=alice:wonderland"
 	echo "allow-loopback-peers"
@@ -60,6 +63,10 @@ if not closed_by_server(extra):
 if t.wait_indication(c, t.CONNECTION_ATTEMPT, 1.0) is not None:
     failures.append("ConnectionAttempt past the 64 connections")
 print("ok  65th incoming peer closed without a ConnectionAttempt")
+import urllib.request
+metrics = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[2], timeout=5).read().decode()
+live = [l for l in metrics.splitlines() if l.startswith("turnroom_tcp_relay_connections ")]
+expect("turnroom_tcp_relay_connections", int(live[0].split()[1]) if live else -1, 64)
 peers[0].settimeout(5)
 ps, _ = peers[0].accept()
 expect("Refresh 0", t.code_of(c.request_auth(s.REFRESH, [s.lifetime(0)])), 200)
@@ -69,6 +76,6 @@ print("ok  peer connection closed with its allocation")
 if failures:
     sys.exit("\n".join(failures))
 EOF2
-py "$TMP/limits.py" "$PORT" >"$TMP/limits.log" 2>&1 || fail "$(tail -n 3 "$TMP/limits.log" | tr '\n' ' ')"
+py "$TMP/limits.py" "$PORT" "$METRICS_PORT" >"$TMP/limits.log" 2>&1 || fail "$(tail -n 3 "$TMP/limits.log" | tr '\n' ' ')"
 note "$(cat "$TMP/limits.log")"
 pass "user-quota counts TCP allocations (486), 64 connections per allocation (508), closed with the allocation"
