@@ -84,8 +84,9 @@ int turn_tcp_relay_check_allocate(struct turn_request *r)
 {
 	const struct stun_msg *m = r->msg;
 
-	/* no-tcp-relay (442) is judged before this, with no-udp-relay. */
-	/* 5.1: a TCP relay only for a client on TCP or TLS. */
+	/* no-tcp-relay (442, coturn) belongs with the other transport
+	 * refusals in allocate_check_attributes, before this. 5.1 steps 2
+	 * and 3: only for a client on TCP or TLS, and nothing of UDP's. */
 	if (!r->pkt->link.tcp)
 		return 400;
 	if (stun_find(m, STUN_ATTR_EVEN_PORT) || stun_find(m, STUN_ATTR_RESERVATION_TOKEN) ||

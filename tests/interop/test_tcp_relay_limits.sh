@@ -1,5 +1,6 @@
 #!/bin/bash
-# RFC 6062 TCP allocations under the limits: user-quota counts TCP
+# RFC 6062 TCP allocations under the limits (and EVEN-PORT refused with
+# 400, as 5.1 says, before any quota): user-quota counts TCP
 # allocations (with user-quota=2, TCP + UDP allocations, then a third
 # allocation gets 486); an allocation holds at most 64 peer connections
 # (the 65th Connect gets 508, a 65th incoming peer is closed without a
@@ -51,6 +52,10 @@ expect("UDP Allocate (2nd of user-quota=2)", t.code_of(u.allocate()), 200)
 c3 = t.control(server)
 expect("TCP Allocate (3rd, over user-quota)", t.code_of(t.allocate_tcp(c3)), 486)
 c3.close()
+c4 = t.control(server)
+even = c4.request_auth(s.ALLOCATE, [s.requested_transport(t.TCP), (0x0018, b"\x00")])
+expect("TCP Allocate with EVEN-PORT (RFC 6062 5.1)", t.code_of(even), 400)
+c4.close()
 
 c.create_permission([("127.0.0.1", 0)])
 peers = [t.listener() for _ in range(65)]
