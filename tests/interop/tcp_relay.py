@@ -33,11 +33,16 @@ def connection_id(msg):
     return struct.unpack("!I", v)[0] if v is not None and len(v) == 4 else None
 
 
-def connection_bind(server, cid, user="alice", password="wonderland"):
+def connection_bind(server, cid, user="alice", password="wonderland", ctrl=None):
     """A new data connection and its ConnectionBind response. On success
-    the client's socket (d.sock, with d.buf already read) is raw data."""
+    the client's socket (d.sock, with d.buf already read) is raw data.
+    With ctrl (the control connection), the first request already carries
+    its realm, nonce and key, as turnutils_uclient does (coturn resets a
+    data connection whose ConnectionBind has no credentials)."""
     d = s.Client("tcp", server)
     d.set_credentials(user, password)
+    if ctrl is not None:
+        d.realm, d.nonce, d.key = ctrl.realm, ctrl.nonce, ctrl.key
     return d, d.request_auth(CONNECTION_BIND,
                              [(CONNECTION_ID, struct.pack("!I", cid))])
 

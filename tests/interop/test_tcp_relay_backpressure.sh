@@ -52,7 +52,7 @@ if t.code_of(rsp) != 200:
     sys.exit("Connect failed: %r" % rsp)
 ls.settimeout(5)
 peer, _ = ls.accept()
-d, rsp = t.connection_bind(server, t.connection_id(rsp))
+d, rsp = t.connection_bind(server, t.connection_id(rsp), ctrl=c)
 if t.code_of(rsp) != 200 or d.buf:
     sys.exit("ConnectionBind failed: %r" % rsp)
 client = d.sock

@@ -77,10 +77,10 @@ if src != relay:
     failures.append("peer saw the connection from %r, not the relay %r" % (src, relay))
 expect("Connect again to the same peer", t.connect(c, peer), 446)
 expect("Connect to a closed port", t.connect(c, ("127.0.0.1", t.closed_port())), 447)
-d, rsp = t.connection_bind(server, 0x12345678 if cid != 0x12345678 else 1)
+d, rsp = t.connection_bind(server, 0x12345678 if cid != 0x12345678 else 1, ctrl=c)
 expect("ConnectionBind with an unknown CONNECTION-ID", rsp, 400)
 d.close()
-d, rsp = t.connection_bind(server, cid)
+d, rsp = t.connection_bind(server, cid, ctrl=c)
 expect("ConnectionBind", rsp, 200)
 d.sock.sendall(b"to-peer" * 100)
 if recv_exact(ps, 700) != b"to-peer" * 100:
@@ -88,7 +88,7 @@ if recv_exact(ps, 700) != b"to-peer" * 100:
 ps.sendall(b"to-client" * 100)
 if recv_exact(d.sock, 900, d.buf) != b"to-client" * 100:
     failures.append("client did not get the peer's bytes")
-d2, rsp = t.connection_bind(server, cid)
+d2, rsp = t.connection_bind(server, cid, ctrl=c)
 expect("ConnectionBind of a bound CONNECTION-ID", rsp, 400)
 d2.close()
 
@@ -103,7 +103,7 @@ icid = t.connection_id(ind)
 if s.parse_xor_addr(ind.get(s.XOR_PEER_ADDRESS), ind.tid) != inc.getsockname():
     failures.append("ConnectionAttempt names the wrong peer")
 print("ok  ConnectionAttempt for an incoming peer")
-d3, rsp = t.connection_bind(server, icid)
+d3, rsp = t.connection_bind(server, icid)  # the 401 dance on the data connection
 expect("ConnectionBind after ConnectionAttempt", rsp, 200)
 inc.sendall(b"ping")
 if recv_exact(d3.sock, 4, d3.buf) != b"ping":
@@ -137,7 +137,7 @@ if not closed_by_server(late, 10):
     failures.append("pending peer connection still open 35 s after")
 waited = time.monotonic() - start
 print("ok  pending peer connection closed after %.1f s" % waited)
-d4, rsp = t.connection_bind(server, lcid or 1)
+d4, rsp = t.connection_bind(server, lcid or 1, ctrl=c)
 expect("ConnectionBind after the 30 s timeout", rsp, 400)
 # The allocation and its bound pair live on.
 ps.sendall(b"still")
