@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/log.h"
 
 #define FDS_RESERVE_MIN 64
@@ -21,7 +22,7 @@
 
 static size_t relay_sockets(const struct turn_server *s)
 {
-	return alloc_table_count(s->allocs) + s->n_reservations;
+	return alloc_table_count(s->allocs) + s->n_reservations + turn_tcp_relay_fds(s);
 }
 
 /* Counts the entries of /proc/self/fd (less the one opendir holds). */

@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_request.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/bytes.h"
 #include "util/errors.h"
 #include "util/escape.h"
@@ -83,8 +84,13 @@ static int allocate_check_attributes(struct turn_request *r, int *family, int *s
 		return 400;
 	if (turn_transport_refused(r, transport->value[0]))
 		return 442;
-	if (transport->value[0] != TURN_UDP)
+	if (turn_tcp_relay_requested(m)) {
+		code = turn_tcp_relay_check_allocate(r);
+		if (code)
+			return code;
+	} else if (transport->value[0] != TURN_UDP) {
 		return 442;
+	}
 	if (token && (even || raf))
 		return 400;
 	if (even && even->len != 1)
@@ -255,6 +261,12 @@ static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 	*reserved = false;
 	if (res)
 		return reservation_take(r->s, res, bound);
+	if (turn_tcp_relay_requested(r->msg)) {
+		fd = turn_tcp_relay_bind(rf, bound);
+		if (fd < 0)
+			log_refusal(r, 508, "no relay port available");
+		return fd;
+	}
 	fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound, &next_fd,
 			    &next_bound);
 	if (fd < 0) {
@@ -371,7 +383,9 @@ void turn_handle_allocate(struct turn_request *r)
 	turn_bw_grant(r, a);
 	if (second)
 		turn_dual_open(r, a, second);
-	if (turn_relay_watch(s, a) || turn_mobility_enable(r, a)) {
+	if ((turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(s, a)
+						 : turn_relay_watch(s, a)) ||
+	    turn_mobility_enable(r, a)) {
 		turn_allocation_delete(s, a, "out of memory");
 		turn_respond_error(r, 508);
 		return;

@@ -67,6 +67,7 @@ struct tcp_conn {
 	bool busy;                   /* inside its read callback */
 	bool closing;                /* close asked for while busy */
 	struct front_slot *slot;     /* owned: its connection-limit place */
+	bool taken;                  /* bev handed over (RFC 6062 data) */
 	struct tcp_conn *prev, *next;
 };
 
@@ -154,6 +155,7 @@ struct allocation {
 	struct bw_bucket bw_to_peer, bw_from_peer;
 	struct allocation *hash_next;
 	struct turn_server *server;
+	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
 };
 
 /* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
@@ -222,6 +224,10 @@ int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
  * two families never share one). The fd, or -1 with errno kept. */
 int turn_udp_socket(const struct tr_addr *addr);
 
+/* Binds a socket made by open (fd or -1 with errno) on ip with a port
+ * from the pool, as port_pool_bind: TCP relays (RFC 6062) share it. */
+int port_pool_bind_with(struct port_pool *p, const struct tr_addr *ip,
+			int (*open)(const struct tr_addr *addr), struct tr_addr *bound);
 /* Returns the port of a closed relay socket to the pool. */
 void port_pool_release(struct port_pool *p, uint16_t port);
 size_t port_pool_in_use(const struct port_pool *p);
@@ -313,6 +319,9 @@ struct turn_server {
 	struct mobility *mobility;   /* RFC 8016 tickets (turn_mobility.c) */
 	uint64_t bps_granted;        /* sum of bps_reserved (bps-capacity) */
 	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
+	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
+	struct tcp_peer_conn **tcp_conn_buckets;
+	size_t tcp_conn_count, tcp_relay_fds;
 };
 
 /* A datagram or frame that arrived from a client. */

@@ -14,6 +14,7 @@
 #include "conf/conf.h"
 #include "front/front.h"
 #include "turn/turn_internal.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -152,7 +153,10 @@ static void tcp_conn_destroy(struct tcp_conn *c)
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	bufferevent_free(c->bev);
+	if (!c->taken)
+		bufferevent_free(c->bev);
+	/* A data connection handed over (RFC 6062) leaves the connection
+	 * limits: it is bounded by its allocation's peer connections. */
 	front_slot_release(c->slot);
 	free(c);
 }
@@ -237,6 +241,13 @@ void turn_server_adopt_stream(void *ctx, struct bufferevent *bev,
 	/* The front door read the first bytes already. */
 	if (evbuffer_get_length(bufferevent_get_input(bev)))
 		tcp_read_cb(bev, c);
+}
+
+struct bufferevent *turn_tcp_conn_take(struct tcp_conn *c)
+{
+	c->taken = true;
+	c->closing = true;
+	return c->bev;
 }
 
 void turn_tcp_expire_idle(struct turn_server *s)

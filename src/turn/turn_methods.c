@@ -6,6 +6,7 @@
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
 #include "turn/turn_request.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/errors.h"
 #include "util/escape.h"
 #include "util/log.h"
@@ -219,6 +220,8 @@ static const struct {
 	{ STUN_REFRESH, turn_handle_refresh, true },
 	{ STUN_CREATE_PERMISSION, turn_handle_create_permission, true },
 	{ STUN_CHANNEL_BIND, turn_handle_channel_bind, true },
+	{ STUN_CONNECT, turn_handle_connect, true },
+	{ STUN_CONNECTION_BIND, turn_handle_connection_bind, true },
 };
 
 static void handle_request(struct turn_request *r)

@@ -49,6 +49,9 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	       "TURN allocations deleted (expired, refreshed to 0, dropped).",
 	       c->allocations_deleted);
 	metric(out, "turnroom_permissions", "gauge", "Live permissions.", t.permissions);
+	metric(out, "turnroom_tcp_relay_connections", "gauge",
+	       "Live RFC 6062 peer connections (connecting, awaiting bind, bound).",
+	       s->tcp_conn_count);
 	metric(out, "turnroom_channels", "gauge", "Live channel bindings.", t.channels);
 	evbuffer_add_printf(out,
 			    "# HELP turnroom_relayed_packets_total Packets relayed.\n"

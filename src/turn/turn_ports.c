@@ -151,3 +151,28 @@ int port_pool_bind(struct port_pool *p, const struct tr_addr *ip, bool even,
 	}
 	return TR_ENOPORT;
 }
+
+int port_pool_bind_with(struct port_pool *p, const struct tr_addr *ip,
+			int (*open)(const struct tr_addr *addr), struct tr_addr *bound)
+{
+	uint32_t span = (uint32_t)p->max_port - p->min_port + 1;
+	uint16_t port = random_start(p);
+
+	for (uint32_t i = 0; i < span; i++) {
+		if (!port_used(p, port)) {
+			int fd;
+
+			*bound = *ip;
+			addr_set_port(bound, port);
+			fd = open(bound);
+			if (fd >= 0) {
+				port_mark(p, port, true);
+				return fd;
+			}
+			if (errno == EMFILE || errno == ENFILE)
+				return TR_EIO;
+		}
+		port = port == p->max_port ? p->min_port : (uint16_t)(port + 1);
+	}
+	return TR_ENOPORT;
+}

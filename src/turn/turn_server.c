@@ -19,6 +19,7 @@
 #include "conf/conf.h"
 #include "front/front.h"
 #include "turn/turn_internal.h"
+#include "turn/turn_tcp_relay.h"
 #include "util/clock.h"
 #include "util/errors.h"
 #include "util/escape.h"
@@ -94,6 +95,7 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 		 (unsigned long long)a->bytes_to_peer,
 		 (unsigned long long)a->pkts_from_peer,
 		 (unsigned long long)a->bytes_from_peer);
+	turn_tcp_relay_release(a);
 	if (a->relay_ev)
 		event_free(a->relay_ev);
 	if (a->relay_fd >= 0) {
@@ -571,6 +573,7 @@ fail:
 
 static void release_allocation(struct allocation *a)
 {
+	turn_tcp_relay_release(a);
 	if (a->relay_ev)
 		event_free(a->relay_ev);
 	if (a->relay_fd >= 0)

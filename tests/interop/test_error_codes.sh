@@ -76,8 +76,10 @@ t = client()
 rsp = t.request_auth(S.ALLOCATE, [S.requested_transport(), (0x0022, token)])
 assert rsp.cls == S.SUCCESS and S.relayed_address(rsp)[1] == rport + 1, rsp
 print("ok EVEN-PORT %d, reserved %d taken by its token" % (rport, rport + 1))
-# 442: REQUESTED-TRANSPORT TCP over UDP
-expect(client().request_auth(S.ALLOCATE, [S.requested_transport(6)]), 442, "transport TCP")
+# 442: REQUESTED-TRANSPORT neither UDP nor TCP (132 = SCTP)
+expect(client().request_auth(S.ALLOCATE, [S.requested_transport(132)]), 442, "transport SCTP")
+# 400: TCP (RFC 6062 5.1) needs a TCP or TLS client connection, not UDP
+expect(client().request_auth(S.ALLOCATE, [S.requested_transport(6)]), 400, "transport TCP over UDP")
 # 440: a family this server has no relay for (IPv6)
 expect(client().request_auth(S.ALLOCATE, [S.requested_transport(),
                                           (0x0017, b"\x02\x00\x00\x00")]), 440,

@@ -1,5 +1,6 @@
 /* Allocation table, permissions, channels and the relay port pool, with a
  * fake clock: every lifetime is checked just before and at its end. */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -286,6 +287,45 @@ static void test_port_pool(void)
 	port_pool_free(p);
 }
 
+/* A stand-in for a socket opener: refuses port 20001 (held elsewhere)
+ * and returns a fake descriptor; the pool never touches it. */
+static int fake_open(const struct tr_addr *addr)
+{
+	if (addr_port(addr) == 20001) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return 1000 + addr_port(addr);
+}
+
+/* TCP relays (RFC 6062) take their ports from the same pool as UDP ones:
+ * a port held by either is not offered to the other. */
+static void test_port_pool_with(void)
+{
+	struct port_pool *p = port_pool_new(20000, 20003);
+	struct tr_addr lo = ip("127.0.0.1", 0), bound, next;
+	int next_fd = -1, udp = -1, seen = 0, fd;
+
+	CHECK(p != NULL);
+	udp = port_pool_bind(p, &lo, false, false, &bound, &next_fd, &next);
+	CHECK(udp >= 0);
+	for (int i = 0; i < 2; i++) {
+		fd = port_pool_bind_with(p, &lo, fake_open, &next);
+		CHECK_EQ_INT(fd, 1000 + addr_port(&next));
+		CHECK(addr_port(&next) != 20001 && addr_port(&next) != addr_port(&bound));
+		seen |= 1 << (addr_port(&next) - 20000);
+	}
+	CHECK_EQ_INT(__builtin_popcount(seen), 2);
+	/* 20001 refused by the opener, the rest held: exhausted, and 20001
+	 * is not marked used by the failed attempt. */
+	if (addr_port(&bound) != 20001) {
+		CHECK_EQ_INT(port_pool_bind_with(p, &lo, fake_open, &next), TR_ENOPORT);
+		CHECK_EQ_INT(port_pool_in_use(p), 3);
+	}
+	close(udp);
+	port_pool_free(p);
+}
+
 static void test_ip_limiter(void)
 {
 	struct ip_limiter *l = ip_limiter_new(3, 2);
@@ -322,6 +362,7 @@ int main(void)
 	RUN(test_channels);
 	RUN(test_index_many);
 	RUN(test_port_pool);
+	RUN(test_port_pool_with);
 	RUN(test_ip_limiter);
 	return HARNESS_DONE();
 }
