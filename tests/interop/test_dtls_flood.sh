@@ -37,6 +37,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert
 	echo "user=alice:wonderland"
 	echo "userdb=$TMP/turndb"
 	echo "allow-loopback-peers"
+	echo "metrics-token=dtls-metrics"
 	echo "dtls-max-handshakes-per-ip=4"
 	uclient_conf_lines
 } >"$TMP/turn.conf"
@@ -44,7 +45,7 @@ start_turnroom "$TMP/turn.conf"
 start_peer "$PEER_PORT"
 
 metric() { # metric NAME-WITH-LABELS [HTTP-PORT]
-	curl -s "http://127.0.0.1:${2:-$HTTP}/metrics" | awk -v n="$1" '$1 == n { print $2 }'
+	curl -s -H "Authorization: Bearer dtls-metrics" "http://127.0.0.1:${2:-$HTTP}/metrics" | awk -v n="$1" '$1 == n { print $2 }'
 }
 
 # (a) One cookieless ClientHello: a HelloVerifyRequest no larger than it,

@@ -18,6 +18,7 @@ read -r MINP MAXP <<<"$(relay_window)"
 	echo "user=alice:wonderland"
 	echo "allow-loopback-peers"
 	echo "user-quota=2"
+	echo "metrics-token=tcp-metrics"
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 
@@ -69,7 +70,9 @@ if t.wait_indication(c, t.CONNECTION_ATTEMPT, 1.0) is not None:
     failures.append("ConnectionAttempt past the 64 connections")
 print("ok  65th incoming peer closed without a ConnectionAttempt")
 import urllib.request
-metrics = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[2], timeout=5).read().decode()
+metrics = urllib.request.urlopen(urllib.request.Request(
+    "http://127.0.0.1:%s/metrics" % sys.argv[2],
+    headers={"Authorization": "Bearer tcp-metrics"}), timeout=5).read().decode()
 live = [l for l in metrics.splitlines() if l.startswith("turnroom_tcp_relay_connections ")]
 expect("turnroom_tcp_relay_connections", int(live[0].split()[1]) if live else -1, 64)
 peers[0].settimeout(5)
