@@ -247,7 +247,8 @@ static struct room_member *member_find(const struct room *r, const char *user_id
 	return NULL;
 }
 
-/* Tokens are secrets: compared in constant time (STYLE 13). */
+/* Tokens are secrets: compared in constant time, so the time a wrong
+ * guess takes says nothing about how close it was. */
 static struct room_member *member_by_token(const struct room *r, const char *token)
 {
 	if (strnlen(token, ROOM_TOKEN_LEN + 1) != ROOM_TOKEN_LEN)

@@ -17,8 +17,10 @@ struct auth;
 
 struct peer_filter;
 
-/* A filter holding the hardened default deny list (DESIGN.md "Security
- * defaults"); loopback is allowed when allow_loopback. NULL on allocation
+/* A filter holding the hardened default deny list (private, loopback,
+ * CGNAT, link-local incl. the cloud metadata address, documentation and
+ * benchmark ranges, multicast, reserved, and their IPv4-in-IPv6 forms;
+ * see turn_peer_filter.c); loopback is allowed when allow_loopback. NULL on allocation
  * failure. Caller frees. */
 struct peer_filter *peer_filter_new(bool allow_loopback);
 void peer_filter_free(struct peer_filter *f);

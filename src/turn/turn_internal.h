@@ -27,12 +27,7 @@ enum turn_transport { TURN_UDP = 17, TURN_TCP = 6 };
 
 /* RFC 8656 2: an allocation is named by its client 5-tuple. */
 struct five_tuple {
-	/* Datagrams per recvmmsg call and the room for each: a whole UDP payload,
- * so nothing is ever truncated; pages are only touched where data lands. */
-#define UDP_BATCH 16
-#define UDP_SLOT 65536
-
-enum turn_transport transport;
+	enum turn_transport transport;
 	struct tr_addr client;
 	struct tr_addr server;
 };

@@ -1,6 +1,6 @@
 /* The peer filter: where a relay may send data. RFC 8656 leaves that to
- * local policy (a refused peer gets 403); DESIGN.md "Security defaults"
- * sets ours.
+ * local policy (a refused peer gets 403); ours refuses every address a
+ * relay could use to reach inside the operator's network (below).
  *
  * A range is a family and an inclusive [first, last] pair of big-endian
  * address bytes, so membership is two memcmp calls and CIDR, "ip-ip" and
@@ -48,8 +48,9 @@ struct peer_filter {
 	size_t n_listen;
 };
 
-/* The hardened deny list (reference/coturn-surface.md §6, plus ::, fec0::/10
- * and ff00::/8). 64:ff9b::/96 and 2002::/16 are shut as a whole: a NAT64 or
+/* The hardened deny list: coturn's recommended denied-peer-ip ranges (its
+ * turnserver.conf and the CVE-2020-26262 advisory), plus ::, fec0::/10
+ * and ff00::/8. 64:ff9b::/96 and 2002::/16 are shut as a whole: a NAT64 or
  * 6to4 gateway could reach anything, and the carried IPv4 is judged too. */
 static const struct {
 	const char *cidr;

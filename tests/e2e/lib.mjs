@@ -9,7 +9,7 @@ export const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8080';
 export const ARTIFACTS = process.env.ARTIFACTS || 'build/test-artifacts';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
-// testing-notes.md: without --allow-loopback-in-peer-connection Chromium
+// Without --allow-loopback-in-peer-connection Chromium
 // gathers no candidates at all on loopback. Playwright adds --headless and
 // a fresh profile; no --disable-features of our own. With the fake UI,
 // getDisplayMedia returns a fake 1280x720 "screen" (Chromium 156).

@@ -1,5 +1,5 @@
 # Sourced by tests/e2e/test_*.sh: turnroom and headless Chromium in a
-# network namespace of the test's own (only lo up; testing-notes.md), so
+# network namespace of the test's own (only lo up), so
 # fixed ports cannot collide and the test may cut links (tc) at will.
 #
 #   e2e_setup            checks, namespace, temp dir, config ($E2E_CONF)

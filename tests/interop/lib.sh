@@ -105,7 +105,7 @@ relay_window() {
 }
 
 # _coturn_conf IN OUT NAME: IN plus what coturn 4.6.1 needs on a test box
-# (testing-notes.md): its own sqlite db, no CLI (else allow-loopback-peers is
+# (else it opens /var/lib/turn/turndb): its own sqlite db, no CLI (else allow-loopback-peers is
 # refused), no TLS/DTLS, logs on stdout, a pidfile in the temp dir.
 _coturn_conf() {
 	cp "$1" "$2"
@@ -171,7 +171,8 @@ start_peer() {
 }
 
 # run_uclient ARGS...: turnutils_uclient bounded by timeout; output in
-# $UCLIENT_LOG, exit status in UCLIENT_RC. Never pass -G (testing-notes.md).
+# $UCLIENT_LOG, exit status in UCLIENT_RC. Never pass -G: it sends CreatePermission and ChannelBind for random
+# public addresses, and tests stay on loopback.
 run_uclient() {
 	need turnutils_uclient
 	local a

@@ -105,7 +105,8 @@ _window_next = [random.randrange(0, 11)]
 
 def relay_window():
     """(min, max): a 1000-port relay window inside 20000-30999, below the
-    ephemeral range (testing-notes.md); successive calls differ."""
+    ephemeral range (32768-60999 here: a load client's sockets would
+    otherwise take the relay's ports); successive calls differ."""
     n = _window_next[0] % 11
     _window_next[0] += 1
     base = 20000 + n * 1000

@@ -54,8 +54,8 @@ TDB=$TMP/turnroom-written.db
 	fail "turnroom-admin -a failed: $(cat "$TMP/admin.log")"
 "$ADMIN" -s 'turnroom-secret' -b "$TDB" -r "$REALM" 2>>"$TMP/admin.log" ||
 	fail "turnroom-admin -s failed: $(cat "$TMP/admin.log")"
-# coturn cannot serve users and REST secrets from one instance
-# (testing-notes.md): one server each.
+# coturn 4.6.1 cannot serve users and REST secrets from one instance: one
+# server each.
 PORT=$(conf "$TMP/co-lt.conf" coturn lt-cred-mech "userdb=$TDB")
 SERVER=coturn start_turnroom "$TMP/co-lt.conf" coturn-lt
 run_uclient "${UCLIENT_LOAD[@]}" -u dave -w 'dave-pw' \

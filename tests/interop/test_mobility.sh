@@ -131,7 +131,7 @@ peer.close()
 PYEOF
 note "$(grep -c '^ok' "$TMP/raw.log") raw checks passed"
 
-# coturn's client in mobility mode (testing-notes.md: judge by its totals).
+# coturn's client in mobility mode (it exits 0 even at 100 % loss: judge it by its totals).
 PEER_PORT=$(free_port)
 start_peer "$PEER_PORT"
 run_uclient -M -e 127.0.0.1 -r "$PEER_PORT" -u alice -w wonderland \

@@ -14,7 +14,7 @@ PEER_PORT=$(free_port)
 start_peer "$PEER_PORT"
 
 # One server for the user, one for the secret: coturn cannot serve both from
-# one instance (testing-notes.md), and this keeps the validation run honest.
+# one instance (coturn 4.6.1), and this keeps the validation run honest.
 PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 {

@@ -222,7 +222,8 @@ static const struct row default_outside[] = {
 	{ "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true }, { "3fff:1000::", true },
 };
 
-/* The 26 probe addresses of DESIGN.md "Security defaults", and some
+/* 26 probe addresses an attacker would try through a relay (loopback,
+ * private, CGNAT, metadata, their IPv4-in-IPv6 forms, ...), and some
  * public addresses that must stay reachable. */
 static const struct row probes[] = {
 	{ "0.0.0.0", false },		{ "127.0.0.1", false },
