@@ -54,6 +54,7 @@ struct sig_conn {
 	bool eio_ws;                      /* a WebSocket carrying Engine.IO */
 	bool eio_close_frame;             /* its close frame arrived */
 	bool eio_keep_alive;              /* the request in hand allows it */
+	bool eio_head_only;               /* a HEAD: the head of the answer only */
 	struct http_request *eio_req;     /* a POST waiting for its body; owned */
 	struct sig_conn *prev, *next;
 };
@@ -79,6 +80,7 @@ struct signal_server {
 	uint64_t now_ms;
 	struct signal_counters counters;
 	struct sig_sio *sio;        /* the Socket.IO endpoint; NULL when off */
+	struct sig_sio_files *sio_files; /* the client bundle, read on demand */
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -169,6 +171,9 @@ void sig_sio_ws_message(struct sig_conn *c, bool binary, const uint8_t *p, size_
 void sig_sio_conn_closed(struct sig_conn *c);
 /* The client library files of socketio-client-dir: true when answered. */
 bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req);
+void sig_sio_files_free(struct signal_server *s);
+/* How the endpoint answers on a connection (signal_sio_http.c). */
+extern const struct eio_conn_ops sig_sio_conn_ops;
 /* The Engine.IO server of the endpoint (signal_sio.c owns it). */
 struct eio_server *sig_sio_eio(struct signal_server *s);
 

@@ -17,7 +17,6 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-extern const struct eio_conn_ops sig_sio_conn_ops;
 
 /* ---- output ---- */
 
@@ -521,6 +520,7 @@ int sig_sio_new(struct signal_server *s)
 
 void sig_sio_free(struct signal_server *s)
 {
+	sig_sio_files_free(s);
 	if (!s->sio)
 		return;
 	eio_server_free(s->sio->eio);

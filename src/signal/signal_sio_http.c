@@ -52,8 +52,9 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 			    "Connection: %s\r\n\r\n",
 			    status, status_text(status), type, len, extra ? extra : "",
 			    c->eio_keep_alive ? "keep-alive" : "close");
-	if (len)
+	if (len && !c->eio_head_only)
 		evbuffer_add(out, body, len);
+	c->eio_head_only = false;
 	if (!c->eio_keep_alive) {
 		sig_conn_close_after_flush(c);
 		return;
@@ -171,6 +172,7 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 	er.body_len = len;
 	er.body_too_large = too_large;
 	c->eio_keep_alive = req->keep_alive && !too_large;
+	c->eio_head_only = false;
 	c->state = SIG_HTTP_HELD; /* until reply() puts it back */
 	switch (eio_handle(sig_sio_eio(c->server), &er, c, &held)) {
 	case EIO_HELD:
