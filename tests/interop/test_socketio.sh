@@ -8,6 +8,7 @@
 # SERVER=ref runs the same tests against the reference server instead
 # (tests/sio/ref-server.mjs: npm socket.io 4.8.4 with the seed's room code),
 # to prove the tests themselves right, as SERVER=coturn does for TURN tests.
+# SIO_TESTS="raw.test.mjs ..." runs only those files.
 # Needs tests/sio/node_modules (scripts/install-deps: npm ci --prefix tests/sio).
 . "$(dirname "$0")/lib.sh"
 
@@ -91,7 +92,7 @@ TARGET=turnroom
 [ "$SERVER" = ref ] && TARGET=ref
 export TARGET SIO_URL SIO_TOKEN_URL SIO_TIGHT_URL SIO_CORS_URL
 export SIO_TOKEN=$TOKEN SIO_BAD_TOKEN=$BAD_TOKEN SIO_ORIGIN=$ORIGIN
-(cd "$SIO_DIR" && timeout -k 5 150 node --test --test-reporter=spec ./*.test.mjs) \
+(cd "$SIO_DIR" && timeout -k 5 150 node --test --test-concurrency=4 --test-reporter=spec ${SIO_TESTS:-./*.test.mjs}) \
 	>"$TMP/node-tests.log" 2>&1
 rc=$?
 summary=$(grep -E '^ℹ (tests|pass|fail) ' "$TMP/node-tests.log" | tr -d 'ℹ' | tr '\n' ' ')
