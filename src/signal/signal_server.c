@@ -164,7 +164,9 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 {
 	uint64_t now = s->now_ms;
 
-	if (c->state == SIG_HTTP_HEAD && now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
+	/* A Socket.IO POST body has the head's time limit too. */
+	if ((c->state == SIG_HTTP_HEAD || c->state == SIG_HTTP_BODY) &&
+	    now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
 		log_debug("HTTP head timeout");
 		sig_conn_close(c);
 		return;
