@@ -253,7 +253,8 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 	pkt->next = NULL;
 	pkt->binary = binary;
 	pkt->len = len;
-	memcpy(pkt->data, p, len);
+	if (len)
+		memcpy(pkt->data, p, len);
 	if (s->q_tail)
 		s->q_tail->next = pkt;
 	else

@@ -347,7 +347,8 @@ static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
 		protocol_error(k, "attachments over socketio-max-payload");
 		return;
 	}
-	memcpy(copy, p, len);
+	if (len)
+		memcpy(copy, p, len);
 	k->blobs[k->bin_have].p = copy;
 	k->blobs[k->bin_have].len = len;
 	if (++k->bin_have == k->bin_want)
