@@ -53,6 +53,7 @@ static void conn_free(struct sig_conn *c)
 {
 	sig_ws_free(c);
 	free(c->eio_req);
+	free(c->eio_frag);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -122,6 +123,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_ws_on_read(c);
 	else if (c->state == SIG_HTTP_BODY)
 		sig_sio_on_body(c);
+	else if (c->state == SIG_EIO_WS)
+		sig_sio_ws_on_read(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)

@@ -71,17 +71,12 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 
 static void conn_ws_send(void *conn, bool binary, const void *p, size_t len)
 {
-	struct sig_conn *c = conn;
-
-	if (binary)
-		sig_ws_send_binary(c, p, len);
-	else
-		sig_ws_send_text(c, p, len);
+	sig_sio_ws_send(conn, binary, p, len);
 }
 
 static void conn_ws_close(void *conn)
 {
-	sig_ws_close(conn, WSLAY_CODE_NORMAL_CLOSURE, "");
+	sig_sio_ws_close(conn, 1000);
 }
 
 static void conn_detach(void *conn)
@@ -146,20 +141,14 @@ static void accept_websocket(struct sig_conn *c, const struct http_request *req,
 			    "Connection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
-	c->eio_ws = true;
-	if (sig_ws_start(c)) {
-		sig_conn_close(c);
-		return;
-	}
-	wslay_event_config_set_max_recv_msg_length(c->ws,
-						   c->server->conf->socketio_max_payload);
+	c->state = SIG_EIO_WS;
 	c->eio = eio_ws_attach(e, er, c);
 	if (!c->eio) {
-		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "session gone");
+		sig_sio_ws_close(c, 1008);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)))
-		sig_ws_on_read(c);
+		sig_sio_ws_on_read(c);
 }
 
 static void dispatch(struct sig_conn *c, const struct http_request *req,
@@ -277,12 +266,6 @@ bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
 	}
 	dispatch(c, req, NULL, 0, false);
 	return true;
-}
-
-void sig_sio_ws_message(struct sig_conn *c, bool binary, const uint8_t *p, size_t len)
-{
-	if (c->eio)
-		eio_ws_message(c->eio, c, binary, p, len);
 }
 
 void sig_sio_conn_closed(struct sig_conn *c)
