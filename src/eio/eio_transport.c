@@ -198,7 +198,8 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
 	}
 	eio_session_hold(s);
-	while ((rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
+	rc = req->body_not_utf8 ? -1 : 1;
+	while (rc == 1 && (rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
 	       !s->closed) {
 		if (!eio_session_dispatch(s, &pkt)) {
 			rc = -1;

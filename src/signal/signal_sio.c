@@ -411,6 +411,9 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 		protocol_error(k, "malformed packet");
 		return;
 	}
+	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1 &&
+	    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
+		return;
 	if (pkt.data_len) {
 		payload = json_loadb(pkt.data, pkt.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
 				     NULL);

@@ -58,6 +58,10 @@ void sio_deliver(void *ctx, const struct room_event *ev);
 void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t len,
 		    const struct room_blob *blobs, size_t n_blobs, bool has_ack,
 		    uint64_t ack_id);
+/* The hot path: a text EVENT handled from its JSON text without a tree
+ * (message, relayed events). false when it needs the general path. */
+bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ack,
+		   uint64_t ack_id);
 /* The socket disconnected (41) or its session ended: leave now (bye), or,
  * when lost is set (no goodbye: ping timeout, connection lost), keep the
  * slot for resume-window as a native member's. */

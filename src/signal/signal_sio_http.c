@@ -161,6 +161,7 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 	er.body = body;
 	er.body_len = len;
 	er.body_too_large = too_large;
+	er.body_not_utf8 = body && !sig_utf8_valid(body, len);
 	/* A refused upgrade ends its connection, as engine.io's does. */
 	c->eio_keep_alive = req->keep_alive && !too_large && !er.websocket;
 	c->eio_head_only = false;
