@@ -225,28 +225,26 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 static bool fast_message(struct sio_sock *k, const char *p, const struct sio_span *arg,
 			 bool has_ack, uint64_t ack_id)
 {
+	static const char *const keys[] = { "roomId", "data", "to" };
 	const char *current = room_peer_room(k->peer);
 	const char *obj = p + arg->off;
-	struct sio_span room, data, to;
+	struct sio_span f[3];
+	const struct sio_span *room = &f[0], *data = &f[1];
 	int rc;
 
-	if (obj[0] != '{' || sio_json_object_get(obj, arg->len, "to", &to))
+	/* One pass over the object; the unusual (a "to", an escaped or
+	 * foreign roomId, not in a room) takes the general path. */
+	if (!sio_json_object_fields(obj, arg->len, keys, f, 3) || f[2].len || !current)
 		return false;
-	if (sio_json_object_get(obj, arg->len, "roomId", &room)) {
-		const char *r = obj + room.off;
+	if (room->len) {
+		const char *r = obj + room->off;
 
-		if (r[0] != '"' || memchr(r, '\\', room.len) || !current ||
-		    strlen(current) != room.len - 2 || memcmp(current, r + 1, room.len - 2))
+		if (r[0] != '"' || memchr(r, '\\', room->len) ||
+		    strlen(current) != room->len - 2 || memcmp(current, r + 1, room->len - 2))
 			return false;
-	} else if (!current) {
-		return false;
-	}
-	if (!sio_json_object_get(obj, arg->len, "data", &data)) {
-		data.off = 0;
-		data.len = 0;
 	}
 	rc = room_send(k->app->server->rooms, k->peer, NULL,
-		       data.len ? obj + data.off : "null", data.len ? data.len : 4);
+		       data->len ? obj + data->off : "null", data->len ? data->len : 4);
 	if (rc)
 		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "message not delivered");
 	else

@@ -76,6 +76,11 @@ bool sio_json_array_items(const char *p, size_t len, struct sio_span *items, siz
  * (compared as written, escapes not undone); false when absent or when
  * the object is malformed up to it. */
 bool sio_json_object_get(const char *p, size_t len, const char *key, struct sio_span *out);
+/* For an object, in one pass: out[k] gets the span of the first member
+ * named keys[k] (len 0 when absent). false when p is not exactly one
+ * valid object. */
+bool sio_json_object_fields(const char *p, size_t len, const char *const *keys,
+			    struct sio_span *out, size_t n);
 /* Whether name is one the Socket.IO client reserves (connect, ...). */
 bool sio_event_reserved(const char *name);
 

@@ -175,34 +175,55 @@ bool sio_json_array_items(const char *p, size_t len, struct sio_span *items, siz
 	}
 }
 
-bool sio_json_object_get(const char *p, size_t len, const char *key, struct sio_span *out)
+/* The index of the key p[i..e) in keys, or -1. */
+static int key_index(const char *p, size_t i, size_t e, const char *const *keys, size_t n)
 {
-	size_t i = skip_ws(p, len, 0), klen = strlen(key);
+	for (size_t k = 0; k < n; k++)
+		if (e - i == strlen(keys[k]) + 2 && !memcmp(p + i + 1, keys[k], e - i - 2))
+			return (int)k;
+	return -1;
+}
+
+bool sio_json_object_fields(const char *p, size_t len, const char *const *keys,
+			    struct sio_span *out, size_t n)
+{
+	size_t i = skip_ws(p, len, 0);
 	ssize_t e, v;
 
+	for (size_t k = 0; k < n; k++)
+		out[k].off = out[k].len = 0;
 	if (i >= len || p[i] != '{')
 		return false;
 	i = skip_ws(p, len, i + 1);
-	while (i < len && p[i] == '"') {
-		if ((e = string_end(p, len, i)) < 0)
-			return false;
-		bool match = (size_t)e - i == klen + 2 && !memcmp(p + i + 1, key, klen);
+	if (i < len && p[i] == '}')
+		return skip_ws(p, len, i + 1) == len;
+	for (;;) {
+		int k;
 
+		if (i >= len || p[i] != '"' || (e = string_end(p, len, i)) < 0)
+			return false;
+		k = key_index(p, i, (size_t)e, keys, n);
 		i = skip_ws(p, len, (size_t)e);
 		if (i >= len || p[i] != ':')
 			return false;
 		i = skip_ws(p, len, i + 1);
 		if ((v = value_end(p, len, i, 1)) < 0)
 			return false;
-		if (match) {
-			out->off = i;
-			out->len = (size_t)v - i;
-			return true;
+		/* The first of duplicate members counts. */
+		if (k >= 0 && !out[k].len) {
+			out[k].off = i;
+			out[k].len = (size_t)v - i;
 		}
 		i = skip_ws(p, len, (size_t)v);
+		if (i < len && p[i] == '}')
+			return skip_ws(p, len, i + 1) == len;
 		if (i >= len || p[i] != ',')
 			return false;
 		i = skip_ws(p, len, i + 1);
 	}
-	return false;
+}
+
+bool sio_json_object_get(const char *p, size_t len, const char *key, struct sio_span *out)
+{
+	return sio_json_object_fields(p, len, &key, out, 1) && out->len;
 }

@@ -114,6 +114,16 @@ static void test_ws_frames(void)
 	CHECK_EQ_INT(f.head_len, 6);
 	eio_ws_unmask(hello + 6, 5, f.mask, 0);
 	CHECK(!memcmp(hello + 6, "Hello", 5));
+	{
+		/* Long runs and an odd offset unmask as byte by byte would. */
+		uint8_t buf[37], ref[37], m[4] = { 1, 2, 3, 4 };
+
+		for (int i = 0; i < 37; i++)
+			buf[i] = ref[i] = (uint8_t)(i * 7);
+		eio_ws_unmask(buf, 37, m, 3);
+		for (int i = 0; i < 37; i++)
+			CHECK(buf[i] == (uint8_t)(ref[i] ^ m[(3 + i) & 3]));
+	}
 	/* 64-bit length, and what we write for it. */
 	CHECK_EQ_INT(eio_ws_head_write(out, EIO_WS_BINARY, 70000), 10);
 	CHECK_EQ_INT(eio_ws_frame_head(out, 10, &f), 1);
