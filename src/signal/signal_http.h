@@ -21,6 +21,11 @@ struct http_request {
 	bool upgrade_websocket; /* Upgrade: websocket + Connection: upgrade */
 	bool keep_alive;
 	uint64_t content_length;
+	/* for the Socket.IO endpoint (signal_sio_http.c) */
+	char query[1024];     /* after '?', without it; "" when none */
+	char content_type[128];
+	char accept_encoding[256];
+	char if_none_match[128];
 };
 
 /* Finds the end of a head ("\r\n\r\n") in p: its length including the
@@ -33,5 +38,7 @@ int http_parse_head(const uint8_t *p, size_t len, struct http_request *req);
 const char *http_method_name(unsigned method);
 bool http_method_is_get(unsigned method);
 bool http_method_is_head(unsigned method);
+bool http_method_is_post(unsigned method);
+bool http_method_is_options(unsigned method);
 
 #endif

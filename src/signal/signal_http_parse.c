@@ -10,7 +10,7 @@
 #include "util/errors.h"
 
 enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,
-		    H_CONNECTION };
+		    H_CONNECTION, H_CONTENT_TYPE, H_ACCEPT_ENCODING, H_IF_NONE_MATCH };
 
 struct head_state {
 	struct http_request *req;
@@ -19,6 +19,7 @@ struct head_state {
 	char connection[128];
 	char version[8];
 	bool overflow;
+	bool in_query; /* the URL arrives in chunks: past its '?' */
 };
 
 /* Appends a callback's chunk to a NUL-terminated field; marks overflow. */
@@ -40,7 +41,16 @@ static int on_url(http_parser *hp, const char *at, size_t len)
 	struct head_state *st = hp->data;
 	const char *q = memchr(at, '?', len);
 
+	if (st->in_query) {
+		append(st, st->req->query, sizeof(st->req->query), at, len);
+		return 0;
+	}
 	append(st, st->req->path, sizeof(st->req->path), at, q ? (size_t)(q - at) : len);
+	if (q) {
+		st->in_query = true;
+		append(st, st->req->query, sizeof(st->req->query), q + 1,
+		       len - (size_t)(q - at) - 1);
+	}
 	return 0;
 }
 
@@ -56,6 +66,9 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
 		{ "sec-websocket-version", H_WS_VERSION },
 		{ "upgrade", H_UPGRADE },
 		{ "connection", H_CONNECTION },
+		{ "content-type", H_CONTENT_TYPE },
+		{ "accept-encoding", H_ACCEPT_ENCODING },
+		{ "if-none-match", H_IF_NONE_MATCH },
 	};
 	struct head_state *st = hp->data;
 
@@ -79,6 +92,15 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 	case H_UPGRADE: append(st, st->upgrade, sizeof(st->upgrade), at, len); break;
 	case H_CONNECTION:
 		append(st, st->connection, sizeof(st->connection), at, len);
+		break;
+	case H_CONTENT_TYPE:
+		append(st, r->content_type, sizeof(r->content_type), at, len);
+		break;
+	case H_ACCEPT_ENCODING:
+		append(st, r->accept_encoding, sizeof(r->accept_encoding), at, len);
+		break;
+	case H_IF_NONE_MATCH:
+		append(st, r->if_none_match, sizeof(r->if_none_match), at, len);
 		break;
 	case H_NONE: break;
 	}
@@ -164,4 +186,14 @@ bool http_method_is_get(unsigned method)
 bool http_method_is_head(unsigned method)
 {
 	return method == HTTP_HEAD;
+}
+
+bool http_method_is_post(unsigned method)
+{
+	return method == HTTP_POST;
+}
+
+bool http_method_is_options(unsigned method)
+{
+	return method == HTTP_OPTIONS;
 }

@@ -30,6 +30,8 @@ enum sig_conn_state {
 	SIG_HTTP_HEAD, /* reading the request head */
 	SIG_WEBSOCKET, /* upgraded: room protocol */
 	SIG_CLOSING,   /* flushing a last response, then freed */
+	SIG_HTTP_BODY, /* Socket.IO: reading a POST body (signal_sio_http.c) */
+	SIG_HTTP_HELD, /* Socket.IO: a long poll waiting for packets */
 };
 
 struct sig_conn {
@@ -46,6 +48,14 @@ struct sig_conn {
 	uint64_t rate_last_ms;
 	bool dead;                        /* queued for freeing */
 	bool tls;                         /* arrived over TLS */
+	/* Socket.IO endpoint (signal_sio_http.c): the Engine.IO session this
+	 * connection holds a poll for or carries as a WebSocket. */
+	struct eio_session *eio;
+	bool eio_ws;                      /* a WebSocket carrying Engine.IO */
+	bool eio_close_frame;             /* its close frame arrived */
+	bool eio_keep_alive;              /* the request in hand allows it */
+	bool eio_head_only;               /* a HEAD: the head of the answer only */
+	struct http_request *eio_req;     /* a POST waiting for its body; owned */
 	struct sig_conn *prev, *next;
 };
 
@@ -69,6 +79,8 @@ struct signal_server {
 	char ice_secret[SIG_SECRET_MAX];
 	uint64_t now_ms;
 	struct signal_counters counters;
+	struct sig_sio *sio;        /* the Socket.IO endpoint; NULL when off */
+	struct sig_sio_files *sio_files; /* the client bundle, read on demand */
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -88,6 +100,9 @@ void sig_http_on_read(struct sig_conn *c);
 void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only);
 
+/* The Host header without its port. */
+void sig_host_without_port(const char *host, char *out, size_t outlen);
+
 /* GET /metrics (signal_metrics.c). */
 void sig_metrics_respond(struct sig_conn *c, bool head_only);
 
@@ -98,6 +113,8 @@ int sig_ws_start(struct sig_conn *c);
 void sig_ws_on_read(struct sig_conn *c);
 /* Queues a text message and flushes. */
 void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len);
+/* Queues a binary message and flushes (Socket.IO attachments). */
+void sig_ws_send_binary(struct sig_conn *c, const void *p, size_t len);
 /* Queues a close frame with code, then closes once flushed. */
 void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason);
 void sig_ws_ping(struct sig_conn *c);
@@ -114,6 +131,14 @@ void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len);
 void sig_proto_deliver(void *ctx, const struct room_event *ev);
 /* Sends {"event":"error","data":{code,message}}. */
 void sig_proto_error(struct sig_conn *c, const char *code, const char *message);
+/* signaling-auth: whether credentials (a JSON object: username and
+ * password, or token) may join room_id (NULL: any room, for a Socket.IO
+ * CONNECT). */
+struct json_t;
+bool sig_join_allowed(struct signal_server *s, struct json_t *creds, const char *room_id);
+/* Names only the server sends (joined, bye, ...): never relayed, so no
+ * member can forge them to the others. */
+bool sig_event_reserved(const char *event);
 /* Pushes fresh iceServers to connections whose time has come. */
 void sig_proto_push_ice(struct sig_conn *c);
 
@@ -126,6 +151,31 @@ int sig_ice_secret_init(struct signal_server *s, char *err, size_t errlen);
 struct json_t;
 struct json_t *sig_ice_servers(struct signal_server *s, const char *host,
 			       const char *user_id);
+
+/* ---- Socket.IO endpoint (signal_sio.c, signal_sio_http.c) ---- */
+
+struct http_request;
+struct eio_session;
+/* The endpoint over s (NULL when no-socketio). 0 or TR_ENOMEM. */
+int sig_sio_new(struct signal_server *s);
+void sig_sio_free(struct signal_server *s);
+void sig_sio_reconfigure(struct signal_server *s);
+/* Routes requests under socketio-path: true when it answered or took
+ * the connection. */
+bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
+/* Input on a connection reading a POST body. */
+void sig_sio_on_body(struct sig_conn *c);
+/* A message of an Engine.IO WebSocket (text or binary). */
+void sig_sio_ws_message(struct sig_conn *c, bool binary, const uint8_t *p, size_t len);
+/* The connection closes: its session hears of it. */
+void sig_sio_conn_closed(struct sig_conn *c);
+/* The client library files of socketio-client-dir: true when answered. */
+bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req);
+void sig_sio_files_free(struct signal_server *s);
+/* How the endpoint answers on a connection (signal_sio_http.c). */
+extern const struct eio_conn_ops sig_sio_conn_ops;
+/* The Engine.IO server of the endpoint (signal_sio.c owns it). */
+struct eio_server *sig_sio_eio(struct signal_server *s);
 
 /* ---- embedded web client (signal_web.c) ---- */
 

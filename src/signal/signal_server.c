@@ -52,6 +52,7 @@ static void conn_link(struct sig_conn **list, struct sig_conn *c)
 static void conn_free(struct sig_conn *c)
 {
 	sig_ws_free(c);
+	free(c->eio_req);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -64,6 +65,7 @@ void sig_conn_close(struct sig_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	sig_sio_conn_closed(c);
 	if (c->room_peer) {
 		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
 		c->room_peer = NULL;
@@ -118,6 +120,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
+	else if (c->state == SIG_HTTP_BODY)
+		sig_sio_on_body(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -259,6 +263,8 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 		goto fail;
 	if (sig_ice_secret_init(s, err, errlen))
 		goto fail;
+	if (sig_sio_new(s))
+		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
 fail:
@@ -305,6 +311,7 @@ int signal_server_reconfigure(struct signal_server *s, const struct conf *conf,
 	}
 	if (conf->http_port != old_conf->http_port)
 		log_warn("reload: http-port changes only at restart");
+	sig_sio_reconfigure(s);
 	return 0;
 }
 
@@ -323,6 +330,7 @@ void signal_server_free(struct signal_server *s)
 {
 	if (!s)
 		return;
+	sig_sio_free(s); /* its sessions answer on live connections */
 	while (s->conns) {
 		struct sig_conn *c = s->conns;
 

@@ -1,0 +1,235 @@
+/* The room application for Socket.IO members: the seed 003 server's events
+ * (join, message, leave) and seed 000's (checkRoom, userLeave), on the one
+ * room engine; any other event is relayed to the room unchanged. */
+#include <string.h>
+
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "signal/signal_internal.h"
+#include "signal/signal_sio.h"
+#include "util/log.h"
+
+/* One event: name, its first argument, the ack asked for. */
+struct sio_call {
+	struct sio_sock *k;
+	json_t *data;
+	bool has_ack;
+	uint64_t ack_id;
+};
+
+static const char *room_error_code(int rc)
+{
+	switch (rc) {
+	case ROOM_E_BAD_ROOM_ID: return "bad-room-id";
+	case ROOM_E_ALREADY_IN_ROOM: return "already-in-room";
+	case ROOM_E_NOT_IN_ROOM: return "not-in-room";
+	case ROOM_E_NO_SUCH_PEER: return "no-such-peer";
+	case ROOM_E_BAD_RESUME: return "bad-resume";
+	case ROOM_E_FULL: return "full";
+	}
+	return "server-error";
+}
+
+static void refuse(const struct sio_call *c, const char *code, const char *message)
+{
+	sio_refuse(c->k, c->has_ack, c->ack_id, code, message);
+}
+
+static const char *room_id_of(const struct sio_call *c)
+{
+	const char *room_id = json_string_value(json_object_get(c->data, "roomId"));
+
+	if (!room_id) {
+		refuse(c, "bad-request", "roomId must be a string");
+		return NULL;
+	}
+	if (!room_id_valid(room_id)) {
+		refuse(c, "bad-room-id", "roomId: 1-64 of A-Z a-z 0-9 . _ -");
+		return NULL;
+	}
+	return room_id;
+}
+
+/* Credentials of a join: its own, else those of the CONNECT. */
+static json_t *credentials(const struct sio_call *c)
+{
+	if (json_object_get(c->data, "token") || json_object_get(c->data, "username"))
+		return c->data;
+	return c->k->auth;
+}
+
+static void full(const struct sio_call *c, const char *room_id, unsigned num)
+{
+	sio_emit(c->k, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
+					  (json_int_t)num));
+	if (c->has_ack)
+		refuse(c, "full", "the room is full");
+}
+
+static void on_join(const struct sio_call *c)
+{
+	struct signal_server *s = c->k->app->server;
+	const char *room_id = room_id_of(c);
+	const char *resume = json_string_value(json_object_get(c->data, "resumeToken"));
+	unsigned num = 0, cap = 0;
+	int rc;
+
+	if (!room_id)
+		return;
+	if (room_peer_room(c->k->peer)) {
+		refuse(c, "already-in-room", "leave the current room first");
+		return;
+	}
+	if (!sig_join_allowed(s, credentials(c), room_id)) {
+		s->counters.join_refusals++;
+		log_info("Socket.IO join of room %s refused: bad credentials", room_id);
+		refuse(c, "unauthorized", "credentials refused");
+		return;
+	}
+	rc = room_join(s->rooms, c->k->peer, room_id, resume, s->now_ms);
+	if (rc == ROOM_E_FULL) {
+		room_check(s->rooms, room_id, &num, &cap);
+		full(c, room_id, num);
+	} else if (rc) {
+		refuse(c, room_error_code(rc), "join refused");
+	} else {
+		s->counters.joins++;
+		sio_accept(c->k, c->has_ack, c->ack_id);
+	}
+}
+
+/* leave {roomId}; userLeave (seed 000) may name no room: the current one. */
+static void on_leave(const struct sio_call *c)
+{
+	const char *current = room_peer_room(c->k->peer);
+	const char *named = json_string_value(json_object_get(c->data, "roomId"));
+
+	if (!current || (named && strcmp(named, current))) {
+		refuse(c, "not-in-room", "not in that room");
+		return;
+	}
+	room_leave(c->k->app->server->rooms, c->k->peer);
+	sio_accept(c->k, c->has_ack, c->ack_id);
+}
+
+/* message {roomId, data}: the others get exactly data (seed 003). */
+static void on_message(const struct sio_call *c)
+{
+	const char *current = room_peer_room(c->k->peer);
+	const char *named = json_string_value(json_object_get(c->data, "roomId"));
+	json_t *to = json_object_get(c->data, "to");
+	json_t *data = json_object_get(c->data, "data");
+	char *payload;
+	int rc;
+
+	if (!current || (named && strcmp(named, current))) {
+		refuse(c, "not-in-room", "not in that room");
+		return;
+	}
+	if (to && !json_is_string(to)) {
+		refuse(c, "bad-request", "to must be a user id");
+		return;
+	}
+	payload = json_dumps(data ? data : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!payload)
+		return;
+	rc = room_send(c->k->app->server->rooms, c->k->peer, json_string_value(to), payload,
+		       strlen(payload));
+	free(payload);
+	if (rc)
+		refuse(c, room_error_code(rc), "message not delivered");
+	else
+		sio_accept(c->k, c->has_ack, c->ack_id);
+}
+
+/* checkRoom {roomId} (seed 000): checkRoomSuccess or full. */
+static void on_check_room(const struct sio_call *c)
+{
+	const char *room_id = room_id_of(c);
+	unsigned num = 0, cap = 0;
+
+	if (!room_id)
+		return;
+	room_check(c->k->app->server->rooms, room_id, &num, &cap);
+	if (num >= cap) {
+		full(c, room_id, num);
+		return;
+	}
+	sio_emit(c->k, "checkRoomSuccess",
+		 json_pack("{s:s, s:I, s:I}", "roomId", room_id, "userNum", (json_int_t)num,
+			   "capacity", (json_int_t)cap));
+	sio_accept(c->k, c->has_ack, c->ack_id);
+}
+
+static void on_refresh_ice(const struct sio_call *c)
+{
+	struct signal_server *s = c->k->app->server;
+	const char *user = room_peer_user_id(c->k->peer);
+	json_t *ice;
+
+	if (!user || !c->k->eio) {
+		refuse(c, "not-in-room", "join a room first");
+		return;
+	}
+	ice = sig_ice_servers(s, eio_session_host(c->k->eio), user);
+	sio_emit(c->k, "iceServers", json_pack("{s:o, s:I}", "iceServers",
+					       ice ? ice : json_array(), "ttl",
+					       (json_int_t)s->conf->ice_credential_ttl));
+	sio_accept(c->k, c->has_ack, c->ack_id);
+}
+
+static const struct {
+	const char *name;
+	void (*handle)(const struct sio_call *c);
+} events[] = {
+	{ "join", on_join },
+	{ "leave", on_leave },
+	{ "userLeave", on_leave },
+	{ "message", on_message },
+	{ "checkRoom", on_check_room },
+	{ "refreshIce", on_refresh_ice },
+};
+
+void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t len,
+		    const struct room_blob *blobs, size_t n_blobs, bool has_ack,
+		    uint64_t ack_id)
+{
+	const char *name = json_string_value(json_array_get(args, 0));
+	struct sio_call c = { k, json_array_get(args, 1), has_ack, ack_id };
+	int rc;
+
+	if (!name) {
+		sio_refuse(k, has_ack, ack_id, "bad-request", "event names are strings");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		if (!strcmp(events[i].name, name)) {
+			events[i].handle(&c);
+			return;
+		}
+	}
+	/* Seed 000: every other event goes to the others of the room. */
+	if (sig_event_reserved(name)) {
+		sio_refuse(k, has_ack, ack_id, "reserved-event", name);
+		return;
+	}
+	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, blobs, n_blobs);
+	if (rc)
+		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "event not relayed");
+	else
+		sio_accept(k, has_ack, ack_id);
+}
+
+void sio_room_gone(struct sio_sock *k, bool lost)
+{
+	struct room_engine *rooms = k->app->server->rooms;
+
+	if (!k->peer || !room_peer_room(k->peer))
+		return;
+	if (lost) {
+		/* room_peer_disconnect (at free) keeps the slot for a resume. */
+		return;
+	}
+	room_leave(rooms, k->peer);
+}
