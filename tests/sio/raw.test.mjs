@@ -194,6 +194,15 @@ describe('long-polling', { timeout: 30000 }, () => {
 		}
 	});
 
+	test('a POST body in chunked transfer coding is read (RFC 9112 6.1)', async () => {
+		const { sid } = await handshake(URL_DEFAULT);
+		const p = await post(URL_DEFAULT, sid, '40', { chunked: true });
+		assert.equal(p.status, 200);
+		assert.equal(p.body, 'ok');
+		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
+		assert.match(g.body, /^40\{"sid":"/);
+	});
+
 	test('a duplicate GET closes the session: the first gets "1", the second 400', async () => {
 		const { sid } = await pollingConnect(URL_DEFAULT);
 		const first = poll(URL_DEFAULT, sid);
