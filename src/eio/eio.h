@@ -60,7 +60,41 @@ void eio_base64_encode(const uint8_t *in, size_t n, char *out);
  * long. */
 bool eio_query_get(const char *query, const char *name, char *out, size_t outlen);
 
-/* ---- sessions (eio_session.c, eio_poll.c, eio_ws.c) ---- */
+/* ---- WebSocket framing (eio_ws_codec.c, RFC 6455 section 5): pure ---- *
+ * The Engine.IO WebSocket transport frames its packets itself, reading
+ * them in place from the connection's input: no per-connection buffers
+ * (wslay keeps 8.7 KB of them per context, most of an idle session). */
+
+enum eio_ws_opcode {
+	EIO_WS_CONT = 0x0,
+	EIO_WS_TEXT = 0x1,
+	EIO_WS_BINARY = 0x2,
+	EIO_WS_CLOSE = 0x8,
+	EIO_WS_PING = 0x9,
+	EIO_WS_PONG = 0xA,
+};
+
+struct eio_ws_frame {
+	bool fin;
+	uint8_t opcode;
+	bool masked;
+	uint8_t mask[4];
+	uint64_t len;      /* payload bytes */
+	size_t head_len;   /* 2 to 14 */
+};
+
+/* The frame head at p: 1 when whole (the payload may still be coming),
+ * 0 when more bytes are needed, TR_EINVAL for what RFC 6455 5.2 forbids
+ * here: RSV bits (no extension is negotiated), unknown opcodes, control
+ * frames fragmented or over 125 bytes, a 64-bit length with its top bit. */
+int eio_ws_frame_head(const uint8_t *p, size_t len, struct eio_ws_frame *f);
+/* XORs n bytes with the mask, starting at payload offset off (5.3). */
+void eio_ws_unmask(uint8_t *p, size_t n, const uint8_t mask[4], uint64_t off);
+/* A server frame head (FIN, unmasked) for a payload of len; its length
+ * (2, 4 or 10). */
+size_t eio_ws_head_write(uint8_t out[10], enum eio_ws_opcode op, uint64_t len);
+
+/* ---- sessions (eio_session.c, eio_transport.c) ---- */
 
 struct event_base;
 struct eio_server;

@@ -27,6 +27,7 @@ struct eio_session {
 	void *app_ctx;
 	enum eio_transport transport;
 	void *poll_get;     /* connection holding a long poll, or NULL */
+	char *poll_headers; /* its response's extra headers (CORS); owned */
 	void *ws;           /* WebSocket bound: the transport, or probing */
 	bool upgrading;     /* 3probe sent, waiting for 5 */
 	bool awaiting_pong;
@@ -77,6 +78,9 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client);
 /* Dispatch frames: hold/release keep s alive while on the stack. */
 void eio_session_hold(struct eio_session *s);
 void eio_session_release(struct eio_session *s);
+/* The extra headers of a poll's response: no-store and CORS for origin. */
+void eio_poll_headers(const struct eio_server *e, const char *origin, char *out,
+		      size_t cap);
 /* Whether origin may be served (empty list: only requests without one
  * that is checked, i.e. all, as engine.io; see eio_transport.c). */
 bool eio_origin_allowed(const struct eio_server *e, const char *origin);

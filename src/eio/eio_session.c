@@ -174,6 +174,7 @@ static void session_free(struct eio_session *s)
 	queue_free(s);
 	if (s->timer)
 		event_free(s->timer);
+	free(s->poll_headers);
 	free(s->host);
 	free(s);
 }
@@ -209,7 +210,7 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 		/* A client's own close gets the noop it waits for; otherwise a
 		 * close packet tells the client the session is over. */
 		e->conn->reply(conn, 200, "text/plain; charset=UTF-8",
-			       "Cache-Control: no-store\r\n", by_client ? "6" : "1", 1);
+			       s->poll_headers ? s->poll_headers : "", by_client ? "6" : "1", 1);
 		e->conn->detach(conn);
 	}
 	if (s->ws) {
@@ -252,7 +253,8 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 	pkt->next = NULL;
 	pkt->binary = binary;
 	pkt->len = len;
-	memcpy(pkt->data, p, len);
+	if (len)
+		memcpy(pkt->data, p, len);
 	if (s->q_tail)
 		s->q_tail->next = pkt;
 	else
@@ -328,7 +330,7 @@ void eio_session_flush_poll(struct eio_session *s, bool force)
 	s->poll_get = NULL;
 	/* Never an empty body: the client reads it as an error packet. */
 	s->srv->conn->reply(conn, 200, "text/plain; charset=UTF-8",
-			    "Cache-Control: no-store\r\n", body ? (void *)body : "6",
+			    s->poll_headers ? s->poll_headers : "", body ? (void *)body : "6",
 			    body ? len : 1);
 	s->srv->conn->detach(conn);
 	free(body);

@@ -4,6 +4,7 @@
  * upgrade of a polling session to a WebSocket (2probe, 3probe, the
  * pending poll released with a noop, the switch on 5). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eio/eio_internal.h"
@@ -50,6 +51,15 @@ static void cors_headers(const struct eio_server *e, const char *origin, char *o
 		 origin);
 }
 
+void eio_poll_headers(const struct eio_server *e, const char *origin, char *out,
+		      size_t cap)
+{
+	char cors[400];
+
+	cors_headers(e, origin, cors, sizeof(cors));
+	snprintf(out, cap, "Cache-Control: no-store\r\n%s", cors);
+}
+
 static void reply(struct eio_server *e, const struct eio_request *req, void *conn,
 		  int status, const char *type, const char *extra, const void *body,
 		  size_t len)
@@ -65,9 +75,17 @@ static enum eio_verdict reply_error(struct eio_server *e, const struct eio_reque
 				    void *conn, enum eio_err code)
 {
 	char body[96];
-	int n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}", (int)code,
-			 err_text[code]);
+	int n;
 
+	/* engine.io answers a refused WebSocket upgrade with the bare
+	 * message as text/html (abortUpgrade), other requests with JSON. */
+	if (req->websocket) {
+		e->conn->reply(conn, code == EIO_E_FORBIDDEN ? 403 : 400, "text/html", "",
+			       err_text[code], strlen(err_text[code]));
+		return EIO_ANSWERED;
+	}
+	n = snprintf(body, sizeof(body), "{\"code\":%d,\"message\":\"%s\"}", (int)code,
+		     err_text[code]);
 	reply(e, req, conn, code == EIO_E_FORBIDDEN ? 403 : 400, "application/json", "",
 	      body, (size_t)n);
 	return EIO_ANSWERED;
@@ -147,6 +165,13 @@ static enum eio_verdict long_poll(struct eio_server *e, const struct eio_request
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
 	}
 	s->poll_get = conn;
+	{
+		char h[512];
+
+		eio_poll_headers(e, req->origin, h, sizeof(h));
+		free(s->poll_headers);
+		s->poll_headers = strdup(h);
+	}
 	if (s->q_head || s->upgrading) {
 		eio_session_flush_poll(s, true);
 		return EIO_ANSWERED;
@@ -227,8 +252,14 @@ enum eio_verdict eio_handle(struct eio_server *e, const struct eio_request *req,
 	if (req->method != EIO_M_GET)
 		return reply_error(e, req, conn, EIO_E_METHOD);
 	if (!eio_query_get(req->query, "EIO", version, sizeof(version)) ||
-	    strcmp(version, "4"))
+	    strcmp(version, "4")) {
+		/* engine.io checks the version after the WebSocket handshake:
+		 * the upgrade succeeds, then the connection is dropped
+		 * (eio_ws_attach refuses). */
+		if (ws && req->websocket)
+			return EIO_ACCEPT_WS;
 		return reply_error(e, req, conn, EIO_E_VERSION);
+	}
 	if (ws) {
 		if (!req->websocket)
 			return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
@@ -242,7 +273,7 @@ enum eio_verdict eio_handle(struct eio_server *e, const struct eio_request *req,
 struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request *req,
 				  void *conn)
 {
-	char sid[EIO_ID_LEN + 2], open[256];
+	char sid[EIO_ID_LEN + 2], open[256], version[8];
 	struct eio_session *s;
 	size_t n;
 
@@ -254,6 +285,9 @@ struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request
 		s->ws = conn;
 		return s;
 	}
+	if (!eio_query_get(req->query, "EIO", version, sizeof(version)) ||
+	    strcmp(version, "4"))
+		return NULL;
 	s = eio_session_new(e, req, EIO_T_WEBSOCKET);
 	if (!s)
 		return NULL;

@@ -32,6 +32,7 @@ enum sig_conn_state {
 	SIG_CLOSING,   /* flushing a last response, then freed */
 	SIG_HTTP_BODY, /* Socket.IO: reading a POST body (signal_sio_http.c) */
 	SIG_HTTP_HELD, /* Socket.IO: a long poll waiting for packets */
+	SIG_EIO_WS,    /* Socket.IO: a WebSocket of Engine.IO packets */
 };
 
 struct sig_conn {
@@ -51,8 +52,11 @@ struct sig_conn {
 	/* Socket.IO endpoint (signal_sio_http.c): the Engine.IO session this
 	 * connection holds a poll for or carries as a WebSocket. */
 	struct eio_session *eio;
-	bool eio_ws;                      /* a WebSocket carrying Engine.IO */
-	bool eio_close_frame;             /* its close frame arrived */
+	bool eio_close_frame;             /* its WebSocket close frame arrived */
+	bool eio_close_sent;              /* our close frame is out */
+	uint8_t eio_frag_op;              /* opcode of a fragmented message */
+	uint8_t *eio_frag;                /* its bytes so far; owned */
+	size_t eio_frag_len;
 	bool eio_keep_alive;              /* the request in hand allows it */
 	bool eio_head_only;               /* a HEAD: the head of the answer only */
 	struct http_request *eio_req;     /* a POST waiting for its body; owned */
@@ -113,8 +117,6 @@ int sig_ws_start(struct sig_conn *c);
 void sig_ws_on_read(struct sig_conn *c);
 /* Queues a text message and flushes. */
 void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len);
-/* Queues a binary message and flushes (Socket.IO attachments). */
-void sig_ws_send_binary(struct sig_conn *c, const void *p, size_t len);
 /* Queues a close frame with code, then closes once flushed. */
 void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason);
 void sig_ws_ping(struct sig_conn *c);
@@ -165,8 +167,12 @@ void sig_sio_reconfigure(struct signal_server *s);
 bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
 /* Input on a connection reading a POST body. */
 void sig_sio_on_body(struct sig_conn *c);
-/* A message of an Engine.IO WebSocket (text or binary). */
-void sig_sio_ws_message(struct sig_conn *c, bool binary, const uint8_t *p, size_t len);
+/* Input on an Engine.IO WebSocket (signal_sio_ws.c). */
+void sig_sio_ws_on_read(struct sig_conn *c);
+/* One message out on it (text or binary). */
+void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len);
+/* A close frame with code, then the connection ends once flushed. */
+void sig_sio_ws_close(struct sig_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
 void sig_sio_conn_closed(struct sig_conn *c);
 /* The client library files of socketio-client-dir: true when answered. */

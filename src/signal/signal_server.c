@@ -53,6 +53,7 @@ static void conn_free(struct sig_conn *c)
 {
 	sig_ws_free(c);
 	free(c->eio_req);
+	free(c->eio_frag);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -122,6 +123,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_ws_on_read(c);
 	else if (c->state == SIG_HTTP_BODY)
 		sig_sio_on_body(c);
+	else if (c->state == SIG_EIO_WS)
+		sig_sio_ws_on_read(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -164,7 +167,9 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 {
 	uint64_t now = s->now_ms;
 
-	if (c->state == SIG_HTTP_HEAD && now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
+	/* A Socket.IO POST body has the head's time limit too. */
+	if ((c->state == SIG_HTTP_HEAD || c->state == SIG_HTTP_BODY) &&
+	    now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
 		log_debug("HTTP head timeout");
 		sig_conn_close(c);
 		return;

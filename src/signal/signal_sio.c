@@ -240,6 +240,8 @@ static void bin_reset(struct sio_sock *k)
 {
 	for (unsigned i = 0; i < k->bin_have; i++)
 		free((void *)k->blobs[i].p);
+	free(k->blobs);
+	k->blobs = NULL;
 	json_decref(k->bin_args);
 	free(k->bin_text);
 	k->bin_args = NULL;
@@ -259,6 +261,7 @@ static void protocol_error(struct sio_sock *k, const char *what)
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
 {
 	struct signal_server *s = k->app->server;
+	bool user_mode = !strcmp(s->conf->signaling_auth, "user");
 	char reply[64];
 	int n;
 
@@ -276,7 +279,10 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	}
 	if (k->connected)
 		return;
-	if (ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio), s->now_ms)) {
+	/* Passwords can be guessed, HS256 signatures cannot: only
+	 * signaling-auth=user needs the per-address brake. */
+	if (user_mode && ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio),
+					    s->now_ms)) {
 		static const char e[] = "4{\"message\":\"too many refused attempts; wait\"}";
 
 		send_text(k, e, sizeof(e) - 1);
@@ -285,7 +291,8 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	if (!sig_join_allowed(s, auth, NULL)) {
 		static const char e[] = "4{\"message\":\"credentials refused\"}";
 
-		ip_limiter_hit(s->join_failures, eio_session_peer(k->eio), s->now_ms);
+		if (user_mode)
+			ip_limiter_hit(s->join_failures, eio_session_peer(k->eio), s->now_ms);
 		s->counters.join_refusals++;
 		log_info("Socket.IO CONNECT refused: bad credentials");
 		send_text(k, e, sizeof(e) - 1);
@@ -303,8 +310,14 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_t *args)
 {
 	k->bin_text = malloc(pkt->data_len + 1);
-	if (!k->bin_text)
+	k->blobs = calloc(pkt->attachments, sizeof(*k->blobs));
+	if (!k->bin_text || !k->blobs) {
+		free(k->bin_text);
+		free(k->blobs);
+		k->bin_text = NULL;
+		k->blobs = NULL;
 		return;
+	}
 	memcpy(k->bin_text, pkt->data, pkt->data_len);
 	k->bin_text[pkt->data_len] = '\0';
 	k->bin_args = json_incref(args);
@@ -334,7 +347,8 @@ static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
 		protocol_error(k, "attachments over socketio-max-payload");
 		return;
 	}
-	memcpy(copy, p, len);
+	if (len)
+		memcpy(copy, p, len);
 	k->blobs[k->bin_have].p = copy;
 	k->blobs[k->bin_have].len = len;
 	if (++k->bin_have == k->bin_want)

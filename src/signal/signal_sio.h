@@ -34,7 +34,7 @@ struct sio_sock {
 	uint64_t bin_ack;
 	unsigned bin_want, bin_have;
 	size_t bin_bytes;
-	struct room_blob blobs[SIO_MAX_ATTACHMENTS]; /* owned copies */
+	struct room_blob *blobs;   /* bin_want entries, owned copies */
 };
 
 /* ---- output (signal_sio.c) ---- */

@@ -14,6 +14,7 @@
 #include "eio/eio.h"
 #include "signal/signal_http.h"
 #include "signal/signal_internal.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 static const char *status_text(int status)
@@ -70,17 +71,12 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 
 static void conn_ws_send(void *conn, bool binary, const void *p, size_t len)
 {
-	struct sig_conn *c = conn;
-
-	if (binary)
-		sig_ws_send_binary(c, p, len);
-	else
-		sig_ws_send_text(c, p, len);
+	sig_sio_ws_send(conn, binary, p, len);
 }
 
 static void conn_ws_close(void *conn)
 {
-	sig_ws_close(conn, WSLAY_CODE_NORMAL_CLOSURE, "");
+	sig_sio_ws_close(conn, 1000);
 }
 
 static void conn_detach(void *conn)
@@ -145,20 +141,14 @@ static void accept_websocket(struct sig_conn *c, const struct http_request *req,
 			    "Connection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
-	c->eio_ws = true;
-	if (sig_ws_start(c)) {
-		sig_conn_close(c);
-		return;
-	}
-	wslay_event_config_set_max_recv_msg_length(c->ws,
-						   c->server->conf->socketio_max_payload);
+	c->state = SIG_EIO_WS;
 	c->eio = eio_ws_attach(e, er, c);
 	if (!c->eio) {
-		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "session gone");
+		sig_sio_ws_close(c, 1008);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)))
-		sig_ws_on_read(c);
+		sig_sio_ws_on_read(c);
 }
 
 static void dispatch(struct sig_conn *c, const struct http_request *req,
@@ -171,7 +161,8 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 	er.body = body;
 	er.body_len = len;
 	er.body_too_large = too_large;
-	c->eio_keep_alive = req->keep_alive && !too_large;
+	/* A refused upgrade ends its connection, as engine.io's does. */
+	c->eio_keep_alive = req->keep_alive && !too_large && !er.websocket;
 	c->eio_head_only = false;
 	c->state = SIG_HTTP_HELD; /* until reply() puts it back */
 	switch (eio_handle(sig_sio_eio(c->server), &er, c, &held)) {
@@ -204,9 +195,47 @@ static void read_body(struct sig_conn *c)
 	free(req);
 }
 
+/* A chunked POST body (node's http.request without a length sends one):
+ * decoded whole once it has all arrived, bounded like any other. */
+static void read_chunked(struct sig_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t have = evbuffer_get_length(in), max = c->server->conf->socketio_max_payload;
+	struct http_request *req = c->eio_req;
+	size_t body_len = 0, used = 0;
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	uint8_t *body = malloc(have ? have : 1);
+	int rc = body ? http_chunked_decode(p, have, body, have < max ? have : max,
+					    &body_len, &used)
+		      : TR_ENOMEM;
+
+	if (rc == 0 && have > max + 65536)
+		rc = TR_ETRUNC;
+	if (rc == 0) {
+		free(body);
+		return;
+	}
+	c->eio_req = NULL;
+	if (rc == TR_ETRUNC) {
+		c->eio_keep_alive = false;
+		dispatch(c, req, NULL, 0, true);
+	} else if (rc < 0) {
+		c->eio_keep_alive = false;
+		sig_http_respond(c, 400, "text/plain; charset=utf-8", "bad chunked body\n", 17,
+				 false);
+	} else {
+		evbuffer_drain(in, used);
+		dispatch(c, req, body, body_len, false);
+	}
+	free(body);
+	free(req);
+}
+
 void sig_sio_on_body(struct sig_conn *c)
 {
-	if (c->eio_req)
+	if (c->eio_req && c->eio_req->chunked)
+		read_chunked(c);
+	else if (c->eio_req)
 		read_body(c);
 }
 
@@ -220,7 +249,7 @@ bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
 		return true;
 	if (!path_is_endpoint(conf, req->path))
 		return false;
-	if (http_method_is_post(req->method) && req->content_length) {
+	if (http_method_is_post(req->method) && (req->content_length || req->chunked)) {
 		if (req->content_length > conf->socketio_max_payload) {
 			dispatch(c, req, NULL, 0, true);
 			return true;
@@ -232,17 +261,11 @@ bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
 		}
 		*c->eio_req = *req;
 		c->state = SIG_HTTP_BODY;
-		read_body(c);
+		sig_sio_on_body(c);
 		return true;
 	}
 	dispatch(c, req, NULL, 0, false);
 	return true;
-}
-
-void sig_sio_ws_message(struct sig_conn *c, bool binary, const uint8_t *p, size_t len)
-{
-	if (c->eio)
-		eio_ws_message(c->eio, c, binary, p, len);
 }
 
 void sig_sio_conn_closed(struct sig_conn *c)

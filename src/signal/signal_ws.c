@@ -104,18 +104,6 @@ static void ws_on_msg(wslay_event_context_ptr ctx,
 
 	if (c->dead || wslay_event_get_close_sent(ctx))
 		return;
-	if (c->eio_ws) {
-		/* Socket.IO endpoint: Engine.IO packets, binary ones too. */
-		if (arg->opcode == WSLAY_CONNECTION_CLOSE)
-			c->eio_close_frame = true;
-		else if (arg->opcode == WSLAY_TEXT_FRAME &&
-			 !sig_utf8_valid(arg->msg, arg->msg_length))
-			sig_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
-		else if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME)
-			sig_sio_ws_message(c, arg->opcode == WSLAY_BINARY_FRAME, arg->msg,
-					   arg->msg_length);
-		return;
-	}
 	if (arg->opcode == WSLAY_TEXT_FRAME) {
 		if (!sig_utf8_valid(arg->msg, arg->msg_length)) {
 			sig_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
@@ -140,8 +128,6 @@ int sig_ws_start(struct sig_conn *c)
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;
 	c->rate_last_ms = c->server->now_ms;
 	c->server->counters.ws_opened++;
-	if (c->eio_ws)
-		return 0; /* its member lives in the Socket.IO layer */
 	c->room_peer = room_peer_new(c->server->rooms, sig_proto_deliver, c);
 	return c->room_peer ? 0 : TR_ENOMEM;
 }
@@ -172,17 +158,6 @@ void sig_ws_on_read(struct sig_conn *c)
 void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len)
 {
 	struct wslay_event_msg msg = { WSLAY_TEXT_FRAME, (const uint8_t *)text, len };
-
-	if (c->dead || c->state != SIG_WEBSOCKET || wslay_event_get_close_sent(c->ws))
-		return;
-	if (wslay_event_queue_msg(c->ws, &msg) == 0)
-		c->server->counters.messages_out++;
-	ws_flush(c);
-}
-
-void sig_ws_send_binary(struct sig_conn *c, const void *p, size_t len)
-{
-	struct wslay_event_msg msg = { WSLAY_BINARY_FRAME, p, len };
 
 	if (c->dead || c->state != SIG_WEBSOCKET || wslay_event_get_close_sent(c->ws))
 		return;

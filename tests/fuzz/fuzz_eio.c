@@ -38,6 +38,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		prev = off;
 	}
 	FUZZ_ASSERT(rc == 0 || rc < 0);
+	{
+		struct eio_ws_frame f;
+		uint8_t h[10];
+
+		if (eio_ws_frame_head(data, size, &f) == 1) {
+			FUZZ_ASSERT(f.head_len >= 2 && f.head_len <= 14 && f.head_len <= size);
+			FUZZ_ASSERT(f.opcode <= EIO_WS_PONG);
+			if (f.opcode >= EIO_WS_CLOSE)
+				FUZZ_ASSERT(f.len <= 125 && f.fin);
+			/* What we write reads back the same. */
+			size_t n = eio_ws_head_write(h, (enum eio_ws_opcode)f.opcode, f.len);
+			struct eio_ws_frame g;
+
+			FUZZ_ASSERT(eio_ws_frame_head(h, n, &g) == 1 && g.len == f.len &&
+				    !g.masked && g.fin && g.head_len == n);
+		}
+	}
 	if (size < sizeof(query)) {
 		memcpy(query, data, size);
 		query[size] = '\0';

@@ -98,6 +98,41 @@ static void test_ids(void)
 		     20);
 }
 
+static void test_ws_frames(void)
+{
+	/* RFC 6455 5.7: a masked "Hello" from a client. */
+	uint8_t hello[] = { 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58 };
+	uint8_t big[10], out[10];
+	struct eio_ws_frame f;
+
+	CHECK_EQ_INT(eio_ws_frame_head(hello, 1, &f), 0);
+	CHECK_EQ_INT(eio_ws_frame_head(hello, 5, &f), 0); /* mask not all there */
+	CHECK_EQ_INT(eio_ws_frame_head(hello, sizeof(hello), &f), 1);
+	CHECK(f.fin && f.masked);
+	CHECK_EQ_INT(f.opcode, EIO_WS_TEXT);
+	CHECK_EQ_INT(f.len, 5);
+	CHECK_EQ_INT(f.head_len, 6);
+	eio_ws_unmask(hello + 6, 5, f.mask, 0);
+	CHECK(!memcmp(hello + 6, "Hello", 5));
+	/* 64-bit length, and what we write for it. */
+	CHECK_EQ_INT(eio_ws_head_write(out, EIO_WS_BINARY, 70000), 10);
+	CHECK_EQ_INT(eio_ws_frame_head(out, 10, &f), 1);
+	CHECK_EQ_INT(f.len, 70000);
+	CHECK(!f.masked);
+	CHECK_EQ_INT(eio_ws_head_write(out, EIO_WS_TEXT, 300), 4);
+	CHECK(out[0] == 0x81 && out[1] == 126 && out[2] == 1 && out[3] == 44);
+	/* Refused: RSV bits, unknown opcode, a long or fragmented control
+	 * frame, a length with its top bit. */
+	CHECK_EQ_INT(eio_ws_frame_head((const uint8_t *)"Á", 2, &f), TR_EINVAL);
+	CHECK_EQ_INT(eio_ws_frame_head((const uint8_t *)"", 2, &f), TR_EINVAL);
+	CHECK_EQ_INT(eio_ws_frame_head((const uint8_t *)"þ", 2, &f), TR_EINVAL);
+	CHECK_EQ_INT(eio_ws_frame_head((const uint8_t *)"	", 2, &f), TR_EINVAL);
+	memset(big, 0xff, sizeof(big));
+	big[0] = 0x82;
+	big[1] = 0x7f;
+	CHECK_EQ_INT(eio_ws_frame_head(big, sizeof(big), &f), TR_EINVAL);
+}
+
 int main(void)
 {
 	RUN(test_payload_split);
@@ -105,5 +140,6 @@ int main(void)
 	RUN(test_base64_packets);
 	RUN(test_query);
 	RUN(test_ids);
+	RUN(test_ws_frames);
 	return HARNESS_DONE();
 }
