@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Socket.IO endpoint (issue 9): the node tests of tests/sio (node --test,
 # the real npm socket.io-client 4.8.4 and raw Engine.IO/Socket.IO exchanges)
-# against four turnroom instances: default settings, signaling-auth=token,
+# against five turnroom instances: default settings, signaling-auth=token (two:
+# accepted and refused CONNECTs, as refusals are rate-limited per address),
 # tight timers and payload limit, and allowed-origin (CORS). Fails if any
 # node test fails.
 #
@@ -82,6 +83,8 @@ start_sio default
 SIO_URL=$URL
 start_sio token signaling-auth=token "signaling-secret=$SECRET"
 SIO_TOKEN_URL=$URL
+start_sio token2 signaling-auth=token "signaling-secret=$SECRET"
+SIO_TOKEN2_URL=$URL
 start_sio tight socketio-ping-interval=400 socketio-ping-timeout=400 \
 	socketio-max-payload=2000 socketio-connect-timeout=1000
 SIO_TIGHT_URL=$URL
@@ -90,7 +93,7 @@ SIO_CORS_URL=$URL
 
 TARGET=turnroom
 [ "$SERVER" = ref ] && TARGET=ref
-export TARGET SIO_URL SIO_TOKEN_URL SIO_TIGHT_URL SIO_CORS_URL
+export TARGET SIO_URL SIO_TOKEN_URL SIO_TOKEN2_URL SIO_TIGHT_URL SIO_CORS_URL
 export SIO_TOKEN=$TOKEN SIO_BAD_TOKEN=$BAD_TOKEN SIO_ORIGIN=$ORIGIN
 (cd "$SIO_DIR" && timeout -k 5 150 node --test --test-concurrency=4 --test-reporter=spec ${SIO_TESTS:-./*.test.mjs}) \
 	>"$TMP/node-tests.log" 2>&1

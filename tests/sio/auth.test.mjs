@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { URL_DEFAULT, MODES, room, connect, Client, checkJoined, need, closeAll } from './lib.mjs';
 
 const TOKEN_URL = need('SIO_TOKEN_URL');
+// Refused CONNECTs go to a server of their own: turnroom rate-limits refused
+// attempts per source address (as on /ws), and every test comes from 127.0.0.1.
+const REFUSE_URL = need('SIO_TOKEN2_URL');
 const TOKEN = need('SIO_TOKEN');
 const BAD_TOKEN = need('SIO_BAD_TOKEN');
 
@@ -45,7 +48,7 @@ for (const mode of Object.keys(MODES)) {
 
 		test('token auth: no token, a bad signature, garbage -> connect_error', async () => {
 			for (const auth of [undefined, { token: BAD_TOKEN }, { token: 'x.y.z' }, { token: 42 }]) {
-				const err = await refused(TOKEN_URL, mode, auth ? { auth } : {});
+				const err = await refused(REFUSE_URL, mode, auth ? { auth } : {});
 				assert.equal(typeof err.message, 'string');
 				assert.ok(err.message.length > 0, 'connect_error carries a message');
 				assert.notEqual(err.message, 'Invalid namespace');

@@ -4,6 +4,7 @@
 //   SIO_URL         a server with default settings (http://127.0.0.1:PORT)
 //   SIO_TOKEN_URL   signaling-auth=token; SIO_TOKEN a valid join token,
 //                   SIO_BAD_TOKEN one signed with another secret
+//   SIO_TOKEN2_URL  another such server, for the refused CONNECTs
 //   SIO_TIGHT_URL   ping interval/timeout 400 ms, max payload 2000 bytes,
 //                   connect timeout 1000 ms
 //   SIO_CORS_URL    allowed-origin=$SIO_ORIGIN

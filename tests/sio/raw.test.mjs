@@ -109,6 +109,32 @@ describe('handshake and ids', { timeout: 20000 }, () => {
 		}
 	});
 
+	test('CONNECT to an unknown namespace without the comma -> 44/random,{...}', async () => {
+		const w = await wsConnect(URL_DEFAULT, { connect: false });
+		try {
+			w.send('40/random');
+			assert.equal(await w.next(), '44/random,{"message":"Invalid namespace"}');
+		} finally {
+			w.close();
+		}
+	});
+
+	test('DISCONNECT (41) leaves the Engine.IO session open; CONNECT again gets a new id', async () => {
+		const w = await wsConnect(TIGHT);
+		try {
+			const first = w.ioSid;
+			w.send('41');
+			await sleep(1000);              // two ping intervals, answered by autoPong
+			assert.equal(w.closed, false, 'the session outlives 41');
+			w.send('40');
+			const m = /^40\{"sid":"([^"]+)"\}$/.exec(await w.next());
+			assert.ok(m, 'CONNECT reply after 41');
+			assert.notEqual(m[1], first, 'a new Socket.IO id');
+		} finally {
+			w.close();
+		}
+	});
+
 	test('CONNECT to an unknown namespace -> 44/nsp,{"message":"Invalid namespace"}', async () => {
 		const w = await wsConnect(URL_DEFAULT, { connect: false });
 		try {
@@ -194,6 +220,15 @@ describe('long-polling', { timeout: 30000 }, () => {
 		}
 	});
 
+	test('a POST body in chunked transfer coding is read (RFC 9112 6.1)', async () => {
+		const { sid } = await handshake(URL_DEFAULT);
+		const p = await post(URL_DEFAULT, sid, '40', { chunked: true });
+		assert.equal(p.status, 200);
+		assert.equal(p.body, 'ok');
+		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
+		assert.match(g.body, /^40\{"sid":"/);
+	});
+
 	test('a duplicate GET closes the session: the first gets "1", the second 400', async () => {
 		const { sid } = await pollingConnect(URL_DEFAULT);
 		const first = poll(URL_DEFAULT, sid);
@@ -233,7 +268,8 @@ describe('long-polling', { timeout: 30000 }, () => {
 describe('malformed packets close the session', { timeout: 30000 }, () => {
 	// engine.io: an undecodable packet closes the session; socket.io: a
 	// packet the parser refuses closes the connection.
-	const bad = ['abc', '9', '4', '42{"a":1}', '42"text"', '42["join"', '47[]', '42[]', '42{}'];
+	const bad = ['abc', '9', '4', '4abc', '42{"a":1}', '42"text"', '42["join"', '47[]', '42[]', '42{}',
+		'42abc["message",1]'];
 	for (const pk of bad) {
 		test(`websocket: ${JSON.stringify(pk)}`, async () => {
 			const w = await wsConnect(URL_DEFAULT, { connect: !['abc', '9'].includes(pk) });
@@ -403,6 +439,7 @@ describe('every way of going away is a bye', { timeout: 30000 }, () => {
 		return a;
 	}
 	const ways = {
+		'41 alone (the connection stays)': async (w) => w.send('41'),
 		'41 then a close frame': async (w) => { w.send('41'); w.ws.close(); },
 		'a close frame': async (w) => w.ws.close(),
 		'a bare TCP close': async (w) => w.ws._socket.destroy(),

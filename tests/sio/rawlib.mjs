@@ -11,13 +11,16 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // request(base, query, {method, headers, body, timeout}) ->
 //   {status, headers, body (string)}; rejects on a reset or a timeout.
+// A body is sent with Content-Length, as browsers and socket.io-client do;
+// o.chunked sends it with Transfer-Encoding: chunked instead.
 export function request(base, query, o = {}) {
 	const u = new URL(base);
+	const len = o.body !== undefined && !o.chunked ? { 'Content-Length': Buffer.byteLength(o.body) } : {};
 	return new Promise((resolve, reject) => {
 		const req = http.request({
 			host: u.hostname, port: u.port, method: o.method || 'GET', agent: false,
 			path: '/socket.io/' + (query ? '?' + query : ''),
-			headers: { Connection: 'close', ...(o.headers || {}) },
+			headers: { Connection: 'close', ...len, ...(o.headers || {}) },
 			timeout: o.timeout || 5000,
 		}, (res) => {
 			const chunks = [];
@@ -100,20 +103,31 @@ export class RawWs {
 			this.q.push(isBinary ? Buffer.from(data) : data.toString());
 			this._wake();
 		});
-		this.closedP = new Promise((resolve) => this.ws.on('close', (code, reason) => {
-			this.closed = true;
-			this.closeCode = code;
-			this._wake();
-			resolve({ code, reason: reason.toString() });
-		}));
+		this.closedP = new Promise((resolve) => {
+			this._closed = (code, reason) => {
+				if (this.closed)
+					return;
+				this.closed = true;
+				this.closeCode = code;
+				this._wake();
+				resolve({ code, reason });
+			};
+			this.ws.on('close', (code, reason) => this._closed(code, reason.toString()));
+		});
 		this.ws.on('error', (e) => { this.error = e; });
 		this.opened = new Promise((resolve, reject) => {
 			this.ws.once('open', resolve);
 			this.ws.once('unexpected-response', (req, res) => {
 				const chunks = [];
 				res.on('data', (c) => chunks.push(c));
-				res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`),
-					{ status: res.statusCode, body: Buffer.concat(chunks).toString() })));
+				res.on('end', () => {
+					// a refused upgrade: no session, nothing more to wait for
+					this.refused = res.statusCode;
+					req.destroy();
+					this._closed(0, `refused ${res.statusCode}`);
+					reject(Object.assign(new Error(`upgrade refused: ${res.statusCode}`),
+						{ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+				});
 			});
 			this.ws.once('error', reject);
 		});
@@ -219,7 +233,11 @@ export function rawUpgrade(base, query, extra = '') {
 		s.setTimeout(3000, () => { s.destroy(); finish(); });
 		s.on('data', (d) => {
 			buf = Buffer.concat([buf, d]);
-			if (/^HTTP\/1\.1 101/.test(buf.toString())) {
+			const text = buf.toString();
+			const i = text.indexOf('\r\n\r\n');
+			const len = /\r\ncontent-length: *(\d+)/i.exec(text);
+			// 101, or a refusal read whole (the server may keep the connection)
+			if (/^HTTP\/1\.1 101/.test(text) || (i >= 0 && len && buf.length >= i + 4 + Number(len[1]))) {
 				s.destroy();
 				finish();
 			}

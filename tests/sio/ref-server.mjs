@@ -22,7 +22,10 @@
 // Usage: node ref-server.mjs [--port=N] [--host=127.0.0.1] [--ping-interval=MS]
 //   [--ping-timeout=MS] [--max-payload=BYTES] [--connect-timeout=MS]
 //   [--allowed-origin=ORIGIN]... [--token-secret=S] [--capacity=2]
-//   [--mode=oracle|seed003]
+//   [--mode=oracle|seed003] [--ice-secret=S --ice-url=turn:HOST:PORT]
+// --ice-secret adds TURN REST credentials (username "expiry:userId",
+// credential base64(HMAC-SHA1(S, username))) to joined as `iceServers`, as
+// turnroom does, so the browser tests' pages can run against this server.
 // Prints "listening PORT" on stdout once it accepts connections.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -176,7 +179,7 @@ function oracle(io, capacity) {
 		room.set(m.id, m);
 		rooms.set(roomId, room);
 		m.rooms.add(roomId);
-		m.emit('joined', { roomId, userNum: room.size });
+		m.emit('joined', { roomId, userNum: room.size, ...iceExtra(m) });
 		if (room.size > 1)
 			for (const o of others(m, roomId))
 				o.emit('otherjoined', { roomId, userId: m.id });
@@ -210,6 +213,14 @@ function oracle(io, capacity) {
 			m.emit('full', { roomId, userNum: n });
 		else
 			m.emit('checkRoomSuccess', { roomId, userNum: n, capacity });
+	}
+
+	function iceExtra(m) {
+		if (!opts.iceSecret)
+			return {};
+		const username = `${Math.floor(Date.now() / 1000) + 3600}:${m.id}`;
+		const credential = crypto.createHmac('sha1', opts.iceSecret).update(username).digest('base64');
+		return { iceServers: [{ urls: [opts.iceUrl], username, credential }] };
 	}
 
 	const handlers = { join, leave, userLeave: leave, message, checkRoom };
