@@ -258,6 +258,20 @@ static void protocol_error(struct sio_sock *k, const char *what)
 		eio_session_close(k->eio, "parse error");
 }
 
+/* A room peer under a fresh Socket.IO id. */
+static bool new_peer(struct sio_sock *k)
+{
+	k->peer = room_peer_new(k->app->server->rooms, sio_deliver, k);
+	if (!k->peer)
+		return false;
+	if (!eio_random_id(k->id) || room_peer_set_user_id(k->peer, k->id)) {
+		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+		k->peer = NULL;
+		return false;
+	}
+	return true;
+}
+
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
 {
 	struct signal_server *s = k->app->server;
@@ -296,6 +310,11 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 		s->counters.join_refusals++;
 		log_info("Socket.IO CONNECT refused: bad credentials");
 		send_text(k, e, sizeof(e) - 1);
+		return;
+	}
+	/* A CONNECT after a DISCONNECT is a new socket: a new id. */
+	if (!k->peer && !new_peer(k)) {
+		protocol_error(k, "out of memory");
 		return;
 	}
 	json_decref(k->auth);
@@ -364,7 +383,11 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 	case SIO_DISCONNECT:
 		if (k->connected && pkt->nsp_len == 1) {
 			k->connected = false;
+			evtimer_del(k->timer);
 			sio_room_gone(k, false);
+			room_peer_disconnect(k->app->server->rooms, k->peer,
+					     k->app->server->now_ms);
+			k->peer = NULL;
 		}
 		return;
 	case SIO_EVENT:
@@ -457,9 +480,7 @@ static void *on_open(void *app, struct eio_session *s)
 	k->app = sio;
 	k->eio = s;
 	k->timer = evtimer_new(sio->server->base, timer_cb, k);
-	k->peer = room_peer_new(sio->server->rooms, sio_deliver, k);
-	if (!k->timer || !k->peer || !eio_random_id(k->id) ||
-	    room_peer_set_user_id(k->peer, k->id)) {
+	if (!k->timer || !new_peer(k)) {
 		k->gone = true;
 		sock_free(k);
 		return NULL;
