@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -166,6 +167,7 @@ static void sock_hold(struct sio_sock *k)
 }
 
 static void sock_free(struct sio_sock *k);
+static void sock_unlink(struct sio_sock *k);
 
 static void sock_release(struct sio_sock *k)
 {
@@ -486,6 +488,10 @@ static void *on_open(void *app, struct eio_session *s)
 		return NULL;
 	}
 	evtimer_add(k->timer, &tv);
+	k->next = sio->socks;
+	if (sio->socks)
+		sio->socks->prev = k;
+	sio->socks = k;
 	return k;
 }
 
@@ -500,11 +506,24 @@ static void on_closed(void *ctx, const char *reason)
 	k->eio = NULL;
 	sio_room_gone(k, lost);
 	k->gone = true;
+	sock_unlink(k);
 	sock_release(k);
+}
+
+static void sock_unlink(struct sio_sock *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else if (k->app->socks == k)
+		k->app->socks = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	k->prev = k->next = NULL;
 }
 
 static void sock_free(struct sio_sock *k)
 {
+	sock_unlink(k);
 	bin_reset(k);
 	if (k->peer)
 		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
@@ -574,6 +593,44 @@ void sig_sio_reconfigure(struct signal_server *s)
 		return;
 	config_of(s->conf, &ec);
 	eio_server_set_config(s->sio->eio, &ec);
+}
+
+void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL; k; k = k->next) {
+		const char *room = room_peer_room(k->peer);
+
+		if (!k->eio || !k->connected)
+			continue;
+		evbuffer_add_printf(out, "socketio client=%s room=%s user=%s transport=%s\n",
+				    addr_to_str(eio_session_peer(k->eio), peer, sizeof(peer)),
+				    room ? room : "-", k->id,
+				    eio_session_websocket(k->eio) ? "websocket" : "polling");
+	}
+}
+
+size_t sig_sio_disconnect(struct signal_server *s, const char *user_id)
+{
+	size_t n = 0;
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
+		next = k->next;
+		if (!k->eio || !k->connected || strcmp(k->id, user_id))
+			continue;
+		/* A real leave (the others get bye), then the session. */
+		sio_room_gone(k, false);
+		eio_session_close(k->eio, "disconnected by the operator");
+		n++;
+		break; /* ids are unique; k may be gone */
+	}
+	return n;
+}
+
+size_t sig_sio_session_count(const struct signal_server *s)
+{
+	return s->sio ? eio_server_session_count(s->sio->eio) : 0;
 }
 
 struct eio_server *sig_sio_eio(struct signal_server *s)

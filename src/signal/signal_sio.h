@@ -14,11 +14,13 @@
 struct sig_sio {
 	struct signal_server *server;
 	struct eio_server *eio;
+	struct sio_sock *socks; /* every live socket, for admin listings */
 };
 
 /* One Socket.IO socket (one Engine.IO session, namespace "/"). */
 struct sio_sock {
 	struct sig_sio *app;
+	struct sio_sock *prev, *next;
 	struct eio_session *eio;   /* NULL once the session is gone */
 	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
 	bool connected;
