@@ -238,6 +238,24 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- packets from the client ---- */
 
+/* ws-rate, as on /ws: room events in a token bucket of two seconds'
+ * worth; one over it is refused ("rate-limited") and dropped. */
+static bool event_rate_ok(struct sio_sock *k, bool has_ack, uint64_t ack_id)
+{
+	const struct signal_server *s = k->app->server;
+	uint64_t rate = s->conf->ws_rate, cap = 2000u * rate;
+	uint64_t tokens = k->rate_tokens_milli + (s->now_ms - k->rate_last_ms) * rate;
+
+	k->rate_last_ms = s->now_ms;
+	k->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
+	if (k->rate_tokens_milli >= 1000u) {
+		k->rate_tokens_milli -= 1000u;
+		return true;
+	}
+	sio_refuse(k, has_ack, ack_id, "rate-limited", "too many messages; slow down");
+	return false;
+}
+
 static void bin_reset(struct sio_sock *k)
 {
 	for (unsigned i = 0; i < k->bin_have; i++)
@@ -250,6 +268,7 @@ static void bin_reset(struct sio_sock *k)
 	k->bin_text = NULL;
 	k->bin_want = k->bin_have = 0;
 	k->bin_bytes = 0;
+	k->bin_has_ack_only = false;
 }
 
 /* socket.io closes the connection on a packet it cannot decode. */
@@ -349,7 +368,12 @@ static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_
 
 static void finish_binary(struct sio_sock *k)
 {
-	sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
+	if (k->bin_has_ack_only) {
+		bin_reset(k);
+		return;
+	}
+	if (event_rate_ok(k, k->bin_has_ack, k->bin_ack))
+		sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
 		       k->bin_have, k->bin_has_ack, k->bin_ack);
 	bin_reset(k);
 }
@@ -393,7 +417,8 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 		}
 		return;
 	case SIO_EVENT:
-		if (k->connected && pkt->nsp_len == 1)
+		if (k->connected && pkt->nsp_len == 1 &&
+		    event_rate_ok(k, pkt->has_ack, pkt->ack_id))
 			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
 				       pkt->has_ack, pkt->ack_id);
 		return;
@@ -402,11 +427,13 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			protocol_error(k, "bad attachment placeholders");
 			return;
 		}
-		if (!pkt->attachments)
+		if (!k->connected || pkt->nsp_len != 1)
+			return; /* its attachments are then unexpected: closed */
+		if (pkt->attachments)
+			begin_binary(k, pkt, payload);
+		else if (event_rate_ok(k, pkt->has_ack, pkt->ack_id))
 			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
 				       pkt->has_ack, pkt->ack_id);
-		else
-			begin_binary(k, pkt, payload);
 		return;
 	case SIO_BINARY_ACK:
 		if (!sio_placeholders_valid(payload, pkt->attachments)) {
@@ -414,8 +441,10 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			return;
 		}
 		/* Its attachments are read and dropped: we never ask acks. */
-		if (pkt->attachments)
+		if (pkt->attachments) {
 			begin_binary(k, pkt, payload);
+			k->bin_has_ack_only = true;
+		}
 		return;
 	case SIO_ACK:
 	case SIO_CONNECT_ERROR:
@@ -436,9 +465,13 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 		protocol_error(k, "malformed packet");
 		return;
 	}
-	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1 &&
-	    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
-		return;
+	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1) {
+		if (!event_rate_ok(k, pkt.has_ack, pkt.ack_id) ||
+		    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
+			return;
+		/* The general path below counts it again: give it back. */
+		k->rate_tokens_milli += 1000u;
+	}
 	if (pkt.data_len) {
 		payload = json_loadb(pkt.data, pkt.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
 				     NULL);
@@ -481,6 +514,8 @@ static void *on_open(void *app, struct eio_session *s)
 		return NULL;
 	k->app = sio;
 	k->eio = s;
+	k->rate_tokens_milli = 2000u * sio->server->conf->ws_rate;
+	k->rate_last_ms = sio->server->now_ms;
 	k->timer = evtimer_new(sio->server->base, timer_cb, k);
 	if (!k->timer || !new_peer(k)) {
 		k->gone = true;

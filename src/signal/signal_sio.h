@@ -25,6 +25,8 @@ struct sio_sock {
 	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
 	bool connected;
 	bool gone;                 /* session closed: freed when not busy */
+	uint32_t rate_tokens_milli; /* ws-rate token bucket of room events */
+	uint64_t rate_last_ms;
 	unsigned busy;
 	json_t *auth;              /* CONNECT auth payload (credentials) */
 	struct room_peer *peer;
@@ -33,6 +35,7 @@ struct sio_sock {
 	json_t *bin_args;
 	char *bin_text;
 	bool bin_has_ack;
+	bool bin_has_ack_only;     /* a BINARY_ACK: attachments dropped */
 	uint64_t bin_ack;
 	unsigned bin_want, bin_have;
 	size_t bin_bytes;
