@@ -198,6 +198,8 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
 	}
 	eio_session_hold(s);
+	/* What the packets of one POST bring goes out in one poll answer. */
+	s->batching = true;
 	rc = req->body_not_utf8 ? -1 : 1;
 	while (rc == 1 && (rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
 	       !s->closed) {
@@ -206,10 +208,13 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 			break;
 		}
 	}
+	s->batching = false;
 	if (rc < 0 && !s->closed) {
 		log_info("Engine.IO POST with a malformed payload: session closed");
 		eio_session_end(s, "parse error", false);
 	}
+	if (!s->closed && !s->upgrading)
+		eio_session_flush_poll(s, false);
 	eio_session_release(s);
 	if (rc < 0)
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
