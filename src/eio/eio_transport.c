@@ -323,9 +323,15 @@ static void probe_message(struct eio_session *s, void *conn, const struct eio_pa
 		return;
 	}
 	if (pkt->type == EIO_UPGRADE && s->upgrading) {
+		/* A poll still out gets a noop; everything queued goes over
+		 * the WebSocket, in order. */
+		struct eio_pkt *q = s->q_head;
+
+		s->q_head = NULL;
+		eio_session_flush_poll(s, true);
+		s->q_head = q;
 		s->transport = EIO_T_WEBSOCKET;
 		s->upgrading = false;
-		eio_session_flush_poll(s, true);
 		eio_session_flush_ws(s);
 		return;
 	}
