@@ -596,6 +596,10 @@ int sig_sio_new(struct signal_server *s)
 
 	if (s->conf->no_socketio)
 		return 0;
+	if (s->conf->socketio_path[0] != '/' ||
+	    s->conf->socketio_path[strlen(s->conf->socketio_path) - 1] != '/')
+		log_warn("socketio-path '%s' should start and end with '/' (as /socket.io/)",
+			 s->conf->socketio_path);
 	s->sio = calloc(1, sizeof(*s->sio));
 	if (!s->sio)
 		return TR_ENOMEM;
