@@ -165,7 +165,7 @@ void sig_sio_reconfigure(struct signal_server *s);
 /* Routes requests under socketio-path: true when it answered or took
  * the connection. */
 bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
-/* Input on a connection reading a POST body. */
+/* Input on a connection reading a POST body or holding a poll. */
 void sig_sio_on_body(struct sig_conn *c);
 /* Input on an Engine.IO WebSocket (signal_sio_ws.c). */
 void sig_sio_ws_on_read(struct sig_conn *c);

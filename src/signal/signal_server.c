@@ -121,7 +121,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
-	else if (c->state == SIG_HTTP_BODY)
+	else if (c->state == SIG_HTTP_BODY || c->state == SIG_HTTP_HELD)
 		sig_sio_on_body(c);
 	else if (c->state == SIG_EIO_WS)
 		sig_sio_ws_on_read(c);

@@ -234,6 +234,15 @@ static void read_chunked(struct sig_conn *c)
 
 void sig_sio_on_body(struct sig_conn *c)
 {
+	/* A held poll's connection may carry the next request, not a
+	 * stream: whatever piles up beyond a head's size ends it. */
+	if (c->state == SIG_HTTP_HELD) {
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > HTTP_HEAD_MAX) {
+			log_info("Socket.IO: data piling up behind a held poll: closed");
+			sig_conn_close(c);
+		}
+		return;
+	}
 	if (c->eio_req && c->eio_req->chunked)
 		read_chunked(c);
 	else if (c->eio_req)
