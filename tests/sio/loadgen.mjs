@@ -7,15 +7,17 @@
 //   connects CLIENTS clients (at most 200 handshakes in flight), prints
 //   "joined N" once every one got `joined`, then answers pings until stdin
 //   closes.
-// node loadgen.mjs URL CLIENTS relay SECONDS INFLIGHT
-//   as above, then waits for a line "go" on stdin; each pair keeps INFLIGHT
-//   `message` events bouncing (each received message is answered by one to
-//   the peer) for SECONDS, then prints "relayed N" (messages received by
-//   clients, i.e. relayed by the server) and exits.
+// node loadgen.mjs URL CLIENTS relay SECONDS RATE [WARMUP]
+//   as above, then waits for a line "go" on stdin and sends RATE `message`
+//   events per second in all (open loop: a 10 ms tick, senders taken in
+//   turn, each to its room's peer). After WARMUP seconds (default 2: the
+//   JIT and caches of both sides settle) it prints "mark", SECONDS later
+//   "relayed N sent M" (messages received by clients, i.e. relayed by the
+//   server, and sent, since the mark) and exits.
 import WebSocket from 'ws';
 import readline from 'node:readline';
 
-const [url, nStr, mode, secStr, inflightStr] = process.argv.slice(2);
+const [url, nStr, mode, secStr, rateStr, warmStr] = process.argv.slice(2);
 const N = Number(nStr);
 const WS_URL = url.replace(/^http/, 'ws') + '/socket.io/?EIO=4&transport=websocket';
 const PAYLOAD = JSON.stringify({ type: 'candidate', value: { candidate:
@@ -24,7 +26,6 @@ const PAYLOAD = JSON.stringify({ type: 'candidate', value: { candidate:
 
 let joined = 0;
 let relayed = 0;
-let running = false;
 let failed = 0;
 const clients = [];
 
@@ -49,8 +50,6 @@ function start(i) {
 				resolve();
 			} else if (s.startsWith('42["message"')) {
 				relayed++;
-				if (running)
-					ws.send(msg);
 			}
 		});
 		const bad = (e) => {
@@ -81,19 +80,33 @@ async function main() {
 		return;
 	}
 	const secs = Number(secStr || 5);
-	const inflight = Number(inflightStr || 4);
+	const rate = Number(rateStr || 5000);
+	const warm = Number(warmStr === undefined ? 2 : warmStr);
 	await new Promise((resolve) => rl.once('line', resolve));
-	running = true;
-	relayed = 0;
-	for (let i = 0; i < N; i += 2)
-		for (let k = 0; k < inflight; k++)
-			if (clients[i].ok && clients[i + 1] && clients[i + 1].ok)
-				clients[i].ws.send(clients[i].msg);
+	const ready = clients.filter((c, i) => c.ok && clients[i ^ 1] && clients[i ^ 1].ok);
+	let sent = 0;
+	let turn = 0;
+	let owed = 0;
+	const tick = setInterval(() => {
+		owed += rate / 100;
+		for (; owed >= 1; owed--) {
+			const c = ready[turn++ % ready.length];
+			if (c.ws.bufferedAmount < 65536) {
+				c.ws.send(c.msg);
+				sent++;
+			}
+		}
+	}, 10);
 	setTimeout(() => {
-		running = false;
-		console.log(`relayed ${relayed}`);
-		process.exit(0);
-	}, secs * 1000);
+		const mark = relayed;
+		const markSent = sent;
+		console.log('mark');
+		setTimeout(() => {
+			clearInterval(tick);
+			console.log(`relayed ${relayed - mark} sent ${sent - markSent}`);
+			process.exit(0);
+		}, secs * 1000);
+	}, warm * 1000);
 }
 
 main();
