@@ -54,6 +54,7 @@ struct sig_conn {
 	struct eio_session *eio;
 	bool eio_close_frame;             /* its WebSocket close frame arrived */
 	bool eio_close_sent;              /* our close frame is out */
+	bool eio_direct_write;            /* frames written at once (plain TCP) */
 	uint8_t eio_frag_op;              /* opcode of a fragmented message */
 	uint8_t *eio_frag;                /* its bytes so far; owned */
 	size_t eio_frag_len;
@@ -171,6 +172,8 @@ void sig_sio_on_body(struct sig_conn *c);
 void sig_sio_ws_on_read(struct sig_conn *c);
 /* One message out on it (text or binary). */
 void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len);
+/* From now on frames are written to the socket at once (plain TCP). */
+void sig_sio_ws_start_direct(struct sig_conn *c);
 /* A close frame with code, then the connection ends once flushed. */
 void sig_sio_ws_close(struct sig_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */

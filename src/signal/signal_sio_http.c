@@ -142,6 +142,7 @@ static void accept_websocket(struct sig_conn *c, const struct http_request *req,
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
 	c->state = SIG_EIO_WS;
+	sig_sio_ws_start_direct(c);
 	c->eio = eio_ws_attach(e, er, c);
 	if (!c->eio) {
 		sig_sio_ws_close(c, 1008);

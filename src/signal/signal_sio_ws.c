@@ -8,6 +8,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 
 #include "conf/conf.h"
 #include "eio/eio.h"
@@ -18,6 +19,37 @@
 #define WS_PROTOCOL_ERROR 1002
 #define WS_INVALID_DATA 1007
 #define WS_TOO_BIG 1009
+
+/* On a plain TCP connection the frame is written at once: libevent would
+ * otherwise arm the write event (epoll_ctl), wake up again, write, and
+ * disarm it (epoll_ctl) for every message relayed. What the socket does
+ * not take is left to libevent's write event. */
+static void write_now(struct sig_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (c->tls || !c->eio_direct_write)
+		return;
+	/* A socket bufferevent freezes the start of its output for everyone
+	 * but its own write callback: thaw it for this write, as that
+	 * callback does. */
+	evbuffer_unfreeze(out, 1);
+	evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	/* Anything left (EAGAIN, a partial write, an error) is libevent's to
+	 * write or to report through the event callback. */
+	if (evbuffer_get_length(out))
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+void sig_sio_ws_start_direct(struct sig_conn *c)
+{
+	if (c->tls)
+		return;
+	c->eio_direct_write = true;
+	bufferevent_disable(c->bev, EV_WRITE);
+	write_now(c); /* the 101 and the open packet */
+}
 
 static void send_frame(struct sig_conn *c, enum eio_ws_opcode op, const void *p, size_t len)
 {
@@ -38,6 +70,7 @@ static void send_frame(struct sig_conn *c, enum eio_ws_opcode op, const void *p,
 	evbuffer_add(out, head, h);
 	if (len)
 		evbuffer_add(out, p, len);
+	write_now(c);
 }
 
 void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len)
@@ -54,6 +87,8 @@ void sig_sio_ws_close(struct sig_conn *c, uint16_t code)
 		return;
 	send_frame(c, EIO_WS_CLOSE, payload, sizeof(payload));
 	c->eio_close_sent = true;
+	c->eio_direct_write = false;
+	bufferevent_enable(c->bev, EV_WRITE); /* the flush below needs it */
 	sig_conn_close_after_flush(c);
 }
 
