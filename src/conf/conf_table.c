@@ -139,7 +139,7 @@ const struct conf_option conf_options[] = {
 		 "Socket.IO sessions in total; 0 = unlimited."),
 	UINT_OPT("socketio-max-sessions-per-ip", 0, socketio_max_sessions_per_ip, "256", 0, UMAX,
 		 0, "N", "Socket.IO sessions per source address; 0 = unlimited."),
-	UINT_OPT("socketio-max-queued", 0, socketio_max_queued, "4194304", 4096, UMAX, 0,
+	UINT_OPT("socketio-max-queued", 0, socketio_max_queued, "1048576", 4096, UMAX, 0,
 		 "BYTES", "Socket.IO: bytes waiting for a client's poll before its session is closed."),
 	UINT_OPT("socketio-rate", 0, socketio_rate, "200", 1, 1000000, 0, "N",
 		 "Socket.IO: Engine.IO packets per second per session (burst: two seconds' worth)."),

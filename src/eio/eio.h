@@ -151,6 +151,7 @@ struct eio_request {
 	size_t body_len;
 	bool body_binary;        /* Content-Type: application/octet-stream */
 	bool body_too_large;     /* Content-Length over max_payload: not read */
+	bool body_not_utf8;      /* a payload is text: malformed */
 };
 
 enum eio_verdict {

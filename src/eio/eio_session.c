@@ -261,7 +261,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 		s->q_head = pkt;
 	s->q_tail = pkt;
 	s->q_bytes += len;
-	if (!s->upgrading)
+	if (!s->upgrading && !s->batching)
 		eio_session_flush_poll(s, false);
 	return true;
 }

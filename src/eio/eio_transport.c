@@ -198,17 +198,23 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
 	}
 	eio_session_hold(s);
-	while ((rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
+	/* What the packets of one POST bring goes out in one poll answer. */
+	s->batching = true;
+	rc = req->body_not_utf8 ? -1 : 1;
+	while (rc == 1 && (rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
 	       !s->closed) {
 		if (!eio_session_dispatch(s, &pkt)) {
 			rc = -1;
 			break;
 		}
 	}
+	s->batching = false;
 	if (rc < 0 && !s->closed) {
 		log_info("Engine.IO POST with a malformed payload: session closed");
 		eio_session_end(s, "parse error", false);
 	}
+	if (!s->closed && !s->upgrading)
+		eio_session_flush_poll(s, false);
 	eio_session_release(s);
 	if (rc < 0)
 		return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
@@ -317,9 +323,15 @@ static void probe_message(struct eio_session *s, void *conn, const struct eio_pa
 		return;
 	}
 	if (pkt->type == EIO_UPGRADE && s->upgrading) {
+		/* A poll still out gets a noop; everything queued goes over
+		 * the WebSocket, in order. */
+		struct eio_pkt *q = s->q_head;
+
+		s->q_head = NULL;
+		eio_session_flush_poll(s, true);
+		s->q_head = q;
 		s->transport = EIO_T_WEBSOCKET;
 		s->upgrading = false;
-		eio_session_flush_poll(s, true);
 		eio_session_flush_ws(s);
 		return;
 	}

@@ -165,7 +165,7 @@ void sig_sio_reconfigure(struct signal_server *s);
 /* Routes requests under socketio-path: true when it answered or took
  * the connection. */
 bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
-/* Input on a connection reading a POST body. */
+/* Input on a connection reading a POST body or holding a poll. */
 void sig_sio_on_body(struct sig_conn *c);
 /* Input on an Engine.IO WebSocket (signal_sio_ws.c). */
 void sig_sio_ws_on_read(struct sig_conn *c);
@@ -178,6 +178,11 @@ void sig_sio_conn_closed(struct sig_conn *c);
 /* The client library files of socketio-client-dir: true when answered. */
 bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req);
 void sig_sio_files_free(struct signal_server *s);
+/* Admin listings and actions on Socket.IO members (control socket). */
+struct evbuffer;
+void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out);
+size_t sig_sio_disconnect(struct signal_server *s, const char *user_id);
+size_t sig_sio_session_count(const struct signal_server *s);
 /* How the endpoint answers on a connection (signal_sio_http.c). */
 extern const struct eio_conn_ops sig_sio_conn_ops;
 /* The Engine.IO server of the endpoint (signal_sio.c owns it). */

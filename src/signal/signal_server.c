@@ -121,7 +121,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
-	else if (c->state == SIG_HTTP_BODY)
+	else if (c->state == SIG_HTTP_BODY || c->state == SIG_HTTP_HELD)
 		sig_sio_on_body(c);
 	else if (c->state == SIG_EIO_WS)
 		sig_sio_ws_on_read(c);
@@ -370,6 +370,7 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 				    room ? room : "-",
 				    room ? room_peer_user_id(c->room_peer) : "-");
 	}
+	sig_sio_write_sessions(s, out);
 }
 
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
@@ -387,7 +388,7 @@ size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
 		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
 		n++;
 	}
-	return n;
+	return n + sig_sio_disconnect(s, user_id);
 }
 
 void signal_server_status(struct signal_server *s, struct evbuffer *out)
@@ -398,6 +399,7 @@ void signal_server_status(struct signal_server *s, struct evbuffer *out)
 		ws += c->state == SIG_WEBSOCKET;
 	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
 			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
+	evbuffer_add_printf(out, "socketio_sessions %zu\n", sig_sio_session_count(s));
 }
 
 void signal_server_set_tls_turn(struct signal_server *s, bool on)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <jansson.h>
 
@@ -166,6 +167,7 @@ static void sock_hold(struct sio_sock *k)
 }
 
 static void sock_free(struct sio_sock *k);
+static void sock_unlink(struct sio_sock *k);
 
 static void sock_release(struct sio_sock *k)
 {
@@ -236,6 +238,24 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- packets from the client ---- */
 
+/* ws-rate, as on /ws: room events in a token bucket of two seconds'
+ * worth; one over it is refused ("rate-limited") and dropped. */
+static bool event_rate_ok(struct sio_sock *k, bool has_ack, uint64_t ack_id)
+{
+	const struct signal_server *s = k->app->server;
+	uint64_t rate = s->conf->ws_rate, cap = 2000u * rate;
+	uint64_t tokens = k->rate_tokens_milli + (s->now_ms - k->rate_last_ms) * rate;
+
+	k->rate_last_ms = s->now_ms;
+	k->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
+	if (k->rate_tokens_milli >= 1000u) {
+		k->rate_tokens_milli -= 1000u;
+		return true;
+	}
+	sio_refuse(k, has_ack, ack_id, "rate-limited", "too many messages; slow down");
+	return false;
+}
+
 static void bin_reset(struct sio_sock *k)
 {
 	for (unsigned i = 0; i < k->bin_have; i++)
@@ -248,6 +268,7 @@ static void bin_reset(struct sio_sock *k)
 	k->bin_text = NULL;
 	k->bin_want = k->bin_have = 0;
 	k->bin_bytes = 0;
+	k->bin_has_ack_only = false;
 }
 
 /* socket.io closes the connection on a packet it cannot decode. */
@@ -256,6 +277,20 @@ static void protocol_error(struct sio_sock *k, const char *what)
 	log_info("Socket.IO: %s: session closed", what);
 	if (k->eio)
 		eio_session_close(k->eio, "parse error");
+}
+
+/* A room peer under a fresh Socket.IO id. */
+static bool new_peer(struct sio_sock *k)
+{
+	k->peer = room_peer_new(k->app->server->rooms, sio_deliver, k);
+	if (!k->peer)
+		return false;
+	if (!eio_random_id(k->id) || room_peer_set_user_id(k->peer, k->id)) {
+		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+		k->peer = NULL;
+		return false;
+	}
+	return true;
 }
 
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
@@ -298,6 +333,11 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 		send_text(k, e, sizeof(e) - 1);
 		return;
 	}
+	/* A CONNECT after a DISCONNECT is a new socket: a new id. */
+	if (!k->peer && !new_peer(k)) {
+		protocol_error(k, "out of memory");
+		return;
+	}
 	json_decref(k->auth);
 	k->auth = json_incref(auth);
 	k->connected = true;
@@ -328,7 +368,12 @@ static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_
 
 static void finish_binary(struct sio_sock *k)
 {
-	sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
+	if (k->bin_has_ack_only) {
+		bin_reset(k);
+		return;
+	}
+	if (event_rate_ok(k, k->bin_has_ack, k->bin_ack))
+		sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
 		       k->bin_have, k->bin_has_ack, k->bin_ack);
 	bin_reset(k);
 }
@@ -364,11 +409,16 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 	case SIO_DISCONNECT:
 		if (k->connected && pkt->nsp_len == 1) {
 			k->connected = false;
+			evtimer_del(k->timer);
 			sio_room_gone(k, false);
+			room_peer_disconnect(k->app->server->rooms, k->peer,
+					     k->app->server->now_ms);
+			k->peer = NULL;
 		}
 		return;
 	case SIO_EVENT:
-		if (k->connected && pkt->nsp_len == 1)
+		if (k->connected && pkt->nsp_len == 1 &&
+		    event_rate_ok(k, pkt->has_ack, pkt->ack_id))
 			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
 				       pkt->has_ack, pkt->ack_id);
 		return;
@@ -377,11 +427,13 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			protocol_error(k, "bad attachment placeholders");
 			return;
 		}
-		if (!pkt->attachments)
+		if (!k->connected || pkt->nsp_len != 1)
+			return; /* its attachments are then unexpected: closed */
+		if (pkt->attachments)
+			begin_binary(k, pkt, payload);
+		else if (event_rate_ok(k, pkt->has_ack, pkt->ack_id))
 			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
 				       pkt->has_ack, pkt->ack_id);
-		else
-			begin_binary(k, pkt, payload);
 		return;
 	case SIO_BINARY_ACK:
 		if (!sio_placeholders_valid(payload, pkt->attachments)) {
@@ -389,8 +441,10 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			return;
 		}
 		/* Its attachments are read and dropped: we never ask acks. */
-		if (pkt->attachments)
+		if (pkt->attachments) {
 			begin_binary(k, pkt, payload);
+			k->bin_has_ack_only = true;
+		}
 		return;
 	case SIO_ACK:
 	case SIO_CONNECT_ERROR:
@@ -410,6 +464,13 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 	if (sio_packet_parse(p, len, &pkt)) {
 		protocol_error(k, "malformed packet");
 		return;
+	}
+	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1) {
+		if (!event_rate_ok(k, pkt.has_ack, pkt.ack_id) ||
+		    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
+			return;
+		/* The general path below counts it again: give it back. */
+		k->rate_tokens_milli += 1000u;
 	}
 	if (pkt.data_len) {
 		payload = json_loadb(pkt.data, pkt.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
@@ -453,15 +514,19 @@ static void *on_open(void *app, struct eio_session *s)
 		return NULL;
 	k->app = sio;
 	k->eio = s;
+	k->rate_tokens_milli = 2000u * sio->server->conf->ws_rate;
+	k->rate_last_ms = sio->server->now_ms;
 	k->timer = evtimer_new(sio->server->base, timer_cb, k);
-	k->peer = room_peer_new(sio->server->rooms, sio_deliver, k);
-	if (!k->timer || !k->peer || !eio_random_id(k->id) ||
-	    room_peer_set_user_id(k->peer, k->id)) {
+	if (!k->timer || !new_peer(k)) {
 		k->gone = true;
 		sock_free(k);
 		return NULL;
 	}
 	evtimer_add(k->timer, &tv);
+	k->next = sio->socks;
+	if (sio->socks)
+		sio->socks->prev = k;
+	sio->socks = k;
 	return k;
 }
 
@@ -476,11 +541,24 @@ static void on_closed(void *ctx, const char *reason)
 	k->eio = NULL;
 	sio_room_gone(k, lost);
 	k->gone = true;
+	sock_unlink(k);
 	sock_release(k);
+}
+
+static void sock_unlink(struct sio_sock *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else if (k->app->socks == k)
+		k->app->socks = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	k->prev = k->next = NULL;
 }
 
 static void sock_free(struct sio_sock *k)
 {
+	sock_unlink(k);
 	bin_reset(k);
 	if (k->peer)
 		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
@@ -518,6 +596,10 @@ int sig_sio_new(struct signal_server *s)
 
 	if (s->conf->no_socketio)
 		return 0;
+	if (s->conf->socketio_path[0] != '/' ||
+	    s->conf->socketio_path[strlen(s->conf->socketio_path) - 1] != '/')
+		log_warn("socketio-path '%s' should start and end with '/' (as /socket.io/)",
+			 s->conf->socketio_path);
 	s->sio = calloc(1, sizeof(*s->sio));
 	if (!s->sio)
 		return TR_ENOMEM;
@@ -550,6 +632,44 @@ void sig_sio_reconfigure(struct signal_server *s)
 		return;
 	config_of(s->conf, &ec);
 	eio_server_set_config(s->sio->eio, &ec);
+}
+
+void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL; k; k = k->next) {
+		const char *room = room_peer_room(k->peer);
+
+		if (!k->eio || !k->connected)
+			continue;
+		evbuffer_add_printf(out, "socketio client=%s room=%s user=%s transport=%s\n",
+				    addr_to_str(eio_session_peer(k->eio), peer, sizeof(peer)),
+				    room ? room : "-", k->id,
+				    eio_session_websocket(k->eio) ? "websocket" : "polling");
+	}
+}
+
+size_t sig_sio_disconnect(struct signal_server *s, const char *user_id)
+{
+	size_t n = 0;
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
+		next = k->next;
+		if (!k->eio || !k->connected || strcmp(k->id, user_id))
+			continue;
+		/* A real leave (the others get bye), then the session. */
+		sio_room_gone(k, false);
+		eio_session_close(k->eio, "disconnected by the operator");
+		n++;
+		break; /* ids are unique; k may be gone */
+	}
+	return n;
+}
+
+size_t sig_sio_session_count(const struct signal_server *s)
+{
+	return s->sio ? eio_server_session_count(s->sio->eio) : 0;
 }
 
 struct eio_server *sig_sio_eio(struct signal_server *s)

@@ -14,15 +14,19 @@
 struct sig_sio {
 	struct signal_server *server;
 	struct eio_server *eio;
+	struct sio_sock *socks; /* every live socket, for admin listings */
 };
 
 /* One Socket.IO socket (one Engine.IO session, namespace "/"). */
 struct sio_sock {
 	struct sig_sio *app;
+	struct sio_sock *prev, *next;
 	struct eio_session *eio;   /* NULL once the session is gone */
 	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
 	bool connected;
 	bool gone;                 /* session closed: freed when not busy */
+	uint32_t rate_tokens_milli; /* ws-rate token bucket of room events */
+	uint64_t rate_last_ms;
 	unsigned busy;
 	json_t *auth;              /* CONNECT auth payload (credentials) */
 	struct room_peer *peer;
@@ -31,6 +35,7 @@ struct sio_sock {
 	json_t *bin_args;
 	char *bin_text;
 	bool bin_has_ack;
+	bool bin_has_ack_only;     /* a BINARY_ACK: attachments dropped */
 	uint64_t bin_ack;
 	unsigned bin_want, bin_have;
 	size_t bin_bytes;
@@ -58,6 +63,10 @@ void sio_deliver(void *ctx, const struct room_event *ev);
 void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t len,
 		    const struct room_blob *blobs, size_t n_blobs, bool has_ack,
 		    uint64_t ack_id);
+/* The hot path: a text EVENT handled from its JSON text without a tree
+ * (message, relayed events). false when it needs the general path. */
+bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ack,
+		   uint64_t ack_id);
 /* The socket disconnected (41) or its session ended: leave now (bye), or,
  * when lost is set (no goodbye: ping timeout, connection lost), keep the
  * slot for resume-window as a native member's. */

@@ -165,7 +165,7 @@ static int file_index(const struct conf *conf, const char *path)
 {
 	size_t n = strlen(conf->socketio_path);
 
-	if (strncmp(path, conf->socketio_path, n) || conf->socketio_path[n - 1] != '/')
+	if (!n || strncmp(path, conf->socketio_path, n) || conf->socketio_path[n - 1] != '/')
 		return -1;
 	for (size_t i = 0; i < N_CLIENT_FILES; i++)
 		if (!strcmp(path + n, client_files[i].name))

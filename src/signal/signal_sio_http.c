@@ -161,6 +161,7 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 	er.body = body;
 	er.body_len = len;
 	er.body_too_large = too_large;
+	er.body_not_utf8 = body && !sig_utf8_valid(body, len);
 	/* A refused upgrade ends its connection, as engine.io's does. */
 	c->eio_keep_alive = req->keep_alive && !too_large && !er.websocket;
 	c->eio_head_only = false;
@@ -233,6 +234,15 @@ static void read_chunked(struct sig_conn *c)
 
 void sig_sio_on_body(struct sig_conn *c)
 {
+	/* A held poll's connection may carry the next request, not a
+	 * stream: whatever piles up beyond a head's size ends it. */
+	if (c->state == SIG_HTTP_HELD) {
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > HTTP_HEAD_MAX) {
+			log_info("Socket.IO: data piling up behind a held poll: closed");
+			sig_conn_close(c);
+		}
+		return;
+	}
 	if (c->eio_req && c->eio_req->chunked)
 		read_chunked(c);
 	else if (c->eio_req)

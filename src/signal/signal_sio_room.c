@@ -221,6 +221,65 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 		sio_accept(k, has_ack, ack_id);
 }
 
+/* message {roomId, data}: data relayed as written. */
+static bool fast_message(struct sio_sock *k, const char *p, const struct sio_span *arg,
+			 bool has_ack, uint64_t ack_id)
+{
+	static const char *const keys[] = { "roomId", "data", "to" };
+	const char *current = room_peer_room(k->peer);
+	const char *obj = p + arg->off;
+	struct sio_span f[3];
+	const struct sio_span *room = &f[0], *data = &f[1];
+	int rc;
+
+	/* One pass over the object; the unusual (a "to", an escaped or
+	 * foreign roomId, not in a room) takes the general path. */
+	if (!sio_json_object_fields(obj, arg->len, keys, f, 3) || f[2].len || !current)
+		return false;
+	if (room->len) {
+		const char *r = obj + room->off;
+
+		if (r[0] != '"' || memchr(r, '\\', room->len) ||
+		    strlen(current) != room->len - 2 || memcmp(current, r + 1, room->len - 2))
+			return false;
+	}
+	rc = room_send(k->app->server->rooms, k->peer, NULL,
+		       data->len ? obj + data->off : "null", data->len ? data->len : 4);
+	if (rc)
+		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "message not delivered");
+	else
+		sio_accept(k, has_ack, ack_id);
+	return true;
+}
+
+bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ack,
+		   uint64_t ack_id)
+{
+	struct sio_span it[2];
+	char name[64];
+	size_t n;
+	int rc;
+
+	if (!sio_json_array_items(text, len, it, 2, &n) || !n || text[it[0].off] != '"' ||
+	    it[0].len - 2 >= sizeof(name) || memchr(text + it[0].off, '\\', it[0].len))
+		return false;
+	memcpy(name, text + it[0].off + 1, it[0].len - 2);
+	name[it[0].len - 2] = '\0';
+	if (!strcmp(name, "message"))
+		return n >= 2 && fast_message(k, text, &it[1], has_ack, ack_id);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (!strcmp(events[i].name, name))
+			return false;
+	if (sio_event_reserved(name) || sig_event_reserved(name) || !room_peer_room(k->peer))
+		return false;
+	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, NULL, 0);
+	if (rc)
+		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "event not relayed");
+	else
+		sio_accept(k, has_ack, ack_id);
+	return true;
+}
+
 void sio_room_gone(struct sio_sock *k, bool lost)
 {
 	struct room_engine *rooms = k->app->server->rooms;

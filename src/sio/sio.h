@@ -56,4 +56,32 @@ bool sio_placeholders_valid(const struct json_t *v, unsigned n);
 int sio_head_write(char *out, size_t cap, enum sio_type type, unsigned attachments,
 		   const char *nsp, bool has_ack, uint64_t ack_id);
 
+/* ---- a JSON scanner for the hot path (sio_json.c): validates and finds
+ * spans without building a tree. Pure. ---- */
+
+#include <sys/types.h>
+
+struct sio_span {
+	size_t off, len; /* of a value's text, within the scanned text */
+};
+
+/* Whether p[0..len) is exactly one JSON value (RFC 8259; whitespace
+ * around it allowed; at most 64 levels deep). */
+bool sio_json_valid(const char *p, size_t len);
+/* For an array: the spans of its first max items, their total count in
+ * *n; false when p is not exactly one valid array. */
+bool sio_json_array_items(const char *p, size_t len, struct sio_span *items, size_t max,
+			  size_t *n);
+/* For an object: the span of the value of the first member named key
+ * (compared as written, escapes not undone); false when absent or when
+ * the object is malformed up to it. */
+bool sio_json_object_get(const char *p, size_t len, const char *key, struct sio_span *out);
+/* For an object, in one pass: out[k] gets the span of the first member
+ * named keys[k] (len 0 when absent). false when p is not exactly one
+ * valid object. */
+bool sio_json_object_fields(const char *p, size_t len, const char *const *keys,
+			    struct sio_span *out, size_t n);
+/* Whether name is one the Socket.IO client reserves (connect, ...). */
+bool sio_event_reserved(const char *name);
+
 #endif

@@ -69,7 +69,7 @@ int sio_packet_parse(const uint8_t *p, size_t len, struct sio_packet *pkt)
 	return 0;
 }
 
-static bool reserved_event(const char *name)
+bool sio_event_reserved(const char *name)
 {
 	static const char *const reserved[] = { "connect", "connect_error", "disconnect",
 						"disconnecting", "newListener",
@@ -95,7 +95,7 @@ bool sio_payload_valid(const struct sio_packet *pkt, const json_t *payload)
 		const json_t *name = json_array_get(payload, 0);
 
 		return json_is_array(payload) && json_array_size(payload) > 0 &&
-		       ((json_is_string(name) && !reserved_event(json_string_value(name))) ||
+		       ((json_is_string(name) && !sio_event_reserved(json_string_value(name))) ||
 			json_is_integer(name));
 	}
 	case SIO_ACK:

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sio/sio.h"
 
@@ -19,6 +20,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *v = NULL;
 	char head[64];
 
+	{
+		struct sio_span it[4], v;
+		size_t n;
+		bool ok = sio_json_valid((const char *)data, size);
+
+		/* The scanner agrees with jansson on what is JSON (jansson
+		 * also checks UTF-8, which the transport does for us). */
+		json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+				       NULL);
+		/* (shallower than the scanner's 64 levels, and without a raw
+		 * NUL, where jansson stops reading) */
+		if (j && size < 128 && !memchr(data, 0, size))
+			FUZZ_ASSERT(ok);
+		json_decref(j);
+		if (sio_json_array_items((const char *)data, size, it, 4, &n))
+			for (size_t i = 0; i < n && i < 4; i++)
+				FUZZ_ASSERT(it[i].off + it[i].len <= size);
+		if (sio_json_object_get((const char *)data, size, "data", &v))
+			FUZZ_ASSERT(v.off + v.len <= size && v.len);
+	}
 	if (sio_packet_parse(data, size, &p))
 		return 0;
 	FUZZ_ASSERT(p.type <= SIO_BINARY_ACK);

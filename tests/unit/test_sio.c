@@ -103,11 +103,48 @@ static void test_head_write(void)
 	CHECK_EQ_INT(sio_head_write(buf, 3, SIO_ACK, 0, NULL, true, 12345), -1);
 }
 
+static bool jv(const char *s)
+{
+	return sio_json_valid(s, strlen(s));
+}
+
+static void test_json_scanner(void)
+{
+	const char *ev = " [\"message\" , {\"roomId\":\"r\",\"data\":{\"sdp\":\"v=0\\r\\n\"}}]";
+	struct sio_span it[2], v;
+	size_t n;
+
+	CHECK(jv("{}") && jv("[]") && jv("0") && jv("-1.5e+3") && jv("\"\\u00e9\"") &&
+	      jv(" [1, true, false, null, \"x\", {\"a\": [ ]}] "));
+	CHECK(!jv("") && !jv("[1,]") && !jv("{\"a\"}") && !jv("01") && !jv("1.") &&
+	      !jv("\"\\x\"") && !jv("\"a\nb\"") && !jv("[1] 2") && !jv("tru") &&
+	      !jv("{\"a\":1,}") && !jv("\"\\u12\""));
+	{
+		char deep[200];
+
+		memset(deep, '[', 100);
+		memset(deep + 100, ']', 100);
+		CHECK(!sio_json_valid(deep, 200)); /* deeper than 64 */
+		CHECK(sio_json_valid(deep + 40, 120));
+	}
+	CHECK(sio_json_array_items(ev, strlen(ev), it, 2, &n));
+	CHECK_EQ_INT(n, 2);
+	CHECK(!strncmp(ev + it[0].off, "\"message\"", it[0].len));
+	CHECK(sio_json_object_get(ev + it[1].off, it[1].len, "data", &v));
+	CHECK(!strncmp(ev + it[1].off + v.off, "{\"sdp\":\"v=0\\r\\n\"}", v.len));
+	CHECK(!sio_json_object_get(ev + it[1].off, it[1].len, "to", &v));
+	CHECK(!sio_json_array_items("[1,2", 4, it, 2, &n));
+	CHECK(!sio_json_array_items("{}", 2, it, 2, &n));
+	CHECK(sio_json_array_items("[1,2,3]", 7, it, 2, &n));
+	CHECK_EQ_INT(n, 3);
+}
+
 int main(void)
 {
 	RUN(test_heads);
 	RUN(test_bad_heads);
 	RUN(test_payloads);
 	RUN(test_head_write);
+	RUN(test_json_scanner);
 	return HARNESS_DONE();
 }
