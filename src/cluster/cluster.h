@@ -29,8 +29,9 @@ enum cluster_kind {
 	CLUSTER_MSG_KICK = 'K',   /* broadcast: the operator disconnects user */
 };
 
-/* A decoded frame. Every pointer points into the decoded buffer (borrowed)
- * and is NUL-free; lengths say where each ends. */
+/* A decoded frame. Every pointer points into the decoded buffer (borrowed);
+ * the ids are NUL-free, the payload may be binary; lengths say where each
+ * ends. */
 struct cluster_frame {
 	enum cluster_kind kind;
 	const char *node, *room, *from, *to, *payload;
@@ -46,6 +47,26 @@ size_t cluster_frame_size(const struct cluster_frame *f);
 /* Returns 0 or TR_EINVAL (bad magic, unknown kind, bad or overlong length,
  * trailing bytes, an id field longer than its maximum). */
 int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f);
+
+/* A relayed event (a Socket.IO member's custom event) inside an EVENT
+ * frame's payload: 'R', then the event name, the arguments (JSON text)
+ * and each binary attachment, each "<decimal length>:<bytes>". Pointers
+ * borrow the decoded buffer. */
+#define CLUSTER_RELAY_MAX_BLOBS 64
+#define CLUSTER_RELAY_TAG 'R'
+struct cluster_relay {
+	const char *event, *args;
+	size_t event_len, args_len;
+	size_t n_blobs;
+	const uint8_t *blob[CLUSTER_RELAY_MAX_BLOBS];
+	size_t blob_len[CLUSTER_RELAY_MAX_BLOBS];
+};
+size_t cluster_relay_size(const struct cluster_relay *r);
+/* Returns the length written, or TR_ETRUNC / TR_EINVAL (too many blobs). */
+ssize_t cluster_relay_encode(const struct cluster_relay *r, uint8_t *out, size_t cap);
+/* 0 or TR_EINVAL (bad tag, lengths, trailing bytes, a NUL in the event
+ * name or the arguments, too many blobs). */
+int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r);
 
 /* "HOST:PORT", "[V6]:PORT" or "unix:PATH" into host/port or path. Returns 0
  * or TR_EINVAL. */

@@ -70,7 +70,7 @@ ssize_t cluster_frame_encode(const struct cluster_frame *f, uint8_t *out, size_t
 
 /* "<len>:" at *at, then len bytes. No leading zeros but "0" itself. */
 static int read_field(const uint8_t *p, size_t len, size_t *at, const char **val,
-		      size_t *vlen, size_t max)
+		      size_t *vlen, size_t max, bool binary)
 {
 	size_t i = *at, n = 0, nd = 0;
 
@@ -88,7 +88,7 @@ static int read_field(const uint8_t *p, size_t len, size_t *at, const char **val
 	i++;
 	if (n > max || n > len - i)
 		return TR_EINVAL;
-	if (memchr(p + i, '\0', n))
+	if (!binary && memchr(p + i, '\0', n))
 		return TR_EINVAL;
 	*val = (const char *)p + i;
 	*vlen = n;
@@ -111,20 +111,124 @@ int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f)
 	if (len < MAGIC_LEN + 1 || memcmp(p, MAGIC, MAGIC_LEN) || !kind_known(p[MAGIC_LEN]))
 		return TR_EINVAL;
 	f->kind = (enum cluster_kind)p[MAGIC_LEN];
-	rc |= read_field(p, len, &at, &f->node, &f->node_len, CLUSTER_NODE_ID_MAX);
+	rc |= read_field(p, len, &at, &f->node, &f->node_len, CLUSTER_NODE_ID_MAX, false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->room, &f->room_len, CLUSTER_ROOM_MAX);
+		rc |= read_field(p, len, &at, &f->room, &f->room_len, CLUSTER_ROOM_MAX, false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->from, &f->from_len, CLUSTER_USER_MAX);
+		rc |= read_field(p, len, &at, &f->from, &f->from_len, CLUSTER_USER_MAX, false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->to, &f->to_len, CLUSTER_USER_MAX);
+		rc |= read_field(p, len, &at, &f->to, &f->to_len, CLUSTER_USER_MAX, false);
+	/* The payload may be binary (a relayed event's attachments). */
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->payload, &f->payload_len, FIELD_MAX);
+		rc |= read_field(p, len, &at, &f->payload, &f->payload_len, FIELD_MAX, true);
 	if (rc || at != len) {
 		memset(f, 0, sizeof(*f));
 		return TR_EINVAL;
 	}
 	return 0;
+}
+
+/* ---- relayed events ---- */
+
+static size_t field_size(size_t n)
+{
+	return digits(n) + 1 + n;
+}
+
+size_t cluster_relay_size(const struct cluster_relay *r)
+{
+	size_t n = 1 + field_size(r->event_len) + field_size(r->args_len) +
+		   field_size(digits(r->n_blobs));
+
+	for (size_t i = 0; i < r->n_blobs && i < CLUSTER_RELAY_MAX_BLOBS; i++)
+		n += field_size(r->blob_len[i]);
+	return n;
+}
+
+static size_t put_field(uint8_t *out, const void *p, size_t n)
+{
+	size_t h = write_len(out, n);
+
+	if (n)
+		memcpy(out + h, p, n);
+	return h + n;
+}
+
+ssize_t cluster_relay_encode(const struct cluster_relay *r, uint8_t *out, size_t cap)
+{
+	char count[24];
+	size_t at = 1, cl;
+
+	if (r->n_blobs > CLUSTER_RELAY_MAX_BLOBS)
+		return TR_EINVAL;
+	if (cluster_relay_size(r) > cap)
+		return TR_ETRUNC;
+	out[0] = CLUSTER_RELAY_TAG;
+	at += put_field(out + at, r->event, r->event_len);
+	at += put_field(out + at, r->args, r->args_len);
+	cl = write_len((uint8_t *)count, r->n_blobs) - 1; /* the count as digits */
+	at += put_field(out + at, count, cl);
+	for (size_t i = 0; i < r->n_blobs; i++)
+		at += put_field(out + at, r->blob[i], r->blob_len[i]);
+	return (ssize_t)at;
+}
+
+/* Like read_field, but the bytes may hold NUL when binary is true. */
+static int read_any(const uint8_t *p, size_t len, size_t *at, const uint8_t **val,
+		    size_t *vlen, bool binary)
+{
+	const char *v;
+	size_t n, i = *at, nd = 0, num = 0;
+
+	while (i < len && p[i] >= '0' && p[i] <= '9') {
+		if (nd == 1 && num == 0)
+			return TR_EINVAL;
+		num = num * 10 + (size_t)(p[i] - '0');
+		if (num > FIELD_MAX)
+			return TR_EINVAL;
+		i++;
+		nd++;
+	}
+	if (nd == 0 || i >= len || p[i] != ':')
+		return TR_EINVAL;
+	i++;
+	if (num > len - i || (!binary && memchr(p + i, '\0', num)))
+		return TR_EINVAL;
+	v = (const char *)p + i;
+	n = num;
+	*val = (const uint8_t *)v;
+	*vlen = n;
+	*at = i + n;
+	return 0;
+}
+
+int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r)
+{
+	const uint8_t *v;
+	size_t at = 1, vl, n = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (len < 1 || p[0] != CLUSTER_RELAY_TAG ||
+	    read_any(p, len, &at, (const uint8_t **)&r->event, &r->event_len, false) ||
+	    read_any(p, len, &at, (const uint8_t **)&r->args, &r->args_len, false) ||
+	    read_any(p, len, &at, &v, &vl, false) || vl == 0 || vl > 2)
+		goto bad;
+	for (size_t i = 0; i < vl; i++) {
+		if (v[i] < '0' || v[i] > '9' || (i == 0 && vl > 1 && v[0] == '0'))
+			goto bad;
+		n = n * 10 + (size_t)(v[i] - '0');
+	}
+	if (n > CLUSTER_RELAY_MAX_BLOBS)
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (read_any(p, len, &at, &r->blob[i], &r->blob_len[i], true))
+			goto bad;
+	r->n_blobs = n;
+	if (at == len)
+		return 0;
+bad:
+	memset(r, 0, sizeof(*r));
+	return TR_EINVAL;
 }
 
 static int parse_port(const char *s, unsigned *port)

@@ -87,6 +87,16 @@ struct conf {
 	unsigned room_capacity;        /* 2 */
 	unsigned ws_max_message;       /* bytes, 65536 */
 	unsigned ws_rate;              /* messages per second per connection */
+	/* Socket.IO endpoint (src/eio, src/signal/signal_sio*.c) */
+	bool no_socketio;
+	char *socketio_path;           /* "/socket.io/" */
+	unsigned socketio_ping_interval, socketio_ping_timeout; /* ms */
+	unsigned socketio_max_payload; /* bytes */
+	unsigned socketio_connect_timeout; /* ms */
+	char *socketio_client_dir;     /* socket.io-client dist/; NULL = not served */
+	unsigned socketio_max_sessions, socketio_max_sessions_per_ip; /* 0 = no limit */
+	unsigned socketio_max_queued;  /* bytes waiting for a poll, per session */
+	unsigned socketio_rate;        /* Engine.IO packets per second per session */
 	unsigned resume_window;        /* seconds, 30 */
 	unsigned ice_credential_ttl;   /* seconds, 3600 */
 	char *signaling_auth;          /* "open", "user" or "token" */

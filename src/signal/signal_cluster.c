@@ -39,8 +39,12 @@ struct sig_proxy {
 
 struct sig_ticket {
 	struct signal_server *s;
-	struct sig_conn *conn; /* NULL once the connection closed */
-	bool join;             /* join, or checkRoom */
+	struct room_peer *peer;       /* the joiner; NULL once cancelled */
+	struct sig_ticket **slot;     /* the owner's pointer to this ticket */
+	bool cancelled;
+	sig_join_done_fn join_done;   /* a join; else a checkRoom */
+	sig_check_done_fn check_done;
+	void *ctx;
 	char room[ROOM_ID_MAX + 1];
 	char user[ROOM_USER_ID_LEN + 1];
 };
@@ -83,20 +87,60 @@ static void proxy_unlink_free(struct sig_cluster *k, struct sig_proxy *x)
 	free(x);
 }
 
-/* Only messages travel through a proxy; membership is broadcast. */
+/* A relayed event (Socket.IO custom events) as an EVENT payload. NULL on
+ * allocation failure or past CLUSTER_RELAY_MAX_BLOBS attachments. */
+static char *relay_payload(const struct room_event *ev, size_t *len)
+{
+	struct cluster_relay r = { .event = ev->event, .event_len = strlen(ev->event),
+				   .args = ev->payload, .args_len = ev->payload_len,
+				   .n_blobs = ev->n_blobs };
+	size_t n;
+	char *out;
+
+	if (ev->n_blobs > CLUSTER_RELAY_MAX_BLOBS)
+		return NULL;
+	for (size_t i = 0; i < ev->n_blobs; i++) {
+		r.blob[i] = ev->blobs[i].p;
+		r.blob_len[i] = ev->blobs[i].len;
+	}
+	n = cluster_relay_size(&r);
+	out = malloc(n);
+	if (out)
+		*len = (size_t)cluster_relay_encode(&r, (uint8_t *)out, n);
+	return out;
+}
+
+static char *message_payload(const struct room_event *ev, size_t *len)
+{
+	char *payload = malloc(ev->payload_len + 1);
+
+	if (!payload)
+		return NULL;
+	payload[0] = PAYLOAD_MESSAGE;
+	memcpy(payload + 1, ev->payload, ev->payload_len);
+	*len = ev->payload_len + 1;
+	return payload;
+}
+
+/* Only messages and relayed events travel through a proxy; membership is
+ * broadcast. */
 static void proxy_deliver(void *ctx, const struct room_event *ev)
 {
 	struct sig_proxy *x = ctx;
 	struct cluster_frame f = { .kind = CLUSTER_MSG_EVENT };
+	size_t len = 0;
 	char *payload;
 
-	if (ev->kind != ROOM_EV_MESSAGE)
+	if (ev->kind == ROOM_EV_MESSAGE)
+		payload = message_payload(ev, &len);
+	else if (ev->kind == ROOM_EV_RELAY)
+		payload = relay_payload(ev, &len);
+	else
 		return;
-	payload = malloc(ev->payload_len + 1);
-	if (!payload)
+	if (!payload) {
+		log_debug("cluster: event for %s not forwarded (memory or attachments)", x->user);
 		return;
-	payload[0] = PAYLOAD_MESSAGE;
-	memcpy(payload + 1, ev->payload, ev->payload_len);
+	}
 	f.node = x->s->cluster->node_id;
 	f.node_len = strlen(f.node);
 	f.room = ev->room_id;
@@ -106,7 +150,7 @@ static void proxy_deliver(void *ctx, const struct room_event *ev)
 	f.to = x->user;
 	f.to_len = strlen(x->user);
 	f.payload = payload;
-	f.payload_len = ev->payload_len + 1;
+	f.payload_len = len;
 	if (cluster_send(x->s->cluster->link, x->node, &f))
 		log_debug("cluster: message for %s on node %s lost (redis down)", x->user,
 			  x->node);
@@ -208,13 +252,35 @@ static void on_gone(struct signal_server *s, const struct cluster_frame *f)
 		log_info("cluster: member %s gone; its TURN allocations here deleted", user);
 }
 
+static void deliver_relay(struct signal_server *s, const char *room, const char *to,
+			  const char *from, const struct cluster_frame *f)
+{
+	struct room_blob blobs[CLUSTER_RELAY_MAX_BLOBS];
+	struct cluster_relay r;
+	char event[256];
+
+	if (cluster_relay_decode((const uint8_t *)f->payload, f->payload_len, &r) ||
+	    r.event_len >= sizeof(event)) {
+		log_debug("cluster: a relayed event for %s that does not decode: dropped", to);
+		return;
+	}
+	memcpy(event, r.event, r.event_len);
+	event[r.event_len] = '\0';
+	for (size_t i = 0; i < r.n_blobs; i++) {
+		blobs[i].p = r.blob[i];
+		blobs[i].len = r.blob_len[i];
+	}
+	if (room_deliver_relay(s->rooms, room, to, from, event, r.args, r.args_len, blobs,
+			       r.n_blobs))
+		log_debug("cluster: event %s for %s in %s: no such member here", event, to, room);
+}
+
 static void on_event(struct signal_server *s, const struct cluster_frame *f)
 {
 	char room[ROOM_ID_MAX + 1], from[ROOM_USER_ID_LEN + 1], to[ROOM_USER_ID_LEN + 1];
 
 	if (f->room_len > ROOM_ID_MAX || f->from_len > ROOM_USER_ID_LEN ||
-	    f->to_len > ROOM_USER_ID_LEN || f->payload_len < 1 ||
-	    f->payload[0] != PAYLOAD_MESSAGE)
+	    f->to_len > ROOM_USER_ID_LEN || f->payload_len < 1)
 		return;
 	memcpy(room, f->room, f->room_len);
 	room[f->room_len] = '\0';
@@ -222,9 +288,14 @@ static void on_event(struct signal_server *s, const struct cluster_frame *f)
 	from[f->from_len] = '\0';
 	memcpy(to, f->to, f->to_len);
 	to[f->to_len] = '\0';
-	if (room_deliver_message(s->rooms, room, to, from, f->payload + 1,
-				 f->payload_len - 1))
-		log_debug("cluster: message for %s in %s: no such member here", to, room);
+	if (f->payload[0] == PAYLOAD_MESSAGE) {
+		if (room_deliver_message(s->rooms, room, to, from, f->payload + 1,
+					 f->payload_len - 1))
+			log_debug("cluster: message for %s in %s: no such member here", to,
+				  room);
+	} else if (f->payload[0] == CLUSTER_RELAY_TAG) {
+		deliver_relay(s, room, to, from, f);
+	}
 }
 
 /* turnroom-admin --disconnect on another node: its signaling session and
@@ -383,38 +454,44 @@ void sig_cluster_member_gone(struct signal_server *s, const char *room, const ch
 		cluster_leave(s->cluster->link, room, user);
 }
 
-void sig_cluster_conn_closed(struct sig_conn *c)
+void sig_cluster_cancel(struct sig_ticket **slot)
 {
-	if (c->ticket)
-		c->ticket->conn = NULL;
-	c->ticket = NULL;
+	struct sig_ticket *t = *slot;
+
+	if (!t)
+		return;
+	t->cancelled = true;
+	t->peer = NULL;
+	t->slot = NULL;
+	*slot = NULL;
 }
 
-static struct sig_ticket *ticket_new(struct sig_conn *c, const char *room, bool join)
+void sig_cluster_conn_closed(struct sig_conn *c)
+{
+	sig_cluster_cancel(&c->ticket);
+}
+
+static struct sig_ticket *ticket_new(struct signal_server *s, const char *room,
+				     struct sig_ticket **slot, void *ctx)
 {
 	struct sig_ticket *t;
 
-	if (c->ticket) {
-		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
+	if (*slot || !(t = calloc(1, sizeof(*t))))
 		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (!t) {
-		sig_proto_error(c, "server-error", "out of memory");
-		return NULL;
-	}
-	t->s = c->server;
-	t->conn = c;
-	t->join = join;
+	t->s = s;
+	t->slot = slot;
+	t->ctx = ctx;
 	snprintf(t->room, sizeof(t->room), "%s", room);
-	c->ticket = t;
+	*slot = t;
 	return t;
 }
 
-static void send_full(struct sig_conn *c, const char *room, unsigned n)
+/* The ticket is answered: the owner forgets it (unless it went first). */
+static void ticket_done(struct sig_ticket *t)
 {
-	sig_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
-					    (json_int_t)n));
+	if (t->slot)
+		*t->slot = NULL;
+	free(t);
 }
 
 static void join_done(void *arg, enum cluster_status st, unsigned user_num,
@@ -422,73 +499,120 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 {
 	struct sig_ticket *t = arg;
 	struct signal_server *s = t->s;
-	struct sig_conn *c = t->conn;
 	struct room_join_opts o = { .user_id = t->user };
 	const char *self = s->cluster->node_id;
+	int rc = SIG_E_UNAVAILABLE;
 
-	if (c)
-		c->ticket = NULL;
 	sig_touch_clock(s);
-	if (st == CLUSTER_OK && (!c || !c->room_peer)) {
+	if (st == CLUSTER_OK && t->cancelled) {
 		cluster_leave(s->cluster->link, t->room, t->user); /* gone meanwhile */
 	} else if (st == CLUSTER_OK) {
 		for (size_t i = 0; i < n_others; i++)
 			if (strcmp(others[i].node, self))
 				proxy_add(s, t->room, others[i].user, strlen(others[i].user),
 					  others[i].node, strlen(others[i].node), true);
-		if (room_join_as(s->rooms, c->room_peer, t->room, &o)) {
+		rc = room_join_as(s->rooms, t->peer, t->room, &o);
+		if (rc)
 			cluster_leave(s->cluster->link, t->room, t->user);
-			sig_proto_error(c, "server-error", "join failed");
-		} else {
+		else
 			s->counters.joins++;
-		}
-	} else if (st == CLUSTER_FULL && c) {
-		send_full(c, t->room, user_num);
-	} else if (c) {
-		sig_proto_error(c, "unavailable",
-				"the cluster's store is unreachable; try again shortly");
+	} else if (st == CLUSTER_FULL) {
+		rc = ROOM_E_FULL;
 	}
-	free(t);
+	if (!t->cancelled)
+		t->join_done(t->ctx, rc, t->room, user_num);
+	ticket_done(t);
 }
 
-void sig_cluster_join(struct sig_conn *c, const char *room_id)
+bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const char *room_id,
+			   struct sig_ticket **slot, sig_join_done_fn done, void *ctx)
 {
-	struct sig_ticket *t = ticket_new(c, room_id, true);
+	struct sig_ticket *t = ticket_new(s, room_id, slot, ctx);
+	const char *chosen = room_peer_chosen_id(p);
 
 	if (!t)
-		return;
-	hex_random(t->user, ROOM_USER_ID_LEN / 2);
-	cluster_join(c->server->cluster->link, room_id, t->user, c->server->conf->room_capacity,
-		     join_done, t);
+		return false;
+	t->peer = p;
+	t->join_done = done;
+	/* A Socket.IO member joins under its socket id; others get a
+	 * random one, decided here so Redis holds it before the room does. */
+	if (chosen)
+		snprintf(t->user, sizeof(t->user), "%s", chosen);
+	else
+		hex_random(t->user, ROOM_USER_ID_LEN / 2);
+	cluster_join(s->cluster->link, room_id, t->user, s->conf->room_capacity, join_done, t);
+	return true;
 }
 
 static void check_done(void *arg, enum cluster_status st, unsigned n)
 {
 	struct sig_ticket *t = arg;
-	struct sig_conn *c = t->conn;
-	unsigned cap = t->s->conf->room_capacity;
 
-	if (c) {
-		c->ticket = NULL;
-		if (st != CLUSTER_OK)
-			sig_proto_error(c, "unavailable",
-					"the cluster's store is unreachable; try again shortly");
-		else if (n >= cap)
-			send_full(c, t->room, n);
-		else
-			sig_proto_send(c, "checkRoomSuccess",
-				       json_pack("{s:s, s:I, s:I}", "roomId", t->room, "userNum",
-						 (json_int_t)n, "capacity", (json_int_t)cap));
-	}
-	free(t);
+	if (!t->cancelled)
+		t->check_done(t->ctx, st == CLUSTER_OK, t->room, n);
+	ticket_done(t);
+}
+
+bool sig_cluster_check_peer(struct signal_server *s, const char *room_id,
+			    struct sig_ticket **slot, sig_check_done_fn done, void *ctx)
+{
+	struct sig_ticket *t = ticket_new(s, room_id, slot, ctx);
+
+	if (!t)
+		return false;
+	t->check_done = done;
+	cluster_check(s->cluster->link, room_id, check_done, t);
+	return true;
+}
+
+/* ---- the native protocol's answers ---- */
+
+static void send_full(struct sig_conn *c, const char *room, unsigned n)
+{
+	sig_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
+					    (json_int_t)n));
+}
+
+static void native_join_done(void *ctx, int rc, const char *room, unsigned user_num)
+{
+	struct sig_conn *c = ctx;
+
+	if (rc == ROOM_E_FULL)
+		send_full(c, room, user_num);
+	else if (rc == SIG_E_UNAVAILABLE)
+		sig_proto_error(c, "unavailable",
+				"the cluster's store is unreachable; try again shortly");
+	else if (rc)
+		sig_proto_error(c, "server-error", "join failed");
+}
+
+void sig_cluster_join(struct sig_conn *c, const char *room_id)
+{
+	if (!sig_cluster_join_peer(c->server, c->room_peer, room_id, &c->ticket,
+				   native_join_done, c))
+		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
+}
+
+static void native_check_done(void *ctx, bool ok, const char *room, unsigned n)
+{
+	struct sig_conn *c = ctx;
+	unsigned cap = c->server->conf->room_capacity;
+
+	if (!ok)
+		sig_proto_error(c, "unavailable",
+				"the cluster's store is unreachable; try again shortly");
+	else if (n >= cap)
+		send_full(c, room, n);
+	else
+		sig_proto_send(c, "checkRoomSuccess",
+			       json_pack("{s:s, s:I, s:I}", "roomId", room, "userNum",
+					 (json_int_t)n, "capacity", (json_int_t)cap));
 }
 
 void sig_cluster_check(struct sig_conn *c, const char *room_id)
 {
-	struct sig_ticket *t = ticket_new(c, room_id, false);
-
-	if (t)
-		cluster_check(c->server->cluster->link, room_id, check_done, t);
+	if (!sig_cluster_check_peer(c->server, room_id, &c->ticket, native_check_done, c))
+		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
 }
 
 const char *sig_cluster_node_id(const struct signal_server *s)

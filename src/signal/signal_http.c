@@ -56,7 +56,7 @@ static void respond_text(struct sig_conn *c, int status, const char *text)
 
 /* The Host header without its port: "[::1]:8080" -> "[::1]",
  * "example.org:8080" -> "example.org". */
-static void host_without_port(const char *host, char *out, size_t outlen)
+void sig_host_without_port(const char *host, char *out, size_t outlen)
 {
 	const char *end = NULL;
 
@@ -102,7 +102,7 @@ static void upgrade(struct sig_conn *c, const struct http_request *req)
 			    "Connection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
-	host_without_port(req->host, c->host, sizeof(c->host));
+	sig_host_without_port(req->host, c->host, sizeof(c->host));
 	if (sig_ws_start(c)) {
 		sig_conn_close(c);
 		return;
@@ -164,6 +164,8 @@ static void route(struct sig_conn *c, const struct http_request *req)
 	bool head = http_method_is_head(req->method);
 
 	c->server->counters.http_requests++;
+	if (sig_sio_route(c, req))
+		return;
 	if (!http_method_is_get(req->method) && !head) {
 		respond_text(c, 405, "method not allowed\n");
 		return;

@@ -10,7 +10,8 @@
 #include "util/errors.h"
 
 enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,
-		    H_CONNECTION, H_AUTHORIZATION };
+		    H_CONNECTION, H_AUTHORIZATION, H_CONTENT_TYPE, H_ACCEPT_ENCODING,
+		    H_IF_NONE_MATCH };
 
 struct head_state {
 	struct http_request *req;
@@ -19,6 +20,7 @@ struct head_state {
 	char connection[128];
 	char version[8];
 	bool overflow;
+	bool in_query; /* the URL arrives in chunks: past its '?' */
 };
 
 /* Appends a callback's chunk to a NUL-terminated field; marks overflow. */
@@ -40,7 +42,16 @@ static int on_url(http_parser *hp, const char *at, size_t len)
 	struct head_state *st = hp->data;
 	const char *q = memchr(at, '?', len);
 
+	if (st->in_query) {
+		append(st, st->req->query, sizeof(st->req->query), at, len);
+		return 0;
+	}
 	append(st, st->req->path, sizeof(st->req->path), at, q ? (size_t)(q - at) : len);
+	if (q) {
+		st->in_query = true;
+		append(st, st->req->query, sizeof(st->req->query), q + 1,
+		       len - (size_t)(q - at) - 1);
+	}
 	return 0;
 }
 
@@ -57,6 +68,9 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
 		{ "upgrade", H_UPGRADE },
 		{ "connection", H_CONNECTION },
 		{ "authorization", H_AUTHORIZATION },
+		{ "content-type", H_CONTENT_TYPE },
+		{ "accept-encoding", H_ACCEPT_ENCODING },
+		{ "if-none-match", H_IF_NONE_MATCH },
 	};
 	struct head_state *st = hp->data;
 
@@ -83,6 +97,15 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 		break;
 	case H_AUTHORIZATION:
 		append(st, r->authorization, sizeof(r->authorization), at, len);
+		break;
+	case H_CONTENT_TYPE:
+		append(st, r->content_type, sizeof(r->content_type), at, len);
+		break;
+	case H_ACCEPT_ENCODING:
+		append(st, r->accept_encoding, sizeof(r->accept_encoding), at, len);
+		break;
+	case H_IF_NONE_MATCH:
+		append(st, r->if_none_match, sizeof(r->if_none_match), at, len);
 		break;
 	case H_NONE: break;
 	}
@@ -148,6 +171,7 @@ int http_parse_head(const uint8_t *p, size_t len, struct http_request *req)
 		return TR_EINVAL;
 	req->method = hp.method;
 	req->keep_alive = http_should_keep_alive(&hp);
+	req->chunked = (hp.flags & F_CHUNKED) != 0;
 	req->content_length = hp.content_length == (uint64_t)-1 ? 0 : hp.content_length;
 	req->ws_version = (unsigned)atoi(st.version);
 	req->upgrade_websocket = !strcasecmp(st.upgrade, "websocket") &&
@@ -168,4 +192,74 @@ bool http_method_is_get(unsigned method)
 bool http_method_is_head(unsigned method)
 {
 	return method == HTTP_HEAD;
+}
+
+bool http_method_is_post(unsigned method)
+{
+	return method == HTTP_POST;
+}
+
+bool http_method_is_options(unsigned method)
+{
+	return method == HTTP_OPTIONS;
+}
+
+/* The end of the line starting at p[i] (index of its '\n'), or 0. */
+static size_t line_end(const uint8_t *p, size_t len, size_t i)
+{
+	for (size_t k = i; k + 1 < len; k++)
+		if (p[k] == '\r' && p[k + 1] == '\n')
+			return k + 1;
+	return 0;
+}
+
+int http_chunked_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
+			size_t *out_len, size_t *used)
+{
+	size_t i = 0, o = 0;
+
+	for (;;) {
+		size_t eol = line_end(p, len, i), size = 0, digits = 0;
+
+		if (!eol)
+			return len - i > 1024 ? TR_EINVAL : 0;
+		for (; i < eol - 1 && p[i] != ';'; i++, digits++) {
+			int v = (p[i] >= '0' && p[i] <= '9')   ? p[i] - '0'
+				: (p[i] >= 'a' && p[i] <= 'f') ? p[i] - 'a' + 10
+				: (p[i] >= 'A' && p[i] <= 'F') ? p[i] - 'A' + 10
+							       : -1;
+
+			if (v < 0 || digits >= 8)
+				return TR_EINVAL;
+			size = size * 16 + (size_t)v;
+		}
+		if (!digits)
+			return TR_EINVAL;
+		i = eol + 1;
+		if (!size)
+			break;
+		if (size > cap - o)
+			return TR_ETRUNC;
+		if (len - i < size + 2)
+			return 0;
+		memcpy(out + o, p + i, size);
+		o += size;
+		i += size;
+		if (p[i] != '\r' || p[i + 1] != '\n')
+			return TR_EINVAL;
+		i += 2;
+	}
+	/* Trailer fields, then the empty line. */
+	for (;;) {
+		size_t eol = line_end(p, len, i);
+
+		if (!eol)
+			return len - i > 1024 ? TR_EINVAL : 0;
+		if (eol == i + 1) {
+			*out_len = o;
+			*used = eol + 1;
+			return 1;
+		}
+		i = eol + 1;
+	}
 }

@@ -121,6 +121,7 @@ void signal_server_reload_commit(struct signal_server *s, struct signal_reload *
 	memcpy(s->ice_secret, r->ice_secret, sizeof(s->ice_secret));
 	signal_reload_free(r);
 	sig_cluster_reconfigured(s);
+	sig_sio_reconfigure(s);
 }
 
 /* ---- presence: the room server's answer to "is this member live" ---- */

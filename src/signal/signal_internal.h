@@ -34,6 +34,9 @@ enum sig_conn_state {
 	SIG_HTTP_HEAD, /* reading the request head */
 	SIG_WEBSOCKET, /* upgraded: room protocol */
 	SIG_CLOSING,   /* flushing a last response, then freed */
+	SIG_HTTP_BODY, /* Socket.IO: reading a POST body (signal_sio_http.c) */
+	SIG_HTTP_HELD, /* Socket.IO: a long poll waiting for packets */
+	SIG_EIO_WS,    /* Socket.IO: a WebSocket of Engine.IO packets */
 };
 
 struct sig_conn {
@@ -55,6 +58,18 @@ struct sig_conn {
 	bool dead;                        /* queued for freeing */
 	bool tls;                         /* arrived over TLS */
 	struct sig_ticket *ticket;        /* a cluster join/checkRoom in flight */
+	/* Socket.IO endpoint (signal_sio_http.c): the Engine.IO session this
+	 * connection holds a poll for or carries as a WebSocket. */
+	struct eio_session *eio;
+	bool eio_close_frame;             /* its WebSocket close frame arrived */
+	bool eio_close_sent;              /* our close frame is out */
+	bool eio_direct_write;            /* frames written at once (plain TCP) */
+	uint8_t eio_frag_op;              /* opcode of a fragmented message */
+	uint8_t *eio_frag;                /* its bytes so far; owned */
+	size_t eio_frag_len;
+	bool eio_keep_alive;              /* the request in hand allows it */
+	bool eio_head_only;               /* a HEAD: the head of the answer only */
+	struct http_request *eio_req;     /* a POST waiting for its body; owned */
 	struct sig_conn *prev, *next;
 };
 
@@ -95,6 +110,8 @@ struct signal_server {
 	 * door's); NULL: the room server's lines only. */
 	void (*metrics_fn)(void *ctx, struct evbuffer *out);
 	void *metrics_ctx;
+	struct sig_sio *sio;        /* the Socket.IO endpoint; NULL when off */
+	struct sig_sio_files *sio_files; /* the client bundle, read on demand */
 };
 
 /* ---- connections (signal_server.c) ---- */
@@ -113,6 +130,9 @@ void sig_touch_clock(struct signal_server *s);
 void sig_http_on_read(struct sig_conn *c);
 void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only);
+
+/* The Host header without its port. */
+void sig_host_without_port(const char *host, char *out, size_t outlen);
 
 /* GET /metrics on http-port (signal_metrics.c): only with metrics-token
  * and the matching bearer token, else 404. */
@@ -145,6 +165,14 @@ void sig_proto_error(struct sig_conn *c, const char *code, const char *message);
 /* Sends {"event": event, "data": data}; takes the reference to data. */
 struct json_t;
 void sig_proto_send(struct sig_conn *c, const char *event, struct json_t *data);
+/* signaling-auth: whether credentials (a JSON object: username and
+ * password, or token) may join room_id (NULL: any room, for a Socket.IO
+ * CONNECT). */
+struct json_t;
+bool sig_join_allowed(struct signal_server *s, struct json_t *creds, const char *room_id);
+/* Names only the server sends (joined, bye, ...): never relayed, so no
+ * member can forge them to the others. */
+bool sig_event_reserved(const char *event);
 /* Pushes fresh iceServers to connections whose time has come. */
 void sig_proto_push_ice(struct sig_conn *c);
 
@@ -178,6 +206,22 @@ void sig_cluster_check(struct sig_conn *c, const char *room_id);
 /* From the engine's on_gone: a local member is really gone. */
 void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user);
 void sig_cluster_conn_closed(struct sig_conn *c);
+/* The same for any framing: peer joins room_id through Redis; done gets
+ * ROOM_OK (JOINED was delivered to peer), ROOM_E_FULL (with the count),
+ * SIG_E_UNAVAILABLE or another room error, unless the owner cancelled
+ * (sig_cluster_cancel on *slot, before it frees peer). False when a join
+ * or check is already pending in *slot. */
+#define SIG_E_UNAVAILABLE (-100)
+struct sig_ticket;
+typedef void (*sig_join_done_fn)(void *ctx, int rc, const char *room_id,
+				 unsigned user_num);
+typedef void (*sig_check_done_fn)(void *ctx, bool ok, const char *room_id,
+				  unsigned user_num);
+bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const char *room_id,
+			   struct sig_ticket **slot, sig_join_done_fn done, void *ctx);
+bool sig_cluster_check_peer(struct signal_server *s, const char *room_id,
+			    struct sig_ticket **slot, sig_check_done_fn done, void *ctx);
+void sig_cluster_cancel(struct sig_ticket **slot);
 /* After a reload chose the minting secret again: the cluster's stays. */
 void sig_cluster_reconfigured(struct signal_server *s);
 bool sig_cluster_member_live(const struct signal_server *s, const char *user);
@@ -188,6 +232,42 @@ size_t sig_cluster_proxy_count(const struct signal_server *s);
 struct evbuffer;
 void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out);
 void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out);
+
+/* ---- Socket.IO endpoint (signal_sio.c, signal_sio_http.c) ---- */
+
+struct http_request;
+struct eio_session;
+/* The endpoint over s (NULL when no-socketio). 0 or TR_ENOMEM. */
+int sig_sio_new(struct signal_server *s);
+void sig_sio_free(struct signal_server *s);
+void sig_sio_reconfigure(struct signal_server *s);
+/* Routes requests under socketio-path: true when it answered or took
+ * the connection. */
+bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
+/* Input on a connection reading a POST body or holding a poll. */
+void sig_sio_on_body(struct sig_conn *c);
+/* Input on an Engine.IO WebSocket (signal_sio_ws.c). */
+void sig_sio_ws_on_read(struct sig_conn *c);
+/* One message out on it (text or binary). */
+void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len);
+/* From now on frames are written to the socket at once (plain TCP). */
+void sig_sio_ws_start_direct(struct sig_conn *c);
+/* A close frame with code, then the connection ends once flushed. */
+void sig_sio_ws_close(struct sig_conn *c, uint16_t code);
+/* The connection closes: its session hears of it. */
+void sig_sio_conn_closed(struct sig_conn *c);
+/* The client library files of socketio-client-dir: true when answered. */
+bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req);
+void sig_sio_files_free(struct signal_server *s);
+/* Admin listings and actions on Socket.IO members (control socket). */
+struct evbuffer;
+void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out);
+size_t sig_sio_disconnect(struct signal_server *s, const char *user_id);
+size_t sig_sio_session_count(const struct signal_server *s);
+/* How the endpoint answers on a connection (signal_sio_http.c). */
+extern const struct eio_conn_ops sig_sio_conn_ops;
+/* The Engine.IO server of the endpoint (signal_sio.c owns it). */
+struct eio_server *sig_sio_eio(struct signal_server *s);
 
 /* ---- embedded web client (signal_web.c) ---- */
 

@@ -11,6 +11,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "eio/eio.h"
 #include "signal/signal_internal.h"
 #include "util/clock.h"
 #include "util/escape.h"
@@ -88,6 +89,45 @@ static void deliver_message(struct sig_conn *c, const struct room_event *ev)
 	free(text);
 }
 
+/* A Socket.IO member's custom event (seed 000's receiveOffer, ...), as a
+ * native member sees it: {"event": NAME, "from": ID, "data": first
+ * argument, "args": [all arguments]}, binary attachments in "attachments"
+ * as base64 strings (the arguments keep their placeholders). */
+static void deliver_relay(struct sig_conn *c, const struct room_event *ev)
+{
+	json_t *all = json_loadb(ev->payload, ev->payload_len, JSON_ALLOW_NUL, NULL);
+	json_t *env, *blobs = json_array();
+	char *text;
+
+	if (!json_is_array(all) || !blobs) {
+		json_decref(all);
+		json_decref(blobs);
+		return;
+	}
+	json_array_remove(all, 0);
+	for (size_t i = 0; i < ev->n_blobs; i++) {
+		char *b64 = malloc(eio_base64_len(ev->blobs[i].len) + 1);
+
+		if (!b64)
+			break;
+		eio_base64_encode(ev->blobs[i].p, ev->blobs[i].len, b64);
+		b64[eio_base64_len(ev->blobs[i].len)] = '\0';
+		json_array_append_new(blobs, json_string(b64));
+		free(b64);
+	}
+	env = json_pack("{s:s, s:s, s:O, s:o}", "event", ev->event, "from", ev->from,
+			"data", json_array_size(all) ? json_array_get(all, 0) : json_null(),
+			"args", all);
+	if (env && ev->n_blobs)
+		json_object_set(env, "attachments", blobs);
+	text = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	if (text)
+		sig_ws_send_text(c, text, strlen(text));
+	free(text);
+	json_decref(env);
+	json_decref(blobs);
+}
+
 void sig_proto_deliver(void *ctx, const struct room_event *ev)
 {
 	struct sig_conn *c = ctx;
@@ -110,6 +150,9 @@ void sig_proto_deliver(void *ctx, const struct room_event *ev)
 	case ROOM_EV_BYE:
 		send_event(c, "bye", json_pack("{s:s, s:s}", "roomId", ev->room_id,
 					       "userId", ev->user_id));
+		break;
+	case ROOM_EV_RELAY:
+		deliver_relay(c, ev);
 		break;
 	}
 }
@@ -156,10 +199,11 @@ static bool nbf_ok(jwt_t *jwt)
 }
 
 /* signaling-auth=token: an HS256 JWT with claims room (or "*"), sub, exp,
- * and optionally nbf. */
-static bool token_ok(struct sig_conn *c, json_t *data, const char *room_id)
+ * and optionally nbf. A NULL room_id checks all but the room claim (a
+ * Socket.IO CONNECT). */
+static bool token_ok(struct signal_server *s, json_t *data, const char *room_id)
 {
-	const char *secret = c->server->conf->signaling_secret;
+	const char *secret = s->conf->signaling_secret;
 	const char *token = json_string_value(json_object_get(data, "token"));
 	const char *room, *sub;
 	jwt_t *jwt = NULL;
@@ -176,24 +220,24 @@ static bool token_ok(struct sig_conn *c, json_t *data, const char *room_id)
 	errno = 0;
 	exp = jwt_get_grant_int(jwt, "exp");
 	ok = room && sub && errno == 0 && exp > clock_wall_s() && nbf_ok(jwt) &&
-	     (!strcmp(room, "*") || !strcmp(room, room_id));
+	     (!room_id || !strcmp(room, "*") || !strcmp(room, room_id));
 done:
 	jwt_free(jwt);
 	return ok;
 }
 
-static bool join_allowed(struct sig_conn *c, json_t *data, const char *room_id)
+bool sig_join_allowed(struct signal_server *s, json_t *data, const char *room_id)
 {
-	const char *mode = c->server->conf->signaling_auth;
+	const char *mode = s->conf->signaling_auth;
 
 	if (!strcmp(mode, "user")) {
 		const char *u = json_string_value(json_object_get(data, "username"));
 		const char *p = json_string_value(json_object_get(data, "password"));
 
-		return u && p && auth_check_password(c->server->auth, u, p) == 0;
+		return u && p && auth_check_password(s->auth, u, p) == 0;
 	}
 	if (!strcmp(mode, "token"))
-		return token_ok(c, data, room_id);
+		return token_ok(s, data, room_id);
 	return true;
 }
 
@@ -249,7 +293,7 @@ static void on_join(struct sig_conn *c, json_t *data)
 		sig_proto_error(c, "rate-limited", "too many refused joins; wait");
 		return;
 	}
-	if (!join_allowed(c, data, room_id)) {
+	if (!sig_join_allowed(s, data, room_id)) {
 		ip_limiter_hit(s->join_failures, &c->peer, s->now_ms);
 		s->counters.join_refusals++;
 		char room[ESC_LOG_LEN];
@@ -351,6 +395,36 @@ static void on_check_room(struct sig_conn *c, json_t *data)
 				     (json_int_t)num, "capacity", (json_int_t)cap));
 }
 
+/* Any other event of a member goes to the others of its room as it is
+ * (so that seed 000's offer/answer/candidate events flow between a native
+ * member and a Socket.IO one): a Socket.IO member receives it as
+ * emit(NAME, data). */
+bool sig_event_reserved(const char *event)
+{
+	static const char *const server_events[] = {
+		"joined", "otherjoined", "full", "leaved", "bye", "iceServers", "error",
+		"checkRoomSuccess", "joinRoomSuccess",
+	};
+
+	for (size_t i = 0; i < sizeof(server_events) / sizeof(server_events[0]); i++)
+		if (!strcmp(event, server_events[i]))
+			return true;
+	return false;
+}
+
+static void relay_custom(struct sig_conn *c, const char *event, json_t *data)
+{
+	json_t *args = json_pack("[s, O]", event, data);
+	char *text = args ? json_dumps(args, JSON_COMPACT) : NULL;
+
+	if (!room_peer_room(c->room_peer) || sig_event_reserved(event))
+		sig_proto_error(c, "unknown-event", event);
+	else if (text)
+		room_relay(c->server->rooms, c->room_peer, event, text, strlen(text), NULL, 0);
+	free(text);
+	json_decref(args);
+}
+
 static const struct {
 	const char *name;
 	void (*handle)(struct sig_conn *c, json_t *data);
@@ -403,6 +477,6 @@ void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len)
 			return;
 		}
 	}
-	sig_proto_error(c, "unknown-event", event);
+	relay_custom(c, event, data);
 	json_decref(msg);
 }

@@ -47,6 +47,7 @@ struct room {
 struct room_peer {
 	room_deliver_fn deliver;
 	void *ctx;
+	char user_id[ROOM_USER_ID_LEN + 1]; /* chosen id; "" = a random one */
 	struct room_member *member;    /* NULL when not in a room */
 	struct room_peer *prev, *next; /* every live handle, for room_engine_free */
 };
@@ -546,6 +547,21 @@ struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver, 
 	return p;
 }
 
+int room_peer_set_user_id(struct room_peer *p, const char *user_id)
+{
+	size_t n = strlen(user_id);
+
+	if (!n || n > ROOM_USER_ID_LEN)
+		return ROOM_E_BAD_ROOM_ID;
+	memcpy(p->user_id, user_id, n + 1);
+	return ROOM_OK;
+}
+
+const char *room_peer_chosen_id(const struct room_peer *p)
+{
+	return p->user_id[0] ? p->user_id : NULL;
+}
+
 void room_peer_disconnect(struct room_engine *e, struct room_peer *p, uint64_t now_ms)
 {
 	struct room_member *m;
@@ -629,6 +645,8 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 	 * failure is reported as NOMEM, the only "resources" code we have. */
 	if (o && o->user_id) {
 		strcpy(m->user_id, o->user_id);
+	} else if (p->user_id[0]) {
+		memcpy(m->user_id, p->user_id, sizeof(m->user_id));
 	} else if (!random_hex(m->user_id, ROOM_USER_ID_LEN / 2)) {
 		free(m);
 		return ROOM_E_NOMEM;
@@ -766,6 +784,29 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 	return rc;
 }
 
+int room_relay(struct room_engine *e, struct room_peer *p, const char *event,
+	       const char *payload, size_t len, const struct room_blob *blobs,
+	       size_t n_blobs)
+{
+	struct room_event ev = {.kind = ROOM_EV_RELAY};
+	struct room_snap s;
+
+	if (!p->member)
+		return ROOM_E_NOT_IN_ROOM;
+	snap_take(&s, p->member);
+	ev.room_id = s.room_id;
+	ev.user_id = s.user_id;
+	ev.from = s.user_id;
+	ev.event = event;
+	ev.payload = payload;
+	ev.payload_len = len;
+	ev.blobs = blobs;
+	ev.n_blobs = n_blobs;
+	/* deliver_to skips ghosts: a relayed event is not queued. */
+	deliver_others(e, &s, &ev);
+	return ROOM_OK;
+}
+
 int room_check(const struct room_engine *e, const char *room_id, unsigned *user_num,
 	       unsigned *capacity)
 {
@@ -856,4 +897,22 @@ void room_engine_each_member(const struct room_engine *e,
 			for (unsigned i = 0; i < r->n_members; i++)
 				fn(r->id, r->members[i]->user_id,
 				   r->members[i]->peer != NULL, arg);
+}
+
+int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
+		       const char *from, const char *event, const char *payload, size_t len,
+		       const struct room_blob *blobs, size_t n_blobs)
+{
+	struct room *r = room_find(e, room_id);
+	struct room_member *m = r ? member_find(r, to) : NULL;
+	struct room_event ev = {.kind = ROOM_EV_RELAY, .room_id = room_id, .user_id = from,
+				.from = from, .event = event, .payload = payload,
+				.payload_len = len, .blobs = blobs, .n_blobs = n_blobs};
+
+	if (!m)
+		return ROOM_E_NO_SUCH_PEER;
+	/* As room_relay: a member waiting for its resume misses it. */
+	if (m->peer && m->peer->deliver)
+		m->peer->deliver(m->peer->ctx, &ev);
+	return ROOM_OK;
 }

@@ -28,6 +28,15 @@ enum room_event_kind {
 	ROOM_EV_MESSAGE,      /* to one or all others: from, payload */
 	ROOM_EV_LEAVED,       /* to the leaver: room_id */
 	ROOM_EV_BYE,          /* to the others: room_id, user_id */
+	ROOM_EV_RELAY,        /* to the others: from, event, payload (the
+			       * arguments as a JSON array text, the event name
+			       * first), blobs (binary attachments) */
+};
+
+/* A binary attachment of a relayed event (borrowed). */
+struct room_blob {
+	const uint8_t *p;
+	size_t len;
 };
 
 /* An event handed to a peer's deliver callback. Every pointer is borrowed
@@ -44,6 +53,9 @@ struct room_event {
 	size_t n_peers;
 	const char *resume_token; /* JOINED */
 	bool resumed;             /* JOINED: this was a resume */
+	const char *event;        /* RELAY: the event name */
+	const struct room_blob *blobs; /* RELAY */
+	size_t n_blobs;
 };
 
 enum room_error {
@@ -97,6 +109,12 @@ void room_engine_free(struct room_engine *e);
  * NULL on allocation failure. Freed by room_peer_disconnect. */
 struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver,
 				void *ctx);
+/* The user id this peer joins rooms with, instead of a random one (the
+ * Socket.IO id of a socket.io member): 1-32 characters, set before a
+ * join. TR-style 0, or ROOM_E_BAD_ROOM_ID for a bad id. */
+int room_peer_set_user_id(struct room_peer *p, const char *user_id);
+/* The id set by room_peer_set_user_id, or NULL. */
+const char *room_peer_chosen_id(const struct room_peer *p);
 /* The connection is gone: when in a room, its member stays for the resume
  * window (others see no bye yet; messages to it are queued) and the
  * handle is freed now. Never delivers to this peer again. */
@@ -128,6 +146,11 @@ int room_join_as(struct room_engine *e, struct room_peer *p, const char *room_id
  * NOMEM. */
 int room_deliver_message(struct room_engine *e, const char *room_id, const char *to,
 			 const char *from, const char *payload, size_t len);
+/* Delivers RELAY from `from` (a member on another node) to the connected
+ * member `to` of room_id. Errors: NO_SUCH_PEER. */
+int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
+		       const char *from, const char *event, const char *payload, size_t len,
+		       const struct room_blob *blobs, size_t n_blobs);
 bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id);
 /* Delivers LEAVED to p and BYE to the others; calls on_gone. */
 int room_leave(struct room_engine *e, struct room_peer *p);
@@ -136,6 +159,12 @@ int room_leave(struct room_engine *e, struct room_peer *p);
  * NOT_IN_ROOM, NO_SUCH_PEER. */
 int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 	      const char *payload, size_t len);
+/* Delivers RELAY (event name, arguments as JSON text, attachments) to
+ * every other connected member; members waiting for a resume miss it.
+ * Errors: NOT_IN_ROOM. */
+int room_relay(struct room_engine *e, struct room_peer *p, const char *event,
+	       const char *payload, size_t len, const struct room_blob *blobs,
+	       size_t n_blobs);
 /* Members and capacity of a room (0 members when it does not exist).
  * Either out pointer may be NULL. Errors: BAD_ROOM_ID. */
 int room_check(const struct room_engine *e, const char *room_id, unsigned *user_num,

@@ -65,14 +65,15 @@ static void conn_link(struct sig_conn **list, struct sig_conn *c)
 
 static void conn_free(struct sig_conn *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-
 	sig_ws_free(c);
-	if (c->out_cb) {
-		evbuffer_remove_cb_entry(out, c->out_cb);
-		c->server->out_bytes -= evbuffer_get_length(out);
+	if (c->bev && c->out_cb) {
+		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
+		c->server->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
 	}
-	bufferevent_free(c->bev);
+	free(c->eio_req);
+	free(c->eio_frag);
+	if (c->bev)
+		bufferevent_free(c->bev);
 	front_slot_release(c->slot);
 	free(c);
 }
@@ -104,6 +105,7 @@ void sig_conn_close(struct sig_conn *c)
 		return;
 	c->dead = true;
 	sig_cluster_conn_closed(c);
+	sig_sio_conn_closed(c);
 	if (c->room_peer) {
 		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
 		c->room_peer = NULL;
@@ -162,6 +164,10 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		sig_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
 		sig_ws_on_read(c);
+	else if (c->state == SIG_HTTP_BODY || c->state == SIG_HTTP_HELD)
+		sig_sio_on_body(c);
+	else if (c->state == SIG_EIO_WS)
+		sig_sio_ws_on_read(c);
 	/* What was read may have been queued for departed members, whose
 	 * queues have no output callback. */
 	if (queued_total(c->server) > c->server->conf->signaling_max_queued)
@@ -234,7 +240,9 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 {
 	uint64_t now = s->now_ms;
 
-	if (c->state == SIG_HTTP_HEAD && now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
+	/* A Socket.IO POST body has the head's time limit too. */
+	if ((c->state == SIG_HTTP_HEAD || c->state == SIG_HTTP_BODY) &&
+	    now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
 		log_debug("HTTP head timeout");
 		sig_conn_close(c);
 		return;
@@ -438,6 +446,8 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (sig_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
 	    sig_cluster_start(s, err, errlen))
 		goto fail;
+	if (sig_sio_new(s))
+		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
 fail:
@@ -462,6 +472,7 @@ void signal_server_free(struct signal_server *s)
 		return;
 	/* First: in-flight cluster answers still name live connections. */
 	sig_cluster_free(s);
+	sig_sio_free(s); /* its sessions answer on live connections */
 	while (s->conns) {
 		struct sig_conn *c = s->conns;
 
@@ -502,6 +513,7 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 					 : "-");
 	}
 	sig_cluster_write_sessions(s, out);
+	sig_sio_write_sessions(s, out);
 }
 
 size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
@@ -519,7 +531,7 @@ size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
 		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
 		n++;
 	}
-	return n;
+	return n + sig_sio_disconnect(s, user_id);
 }
 
 void signal_server_status(struct signal_server *s, struct evbuffer *out)
@@ -530,6 +542,7 @@ void signal_server_status(struct signal_server *s, struct evbuffer *out)
 		ws += c->state == SIG_WEBSOCKET;
 	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
 			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
+	evbuffer_add_printf(out, "socketio_sessions %zu\n", sig_sio_session_count(s));
 }
 
 void signal_server_set_tls_turn(struct signal_server *s, bool on)

@@ -28,5 +28,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(req.path[0] == '/');
 	}
 	sig_utf8_valid(data, size);
+	{
+		uint8_t out[1024];
+		size_t n = 0, used = 0;
+
+		if (http_chunked_decode(data, size, out, sizeof(out), &n, &used) == 1)
+			FUZZ_ASSERT(n <= sizeof(out) && used <= size && n < used);
+	}
 	return 0;
 }

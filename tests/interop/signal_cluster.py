@@ -312,6 +312,21 @@ async def redis_outage_degrades_then_recovers():
 
 
 ADMIN = os.path.join(os.path.dirname(TURNROOM), "turnroom-admin")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@S.test(timeout=90)
+async def socketio_members_across_nodes():
+    """The real socket.io-client on two nodes (tests/sio/cluster_pair.mjs)."""
+    n1, n2, _ = nodes()
+    env = dict(os.environ, TARGET="turnroom",
+               SIO_URL="http://127.0.0.1:%d" % n1.http_port,
+               SIO_URL2="http://127.0.0.1:%d" % n2.http_port)
+    out = await asyncio.to_thread(
+        subprocess.run, ["node", os.path.join(ROOT, "tests", "sio", "cluster_pair.mjs")],
+        capture_output=True, text=True, timeout=80, env=env)
+    check(out.returncode == 0, "cluster_pair.mjs exited %d: %s%s"
+          % (out.returncode, out.stdout[-800:], out.stderr[-1500:]))
 
 
 def admin(srv, *args):

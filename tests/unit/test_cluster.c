@@ -77,9 +77,10 @@ static void test_frame_refusals(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)bad[i], strlen(bad[i]), &g),
 			     TR_EINVAL);
-	/* A NUL inside a field. */
+	/* A NUL inside an id field; the payload may be binary. */
 	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E1:\0" "0:0:0:0:", 14, &g),
 		     TR_EINVAL);
+	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E0:0:0:0:2:\0\1", 16, &g), 0);
 }
 
 static void test_endpoint(void)
@@ -140,8 +141,36 @@ static void test_mirror(void)
 	cluster_mirror_free(m);
 }
 
+static void test_relay_roundtrip(void)
+{
+	static const uint8_t bin[] = { 0, 1, 2, 255, 0, 128 };
+	struct cluster_relay r = { .event = "receiveOffer", .event_len = 12,
+				   .args = "[\"receiveOffer\",{\"a\":1}]", .args_len = 24,
+				   .n_blobs = 2 };
+	struct cluster_relay g;
+	uint8_t buf[256];
+	ssize_t n;
+
+	r.blob[0] = bin;
+	r.blob_len[0] = sizeof(bin);
+	r.blob[1] = bin;
+	r.blob_len[1] = 0;
+	n = cluster_relay_encode(&r, buf, sizeof(buf));
+	CHECK(n > 0 && (size_t)n == cluster_relay_size(&r));
+	CHECK_EQ_INT(cluster_relay_decode(buf, (size_t)n, &g), 0);
+	CHECK(g.event_len == 12 && !memcmp(g.event, "receiveOffer", 12));
+	CHECK(g.args_len == 24 && !memcmp(g.args, r.args, 24));
+	CHECK_EQ_INT(g.n_blobs, 2);
+	CHECK(g.blob_len[0] == sizeof(bin) && !memcmp(g.blob[0], bin, sizeof(bin)));
+	CHECK_EQ_INT(g.blob_len[1], 0);
+	CHECK_EQ_INT(cluster_relay_decode(buf, (size_t)n - 1, &g), TR_EINVAL);
+	CHECK_EQ_INT(cluster_relay_decode((const uint8_t *)"R1:e2:[]2:65", 12, &g), TR_EINVAL);
+	CHECK_EQ_INT(cluster_relay_encode(&r, buf, (size_t)n - 1), TR_ETRUNC);
+}
+
 int main(void)
 {
+	RUN(test_relay_roundtrip);
 	RUN(test_frame_roundtrip);
 	RUN(test_frame_as_lua_writes_it);
 	RUN(test_frame_refusals);

@@ -136,6 +136,55 @@ static void test_utf8(void)
 	CHECK(sig_utf8_valid((const uint8_t *)"a\0b", 3)); /* NUL is valid UTF-8 */
 }
 
+/* The Socket.IO endpoint's fields: query string, POST body framing. */
+static void test_query_and_chunked_head(void)
+{
+	struct http_request req;
+
+	CHECK_EQ_INT(parse("POST /socket.io/?EIO=4&transport=polling&sid=abc HTTP/1.1\r\n"
+			   "Host: x\r\nTransfer-Encoding: chunked\r\n"
+			   "Content-Type: text/plain;charset=UTF-8\r\n\r\n",
+			   &req),
+		     0);
+	CHECK_STR(req.path, "/socket.io/");
+	CHECK_STR(req.query, "EIO=4&transport=polling&sid=abc");
+	CHECK_STR(req.content_type, "text/plain;charset=UTF-8");
+	CHECK(req.chunked);
+	CHECK_EQ_INT(parse("GET /x HTTP/1.1\r\nHost: y\r\n\r\n", &req), 0);
+	CHECK_STR(req.query, "");
+	CHECK(!req.chunked);
+}
+
+static int chunked(const char *body, char *out, size_t cap, size_t *out_len, size_t *used)
+{
+	return http_chunked_decode((const uint8_t *)body, strlen(body), (uint8_t *)out, cap,
+				   out_len, used);
+}
+
+static void test_chunked_body(void)
+{
+	char out[64];
+	size_t n = 0, used = 0;
+	const char *whole = "2\r\n40\r\na;ext=1\r\n\x1e" "42[\"x\",1]\r\n0\r\n\r\nGET";
+
+	CHECK_EQ_INT(chunked(whole, out, sizeof(out), &n, &used), 1);
+	CHECK_EQ_INT(n, 12);
+	CHECK(!memcmp(out, "40\x1e" "42[\"x\",1]", 12));
+	CHECK_EQ_INT(used, strlen(whole) - 3); /* the next request stays */
+	CHECK_EQ_INT(chunked("2\r\n40\r\n0\r\nTrailer: t\r\n\r\n", out, 64, &n, &used), 1);
+	CHECK_EQ_INT(n, 2);
+	/* Not all there yet. */
+	CHECK_EQ_INT(chunked("2\r\n4", out, sizeof(out), &n, &used), 0);
+	CHECK_EQ_INT(chunked("2\r\n40\r\n0\r\n", out, sizeof(out), &n, &used), 0);
+	CHECK_EQ_INT(chunked("", out, sizeof(out), &n, &used), 0);
+	/* Malformed, or over the bound. */
+	CHECK_EQ_INT(chunked("zz\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("2\r\n40xx0\r\n\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("123456789\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("41\r\n", out, sizeof(out), &n, &used), TR_ETRUNC);
+}
+
 int main(void)
 {
 	RUN(test_head_length);
@@ -145,5 +194,7 @@ int main(void)
 	RUN(test_field_overflow);
 	RUN(test_accept_key);
 	RUN(test_utf8);
+	RUN(test_query_and_chunked_head);
+	RUN(test_chunked_body);
 	return HARNESS_DONE();
 }

@@ -787,6 +787,45 @@ static void test_room_check(void)
 	room_engine_free(e);
 }
 
+/* A chosen user id (a Socket.IO id) and the relayed-event kind. */
+static void test_chosen_id_and_relay(void)
+{
+	struct fx *f = fx_new(3, 0, 3);
+	static const char args[] = "[\"receiveOffer\",{\"_placeholder\":true,\"num\":0}]";
+	const uint8_t blob[] = { 1, 2, 3 };
+	struct room_blob b = { blob, sizeof(blob) };
+	const struct rec_ev *r;
+
+	CHECK_EQ_INT(room_peer_set_user_id(f->c[0].p, "dY3mlnbGYx0jM4DTAAAA"), ROOM_OK);
+	CHECK_EQ_INT(room_peer_set_user_id(f->c[1].p, ""), ROOM_E_BAD_ROOM_ID);
+	CHECK_EQ_INT(room_peer_set_user_id(f->c[1].p, "012345678901234567890123456789012"),
+		     ROOM_E_BAD_ROOM_ID); /* 33 characters */
+	CHECK_EQ_INT(room_relay(f->e, f->c[0].p, "x", "[\"x\"]", 5, NULL, 0),
+		     ROOM_E_NOT_IN_ROOM);
+	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_OK);
+	r = last(f, ROOM_EV_JOINED, 0);
+	CHECK(r && !strcmp(r->user_id, "dY3mlnbGYx0jM4DTAAAA"));
+	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "r", NULL, 0), ROOM_OK);
+	r = last(f, ROOM_EV_OTHER_JOINED, 0);
+	CHECK(r && !strcmp(r->user_id, uid(f, 1)));
+	CHECK_EQ_INT(room_join(f->e, f->c[2].p, "r", NULL, 0), ROOM_OK);
+	fx_disconnect(f, 2); /* a ghost misses relayed events */
+	f->n_ev = 0;
+	CHECK_EQ_INT(room_relay(f->e, f->c[0].p, "receiveOffer", args, strlen(args), &b, 1),
+		     ROOM_OK);
+	CHECK_EQ_INT(count(f, ROOM_EV_RELAY, 0), 0);
+	CHECK_EQ_INT(count(f, ROOM_EV_RELAY, 1), 1);
+	r = last(f, ROOM_EV_RELAY, 1);
+	CHECK(r != NULL);
+	if (r) {
+		CHECK(!strcmp(r->from, "dY3mlnbGYx0jM4DTAAAA"));
+		CHECK_EQ_INT(r->payload_len, strlen(args));
+		CHECK(!memcmp(r->payload, args, strlen(args)));
+	}
+	CHECK_EQ_INT(count(f, ROOM_EV_RELAY, 2), 0);
+	fx_free(f);
+}
+
 static void keep_user_id(void *ctx, const struct room_event *ev)
 {
 	if (ev->kind == ROOM_EV_JOINED)
@@ -955,6 +994,7 @@ int main(void)
 	RUN(test_free_with_ghosts);
 	RUN(test_many_rooms);
 	RUN(test_room_check);
+	RUN(test_chosen_id_and_relay);
 	RUN(test_user_ids_unique);
 	RUN(test_reentrant_callbacks);
 	RUN(test_join_as_and_outside_messages);

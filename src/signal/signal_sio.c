@@ -1,0 +1,680 @@
+/* The Socket.IO v5 layer over Engine.IO sessions, and the room application
+ * of the seed servers on it: join/joined/otherjoined/full, message (the
+ * sender's data exactly), leave/leaved/bye, checkRoom, and every other
+ * event relayed to the room as it came (binary attachments included).
+ * A socket.io member is a peer of the one room engine, like a native /ws
+ * member, so the two meet in the same rooms. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "eio/eio.h"
+#include "signal/signal_internal.h"
+#include "signal/signal_sio.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+
+/* ---- output ---- */
+
+static void send_text(struct sio_sock *k, const char *text, size_t len)
+{
+	if (k->eio)
+		eio_session_send(k->eio, false, text, len);
+}
+
+/* 42["event", data]: data is consumed. */
+void sio_emit(struct sio_sock *k, const char *event, json_t *data)
+{
+	json_t *args = json_pack("[s, o]", event, data);
+	char *text = args ? json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	size_t n = text ? strlen(text) : 0;
+	char *pkt = text ? malloc(n + 2) : NULL;
+
+	if (pkt) {
+		pkt[0] = '2';
+		memcpy(pkt + 1, text, n + 1);
+		send_text(k, pkt, n + 1);
+	}
+	free(pkt);
+	free(text);
+	json_decref(args);
+}
+
+/* 43<id>[result]: result is consumed. */
+void sio_ack(struct sio_sock *k, bool has_ack, uint64_t id, json_t *result)
+{
+	char head[32], *text, *pkt;
+	int h;
+	size_t n;
+
+	if (!has_ack) {
+		json_decref(result);
+		return;
+	}
+	json_t *arr = json_pack("[o]", result);
+
+	h = sio_head_write(head, sizeof(head), SIO_ACK, 0, NULL, true, id);
+	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
+	json_decref(arr);
+	if (h < 0 || !text) {
+		free(text);
+		return;
+	}
+	n = strlen(text);
+	pkt = malloc((size_t)h + n + 1);
+	if (pkt) {
+		memcpy(pkt, head, (size_t)h);
+		memcpy(pkt + h, text, n + 1);
+		send_text(k, pkt, (size_t)h + n);
+	}
+	free(pkt);
+	free(text);
+}
+
+/* A refusal: the ack gets {ok:false, code, message} when one was asked,
+ * otherwise the socket gets an "error" event {code, message}. */
+void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
+		   const char *message)
+{
+	if (has_ack)
+		sio_ack(k, true, id, json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "message",
+					   message));
+	else
+		sio_emit(k, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
+}
+
+void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
+{
+	sio_ack(k, has_ack, id, json_pack("{s:b}", "ok", 1));
+}
+
+/* ---- room events to the socket ---- */
+
+static void schedule_ice(struct sio_sock *k)
+{
+	struct timeval tv = { (time_t)k->app->server->conf->ice_credential_ttl * 3 / 4, 0 };
+
+	if (k->timer)
+		evtimer_add(k->timer, &tv);
+}
+
+static json_t *string_array(const char *const *items, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+static void deliver_joined(struct sio_sock *k, const struct room_event *ev)
+{
+	struct signal_server *s = k->app->server;
+	json_t *ice = sig_ice_servers(s, k->eio ? eio_session_host(k->eio) : "", ev->user_id);
+
+	sio_emit(k, "joined",
+	     json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId", ev->room_id,
+		       "userNum", (json_int_t)ev->user_num, "userId", ev->user_id, "capacity",
+		       (json_int_t)ev->capacity, "peers", string_array(ev->peers, ev->n_peers),
+		       "iceServers", ice ? ice : json_array(), "iceTtl",
+		       (json_int_t)s->conf->ice_credential_ttl, "resumeToken",
+		       ev->resume_token, "resumed", ev->resumed));
+	schedule_ice(k);
+}
+
+/* The relayed event as it came: its head and JSON text, then attachments. */
+static void deliver_relay(struct sio_sock *k, const struct room_event *ev)
+{
+	char head[32];
+	int h = sio_head_write(head, sizeof(head), ev->n_blobs ? SIO_BINARY_EVENT : SIO_EVENT,
+			       (unsigned)ev->n_blobs, NULL, false, 0);
+	char *pkt = h > 0 ? malloc((size_t)h + ev->payload_len) : NULL;
+
+	if (!pkt)
+		return;
+	memcpy(pkt, head, (size_t)h);
+	memcpy(pkt + h, ev->payload, ev->payload_len);
+	send_text(k, pkt, (size_t)h + ev->payload_len);
+	free(pkt);
+	for (size_t i = 0; i < ev->n_blobs && k->eio; i++)
+		eio_session_send(k->eio, true, ev->blobs[i].p, ev->blobs[i].len);
+}
+
+/* 42["message", data]: data is the sender's value, already JSON text. */
+static void deliver_message(struct sio_sock *k, const struct room_event *ev)
+{
+	static const char head[] = "2[\"message\",";
+	size_t n = sizeof(head) - 1;
+	char *pkt = malloc(n + ev->payload_len + 1);
+
+	if (!pkt)
+		return;
+	memcpy(pkt, head, n);
+	memcpy(pkt + n, ev->payload, ev->payload_len);
+	pkt[n + ev->payload_len] = ']';
+	send_text(k, pkt, n + ev->payload_len + 1);
+	free(pkt);
+}
+
+static void sock_hold(struct sio_sock *k)
+{
+	k->busy++;
+}
+
+static void sock_free(struct sio_sock *k);
+static void sock_unlink(struct sio_sock *k);
+
+static void sock_release(struct sio_sock *k)
+{
+	if (--k->busy == 0 && k->gone)
+		sock_free(k);
+}
+
+void sio_deliver(void *ctx, const struct room_event *ev)
+{
+	struct sio_sock *k = ctx;
+
+	sock_hold(k);
+	switch (ev->kind) {
+	case ROOM_EV_JOINED:
+		deliver_joined(k, ev);
+		break;
+	case ROOM_EV_OTHER_JOINED:
+		sio_emit(k, "otherjoined",
+		     json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId", ev->user_id));
+		break;
+	case ROOM_EV_MESSAGE:
+		deliver_message(k, ev);
+		break;
+	case ROOM_EV_LEAVED:
+		if (k->timer)
+			evtimer_del(k->timer);
+		sio_emit(k, "leaved", json_pack("{s:s}", "roomId", ev->room_id));
+		break;
+	case ROOM_EV_BYE:
+		sio_emit(k, "bye", json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
+					 ev->user_id));
+		break;
+	case ROOM_EV_RELAY:
+		deliver_relay(k, ev);
+		break;
+	}
+	sock_release(k);
+}
+
+/* ---- timers ---- */
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sio_sock *k = arg;
+	struct signal_server *s = k->app->server;
+	const char *user = room_peer_user_id(k->peer);
+	json_t *ice;
+
+	if (!k->connected) {
+		log_info("Socket.IO session sent no CONNECT within %u ms: closed",
+			 s->conf->socketio_connect_timeout);
+		if (k->eio)
+			eio_session_close(k->eio, "connect timeout");
+		return;
+	}
+	if (!user || !k->eio)
+		return;
+	ice = sig_ice_servers(s, eio_session_host(k->eio), user);
+	if (!ice)
+		return;
+	sock_hold(k);
+	sio_emit(k, "iceServers", json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
+					(json_int_t)s->conf->ice_credential_ttl));
+	schedule_ice(k);
+	sock_release(k);
+}
+
+
+/* ---- packets from the client ---- */
+
+/* ws-rate, as on /ws: room events in a token bucket of two seconds'
+ * worth; one over it is refused ("rate-limited") and dropped. */
+static bool event_rate_ok(struct sio_sock *k, bool has_ack, uint64_t ack_id)
+{
+	const struct signal_server *s = k->app->server;
+	uint64_t rate = s->conf->ws_rate, cap = 2000u * rate;
+	uint64_t tokens = k->rate_tokens_milli + (s->now_ms - k->rate_last_ms) * rate;
+
+	k->rate_last_ms = s->now_ms;
+	k->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
+	if (k->rate_tokens_milli >= 1000u) {
+		k->rate_tokens_milli -= 1000u;
+		return true;
+	}
+	sio_refuse(k, has_ack, ack_id, "rate-limited", "too many messages; slow down");
+	return false;
+}
+
+static void bin_reset(struct sio_sock *k)
+{
+	for (unsigned i = 0; i < k->bin_have; i++)
+		free((void *)k->blobs[i].p);
+	free(k->blobs);
+	k->blobs = NULL;
+	json_decref(k->bin_args);
+	free(k->bin_text);
+	k->bin_args = NULL;
+	k->bin_text = NULL;
+	k->bin_want = k->bin_have = 0;
+	k->bin_bytes = 0;
+	k->bin_has_ack_only = false;
+}
+
+/* socket.io closes the connection on a packet it cannot decode. */
+static void protocol_error(struct sio_sock *k, const char *what)
+{
+	log_info("Socket.IO: %s: session closed", what);
+	if (k->eio)
+		eio_session_close(k->eio, "parse error");
+}
+
+/* A room peer under a fresh Socket.IO id. */
+static bool new_peer(struct sio_sock *k)
+{
+	k->peer = room_peer_new(k->app->server->rooms, sio_deliver, k);
+	if (!k->peer)
+		return false;
+	if (!eio_random_id(k->id) || room_peer_set_user_id(k->peer, k->id)) {
+		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+		k->peer = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
+{
+	struct signal_server *s = k->app->server;
+	bool user_mode = !strcmp(s->conf->signaling_auth, "user");
+	char reply[64];
+	int n;
+
+	if (pkt->nsp_len != 1) {
+		/* Only "/" exists: 44/nsp,{"message":"Invalid namespace"}. */
+		char *out = malloc(pkt->nsp_len + 64);
+
+		if (!out)
+			return;
+		n = snprintf(out, pkt->nsp_len + 64, "4%.*s,{\"message\":\"Invalid namespace\"}",
+			     (int)pkt->nsp_len, pkt->nsp);
+		send_text(k, out, (size_t)n);
+		free(out);
+		return;
+	}
+	if (k->connected)
+		return;
+	/* Passwords can be guessed, HS256 signatures cannot: only
+	 * signaling-auth=user needs the per-address brake. */
+	if (user_mode && ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio),
+					    s->now_ms)) {
+		static const char e[] = "4{\"message\":\"too many refused attempts; wait\"}";
+
+		send_text(k, e, sizeof(e) - 1);
+		return;
+	}
+	if (!sig_join_allowed(s, auth, NULL)) {
+		static const char e[] = "4{\"message\":\"credentials refused\"}";
+
+		if (user_mode)
+			ip_limiter_hit(s->join_failures, eio_session_peer(k->eio), s->now_ms);
+		s->counters.join_refusals++;
+		log_info("Socket.IO CONNECT refused: bad credentials");
+		send_text(k, e, sizeof(e) - 1);
+		return;
+	}
+	/* A CONNECT after a DISCONNECT is a new socket: a new id. */
+	if (!k->peer && !new_peer(k)) {
+		protocol_error(k, "out of memory");
+		return;
+	}
+	json_decref(k->auth);
+	k->auth = json_incref(auth);
+	k->connected = true;
+	evtimer_del(k->timer);
+	n = snprintf(reply, sizeof(reply), "0{\"sid\":\"%s\"}", k->id);
+	send_text(k, reply, (size_t)n);
+}
+
+/* A BINARY_EVENT head: keep it until its attachments have come. */
+static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_t *args)
+{
+	k->bin_text = malloc(pkt->data_len + 1);
+	k->blobs = calloc(pkt->attachments, sizeof(*k->blobs));
+	if (!k->bin_text || !k->blobs) {
+		free(k->bin_text);
+		free(k->blobs);
+		k->bin_text = NULL;
+		k->blobs = NULL;
+		return;
+	}
+	memcpy(k->bin_text, pkt->data, pkt->data_len);
+	k->bin_text[pkt->data_len] = '\0';
+	k->bin_args = json_incref(args);
+	k->bin_want = pkt->attachments;
+	k->bin_has_ack = pkt->has_ack;
+	k->bin_ack = pkt->ack_id;
+}
+
+static void finish_binary(struct sio_sock *k)
+{
+	if (k->bin_has_ack_only) {
+		bin_reset(k);
+		return;
+	}
+	if (event_rate_ok(k, k->bin_has_ack, k->bin_ack))
+		sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
+		       k->bin_have, k->bin_has_ack, k->bin_ack);
+	bin_reset(k);
+}
+
+static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
+{
+	uint8_t *copy;
+
+	if (!k->bin_want) {
+		protocol_error(k, "binary message without a binary packet");
+		return;
+	}
+	k->bin_bytes += len;
+	if (k->bin_bytes > k->app->server->conf->socketio_max_payload ||
+	    !(copy = malloc(len ? len : 1))) {
+		protocol_error(k, "attachments over socketio-max-payload");
+		return;
+	}
+	if (len)
+		memcpy(copy, p, len);
+	k->blobs[k->bin_have].p = copy;
+	k->blobs[k->bin_have].len = len;
+	if (++k->bin_have == k->bin_want)
+		finish_binary(k);
+}
+
+static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *payload)
+{
+	switch (pkt->type) {
+	case SIO_CONNECT:
+		on_connect(k, pkt, payload);
+		return;
+	case SIO_DISCONNECT:
+		if (k->connected && pkt->nsp_len == 1) {
+			k->connected = false;
+			evtimer_del(k->timer);
+			sio_room_gone(k, false);
+			sig_cluster_cancel(&k->ticket);
+			room_peer_disconnect(k->app->server->rooms, k->peer,
+					     k->app->server->now_ms);
+			k->peer = NULL;
+		}
+		return;
+	case SIO_EVENT:
+		if (k->connected && pkt->nsp_len == 1 &&
+		    event_rate_ok(k, pkt->has_ack, pkt->ack_id))
+			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
+				       pkt->has_ack, pkt->ack_id);
+		return;
+	case SIO_BINARY_EVENT:
+		if (!sio_placeholders_valid(payload, pkt->attachments)) {
+			protocol_error(k, "bad attachment placeholders");
+			return;
+		}
+		if (!k->connected || pkt->nsp_len != 1)
+			return; /* its attachments are then unexpected: closed */
+		if (pkt->attachments)
+			begin_binary(k, pkt, payload);
+		else if (event_rate_ok(k, pkt->has_ack, pkt->ack_id))
+			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
+				       pkt->has_ack, pkt->ack_id);
+		return;
+	case SIO_BINARY_ACK:
+		if (!sio_placeholders_valid(payload, pkt->attachments)) {
+			protocol_error(k, "bad attachment placeholders");
+			return;
+		}
+		/* Its attachments are read and dropped: we never ask acks. */
+		if (pkt->attachments) {
+			begin_binary(k, pkt, payload);
+			k->bin_has_ack_only = true;
+		}
+		return;
+	case SIO_ACK:
+	case SIO_CONNECT_ERROR:
+		return;
+	}
+}
+
+static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
+{
+	struct sio_packet pkt;
+	json_t *payload = NULL;
+
+	if (k->bin_want) {
+		protocol_error(k, "text packet while attachments were due");
+		return;
+	}
+	if (sio_packet_parse(p, len, &pkt)) {
+		protocol_error(k, "malformed packet");
+		return;
+	}
+	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1) {
+		if (!event_rate_ok(k, pkt.has_ack, pkt.ack_id) ||
+		    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
+			return;
+		/* The general path below counts it again: give it back. */
+		k->rate_tokens_milli += 1000u;
+	}
+	if (pkt.data_len) {
+		payload = json_loadb(pkt.data, pkt.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+				     NULL);
+		if (!payload) {
+			protocol_error(k, "payload is not JSON");
+			return;
+		}
+	}
+	if (!sio_payload_valid(&pkt, payload)) {
+		json_decref(payload);
+		protocol_error(k, "payload does not fit the packet type");
+		return;
+	}
+	on_packet(k, &pkt, payload);
+	json_decref(payload);
+}
+
+/* ---- Engine.IO session callbacks ---- */
+
+static void on_message(void *ctx, bool binary, const uint8_t *p, size_t len)
+{
+	struct sio_sock *k = ctx;
+
+	sock_hold(k);
+	if (binary)
+		on_attachment(k, p, len);
+	else
+		on_text(k, p, len);
+	sock_release(k);
+}
+
+static void *on_open(void *app, struct eio_session *s)
+{
+	struct sig_sio *sio = app;
+	struct sio_sock *k = calloc(1, sizeof(*k));
+	unsigned ms = sio->server->conf->socketio_connect_timeout;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (!k)
+		return NULL;
+	k->app = sio;
+	k->eio = s;
+	k->rate_tokens_milli = 2000u * sio->server->conf->ws_rate;
+	k->rate_last_ms = sio->server->now_ms;
+	k->timer = evtimer_new(sio->server->base, timer_cb, k);
+	if (!k->timer || !new_peer(k)) {
+		k->gone = true;
+		sock_free(k);
+		return NULL;
+	}
+	evtimer_add(k->timer, &tv);
+	k->next = sio->socks;
+	if (sio->socks)
+		sio->socks->prev = k;
+	sio->socks = k;
+	return k;
+}
+
+static void on_closed(void *ctx, const char *reason)
+{
+	struct sio_sock *k = ctx;
+	/* Lost without a goodbye: the member keeps its slot for a resume. */
+	bool lost = !strcmp(reason, "ping timeout") || !strcmp(reason, "transport error");
+
+	sock_hold(k);
+	log_debug("Socket.IO session closed: %s", reason);
+	k->eio = NULL;
+	sio_room_gone(k, lost);
+	k->gone = true;
+	sock_unlink(k);
+	sock_release(k);
+}
+
+static void sock_unlink(struct sio_sock *k)
+{
+	if (k->prev)
+		k->prev->next = k->next;
+	else if (k->app->socks == k)
+		k->app->socks = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void sock_free(struct sio_sock *k)
+{
+	sock_unlink(k);
+	bin_reset(k);
+	sig_cluster_cancel(&k->ticket);
+	if (k->peer)
+		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+	if (k->timer)
+		event_free(k->timer);
+	json_decref(k->auth);
+	free(k);
+}
+
+static const struct eio_app_ops app_ops = {
+	.open = on_open,
+	.message = on_message,
+	.closed = on_closed,
+};
+
+/* ---- the endpoint ---- */
+
+static void config_of(const struct conf *c, struct eio_config *ec)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->ping_interval_ms = c->socketio_ping_interval;
+	ec->ping_timeout_ms = c->socketio_ping_timeout;
+	ec->max_payload = c->socketio_max_payload;
+	ec->max_queued = c->socketio_max_queued;
+	ec->max_sessions = c->socketio_max_sessions;
+	ec->max_per_ip = c->socketio_max_sessions_per_ip;
+	ec->rate = c->socketio_rate;
+	ec->origins = (const char *const *)c->allowed_origins.items;
+	ec->n_origins = c->allowed_origins.n;
+}
+
+int sig_sio_new(struct signal_server *s)
+{
+	struct eio_config ec;
+
+	if (s->conf->no_socketio)
+		return 0;
+	if (s->conf->socketio_path[0] != '/' ||
+	    s->conf->socketio_path[strlen(s->conf->socketio_path) - 1] != '/')
+		log_warn("socketio-path '%s' should start and end with '/' (as /socket.io/)",
+			 s->conf->socketio_path);
+	s->sio = calloc(1, sizeof(*s->sio));
+	if (!s->sio)
+		return TR_ENOMEM;
+	s->sio->server = s;
+	config_of(s->conf, &ec);
+	s->sio->eio = eio_server_new(s->base, &ec, &sig_sio_conn_ops, &app_ops, s->sio);
+	if (!s->sio->eio) {
+		free(s->sio);
+		s->sio = NULL;
+		return TR_ENOMEM;
+	}
+	return 0;
+}
+
+void sig_sio_free(struct signal_server *s)
+{
+	sig_sio_files_free(s);
+	if (!s->sio)
+		return;
+	eio_server_free(s->sio->eio);
+	free(s->sio);
+	s->sio = NULL;
+}
+
+void sig_sio_reconfigure(struct signal_server *s)
+{
+	struct eio_config ec;
+
+	if (!s->sio)
+		return;
+	config_of(s->conf, &ec);
+	eio_server_set_config(s->sio->eio, &ec);
+}
+
+void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL; k; k = k->next) {
+		const char *room = room_peer_room(k->peer);
+
+		if (!k->eio || !k->connected)
+			continue;
+		evbuffer_add_printf(out, "socketio client=%s room=%s user=%s transport=%s\n",
+				    addr_to_str(eio_session_peer(k->eio), peer, sizeof(peer)),
+				    room ? room : "-", k->id,
+				    eio_session_websocket(k->eio) ? "websocket" : "polling");
+	}
+}
+
+size_t sig_sio_disconnect(struct signal_server *s, const char *user_id)
+{
+	size_t n = 0;
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
+		next = k->next;
+		if (!k->eio || !k->connected || strcmp(k->id, user_id))
+			continue;
+		/* A real leave (the others get bye), then the session. */
+		sio_room_gone(k, false);
+		eio_session_close(k->eio, "disconnected by the operator");
+		n++;
+		break; /* ids are unique; k may be gone */
+	}
+	return n;
+}
+
+size_t sig_sio_session_count(const struct signal_server *s)
+{
+	return s->sio ? eio_server_session_count(s->sio->eio) : 0;
+}
+
+struct eio_server *sig_sio_eio(struct signal_server *s)
+{
+	return s->sio ? s->sio->eio : NULL;
+}

@@ -1,0 +1,78 @@
+/* Private to the Socket.IO layer (signal_sio.c, signal_sio_room.c). */
+#ifndef TR_SIGNAL_SIO_H
+#define TR_SIGNAL_SIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "eio/eio.h"
+#include "signal/signal_rooms.h"
+#include "sio/sio.h"
+
+struct sig_sio {
+	struct signal_server *server;
+	struct eio_server *eio;
+	struct sio_sock *socks; /* every live socket, for admin listings */
+};
+
+/* One Socket.IO socket (one Engine.IO session, namespace "/"). */
+struct sio_sock {
+	struct sig_sio *app;
+	struct sio_sock *prev, *next;
+	struct eio_session *eio;   /* NULL once the session is gone */
+	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
+	bool connected;
+	bool gone;                 /* session closed: freed when not busy */
+	uint32_t rate_tokens_milli; /* ws-rate token bucket of room events */
+	uint64_t rate_last_ms;
+	unsigned busy;
+	json_t *auth;              /* CONNECT auth payload (credentials) */
+	struct room_peer *peer;
+	struct sig_ticket *ticket; /* a cluster join or checkRoom in flight */
+	bool join_has_ack;         /* ... and the ack it owes */
+	uint64_t join_ack_id;
+	struct event *timer;       /* connect timeout, then iceServers pushes */
+	/* A binary packet waiting for its attachments. */
+	json_t *bin_args;
+	char *bin_text;
+	bool bin_has_ack;
+	bool bin_has_ack_only;     /* a BINARY_ACK: attachments dropped */
+	uint64_t bin_ack;
+	unsigned bin_want, bin_have;
+	size_t bin_bytes;
+	struct room_blob *blobs;   /* bin_want entries, owned copies */
+};
+
+/* ---- output (signal_sio.c) ---- */
+
+/* 42["event", data]; data is consumed. */
+void sio_emit(struct sio_sock *k, const char *event, json_t *data);
+/* 43<id>[result] when has_ack; result is consumed either way. */
+void sio_ack(struct sio_sock *k, bool has_ack, uint64_t id, json_t *result);
+/* The ack {ok:true}. */
+void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id);
+/* The ack {ok:false, code, message}, or without an ack an "error" event. */
+void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
+		const char *message);
+/* room_deliver_fn of every socket. */
+void sio_deliver(void *ctx, const struct room_event *ev);
+
+/* ---- the room application (signal_sio_room.c) ---- */
+
+/* An EVENT (args: the JSON array, name first; text: its raw JSON text,
+ * relayed as it is; blobs: attachments of a BINARY_EVENT). */
+void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t len,
+		    const struct room_blob *blobs, size_t n_blobs, bool has_ack,
+		    uint64_t ack_id);
+/* The hot path: a text EVENT handled from its JSON text without a tree
+ * (message, relayed events). false when it needs the general path. */
+bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ack,
+		   uint64_t ack_id);
+/* The socket disconnected (41) or its session ended: leave now (bye), or,
+ * when lost is set (no goodbye: ping timeout, connection lost), keep the
+ * slot for resume-window as a native member's. */
+void sio_room_gone(struct sio_sock *k, bool lost);
+
+#endif

@@ -1,0 +1,290 @@
+/* The connection side of the Socket.IO endpoint: requests under
+ * socketio-path are handed to the Engine.IO server (src/eio) with their
+ * POST body, answered with HTTP/1.1 keep-alive (a browser alternates its
+ * polls over its connections), held as long polls, or upgraded to a
+ * WebSocket that carries Engine.IO packets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "conf/conf.h"
+#include "eio/eio.h"
+#include "signal/signal_http.h"
+#include "signal/signal_internal.h"
+#include "util/errors.h"
+#include "util/log.h"
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
+	}
+	return "Error";
+}
+
+/* eio_conn_ops.reply: the response, then the next request on the same
+ * connection unless the client asked to close. */
+static void conn_reply(void *conn, int status, const char *type, const char *extra,
+		       const void *body, size_t len)
+{
+	struct sig_conn *c = conn;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if (c->dead)
+		return;
+	evbuffer_add_printf(out,
+			    "HTTP/1.1 %d %s\r\n"
+			    "Content-Type: %s\r\n"
+			    "Content-Length: %zu\r\n"
+			    "X-Content-Type-Options: nosniff\r\n"
+			    "%s"
+			    "Connection: %s\r\n\r\n",
+			    status, status_text(status), type, len, extra ? extra : "",
+			    c->eio_keep_alive ? "keep-alive" : "close");
+	if (len && !c->eio_head_only)
+		evbuffer_add(out, body, len);
+	c->eio_head_only = false;
+	if (!c->eio_keep_alive) {
+		sig_conn_close_after_flush(c);
+		return;
+	}
+	c->state = SIG_HTTP_HEAD;
+	c->opened_ms = c->server->now_ms;
+	bufferevent_enable(c->bev, EV_READ);
+	/* A pipelined request already here: read it from the loop, not from
+	 * inside whichever callback answered this one. */
+	if (evbuffer_get_length(in))
+		bufferevent_trigger(c->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static void conn_ws_send(void *conn, bool binary, const void *p, size_t len)
+{
+	sig_sio_ws_send(conn, binary, p, len);
+}
+
+static void conn_ws_close(void *conn)
+{
+	sig_sio_ws_close(conn, 1000);
+}
+
+static void conn_detach(void *conn)
+{
+	((struct sig_conn *)conn)->eio = NULL;
+}
+
+const struct eio_conn_ops sig_sio_conn_ops = {
+	.reply = conn_reply,
+	.ws_send = conn_ws_send,
+	.ws_close = conn_ws_close,
+	.detach = conn_detach,
+};
+
+static bool path_is_endpoint(const struct conf *conf, const char *path)
+{
+	const char *p = conf->socketio_path;
+	size_t n = strlen(p);
+
+	/* "/socket.io/" also answers as "/socket.io", as engine.io does. */
+	return !strcmp(path, p) || (n > 1 && p[n - 1] == '/' && strlen(path) == n - 1 &&
+				    !strncmp(path, p, n - 1));
+}
+
+static enum eio_method method_of(unsigned m)
+{
+	if (http_method_is_get(m))
+		return EIO_M_GET;
+	if (http_method_is_post(m))
+		return EIO_M_POST;
+	if (http_method_is_options(m))
+		return EIO_M_OPTIONS;
+	return EIO_M_OTHER;
+}
+
+static void fill_request(struct sig_conn *c, const struct http_request *req,
+			 struct eio_request *er)
+{
+	memset(er, 0, sizeof(*er));
+	sig_host_without_port(req->host, c->host, sizeof(c->host));
+	er->method = method_of(req->method);
+	er->query = req->query;
+	er->origin = req->origin;
+	er->host = c->host;
+	er->websocket = req->upgrade_websocket && req->ws_version == 13 &&
+			strlen(req->ws_key) == 24;
+	er->peer = &c->peer;
+	er->body_binary = !strncmp(req->content_type, "application/octet-stream", 24);
+}
+
+/* RFC 6455 4.2.2: the 101, then wslay carries Engine.IO packets. */
+static void accept_websocket(struct sig_conn *c, const struct http_request *req,
+			     const struct eio_request *er)
+{
+	struct eio_server *e = sig_sio_eio(c->server);
+	char accept[29];
+
+	sig_ws_accept_key(req->ws_key, accept);
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+			    "HTTP/1.1 101 Switching Protocols\r\n"
+			    "Upgrade: websocket\r\n"
+			    "Connection: Upgrade\r\n"
+			    "Sec-WebSocket-Accept: %s\r\n\r\n",
+			    accept);
+	c->state = SIG_EIO_WS;
+	sig_sio_ws_start_direct(c);
+	c->eio = eio_ws_attach(e, er, c);
+	if (!c->eio) {
+		sig_sio_ws_close(c, 1008);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)))
+		sig_sio_ws_on_read(c);
+}
+
+static void dispatch(struct sig_conn *c, const struct http_request *req,
+		     const uint8_t *body, size_t len, bool too_large)
+{
+	struct eio_request er;
+	struct eio_session *held = NULL;
+
+	fill_request(c, req, &er);
+	er.body = body;
+	er.body_len = len;
+	er.body_too_large = too_large;
+	er.body_not_utf8 = body && !sig_utf8_valid(body, len);
+	/* A refused upgrade ends its connection, as engine.io's does. */
+	c->eio_keep_alive = req->keep_alive && !too_large && !er.websocket;
+	c->eio_head_only = false;
+	c->state = SIG_HTTP_HELD; /* until reply() puts it back */
+	switch (eio_handle(sig_sio_eio(c->server), &er, c, &held)) {
+	case EIO_HELD:
+		c->eio = held;
+		break;
+	case EIO_ACCEPT_WS:
+		accept_websocket(c, req, &er);
+		break;
+	case EIO_ANSWERED:
+		break;
+	}
+}
+
+/* A POST body: whole in memory (bounded by socketio-max-payload). */
+static void read_body(struct sig_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t need = (size_t)c->eio_req->content_length;
+	struct http_request *req = c->eio_req;
+	const uint8_t *body;
+
+	if (evbuffer_get_length(in) < need)
+		return;
+	body = evbuffer_pullup(in, (ssize_t)need);
+	c->eio_req = NULL;
+	dispatch(c, req, body, need, false);
+	if (!c->dead)
+		evbuffer_drain(in, need);
+	free(req);
+}
+
+/* A chunked POST body (node's http.request without a length sends one):
+ * decoded whole once it has all arrived, bounded like any other. */
+static void read_chunked(struct sig_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t have = evbuffer_get_length(in), max = c->server->conf->socketio_max_payload;
+	struct http_request *req = c->eio_req;
+	size_t body_len = 0, used = 0;
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	uint8_t *body = malloc(have ? have : 1);
+	int rc = body ? http_chunked_decode(p, have, body, have < max ? have : max,
+					    &body_len, &used)
+		      : TR_ENOMEM;
+
+	if (rc == 0 && have > max + 65536)
+		rc = TR_ETRUNC;
+	if (rc == 0) {
+		free(body);
+		return;
+	}
+	c->eio_req = NULL;
+	if (rc == TR_ETRUNC) {
+		c->eio_keep_alive = false;
+		dispatch(c, req, NULL, 0, true);
+	} else if (rc < 0) {
+		c->eio_keep_alive = false;
+		sig_http_respond(c, 400, "text/plain; charset=utf-8", "bad chunked body\n", 17,
+				 false);
+	} else {
+		evbuffer_drain(in, used);
+		dispatch(c, req, body, body_len, false);
+	}
+	free(body);
+	free(req);
+}
+
+void sig_sio_on_body(struct sig_conn *c)
+{
+	/* A held poll's connection may carry the next request, not a
+	 * stream: whatever piles up beyond a head's size ends it. */
+	if (c->state == SIG_HTTP_HELD) {
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > HTTP_HEAD_MAX) {
+			log_info("Socket.IO: data piling up behind a held poll: closed");
+			sig_conn_close(c);
+		}
+		return;
+	}
+	if (c->eio_req && c->eio_req->chunked)
+		read_chunked(c);
+	else if (c->eio_req)
+		read_body(c);
+}
+
+bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
+{
+	const struct conf *conf = c->server->conf;
+
+	if (!c->server->sio)
+		return false;
+	if (sig_sio_client_file(c, req))
+		return true;
+	if (!path_is_endpoint(conf, req->path))
+		return false;
+	if (http_method_is_post(req->method) && (req->content_length || req->chunked)) {
+		if (req->content_length > conf->socketio_max_payload) {
+			dispatch(c, req, NULL, 0, true);
+			return true;
+		}
+		c->eio_req = malloc(sizeof(*req));
+		if (!c->eio_req) {
+			sig_conn_close(c);
+			return true;
+		}
+		*c->eio_req = *req;
+		c->state = SIG_HTTP_BODY;
+		sig_sio_on_body(c);
+		return true;
+	}
+	dispatch(c, req, NULL, 0, false);
+	return true;
+}
+
+void sig_sio_conn_closed(struct sig_conn *c)
+{
+	struct eio_session *s = c->eio;
+
+	if (!s)
+		return;
+	c->eio = NULL;
+	eio_conn_gone(s, c, c->eio_close_frame);
+}

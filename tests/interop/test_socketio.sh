@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Socket.IO endpoint (issue 9): the node tests of tests/sio (node --test,
+# the real npm socket.io-client 4.8.4 and raw Engine.IO/Socket.IO exchanges)
+# against five turnroom instances: default settings, signaling-auth=token (two:
+# accepted and refused CONNECTs, as refusals are rate-limited per address),
+# tight timers and payload limit, and allowed-origin (CORS). Fails if any
+# node test fails.
+#
+# SERVER=ref runs the same tests against the reference server instead
+# (tests/sio/ref-server.mjs: npm socket.io 4.8.4 with the seed's room code),
+# to prove the tests themselves right, as SERVER=coturn does for TURN tests.
+# SIO_TESTS="raw.test.mjs ..." runs only those files.
+# Needs tests/sio/node_modules (scripts/install-deps: npm ci --prefix tests/sio).
+. "$(dirname "$0")/lib.sh"
+
+SIO_DIR=$INTEROP_DIR/../sio
+ADMIN=${TURNROOM_ADMIN:-$(dirname "$TURNROOM")/turnroom-admin}
+[ -d "$SIO_DIR/node_modules/socket.io-client" ] ||
+	fail "tests/sio/node_modules missing: npm ci --prefix tests/sio"
+need node nodejs
+
+SECRET=sio-token-secret-$RANDOM$RANDOM
+ORIGIN=http://allowed.test:8000
+TOKEN=$("$ADMIN" --token --secret "$SECRET" -u alice --room '*' --ttl 600) ||
+	fail "turnroom-admin --token failed ($ADMIN)"
+BAD_TOKEN=$("$ADMIN" --token --secret "not-$SECRET" -u alice --room '*' --ttl 600) ||
+	fail "turnroom-admin --token failed"
+
+# start_ref NAME ARGS...: the reference server; sets REF_PORT.
+start_ref() {
+	local name=$1 i
+	shift
+	: >"$TMP/$name.log"
+	node "$SIO_DIR/ref-server.mjs" "$@" >"$TMP/$name.log" 2>&1 &
+	STARTED_PIDS+=("$!")
+	SERVER_PIDS+=("$!:$TMP/$name.log")
+	for ((i = 0; i < 100; i++)); do
+		REF_PORT=$(sed -n 's/^listening \([0-9]*\)$/\1/p' "$TMP/$name.log")
+		[ -n "$REF_PORT" ] && return 0
+		sleep 0.1
+	done
+	fail "reference server $name did not start"
+}
+
+# start_sio NAME [CONF-LINES...]: a turnroom with its HTTP port on; sets URL.
+start_sio() {
+	local name=$1 port http
+	shift
+	if [ "$SERVER" = ref ]; then
+		local args=() l
+		for l in "$@"; do
+			case $l in
+			signaling-secret=*) args+=("--token-secret=${l#*=}") ;;
+			socketio-ping-interval=*) args+=("--ping-interval=${l#*=}") ;;
+			socketio-ping-timeout=*) args+=("--ping-timeout=${l#*=}") ;;
+			socketio-max-payload=*) args+=("--max-payload=${l#*=}") ;;
+			socketio-connect-timeout=*) args+=("--connect-timeout=${l#*=}") ;;
+			allowed-origin=*) args+=("--allowed-origin=${l#*=}") ;;
+			esac
+		done
+		start_ref "$name" "${args[@]}"
+		URL=http://127.0.0.1:$REF_PORT
+		return
+	fi
+	port=$(free_port)
+	http=$(free_port)
+	read -r minp maxp <<<"$(relay_window)"
+	{
+		base_conf "$port" "$minp" "$maxp" | grep -v '^http-port'
+		echo "http-port=$http"
+		echo "userdb=$TMP/$name.db"
+		echo "allow-loopback-peers"
+		# the seed's semantics: a disconnect is a bye at once
+		echo "resume-window=0"
+		echo "socketio-client-dir=$SIO_DIR/node_modules/socket.io-client/dist"
+		printf '%s\n' "$@"
+	} >"$TMP/$name.conf"
+	start_turnroom "$TMP/$name.conf" "$name"
+	URL=http://127.0.0.1:$http
+}
+
+start_sio default
+SIO_URL=$URL
+start_sio token signaling-auth=token "signaling-secret=$SECRET"
+SIO_TOKEN_URL=$URL
+start_sio token2 signaling-auth=token "signaling-secret=$SECRET"
+SIO_TOKEN2_URL=$URL
+start_sio tight socketio-ping-interval=400 socketio-ping-timeout=400 \
+	socketio-max-payload=2000 socketio-connect-timeout=1000
+SIO_TIGHT_URL=$URL
+start_sio cors "allowed-origin=$ORIGIN"
+SIO_CORS_URL=$URL
+
+TARGET=turnroom
+[ "$SERVER" = ref ] && TARGET=ref
+export TARGET SIO_URL SIO_TOKEN_URL SIO_TOKEN2_URL SIO_TIGHT_URL SIO_CORS_URL
+export SIO_TOKEN=$TOKEN SIO_BAD_TOKEN=$BAD_TOKEN SIO_ORIGIN=$ORIGIN
+(cd "$SIO_DIR" && timeout -k 5 150 node --test --test-concurrency=4 --test-reporter=spec ${SIO_TESTS:-./*.test.mjs}) \
+	>"$TMP/node-tests.log" 2>&1
+rc=$?
+summary=$(grep -E '^ℹ (tests|pass|fail) ' "$TMP/node-tests.log" | tr -d 'ℹ' | tr '\n' ' ')
+if [ "$rc" -ne 0 ]; then
+	grep -E '✖|Error|expected|actual|\+ |- ' "$TMP/node-tests.log" | head -n 80 >&2
+	fail "node tests failed against $TARGET (exit $rc):$summary"
+fi
+pass "against $TARGET:$summary"

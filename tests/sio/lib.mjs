@@ -1,0 +1,178 @@
+// Helpers of the tests/sio node tests (node --test). The servers are started
+// by tests/interop/test_socketio.sh, which passes their URLs:
+//   TARGET          "ref" (tests/sio/ref-server.mjs, the oracle) or "turnroom"
+//   SIO_URL         a server with default settings (http://127.0.0.1:PORT)
+//   SIO_TOKEN_URL   signaling-auth=token; SIO_TOKEN a valid join token,
+//                   SIO_BAD_TOKEN one signed with another secret
+//   SIO_TOKEN2_URL  another such server, for the refused CONNECTs
+//   SIO_TIGHT_URL   ping interval/timeout 400 ms, max payload 2000 bytes,
+//                   connect timeout 1000 ms
+//   SIO_CORS_URL    allowed-origin=$SIO_ORIGIN
+import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
+
+export const TARGET = process.env.TARGET || 'ref';
+export const TURNROOM = TARGET === 'turnroom';
+export const URL_DEFAULT = need('SIO_URL');
+
+export function need(name) {
+	const v = process.env[name];
+	if (!v)
+		throw new Error(`${name} not set: run tests/interop/test_socketio.sh`);
+	return v;
+}
+
+export const MODES = {
+	websocket: { transports: ['websocket'] },
+	polling: { transports: ['polling'] },
+	default: {},
+};
+
+let roomSeq = 0;
+export const room = (tag) => `sio-${tag}-${process.pid}-${++roomSeq}`;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A socket.io-client that records every event it receives, in order, and
+// lets a test wait for the next one of a given name.
+export class Client {
+	constructor(url, mode, extra = {}) {
+		this.log = [];               // [event, ...args]
+		this.waiters = [];
+		this.socket = io(url, { ...MODES[mode], reconnection: false, forceNew: true,
+			timeout: 5000, ...extra });
+		this.socket.onAny((ev, ...args) => {
+			this.log.push([ev, ...args]);
+			this._wake();
+		});
+		this.socket.on('connect', () => {
+			this.log.push(['connect']);
+			this._wake();
+		});
+		this.socket.on('connect_error', (e) => {
+			this.log.push(['connect_error', e]);
+			this._wake();
+		});
+		this.socket.on('disconnect', (reason) => {
+			this.log.push(['disconnect', reason]);
+			this._wake();
+		});
+	}
+
+	get id() {
+		return this.socket.id;
+	}
+
+	_wake() {
+		for (const w of [...this.waiters])
+			w();
+	}
+
+	// Resolves with the args of the first not yet consumed `ev` event.
+	next(ev, ms = 5000) {
+		return new Promise((resolve, reject) => {
+			const look = () => {
+				const i = this.log.findIndex((e) => e[0] === ev && !e.taken);
+				if (i < 0)
+					return false;
+				this.log[i].taken = true;
+				done();
+				resolve(this.log[i].slice(1));
+				return true;
+			};
+			const timer = setTimeout(() => {
+				done();
+				reject(new Error(`no "${ev}" within ${ms} ms; received: ` +
+					this.log.map((e) => e[0]).join(', ')));
+			}, ms);
+			const w = () => look();
+			const done = () => {
+				clearTimeout(timer);
+				this.waiters = this.waiters.filter((x) => x !== w);
+			};
+			if (!look())
+				this.waiters.push(w);
+		});
+	}
+
+	async connected() {
+		if (this.socket.connected)
+			return;
+		const [first] = await Promise.race([this.next('connect'), this.next('connect_error')
+			.then((a) => { throw new Error(`connect_error: ${a[0] && a[0].message}`); })]);
+		return first;
+	}
+
+	emit(ev, ...args) {
+		this.socket.emit(ev, ...args);
+	}
+
+	// Events named `ev` received so far (not consumed).
+	seen(ev) {
+		return this.log.filter((e) => e[0] === ev);
+	}
+
+	close() {
+		this.socket.disconnect();
+	}
+}
+
+export async function connect(url, mode, extra) {
+	const c = new Client(url, mode, extra);
+	await c.connected();
+	if (mode === 'default') {
+		// The default mode upgrades to WebSocket after the polling handshake.
+		const eng = c.socket.io.engine;
+		if (eng.transport.name !== 'websocket')
+			await new Promise((resolve, reject) => {
+				const t = setTimeout(() => reject(new Error('no upgrade to websocket within 5 s')), 5000);
+				eng.once('upgrade', () => { clearTimeout(t); resolve(); });
+			});
+	}
+	const want = mode === 'polling' ? 'polling' : 'websocket';
+	assert.equal(c.socket.io.engine.transport.name, want, `transport of mode ${mode}`);
+	return c;
+}
+
+// The seed's payload of `joined` is {roomId, userNum}; turnroom adds userId,
+// capacity, peers, iceServers, iceTtl (and the /ws resume fields). The seed
+// fields must deep-equal; the extras are type-checked on turnroom only.
+export function checkJoined(payload, expect, client) {
+	if (!TURNROOM) {
+		assert.deepEqual(payload, expect);
+		return;
+	}
+	const seed = Object.fromEntries(Object.keys(expect).map((k) => [k, payload[k]]));
+	assert.deepEqual(seed, expect);
+	assert.equal(payload.userId, client.id, 'joined.userId is the Socket.IO id');
+	assert.equal(payload.capacity, 2, 'joined.capacity');
+	assert.ok(Array.isArray(payload.peers), 'joined.peers is an array');
+	assert.equal(payload.peers.length, expect.userNum - 1, 'joined.peers: the other members');
+	for (const p of payload.peers)
+		assert.equal(typeof p, 'string', 'joined.peers[] are userIds');
+	checkIceServers(payload.iceServers);
+	assert.ok(Number.isInteger(payload.iceTtl) && payload.iceTtl > 0, 'joined.iceTtl');
+}
+
+export function checkIceServers(ice) {
+	assert.ok(Array.isArray(ice) && ice.length > 0, 'iceServers is a non-empty array');
+	const turn = ice.filter((s) => [].concat(s.urls).some((u) => /^turns?:/.test(u)));
+	assert.ok(turn.length > 0, 'iceServers has a turn: entry');
+	for (const s of turn) {
+		assert.equal(typeof s.username, 'string');
+		assert.equal(typeof s.credential, 'string');
+	}
+}
+
+// Asserts `client` received no `ev` event during the next `ms`.
+export async function none(client, ev, ms = 300) {
+	await sleep(ms);
+	assert.deepEqual(client.seen(ev).filter((e) => !e.taken).map((e) => e.slice(1)), [],
+		`unexpected "${ev}"`);
+}
+
+export function closeAll(...clients) {
+	for (const c of clients)
+		if (c)
+			c.close();
+}
