@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,7 +345,8 @@ static int queue_push(struct room_engine *e, struct room_member *m, const char *
 	if (!msg)
 		return ROOM_E_NOMEM;
 	msg->next = NULL;
-	memcpy(msg->from, from, sizeof(msg->from));
+	/* from may be shorter than an id buffer (a member of another node). */
+	snprintf(msg->from, sizeof(msg->from), "%s", from);
 	msg->len = len;
 	if (len)
 		memcpy(msg->payload, payload, len);
