@@ -14,7 +14,6 @@
 
 #include <event2/buffer.h>
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,22 +55,6 @@ struct sig_cluster {
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
 };
-
-static void hex_random(char *out, size_t n_bytes)
-{
-	static const char digits[] = "0123456789abcdef";
-	uint8_t b[32];
-
-	if (n_bytes > sizeof(b) || RAND_bytes(b, (int)n_bytes) != 1) {
-		out[0] = '\0';
-		return;
-	}
-	for (size_t i = 0; i < n_bytes; i++) {
-		out[2 * i] = digits[b[i] >> 4];
-		out[2 * i + 1] = digits[b[i] & 15];
-	}
-	out[2 * n_bytes] = '\0';
-}
 
 /* ---- proxies: members of other nodes, as peers of the local engine ---- */
 
@@ -414,10 +397,13 @@ int sig_cluster_start(struct signal_server *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (conf->node_id)
+	if (conf->node_id) {
 		snprintf(k->node_id, sizeof(k->node_id), "%s", conf->node_id);
-	else
-		hex_random(k->node_id, 8);
+	} else if (!room_random_hex(k->node_id, 8)) {
+		free(k);
+		snprintf(err, errlen, "no randomness for a node id");
+		return -1;
+	}
 	cc.node_id = k->node_id;
 	s->cluster = k;
 	s->cluster_degraded = true; /* until registered */
@@ -536,10 +522,13 @@ bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const c
 	t->join_done = done;
 	/* A Socket.IO member joins under its socket id; others get a
 	 * random one, decided here so Redis holds it before the room does. */
-	if (chosen)
+	if (chosen) {
 		snprintf(t->user, sizeof(t->user), "%s", chosen);
-	else
-		hex_random(t->user, ROOM_USER_ID_LEN / 2);
+	} else if (!room_random_hex(t->user, ROOM_USER_ID_LEN / 2)) {
+		ticket_done(t);
+		done(ctx, ROOM_E_NOMEM, room_id, 0);
+		return true;
+	}
 	cluster_join(s->cluster->link, room_id, t->user, s->conf->room_capacity, join_done, t);
 	return true;
 }

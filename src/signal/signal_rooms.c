@@ -131,8 +131,7 @@ static uint64_t room_hash(const uint8_t key[16], const uint8_t *s, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* Lower-case hex of n_bytes from the CSPRNG into out (2 * n_bytes + 1). */
-static bool random_hex(char *out, size_t n_bytes)
+bool room_random_hex(char *out, size_t n_bytes)
 {
 	static const char digits[] = "0123456789abcdef";
 	uint8_t buf[32];
@@ -605,7 +604,7 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 	 * (with a zero window, every ghost is). */
 	if (!m || (!m->peer && ghost_expired(e, m, now_ms)))
 		return ROOM_E_BAD_RESUME;
-	if (!random_hex(new_token, ROOM_TOKEN_LEN / 2))
+	if (!room_random_hex(new_token, ROOM_TOKEN_LEN / 2))
 		return ROOM_E_NOMEM;
 	if (m->peer)
 		m->peer->member = NULL;
@@ -649,11 +648,11 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 		strcpy(m->user_id, o->user_id);
 	} else if (p->user_id[0]) {
 		memcpy(m->user_id, p->user_id, sizeof(m->user_id));
-	} else if (!random_hex(m->user_id, ROOM_USER_ID_LEN / 2)) {
+	} else if (!room_random_hex(m->user_id, ROOM_USER_ID_LEN / 2)) {
 		free(m);
 		return ROOM_E_NOMEM;
 	}
-	if (!random_hex(m->token, ROOM_TOKEN_LEN / 2) ||
+	if (!room_random_hex(m->token, ROOM_TOKEN_LEN / 2) ||
 	    (!r && !(r = room_create(e, room_id)))) {
 		free(m);
 		return ROOM_E_NOMEM;

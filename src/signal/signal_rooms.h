@@ -121,6 +121,10 @@ const char *room_peer_chosen_id(const struct room_peer *p);
 void room_peer_disconnect(struct room_engine *e, struct room_peer *p, uint64_t now_ms);
 
 bool room_id_valid(const char *room_id);
+/* Lower-case hex of n_bytes (at most 32) from the CSPRNG into out
+ * (2 * n_bytes + 1): the user ids and tokens of the engine. False when
+ * the CSPRNG fails. */
+bool room_random_hex(char *out, size_t n_bytes);
 
 /* Joins room_id (creating it). With resume_token: takes back the slot of
  * a disconnected member of that room (same user id, no "full" because of
