@@ -23,7 +23,7 @@
 #include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "front/front.h"
-#include "signal/signal.h"
+#include "signaling/signaling.h"
 #include "turn/turn.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -48,11 +48,11 @@ struct app {
 	struct auth *auth;
 	struct event_base *base;
 	struct turn_server *turn;
-	struct signal_server *signal;
+	struct signaling_server *signaling;
 	struct ctl_server *ctl;
 	struct front *front;
 	struct front_metrics *metrics;
-	struct event *sig_term, *sig_int, *sig_hup;
+	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event *drain_watch;   /* while draining: exit once calls end */
 	uint64_t drain_deadline_ms;  /* 0: no deadline */
 	bool pidfile_written;
@@ -65,8 +65,8 @@ static const struct timeval shutdown_grace = { 0, 300000 };
 
 static void app_shutdown(struct app *app)
 {
-	if (app->signal)
-		signal_server_shutdown(app->signal);
+	if (app->signaling)
+		signaling_server_shutdown(app->signaling);
 	event_base_loopexit(app->base, &shutdown_grace);
 }
 
@@ -76,7 +76,7 @@ static void drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 	size_t allocs = turn_server_allocation_count(app->turn);
-	size_t members = app->signal ? signal_server_local_members(app->signal) : 0;
+	size_t members = app->signaling ? signaling_server_local_members(app->signaling) : 0;
 
 	if (!allocs && !members) {
 		log_info("drained: no allocation or room member left; exiting");
@@ -103,8 +103,8 @@ static int app_drain(struct app *app, unsigned timeout_s)
 		return TR_ENOMEM;
 	app->drain_deadline_ms = timeout_s ? clock_mono_ms() + timeout_s * 1000ull : 0;
 	turn_server_set_draining(app->turn, true);
-	if (app->signal)
-		signal_server_set_draining(app->signal, true);
+	if (app->signaling)
+		signaling_server_set_draining(app->signaling, true);
 	log_info("draining: no new joins or allocations%s", timeout_s ? "" : "; no deadline");
 	return 0;
 }
@@ -167,14 +167,14 @@ struct reload {
 	struct auth_store *store;
 	struct auth *auth;
 	struct turn_reload *turn;
-	struct signal_reload *signal;
+	struct signaling_reload *signaling;
 	SSL_CTX *front_tls;
 };
 
 static void reload_discard(struct reload *r)
 {
 	SSL_CTX_free(r->front_tls);
-	signal_reload_free(r->signal);
+	signaling_reload_free(r->signaling);
 	turn_reload_free(r->turn);
 	auth_free(r->auth);
 	auth_store_free(r->store);
@@ -198,17 +198,17 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 	    credentials_missing(r->conf, err, errlen) ||
 	    open_credentials(r->conf, &r->store, &r->auth, err, errlen))
 		return TR_EINVAL;
-	if (app->signal)
-		auth_set_presence(r->auth, signal_server_member_live, app->signal);
+	if (app->signaling)
+		auth_set_presence(r->auth, signaling_server_member_live, app->signaling);
 	r->turn = turn_server_reload_prepare(app->turn, r->conf, err, errlen);
 	if (!r->turn ||
 	    front_reload_prepare(app->front, r->conf, &r->front_tls, err, errlen))
 		return TR_EINVAL;
 	/* Last: it may write a generated secret into the new store. */
-	if (app->signal) {
-		r->signal = signal_server_reload_prepare(app->signal, r->conf, r->auth,
+	if (app->signaling) {
+		r->signaling = signaling_server_reload_prepare(app->signaling, r->conf, r->auth,
 							 r->store, err, errlen);
-		if (!r->signal)
+		if (!r->signaling)
 			return TR_EINVAL;
 	}
 	return 0;
@@ -241,8 +241,8 @@ static void reload_commit(struct app *app, struct reload *r)
 {
 	warn_credential_changes(app->conf, r->conf);
 	turn_server_reload_commit(app->turn, r->turn, r->conf, r->auth);
-	if (app->signal)
-		signal_server_reload_commit(app->signal, r->signal);
+	if (app->signaling)
+		signaling_server_reload_commit(app->signaling, r->signaling);
 	front_reload_commit(app->front, r->conf, r->front_tls);
 	auth_free(app->auth);
 	auth_store_free(app->store);
@@ -289,10 +289,10 @@ static int ctl_sessions(void *ctx, struct evbuffer *out, char *err, size_t errle
 {
 	struct app *app = ctx;
 
-	turn_server_write_sessions(app->turn, out, app->signal ? signal_server_room_of : NULL,
-				   app->signal);
-	if (app->signal)
-		signal_server_write_sessions(app->signal, out);
+	turn_server_write_sessions(app->turn, out, app->signaling ? signaling_server_room_of : NULL,
+				   app->signaling);
+	if (app->signaling)
+		signaling_server_write_sessions(app->signaling, out);
 	return 0;
 }
 
@@ -303,8 +303,8 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	/* TURN first: leaving the room would delete the same allocations
 	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
-	size_t ws = app->signal ? signal_server_disconnect(app->signal, user) : 0;
-	bool others = app->signal && signal_server_disconnect_cluster(app->signal, user);
+	size_t ws = app->signaling ? signaling_server_disconnect(app->signaling, user) : 0;
+	bool others = app->signaling && signaling_server_disconnect_cluster(app->signaling, user);
 	char shown[ESC_LOG_LEN];
 
 	esc_str(shown, sizeof(shown), user);
@@ -337,8 +337,8 @@ static int ctl_status(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 
 	evbuffer_add_printf(out, "version %s\nrealm %s\nallocations %zu\n", PACKAGE_VERSION,
 			    app->conf->realm, turn_server_allocation_count(app->turn));
-	if (app->signal)
-		signal_server_status(app->signal, out);
+	if (app->signaling)
+		signaling_server_status(app->signaling, out);
 	return 0;
 }
 
@@ -352,20 +352,20 @@ static int ctl_drain(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 	}
 	evbuffer_add_printf(out, "draining allocations %zu members %zu\n",
 			    turn_server_allocation_count(app->turn),
-			    app->signal ? signal_server_local_members(app->signal) : 0);
+			    app->signaling ? signaling_server_local_members(app->signaling) : 0);
 	return 0;
 }
 
 static int setup_signals(struct app *app)
 {
 	signal(SIGPIPE, SIG_IGN);
-	app->sig_term = evsignal_new(app->base, SIGTERM, on_stop_signal, app);
-	app->sig_int = evsignal_new(app->base, SIGINT, on_stop_signal, app);
-	app->sig_hup = evsignal_new(app->base, SIGHUP, on_hup, app);
-	if (!app->sig_term || !app->sig_int || !app->sig_hup)
+	app->ev_sigterm = evsignal_new(app->base, SIGTERM, on_stop_signal, app);
+	app->ev_sigint = evsignal_new(app->base, SIGINT, on_stop_signal, app);
+	app->ev_sighup = evsignal_new(app->base, SIGHUP, on_hup, app);
+	if (!app->ev_sigterm || !app->ev_sigint || !app->ev_sighup)
 		return TR_ENOMEM;
-	if (evsignal_add(app->sig_term, NULL) || evsignal_add(app->sig_int, NULL) ||
-	    evsignal_add(app->sig_hup, NULL))
+	if (evsignal_add(app->ev_sigterm, NULL) || evsignal_add(app->ev_sigint, NULL) ||
+	    evsignal_add(app->ev_sighup, NULL))
 		return TR_ENOMEM;
 	return 0;
 }
@@ -416,18 +416,18 @@ static void app_free(struct app *app)
 {
 	if (app->pidfile_written)
 		unlink(app->conf->pidfile);
-	if (app->sig_term)
-		event_free(app->sig_term);
-	if (app->sig_int)
-		event_free(app->sig_int);
-	if (app->sig_hup)
-		event_free(app->sig_hup);
+	if (app->ev_sigterm)
+		event_free(app->ev_sigterm);
+	if (app->ev_sigint)
+		event_free(app->ev_sigint);
+	if (app->ev_sighup)
+		event_free(app->ev_sighup);
 	if (app->drain_watch)
 		event_free(app->drain_watch);
 	ctl_server_free(app->ctl);
 	front_metrics_free(app->metrics);
 	front_free(app->front);
-	signal_server_free(app->signal);
+	signaling_server_free(app->signaling);
 	turn_server_free(app->turn);
 	if (app->base)
 		event_base_free(app->base);
@@ -459,14 +459,14 @@ static void write_metrics(void *ctx, struct evbuffer *out)
 
 	turn_server_write_metrics(app->turn, out);
 	front_write_metrics(app->front, out);
-	if (app->signal)
-		signal_server_write_metrics(app->signal, out);
+	if (app->signaling)
+		signaling_server_write_metrics(app->signaling, out);
 }
 
 static int start_metrics(struct app *app, char *err, size_t errlen)
 {
-	if (app->signal)
-		signal_server_set_metrics(app->signal, write_metrics, app);
+	if (app->signaling)
+		signaling_server_set_metrics(app->signaling, write_metrics, app);
 	if (!app->conf->prometheus)
 		return 0;
 	app->metrics = front_metrics_new(app->base, app->conf, write_metrics, app, err, errlen);
@@ -482,17 +482,17 @@ static int start_front(struct app *app, char *err, size_t errlen)
 {
 	struct front_handlers h = { turn_server_adopt_stream, app->turn, NULL, NULL };
 
-	if (app->signal) {
-		h.http = signal_server_adopt;
-		h.http_ctx = app->signal;
+	if (app->signaling) {
+		h.http = signaling_server_adopt;
+		h.http_ctx = app->signaling;
 	}
 	app->front = front_new(app->base, app->conf, &h, err, errlen);
 	if (!app->front) {
 		log_err("%s", err);
 		return TR_EIO;
 	}
-	if (app->signal)
-		signal_server_set_tls_turn(app->signal, front_has_tls(app->front));
+	if (app->signaling)
+		signaling_server_set_tls_turn(app->signaling, front_has_tls(app->front));
 	return 0;
 }
 
@@ -546,13 +546,13 @@ static int app_start(struct app *app, int argc, char **argv)
 	if (!app->turn)
 		return TR_EIO;
 	if (app->conf->http_port) {
-		app->signal = signal_server_new(app->base, app->conf, app->auth, app->store,
+		app->signaling = signaling_server_new(app->base, app->conf, app->auth, app->store,
 						app->turn, err, sizeof(err));
-		if (!app->signal) {
+		if (!app->signaling) {
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
-		auth_set_presence(app->auth, signal_server_member_live, app->signal);
+		auth_set_presence(app->auth, signaling_server_member_live, app->signaling);
 	}
 	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)))
 		return TR_EIO;

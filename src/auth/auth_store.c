@@ -372,7 +372,7 @@ static int store_write_tx(struct auth_store *s, sqlite3_stmt *st, const char *wh
 
 /* Binds two texts to st and runs it as one write; 0, TR_ENOTFOUND when no
  * row changed, or TR_EDB. */
-static int store_delete2(struct auth_store *s, enum store_stmt which,
+static int store_delete_in_realm(struct auth_store *s, enum store_stmt which,
 			 const char *a, const char *b, const char *what)
 {
 	sqlite3_stmt *st = s->stmt[which];
@@ -391,22 +391,22 @@ static int store_delete2(struct auth_store *s, enum store_stmt which,
 
 int auth_store_delete_user(struct auth_store *s, const char *realm, const char *name)
 {
-	return store_delete2(s, ST_DEL_USER, realm, name, "deleting a user");
+	return store_delete_in_realm(s, ST_DEL_USER, realm, name, "deleting a user");
 }
 
 int auth_store_delete_secret(struct auth_store *s, const char *realm, const char *secret)
 {
-	return store_delete2(s, ST_DEL_SECRET, realm, secret, "deleting a secret");
+	return store_delete_in_realm(s, ST_DEL_SECRET, realm, secret, "deleting a secret");
 }
 
 int auth_store_delete_all_secrets(struct auth_store *s, const char *realm)
 {
-	return store_delete2(s, ST_DEL_SECRETS, realm, NULL, "deleting the secrets");
+	return store_delete_in_realm(s, ST_DEL_SECRETS, realm, NULL, "deleting the secrets");
 }
 
 /* Steps a two-column query with an optional realm filter (?1), calling fn
  * on each row until it returns true. 0 or TR_EDB. */
-static int store_each2(struct auth_store *s, enum store_stmt which, const char *realm,
+static int store_each_in_realm(struct auth_store *s, enum store_stmt which, const char *realm,
 		       bool (*fn)(const char *, const char *, void *), void *arg,
 		       const char *what)
 {
@@ -440,7 +440,7 @@ int auth_store_each_user(struct auth_store *s, const char *realm,
 			 bool (*fn)(const char *name, const char *realm, void *arg),
 			 void *arg)
 {
-	return store_each2(s, ST_EACH_USER, realm, fn, arg, "listing turnusers_lt");
+	return store_each_in_realm(s, ST_EACH_USER, realm, fn, arg, "listing turnusers_lt");
 }
 
 int auth_store_each_secret_all(struct auth_store *s, const char *realm,
@@ -448,5 +448,5 @@ int auth_store_each_secret_all(struct auth_store *s, const char *realm,
 					  void *arg),
 			       void *arg)
 {
-	return store_each2(s, ST_EACH_SECRET, realm, fn, arg, "listing turn_secret");
+	return store_each_in_realm(s, ST_EACH_SECRET, realm, fn, arg, "listing turn_secret");
 }

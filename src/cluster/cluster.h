@@ -5,7 +5,7 @@
  * cluster-wide revocation of presence-bound TURN credentials.
  *
  * This module knows nothing of rooms' internals, WebSocket or JSON: it
- * moves opaque frames and keeps membership in Redis; src/signal decides
+ * moves opaque frames and keeps membership in Redis; src/signaling decides
  * what they mean. It rides the server's one event loop through hiredis's
  * libevent adapter. */
 #ifndef TR_CLUSTER_H

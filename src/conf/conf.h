@@ -81,13 +81,13 @@ struct conf {
 	char *pidfile;
 	/* channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF */
 	bool rfc5766_channel_numbers;
-	/* signaling (src/signal) */
+	/* signaling (src/signaling) */
 	unsigned http_port;            /* 8080; 0 = no room server */
 	struct conf_list allowed_origins; /* empty = any Origin */
 	unsigned room_capacity;        /* 2 */
 	unsigned ws_max_message;       /* bytes, 65536 */
 	unsigned ws_rate;              /* messages per second per connection */
-	/* Socket.IO endpoint (src/eio, src/signal/signal_sio*.c) */
+	/* Socket.IO endpoint (src/eio, src/signaling/signaling_sio*.c) */
 	bool no_socketio;
 	char *socketio_path;           /* "/socket.io/" */
 	unsigned socketio_ping_interval, socketio_ping_timeout; /* ms */
@@ -101,7 +101,7 @@ struct conf {
 	unsigned ice_credential_ttl;   /* seconds, 3600 */
 	char *signaling_auth;          /* "open", "user" or "token" */
 	char *signaling_secret;        /* HS256 key of join tokens */
-	/* connection limits and metrics (src/front, src/signal) */
+	/* connection limits and metrics (src/front, src/signaling) */
 	unsigned max_connections;      /* TCP/TLS in total; 0 = from RLIMIT_NOFILE */
 	unsigned max_connections_per_source; /* per IPv4 / IPv6 /64; 0 = derived */
 	unsigned ws_join_timeout;      /* seconds, 15: WebSocket not in a room */
@@ -116,7 +116,7 @@ struct conf {
 	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
 	char *proc_user, *proc_group;  /* privileges dropped after binding */
-	/* cluster (src/cluster, src/signal/signal_cluster.c) */
+	/* cluster (src/cluster, src/signaling/signaling_cluster.c) */
 	char *redis;                   /* HOST:PORT or unix:PATH; NULL = one node */
 	char *redis_user, *redis_password;
 	unsigned redis_db;             /* 0 */

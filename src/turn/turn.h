@@ -85,7 +85,7 @@ struct evbuffer;
 int turn_server_advertised(const struct turn_server *s, int family, struct tr_addr *out);
 /* True for addresses of the default deny list: private, loopback,
  * link-local, CGNAT, documentation, ... */
-bool turn_address_is_special(const struct tr_addr *a);
+bool turn_address_denied_by_default(const struct tr_addr *a);
 
 /* Appends the relay's metrics in Prometheus text format to out. */
 void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out);

@@ -346,7 +346,7 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 			 const struct tr_addr *client, const uint8_t *p, size_t len);
 /* A fresh transaction id for an indication we send (turn_relay.c). */
 void turn_indication_tid(struct turn_server *s, uint8_t tid[STUN_TID_LEN]);
-/* Entry point for every client packet (turn_methods.c). */
+/* Entry point for every client packet (turn_request.c). */
 void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt);
 /* ChannelData from a client (turn_relay.c). */
 void turn_relay_channeldata(struct turn_server *s, const struct client_packet *pkt);

@@ -1,334 +1,578 @@
-/* STUN/TURN requests: parsing, the long-term credential check (RFC 8489
- * 9.2) and dispatch to one handler per method. */
-#include <stddef.h>
+/* The TURN methods of RFC 8656: Allocate (7), Refresh (7.3),
+ * CreatePermission (9) and ChannelBind (11). Requests reach these
+ * authenticated, with r->alloc set when the 5-tuple has an allocation. */
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "conf/conf.h"
-#include "turn/turn_internal.h"
 #include "turn/turn_request.h"
 #include "turn/turn_tcp_relay.h"
+#include "util/bytes.h"
 #include "util/errors.h"
 #include "util/escape.h"
 #include "util/log.h"
 
-void turn_response_start(struct turn_request *r, struct stun_builder *b,
-			 enum stun_class cls)
+/* RFC 8656 7.1: the default allocation lifetime. */
+#define TURN_DEFAULT_LIFETIME 600u
+/* RFC 8656 14.9: a reserved port is kept about 30 s. */
+#define TURN_RESERVATION_MS 30000u
+
+/* Requested lifetime, clamped as coturn does: absent or under the default
+ * gives the default, above max-allocate-lifetime gives that maximum. 0
+ * stays 0 (Refresh deletes). */
+static uint32_t requested_lifetime(const struct turn_request *r)
 {
-	stun_build_start(b, r->out, sizeof(r->out), r->msg->method, cls, r->msg->tid);
+	const struct stun_attr *attr = stun_find(r->msg, STUN_ATTR_LIFETIME);
+	uint32_t max = r->s->conf->max_allocate_lifetime;
+	uint32_t want = TURN_DEFAULT_LIFETIME;
+
+	if (attr && stun_attr_u32(attr, &want) == 0 && want == 0)
+		return 0;
+	if (want < TURN_DEFAULT_LIFETIME)
+		want = TURN_DEFAULT_LIFETIME;
+	return want > max ? max : want;
 }
 
-void turn_response_send(struct turn_request *r, struct stun_builder *b)
+static void log_allocation(const char *what, const struct allocation *a,
+			   uint32_t lifetime)
+{
+	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
+	char relay2[ADDR_STR_MAX + 1] = "";
+
+	if (a->relay2_fd >= 0) {
+		relay2[0] = ',';
+		addr_to_str(&a->relay2_public, relay2 + 1, sizeof(relay2) - 1);
+	}
+	log_info("allocation %s: client %s relay %s%s user '%s' lifetime %u s", what,
+		 addr_to_str(&a->ft.client, client, sizeof(client)),
+		 addr_to_str(&a->relay_public, relay, sizeof(relay)), relay2,
+		 esc_str(user, sizeof(user), a->username), lifetime);
+}
+
+static void respond_allocate_success(struct turn_request *r, struct allocation *a,
+				     const uint8_t *token)
+{
+	struct stun_builder b;
+	uint64_t left = a->expires_ms > r->s->now_ms ? a->expires_ms - r->s->now_ms : 0;
+
+	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
+	stun_add_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &a->relay_public);
+	turn_dual_add_response(r, a, &b);
+	turn_mobility_add_ticket(r, a, &b, false);
+	stun_add_u32(&b, STUN_ATTR_LIFETIME, (uint32_t)((left + 999) / 1000));
+	stun_add_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &r->pkt->ft.client);
+	if (token)
+		stun_add_attr(&b, STUN_ATTR_RESERVATION_TOKEN, token, 8);
+	turn_response_send(r, &b);
+}
+
+/* RFC 8656 7.2 steps on the request's attributes: 0 and the relay
+ * families (turn_dual_families), or the error code to answer. */
+static int allocate_check_attributes(struct turn_request *r, int *family, int *second,
+				     int *second_err, int *second_err_family)
+{
+	const struct stun_msg *m = r->msg;
+	const struct stun_attr *transport = stun_find(m, STUN_ATTR_REQUESTED_TRANSPORT);
+	const struct stun_attr *raf = stun_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
+	const struct stun_attr *even = stun_find(m, STUN_ATTR_EVEN_PORT);
+	const struct stun_attr *token = stun_find(m, STUN_ATTR_RESERVATION_TOKEN);
+	int code;
+
+	if (!transport || transport->len != 4)
+		return 400;
+	if (turn_transport_refused(r, transport->value[0]))
+		return 442;
+	if (turn_tcp_relay_requested(m)) {
+		code = turn_tcp_relay_check_allocate(r);
+		if (code)
+			return code;
+	} else if (transport->value[0] != TURN_UDP) {
+		return 442;
+	}
+	if (token && (even || raf))
+		return 400;
+	if (even && even->len != 1)
+		return 400;
+	if (token && token->len != 8)
+		return 400;
+	code = turn_dual_families(r, family, second, second_err, second_err_family);
+	return code ? code : turn_mobility_allocate_check(r);
+}
+
+/* A limit refused a request: one log line a second at most, since an
+ * authenticated client can repeat the request in a loop. */
+static void log_refusal(struct turn_request *r, int code, const char *why)
 {
 	struct turn_server *s = r->s;
-	ssize_t n;
+	char client[ADDR_STR_MAX];
 
-	if (!s->conf->no_software_attribute)
-		stun_add_string(b, STUN_ATTR_SOFTWARE, s->software);
-	if (r->key)
-		stun_add_integrity(b, r->key, AUTH_KEY_LEN);
-	if (r->fingerprint)
-		stun_add_fingerprint(b);
-	n = stun_build_finish(b);
-	if (n < 0) {
-		log_err("response did not fit its buffer");
+	if (s->limit_log_ms && s->now_ms - s->limit_log_ms < 1000) {
+		s->limit_log_skipped++;
 		return;
 	}
-	turn_send_to_client(s, &r->pkt->link, &r->pkt->ft.client, r->out, (size_t)n);
+	log_warn("%d to client %s user '%s': %s (%llu similar refusals not logged)",
+		 code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
+		 r->username, why, (unsigned long long)s->limit_log_skipped);
+	s->limit_log_ms = s->now_ms;
+	s->limit_log_skipped = 0;
 }
 
-/* Adds REALM and a fresh NONCE (401, 438). */
-static void add_realm_nonce(struct turn_request *r, struct stun_builder *b)
+/* What the quotas count (coturn): the ID part of a REST username,
+ * "EXPIRY:ID" or "ID:EXPIRY"; else the whole username. */
+static void quota_user_of(const struct turn_request *r, char *out, size_t len)
 {
-	char nonce[AUTH_NONCE_MAX];
+	const char *name = r->username;
+	const char *sep = strchr(name, r->s->conf->rest_api_separator);
+	const char *p = name;
 
-	auth_nonce_make(r->s->nonce_key, &r->pkt->ft.client, r->s->now_wall_s, nonce);
-	stun_add_string(b, STUN_ATTR_REALM, r->s->conf->realm);
-	stun_add_string(b, STUN_ATTR_NONCE, nonce);
-}
-
-void turn_respond_error(struct turn_request *r, int code)
-{
-	struct stun_builder b;
-
-	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, code, turn_reason_phrase(r));
-	if (code == 401 || code == 438)
-		add_realm_nonce(r, &b);
-	if (log_enabled(LOG_LVL_DEBUG)) {
-		char client[ADDR_STR_MAX];
-
-		log_debug("%s: method 0x%03x -> %d %s",
-			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-			  r->msg->method, code, stun_reason_phrase(code));
+	if (r->cred.kind != AUTH_KIND_REST || !sep || !r->s->conf->rest_api_separator) {
+		snprintf(out, len, "%s", name);
+		return;
 	}
-	turn_response_send(r, &b);
+	while (p < sep && *p >= '0' && *p <= '9')
+		p++;
+	if (p == sep && sep != name)
+		snprintf(out, len, "%s", sep + 1);                  /* EXPIRY:ID */
+	else
+		snprintf(out, len, "%.*s", (int)(sep - name), name); /* ID:EXPIRY */
 }
 
-static void respond_unknown(struct turn_request *r, const uint16_t *types, size_t n)
+/* total-quota, or when 0 the relay port range less a tenth: the relay
+ * never hands out its last ports. */
+static size_t total_limit(const struct conf *c)
+{
+	size_t span = (size_t)c->max_port - c->min_port + 1;
+
+	if (c->total_quota)
+		return c->total_quota;
+	return span - span / 10 ? span - span / 10 : 1;
+}
+
+/* user-quota for everyone; member-quota too for REST credentials (the
+ * room server's); 0 when neither limits this user. */
+static size_t user_limit(const struct turn_request *r)
+{
+	const struct conf *c = r->s->conf;
+	size_t limit = c->user_quota;
+
+	if (r->cred.kind == AUTH_KIND_REST && c->member_quota &&
+	    (!limit || c->member_quota < limit))
+		limit = c->member_quota;
+	return limit;
+}
+
+static size_t reservations_of(const struct turn_server *s, const char *user)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_reservations; i++)
+		n += !strcmp(s->reservations[i].quota_user, user);
+	return n;
+}
+
+/* 486 when the user or the server holds its quota of allocations and
+ * reserved ports; taking a reservation (taken, may be NULL) frees the
+ * port it counts, so it is not counted. */
+static int quota_check(struct turn_request *r, const char *user,
+		       const struct reservation *taken)
+{
+	struct turn_server *s = r->s;
+	size_t total = alloc_table_count(s->allocs) + s->n_reservations;
+	size_t limit = user_limit(r);
+
+	if (taken)
+		total--;
+	if (total >= total_limit(s->conf)) {
+		log_refusal(r, 486, "total-quota reached");
+		return 486;
+	}
+	if (limit) {
+		size_t held = alloc_table_count_user(s->allocs, user) +
+			      reservations_of(s, user);
+
+		if (taken && !strcmp(taken->quota_user, user))
+			held--;
+		if (held >= limit) {
+			log_refusal(r, 486, "user-quota or member-quota reached");
+			return 486;
+		}
+	}
+	return 0;
+}
+
+static struct reservation *reservation_find(struct turn_server *s, const uint8_t *token)
+{
+	for (size_t i = 0; i < s->n_reservations; i++)
+		if (!memcmp(s->reservations[i].token, token, 8))
+			return &s->reservations[i];
+	return NULL;
+}
+
+/* Takes the reserved socket res out of the reservation list. */
+static int reservation_take(struct turn_server *s, struct reservation *res,
+			    struct tr_addr *bound)
+{
+	int fd = res->fd;
+
+	*bound = res->bound;
+	*res = s->reservations[--s->n_reservations];
+	return fd;
+}
+
+static int reservation_add(struct turn_server *s, int fd, const struct tr_addr *bound,
+			   const char *user, uint8_t token[8])
+{
+	struct reservation *res;
+
+	if (s->n_reservations == s->cap_reservations) {
+		size_t cap = s->cap_reservations ? s->cap_reservations * 2 : 8;
+		struct reservation *grown = realloc(s->reservations, cap * sizeof(*grown));
+
+		if (!grown)
+			return TR_ENOMEM;
+		s->reservations = grown;
+		s->cap_reservations = cap;
+	}
+	if (RAND_bytes(token, 8) != 1)
+		return TR_EIO;
+	res = &s->reservations[s->n_reservations++];
+	memcpy(res->token, token, 8);
+	res->fd = fd;
+	res->bound = *bound;
+	res->expires_ms = s->now_ms + TURN_RESERVATION_MS;
+	snprintf(res->quota_user, sizeof(res->quota_user), "%s", user);
+	return 0;
+}
+
+/* Binds the relay socket: from the reservation res when given, or from
+ * the pool (EVEN-PORT with R=1 also reserves the next port for user).
+ * Returns fd or a negative error code. */
+static int allocate_socket(struct turn_request *r, struct relay_family *rf,
+			   struct reservation *res, const char *user,
+			   struct tr_addr *bound, uint8_t *token, bool *reserved)
+{
+	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
+	bool reserve = even && (even->value[0] & 0x80);
+	struct tr_addr next_bound;
+	int next_fd = -1, fd;
+
+	*reserved = false;
+	if (res)
+		return reservation_take(r->s, res, bound);
+	if (turn_tcp_relay_requested(r->msg)) {
+		fd = turn_tcp_relay_bind(rf, bound);
+		if (fd < 0)
+			log_refusal(r, 508, "no relay port available");
+		return fd;
+	}
+	fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound, &next_fd,
+			    &next_bound);
+	if (fd < 0) {
+		log_refusal(r, 508, "no relay port available");
+		return -508;
+	}
+	if (reserve) {
+		if (reservation_add(r->s, next_fd, &next_bound, user, token)) {
+			close(next_fd);
+			port_pool_release(rf->ports, addr_port(&next_bound));
+		} else {
+			*reserved = true;
+		}
+	}
+	return fd;
+}
+
+/* The checks after the attributes: a known token, the quotas, and the
+ * descriptors a new relay socket (two for a reserved pair) would take.
+ * 0 or the error code; *res is the reservation to take, or NULL. */
+static int allocate_admit(struct turn_request *r, const char *user,
+			  struct reservation **res)
+{
+	const struct stun_attr *tok = stun_find(r->msg, STUN_ATTR_RESERVATION_TOKEN);
+	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
+	int code;
+
+	*res = NULL;
+	if (tok) {
+		*res = reservation_find(r->s, tok->value);
+		if (!*res)
+			return 508;
+	}
+	code = quota_check(r, user, *res);
+	if (!code)
+		code = turn_bw_admit(r);
+	if (code)
+		return code;
+	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
+		log_refusal(r, 508, "file descriptor reserve reached (fd-reserve)");
+		return 508;
+	}
+	return 0;
+}
+
+void turn_handle_allocate(struct turn_request *r)
+{
+	struct turn_server *s = r->s;
+	struct relay_family *rf;
+	struct reservation *res;
+	struct allocation *a;
+	struct tr_addr bound;
+	char user[AUTH_NAME_MAX];
+	uint8_t token[8];
+	bool reserved;
+	int family, second, second_err, second_err_family, code, fd;
+
+	if (r->alloc) {
+		/* RFC 8656 7.2: a retransmission gets the same success. */
+		if (!memcmp(r->alloc->alloc_tid, r->msg->tid, STUN_TID_LEN))
+			respond_allocate_success(r, r->alloc, NULL);
+		else
+			turn_respond_error(r, 437);
+		return;
+	}
+	if (s->draining) {
+		turn_respond_alternate(r);
+		return;
+	}
+	quota_user_of(r, user, sizeof(user));
+	code = allocate_check_attributes(r, &family, &second, &second_err,
+					 &second_err_family);
+	if (!code)
+		code = allocate_admit(r, user, &res);
+	if (code) {
+		turn_respond_error(r, code);
+		return;
+	}
+	rf = family == AF_INET ? &s->relay4 : &s->relay6;
+	fd = allocate_socket(r, rf, res, user, &bound, token, &reserved);
+	if (fd < 0) {
+		turn_respond_error(r, -fd);
+		return;
+	}
+	/* A reserved socket brings its own family. */
+	rf = addr_family(&bound) == AF_INET6 ? &s->relay6 : &s->relay4;
+	a = alloc_table_insert(s->allocs, &r->pkt->ft);
+	if (!a) {
+		close(fd);
+		port_pool_release(rf->ports, addr_port(&bound));
+		turn_respond_error(r, 508);
+		return;
+	}
+	a->server = s;
+	a->link = r->pkt->link;
+	if (a->link.tcp)
+		a->link.tcp->n_allocs++;
+	a->relay_fd = fd;
+	a->relay = bound;
+	a->relay_public = rf->external;
+	addr_set_port(&a->relay_public, addr_port(&bound));
+	memcpy(a->alloc_tid, r->msg->tid, STUN_TID_LEN);
+	a->alloc_lifetime_s = requested_lifetime(r);
+	if (!a->alloc_lifetime_s)
+		a->alloc_lifetime_s = TURN_DEFAULT_LIFETIME;
+	a->expires_ms = s->now_ms + (uint64_t)a->alloc_lifetime_s * 1000u;
+	snprintf(a->username, sizeof(a->username), "%s", r->username);
+	snprintf(a->realm, sizeof(a->realm), "%s", r->realm);
+	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
+	a->cred = r->cred;
+	a->had_fingerprint = r->fingerprint;
+	a->relay2_err = (uint16_t)second_err;
+	a->relay2_err_family = second_err_family;
+	turn_bw_grant(r, a);
+	if (second)
+		turn_dual_open(r, a, second);
+	if ((turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(s, a)
+						 : turn_relay_watch(s, a)) ||
+	    turn_mobility_enable(r, a)) {
+		turn_allocation_delete(s, a, "out of memory");
+		turn_respond_error(r, 508);
+		return;
+	}
+	s->counters.allocations_created++;
+	log_allocation("created", a, a->alloc_lifetime_s);
+	respond_allocate_success(r, a, reserved ? token : NULL);
+}
+
+void turn_handle_refresh(struct turn_request *r)
 {
 	struct stun_builder b;
+	uint32_t lifetime = requested_lifetime(r);
+	bool done;
+	int code = turn_mobility_refresh(r);
 
-	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, 420, NULL);
-	stun_add_unknown_attributes(&b, types, n);
+	if (!code && !r->alloc)
+		code = 437;
+	if (!code)
+		code = turn_dual_refresh(r, lifetime, &done);
+	if (code) {
+		turn_respond_error(r, code);
+		return;
+	}
+	if (done)
+		return;
+	if (lifetime == 0) {
+		log_allocation("refreshed to 0", r->alloc, 0);
+		turn_allocation_delete(r->s, r->alloc, "client deleted it");
+		r->alloc = NULL;
+	} else {
+		r->alloc->expires_ms = r->s->now_ms + (uint64_t)lifetime * 1000u;
+		log_allocation("refreshed", r->alloc, lifetime);
+	}
+	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
+	stun_add_u32(&b, STUN_ATTR_LIFETIME, lifetime);
+	if (r->alloc && stun_find(r->msg, STUN_ATTR_MOBILITY_TICKET))
+		turn_mobility_add_ticket(r, r->alloc, &b, true);
 	turn_response_send(r, &b);
 }
 
-static const char *const auth_failure_text[AUTH_FAIL_COUNT] = {
-	[AUTH_FAIL_WRONG_CREDENTIALS] = "wrong credentials",
-	[AUTH_FAIL_REST_EXPIRED] = "REST credential expired",
-	[AUTH_FAIL_USERNAME_MISMATCH] = "username differs from the allocation's",
-	[AUTH_FAIL_BAD_INTEGRITY] = "bad MESSAGE-INTEGRITY",
-	[AUTH_FAIL_UNKNOWN_REALM] = "unknown realm",
-};
-
-static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
+/* Decodes a XOR-PEER-ADDRESS and judges it: 0, or the error code (400
+ * malformed, 403 refused by the filter, 443 family differs from the
+ * relay's). */
+static int peer_check(struct turn_request *r, const struct stun_attr *attr,
+		      struct tr_addr *peer)
 {
-	char client[ADDR_STR_MAX], user[ESC_LOG_LEN];
-	const char *why = auth_failure_text[why_code];
+	char text[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
-	r->s->counters.auth_failures[why_code]++;
-	auth_limiter_fail(r->s->auth_failures, &r->pkt->ft.client, r->username, r->s->now_ms);
-	log_info("auth failure: client %s user '%s': %s",
-		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-		 esc_str(user, sizeof(user), r->username), why);
+	if (stun_attr_xor_addr(attr, r->msg->tid, peer)) {
+		log_debug("undecodable XOR-PEER-ADDRESS");
+		return 400;
+	}
+	/* The filter first: a refused address (::ffff:127.0.0.1 included) is
+	 * 403 and counted as such, whatever the relay's family. */
+	if (!peer_filter_allows(r->s->filter, peer)) {
+		r->s->counters.peer_refused++;
+		log_info("peer %s refused for user '%s'",
+			 addr_ip_to_str(peer, text, sizeof(text)),
+			 esc_str(user, sizeof(user), r->alloc->username));
+		return 403;
+	}
+	if (turn_dual_fd_for(r->alloc, addr_family(peer)) < 0)
+		return 443;
+	return 0;
 }
 
-/* Checks an existing allocation's credentials: the key stored at
- * Allocate time, as coturn does, so a REST credential keeps its live
- * allocation refreshable past EXPIRY. */
-static int auth_existing(struct turn_request *r)
+/* True (and logged) when installing peers[0..n) would take the allocation
+ * past max-permissions-per-allocation. Expired entries go first, and a
+ * peer already permitted or repeated in the request is no new entry. */
+static bool permissions_over_cap(struct turn_request *r, const struct tr_addr *peers,
+				 size_t n)
+{
+	struct allocation *a = r->alloc;
+	size_t fresh = 0;
+
+	alloc_expire_children(a, r->s->now_ms);
+	for (size_t i = 0; i < n; i++) {
+		bool seen = alloc_permission_ok(a, &peers[i], r->s->now_ms);
+
+		for (size_t j = 0; !seen && j < i; j++)
+			seen = addr_equal_ip(&peers[j], &peers[i]);
+		fresh += !seen;
+	}
+	if (a->n_perms + fresh <= r->s->conf->max_permissions_per_allocation)
+		return false;
+	log_refusal(r, 508, "max-permissions-per-allocation reached");
+	return true;
+}
+
+/* The same for ChannelBind: a new channel past max-channels-per-allocation,
+ * or the permission it installs past max-permissions-per-allocation. */
+static bool channel_over_cap(struct turn_request *r, uint16_t number,
+			     const struct tr_addr *peer)
 {
 	struct allocation *a = r->alloc;
 
-	if (strcmp(a->username, r->username)) {
-		log_auth_failure(r, AUTH_FAIL_USERNAME_MISMATCH);
-		turn_respond_error(r, 441);
-		return -1;
-	}
-	if (!stun_check_integrity(r->msg, a->cred.key, AUTH_KEY_LEN)) {
-		log_auth_failure(r, AUTH_FAIL_BAD_INTEGRITY);
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	/* Presence-bound credentials: a member gone elsewhere (a cluster
-	 * backend) ends its allocations here too. */
-	if (a->cred.kind == AUTH_KIND_REST && !auth_member_live(r->s->auth, a->username)) {
-		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	/* A copy: Refresh with LIFETIME 0 frees the allocation before the
-	 * response is signed. */
-	r->cred = a->cred;
-	r->key = r->cred.key;
-	return 0;
+	if (number < CHANNEL_MIN || number > r->s->channel_max)
+		return false; /* 400 below */
+	if (permissions_over_cap(r, peer, 1))
+		return true;
+	if (alloc_channel_exists(a, number, peer) ||
+	    a->n_chans < r->s->conf->max_channels_per_allocation)
+		return false;
+	log_refusal(r, 508, "max-channels-per-allocation reached");
+	return true;
 }
 
-static int auth_new_session(struct turn_request *r)
+void turn_handle_create_permission(struct turn_request *r)
 {
-	int rc;
-
-	/* Guessing passwords: the username's and the total budgets. */
-	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, r->username,
-			       r->s->now_ms)) {
-		r->s->counters.auth_rate_limited++;
-		return -1;
-	}
-	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
-			&r->cred);
-	/* A departed member's genuine credential: no new allocation (401);
-	 * any other request finds none and is answered 437 by its handler. */
-	if (rc == TR_ENOTFOUND && r->msg->method != STUN_ALLOCATE) {
-		r->key = r->cred.key;
-		return 0;
-	}
-	if (rc == TR_EEXPIRED || rc == TR_ENOTFOUND) {
-		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	if (rc) {
-		log_auth_failure(r, AUTH_FAIL_WRONG_CREDENTIALS);
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	r->key = r->cred.key;
-	return 0;
-}
-
-/* RFC 8489 9.2.4. Returns 0 when the request may proceed, -1 when an
- * error response has been sent. */
-static int authenticate(struct turn_request *r)
-{
-	const struct stun_attr *user, *realm, *nonce;
-	int rc;
-
-	if (r->s->conf->no_auth)
-		return 0;
-	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL, r->s->now_ms)) {
-		r->s->counters.auth_rate_limited++;
-		return -1;
-	}
-	if (!stun_find(r->msg, STUN_ATTR_MESSAGE_INTEGRITY)) {
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	user = stun_find(r->msg, STUN_ATTR_USERNAME);
-	realm = stun_find(r->msg, STUN_ATTR_REALM);
-	nonce = stun_find(r->msg, STUN_ATTR_NONCE);
-	if (!user || !realm || !nonce ||
-	    stun_attr_string(user, r->username, sizeof(r->username)) ||
-	    stun_attr_string(realm, r->realm, sizeof(r->realm))) {
-		turn_respond_error(r, 400);
-		return -1;
-	}
-	rc = auth_nonce_check(r->s->nonce_key, &r->pkt->ft.client,
-			      (const char *)nonce->value, nonce->len,
-			      r->s->now_wall_s, r->s->conf->stale_nonce);
-	if (rc) {
-		r->s->counters.stale_nonces++;
-		turn_respond_error(r, 438);
-		return -1;
-	}
-	if (strcmp(r->realm, r->s->conf->realm)) {
-		log_auth_failure(r, AUTH_FAIL_UNKNOWN_REALM);
-		turn_respond_error(r, 401);
-		return -1;
-	}
-	return r->alloc ? auth_existing(r) : auth_new_session(r);
-}
-
-static void handle_binding(struct turn_request *r)
-{
+	const struct stun_msg *m = r->msg;
+	struct tr_addr peers[STUN_MAX_ATTRS];
+	size_t n = 0;
 	struct stun_builder b;
 
+	if (!r->alloc) {
+		turn_respond_error(r, 437);
+		return;
+	}
+	/* RFC 8656 9.2: all peers are checked before any is installed. */
+	for (size_t i = 0; i < m->n_attrs; i++) {
+		int code;
+
+		if (m->attrs[i].type != STUN_ATTR_XOR_PEER_ADDRESS)
+			continue;
+		code = peer_check(r, &m->attrs[i], &peers[n]);
+		if (code) {
+			turn_respond_error(r, code);
+			return;
+		}
+		n++;
+	}
+	if (n == 0) {
+		turn_respond_error(r, 400);
+		return;
+	}
+	if (permissions_over_cap(r, peers, n)) {
+		turn_respond_error(r, 508);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (alloc_permission_add(r->alloc, &peers[i], r->s->now_ms,
+					 r->s->conf->permission_lifetime)) {
+			turn_respond_error(r, 508);
+			return;
+		}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
-	stun_add_xor_addr(&b, STUN_ATTR_XOR_MAPPED_ADDRESS, &r->pkt->ft.client);
-	/* RFC 5389 clients and coturn's own tools still read MAPPED-ADDRESS. */
-	stun_add_addr(&b, STUN_ATTR_MAPPED_ADDRESS, &r->pkt->ft.client);
 	turn_response_send(r, &b);
 }
 
-static const struct {
-	uint16_t method;
-	void (*handle)(struct turn_request *r);
-	bool needs_auth;
-} method_table[] = {
-	{ STUN_BINDING, handle_binding, false },
-	{ STUN_ALLOCATE, turn_handle_allocate, true },
-	{ STUN_REFRESH, turn_handle_refresh, true },
-	{ STUN_CREATE_PERMISSION, turn_handle_create_permission, true },
-	{ STUN_CHANNEL_BIND, turn_handle_channel_bind, true },
-	{ STUN_CONNECT, turn_handle_connect, true },
-	{ STUN_CONNECTION_BIND, turn_handle_connection_bind, true },
-};
-
-static void handle_request(struct turn_request *r)
+void turn_handle_channel_bind(struct turn_request *r)
 {
-	uint16_t unknown[16];
-	size_t n_unknown = stun_unknown_required(r->msg, unknown, 16);
-
-	if (log_enabled(LOG_LVL_DEBUG)) {
-		char client[ADDR_STR_MAX];
-
-		log_debug("%s: request method 0x%03x (%zu attributes)",
-			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-			  r->msg->method, r->msg->n_attrs);
-	}
-	if (turn_stun_mode_ignores(r))
-		return;
-	if (n_unknown) {
-		respond_unknown(r, unknown, n_unknown);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(method_table) / sizeof(method_table[0]); i++) {
-		if (method_table[i].method != r->msg->method)
-			continue;
-		if (turn_needs_auth(r, method_table[i].needs_auth) && authenticate(r))
-			return;
-		method_table[i].handle(r);
-		return;
-	}
-	turn_respond_error(r, 400);
-}
-
-/* RFC 8656 11.5: a Send indication carries XOR-PEER-ADDRESS and DATA. */
-static void handle_send_indication(struct turn_server *s, const struct client_packet *pkt,
-				   const struct stun_msg *msg)
-{
-	struct allocation *a = alloc_table_find(s->allocs, &pkt->ft);
-	const struct stun_attr *peer_attr = stun_find(msg, STUN_ATTR_XOR_PEER_ADDRESS);
-	const struct stun_attr *data = stun_find(msg, STUN_ATTR_DATA);
+	const struct stun_attr *num = stun_find(r->msg, STUN_ATTR_CHANNEL_NUMBER);
+	const struct stun_attr *peer_attr = stun_find(r->msg, STUN_ATTR_XOR_PEER_ADDRESS);
+	const struct conf *c = r->s->conf;
+	struct stun_builder b;
 	struct tr_addr peer;
+	uint32_t v;
+	uint16_t number;
+	int code;
 
-	if (!a || !peer_attr || !data ||
-	    stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
-	    turn_dual_fd_for(a, addr_family(&peer)) < 0)
-		return;
-	/* The permission is per IP (RFC 8656 9); the server's own addresses
-	 * are peers only on some ports, so their port is judged here too. */
-	if (!peer_filter_allows_port(s->filter, &peer)) {
-		s->counters.peer_refused++;
+	if (!r->alloc) {
+		turn_respond_error(r, 437);
 		return;
 	}
-	turn_relay_to_peer(s, a, &peer, data->value, data->len);
-}
-
-/* Anything that fails to parse is counted and dropped; with
- * drop-invalid-packets off, a request that has a STUN header but a broken
- * body is answered 400. */
-static void answer_malformed(struct turn_server *s, const struct client_packet *pkt)
-{
-	struct stun_msg head;
-	struct turn_request r;
-	uint16_t type;
-
-	s->counters.malformed_dropped++;
-	if (!turn_answers_malformed(s) || !stun_looks_like_stun(pkt->data, pkt->len))
-		return;
-	type = (uint16_t)((pkt->data[0] << 8) | pkt->data[1]);
-	if (stun_type_class(type) != STUN_CLASS_REQUEST)
-		return;
-	memset(&head, 0, sizeof(head));
-	head.method = stun_type_method(type);
-	memcpy(head.tid, pkt->data + 8, STUN_TID_LEN);
-	memset(&r, 0, sizeof(r));
-	r.s = s;
-	r.pkt = pkt;
-	r.msg = &head;
-	turn_respond_error(&r, 400);
-}
-
-void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt)
-{
-	struct stun_msg msg;
-	struct turn_request r;
-
-	if (pkt->len >= 1 && (pkt->data[0] & 0xC0) == 0x40) {
-		turn_relay_channeldata(s, pkt);
+	if (!num || !peer_attr || stun_attr_u32(num, &v)) {
+		log_debug("ChannelBind without CHANNEL-NUMBER or XOR-PEER-ADDRESS");
+		turn_respond_error(r, 400);
 		return;
 	}
-	if (stun_parse(&msg, pkt->data, pkt->len) < 0) {
-		answer_malformed(s, pkt);
+	number = (uint16_t)(v >> 16);
+	code = peer_check(r, peer_attr, &peer);
+	if (code) {
+		turn_respond_error(r, code);
 		return;
 	}
-	if (msg.cls == STUN_CLASS_INDICATION) {
-		if (msg.method == STUN_SEND)
-			handle_send_indication(s, pkt, &msg);
+	if (channel_over_cap(r, number, &peer)) {
+		turn_respond_error(r, 508);
 		return;
 	}
-	if (msg.cls != STUN_CLASS_REQUEST)
+	/* 11.2: bad number, or number/peer already bound elsewhere: 400. */
+	if (alloc_channel_bind(r->alloc, number, r->s->channel_max, &peer, r->s->now_ms, c->channel_lifetime) ||
+	    alloc_permission_add(r->alloc, &peer, r->s->now_ms, c->permission_lifetime)) {
+		log_debug("ChannelBind 0x%04x: number or peer bound elsewhere", number);
+		turn_respond_error(r, 400);
 		return;
-	memset(&r, 0, offsetof(struct turn_request, out));
-	r.s = s;
-	r.pkt = pkt;
-	r.msg = &msg;
-	r.alloc = alloc_table_find(s->allocs, &pkt->ft);
-	/* RFC 8016: a Refresh from a new 5-tuple names its allocation by
-	 * ticket; it is authenticated with that allocation's key. */
-	if (!r.alloc && msg.method == STUN_REFRESH)
-		r.alloc = turn_mobility_lookup(s, &msg);
-	r.fingerprint = stun_has_fingerprint(&msg) || s->conf->fingerprint;
-	handle_request(&r);
+	}
+	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
+	turn_response_send(r, &b);
 }

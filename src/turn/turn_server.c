@@ -149,7 +149,7 @@ int turn_server_advertised(const struct turn_server *s, int family, struct tr_ad
 
 /* An address clients elsewhere cannot reach: anything the default peer
  * filter refuses (private, loopback, link-local, CGNAT, ...). */
-bool turn_address_is_special(const struct tr_addr *a)
+bool turn_address_denied_by_default(const struct tr_addr *a)
 {
 	struct peer_filter *f = peer_filter_new(false);
 	bool special = f && !peer_filter_allows(f, a);
@@ -170,13 +170,13 @@ static void warn_private_relay(const struct turn_server *s)
 		struct tr_addr a;
 
 		if (addr_parse_ip(&a, ips->items[i], 0) == 0 &&
-		    (addr_is_any(&a) || !turn_address_is_special(&a)))
+		    (addr_is_any(&a) || !turn_address_denied_by_default(&a)))
 			public_listener = true;
 	}
 	for (int i = 0; public_listener && i < 2; i++) {
 		const struct relay_family *rf = i ? &s->relay6 : &s->relay4;
 
-		if (rf->present && turn_address_is_special(&rf->external))
+		if (rf->present && turn_address_denied_by_default(&rf->external))
 			log_warn("relay address %s is private but turnroom listens beyond "
 				 "it: clients on the Internet cannot reach it; set "
 				 "external-ip=PUBLIC/PRIVATE",

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 
 #define FUZZ_ASSERT(c)                                                        \
 	do {                                                                  \
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(memchr(req.ws_key, 0, sizeof(req.ws_key)));
 		FUZZ_ASSERT(req.path[0] == '/');
 	}
-	sig_utf8_valid(data, size);
+	signaling_utf8_valid(data, size);
 	{
 		uint8_t out[1024];
 		size_t n = 0, used = 0;

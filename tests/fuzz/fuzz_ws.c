@@ -1,7 +1,7 @@
 /* libFuzzer target for the room server's connection path: the bytes a
  * client sends over one connection (HTTP request head, WebSocket upgrade,
  * frames, room-protocol JSON) go through a socket pair into the real
- * signal_server on a real event loop, answers are read and dropped, and
+ * signaling_server on a real event loop, answers are read and dropped, and
  * the connection ends with EOF. A first byte with its low bit set puts a
  * valid upgrade head in front, so the fuzzer spends its time on frames and
  * JSON. One server for the whole run (a fresh one per input is ten times
@@ -21,7 +21,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
-#include "signal/signal.h"
+#include "signaling/signaling.h"
 #include "util/log.h"
 
 #define FUZZ_ROUNDS 64
@@ -36,7 +36,7 @@ static const char upgrade_head[] = "GET /ws HTTP/1.1\r\n"
 static struct event_base *base;
 static struct conf *conf;
 static struct auth *auth;
-static struct signal_server *server;
+static struct signaling_server *server;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -53,7 +53,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	auth = auth_new(conf, NULL, err, sizeof(err));
 	if (!auth)
 		abort();
-	server = signal_server_new(base, conf, auth, NULL, NULL, err, sizeof(err));
+	server = signaling_server_new(base, conf, auth, NULL, NULL, err, sizeof(err));
 	if (!server)
 		abort();
 	return 0;
@@ -89,7 +89,7 @@ static void feed(int fd, const uint8_t *p, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct signal_server *s = server;
+	struct signaling_server *s = server;
 	struct tr_addr client, local;
 	struct bufferevent *bev;
 	int sv[2];
@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	addr_parse_ip(&client, "192.0.2.7", 40000);
 	addr_parse_ip(&local, "192.0.2.1", 8080);
-	signal_server_adopt(s, bev, &client, &local, false, NULL);
+	signaling_server_adopt(s, bev, &client, &local, false, NULL);
 	if (size && (data[0] & 1))
 		feed(sv[1], (const uint8_t *)upgrade_head, sizeof(upgrade_head) - 1);
 	if (size)

@@ -3,8 +3,8 @@
  * text frames. */
 #include "harness.h"
 
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 #include "util/errors.h"
 
 static int parse(const char *head, struct http_request *req)
@@ -102,7 +102,7 @@ static void test_accept_key(void)
 	char out[29];
 
 	/* RFC 6455 1.3 */
-	sig_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out);
+	signaling_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out);
 	CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
@@ -128,12 +128,12 @@ static void test_utf8(void)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (sig_utf8_valid((const uint8_t *)cases[i].bytes, strlen(cases[i].bytes)) !=
+		if (signaling_utf8_valid((const uint8_t *)cases[i].bytes, strlen(cases[i].bytes)) !=
 		    cases[i].valid) {
 			fprintf(stderr, "  case %zu judged wrongly\n", i);
 			CHECK(!"utf8");
 		}
-	CHECK(sig_utf8_valid((const uint8_t *)"a\0b", 3)); /* NUL is valid UTF-8 */
+	CHECK(signaling_utf8_valid((const uint8_t *)"a\0b", 3)); /* NUL is valid UTF-8 */
 }
 
 /* The Socket.IO endpoint's fields: query string, POST body framing. */

@@ -1,4 +1,4 @@
-/* signal/rooms: the room engine driven directly, with a recording deliver
+/* signaling/rooms: the room engine driven directly, with a recording deliver
  * callback and a fake clock. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "signal/signal_rooms.h"
+#include "signaling/signaling_rooms.h"
 
 #define NROWS(a)    (sizeof(a) / sizeof((a)[0]))
 #define MAX_EVENTS  256

@@ -1,5 +1,5 @@
 /* Unit tests for the STUN codec beyond the RFC 5769 vectors (those are in
- * test_stun.c): bounds checks on every length, integrity and fingerprint
+ * test_stun_rfc5769.c): bounds checks on every length, integrity and fingerprint
  * rules, attribute decoders, the builder, ChannelData and stream framing. */
 #include "harness.h"
 

@@ -10,7 +10,7 @@
  * leaving its local room, so its own members see otherjoined and bye.
  * Capacity is decided by Redis (one atomic script per join); the local
  * engine only mirrors it (room_config.external_capacity). */
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 
 #include <event2/buffer.h>
 #include <jansson.h>
@@ -27,30 +27,30 @@
 /* EVENT payloads start with a byte saying what they carry. */
 #define PAYLOAD_MESSAGE 'M'
 
-struct sig_proxy {
-	struct signal_server *s;
+struct signaling_proxy {
+	struct signaling_server *s;
 	struct room_peer *peer;
 	char room[ROOM_ID_MAX + 1];
 	char user[ROOM_USER_ID_LEN + 1];
 	char node[CLUSTER_NODE_ID_MAX + 1];
-	struct sig_proxy *prev, *next;
+	struct signaling_proxy *prev, *next;
 };
 
-struct sig_ticket {
-	struct signal_server *s;
+struct signaling_ticket {
+	struct signaling_server *s;
 	struct room_peer *peer;       /* the joiner; NULL once cancelled */
-	struct sig_ticket **slot;     /* the owner's pointer to this ticket */
+	struct signaling_ticket **slot;     /* the owner's pointer to this ticket */
 	bool cancelled;
-	sig_join_done_fn join_done;   /* a join; else a checkRoom */
-	sig_check_done_fn check_done;
+	signaling_join_done_fn join_done;   /* a join; else a checkRoom */
+	signaling_check_done_fn check_done;
 	void *ctx;
 	char room[ROOM_ID_MAX + 1];
 	char user[ROOM_USER_ID_LEN + 1];
 };
 
-struct sig_cluster {
+struct signaling_cluster {
 	struct cluster *link;
-	struct sig_proxy *proxies;
+	struct signaling_proxy *proxies;
 	size_t n_proxies;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
@@ -58,7 +58,7 @@ struct sig_cluster {
 
 /* ---- proxies: members of other nodes, as peers of the local engine ---- */
 
-static void proxy_unlink_free(struct sig_cluster *k, struct sig_proxy *x)
+static void proxy_unlink_free(struct signaling_cluster *k, struct signaling_proxy *x)
 {
 	if (x->prev)
 		x->prev->next = x->next;
@@ -109,7 +109,7 @@ static char *message_payload(const struct room_event *ev, size_t *len)
  * broadcast. */
 static void proxy_deliver(void *ctx, const struct room_event *ev)
 {
-	struct sig_proxy *x = ctx;
+	struct signaling_proxy *x = ctx;
 	struct cluster_frame f = { .kind = CLUSTER_MSG_EVENT };
 	size_t len = 0;
 	char *payload;
@@ -140,10 +140,10 @@ static void proxy_deliver(void *ctx, const struct room_event *ev)
 	free(payload);
 }
 
-static struct sig_proxy *proxy_find(struct sig_cluster *k, const char *room,
+static struct signaling_proxy *proxy_find(struct signaling_cluster *k, const char *room,
 				    const char *user)
 {
-	for (struct sig_proxy *x = k->proxies; x; x = x->next)
+	for (struct signaling_proxy *x = k->proxies; x; x = x->next)
 		if (!strcmp(x->user, user) && !strcmp(x->room, room))
 			return x;
 	return NULL;
@@ -151,12 +151,12 @@ static struct sig_proxy *proxy_find(struct sig_cluster *k, const char *room,
 
 /* Adds a member of another node to the local room (which must exist or
  * be about to be created by a local join). */
-static void proxy_add(struct signal_server *s, const char *room, const char *user,
+static void proxy_add(struct signaling_server *s, const char *room, const char *user,
 		      size_t ulen, const char *node, size_t nlen, bool silent)
 {
-	struct sig_cluster *k = s->cluster;
+	struct signaling_cluster *k = s->cluster;
 	struct room_join_opts o = { .silent = silent };
-	struct sig_proxy *x;
+	struct signaling_proxy *x;
 
 	if (ulen > ROOM_USER_ID_LEN || nlen > CLUSTER_NODE_ID_MAX)
 		return;
@@ -187,7 +187,7 @@ static void proxy_add(struct signal_server *s, const char *room, const char *use
 /* The member left (anywhere): the local room shows bye to its members.
  * room_leave calls member_gone, which ends the user's TURN allocations
  * here too. */
-static void proxy_remove(struct signal_server *s, struct sig_proxy *x)
+static void proxy_remove(struct signaling_server *s, struct signaling_proxy *x)
 {
 	struct room_peer *p = x->peer;
 
@@ -199,7 +199,7 @@ static void proxy_remove(struct signal_server *s, struct sig_proxy *x)
 
 /* ---- frames from other nodes ---- */
 
-static void on_joined(struct signal_server *s, const struct cluster_frame *f)
+static void on_joined(struct signaling_server *s, const struct cluster_frame *f)
 {
 	char room[ROOM_ID_MAX + 1];
 	unsigned here = 0;
@@ -214,10 +214,10 @@ static void on_joined(struct signal_server *s, const struct cluster_frame *f)
 		proxy_add(s, room, f->from, f->from_len, f->node, f->node_len, false);
 }
 
-static void on_gone(struct signal_server *s, const struct cluster_frame *f)
+static void on_gone(struct signaling_server *s, const struct cluster_frame *f)
 {
 	char room[ROOM_ID_MAX + 1], user[ROOM_USER_ID_LEN + 1];
-	struct sig_proxy *x;
+	struct signaling_proxy *x;
 
 	if (f->room_len > ROOM_ID_MAX || f->from_len > ROOM_USER_ID_LEN)
 		return;
@@ -235,7 +235,7 @@ static void on_gone(struct signal_server *s, const struct cluster_frame *f)
 		log_info("cluster: member %s gone; its TURN allocations here deleted", user);
 }
 
-static void deliver_relay(struct signal_server *s, const char *room, const char *to,
+static void deliver_relay(struct signaling_server *s, const char *room, const char *to,
 			  const char *from, const struct cluster_frame *f)
 {
 	struct room_blob blobs[CLUSTER_RELAY_MAX_BLOBS];
@@ -258,7 +258,7 @@ static void deliver_relay(struct signal_server *s, const char *room, const char 
 		log_debug("cluster: event %s for %s in %s: no such member here", event, to, room);
 }
 
-static void on_event(struct signal_server *s, const struct cluster_frame *f)
+static void on_event(struct signaling_server *s, const struct cluster_frame *f)
 {
 	char room[ROOM_ID_MAX + 1], from[ROOM_USER_ID_LEN + 1], to[ROOM_USER_ID_LEN + 1];
 
@@ -283,7 +283,7 @@ static void on_event(struct signal_server *s, const struct cluster_frame *f)
 
 /* turnroom-admin --disconnect on another node: its signaling session and
  * TURN allocations here end too. */
-static void on_kick(struct signal_server *s, const struct cluster_frame *f)
+static void on_kick(struct signaling_server *s, const struct cluster_frame *f)
 {
 	char user[ROOM_USER_ID_LEN + 1];
 	size_t allocs, ws;
@@ -293,7 +293,7 @@ static void on_kick(struct signal_server *s, const struct cluster_frame *f)
 	memcpy(user, f->from, f->from_len);
 	user[f->from_len] = '\0';
 	allocs = s->turn ? turn_server_disconnect(s->turn, user) : 0;
-	ws = signal_server_disconnect(s, user);
+	ws = signaling_server_disconnect(s, user);
 	if (allocs || ws)
 		log_info("cluster: disconnected %s for node %.*s (%zu allocations, %zu sessions)",
 			 user, (int)f->node_len, f->node, allocs, ws);
@@ -301,9 +301,9 @@ static void on_kick(struct signal_server *s, const struct cluster_frame *f)
 
 static void on_frame(void *ctx, const struct cluster_frame *f)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	if (f->kind == CLUSTER_MSG_JOINED)
 		on_joined(s, f);
 	else if (f->kind == CLUSTER_MSG_GONE)
@@ -316,9 +316,9 @@ static void on_frame(void *ctx, const struct cluster_frame *f)
 
 /* Every node must check what any node minted: a node given no
  * static-auth-secret adopts the cluster's (the first node's, in Redis). */
-static void adopt_secret(struct signal_server *s, const char *secret)
+static void adopt_secret(struct signaling_server *s, const char *secret)
 {
-	struct sig_cluster *k = s->cluster;
+	struct signaling_cluster *k = s->cluster;
 
 	snprintf(k->secret, sizeof(k->secret), "%s", secret);
 	if (strcmp(s->ice_secret, k->secret)) {
@@ -331,7 +331,7 @@ static void adopt_secret(struct signal_server *s, const char *secret)
 
 static void secret_done(void *arg, const char *secret)
 {
-	struct signal_server *s = arg;
+	struct signaling_server *s = arg;
 
 	if (s->cluster && secret && *secret && strlen(secret) < SIG_SECRET_MAX)
 		adopt_secret(s, secret);
@@ -339,14 +339,14 @@ static void secret_done(void *arg, const char *secret)
 
 static void on_state(void *ctx, bool up)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 
 	s->cluster_degraded = !up;
 	if (up && !s->conf->static_auth_secrets.n)
 		cluster_shared_secret(s->cluster->link, s->ice_secret, secret_done, s);
 }
 
-void sig_cluster_reconfigured(struct signal_server *s)
+void signaling_cluster_reconfigured(struct signaling_server *s)
 {
 	if (s->cluster && s->cluster->secret[0] && !s->conf->static_auth_secrets.n)
 		adopt_secret(s, s->cluster->secret);
@@ -354,7 +354,7 @@ void sig_cluster_reconfigured(struct signal_server *s)
 
 /* Local members (not proxies), for re-registration after an outage. */
 struct each_ctx {
-	struct signal_server *s;
+	struct signaling_server *s;
 	cluster_member_fn fn;
 	void *arg;
 };
@@ -369,7 +369,7 @@ static void each_member(const char *room, const char *user, bool connected, void
 
 static void each_local(void *ctx, cluster_member_fn fn, void *arg)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 	struct each_ctx e = { s, fn, arg };
 
 	room_engine_each_member(s->rooms, each_member, &e);
@@ -377,10 +377,10 @@ static void each_local(void *ctx, cluster_member_fn fn, void *arg)
 
 /* ---- what the protocol layer calls ---- */
 
-int sig_cluster_start(struct signal_server *s, char *err, size_t errlen)
+int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen)
 {
 	const struct conf *conf = s->conf;
-	struct sig_cluster *k;
+	struct signaling_cluster *k;
 	struct cluster_config cc = {
 		.redis = conf->redis,
 		.user = conf->redis_user,
@@ -415,9 +415,9 @@ int sig_cluster_start(struct signal_server *s, char *err, size_t errlen)
 	return 0;
 }
 
-void sig_cluster_free(struct signal_server *s)
+void signaling_cluster_free(struct signaling_server *s)
 {
-	struct sig_cluster *k = s->cluster;
+	struct signaling_cluster *k = s->cluster;
 
 	if (!k)
 		return;
@@ -429,20 +429,20 @@ void sig_cluster_free(struct signal_server *s)
 	s->cluster = NULL;
 }
 
-bool sig_cluster_member_live(const struct signal_server *s, const char *user)
+bool signaling_cluster_member_live(const struct signaling_server *s, const char *user)
 {
 	return s->cluster && cluster_member_live(s->cluster->link, user);
 }
 
-void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user)
+void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user)
 {
 	if (s->cluster && !proxy_find(s->cluster, room, user))
 		cluster_leave(s->cluster->link, room, user);
 }
 
-void sig_cluster_cancel(struct sig_ticket **slot)
+void signaling_cluster_cancel(struct signaling_ticket **slot)
 {
-	struct sig_ticket *t = *slot;
+	struct signaling_ticket *t = *slot;
 
 	if (!t)
 		return;
@@ -452,15 +452,15 @@ void sig_cluster_cancel(struct sig_ticket **slot)
 	*slot = NULL;
 }
 
-void sig_cluster_conn_closed(struct sig_conn *c)
+void signaling_cluster_conn_closed(struct signaling_conn *c)
 {
-	sig_cluster_cancel(&c->ticket);
+	signaling_cluster_cancel(&c->ticket);
 }
 
-static struct sig_ticket *ticket_new(struct signal_server *s, const char *room,
-				     struct sig_ticket **slot, void *ctx)
+static struct signaling_ticket *ticket_new(struct signaling_server *s, const char *room,
+				     struct signaling_ticket **slot, void *ctx)
 {
-	struct sig_ticket *t;
+	struct signaling_ticket *t;
 
 	if (*slot || !(t = calloc(1, sizeof(*t))))
 		return NULL;
@@ -473,7 +473,7 @@ static struct sig_ticket *ticket_new(struct signal_server *s, const char *room,
 }
 
 /* The ticket is answered: the owner forgets it (unless it went first). */
-static void ticket_done(struct sig_ticket *t)
+static void ticket_done(struct signaling_ticket *t)
 {
 	if (t->slot)
 		*t->slot = NULL;
@@ -483,13 +483,13 @@ static void ticket_done(struct sig_ticket *t)
 static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 		      const struct cluster_member *others, size_t n_others)
 {
-	struct sig_ticket *t = arg;
-	struct signal_server *s = t->s;
+	struct signaling_ticket *t = arg;
+	struct signaling_server *s = t->s;
 	struct room_join_opts o = { .user_id = t->user };
 	const char *self = s->cluster->node_id;
 	int rc = SIG_E_UNAVAILABLE;
 
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	if (st == CLUSTER_OK && t->cancelled) {
 		cluster_leave(s->cluster->link, t->room, t->user); /* gone meanwhile */
 	} else if (st == CLUSTER_OK) {
@@ -510,10 +510,10 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 	ticket_done(t);
 }
 
-bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const char *room_id,
-			   struct sig_ticket **slot, sig_join_done_fn done, void *ctx)
+bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p, const char *room_id,
+			   struct signaling_ticket **slot, signaling_join_done_fn done, void *ctx)
 {
-	struct sig_ticket *t = ticket_new(s, room_id, slot, ctx);
+	struct signaling_ticket *t = ticket_new(s, room_id, slot, ctx);
 	const char *chosen = room_peer_chosen_id(p);
 
 	if (!t)
@@ -535,17 +535,17 @@ bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const c
 
 static void check_done(void *arg, enum cluster_status st, unsigned n)
 {
-	struct sig_ticket *t = arg;
+	struct signaling_ticket *t = arg;
 
 	if (!t->cancelled)
 		t->check_done(t->ctx, st == CLUSTER_OK, t->room, n);
 	ticket_done(t);
 }
 
-bool sig_cluster_check_peer(struct signal_server *s, const char *room_id,
-			    struct sig_ticket **slot, sig_check_done_fn done, void *ctx)
+bool signaling_cluster_check_peer(struct signaling_server *s, const char *room_id,
+			    struct signaling_ticket **slot, signaling_check_done_fn done, void *ctx)
 {
-	struct sig_ticket *t = ticket_new(s, room_id, slot, ctx);
+	struct signaling_ticket *t = ticket_new(s, room_id, slot, ctx);
 
 	if (!t)
 		return false;
@@ -556,65 +556,65 @@ bool sig_cluster_check_peer(struct signal_server *s, const char *room_id,
 
 /* ---- the native protocol's answers ---- */
 
-static void send_full(struct sig_conn *c, const char *room, unsigned n)
+static void send_full(struct signaling_conn *c, const char *room, unsigned n)
 {
-	sig_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
+	signaling_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
 					    (json_int_t)n));
 }
 
 static void native_join_done(void *ctx, int rc, const char *room, unsigned user_num)
 {
-	struct sig_conn *c = ctx;
+	struct signaling_conn *c = ctx;
 
 	if (rc == ROOM_E_FULL)
 		send_full(c, room, user_num);
 	else if (rc == SIG_E_UNAVAILABLE)
-		sig_proto_error(c, "unavailable",
+		signaling_proto_error(c, "unavailable",
 				"the cluster's store is unreachable; try again shortly");
 	else if (rc)
-		sig_proto_error(c, "server-error", "join failed");
+		signaling_proto_error(c, "server-error", "join failed");
 }
 
-void sig_cluster_join(struct sig_conn *c, const char *room_id)
+void signaling_cluster_join(struct signaling_conn *c, const char *room_id)
 {
-	if (!sig_cluster_join_peer(c->server, c->room_peer, room_id, &c->ticket,
+	if (!signaling_cluster_join_peer(c->server, c->room_peer, room_id, &c->ticket,
 				   native_join_done, c))
-		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
+		signaling_proto_error(c, "busy", "the previous join or checkRoom is still running");
 }
 
 static void native_check_done(void *ctx, bool ok, const char *room, unsigned n)
 {
-	struct sig_conn *c = ctx;
+	struct signaling_conn *c = ctx;
 	unsigned cap = c->server->conf->room_capacity;
 
 	if (!ok)
-		sig_proto_error(c, "unavailable",
+		signaling_proto_error(c, "unavailable",
 				"the cluster's store is unreachable; try again shortly");
 	else if (n >= cap)
 		send_full(c, room, n);
 	else
-		sig_proto_send(c, "checkRoomSuccess",
+		signaling_proto_send(c, "checkRoomSuccess",
 			       json_pack("{s:s, s:I, s:I}", "roomId", room, "userNum",
 					 (json_int_t)n, "capacity", (json_int_t)cap));
 }
 
-void sig_cluster_check(struct sig_conn *c, const char *room_id)
+void signaling_cluster_check(struct signaling_conn *c, const char *room_id)
 {
-	if (!sig_cluster_check_peer(c->server, room_id, &c->ticket, native_check_done, c))
-		sig_proto_error(c, "busy", "the previous join or checkRoom is still running");
+	if (!signaling_cluster_check_peer(c->server, room_id, &c->ticket, native_check_done, c))
+		signaling_proto_error(c, "busy", "the previous join or checkRoom is still running");
 }
 
-const char *sig_cluster_node_id(const struct signal_server *s)
+const char *signaling_cluster_node_id(const struct signaling_server *s)
 {
 	return s->cluster ? s->cluster->node_id : NULL;
 }
 
-size_t sig_cluster_proxy_count(const struct signal_server *s)
+size_t signaling_cluster_proxy_count(const struct signaling_server *s)
 {
 	return s->cluster ? s->cluster->n_proxies : 0;
 }
 
-bool signal_server_disconnect_cluster(struct signal_server *s, const char *user_id)
+bool signaling_server_disconnect_cluster(struct signaling_server *s, const char *user_id)
 {
 	struct cluster_frame f = { .kind = CLUSTER_MSG_KICK };
 
@@ -641,7 +641,7 @@ static void member_line(const char *user, const char *node, const char *room, vo
 				    room, user);
 }
 
-void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out)
+void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffer *out)
 {
 	struct member_lines m = { out, s->cluster ? s->cluster->node_id : "" };
 
@@ -649,7 +649,7 @@ void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out)
 		cluster_each_member(s->cluster->link, member_line, &m);
 }
 
-void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out)
+void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer *out)
 {
 	struct cluster_stats st;
 

@@ -2,7 +2,7 @@
  * a safe point by a reaper event, never inside their own callbacks), and
  * the once-a-second housekeeping: head timeouts, join timeouts, pings,
  * resume windows, credential pushes, and giving memory back. Queued bytes
- * are bounded per connection (ws-max-output, signal_ws.c) and in total
+ * are bounded per connection (ws-max-output, signaling_ws.c) and in total
  * (signaling-max-queued, shed here). */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "front/front.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 #include "turn/turn.h"
 #include "util/clock.h"
 #include "util/errors.h"
@@ -39,12 +39,12 @@
 #define SIG_TRIM_MIN_LOAD    64
 #define SIG_TRIM_INTERVAL_MS 2000
 
-void sig_touch_clock(struct signal_server *s)
+void signaling_touch_clock(struct signaling_server *s)
 {
 	s->now_ms = clock_mono_ms();
 }
 
-static void conn_unlink(struct sig_conn **list, struct sig_conn *c)
+static void conn_unlink(struct signaling_conn **list, struct signaling_conn *c)
 {
 	if (c->prev)
 		c->prev->next = c->next;
@@ -55,7 +55,7 @@ static void conn_unlink(struct sig_conn **list, struct sig_conn *c)
 	c->prev = c->next = NULL;
 }
 
-static void conn_link(struct sig_conn **list, struct sig_conn *c)
+static void conn_link(struct signaling_conn **list, struct signaling_conn *c)
 {
 	c->next = *list;
 	if (*list)
@@ -63,9 +63,9 @@ static void conn_link(struct sig_conn **list, struct sig_conn *c)
 	*list = c;
 }
 
-static void conn_free(struct sig_conn *c)
+static void conn_free(struct signaling_conn *c)
 {
-	sig_ws_free(c);
+	signaling_ws_free(c);
 	if (c->bev && c->out_cb) {
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
 		c->server->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
@@ -78,7 +78,7 @@ static void conn_free(struct sig_conn *c)
 	free(c);
 }
 
-static size_t queued_total(const struct signal_server *s)
+static size_t queued_total(const struct signaling_server *s)
 {
 	return s->out_bytes + room_engine_queued_bytes(s->rooms);
 }
@@ -88,8 +88,8 @@ static size_t queued_total(const struct signal_server *s)
 static void out_changed_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 			   void *arg)
 {
-	struct sig_conn *c = arg;
-	struct signal_server *s = c->server;
+	struct signaling_conn *c = arg;
+	struct signaling_server *s = c->server;
 
 	s->out_bytes += info->n_added;
 	s->out_bytes -= info->n_deleted;
@@ -97,15 +97,15 @@ static void out_changed_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
 		event_active(s->shed, EV_TIMEOUT, 0);
 }
 
-void sig_conn_close(struct sig_conn *c)
+void signaling_conn_close(struct signaling_conn *c)
 {
-	struct signal_server *s = c->server;
+	struct signaling_server *s = c->server;
 
 	if (c->dead)
 		return;
 	c->dead = true;
-	sig_cluster_conn_closed(c);
-	sig_sio_conn_closed(c);
+	signaling_cluster_conn_closed(c);
+	signaling_sio_conn_closed(c);
 	if (c->room_peer) {
 		room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
 		c->room_peer = NULL;
@@ -123,10 +123,10 @@ void sig_conn_close(struct sig_conn *c)
 
 static void reaper_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct signal_server *s = arg;
+	struct signaling_server *s = arg;
 
 	while (s->graveyard) {
-		struct sig_conn *c = s->graveyard;
+		struct signaling_conn *c = s->graveyard;
 
 		conn_unlink(&s->graveyard, c);
 		conn_free(c);
@@ -137,17 +137,17 @@ static void event_cb(struct bufferevent *bev, short what, void *arg);
 
 static void write_done_cb(struct bufferevent *bev, void *arg)
 {
-	sig_conn_close(arg);
+	signaling_conn_close(arg);
 }
 
-void sig_conn_close_after_flush(struct sig_conn *c)
+void signaling_conn_close_after_flush(struct signaling_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
 	c->state = SIG_CLOSING;
 	c->closing_ms = c->server->now_ms;
 	if (evbuffer_get_length(out) == 0) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	bufferevent_disable(c->bev, EV_READ);
@@ -156,18 +156,18 @@ void sig_conn_close_after_flush(struct sig_conn *c)
 
 static void read_cb(struct bufferevent *bev, void *arg)
 {
-	struct sig_conn *c = arg;
+	struct signaling_conn *c = arg;
 
-	sig_touch_clock(c->server);
+	signaling_touch_clock(c->server);
 	c->last_recv_ms = c->server->now_ms;
 	if (c->state == SIG_HTTP_HEAD)
-		sig_http_on_read(c);
+		signaling_http_on_read(c);
 	else if (c->state == SIG_WEBSOCKET)
-		sig_ws_on_read(c);
+		signaling_ws_on_read(c);
 	else if (c->state == SIG_HTTP_BODY || c->state == SIG_HTTP_HELD)
-		sig_sio_on_body(c);
+		signaling_sio_on_body(c);
 	else if (c->state == SIG_EIO_WS)
-		sig_sio_ws_on_read(c);
+		signaling_sio_ws_on_read(c);
 	/* What was read may have been queued for departed members, whose
 	 * queues have no output callback. */
 	if (queued_total(c->server) > c->server->conf->signaling_max_queued)
@@ -176,19 +176,19 @@ static void read_cb(struct bufferevent *bev, void *arg)
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct sig_conn *c = arg;
+	struct signaling_conn *c = arg;
 
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		sig_touch_clock(c->server);
-		sig_conn_close(c);
+		signaling_touch_clock(c->server);
+		signaling_conn_close(c);
 	}
 }
 
-void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
+void signaling_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
 			 const struct tr_addr *local, bool tls, struct front_slot *slot)
 {
-	struct signal_server *s = ctx;
-	struct sig_conn *c = calloc(1, sizeof(*c));
+	struct signaling_server *s = ctx;
+	struct signaling_conn *c = calloc(1, sizeof(*c));
 	struct evbuffer *out = bufferevent_get_output(bev);
 
 	if (!c || !(c->out_cb = evbuffer_add_cb(out, out_changed_cb, c))) {
@@ -198,7 +198,7 @@ void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_add
 		return;
 	}
 	s->out_bytes += evbuffer_get_length(out);
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	c->server = s;
 	c->slot = slot;
 	c->bev = bev;
@@ -217,7 +217,7 @@ void signal_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_add
 /* A WebSocket that is in no room costs a descriptor and buys nothing,
  * whatever signaling-auth says: it goes after ws-join-timeout. True when
  * it was closed. */
-static bool cron_join_timeout(struct signal_server *s, struct sig_conn *c)
+static bool cron_join_timeout(struct signaling_server *s, struct signaling_conn *c)
 {
 	char peer[ADDR_STR_MAX];
 
@@ -231,12 +231,12 @@ static bool cron_join_timeout(struct signal_server *s, struct sig_conn *c)
 	log_info_limited(&s->slow_log, "WebSocket %s in no room for %u s: closed",
 			 addr_to_str(&c->peer, peer, sizeof(peer)),
 			 s->conf->ws_join_timeout);
-	sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "join timeout");
+	signaling_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "join timeout");
 	return true;
 }
 
 /* Timeouts, keep-alive and credential pushes, once a second. */
-static void cron_conn(struct signal_server *s, struct sig_conn *c)
+static void cron_conn(struct signaling_server *s, struct signaling_conn *c)
 {
 	uint64_t now = s->now_ms;
 
@@ -244,35 +244,35 @@ static void cron_conn(struct signal_server *s, struct sig_conn *c)
 	if ((c->state == SIG_HTTP_HEAD || c->state == SIG_HTTP_BODY) &&
 	    now - c->opened_ms >= SIG_HEAD_TIMEOUT_MS) {
 		log_debug("HTTP head timeout");
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	if (c->state == SIG_CLOSING && now - c->closing_ms >= SIG_CLOSING_TIMEOUT_MS) {
 		log_debug("client did not read its last bytes: closed");
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	if (c->state != SIG_WEBSOCKET || cron_join_timeout(s, c))
 		return;
 	if (now - c->last_recv_ms >= SIG_DROP_SILENT_MS) {
 		log_info("WebSocket peer silent for %u s: dropped", SIG_DROP_SILENT_MS / 1000);
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	if (now - c->last_recv_ms >= SIG_PING_IDLE_MS &&
 	    now - c->last_ping_ms >= SIG_PING_IDLE_MS) {
 		c->last_ping_ms = now;
-		sig_ws_ping(c);
+		signaling_ws_ping(c);
 	}
 	if (c->ice_push_ms && now >= c->ice_push_ms)
-		sig_proto_push_ice(c);
+		signaling_proto_push_ice(c);
 }
 
 /* glibc keeps freed memory for reuse: after a crowd of connections is
  * gone, RSS would stay at its peak. Give it back once the load (live
  * connections plus room members, who outlive their connection for the
  * resume window) has halved. */
-static void cron_trim(struct signal_server *s, size_t n_conns)
+static void cron_trim(struct signaling_server *s, size_t n_conns)
 {
 	size_t load = n_conns + room_engine_member_count(s->rooms);
 
@@ -293,13 +293,13 @@ static void cron_trim(struct signal_server *s, size_t n_conns)
 
 static void cron_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct signal_server *s = arg;
-	struct sig_conn *c = s->conns;
+	struct signaling_server *s = arg;
+	struct signaling_conn *c = s->conns;
 	size_t n = 0;
 
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	while (c) {
-		struct sig_conn *next = c->next;
+		struct signaling_conn *next = c->next;
 
 		cron_conn(s, c);
 		c = next;
@@ -315,26 +315,26 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 static int by_output_desc(const void *a, const void *b)
 {
 	size_t la = evbuffer_get_length(
-	    bufferevent_get_output((*(struct sig_conn *const *)a)->bev));
+	    bufferevent_get_output((*(struct signaling_conn *const *)a)->bev));
 	size_t lb = evbuffer_get_length(
-	    bufferevent_get_output((*(struct sig_conn *const *)b)->bev));
+	    bufferevent_get_output((*(struct signaling_conn *const *)b)->bev));
 
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
 /* The live connections with output queued, largest first; NULL when none
  * (or out of memory: shedding then falls back to the resume queues). */
-static struct sig_conn **conns_by_output(struct signal_server *s, size_t *n)
+static struct signaling_conn **conns_by_output(struct signaling_server *s, size_t *n)
 {
-	struct sig_conn **v;
+	struct signaling_conn **v;
 	size_t k = 0;
 
 	*n = 0;
-	for (struct sig_conn *c = s->conns; c; c = c->next)
+	for (struct signaling_conn *c = s->conns; c; c = c->next)
 		k += evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
 	if (!k || !(v = malloc(k * sizeof(*v))))
 		return NULL;
-	for (struct sig_conn *c = s->conns; c && *n < k; c = c->next)
+	for (struct signaling_conn *c = s->conns; c && *n < k; c = c->next)
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)))
 			v[(*n)++] = c;
 	qsort(v, *n, sizeof(*v), by_output_desc);
@@ -346,14 +346,14 @@ static struct sig_conn **conns_by_output(struct signal_server *s, size_t *n)
  * larger, until the total is back under the budget with some margin. */
 static void shed_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct signal_server *s = arg;
+	struct signaling_server *s = arg;
 	size_t target = SIG_SHED_TARGET(s->conf->signaling_max_queued), n, i = 0;
-	struct sig_conn **v;
+	struct signaling_conn **v;
 	char peer[ADDR_STR_MAX];
 
 	if (queued_total(s) <= s->conf->signaling_max_queued)
 		return;
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	v = conns_by_output(s, &n);
 	while (queued_total(s) > target) {
 		size_t len =
@@ -371,7 +371,7 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 		    "signaling-max-queued exceeded: %s with %zu bytes queued, "
 		    "the largest, disconnected",
 		    addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
-		sig_conn_close(v[i++]);
+		signaling_conn_close(v[i++]);
 	}
 	free(v);
 }
@@ -380,19 +380,19 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
  * TURN allocations at once. */
 static void member_gone(void *ctx, const char *room_id, const char *user_id)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 	size_t n = s->turn ? turn_server_drop_user(s->turn, user_id) : 0;
 	char room[ESC_LOG_LEN], user[ESC_LOG_LEN];
 
-	sig_presence_gone(s, user_id);
+	signaling_presence_gone(s, user_id);
 	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted",
 		 esc_str(room, sizeof(room), room_id), esc_str(user, sizeof(user), user_id), n);
-	sig_cluster_member_gone(s, room_id, user_id);
+	signaling_cluster_member_gone(s, room_id, user_id);
 }
 
 /* Said once: an open room server reachable from elsewhere hands TURN
  * credentials to anyone. */
-static void warn_open_beyond_loopback(const struct signal_server *s)
+static void warn_open_beyond_loopback(const struct signaling_server *s)
 {
 	const struct conf_list *ips = &s->conf->listening_ips;
 
@@ -410,11 +410,11 @@ static void warn_open_beyond_loopback(const struct signal_server *s)
 	}
 }
 
-struct signal_server *signal_server_new(struct event_base *base, const struct conf *conf,
+struct signaling_server *signaling_server_new(struct event_base *base, const struct conf *conf,
 					struct auth *auth, struct auth_store *store,
 					struct turn_server *turn, char *err, size_t errlen)
 {
-	struct signal_server *s = calloc(1, sizeof(*s));
+	struct signaling_server *s = calloc(1, sizeof(*s));
 	struct room_config rc = {
 	    .capacity = conf->room_capacity,
 	    .resume_window_ms = (uint64_t)conf->resume_window * 1000u,
@@ -434,7 +434,7 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	s->store = store;
 	s->turn = turn;
 	rc.gone_ctx = s;
-	sig_touch_clock(s);
+	signaling_touch_clock(s);
 	s->rooms = room_engine_new(&rc);
 	s->join_failures = ip_limiter_new(SIG_JOIN_FAIL_BURST, SIG_JOIN_FAIL_PER_SEC);
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
@@ -443,38 +443,38 @@ struct signal_server *signal_server_new(struct event_base *base, const struct co
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper || !s->shed ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (sig_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
-	    sig_cluster_start(s, err, errlen))
+	if (signaling_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
+	    signaling_cluster_start(s, err, errlen))
 		goto fail;
-	if (sig_sio_new(s))
+	if (signaling_sio_new(s))
 		goto fail;
 	warn_open_beyond_loopback(s);
 	return s;
 fail:
-	signal_server_free(s);
+	signaling_server_free(s);
 	return NULL;
 }
 
-void signal_server_shutdown(struct signal_server *s)
+void signaling_server_shutdown(struct signaling_server *s)
 {
-	for (struct sig_conn *c = s->conns, *next; c; c = next) {
+	for (struct signaling_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->state == SIG_WEBSOCKET)
-			sig_ws_close(c, WSLAY_CODE_GOING_AWAY, "server shutting down");
+			signaling_ws_close(c, WSLAY_CODE_GOING_AWAY, "server shutting down");
 		else
-			sig_conn_close(c);
+			signaling_conn_close(c);
 	}
 }
 
-void signal_server_free(struct signal_server *s)
+void signaling_server_free(struct signaling_server *s)
 {
 	if (!s)
 		return;
 	/* First: in-flight cluster answers still name live connections. */
-	sig_cluster_free(s);
-	sig_sio_free(s); /* its sessions answer on live connections */
+	signaling_cluster_free(s);
+	signaling_sio_free(s); /* its sessions answer on live connections */
 	while (s->conns) {
-		struct sig_conn *c = s->conns;
+		struct signaling_conn *c = s->conns;
 
 		if (c->room_peer)
 			room_peer_disconnect(s->rooms, c->room_peer, s->now_ms);
@@ -485,7 +485,7 @@ void signal_server_free(struct signal_server *s)
 	if (s->reaper)
 		reaper_cb(-1, 0, s);
 	room_engine_free(s->rooms);
-	sig_presence_free(s);
+	signaling_presence_free(s);
 	ip_limiter_free(s->join_failures);
 	if (s->cron)
 		event_free(s->cron);
@@ -496,11 +496,11 @@ void signal_server_free(struct signal_server *s)
 	free(s);
 }
 
-void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
+void signaling_server_write_sessions(struct signaling_server *s, struct evbuffer *out)
 {
 	char peer[ADDR_STR_MAX], room_text[ESC_LOG_LEN], user_text[ESC_LOG_LEN];
 
-	for (struct sig_conn *c = s->conns; c; c = c->next) {
+	for (struct signaling_conn *c = s->conns; c; c = c->next) {
 		const char *room = c->room_peer ? room_peer_room(c->room_peer) : NULL;
 
 		if (c->state != SIG_WEBSOCKET)
@@ -512,15 +512,15 @@ void signal_server_write_sessions(struct signal_server *s, struct evbuffer *out)
 						   room_peer_user_id(c->room_peer))
 					 : "-");
 	}
-	sig_cluster_write_sessions(s, out);
-	sig_sio_write_sessions(s, out);
+	signaling_cluster_write_sessions(s, out);
+	signaling_sio_write_sessions(s, out);
 }
 
-size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
+size_t signaling_server_disconnect(struct signaling_server *s, const char *user_id)
 {
 	size_t n = 0;
 
-	for (struct sig_conn *c = s->conns, *next; c; c = next) {
+	for (struct signaling_conn *c = s->conns, *next; c; c = next) {
 		const char *uid = c->room_peer ? room_peer_user_id(c->room_peer) : NULL;
 
 		next = c->next;
@@ -528,24 +528,24 @@ size_t signal_server_disconnect(struct signal_server *s, const char *user_id)
 			continue;
 		/* A real leave (the others get bye), then the connection. */
 		room_leave(s->rooms, c->room_peer);
-		sig_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
+		signaling_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
 		n++;
 	}
-	return n + sig_sio_disconnect(s, user_id);
+	return n + signaling_sio_disconnect(s, user_id);
 }
 
-void signal_server_status(struct signal_server *s, struct evbuffer *out)
+void signaling_server_status(struct signaling_server *s, struct evbuffer *out)
 {
 	size_t ws = 0;
 
-	for (struct sig_conn *c = s->conns; c; c = c->next)
+	for (struct signaling_conn *c = s->conns; c; c = c->next)
 		ws += c->state == SIG_WEBSOCKET;
 	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
 			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
-	evbuffer_add_printf(out, "socketio_sessions %zu\n", sig_sio_session_count(s));
+	evbuffer_add_printf(out, "socketio_sessions %zu\n", signaling_sio_session_count(s));
 }
 
-void signal_server_set_tls_turn(struct signal_server *s, bool on)
+void signaling_server_set_tls_turn(struct signaling_server *s, bool on)
 {
 	s->tls_turn = on;
 }
@@ -565,9 +565,9 @@ static void match_member(const char *room_id, const char *user_id, bool connecte
 }
 
 /* A scan of every member: for admin listings, not for hot paths. */
-const char *signal_server_room_of(void *ctx, const char *user_id)
+const char *signaling_server_room_of(void *ctx, const char *user_id)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 	struct room_lookup l = { user_id, NULL };
 
 	/* The ID part of a room-minted REST username names the member too. */
@@ -578,7 +578,7 @@ const char *signal_server_room_of(void *ctx, const char *user_id)
 	return l.room_id;
 }
 
-void signal_server_set_draining(struct signal_server *s, bool on)
+void signaling_server_set_draining(struct signaling_server *s, bool on)
 {
 	s->draining = on;
 }
@@ -590,10 +590,10 @@ static void count_local(const char *room_id, const char *user_id, bool connected
 	(*n)++;
 }
 
-size_t signal_server_local_members(struct signal_server *s)
+size_t signaling_server_local_members(struct signaling_server *s)
 {
 	size_t n = 0;
 
 	room_engine_each_member(s->rooms, count_local, &n);
-	return n - sig_cluster_proxy_count(s);
+	return n - signaling_cluster_proxy_count(s);
 }

@@ -12,7 +12,7 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 #include "util/log.h"
 
 /* RFC 6455 7.4.1 status codes. */
@@ -24,7 +24,7 @@
  * otherwise arm the write event (epoll_ctl), wake up again, write, and
  * disarm it (epoll_ctl) for every message relayed. What the socket does
  * not take is left to libevent's write event. */
-static void write_now(struct sig_conn *c)
+static void write_now(struct signaling_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
@@ -42,7 +42,7 @@ static void write_now(struct sig_conn *c)
 		bufferevent_enable(c->bev, EV_WRITE);
 }
 
-void sig_sio_ws_start_direct(struct sig_conn *c)
+void signaling_sio_ws_start_direct(struct signaling_conn *c)
 {
 	if (c->tls)
 		return;
@@ -51,7 +51,7 @@ void sig_sio_ws_start_direct(struct sig_conn *c)
 	write_now(c); /* the 101 and the open packet */
 }
 
-static void send_frame(struct sig_conn *c, enum eio_ws_opcode op, const void *p, size_t len)
+static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const void *p, size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	uint8_t head[10];
@@ -65,7 +65,7 @@ static void send_frame(struct sig_conn *c, enum eio_ws_opcode op, const void *p,
 	    (size_t)c->server->conf->socketio_max_payload + c->server->conf->ws_max_output) {
 		log_info("Socket.IO WebSocket: %zu bytes queued for a client that does not "
 			 "read: closed", evbuffer_get_length(out));
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	h = eio_ws_head_write(head, op, len);
@@ -75,13 +75,13 @@ static void send_frame(struct sig_conn *c, enum eio_ws_opcode op, const void *p,
 	write_now(c);
 }
 
-void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len)
+void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p, size_t len)
 {
 	send_frame(c, binary ? EIO_WS_BINARY : EIO_WS_TEXT, p, len);
 	c->server->counters.messages_out++;
 }
 
-void sig_sio_ws_close(struct sig_conn *c, uint16_t code)
+void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code)
 {
 	uint8_t payload[2] = { (uint8_t)(code >> 8), (uint8_t)code };
 
@@ -91,13 +91,13 @@ void sig_sio_ws_close(struct sig_conn *c, uint16_t code)
 	c->eio_close_sent = true;
 	c->eio_direct_write = false;
 	bufferevent_enable(c->bev, EV_WRITE); /* the flush below needs it */
-	sig_conn_close_after_flush(c);
+	signaling_conn_close_after_flush(c);
 }
 
-static void message(struct sig_conn *c, uint8_t op, const uint8_t *p, size_t len)
+static void message(struct signaling_conn *c, uint8_t op, const uint8_t *p, size_t len)
 {
-	if (op == EIO_WS_TEXT && !sig_utf8_valid(p, len)) {
-		sig_sio_ws_close(c, WS_INVALID_DATA);
+	if (op == EIO_WS_TEXT && !signaling_utf8_valid(p, len)) {
+		signaling_sio_ws_close(c, WS_INVALID_DATA);
 		return;
 	}
 	c->server->counters.messages_in++;
@@ -106,19 +106,19 @@ static void message(struct sig_conn *c, uint8_t op, const uint8_t *p, size_t len
 }
 
 /* 5.4: a message in fragments, collected up to socketio-max-payload. */
-static void fragment(struct sig_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
+static void fragment(struct signaling_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
 {
 	uint8_t *grown;
 
 	if ((f->opcode == EIO_WS_CONT) != (c->eio_frag_op != 0)) {
-		sig_sio_ws_close(c, WS_PROTOCOL_ERROR);
+		signaling_sio_ws_close(c, WS_PROTOCOL_ERROR);
 		return;
 	}
 	if (f->opcode != EIO_WS_CONT)
 		c->eio_frag_op = f->opcode;
 	grown = realloc(c->eio_frag, c->eio_frag_len + f->len + 1);
 	if (!grown) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	c->eio_frag = grown;
@@ -134,7 +134,7 @@ static void fragment(struct sig_conn *c, const struct eio_ws_frame *f, const uin
 	c->eio_frag_op = 0;
 }
 
-static void frame(struct sig_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
+static void frame(struct signaling_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
 {
 	switch (f->opcode) {
 	case EIO_WS_PING:
@@ -145,7 +145,7 @@ static void frame(struct sig_conn *c, const struct eio_ws_frame *f, const uint8_
 	case EIO_WS_CLOSE:
 		/* 5.5.1: answer with the same code, then close. */
 		c->eio_close_frame = true;
-		sig_sio_ws_close(c, f->len >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1000);
+		signaling_sio_ws_close(c, f->len >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1000);
 		return;
 	default:
 		break;
@@ -156,7 +156,7 @@ static void frame(struct sig_conn *c, const struct eio_ws_frame *f, const uint8_
 		fragment(c, f, p);
 }
 
-void sig_sio_ws_on_read(struct sig_conn *c)
+void signaling_sio_ws_on_read(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	uint64_t max = c->server->conf->socketio_max_payload;
@@ -174,19 +174,19 @@ void sig_sio_ws_on_read(struct sig_conn *c)
 			return;
 		/* 5.1: a client masks every frame. */
 		if (rc < 0 || !f.masked) {
-			sig_sio_ws_close(c, WS_PROTOCOL_ERROR);
+			signaling_sio_ws_close(c, WS_PROTOCOL_ERROR);
 			return;
 		}
 		if (f.len > max || c->eio_frag_len + f.len > max) {
 			log_info("Socket.IO WebSocket message over socketio-max-payload: closed");
-			sig_sio_ws_close(c, WS_TOO_BIG);
+			signaling_sio_ws_close(c, WS_TOO_BIG);
 			return;
 		}
 		if (have < f.head_len + f.len)
 			return;
 		p = evbuffer_pullup(in, (ssize_t)(f.head_len + f.len));
 		if (!p) {
-			sig_conn_close(c);
+			signaling_conn_close(c);
 			return;
 		}
 		p += f.head_len;

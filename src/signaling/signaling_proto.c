@@ -12,28 +12,28 @@
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 #include "util/clock.h"
 #include "util/escape.h"
 #include "util/log.h"
 
-static void send_event(struct sig_conn *c, const char *event, json_t *data)
+static void send_event(struct signaling_conn *c, const char *event, json_t *data)
 {
 	json_t *env = json_pack("{s:s, s:o}", "event", event, "data", data);
 	char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
 
 	if (text)
-		sig_ws_send_text(c, text, strlen(text));
+		signaling_ws_send_text(c, text, strlen(text));
 	free(text);
 	json_decref(env);
 }
 
-void sig_proto_send(struct sig_conn *c, const char *event, json_t *data)
+void signaling_proto_send(struct signaling_conn *c, const char *event, json_t *data)
 {
 	send_event(c, event, data);
 }
 
-void sig_proto_error(struct sig_conn *c, const char *code, const char *message)
+void signaling_proto_error(struct signaling_conn *c, const char *code, const char *message)
 {
 	send_event(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
 }
@@ -49,15 +49,15 @@ static json_t *string_array(const char *const *items, size_t n)
 	return a;
 }
 
-static void schedule_ice_push(struct sig_conn *c)
+static void schedule_ice_push(struct signaling_conn *c)
 {
 	/* Fresh credentials when 3/4 of the lifetime has passed. */
 	c->ice_push_ms = c->server->now_ms + (uint64_t)c->server->conf->ice_credential_ttl * 750u;
 }
 
-static void deliver_joined(struct sig_conn *c, const struct room_event *ev)
+static void deliver_joined(struct signaling_conn *c, const struct room_event *ev)
 {
-	json_t *ice = sig_ice_servers(c->server, c->host, ev->user_id);
+	json_t *ice = signaling_ice_servers(c->server, c->host, ev->user_id);
 
 	send_event(c, "joined",
 		   json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId",
@@ -73,7 +73,7 @@ static void deliver_joined(struct sig_conn *c, const struct room_event *ev)
 /* The sender's `data` value goes out untouched (as the seed's socket.io
  * server does: socket.to(room).emit('message', data)); it was kept as
  * compact JSON text, so the envelope is written around it. */
-static void deliver_message(struct sig_conn *c, const struct room_event *ev)
+static void deliver_message(struct signaling_conn *c, const struct room_event *ev)
 {
 	static const char head[] = "{\"event\":\"message\",\"from\":\"";
 	size_t cap = sizeof(head) + strlen(ev->from) + ev->payload_len + 16;
@@ -85,7 +85,7 @@ static void deliver_message(struct sig_conn *c, const struct room_event *ev)
 	n = snprintf(text, cap, "%s%s\",\"data\":%.*s}", head, ev->from,
 		     (int)ev->payload_len, ev->payload);
 	if (n > 0 && (size_t)n < cap)
-		sig_ws_send_text(c, text, (size_t)n);
+		signaling_ws_send_text(c, text, (size_t)n);
 	free(text);
 }
 
@@ -93,7 +93,7 @@ static void deliver_message(struct sig_conn *c, const struct room_event *ev)
  * native member sees it: {"event": NAME, "from": ID, "data": first
  * argument, "args": [all arguments]}, binary attachments in "attachments"
  * as base64 strings (the arguments keep their placeholders). */
-static void deliver_relay(struct sig_conn *c, const struct room_event *ev)
+static void deliver_relay(struct signaling_conn *c, const struct room_event *ev)
 {
 	json_t *all = json_loadb(ev->payload, ev->payload_len, JSON_ALLOW_NUL, NULL);
 	json_t *env, *blobs = json_array();
@@ -122,15 +122,15 @@ static void deliver_relay(struct sig_conn *c, const struct room_event *ev)
 		json_object_set(env, "attachments", blobs);
 	text = env ? json_dumps(env, JSON_COMPACT) : NULL;
 	if (text)
-		sig_ws_send_text(c, text, strlen(text));
+		signaling_ws_send_text(c, text, strlen(text));
 	free(text);
 	json_decref(env);
 	json_decref(blobs);
 }
 
-void sig_proto_deliver(void *ctx, const struct room_event *ev)
+void signaling_proto_deliver(void *ctx, const struct room_event *ev)
 {
-	struct sig_conn *c = ctx;
+	struct signaling_conn *c = ctx;
 
 	switch (ev->kind) {
 	case ROOM_EV_JOINED:
@@ -157,7 +157,7 @@ void sig_proto_deliver(void *ctx, const struct room_event *ev)
 	}
 }
 
-void sig_proto_push_ice(struct sig_conn *c)
+void signaling_proto_push_ice(struct signaling_conn *c)
 {
 	const char *user = room_peer_user_id(c->room_peer);
 	json_t *ice;
@@ -165,7 +165,7 @@ void sig_proto_push_ice(struct sig_conn *c)
 	c->ice_push_ms = 0;
 	if (!user)
 		return;
-	ice = sig_ice_servers(c->server, c->host, user);
+	ice = signaling_ice_servers(c->server, c->host, user);
 	if (!ice)
 		return;
 	send_event(c, "iceServers", json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
@@ -201,7 +201,7 @@ static bool nbf_ok(jwt_t *jwt)
 /* signaling-auth=token: an HS256 JWT with claims room (or "*"), sub, exp,
  * and optionally nbf. A NULL room_id checks all but the room claim (a
  * Socket.IO CONNECT). */
-static bool token_ok(struct signal_server *s, json_t *data, const char *room_id)
+static bool token_ok(struct signaling_server *s, json_t *data, const char *room_id)
 {
 	const char *secret = s->conf->signaling_secret;
 	const char *token = json_string_value(json_object_get(data, "token"));
@@ -226,7 +226,7 @@ done:
 	return ok;
 }
 
-bool sig_join_allowed(struct signal_server *s, json_t *data, const char *room_id)
+bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char *room_id)
 {
 	const char *mode = s->conf->signaling_auth;
 
@@ -256,24 +256,24 @@ static const char *room_error_code(int rc)
 }
 
 /* roomId of data: NULL after answering bad-request or bad-room-id. */
-static const char *room_id_of(struct sig_conn *c, json_t *data)
+static const char *room_id_of(struct signaling_conn *c, json_t *data)
 {
 	const char *room_id = json_string_value(json_object_get(data, "roomId"));
 
 	if (!room_id) {
-		sig_proto_error(c, "bad-request", "roomId must be a string");
+		signaling_proto_error(c, "bad-request", "roomId must be a string");
 		return NULL;
 	}
 	if (!room_id_valid(room_id)) {
-		sig_proto_error(c, "bad-room-id", "roomId: 1-64 of A-Z a-z 0-9 . _ -");
+		signaling_proto_error(c, "bad-room-id", "roomId: 1-64 of A-Z a-z 0-9 . _ -");
 		return NULL;
 	}
 	return room_id;
 }
 
-static void on_join(struct sig_conn *c, json_t *data)
+static void on_join(struct signaling_conn *c, json_t *data)
 {
-	struct signal_server *s = c->server;
+	struct signaling_server *s = c->server;
 	const char *room_id = room_id_of(c, data);
 	const char *resume = json_string_value(json_object_get(data, "resumeToken"));
 	unsigned num, cap;
@@ -282,31 +282,31 @@ static void on_join(struct sig_conn *c, json_t *data)
 	if (!room_id)
 		return;
 	if (room_peer_room(c->room_peer)) {
-		sig_proto_error(c, "already-in-room", "leave the current room first");
+		signaling_proto_error(c, "already-in-room", "leave the current room first");
 		return;
 	}
 	if (s->draining && !resume) {
-		sig_proto_error(c, "draining", "this node is draining; join through another");
+		signaling_proto_error(c, "draining", "this node is draining; join through another");
 		return;
 	}
 	if (ip_limiter_blocked(s->join_failures, &c->peer, s->now_ms)) {
-		sig_proto_error(c, "rate-limited", "too many refused joins; wait");
+		signaling_proto_error(c, "rate-limited", "too many refused joins; wait");
 		return;
 	}
-	if (!sig_join_allowed(s, data, room_id)) {
+	if (!signaling_join_allowed(s, data, room_id)) {
 		ip_limiter_hit(s->join_failures, &c->peer, s->now_ms);
 		s->counters.join_refusals++;
 		char room[ESC_LOG_LEN];
 
 		log_info("join of room %s refused: bad credentials",
 			 esc_str(room, sizeof(room), room_id));
-		sig_proto_error(c, "unauthorized", "credentials refused");
+		signaling_proto_error(c, "unauthorized", "credentials refused");
 		return;
 	}
 	/* Clustered: capacity is the cluster's (Redis); a resume stays on
 	 * the node that holds the member. */
 	if (s->cluster && !resume) {
-		sig_cluster_join(c, room_id);
+		signaling_cluster_join(c, room_id);
 		return;
 	}
 	rc = room_join(s->rooms, c->room_peer, room_id, resume, s->now_ms);
@@ -315,31 +315,31 @@ static void on_join(struct sig_conn *c, json_t *data)
 		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
 						(json_int_t)num));
 	} else if (rc) {
-		sig_proto_error(c, room_error_code(rc), "join refused");
+		signaling_proto_error(c, room_error_code(rc), "join refused");
 	} else {
 		s->counters.joins++;
 	}
 }
 
-static bool in_room_named(struct sig_conn *c, json_t *data)
+static bool in_room_named(struct signaling_conn *c, json_t *data)
 {
 	const char *current = room_peer_room(c->room_peer);
 	const char *named = json_string_value(json_object_get(data, "roomId"));
 
 	if (!current || (named && strcmp(named, current))) {
-		sig_proto_error(c, "not-in-room", "not in that room");
+		signaling_proto_error(c, "not-in-room", "not in that room");
 		return false;
 	}
 	return true;
 }
 
-static void on_leave(struct sig_conn *c, json_t *data)
+static void on_leave(struct signaling_conn *c, json_t *data)
 {
 	if (in_room_named(c, data))
 		room_leave(c->server->rooms, c->room_peer);
 }
 
-static void on_message(struct sig_conn *c, json_t *data)
+static void on_message(struct signaling_conn *c, json_t *data)
 {
 	json_t *to = json_object_get(data, "to");
 	char *payload;
@@ -348,7 +348,7 @@ static void on_message(struct sig_conn *c, json_t *data)
 	if (!in_room_named(c, data))
 		return;
 	if (to && !json_is_string(to)) {
-		sig_proto_error(c, "bad-request", "to must be a user id");
+		signaling_proto_error(c, "bad-request", "to must be a user id");
 		return;
 	}
 	/* Only the sender's `data` travels (absent: null); roomId and to
@@ -362,19 +362,19 @@ static void on_message(struct sig_conn *c, json_t *data)
 		       strlen(payload));
 	free(payload);
 	if (rc)
-		sig_proto_error(c, room_error_code(rc), "message not delivered");
+		signaling_proto_error(c, room_error_code(rc), "message not delivered");
 }
 
-static void on_refresh_ice(struct sig_conn *c, json_t *data)
+static void on_refresh_ice(struct signaling_conn *c, json_t *data)
 {
 	if (!room_peer_user_id(c->room_peer)) {
-		sig_proto_error(c, "not-in-room", "join a room first");
+		signaling_proto_error(c, "not-in-room", "join a room first");
 		return;
 	}
-	sig_proto_push_ice(c);
+	signaling_proto_push_ice(c);
 }
 
-static void on_check_room(struct sig_conn *c, json_t *data)
+static void on_check_room(struct signaling_conn *c, json_t *data)
 {
 	const char *room_id = room_id_of(c, data);
 	unsigned num = 0, cap = 0;
@@ -382,7 +382,7 @@ static void on_check_room(struct sig_conn *c, json_t *data)
 	if (!room_id)
 		return;
 	if (c->server->cluster) {
-		sig_cluster_check(c, room_id);
+		signaling_cluster_check(c, room_id);
 		return;
 	}
 	room_check(c->server->rooms, room_id, &num, &cap);
@@ -399,7 +399,7 @@ static void on_check_room(struct sig_conn *c, json_t *data)
  * (so that seed 000's offer/answer/candidate events flow between a native
  * member and a Socket.IO one): a Socket.IO member receives it as
  * emit(NAME, data). */
-bool sig_event_reserved(const char *event)
+bool signaling_event_reserved(const char *event)
 {
 	static const char *const server_events[] = {
 		"joined", "otherjoined", "full", "leaved", "bye", "iceServers", "error",
@@ -412,13 +412,13 @@ bool sig_event_reserved(const char *event)
 	return false;
 }
 
-static void relay_custom(struct sig_conn *c, const char *event, json_t *data)
+static void relay_custom(struct signaling_conn *c, const char *event, json_t *data)
 {
 	json_t *args = json_pack("[s, O]", event, data);
 	char *text = args ? json_dumps(args, JSON_COMPACT) : NULL;
 
-	if (!room_peer_room(c->room_peer) || sig_event_reserved(event))
-		sig_proto_error(c, "unknown-event", event);
+	if (!room_peer_room(c->room_peer) || signaling_event_reserved(event))
+		signaling_proto_error(c, "unknown-event", event);
 	else if (text)
 		room_relay(c->server->rooms, c->room_peer, event, text, strlen(text), NULL, 0);
 	free(text);
@@ -427,7 +427,7 @@ static void relay_custom(struct sig_conn *c, const char *event, json_t *data)
 
 static const struct {
 	const char *name;
-	void (*handle)(struct sig_conn *c, json_t *data);
+	void (*handle)(struct signaling_conn *c, json_t *data);
 } events[] = {
 	{ "join", on_join },
 	{ "leave", on_leave },
@@ -437,7 +437,7 @@ static const struct {
 };
 
 /* ws-rate: a token bucket of two seconds' worth of messages. */
-static bool rate_ok(struct sig_conn *c)
+static bool rate_ok(struct signaling_conn *c)
 {
 	uint64_t rate = c->server->conf->ws_rate;
 	uint64_t cap = 2000u * rate;
@@ -452,21 +452,21 @@ static bool rate_ok(struct sig_conn *c)
 	return true;
 }
 
-void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len)
+void signaling_proto_on_text(struct signaling_conn *c, const uint8_t *p, size_t len)
 {
 	json_t *msg, *data;
 	const char *event;
 
 	c->server->counters.messages_in++;
 	if (!rate_ok(c)) {
-		sig_proto_error(c, "rate-limited", "too many messages; slow down");
+		signaling_proto_error(c, "rate-limited", "too many messages; slow down");
 		return;
 	}
 	msg = json_loadb((const char *)p, len, 0, NULL);
 	event = json_string_value(json_object_get(msg, "event"));
 	data = json_object_get(msg, "data");
 	if (!json_is_object(msg) || !event || !json_is_object(data)) {
-		sig_proto_error(c, "bad-json", "expected {\"event\": NAME, \"data\": {...}}");
+		signaling_proto_error(c, "bad-json", "expected {\"event\": NAME, \"data\": {...}}");
 		json_decref(msg);
 		return;
 	}

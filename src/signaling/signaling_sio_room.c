@@ -6,8 +6,8 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
-#include "signal/signal_internal.h"
-#include "signal/signal_sio.h"
+#include "signaling/signaling_internal.h"
+#include "signaling/signaling_sio.h"
 #include "util/log.h"
 
 /* One event: name, its first argument, the ack asked for. */
@@ -67,7 +67,7 @@ static void full(const struct sio_call *c, const char *room_id, unsigned num)
 		refuse(c, "full", "the room is full");
 }
 
-/* A clustered join answered by Redis (signal_cluster.c). */
+/* A clustered join answered by Redis (signaling_cluster.c). */
 static void cluster_join_done(void *ctx, int rc, const char *room_id, unsigned num)
 {
 	struct sio_sock *k = ctx;
@@ -85,7 +85,7 @@ static void cluster_join_done(void *ctx, int rc, const char *room_id, unsigned n
 
 static void on_join(const struct sio_call *c)
 {
-	struct signal_server *s = c->k->app->server;
+	struct signaling_server *s = c->k->app->server;
 	const char *room_id = room_id_of(c);
 	const char *resume = json_string_value(json_object_get(c->data, "resumeToken"));
 	unsigned num = 0, cap = 0;
@@ -97,7 +97,7 @@ static void on_join(const struct sio_call *c)
 		refuse(c, "already-in-room", "leave the current room first");
 		return;
 	}
-	if (!sig_join_allowed(s, credentials(c), room_id)) {
+	if (!signaling_join_allowed(s, credentials(c), room_id)) {
 		s->counters.join_refusals++;
 		log_info("Socket.IO join of room %s refused: bad credentials", room_id);
 		refuse(c, "unauthorized", "credentials refused");
@@ -112,7 +112,7 @@ static void on_join(const struct sio_call *c)
 	if (s->cluster && !resume) {
 		c->k->join_has_ack = c->has_ack;
 		c->k->join_ack_id = c->ack_id;
-		if (!sig_cluster_join_peer(s, c->k->peer, room_id, &c->k->ticket,
+		if (!signaling_cluster_join_peer(s, c->k->peer, room_id, &c->k->ticket,
 					   cluster_join_done, c->k))
 			refuse(c, "busy", "the previous join or checkRoom is still running");
 		return;
@@ -201,7 +201,7 @@ static void cluster_check_done(void *ctx, bool ok, const char *room_id, unsigned
  * Redis. */
 static void on_check_room(const struct sio_call *c)
 {
-	struct signal_server *s = c->k->app->server;
+	struct signaling_server *s = c->k->app->server;
 	const char *room_id = room_id_of(c);
 	unsigned num = 0, cap = 0;
 
@@ -210,7 +210,7 @@ static void on_check_room(const struct sio_call *c)
 	if (s->cluster) {
 		c->k->join_has_ack = c->has_ack;
 		c->k->join_ack_id = c->ack_id;
-		if (!sig_cluster_check_peer(s, room_id, &c->k->ticket, cluster_check_done,
+		if (!signaling_cluster_check_peer(s, room_id, &c->k->ticket, cluster_check_done,
 					    c->k))
 			refuse(c, "busy", "the previous join or checkRoom is still running");
 		return;
@@ -221,7 +221,7 @@ static void on_check_room(const struct sio_call *c)
 
 static void on_refresh_ice(const struct sio_call *c)
 {
-	struct signal_server *s = c->k->app->server;
+	struct signaling_server *s = c->k->app->server;
 	const char *user = room_peer_user_id(c->k->peer);
 	json_t *ice;
 
@@ -229,7 +229,7 @@ static void on_refresh_ice(const struct sio_call *c)
 		refuse(c, "not-in-room", "join a room first");
 		return;
 	}
-	ice = sig_ice_servers(s, eio_session_host(c->k->eio), user);
+	ice = signaling_ice_servers(s, eio_session_host(c->k->eio), user);
 	sio_emit(c->k, "iceServers", json_pack("{s:o, s:I}", "iceServers",
 					       ice ? ice : json_array(), "ttl",
 					       (json_int_t)s->conf->ice_credential_ttl));
@@ -267,7 +267,7 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 		}
 	}
 	/* Seed 000: every other event goes to the others of the room. */
-	if (sig_event_reserved(name)) {
+	if (signaling_event_reserved(name)) {
 		sio_refuse(k, has_ack, ack_id, "reserved-event", name);
 		return;
 	}
@@ -327,7 +327,7 @@ bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ac
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (!strcmp(events[i].name, name))
 			return false;
-	if (sio_event_reserved(name) || sig_event_reserved(name) || !room_peer_room(k->peer))
+	if (sio_event_reserved(name) || signaling_event_reserved(name) || !room_peer_room(k->peer))
 		return false;
 	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, NULL, 0);
 	if (rc)

@@ -11,7 +11,7 @@
 #include <openssl/sha.h>
 
 #include "conf/conf.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -23,7 +23,7 @@
 /* RFC 6455 1.3 */
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-void sig_ws_accept_key(const char *key, char out[29])
+void signaling_ws_accept_key(const char *key, char out[29])
 {
 	unsigned char digest[SHA_DIGEST_LENGTH];
 	char joined[64 + sizeof(WS_GUID)];
@@ -34,7 +34,7 @@ void sig_ws_accept_key(const char *key, char out[29])
 }
 
 /* RFC 3629: shortest forms only, no surrogates, nothing above U+10FFFF. */
-bool sig_utf8_valid(const uint8_t *p, size_t len)
+bool signaling_utf8_valid(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
@@ -77,7 +77,7 @@ bool sig_utf8_valid(const uint8_t *p, size_t len)
 static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
 		       void *user)
 {
-	struct sig_conn *c = user;
+	struct signaling_conn *c = user;
 	int n = evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
 
 	if (n <= 0) {
@@ -90,8 +90,8 @@ static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
 		       int flags, void *user)
 {
-	struct sig_conn *c = user;
-	struct signal_server *s = c->server;
+	struct signaling_conn *c = user;
+	struct signaling_server *s = c->server;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	size_t queued = evbuffer_get_length(out);
 	char peer[ADDR_STR_MAX];
@@ -118,22 +118,22 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 static void ws_on_msg(wslay_event_context_ptr ctx,
 		      const struct wslay_event_on_msg_recv_arg *arg, void *user)
 {
-	struct sig_conn *c = user;
+	struct signaling_conn *c = user;
 
 	if (c->dead || wslay_event_get_close_sent(ctx))
 		return;
 	if (arg->opcode == WSLAY_TEXT_FRAME) {
-		if (!sig_utf8_valid(arg->msg, arg->msg_length)) {
-			sig_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
+		if (!signaling_utf8_valid(arg->msg, arg->msg_length)) {
+			signaling_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
 			return;
 		}
-		sig_proto_on_text(c, arg->msg, arg->msg_length);
+		signaling_proto_on_text(c, arg->msg, arg->msg_length);
 	} else if (arg->opcode == WSLAY_BINARY_FRAME) {
-		sig_ws_close(c, WSLAY_CODE_UNSUPPORTED_DATA, "text frames only");
+		signaling_ws_close(c, WSLAY_CODE_UNSUPPORTED_DATA, "text frames only");
 	}
 }
 
-int sig_ws_start(struct sig_conn *c)
+int signaling_ws_start(struct signaling_conn *c)
 {
 	struct wslay_event_callbacks cb = { .recv_callback = ws_recv,
 					    .send_callback = ws_send,
@@ -149,34 +149,34 @@ int sig_ws_start(struct sig_conn *c)
 	c->rate_last_ms = c->server->now_ms;
 	c->unjoined_since_ms = c->server->now_ms;
 	c->server->counters.ws_opened++;
-	c->room_peer = room_peer_new(c->server->rooms, sig_proto_deliver, c);
+	c->room_peer = room_peer_new(c->server->rooms, signaling_proto_deliver, c);
 	return c->room_peer ? 0 : TR_ENOMEM;
 }
 
 /* After wslay has read or queued: write out, and close when it is done
  * in both directions (close handshake finished, or an error). */
-static void ws_flush(struct sig_conn *c)
+static void ws_flush(struct signaling_conn *c)
 {
 	if (c->dead)
 		return;
 	if (wslay_event_send(c->ws) != 0) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws))
-		sig_conn_close_after_flush(c);
+		signaling_conn_close_after_flush(c);
 }
 
-void sig_ws_on_read(struct sig_conn *c)
+void signaling_ws_on_read(struct signaling_conn *c)
 {
 	if (wslay_event_recv(c->ws) != 0) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	ws_flush(c);
 }
 
-void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len)
+void signaling_ws_send_text(struct signaling_conn *c, const char *text, size_t len)
 {
 	struct wslay_event_msg msg = { WSLAY_TEXT_FRAME, (const uint8_t *)text, len };
 
@@ -187,7 +187,7 @@ void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len)
 	ws_flush(c);
 }
 
-void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason)
+void signaling_ws_close(struct signaling_conn *c, uint16_t code, const char *reason)
 {
 	if (c->dead || c->state != SIG_WEBSOCKET)
 		return;
@@ -197,7 +197,7 @@ void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason)
 	ws_flush(c);
 }
 
-void sig_ws_ping(struct sig_conn *c)
+void signaling_ws_ping(struct signaling_conn *c)
 {
 	struct wslay_event_msg msg = { WSLAY_PING, NULL, 0 };
 
@@ -207,7 +207,7 @@ void sig_ws_ping(struct sig_conn *c)
 	ws_flush(c);
 }
 
-void sig_ws_free(struct sig_conn *c)
+void signaling_ws_free(struct signaling_conn *c)
 {
 	if (c->ws)
 		wslay_event_context_free(c->ws);

@@ -13,8 +13,8 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signal/signal_internal.h"
-#include "signal/signal_sio.h"
+#include "signaling/signaling_internal.h"
+#include "signaling/signaling_sio.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -114,8 +114,8 @@ static json_t *string_array(const char *const *items, size_t n)
 
 static void deliver_joined(struct sio_sock *k, const struct room_event *ev)
 {
-	struct signal_server *s = k->app->server;
-	json_t *ice = sig_ice_servers(s, k->eio ? eio_session_host(k->eio) : "", ev->user_id);
+	struct signaling_server *s = k->app->server;
+	json_t *ice = signaling_ice_servers(s, k->eio ? eio_session_host(k->eio) : "", ev->user_id);
 
 	sio_emit(k, "joined",
 	     json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId", ev->room_id,
@@ -212,7 +212,7 @@ void sio_deliver(void *ctx, const struct room_event *ev)
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sio_sock *k = arg;
-	struct signal_server *s = k->app->server;
+	struct signaling_server *s = k->app->server;
 	const char *user = room_peer_user_id(k->peer);
 	json_t *ice;
 
@@ -225,7 +225,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!user || !k->eio)
 		return;
-	ice = sig_ice_servers(s, eio_session_host(k->eio), user);
+	ice = signaling_ice_servers(s, eio_session_host(k->eio), user);
 	if (!ice)
 		return;
 	sock_hold(k);
@@ -242,7 +242,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
  * worth; one over it is refused ("rate-limited") and dropped. */
 static bool event_rate_ok(struct sio_sock *k, bool has_ack, uint64_t ack_id)
 {
-	const struct signal_server *s = k->app->server;
+	const struct signaling_server *s = k->app->server;
 	uint64_t rate = s->conf->ws_rate, cap = 2000u * rate;
 	uint64_t tokens = k->rate_tokens_milli + (s->now_ms - k->rate_last_ms) * rate;
 
@@ -295,7 +295,7 @@ static bool new_peer(struct sio_sock *k)
 
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
 {
-	struct signal_server *s = k->app->server;
+	struct signaling_server *s = k->app->server;
 	bool user_mode = !strcmp(s->conf->signaling_auth, "user");
 	char reply[64];
 	int n;
@@ -323,7 +323,7 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 		send_text(k, e, sizeof(e) - 1);
 		return;
 	}
-	if (!sig_join_allowed(s, auth, NULL)) {
+	if (!signaling_join_allowed(s, auth, NULL)) {
 		static const char e[] = "4{\"message\":\"credentials refused\"}";
 
 		if (user_mode)
@@ -411,7 +411,7 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			k->connected = false;
 			evtimer_del(k->timer);
 			sio_room_gone(k, false);
-			sig_cluster_cancel(&k->ticket);
+			signaling_cluster_cancel(&k->ticket);
 			room_peer_disconnect(k->app->server->rooms, k->peer,
 					     k->app->server->now_ms);
 			k->peer = NULL;
@@ -506,7 +506,7 @@ static void on_message(void *ctx, bool binary, const uint8_t *p, size_t len)
 
 static void *on_open(void *app, struct eio_session *s)
 {
-	struct sig_sio *sio = app;
+	struct signaling_sio *sio = app;
 	struct sio_sock *k = calloc(1, sizeof(*k));
 	unsigned ms = sio->server->conf->socketio_connect_timeout;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -561,7 +561,7 @@ static void sock_free(struct sio_sock *k)
 {
 	sock_unlink(k);
 	bin_reset(k);
-	sig_cluster_cancel(&k->ticket);
+	signaling_cluster_cancel(&k->ticket);
 	if (k->peer)
 		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
 	if (k->timer)
@@ -592,7 +592,7 @@ static void config_of(const struct conf *c, struct eio_config *ec)
 	ec->n_origins = c->allowed_origins.n;
 }
 
-int sig_sio_new(struct signal_server *s)
+int signaling_sio_new(struct signaling_server *s)
 {
 	struct eio_config ec;
 
@@ -607,7 +607,7 @@ int sig_sio_new(struct signal_server *s)
 		return TR_ENOMEM;
 	s->sio->server = s;
 	config_of(s->conf, &ec);
-	s->sio->eio = eio_server_new(s->base, &ec, &sig_sio_conn_ops, &app_ops, s->sio);
+	s->sio->eio = eio_server_new(s->base, &ec, &signaling_sio_conn_ops, &app_ops, s->sio);
 	if (!s->sio->eio) {
 		free(s->sio);
 		s->sio = NULL;
@@ -616,9 +616,9 @@ int sig_sio_new(struct signal_server *s)
 	return 0;
 }
 
-void sig_sio_free(struct signal_server *s)
+void signaling_sio_free(struct signaling_server *s)
 {
-	sig_sio_files_free(s);
+	signaling_sio_files_free(s);
 	if (!s->sio)
 		return;
 	eio_server_free(s->sio->eio);
@@ -626,7 +626,7 @@ void sig_sio_free(struct signal_server *s)
 	s->sio = NULL;
 }
 
-void sig_sio_reconfigure(struct signal_server *s)
+void signaling_sio_reconfigure(struct signaling_server *s)
 {
 	struct eio_config ec;
 
@@ -636,7 +636,7 @@ void sig_sio_reconfigure(struct signal_server *s)
 	eio_server_set_config(s->sio->eio, &ec);
 }
 
-void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out)
+void signaling_sio_write_sessions(struct signaling_server *s, struct evbuffer *out)
 {
 	char peer[ADDR_STR_MAX];
 
@@ -652,7 +652,7 @@ void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out)
 	}
 }
 
-size_t sig_sio_disconnect(struct signal_server *s, const char *user_id)
+size_t signaling_sio_disconnect(struct signaling_server *s, const char *user_id)
 {
 	size_t n = 0;
 
@@ -669,12 +669,12 @@ size_t sig_sio_disconnect(struct signal_server *s, const char *user_id)
 	return n;
 }
 
-size_t sig_sio_session_count(const struct signal_server *s)
+size_t signaling_sio_session_count(const struct signaling_server *s)
 {
 	return s->sio ? eio_server_session_count(s->sio->eio) : 0;
 }
 
-struct eio_server *sig_sio_eio(struct signal_server *s)
+struct eio_server *signaling_sio_eio(struct signaling_server *s)
 {
 	return s->sio ? s->sio->eio : NULL;
 }

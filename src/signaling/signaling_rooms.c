@@ -7,7 +7,7 @@
  * peer handle from room_peer_new until room_peer_disconnect (or
  * room_engine_free). Invariant: a member is in the ghost list exactly
  * when its peer is NULL. */
-#include "signal/signal_rooms.h"
+#include "signaling/signaling_rooms.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

@@ -7,8 +7,8 @@
 #include <event2/bufferevent.h>
 
 #include "conf/conf.h"
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 #include "turn/turn.h"
 #include "util/escape.h"
 #include "util/log.h"
@@ -29,7 +29,7 @@ static const char *status_text(int status)
 	return "Error";
 }
 
-void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
+void signaling_http_respond(struct signaling_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -46,17 +46,17 @@ void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
 			    status == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head_only && len)
 		evbuffer_add(out, body, len);
-	sig_conn_close_after_flush(c);
+	signaling_conn_close_after_flush(c);
 }
 
-static void respond_text(struct sig_conn *c, int status, const char *text)
+static void respond_text(struct signaling_conn *c, int status, const char *text)
 {
-	sig_http_respond(c, status, "text/plain; charset=utf-8", text, strlen(text), false);
+	signaling_http_respond(c, status, "text/plain; charset=utf-8", text, strlen(text), false);
 }
 
 /* The Host header without its port: "[::1]:8080" -> "[::1]",
  * "example.org:8080" -> "example.org". */
-void sig_host_without_port(const char *host, char *out, size_t outlen)
+void signaling_host_without_port(const char *host, char *out, size_t outlen)
 {
 	const char *end = NULL;
 
@@ -78,7 +78,7 @@ static bool origin_allowed(const struct conf *conf, const char *origin)
 }
 
 /* RFC 6455 4.2: validate the handshake, answer 101, hand over to wslay. */
-static void upgrade(struct sig_conn *c, const struct http_request *req)
+static void upgrade(struct signaling_conn *c, const struct http_request *req)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char accept[29];
@@ -95,26 +95,26 @@ static void upgrade(struct sig_conn *c, const struct http_request *req)
 		respond_text(c, 403, "origin not allowed\n");
 		return;
 	}
-	sig_ws_accept_key(req->ws_key, accept);
+	signaling_ws_accept_key(req->ws_key, accept);
 	evbuffer_add_printf(out,
 			    "HTTP/1.1 101 Switching Protocols\r\n"
 			    "Upgrade: websocket\r\n"
 			    "Connection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
-	sig_host_without_port(req->host, c->host, sizeof(c->host));
-	if (sig_ws_start(c)) {
-		sig_conn_close(c);
+	signaling_host_without_port(req->host, c->host, sizeof(c->host));
+	if (signaling_ws_start(c)) {
+		signaling_conn_close(c);
 		return;
 	}
 	/* Frames may have arrived right behind the head. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)))
-		sig_ws_on_read(c);
+		signaling_ws_on_read(c);
 }
 
 /* Liveness plus the external-address self-check: the relay address
  * clients are told, against the address this client reached us on. */
-static void sig_healthz_respond(struct sig_conn *c, bool head)
+static void signaling_healthz_respond(struct signaling_conn *c, bool head)
 {
 	struct evbuffer *body = evbuffer_new();
 	struct sockaddr_storage ss;
@@ -124,7 +124,7 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 	bool warn = false;
 
 	if (!body) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	/* Clustered and Redis unreachable: live members are served, new
@@ -142,21 +142,21 @@ static void sig_healthz_respond(struct sig_conn *c, bool head)
 		    turn_server_advertised(c->server->turn, addr_family(&local), &relay) == 0) {
 			evbuffer_add_printf(body, "relay_advertised %s\n",
 					    addr_ip_to_str(&relay, b, sizeof(b)));
-			warn = turn_address_is_special(&relay) &&
-			       !turn_address_is_special(&local);
+			warn = turn_address_denied_by_default(&relay) &&
+			       !turn_address_denied_by_default(&local);
 		}
 	}
 	if (warn)
 		evbuffer_add_printf(body, "warning: the relay address %s is private but this "
 					  "client reached turnroom on %s: set "
 					  "external-ip=PUBLIC/PRIVATE\n", b, a);
-	sig_http_respond(c, c->server->cluster_degraded ? 503 : 200, "text/plain; charset=utf-8",
+	signaling_http_respond(c, c->server->cluster_degraded ? 503 : 200, "text/plain; charset=utf-8",
 			 evbuffer_pullup(body, -1),
 			 evbuffer_get_length(body), head);
 	evbuffer_free(body);
 }
 
-static void route(struct sig_conn *c, const struct http_request *req)
+static void route(struct signaling_conn *c, const struct http_request *req)
 {
 	const uint8_t *body;
 	const char *type;
@@ -164,7 +164,7 @@ static void route(struct sig_conn *c, const struct http_request *req)
 	bool head = http_method_is_head(req->method);
 
 	c->server->counters.http_requests++;
-	if (sig_sio_route(c, req))
+	if (signaling_sio_route(c, req))
 		return;
 	if (!http_method_is_get(req->method) && !head) {
 		respond_text(c, 405, "method not allowed\n");
@@ -175,22 +175,22 @@ static void route(struct sig_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!strcmp(req->path, "/metrics")) {
-		sig_metrics_respond(c, req, head);
+		signaling_metrics_respond(c, req, head);
 		return;
 	}
 	if (!strcmp(req->path, "/healthz")) {
-		sig_healthz_respond(c, head);
+		signaling_healthz_respond(c, head);
 		return;
 	}
-	body = sig_web_file(req->path, &len, &type);
+	body = signaling_web_file(req->path, &len, &type);
 	if (!body) {
 		respond_text(c, 404, "not found\n");
 		return;
 	}
-	sig_http_respond(c, 200, type, body, len, head);
+	signaling_http_respond(c, 200, type, body, len, head);
 }
 
-void sig_http_on_read(struct sig_conn *c)
+void signaling_http_on_read(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t have = evbuffer_get_length(in);

@@ -1,4 +1,4 @@
-/* Private to src/signal: the room server context and its connections. A
+/* Private to src/signaling: the room server context and its connections. A
  * connection starts as HTTP (a request head), and either gets one response
  * and closes, or is upgraded to a WebSocket carrying the room protocol. */
 #ifndef TR_SIGNAL_INTERNAL_H
@@ -10,8 +10,8 @@
 
 #include <wslay/wslay.h>
 
-#include "signal/signal.h"
-#include "signal/signal_rooms.h"
+#include "signaling/signaling.h"
+#include "signaling/signaling_rooms.h"
 #include "util/addr.h"
 #include "util/log.h"
 #include "util/ratelimit.h"
@@ -30,20 +30,20 @@ struct front_slot;
 #define SIG_DROP_SILENT_MS 60000u
 #define SIG_SECRET_MAX 257
 
-enum sig_conn_state {
+enum signaling_conn_state {
 	SIG_HTTP_HEAD, /* reading the request head */
 	SIG_WEBSOCKET, /* upgraded: room protocol */
 	SIG_CLOSING,   /* flushing a last response, then freed */
-	SIG_HTTP_BODY, /* Socket.IO: reading a POST body (signal_sio_http.c) */
+	SIG_HTTP_BODY, /* Socket.IO: reading a POST body (signaling_sio_http.c) */
 	SIG_HTTP_HELD, /* Socket.IO: a long poll waiting for packets */
 	SIG_EIO_WS,    /* Socket.IO: a WebSocket of Engine.IO packets */
 };
 
-struct sig_conn {
-	struct signal_server *server;
+struct signaling_conn {
+	struct signaling_server *server;
 	struct bufferevent *bev;
 	struct tr_addr peer;
-	enum sig_conn_state state;
+	enum signaling_conn_state state;
 	uint64_t opened_ms, last_recv_ms, last_ping_ms;
 	uint64_t unjoined_since_ms;       /* WebSocket: last time in no room */
 	uint64_t closing_ms;              /* SIG_CLOSING since */
@@ -57,8 +57,8 @@ struct sig_conn {
 	uint64_t rate_last_ms;
 	bool dead;                        /* queued for freeing */
 	bool tls;                         /* arrived over TLS */
-	struct sig_ticket *ticket;        /* a cluster join/checkRoom in flight */
-	/* Socket.IO endpoint (signal_sio_http.c): the Engine.IO session this
+	struct signaling_ticket *ticket;        /* a cluster join/checkRoom in flight */
+	/* Socket.IO endpoint (signaling_sio_http.c): the Engine.IO session this
 	 * connection holds a poll for or carries as a WebSocket. */
 	struct eio_session *eio;
 	bool eio_close_frame;             /* its WebSocket close frame arrived */
@@ -70,10 +70,10 @@ struct sig_conn {
 	bool eio_keep_alive;              /* the request in hand allows it */
 	bool eio_head_only;               /* a HEAD: the head of the answer only */
 	struct http_request *eio_req;     /* a POST waiting for its body; owned */
-	struct sig_conn *prev, *next;
+	struct signaling_conn *prev, *next;
 };
 
-struct signal_counters {
+struct signaling_counters {
 	uint64_t ws_opened, ws_closed, messages_in, messages_out, joins,
 		join_refusals, http_requests;
 	uint64_t slow_closed;   /* over ws-max-output */
@@ -82,7 +82,7 @@ struct signal_counters {
 	uint64_t trims;         /* malloc_trim calls */
 };
 
-struct signal_server {
+struct signaling_server {
 	struct event_base *base;    /* borrowed */
 	const struct conf *conf;    /* borrowed */
 	struct auth *auth;          /* borrowed */
@@ -90,15 +90,15 @@ struct signal_server {
 	struct turn_server *turn;   /* borrowed; may be NULL */
 	bool tls_turn;               /* turns: URLs in iceServers */
 	struct room_engine *rooms;
-	struct sig_conn *conns;     /* live */
-	struct sig_conn *graveyard; /* closed; freed by the reaper */
+	struct signaling_conn *conns;     /* live */
+	struct signaling_conn *graveyard; /* closed; freed by the reaper */
 	struct event *cron, *reaper;
 	struct ip_limiter *join_failures;
 	char ice_secret[SIG_SECRET_MAX];
 	struct json_t *live_ids; /* user ids with minted credentials, still members */
 	uint64_t now_ms;
-	struct signal_counters counters;
-	struct sig_cluster *cluster;  /* NULL: this node alone */
+	struct signaling_counters counters;
+	struct signaling_cluster *cluster;  /* NULL: this node alone */
 	bool cluster_degraded;        /* redis= but Redis unreachable */
 	bool draining;                /* no new joins; live members stay */
 	size_t out_bytes;          /* output queued on every connection */
@@ -110,168 +110,168 @@ struct signal_server {
 	 * door's); NULL: the room server's lines only. */
 	void (*metrics_fn)(void *ctx, struct evbuffer *out);
 	void *metrics_ctx;
-	struct sig_sio *sio;        /* the Socket.IO endpoint; NULL when off */
-	struct sig_sio_files *sio_files; /* the client bundle, read on demand */
+	struct signaling_sio *sio;        /* the Socket.IO endpoint; NULL when off */
+	struct signaling_sio_files *sio_files; /* the client bundle, read on demand */
 };
 
-/* ---- connections (signal_server.c) ---- */
+/* ---- connections (signaling_server.c) ---- */
 
 /* Closes now: the connection leaves the room engine (its member keeps the
  * resume window) and is freed at the next safe point, never inside the
  * callback that asked. */
-void sig_conn_close(struct sig_conn *c);
+void signaling_conn_close(struct signaling_conn *c);
 /* Closes once the output buffer has been written. */
-void sig_conn_close_after_flush(struct sig_conn *c);
-void sig_touch_clock(struct signal_server *s);
+void signaling_conn_close_after_flush(struct signaling_conn *c);
+void signaling_touch_clock(struct signaling_server *s);
 
-/* ---- HTTP (signal_http.c) ---- */
+/* ---- HTTP (signaling_http.c) ---- */
 
 /* Reads the request head once complete, answers or upgrades. */
-void sig_http_on_read(struct sig_conn *c);
-void sig_http_respond(struct sig_conn *c, int status, const char *content_type,
+void signaling_http_on_read(struct signaling_conn *c);
+void signaling_http_respond(struct signaling_conn *c, int status, const char *content_type,
 		      const void *body, size_t len, bool head_only);
 
 /* The Host header without its port. */
-void sig_host_without_port(const char *host, char *out, size_t outlen);
+void signaling_host_without_port(const char *host, char *out, size_t outlen);
 
-/* GET /metrics on http-port (signal_metrics.c): only with metrics-token
+/* GET /metrics on http-port (signaling_metrics.c): only with metrics-token
  * and the matching bearer token, else 404. */
 struct http_request;
-void sig_metrics_respond(struct sig_conn *c, const struct http_request *req, bool head_only);
+void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req, bool head_only);
 
-/* ---- WebSocket (signal_ws.c) ---- */
+/* ---- WebSocket (signaling_ws.c) ---- */
 
 /* Sets up wslay after the 101 response. 0 or TR_ENOMEM. */
-int sig_ws_start(struct sig_conn *c);
-void sig_ws_on_read(struct sig_conn *c);
+int signaling_ws_start(struct signaling_conn *c);
+void signaling_ws_on_read(struct signaling_conn *c);
 /* Queues a text message and flushes. */
-void sig_ws_send_text(struct sig_conn *c, const char *text, size_t len);
+void signaling_ws_send_text(struct signaling_conn *c, const char *text, size_t len);
 /* Queues a close frame with code, then closes once flushed. */
-void sig_ws_close(struct sig_conn *c, uint16_t code, const char *reason);
-void sig_ws_ping(struct sig_conn *c);
-void sig_ws_free(struct sig_conn *c);
+void signaling_ws_close(struct signaling_conn *c, uint16_t code, const char *reason);
+void signaling_ws_ping(struct signaling_conn *c);
+void signaling_ws_free(struct signaling_conn *c);
 /* base64(SHA-1(key ‖ RFC 6455 GUID)) into out (29 bytes). */
-void sig_ws_accept_key(const char *key, char out[29]);
-bool sig_utf8_valid(const uint8_t *p, size_t len);
+void signaling_ws_accept_key(const char *key, char out[29]);
+bool signaling_utf8_valid(const uint8_t *p, size_t len);
 
-/* ---- room protocol (signal_proto.c) ---- */
+/* ---- room protocol (signaling_proto.c) ---- */
 
 /* One text message from a WebSocket peer. */
-void sig_proto_on_text(struct sig_conn *c, const uint8_t *p, size_t len);
-/* room_deliver_fn: ctx is the sig_conn. */
-void sig_proto_deliver(void *ctx, const struct room_event *ev);
+void signaling_proto_on_text(struct signaling_conn *c, const uint8_t *p, size_t len);
+/* room_deliver_fn: ctx is the signaling_conn. */
+void signaling_proto_deliver(void *ctx, const struct room_event *ev);
 /* Sends {"event":"error","data":{code,message}}. */
-void sig_proto_error(struct sig_conn *c, const char *code, const char *message);
+void signaling_proto_error(struct signaling_conn *c, const char *code, const char *message);
 /* Sends {"event": event, "data": data}; takes the reference to data. */
 struct json_t;
-void sig_proto_send(struct sig_conn *c, const char *event, struct json_t *data);
+void signaling_proto_send(struct signaling_conn *c, const char *event, struct json_t *data);
 /* signaling-auth: whether credentials (a JSON object: username and
  * password, or token) may join room_id (NULL: any room, for a Socket.IO
  * CONNECT). */
 struct json_t;
-bool sig_join_allowed(struct signal_server *s, struct json_t *creds, const char *room_id);
+bool signaling_join_allowed(struct signaling_server *s, struct json_t *creds, const char *room_id);
 /* Names only the server sends (joined, bye, ...): never relayed, so no
  * member can forge them to the others. */
-bool sig_event_reserved(const char *event);
+bool signaling_event_reserved(const char *event);
 /* Pushes fresh iceServers to connections whose time has come. */
-void sig_proto_push_ice(struct sig_conn *c);
+void signaling_proto_push_ice(struct signaling_conn *c);
 
-/* ---- TURN credentials (signal_ice.c) ---- */
+/* ---- TURN credentials (signaling_ice.c) ---- */
 
-/* Presence of members whose TURN credentials were minted (signal_ice.c):
+/* Presence of members whose TURN credentials were minted (signaling_ice.c):
  * gone is called when the member really leaves (on_gone); free at exit. */
-void sig_presence_gone(struct signal_server *s, const char *user_id);
-void sig_presence_free(struct signal_server *s);
+void signaling_presence_gone(struct signaling_server *s, const char *user_id);
+void signaling_presence_free(struct signaling_server *s);
 /* Picks or creates the secret the room server mints with into out
- * (SIG_SECRET_MAX): see signal_ice.c. conf, store (may be NULL) and auth
+ * (SIG_SECRET_MAX): see signaling_ice.c. conf, store (may be NULL) and auth
  * are borrowed; keep is the secret in use ("" at start). 0 or error. */
-int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+int signaling_ice_secret_choose(const struct conf *c, struct auth_store *store,
 			  struct auth *auth, const char *keep, char *out, char *err,
 			  size_t errlen);
 /* The iceServers array for user_id as seen through host; NULL on
  * allocation failure. Caller owns the reference (json_t *). */
 struct json_t;
-struct json_t *sig_ice_servers(struct signal_server *s, const char *host,
+struct json_t *signaling_ice_servers(struct signaling_server *s, const char *host,
 			       const char *user_id);
 
-/* ---- several nodes through Redis (signal_cluster.c) ---- */
+/* ---- several nodes through Redis (signaling_cluster.c) ---- */
 
 /* Starts clustering when conf->redis is set (else does nothing). */
-int sig_cluster_start(struct signal_server *s, char *err, size_t errlen);
-void sig_cluster_free(struct signal_server *s);
+int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen);
+void signaling_cluster_free(struct signaling_server *s);
 /* A join (no resume) or checkRoom answered from Redis: asynchronous; the
  * answer goes to c unless it closed meanwhile. */
-void sig_cluster_join(struct sig_conn *c, const char *room_id);
-void sig_cluster_check(struct sig_conn *c, const char *room_id);
+void signaling_cluster_join(struct signaling_conn *c, const char *room_id);
+void signaling_cluster_check(struct signaling_conn *c, const char *room_id);
 /* From the engine's on_gone: a local member is really gone. */
-void sig_cluster_member_gone(struct signal_server *s, const char *room, const char *user);
-void sig_cluster_conn_closed(struct sig_conn *c);
+void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user);
+void signaling_cluster_conn_closed(struct signaling_conn *c);
 /* The same for any framing: peer joins room_id through Redis; done gets
  * ROOM_OK (JOINED was delivered to peer), ROOM_E_FULL (with the count),
  * SIG_E_UNAVAILABLE or another room error, unless the owner cancelled
- * (sig_cluster_cancel on *slot, before it frees peer). False when a join
+ * (signaling_cluster_cancel on *slot, before it frees peer). False when a join
  * or check is already pending in *slot. */
 #define SIG_E_UNAVAILABLE (-100)
-struct sig_ticket;
-typedef void (*sig_join_done_fn)(void *ctx, int rc, const char *room_id,
+struct signaling_ticket;
+typedef void (*signaling_join_done_fn)(void *ctx, int rc, const char *room_id,
 				 unsigned user_num);
-typedef void (*sig_check_done_fn)(void *ctx, bool ok, const char *room_id,
+typedef void (*signaling_check_done_fn)(void *ctx, bool ok, const char *room_id,
 				  unsigned user_num);
-bool sig_cluster_join_peer(struct signal_server *s, struct room_peer *p, const char *room_id,
-			   struct sig_ticket **slot, sig_join_done_fn done, void *ctx);
-bool sig_cluster_check_peer(struct signal_server *s, const char *room_id,
-			    struct sig_ticket **slot, sig_check_done_fn done, void *ctx);
-void sig_cluster_cancel(struct sig_ticket **slot);
+bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p, const char *room_id,
+			   struct signaling_ticket **slot, signaling_join_done_fn done, void *ctx);
+bool signaling_cluster_check_peer(struct signaling_server *s, const char *room_id,
+			    struct signaling_ticket **slot, signaling_check_done_fn done, void *ctx);
+void signaling_cluster_cancel(struct signaling_ticket **slot);
 /* After a reload chose the minting secret again: the cluster's stays. */
-void sig_cluster_reconfigured(struct signal_server *s);
-bool sig_cluster_member_live(const struct signal_server *s, const char *user);
-const char *sig_cluster_node_id(const struct signal_server *s);
+void signaling_cluster_reconfigured(struct signaling_server *s);
+bool signaling_cluster_member_live(const struct signaling_server *s, const char *user);
+const char *signaling_cluster_node_id(const struct signaling_server *s);
 /* Members of other nodes held as peers here. */
-size_t sig_cluster_proxy_count(const struct signal_server *s);
+size_t signaling_cluster_proxy_count(const struct signaling_server *s);
 /* --sessions lines for the members of other nodes; /metrics gauges. */
 struct evbuffer;
-void sig_cluster_write_sessions(struct signal_server *s, struct evbuffer *out);
-void sig_cluster_write_metrics(struct signal_server *s, struct evbuffer *out);
+void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffer *out);
+void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer *out);
 
-/* ---- Socket.IO endpoint (signal_sio.c, signal_sio_http.c) ---- */
+/* ---- Socket.IO endpoint (signaling_sio.c, signaling_sio_http.c) ---- */
 
 struct http_request;
 struct eio_session;
 /* The endpoint over s (NULL when no-socketio). 0 or TR_ENOMEM. */
-int sig_sio_new(struct signal_server *s);
-void sig_sio_free(struct signal_server *s);
-void sig_sio_reconfigure(struct signal_server *s);
+int signaling_sio_new(struct signaling_server *s);
+void signaling_sio_free(struct signaling_server *s);
+void signaling_sio_reconfigure(struct signaling_server *s);
 /* Routes requests under socketio-path: true when it answered or took
  * the connection. */
-bool sig_sio_route(struct sig_conn *c, const struct http_request *req);
+bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req);
 /* Input on a connection reading a POST body or holding a poll. */
-void sig_sio_on_body(struct sig_conn *c);
-/* Input on an Engine.IO WebSocket (signal_sio_ws.c). */
-void sig_sio_ws_on_read(struct sig_conn *c);
+void signaling_sio_on_body(struct signaling_conn *c);
+/* Input on an Engine.IO WebSocket (signaling_sio_ws.c). */
+void signaling_sio_ws_on_read(struct signaling_conn *c);
 /* One message out on it (text or binary). */
-void sig_sio_ws_send(struct sig_conn *c, bool binary, const void *p, size_t len);
+void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p, size_t len);
 /* From now on frames are written to the socket at once (plain TCP). */
-void sig_sio_ws_start_direct(struct sig_conn *c);
+void signaling_sio_ws_start_direct(struct signaling_conn *c);
 /* A close frame with code, then the connection ends once flushed. */
-void sig_sio_ws_close(struct sig_conn *c, uint16_t code);
+void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
-void sig_sio_conn_closed(struct sig_conn *c);
+void signaling_sio_conn_closed(struct signaling_conn *c);
 /* The client library files of socketio-client-dir: true when answered. */
-bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req);
-void sig_sio_files_free(struct signal_server *s);
+bool signaling_sio_client_file(struct signaling_conn *c, const struct http_request *req);
+void signaling_sio_files_free(struct signaling_server *s);
 /* Admin listings and actions on Socket.IO members (control socket). */
 struct evbuffer;
-void sig_sio_write_sessions(struct signal_server *s, struct evbuffer *out);
-size_t sig_sio_disconnect(struct signal_server *s, const char *user_id);
-size_t sig_sio_session_count(const struct signal_server *s);
-/* How the endpoint answers on a connection (signal_sio_http.c). */
-extern const struct eio_conn_ops sig_sio_conn_ops;
-/* The Engine.IO server of the endpoint (signal_sio.c owns it). */
-struct eio_server *sig_sio_eio(struct signal_server *s);
+void signaling_sio_write_sessions(struct signaling_server *s, struct evbuffer *out);
+size_t signaling_sio_disconnect(struct signaling_server *s, const char *user_id);
+size_t signaling_sio_session_count(const struct signaling_server *s);
+/* How the endpoint answers on a connection (signaling_sio_http.c). */
+extern const struct eio_conn_ops signaling_sio_conn_ops;
+/* The Engine.IO server of the endpoint (signaling_sio.c owns it). */
+struct eio_server *signaling_sio_eio(struct signaling_server *s);
 
-/* ---- embedded web client (signal_web.c) ---- */
+/* ---- embedded web client (signaling_web.c) ---- */
 
 /* The file served at path, or NULL. */
-const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type);
+const uint8_t *signaling_web_file(const char *path, size_t *len, const char **content_type);
 
 #endif

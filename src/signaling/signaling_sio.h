@@ -1,4 +1,4 @@
-/* Private to the Socket.IO layer (signal_sio.c, signal_sio_room.c). */
+/* Private to the Socket.IO layer (signaling_sio.c, signaling_sio_room.c). */
 #ifndef TR_SIGNAL_SIO_H
 #define TR_SIGNAL_SIO_H
 
@@ -8,18 +8,18 @@
 #include <jansson.h>
 
 #include "eio/eio.h"
-#include "signal/signal_rooms.h"
+#include "signaling/signaling_rooms.h"
 #include "sio/sio.h"
 
-struct sig_sio {
-	struct signal_server *server;
+struct signaling_sio {
+	struct signaling_server *server;
 	struct eio_server *eio;
 	struct sio_sock *socks; /* every live socket, for admin listings */
 };
 
 /* One Socket.IO socket (one Engine.IO session, namespace "/"). */
 struct sio_sock {
-	struct sig_sio *app;
+	struct signaling_sio *app;
 	struct sio_sock *prev, *next;
 	struct eio_session *eio;   /* NULL once the session is gone */
 	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
@@ -30,7 +30,7 @@ struct sio_sock {
 	unsigned busy;
 	json_t *auth;              /* CONNECT auth payload (credentials) */
 	struct room_peer *peer;
-	struct sig_ticket *ticket; /* a cluster join or checkRoom in flight */
+	struct signaling_ticket *ticket; /* a cluster join or checkRoom in flight */
 	bool join_has_ack;         /* ... and the ack it owes */
 	uint64_t join_ack_id;
 	struct event *timer;       /* connect timeout, then iceServers pushes */
@@ -45,7 +45,7 @@ struct sio_sock {
 	struct room_blob *blobs;   /* bin_want entries, owned copies */
 };
 
-/* ---- output (signal_sio.c) ---- */
+/* ---- output (signaling_sio.c) ---- */
 
 /* 42["event", data]; data is consumed. */
 void sio_emit(struct sio_sock *k, const char *event, json_t *data);
@@ -59,7 +59,7 @@ void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
 /* room_deliver_fn of every socket. */
 void sio_deliver(void *ctx, const struct room_event *ev);
 
-/* ---- the room application (signal_sio_room.c) ---- */
+/* ---- the room application (signaling_sio_room.c) ---- */
 
 /* An EVENT (args: the JSON array, name first; text: its raw JSON text,
  * relayed as it is; blobs: attachments of a BINARY_EVENT). */

@@ -12,8 +12,8 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -38,7 +38,7 @@ static const char *status_text(int status)
 static void conn_reply(void *conn, int status, const char *type, const char *extra,
 		       const void *body, size_t len)
 {
-	struct sig_conn *c = conn;
+	struct signaling_conn *c = conn;
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
@@ -57,7 +57,7 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 		evbuffer_add(out, body, len);
 	c->eio_head_only = false;
 	if (!c->eio_keep_alive) {
-		sig_conn_close_after_flush(c);
+		signaling_conn_close_after_flush(c);
 		return;
 	}
 	c->state = SIG_HTTP_HEAD;
@@ -71,20 +71,20 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 
 static void conn_ws_send(void *conn, bool binary, const void *p, size_t len)
 {
-	sig_sio_ws_send(conn, binary, p, len);
+	signaling_sio_ws_send(conn, binary, p, len);
 }
 
 static void conn_ws_close(void *conn)
 {
-	sig_sio_ws_close(conn, 1000);
+	signaling_sio_ws_close(conn, 1000);
 }
 
 static void conn_detach(void *conn)
 {
-	((struct sig_conn *)conn)->eio = NULL;
+	((struct signaling_conn *)conn)->eio = NULL;
 }
 
-const struct eio_conn_ops sig_sio_conn_ops = {
+const struct eio_conn_ops signaling_sio_conn_ops = {
 	.reply = conn_reply,
 	.ws_send = conn_ws_send,
 	.ws_close = conn_ws_close,
@@ -112,11 +112,11 @@ static enum eio_method method_of(unsigned m)
 	return EIO_M_OTHER;
 }
 
-static void fill_request(struct sig_conn *c, const struct http_request *req,
+static void fill_request(struct signaling_conn *c, const struct http_request *req,
 			 struct eio_request *er)
 {
 	memset(er, 0, sizeof(*er));
-	sig_host_without_port(req->host, c->host, sizeof(c->host));
+	signaling_host_without_port(req->host, c->host, sizeof(c->host));
 	er->method = method_of(req->method);
 	er->query = req->query;
 	er->origin = req->origin;
@@ -128,13 +128,13 @@ static void fill_request(struct sig_conn *c, const struct http_request *req,
 }
 
 /* RFC 6455 4.2.2: the 101, then wslay carries Engine.IO packets. */
-static void accept_websocket(struct sig_conn *c, const struct http_request *req,
+static void accept_websocket(struct signaling_conn *c, const struct http_request *req,
 			     const struct eio_request *er)
 {
-	struct eio_server *e = sig_sio_eio(c->server);
+	struct eio_server *e = signaling_sio_eio(c->server);
 	char accept[29];
 
-	sig_ws_accept_key(req->ws_key, accept);
+	signaling_ws_accept_key(req->ws_key, accept);
 	evbuffer_add_printf(bufferevent_get_output(c->bev),
 			    "HTTP/1.1 101 Switching Protocols\r\n"
 			    "Upgrade: websocket\r\n"
@@ -142,17 +142,17 @@ static void accept_websocket(struct sig_conn *c, const struct http_request *req,
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
 	c->state = SIG_EIO_WS;
-	sig_sio_ws_start_direct(c);
+	signaling_sio_ws_start_direct(c);
 	c->eio = eio_ws_attach(e, er, c);
 	if (!c->eio) {
-		sig_sio_ws_close(c, 1008);
+		signaling_sio_ws_close(c, 1008);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)))
-		sig_sio_ws_on_read(c);
+		signaling_sio_ws_on_read(c);
 }
 
-static void dispatch(struct sig_conn *c, const struct http_request *req,
+static void dispatch(struct signaling_conn *c, const struct http_request *req,
 		     const uint8_t *body, size_t len, bool too_large)
 {
 	struct eio_request er;
@@ -162,12 +162,12 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 	er.body = body;
 	er.body_len = len;
 	er.body_too_large = too_large;
-	er.body_not_utf8 = body && !sig_utf8_valid(body, len);
+	er.body_not_utf8 = body && !signaling_utf8_valid(body, len);
 	/* A refused upgrade ends its connection, as engine.io's does. */
 	c->eio_keep_alive = req->keep_alive && !too_large && !er.websocket;
 	c->eio_head_only = false;
 	c->state = SIG_HTTP_HELD; /* until reply() puts it back */
-	switch (eio_handle(sig_sio_eio(c->server), &er, c, &held)) {
+	switch (eio_handle(signaling_sio_eio(c->server), &er, c, &held)) {
 	case EIO_HELD:
 		c->eio = held;
 		break;
@@ -180,7 +180,7 @@ static void dispatch(struct sig_conn *c, const struct http_request *req,
 }
 
 /* A POST body: whole in memory (bounded by socketio-max-payload). */
-static void read_body(struct sig_conn *c)
+static void read_body(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t need = (size_t)c->eio_req->content_length;
@@ -199,7 +199,7 @@ static void read_body(struct sig_conn *c)
 
 /* A chunked POST body (node's http.request without a length sends one):
  * decoded whole once it has all arrived, bounded like any other. */
-static void read_chunked(struct sig_conn *c)
+static void read_chunked(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t have = evbuffer_get_length(in), max = c->server->conf->socketio_max_payload;
@@ -223,7 +223,7 @@ static void read_chunked(struct sig_conn *c)
 		dispatch(c, req, NULL, 0, true);
 	} else if (rc < 0) {
 		c->eio_keep_alive = false;
-		sig_http_respond(c, 400, "text/plain; charset=utf-8", "bad chunked body\n", 17,
+		signaling_http_respond(c, 400, "text/plain; charset=utf-8", "bad chunked body\n", 17,
 				 false);
 	} else {
 		evbuffer_drain(in, used);
@@ -233,14 +233,14 @@ static void read_chunked(struct sig_conn *c)
 	free(req);
 }
 
-void sig_sio_on_body(struct sig_conn *c)
+void signaling_sio_on_body(struct signaling_conn *c)
 {
 	/* A held poll's connection may carry the next request, not a
 	 * stream: whatever piles up beyond a head's size ends it. */
 	if (c->state == SIG_HTTP_HELD) {
 		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > HTTP_HEAD_MAX) {
 			log_info("Socket.IO: data piling up behind a held poll: closed");
-			sig_conn_close(c);
+			signaling_conn_close(c);
 		}
 		return;
 	}
@@ -250,13 +250,13 @@ void sig_sio_on_body(struct sig_conn *c)
 		read_body(c);
 }
 
-bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
+bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req)
 {
 	const struct conf *conf = c->server->conf;
 
 	if (!c->server->sio)
 		return false;
-	if (sig_sio_client_file(c, req))
+	if (signaling_sio_client_file(c, req))
 		return true;
 	if (!path_is_endpoint(conf, req->path))
 		return false;
@@ -267,19 +267,19 @@ bool sig_sio_route(struct sig_conn *c, const struct http_request *req)
 		}
 		c->eio_req = malloc(sizeof(*req));
 		if (!c->eio_req) {
-			sig_conn_close(c);
+			signaling_conn_close(c);
 			return true;
 		}
 		*c->eio_req = *req;
 		c->state = SIG_HTTP_BODY;
-		sig_sio_on_body(c);
+		signaling_sio_on_body(c);
 		return true;
 	}
 	dispatch(c, req, NULL, 0, false);
 	return true;
 }
 
-void sig_sio_conn_closed(struct sig_conn *c)
+void signaling_sio_conn_closed(struct signaling_conn *c)
 {
 	struct eio_session *s = c->eio;
 

@@ -16,8 +16,8 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 #include "util/log.h"
 
 #define CLIENT_FILE_MAX (8u * 1024 * 1024)
@@ -44,7 +44,7 @@ struct client_file {
 	char etag[48];
 };
 
-struct sig_sio_files {
+struct signaling_sio_files {
 	struct client_file f[N_CLIENT_FILES];
 };
 
@@ -114,9 +114,9 @@ static int file_load(struct client_file *f, const char *path, const struct stat 
 
 /* The current content of file i, (re)read when its path, size or mtime
  * changed; NULL when it is missing or too large. */
-static struct client_file *file_get(struct signal_server *s, size_t i)
+static struct client_file *file_get(struct signaling_server *s, size_t i)
 {
-	struct sig_sio_files *files = s->sio_files;
+	struct signaling_sio_files *files = s->sio_files;
 	char path[4096];
 	struct stat st;
 	struct client_file *f;
@@ -140,7 +140,7 @@ static struct client_file *file_get(struct signal_server *s, size_t i)
 	return f;
 }
 
-void sig_sio_files_free(struct signal_server *s)
+void signaling_sio_files_free(struct signaling_server *s)
 {
 	if (!s->sio_files)
 		return;
@@ -173,9 +173,9 @@ static int file_index(const struct conf *conf, const char *path)
 	return -1;
 }
 
-bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req)
+bool signaling_sio_client_file(struct signaling_conn *c, const struct http_request *req)
 {
-	struct signal_server *s = c->server;
+	struct signaling_server *s = c->server;
 	bool head = http_method_is_head(req->method);
 	char extra[256];
 	struct client_file *f;
@@ -188,21 +188,21 @@ bool sig_sio_client_file(struct sig_conn *c, const struct http_request *req)
 	c->eio_head_only = head;
 	f = s->conf->socketio_client_dir ? file_get(s, (size_t)i) : NULL;
 	if (!f) {
-		sig_sio_conn_ops.reply(c, 404, "text/plain; charset=utf-8", "", "not found\n", 10);
+		signaling_sio_conn_ops.reply(c, 404, "text/plain; charset=utf-8", "", "not found\n", 10);
 		return true;
 	}
 	if (req->if_none_match[0] && strstr(req->if_none_match, f->etag)) {
 		snprintf(extra, sizeof(extra), "ETag: %s\r\nCache-Control: public, max-age=0\r\n",
 			 f->etag);
 		c->eio_head_only = true;
-		sig_sio_conn_ops.reply(c, 304, client_files[i].type, extra, NULL, 0);
+		signaling_sio_conn_ops.reply(c, 304, client_files[i].type, extra, NULL, 0);
 		return true;
 	}
 	gz = f->gz && accepts_gzip(req->accept_encoding);
 	snprintf(extra, sizeof(extra),
 		 "ETag: %s\r\nCache-Control: public, max-age=0\r\nVary: Accept-Encoding\r\n%s",
 		 f->etag, gz ? "Content-Encoding: gzip\r\n" : "");
-	sig_sio_conn_ops.reply(c, 200, client_files[i].type, extra, gz ? f->gz : f->data,
+	signaling_sio_conn_ops.reply(c, 200, client_files[i].type, extra, gz ? f->gz : f->data,
 			       gz ? f->gz_len : f->len);
 	return true;
 }

@@ -2,7 +2,7 @@
  * arrays from web/ at build time), so one file is the whole server. */
 #include <string.h>
 
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 
 extern const unsigned char web_index_html[];
 extern const size_t web_index_html_len;
@@ -13,7 +13,7 @@ extern const size_t web_call_js_len;
 extern const unsigned char web_quality_js[];
 extern const size_t web_quality_js_len;
 
-const uint8_t *sig_web_file(const char *path, size_t *len, const char **content_type)
+const uint8_t *signaling_web_file(const char *path, size_t *len, const char **content_type)
 {
 	static const struct {
 		const char *path;

@@ -11,7 +11,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_internal.h"
 #include "util/clock.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -26,7 +26,7 @@ static bool take_first(const char *secret, void *arg)
  * else keep (a secret generated earlier in memory, "" for none); else a
  * new one, kept in the store so credentials survive restarts. A secret
  * that lives in memory only is added to auth. out: SIG_SECRET_MAX. */
-int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
+int signaling_ice_secret_choose(const struct conf *c, struct auth_store *store,
 			  struct auth *auth, const char *keep, char *out, char *err,
 			  size_t errlen)
 {
@@ -69,14 +69,14 @@ int sig_ice_secret_choose(const struct conf *c, struct auth_store *store,
 	return 0;
 }
 
-struct signal_reload {
+struct signaling_reload {
 	const struct conf *conf;
 	struct auth *auth;
 	struct auth_store *store;
 	char ice_secret[SIG_SECRET_MAX];
 };
 
-void signal_reload_free(struct signal_reload *r)
+void signaling_reload_free(struct signaling_reload *r)
 {
 	if (!r)
 		return;
@@ -88,13 +88,13 @@ void signal_reload_free(struct signal_reload *r)
  * lives on across reloads (added to the new auth); otherwise it is chosen
  * again (a new static-auth-secret or store takes effect). Only the new
  * auth and store are written to, never the live ones. */
-struct signal_reload *signal_server_reload_prepare(struct signal_server *s,
+struct signaling_reload *signaling_server_reload_prepare(struct signaling_server *s,
 						   const struct conf *conf,
 						   struct auth *auth,
 						   struct auth_store *store, char *err,
 						   size_t errlen)
 {
-	struct signal_reload *r = calloc(1, sizeof(*r));
+	struct signaling_reload *r = calloc(1, sizeof(*r));
 
 	if (!r) {
 		snprintf(err, errlen, "out of memory");
@@ -103,15 +103,15 @@ struct signal_reload *signal_server_reload_prepare(struct signal_server *s,
 	r->conf = conf;
 	r->auth = auth;
 	r->store = store;
-	if (sig_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret, err,
+	if (signaling_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret, err,
 				  errlen)) {
-		signal_reload_free(r);
+		signaling_reload_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void signal_server_reload_commit(struct signal_server *s, struct signal_reload *r)
+void signaling_server_reload_commit(struct signaling_server *s, struct signaling_reload *r)
 {
 	if (r->conf->http_port != s->conf->http_port)
 		log_warn("reload: http-port changes only at restart");
@@ -119,9 +119,9 @@ void signal_server_reload_commit(struct signal_server *s, struct signal_reload *
 	s->auth = r->auth;
 	s->store = r->store;
 	memcpy(s->ice_secret, r->ice_secret, sizeof(s->ice_secret));
-	signal_reload_free(r);
-	sig_cluster_reconfigured(s);
-	sig_sio_reconfigure(s);
+	signaling_reload_free(r);
+	signaling_cluster_reconfigured(s);
+	signaling_sio_reconfigure(s);
 }
 
 /* ---- presence: the room server's answer to "is this member live" ---- */
@@ -129,7 +129,7 @@ void signal_server_reload_commit(struct signal_server *s, struct signal_reload *
 /* A member whose credentials were minted stays live until on_gone (leave,
  * or the end of its resume window): a set of user ids kept beside the
  * room engine, so the TURN side asks in O(1) per request. */
-static void presence_add(struct signal_server *s, const char *user_id)
+static void presence_add(struct signaling_server *s, const char *user_id)
 {
 	if (!s->live_ids)
 		s->live_ids = json_object();
@@ -137,25 +137,25 @@ static void presence_add(struct signal_server *s, const char *user_id)
 		json_object_set_new(s->live_ids, user_id, json_true());
 }
 
-void sig_presence_gone(struct signal_server *s, const char *user_id)
+void signaling_presence_gone(struct signaling_server *s, const char *user_id)
 {
 	if (s->live_ids)
 		json_object_del(s->live_ids, user_id);
 }
 
-void sig_presence_free(struct signal_server *s)
+void signaling_presence_free(struct signaling_server *s)
 {
 	json_decref(s->live_ids);
 	s->live_ids = NULL;
 }
 
-bool signal_server_member_live(void *ctx, const char *member_id)
+bool signaling_server_member_live(void *ctx, const char *member_id)
 {
-	struct signal_server *s = ctx;
+	struct signaling_server *s = ctx;
 
 	/* Clustered: a member of any node (the cluster's mirror). */
 	return (s->live_ids && json_object_get(s->live_ids, member_id)) ||
-	       sig_cluster_member_live(s, member_id);
+	       signaling_cluster_member_live(s, member_id);
 }
 
 /* An IPv6 literal host needs brackets inside a URL. */
@@ -215,7 +215,7 @@ static void add_pool(const struct conf *c, bool tls, json_t *stun, json_t *turn)
 	}
 }
 
-json_t *sig_ice_servers(struct signal_server *s, const char *host, const char *user_id)
+json_t *signaling_ice_servers(struct signaling_server *s, const char *host, const char *user_id)
 {
 	static const char *const none[] = { "" };
 	static const char *const turn_transports[] = { "?transport=udp", "?transport=tcp" };

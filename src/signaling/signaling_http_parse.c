@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "signal/signal_http.h"
+#include "signaling/signaling_http.h"
 #include "util/errors.h"
 
 enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,

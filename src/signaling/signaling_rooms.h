@@ -1,4 +1,4 @@
-/* Private to src/signal: the room engine. It knows nothing of WebSocket or
+/* Private to src/signaling: the room engine. It knows nothing of WebSocket or
  * JSON: a peer is a handle with a "deliver event" callback, so any framing
  * (native WebSocket, later Socket.IO) plugs in without touching rooms.
  * Room state lives behind this one interface (in memory now; Redis later).

@@ -15,8 +15,8 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
-#include "signal/signal_http.h"
-#include "signal/signal_internal.h"
+#include "signaling/signaling_http.h"
+#include "signaling/signaling_internal.h"
 #include "turn/turn.h"
 
 static void metric(struct evbuffer *out, const char *name, const char *type,
@@ -57,7 +57,7 @@ static void collect_member(const char *room_id, const char *user_id, bool connec
 			    json_integer(json_integer_value(have) + bytes));
 }
 
-static void write_room_bytes(struct signal_server *s, struct evbuffer *out)
+static void write_room_bytes(struct signaling_server *s, struct evbuffer *out)
 {
 	struct room_bytes rb = { s->conf->rest_api_separator, json_object(), json_object() };
 	const char *room;
@@ -78,12 +78,12 @@ static void write_room_bytes(struct signal_server *s, struct evbuffer *out)
 	json_decref(rb.by_room);
 }
 
-void signal_server_write_metrics(struct signal_server *s, struct evbuffer *out)
+void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer *out)
 {
-	const struct signal_counters *k = &s->counters;
+	const struct signaling_counters *k = &s->counters;
 	size_t ws = 0;
 
-	for (struct sig_conn *it = s->conns; it; it = it->next)
+	for (struct signaling_conn *it = s->conns; it; it = it->next)
 		ws += it->state == SIG_WEBSOCKET;
 	metric(out, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
 	metric(out, "turnroom_rooms", "gauge", "Rooms with at least one member.",
@@ -120,10 +120,10 @@ void signal_server_write_metrics(struct signal_server *s, struct evbuffer *out)
 	       "Times freed memory was given back to the system.", k->trims);
 	if (s->conf->prometheus_room_labels)
 		write_room_bytes(s, out);
-	sig_cluster_write_metrics(s, out);
+	signaling_cluster_write_metrics(s, out);
 }
 
-void signal_server_set_metrics(struct signal_server *s,
+void signaling_server_set_metrics(struct signaling_server *s,
 			       void (*fn)(void *ctx, struct evbuffer *out), void *ctx)
 {
 	s->metrics_fn = fn;
@@ -142,31 +142,31 @@ static bool bearer_ok(const char *want, const char *authorization)
 	return strlen(authorization) == n && CRYPTO_memcmp(authorization, want, n) == 0;
 }
 
-void sig_metrics_respond(struct sig_conn *c, const struct http_request *req, bool head_only)
+void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req, bool head_only)
 {
-	struct signal_server *s = c->server;
+	struct signaling_server *s = c->server;
 	const char *token = s->conf->metrics_token;
 	struct evbuffer *body;
 
 	if (!token || !*token) {
-		sig_http_respond(c, 404, "text/plain; charset=utf-8", "not found\n", 10, false);
+		signaling_http_respond(c, 404, "text/plain; charset=utf-8", "not found\n", 10, false);
 		return;
 	}
 	if (!bearer_ok(token, req->authorization)) {
-		sig_http_respond(c, 401, "text/plain; charset=utf-8", "bearer token required\n",
+		signaling_http_respond(c, 401, "text/plain; charset=utf-8", "bearer token required\n",
 				 22, false);
 		return;
 	}
 	body = evbuffer_new();
 	if (!body) {
-		sig_conn_close(c);
+		signaling_conn_close(c);
 		return;
 	}
 	if (s->metrics_fn)
 		s->metrics_fn(s->metrics_ctx, body);
 	else
-		signal_server_write_metrics(s, body);
-	sig_http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+		signaling_server_write_metrics(s, body);
+	signaling_http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
 			 evbuffer_pullup(body, -1), evbuffer_get_length(body), head_only);
 	evbuffer_free(body);
 }

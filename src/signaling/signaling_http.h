@@ -1,4 +1,4 @@
-/* Private to src/signal: the HTTP request head, parsed by a pure codec
+/* Private to src/signaling: the HTTP request head, parsed by a pure codec
  * over http-parser (no I/O, no allocation), and the connection layer. */
 #ifndef TR_SIGNAL_HTTP_H
 #define TR_SIGNAL_HTTP_H
@@ -22,7 +22,7 @@ struct http_request {
 	bool upgrade_websocket; /* Upgrade: websocket + Connection: upgrade */
 	bool keep_alive;
 	uint64_t content_length;
-	/* for the Socket.IO endpoint (signal_sio_http.c) */
+	/* for the Socket.IO endpoint (signaling_sio_http.c) */
 	char query[1024];     /* after '?', without it; "" when none */
 	char content_type[128];
 	char accept_encoding[256];
