@@ -77,7 +77,7 @@ ssize_t eio_base64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t ca
 		int v[4];
 		size_t pad = 0;
 
-		for (int k = 0; k < 4; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
 				v[k] = 0;
 				pad++;

@@ -19,6 +19,25 @@ static int harness_tests_passed, harness_tests_failed;
 		}                                                             \
 	} while (0)
 
+/* Like CHECK, but a failure also ends the test function (which returns
+ * void): for preconditions the rest of the test would dereference. */
+#define REQUIRE(cond)                                                         \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "  %s:%d: requirement failed: %s\n",  \
+				__FILE__, __LINE__, #cond);                   \
+			harness_failed_checks++;                              \
+			return;                                               \
+		}                                                             \
+	} while (0)
+
+/* An unconditional failure, for branches a test must not reach. */
+#define FAIL(what)                                                            \
+	do {                                                                  \
+		fprintf(stderr, "  %s:%d: %s\n", __FILE__, __LINE__, what);  \
+		harness_failed_checks++;                                      \
+	} while (0)
+
 #define CHECK_EQ_INT(a, b)                                                    \
 	do {                                                                  \
 		long long _a = (long long)(a), _b = (long long)(b);           \

@@ -315,7 +315,7 @@ static void test_port_pool_with(void)
 		CHECK(addr_port(&next) != 20001 && addr_port(&next) != addr_port(&bound));
 		seen |= 1 << (addr_port(&next) - 20000);
 	}
-	CHECK_EQ_INT(__builtin_popcount(seen), 2);
+	CHECK_EQ_INT(__builtin_popcount((unsigned)seen), 2);
 	/* 20001 refused by the opener, the rest held: exhausted, and 20001
 	 * is not marked used by the failed attempt. */
 	if (addr_port(&bound) != 20001) {

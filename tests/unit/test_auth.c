@@ -276,7 +276,7 @@ static void test_store(void)
 	int n = 0;
 
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	auth_store_free(NULL);
@@ -371,7 +371,7 @@ static void test_store_admin_ops(void)
 	char acc[256] = "";
 
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	s = auth_store_open(t.db);
@@ -428,11 +428,11 @@ static void test_store_turnadmin(void)
 
 	/* scripts/install-deps installs coturn: missing is a failure. */
 	if (!have_turnadmin()) {
-		CHECK(!"turnadmin not installed (Debian package coturn)");
+		FAIL("turnadmin not installed (Debian package coturn)");
 		return;
 	}
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	/* A database made by coturn alone... */
@@ -631,7 +631,7 @@ static void test_check_store_user(void)
 	struct auth *a = NULL;
 
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	s = auth_store_open(t.db);
@@ -760,7 +760,7 @@ static void test_check_rest_rotation(void)
 	struct auth *a = NULL;
 
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	s = auth_store_open(t.db);
@@ -809,7 +809,7 @@ static void test_check_side_by_side(void)
 	struct auth *a = NULL;
 
 	if (!tmpdir_make(&t)) {
-		CHECK(!"mkdtemp");
+		FAIL("mkdtemp");
 		return;
 	}
 	s = auth_store_open(t.db);

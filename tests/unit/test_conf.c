@@ -195,8 +195,6 @@ static void test_unknown_keys(void)
 
 static void test_numbers(void)
 {
-	const char *want =
-	    "bad value '%s' for 'listening-port': expected a number 1-65535";
 	static const char *const bad[] = {
 	    "abc",   "0",   "65536", "3478x", "-1", "+5", "99999999999999999999",
 	    "34 78", "0x10"};
@@ -204,7 +202,8 @@ static void test_numbers(void)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "listening-port=%s\n", bad[i]);
-		snprintf(msg, sizeof(msg), want, bad[i]);
+		snprintf(msg, sizeof(msg),
+			 "bad value '%s' for 'listening-port': expected a number 1-65535", bad[i]);
 		expect_error(text, 1, msg);
 	}
 	expect_error("listening-port\n", 1, "'listening-port' needs a value");

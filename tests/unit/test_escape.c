@@ -82,7 +82,7 @@ static void test_random(void)
 	unsigned seed = 12345;
 
 	for (int round = 0; round < 20000; round++) {
-		size_t len = (size_t)(rand_r(&seed) % sizeof(in));
+		size_t len = ((size_t)rand_r(&seed) % sizeof(in));
 
 		for (size_t i = 0; i < len; i++)
 			in[i] = (char)(rand_r(&seed) & 0xFF);

@@ -198,7 +198,7 @@ static void test_type_class(void)
 
 			if (stun_type_method(t) != meth || (int)stun_type_class(t) != c ||
 			    (t & 0xC000)) {
-				CHECK(!"type round trip");
+				FAIL("type round trip");
 				return;
 			}
 		}
