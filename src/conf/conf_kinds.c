@@ -14,28 +14,27 @@ _Static_assert(sizeof(enum conf_signaling_auth) == sizeof(int),
 
 #define EXPECT_IP "expected an IP address"
 
-/* Grows *v (elements of size) by one slot; the new slot's address, or
- * NULL (nothing changed) when out of memory. */
-static void *grow(void **v, size_t *n, size_t size)
+/* Appends the size bytes at elem to the array *v of *n elements. 0 or
+ * TR_ENOMEM (nothing changed). */
+static int push(void **v, size_t *n, size_t size, const void *elem)
 {
 	char *bigger = realloc(*v, (*n + 1) * size);
 
 	if (!bigger)
-		return NULL;
+		return TR_ENOMEM;
+	memcpy(bigger + *n * size, elem, size);
 	*v = bigger;
-	return bigger + (*n)++ * size;
+	(*n)++;
+	return 0;
 }
 
 int conf_addrs_append(struct conf_addrs *l, const struct tr_addr *a)
 {
 	void *v = l->v;
-	struct tr_addr *slot = grow(&v, &l->n, sizeof(*slot));
+	int rc = push(&v, &l->n, sizeof(*a), a);
 
 	l->v = v;
-	if (!slot)
-		return TR_ENOMEM;
-	*slot = *a;
-	return 0;
+	return rc;
 }
 
 char *conf_enum_text(const struct conf_option *o, char *buf, size_t buflen)
@@ -78,7 +77,7 @@ static int set_external(struct conf_external_ips *l, const char *v, char *why,
 	const char *slash = strchr(v, '/');
 	size_t publen = slash ? (size_t)(slash - v) : strlen(v);
 	void *grown = l->v;
-	struct conf_external_ip *slot;
+	int rc;
 
 	snprintf(why, whylen, "expected 'ip' or 'ip/ip' of one address family");
 	if (publen == 0 || publen >= sizeof(buf))
@@ -98,12 +97,9 @@ static int set_external(struct conf_external_ips *l, const char *v, char *why,
 			return TR_EINVAL;
 		}
 	}
-	slot = grow(&grown, &l->n, sizeof(*slot));
+	rc = push(&grown, &l->n, sizeof(e), &e);
 	l->v = grown;
-	if (!slot)
-		return TR_ENOMEM;
-	*slot = e;
-	return 0;
+	return rc;
 }
 
 static int set_peer_range(struct conf_peer_ranges *l, const char *v, char *why,
@@ -111,18 +107,15 @@ static int set_peer_range(struct conf_peer_ranges *l, const char *v, char *why,
 {
 	struct peer_range r;
 	void *grown = l->v;
-	struct peer_range *slot;
+	int rc;
 
 	if (peer_range_parse(v, &r) < 0) {
 		snprintf(why, whylen, "expected 'ip', 'ip-ip' or 'ip/prefix'");
 		return TR_EINVAL;
 	}
-	slot = grow(&grown, &l->n, sizeof(*slot));
+	rc = push(&grown, &l->n, sizeof(r), &r);
 	l->v = grown;
-	if (!slot)
-		return TR_ENOMEM;
-	*slot = r;
-	return 0;
+	return rc;
 }
 
 int conf_kind_apply(void *slot, const struct conf_option *o, const char *v, char *why,
