@@ -73,12 +73,14 @@ static int set_external(struct conf_external_ips *l, const char *v, char *why,
 			size_t whylen)
 {
 	char buf[2 * (ADDR_STR_MAX + 2)];
-	struct conf_external_ip e = { .has_priv = false };
+	struct conf_external_ip e;
 	const char *slash = strchr(v, '/');
 	size_t publen = slash ? (size_t)(slash - v) : strlen(v);
 	void *grown = l->v;
 	int rc;
 
+	/* Zeroed whole, padding too: reload may compare lists with memcmp. */
+	memset(&e, 0, sizeof(e));
 	snprintf(why, whylen, "expected 'ip' or 'ip/ip' of one address family");
 	if (publen == 0 || publen >= sizeof(buf))
 		return TR_EINVAL;
