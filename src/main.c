@@ -615,6 +615,14 @@ int main(int argc, char **argv)
 	/* "turnroom admin ..." is turnroom-admin. */
 	if (argc > 1 && !strcmp(argv[1], "admin"))
 		return admin_main(argc - 1, argv + 1);
+	/* The build generates the man page and sample config with this. */
+	if (argc == 2 && !strncmp(argv[1], "--print-options=", 16)) {
+		if (conf_print_options(stdout, argv[1] + 16) == 0)
+			return fflush(stdout) == 0 ? 0 : 1;
+		fprintf(stderr, "turnroom: --print-options takes man, man-unimplemented "
+			"or sample\n");
+		return 1;
+	}
 	memset(&app, 0, sizeof(app));
 	app.argc = argc;
 	app.argv = argv;

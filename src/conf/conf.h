@@ -169,4 +169,10 @@ int conf_keep_restart_only(const struct conf *running, struct conf *next);
 /* --help text from the option table. */
 void conf_print_help(FILE *out);
 
+/* --print-options=WHAT, from the option table: "man" (the option list of
+ * turnroom.conf(5), roff), "man-unimplemented" (its section of coturn
+ * options accepted with a warning) or "sample" (the body of
+ * etc/turnroom.conf). 0, or TR_EINVAL for another WHAT. */
+int conf_print_options(FILE *out, const char *what);
+
 #endif

@@ -1,7 +1,8 @@
 /* The one option table: every turnserver.conf key and --long-option, with
- * coturn's names, short flags and defaults. The parser, --help, the sample
- * config and the man page follow it (tests/unit/test_conf.c checks that the
- * last two name every entry). */
+ * coturn's names, short flags and defaults. The parser and --help follow it,
+ * the sample config and the man page's option list are generated from it
+ * (conf_print.c, longer texts in conf_doc.c), and its flags say whether
+ * SIGHUP applies an option (CONF_F_RELOAD; conf_diff.c keeps the others). */
 #include "conf/conf_internal.h"
 
 #include <stdio.h>
