@@ -161,6 +161,28 @@ static int credentials_missing(const struct conf *c, char *err, size_t errlen)
 	return TR_EINVAL;
 }
 
+static int check_alternates(const struct conf *c)
+{
+	struct tr_addr a;
+
+	for (size_t i = 0; i < c->alternate_servers.n; i++) {
+		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port, &a)) {
+			log_err("alternate-server: '%s' is not IP, IPv4:PORT or [IPv6]:PORT",
+				c->alternate_servers.items[i]);
+			return TR_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The log sink a config asks for, opened but not in use; NULL when the
+ * file cannot be opened. */
+static struct log_next *log_open_conf(const struct conf *c)
+{
+	return log_prepare(c->log_file, c->syslog, c->no_stdout_log,
+			   c->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+}
+
 /* Everything a reload builds before it touches live state. */
 struct reload {
 	struct conf *conf;
@@ -169,10 +191,12 @@ struct reload {
 	struct turn_reload *turn;
 	struct signaling_reload *signaling;
 	SSL_CTX *front_tls;
+	struct log_next *log;
 };
 
 static void reload_discard(struct reload *r)
 {
+	log_next_free(r->log);
 	SSL_CTX_free(r->front_tls);
 	signaling_reload_free(r->signaling);
 	turn_reload_free(r->turn);
@@ -193,11 +217,26 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return TR_ENOMEM;
 	}
+	/* The credentials check sees the file as written: a truncated one
+	 * fails even while a kept http-port would mint credentials. */
 	if (conf_load(r->conf, app->argc, app->argv, &want_help, &want_version, err,
 		      errlen) ||
-	    credentials_missing(r->conf, err, errlen) ||
+	    credentials_missing(r->conf, err, errlen))
+		return TR_EINVAL;
+	/* Options the table marks restart-only keep their running value, so
+	 * every module reads one config that says what is in force. */
+	if (conf_keep_restart_only(app->conf, r->conf) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return TR_ENOMEM;
+	}
+	if (conf_validate(r->conf, err, errlen) || check_alternates(r->conf) ||
 	    open_credentials(r->conf, &r->store, &r->auth, err, errlen))
 		return TR_EINVAL;
+	r->log = log_open_conf(r->conf);
+	if (!r->log) {
+		snprintf(err, errlen, "cannot open log file %s", r->conf->log_file);
+		return TR_EIO;
+	}
 	if (app->signaling)
 		auth_set_presence(r->auth, signaling_server_member_live, app->signaling);
 	r->turn = turn_server_reload_prepare(app->turn, r->conf, err, errlen);
@@ -239,6 +278,8 @@ static void warn_credential_changes(const struct conf *old, const struct conf *n
  * credentials are freed only once nothing refers to them. */
 static void reload_commit(struct app *app, struct reload *r)
 {
+	log_commit(r->log);
+	r->log = NULL;
 	warn_credential_changes(app->conf, r->conf);
 	turn_server_reload_commit(app->turn, r->turn, r->conf, r->auth);
 	if (app->signaling)
@@ -437,20 +478,6 @@ static void app_free(struct app *app)
 	log_close();
 }
 
-static int check_alternates(const struct conf *c)
-{
-	struct tr_addr a;
-
-	for (size_t i = 0; i < c->alternate_servers.n; i++) {
-		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port, &a)) {
-			log_err("alternate-server: '%s' is not IP, IPv4:PORT or [IPv6]:PORT",
-				c->alternate_servers.items[i]);
-			return TR_EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* The one Prometheus body, for the metrics listener and for /metrics on
  * http-port (metrics-token). */
 static void write_metrics(void *ctx, struct evbuffer *out)
@@ -500,6 +527,7 @@ static int app_start(struct app *app, int argc, char **argv)
 {
 	char err[CONF_ERR_MAX];
 	bool want_help = false, want_version = false;
+	struct log_next *log_next;
 
 	app->conf = conf_new();
 	if (!app->conf)
@@ -516,12 +544,17 @@ static int app_start(struct app *app, int argc, char **argv)
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 1;
 	}
-	if (log_open(app->conf->log_file, app->conf->syslog,
-		     app->conf->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO)) {
+	log_next = log_open_conf(app->conf);
+	if (!log_next) {
 		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
 		return TR_EIO;
 	}
+	log_commit(log_next);
 	log_route_libevent();
+	if (log_quiet_without_target(app->conf->no_stdout_log, app->conf->log_file,
+				     app->conf->syslog))
+		log_warn("no-stdout-log without log-file or syslog: logging to standard "
+			 "error anyway");
 	if (check_alternates(app->conf))
 		return TR_EINVAL;
 	if (credentials_missing(app->conf, err, sizeof(err))) {
@@ -582,6 +615,14 @@ int main(int argc, char **argv)
 	/* "turnroom admin ..." is turnroom-admin. */
 	if (argc > 1 && !strcmp(argv[1], "admin"))
 		return admin_main(argc - 1, argv + 1);
+	/* The build generates the man page and sample config with this. */
+	if (argc == 2 && !strncmp(argv[1], "--print-options=", 16)) {
+		if (conf_print_options(stdout, argv[1] + 16) == 0)
+			return fflush(stdout) == 0 ? 0 : 1;
+		fprintf(stderr, "turnroom: --print-options takes man, man-unimplemented "
+			"or sample\n");
+		return 1;
+	}
 	memset(&app, 0, sizeof(app));
 	app.argc = argc;
 	app.argv = argv;

@@ -192,7 +192,20 @@ int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen);
 /* Checks cross-option rules (port range, separators, ...). */
 int conf_validate(const struct conf *c, char *err, size_t errlen);
 
+/* A reload: for every option that needs a restart (see --help) whose value
+ * differs between the running config and next, logs one warning "reload:
+ * NAME changed; needs a restart (keeping OLD)" (never a secret's value)
+ * and copies the running value into next, so next holds what stays in
+ * force. Returns how many options were kept, or TR_ENOMEM. */
+int conf_keep_restart_only(const struct conf *running, struct conf *next);
+
 /* --help text from the option table. */
 void conf_print_help(FILE *out);
+
+/* --print-options=WHAT, from the option table: "man" (the option list of
+ * turnroom.conf(5), roff), "man-unimplemented" (its section of coturn
+ * options accepted with a warning) or "sample" (the body of
+ * etc/turnroom.conf). 0, or TR_EINVAL for another WHAT. */
+int conf_print_options(FILE *out, const char *what);
 
 #endif

@@ -29,7 +29,12 @@ enum conf_flag {
 	CONF_F_ALIAS = 1 << 2,	      /* another name for the option before it */
 	CONF_F_ARG = 1 << 3,	      /* UNIMPL: takes a value on the command line */
 	CONF_F_CHECK_USER = 1 << 7,   /* LIST: "name:password" or "name:0x<key>" */
-	CONF_F_SECRET = 1 << 8	      /* never echoed in messages or logs */
+	CONF_F_SECRET = 1 << 8,	      /* never echoed in messages or logs */
+	/* Applied by SIGHUP. Without it the option needs a restart: a reload
+	 * logs the change and keeps the running value (conf_keep_restart_only). */
+	CONF_F_RELOAD = 1 << 9,
+	/* Accepted for coturn configs, no effect here; --help says so. */
+	CONF_F_NOOP = 1 << 10
 };
 
 /* One value of an ENUM option; a row's list ends with a NULL name. */
@@ -75,5 +80,29 @@ void conf_kind_free(void *slot, const struct conf_option *o);
 int conf_addrs_append(struct conf_addrs *l, const struct tr_addr *a);
 /* "open|user|token": the names of an ENUM option, into buf. Returns buf. */
 char *conf_enum_text(const struct conf_option *o, char *buf, size_t buflen);
+/* "[reload]", "[restart]" or, for coturn options without effect here,
+ * "[accepted, no effect]" (0x1f: a space --help does not break at). */
+const char *conf_option_when(const struct conf_option *o);
+
+/* What the generic walks (reload diff, copy, docs) need of one value kind.
+ * A new enum conf_type is one entry in conf_kinds (conf_diff.c); the unit
+ * test checks that every kind in the table has one. */
+struct conf_kind_ops {
+	/* Whether the two values at a and b (fields of two configs) agree. */
+	bool (*equal)(const void *a, const void *b);
+	/* Replaces the value at dst with a deep copy of src's; dst's old
+	 * value is freed. 0 or TR_ENOMEM (dst then unchanged). */
+	int (*copy)(void *dst, const void *src);
+	/* The value as config text ("on", "3478", "a,b"; "" when empty). */
+	void (*show)(char *out, size_t len, const void *v, const struct conf_option *o);
+};
+
+/* The operations of kind t, or NULL for a kind without a value (UNIMPL). */
+const struct conf_kind_ops *conf_kind(enum conf_type t);
+
+/* Calls fn for every option whose value differs between a and b, once per
+ * field (aliases and inverted twins are skipped). */
+typedef void (*conf_diff_fn)(void *ctx, const struct conf_option *o);
+void conf_diff(const struct conf *a, const struct conf *b, conf_diff_fn fn, void *ctx);
 
 #endif

@@ -113,9 +113,9 @@ struct signaling_reload *signaling_server_reload_prepare(struct signaling_server
 
 void signaling_server_reload_commit(struct signaling_server *s, struct signaling_reload *r)
 {
-	if (r->conf->http_port != s->conf->http_port)
-		log_warn("reload: http-port changes only at restart");
 	s->conf = r->conf;
+	room_engine_configure(s->rooms, s->conf->room_capacity,
+			      (uint64_t)s->conf->resume_window * 1000u);
 	s->auth = r->auth;
 	s->store = r->store;
 	memcpy(s->ice_secret, r->ice_secret, sizeof(s->ice_secret));

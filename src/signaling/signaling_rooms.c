@@ -32,6 +32,7 @@ struct room_member {
 	char user_id[ROOM_USER_ID_LEN + 1];
 	char token[ROOM_TOKEN_LEN + 1];
 	uint64_t disconnected_at_ms;
+	uint64_t ghost_until_ms; /* disconnected_at_ms + its room's window */
 	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
 	struct room_msg *q_head, *q_tail;	     /* owned */
 	size_t q_len, q_bytes; /* q_bytes: payloads, counted in the engine's */
@@ -42,6 +43,10 @@ struct room {
 	uint64_t hash;
 	char id[ROOM_ID_MAX + 1];
 	unsigned n_members;
+	/* The engine's settings when the room was made: a reload changes
+	 * them for new rooms only (the slots below are allocated). */
+	unsigned capacity;
+	uint64_t resume_window_ms;
 	struct room_member *members[]; /* capacity slots, in join order; owned */
 };
 
@@ -57,9 +62,9 @@ struct room_engine {
 	struct room_config cfg;
 	struct room **buckets;
 	size_t n_buckets, n_rooms, n_members;
-	/* Ghosts in order of disconnection. One window for all and a
-	 * monotonic clock make the head the next to expire, so a tick costs
-	 * O(expired), not O(members). */
+	/* Ghosts in order of their window's end, so the head is the next to
+	 * expire and a tick costs O(expired), not O(members). Windows differ
+	 * only between rooms made before and after a reload changed it. */
 	struct room_member *ghost_head, *ghost_tail;
 	struct room_peer *peers;
 	size_t queued_bytes; /* every member's q_bytes */
@@ -72,6 +77,7 @@ struct room_engine {
 struct room_snap {
 	char room_id[ROOM_ID_MAX + 1];
 	char user_id[ROOM_USER_ID_LEN + 1]; /* the subject */
+	unsigned capacity;		    /* of the room */
 	size_t n;
 	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
 };
@@ -218,6 +224,8 @@ static struct room *room_create(struct room_engine *e, const char *id)
 	if (!r)
 		return NULL;
 	memcpy(r->id, id, len + 1);
+	r->capacity = e->cfg.capacity;
+	r->resume_window_ms = e->cfg.resume_window_ms;
 	r->hash = room_hash(e->hash_key, (const uint8_t *)id, len);
 	b = r->hash & (e->n_buckets - 1);
 	r->hash_next = e->buckets[b];
@@ -263,19 +271,29 @@ static struct room_member *member_by_token(const struct room *r, const char *tok
 static bool ghost_expired(const struct room_engine *e, const struct room_member *m,
 			  uint64_t now_ms)
 {
-	return now_ms >= m->disconnected_at_ms &&
-	       now_ms - m->disconnected_at_ms >= e->cfg.resume_window_ms;
+	(void)e;
+	return now_ms >= m->disconnected_at_ms && now_ms >= m->ghost_until_ms;
 }
 
+/* Inserted by the end of its window: at the tail, unless a reload
+ * shortened the window, when it passes the longer ones still open. */
 static void ghost_link(struct room_engine *e, struct room_member *m)
 {
-	m->ghost_next = NULL;
-	m->ghost_prev = e->ghost_tail;
-	if (e->ghost_tail)
-		e->ghost_tail->ghost_next = m;
+	struct room_member *after = e->ghost_tail;
+
+	m->ghost_until_ms = m->disconnected_at_ms + m->room->resume_window_ms;
+	while (after && after->ghost_until_ms > m->ghost_until_ms)
+		after = after->ghost_prev;
+	m->ghost_prev = after;
+	m->ghost_next = after ? after->ghost_next : e->ghost_head;
+	if (m->ghost_next)
+		m->ghost_next->ghost_prev = m;
+	else
+		e->ghost_tail = m;
+	if (after)
+		after->ghost_next = m;
 	else
 		e->ghost_head = m;
-	e->ghost_tail = m;
 }
 
 static void ghost_unlink(struct room_engine *e, struct room_member *m)
@@ -397,6 +415,7 @@ static void snap_take(struct room_snap *s, const struct room_member *m)
 
 	memcpy(s->room_id, r->id, sizeof(s->room_id));
 	memcpy(s->user_id, m->user_id, sizeof(s->user_id));
+	s->capacity = r->capacity;
 	s->n = 0;
 	for (unsigned i = 0; i < r->n_members; i++)
 		if (r->members[i] != m)
@@ -433,7 +452,7 @@ static void deliver_joined(struct room_engine *e, const struct room_snap *s,
 	    .room_id = s->room_id,
 	    .user_id = s->user_id,
 	    .user_num = (unsigned)s->n + 1,
-	    .capacity = e->cfg.capacity,
+	    .capacity = s->capacity,
 	    .peers = peers,
 	    .n_peers = s->n,
 	    .resume_token = token,
@@ -475,6 +494,15 @@ static void member_gone(struct room_engine *e, const struct room_snap *s)
 }
 
 /* ---- engine and peers ---- */
+
+void room_engine_configure(struct room_engine *e, unsigned capacity,
+			   uint64_t resume_window_ms)
+{
+	e->cfg.capacity = capacity ? capacity : ROOM_DEFAULT_CAPACITY;
+	if (e->cfg.capacity > ROOM_CAPACITY_MAX)
+		e->cfg.capacity = ROOM_CAPACITY_MAX;
+	e->cfg.resume_window_ms = resume_window_ms;
+}
 
 struct room_engine *room_engine_new(const struct room_config *cfg)
 {
@@ -627,7 +655,9 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 		      const struct room_join_opts *o)
 {
 	struct room *r = room_find(e, room_id);
-	unsigned cap = e->cfg.external_capacity ? ROOM_CAPACITY_MAX : e->cfg.capacity;
+	unsigned cap = e->cfg.external_capacity ? ROOM_CAPACITY_MAX
+			: r			  ? r->capacity
+						  : e->cfg.capacity;
 	char token[ROOM_TOKEN_LEN + 1];
 	struct room_event ev = {.kind = ROOM_EV_OTHER_JOINED};
 	struct room_member *m;
@@ -819,7 +849,7 @@ int room_check(const struct room_engine *e, const char *room_id, unsigned *user_
 	if (user_num)
 		*user_num = r ? r->n_members : 0;
 	if (capacity)
-		*capacity = e->cfg.capacity;
+		*capacity = r ? r->capacity : e->cfg.capacity;
 	return ROOM_OK;
 }
 

@@ -102,6 +102,10 @@ struct room_config {
 /* cfg may be NULL (all defaults); it is copied. NULL on allocation
  * failure. Caller frees. */
 struct room_engine *room_engine_new(const struct room_config *cfg);
+/* A reload: capacity and resume window (as in room_config) for rooms made
+ * from now on; a room keeps those it was made with. */
+void room_engine_configure(struct room_engine *e, unsigned capacity,
+			   uint64_t resume_window_ms);
 /* Frees every room, member and peer handle; delivers nothing. */
 void room_engine_free(struct room_engine *e);
 

@@ -315,23 +315,16 @@ static int relay_family_set(struct relay_family *rf, const struct tr_addr *ip)
 	return 0;
 }
 
-static void relay_addresses_from_list(struct turn_server *s, const struct conf_addrs *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		relay_family_set(addr_family(&l->v[i]) == AF_INET6 ? &s->relay6 : &s->relay4,
-				 &l->v[i]);
-}
-
 /* external-ip: "pub" maps every relay address of its family; "pub/priv"
  * maps the relay address priv only (filter_build allows priv as a peer). */
-static void apply_external_ips(struct turn_server *s)
+static void apply_external_ips(const struct conf *c, struct relay_family *r4,
+			       struct relay_family *r6)
 {
-	const struct conf_external_ips *l = &s->conf->external_ips;
+	const struct conf_external_ips *l = &c->external_ips;
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct conf_external_ip *e = &l->v[i];
-		struct relay_family *rf =
-		    addr_family(&e->pub) == AF_INET6 ? &s->relay6 : &s->relay4;
+		struct relay_family *rf = addr_family(&e->pub) == AF_INET6 ? r6 : r4;
 
 		if (!rf->present || (e->has_priv && !addr_equal_ip(&e->priv, &rf->ip)))
 			continue;
@@ -339,11 +332,28 @@ static void apply_external_ips(struct turn_server *s)
 	}
 }
 
+/* The relay addresses of a config into r4 and r6 (zeroed by the caller):
+ * relay-ip, or the listening addresses, with external-ip applied. Ports
+ * are not touched. */
+static int relay_addresses(const struct conf *c, struct relay_family *r4,
+			   struct relay_family *r6)
+{
+	const struct conf_addrs *l = c->relay_ips.n ? &c->relay_ips : &c->listening_ips;
+
+	for (size_t i = 0; i < l->n; i++)
+		relay_family_set(addr_family(&l->v[i]) == AF_INET6 ? r6 : r4, &l->v[i]);
+	apply_external_ips(c, r4, r6);
+	return 0;
+}
+
 static int relay_setup(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
+	int rc;
 
-	relay_addresses_from_list(s, c->relay_ips.n ? &c->relay_ips : &c->listening_ips);
+	rc = relay_addresses(c, &s->relay4, &s->relay6);
+	if (rc)
+		return rc;
 	for (int i = 0; i < 2; i++) {
 		struct relay_family *rf = i ? &s->relay6 : &s->relay4;
 
@@ -353,7 +363,6 @@ static int relay_setup(struct turn_server *s)
 		if (!rf->ports)
 			return TR_ENOMEM;
 	}
-	apply_external_ips(s);
 	return 0;
 }
 
@@ -464,15 +473,61 @@ static struct peer_filter *filter_build(const struct conf *c)
 struct turn_reload {
 	struct peer_filter *filter;
 	SSL_CTX *dtls_ctx; /* NULL: DTLS is off, the context stays */
+	/* relay-ip and external-ip for new allocations; .ports is a pool
+	 * made for a family the server had none for (owned until commit) */
+	struct relay_family relay4, relay6;
 };
 
 void turn_reload_free(struct turn_reload *r)
 {
 	if (!r)
 		return;
+	port_pool_free(r->relay4.ports);
+	port_pool_free(r->relay6.ports);
 	peer_filter_free(r->filter);
 	SSL_CTX_free(r->dtls_ctx);
 	free(r);
+}
+
+/* The new relay addresses, and a port pool for a family that has none
+ * yet (min-port and max-port need a restart: the pools stay). */
+static int relay_prepare(const struct turn_server *s, struct turn_reload *r,
+			 const struct conf *conf)
+{
+	if (relay_addresses(conf, &r->relay4, &r->relay6))
+		return TR_EINVAL;
+	if (r->relay4.present && !s->relay4.ports)
+		r->relay4.ports = port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
+	if (r->relay6.present && !s->relay6.ports)
+		r->relay6.ports = port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
+	if ((r->relay4.present && !s->relay4.ports && !r->relay4.ports) ||
+	    (r->relay6.present && !s->relay6.ports && !r->relay6.ports))
+		return TR_ENOMEM;
+	return 0;
+}
+
+/* New allocations bind and advertise the reloaded addresses; live ones
+ * keep theirs, and their ports go back to the pool they came from. */
+static void relay_commit(struct relay_family *live, struct relay_family *next)
+{
+	char now[ADDR_STR_MAX], ext[ADDR_STR_MAX];
+
+	if (live->present && !next->present)
+		log_info("reload: no relay address of the family of %s for new allocations",
+			 addr_ip_to_str(&live->ip, now, sizeof(now)));
+	else if (next->present &&
+		 (!live->present || !addr_equal_ip(&live->ip, &next->ip) ||
+		  !addr_equal_ip(&live->external, &next->external)))
+		log_info("reload: relay address %s, advertised as %s, for new allocations",
+			 addr_ip_to_str(&next->ip, now, sizeof(now)),
+			 addr_ip_to_str(&next->external, ext, sizeof(ext)));
+	live->present = next->present;
+	live->ip = next->ip;
+	live->external = next->external;
+	if (!live->ports) {
+		live->ports = next->ports;
+		next->ports = NULL;
+	}
 }
 
 struct turn_reload *turn_server_reload_prepare(struct turn_server *s,
@@ -490,6 +545,10 @@ struct turn_reload *turn_server_reload_prepare(struct turn_server *s,
 		snprintf(err, errlen, "bad peer range (see above)");
 		goto fail;
 	}
+	if (relay_prepare(s, r, conf)) {
+		snprintf(err, errlen, "bad relay-ip or external-ip (see above)");
+		goto fail;
+	}
 	/* DTLS listeners exist from the start only: a cert added by a reload
 	 * waits for a restart. */
 	if (turn_dtls_reload_prepare(s, conf, &r->dtls_ctx, err, errlen))
@@ -503,9 +562,8 @@ fail:
 void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
 			       const struct conf *conf, struct auth *auth)
 {
-	if (conf->listening_port != s->conf->listening_port ||
-	    conf->min_port != s->conf->min_port || conf->max_port != s->conf->max_port)
-		log_warn("reload: listening and relay ports change only at restart");
+	relay_commit(&s->relay4, &r->relay4);
+	relay_commit(&s->relay6, &r->relay6);
 	peer_filter_free(s->filter);
 	s->filter = r->filter;
 	r->filter = NULL;

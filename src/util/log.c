@@ -18,34 +18,103 @@ static struct {
 	FILE *fp;
 	char *path;
 	bool use_syslog;
+	bool quiet; /* no-stdout-log with a file or syslog: nothing on stderr */
 	enum log_level max_level;
 	struct log_limit libevent; /* libevent's messages have no owner */
-} sink = { NULL, NULL, false, LOG_LVL_INFO, { 0, 0, 0 } };
+} sink = { NULL, NULL, false, false, LOG_LVL_INFO, { 0, 0, 0 } };
+
+/* A sink opened by log_prepare, not yet in use. */
+struct log_next {
+	FILE *fp;
+	char *path;
+	bool use_syslog;
+	bool quiet;
+	enum log_level max_level;
+};
 
 static const char *level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
+static bool is_stderr_path(const char *path)
+{
+	return !path || !strcmp(path, "-") || !strcmp(path, "stdout");
+}
+
 static FILE *open_path(const char *path)
 {
-	if (!path || !strcmp(path, "-") || !strcmp(path, "stdout"))
+	if (is_stderr_path(path))
 		return NULL;
 	return fopen(path, "a");
 }
 
+void log_next_free(struct log_next *n)
+{
+	if (!n)
+		return;
+	if (n->fp)
+		fclose(n->fp);
+	free(n->path);
+	free(n);
+}
+
+struct log_next *log_prepare(const char *path, bool use_syslog, bool no_stdout,
+			     enum log_level max_level)
+{
+	struct log_next *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->use_syslog = use_syslog;
+	n->max_level = max_level;
+	if (!is_stderr_path(path)) {
+		n->path = strdup(path);
+		n->fp = open_path(path);
+		if (!n->path || !n->fp) {
+			log_next_free(n);
+			return NULL;
+		}
+		setvbuf(n->fp, NULL, _IOLBF, 0);
+	}
+	/* With neither a file nor syslog the lines would go nowhere: stderr
+	 * stays (the caller says so). */
+	n->quiet = no_stdout && (n->fp || use_syslog);
+	return n;
+}
+
+void log_commit(struct log_next *n)
+{
+	bool had_syslog = sink.use_syslog;
+
+	if (sink.fp)
+		fclose(sink.fp);
+	free(sink.path);
+	sink.fp = n->fp;
+	sink.path = n->path;
+	sink.use_syslog = n->use_syslog;
+	sink.quiet = n->quiet;
+	sink.max_level = n->max_level;
+	if (had_syslog && !n->use_syslog)
+		closelog();
+	else if (!had_syslog && n->use_syslog)
+		openlog("turnroom", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	free(n);
+}
+
+bool log_quiet_without_target(bool no_stdout, const char *path, bool use_syslog)
+{
+	return no_stdout && is_stderr_path(path) && !use_syslog;
+}
+
 int log_open(const char *path, bool use_syslog, enum log_level max_level)
 {
+	struct log_next *n;
+
 	log_close();
 	sink.max_level = max_level;
-	sink.use_syslog = use_syslog;
-	if (use_syslog)
-		openlog("turnroom", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	if (path && strcmp(path, "-") && strcmp(path, "stdout")) {
-		sink.path = strdup(path);
-		sink.fp = open_path(path);
-		if (!sink.path || !sink.fp)
-			return TR_EIO;
-		setvbuf(sink.fp, NULL, _IOLBF, 0);
-	}
+	n = log_prepare(path, use_syslog, false, max_level);
+	if (!n)
+		return TR_EIO;
+	log_commit(n);
 	return 0;
 }
 
@@ -75,6 +144,7 @@ void log_close(void)
 	sink.fp = NULL;
 	sink.path = NULL;
 	sink.use_syslog = false;
+	sink.quiet = false;
 }
 
 bool log_enabled(enum log_level level)
@@ -113,8 +183,9 @@ void log_write(enum log_level level, const char *file, int line,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(sink.fp ? sink.fp : stderr, "%s.%03ld %s %s:%d: %s\n", stamp,
-		ts.tv_nsec / 1000000, level_name[level], base, line, msg);
+	if (sink.fp || !sink.quiet)
+		fprintf(sink.fp ? sink.fp : stderr, "%s.%03ld %s %s:%d: %s\n", stamp,
+			ts.tv_nsec / 1000000, level_name[level], base, line, msg);
 	if (sink.use_syslog)
 		syslog(level_syslog[level], "%s %s:%d: %s", level_name[level],
 		       base, line, msg);

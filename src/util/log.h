@@ -12,6 +12,20 @@ enum log_level { LOG_LVL_ERR = 0, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 /* Opens the sink: path NULL or "-" or "stdout" means stderr.
  * use_syslog sends lines to syslog too. Returns 0 or TR_EIO. */
 int log_open(const char *path, bool use_syslog, enum log_level max_level);
+/* Changing the sink in two phases (a reload): log_prepare opens what
+ * path names (NULL, "-" or "stdout": standard error) and fails, returning
+ * NULL, when it cannot; log_commit puts it in use at once and cannot fail
+ * (takes ownership). no_stdout (no-stdout-log): no lines on standard error
+ * when a file or syslog takes them; with neither, standard error stays. */
+struct log_next;
+struct log_next *log_prepare(const char *path, bool use_syslog, bool no_stdout,
+			     enum log_level max_level);
+void log_commit(struct log_next *n);
+/* A prepared sink not committed. NULL: no-op. */
+void log_next_free(struct log_next *n);
+/* Whether no-stdout-log is asked for with nowhere else to log (then
+ * ignored: the lines stay on standard error). */
+bool log_quiet_without_target(bool no_stdout, const char *path, bool use_syslog);
 /* Reopens the file (logrotate). */
 int log_reopen(void);
 void log_close(void);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "conf/conf_doc.h"
 #include "conf/conf_internal.h"
 #include "harness.h"
 #include "util/addr.h"
@@ -647,30 +648,53 @@ static void test_help_text(void)
 	free(buf);
 }
 
-/* Reads a whole file; caller frees. NULL when missing. */
-static char *slurp(const char *dir, const char *name)
+/* What --print-options=what prints; caller frees. */
+static char *print_options(const char *what)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
 	if (!f)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf)
-		buf[n] = '\0';
+	CHECK_EQ_INT(conf_print_options(f, what), 0);
 	fclose(f);
 	return buf;
+}
+
+static void count_difference(void *ctx, const struct conf_option *o)
+{
+	(void)o;
+	(*(int *)ctx)++;
+}
+
+/* One "#name[=value]" line of the sample, uncommented, is accepted alone;
+ * when it shows the default, the result equals the defaults. */
+static void check_sample_line(const char *line, size_t n)
+{
+	char text[1100], name[80], err[CONF_ERR_MAX], path[64];
+	const struct conf_option *o;
+	const struct conf_doc *d;
+	struct conf *def = conf_new(), *c;
+	int rc, diffs = 0;
+
+	snprintf(text, sizeof(text), "%.*s\n", (int)n - 1, line + 1);
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(text, "=\n"), text);
+	o = conf_option_find(name);
+	d = conf_doc_find(name);
+	c = parse_text(text, &rc, err, path);
+	if (!o || rc != 0 || !c || !def) {
+		fprintf(stderr, "  sample line %s: %s\n", text, o ? err : "no such option");
+		harness_failed_checks++;
+	} else if (o->default_text && !(d && d->example)) {
+		conf_diff(def, c, count_difference, &diffs);
+		if (diffs) {
+			fprintf(stderr, "  sample line %s is not the default\n", text);
+			harness_failed_checks++;
+		}
+	}
+	conf_free(c);
+	conf_free(def);
 }
 
 /* The sample parses as shipped, and with every "#name..." line uncommented
@@ -704,38 +728,60 @@ static void check_sample_parses(const char *sample)
 	free(open_all);
 }
 
-/* The sample config and the man page name every table entry (run from the
- * source tree, or with srcdir set as make check does). */
+/* The generated docs (--print-options, which the build splices into
+ * turnroom.conf(5) and etc/turnroom.conf): the sample has one
+ * "#name[=value]" line per implemented option, each accepted alone (with
+ * the default when it shows one), and all of them together; the man page
+ * has one entry per option; conf_doc.c names only options. */
 static void test_docs_follow_table(void)
 {
-	const char *dir = getenv("srcdir") ? getenv("srcdir") : ".";
-	char *sample = slurp(dir, "etc/turnroom.conf");
-	char *man = slurp(dir, "man/turnroom.conf.5");
-	char want[96], roff[96];
+	char *sample = print_options("sample"), *man = print_options("man");
+	char *unimpl = print_options("man-unimplemented");
+	int lines = 0, implemented = 0;
 
-	CHECK(sample != NULL && man != NULL);
-	for (size_t i = 0; sample && man && i < conf_option_count; i++) {
-		const char *name = conf_options[i].name;
+	REQUIRE(sample && man && unimpl);
+	CHECK_EQ_INT(conf_print_options(stderr, "manual"), TR_EINVAL);
+	for (const char *p = sample; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		if (p[0] == '#' && p[1] != ' ' && p[1] != '#' && n > 1 &&
+		    strncmp(p, "#  ", 3)) {
+			check_sample_line(p, n);
+			lines++;
+		}
+		p += n + (p[n] == '\n');
+	}
+	for (size_t i = 0; i < conf_option_count; i++) {
+		const struct conf_option *o = &conf_options[i];
+		char head[96], roff[80];
 		size_t k = 0;
 
-		snprintf(want, sizeof(want),
-			 conf_options[i].type == CONF_UNIMPL ? "%s" : "#%s", name);
-		for (const char *p = name; *p && k + 3 < sizeof(roff); p++) {
-			if (*p == '-')
+		for (const char *q = o->name; *q && k + 3 < sizeof(roff); q++) {
+			if (*q == '-')
 				roff[k++] = '\\';
-			roff[k++] = *p;
+			roff[k++] = *q;
 		}
 		roff[k] = '\0';
-		if (!strstr(sample, want) || !strstr(man, roff)) {
-			fprintf(stderr, "  option %s missing from %s\n", name,
-				strstr(sample, want) ? "the man page" : "the sample");
+		snprintf(head, sizeof(head), "%s\\fB%s\\fR",
+			 o->type == CONF_UNIMPL ? "" : ".TP\n", roff);
+		if (!strstr(o->type == CONF_UNIMPL ? unimpl : man, head)) {
+			fprintf(stderr, "  option %s missing from the man page\n", o->name);
 			harness_failed_checks++;
 		}
+		implemented += o->type != CONF_UNIMPL;
 	}
-	if (sample)
-		check_sample_parses(sample);
+	CHECK_EQ_INT(lines, implemented);
+	for (size_t i = 0; i < conf_doc_count; i++)
+		if (!conf_option_find(conf_docs[i].name)) {
+			fprintf(stderr, "  conf_doc.c documents no option %s\n", conf_docs[i].name);
+			harness_failed_checks++;
+		}
+	for (size_t i = 0; i < conf_section_count; i++)
+		CHECK(conf_option_find(conf_sections[i].first) != NULL);
+	check_sample_parses(sample);
 	free(sample);
 	free(man);
+	free(unimpl);
 }
 
 int main(void)
