@@ -114,7 +114,7 @@ static void log_refusal(struct turn_request *r, enum stun_error code, const char
 		return;
 	}
 	log_warn("%d to client %s user '%s': %s (%llu similar refusals not logged)",
-		 code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
+		 (int)code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 r->username, why, (unsigned long long)s->limit_log_skipped);
 	s->limit_log_ms = s->now_ms;
 	s->limit_log_skipped = 0;

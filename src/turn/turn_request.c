@@ -51,7 +51,7 @@ void turn_respond_error(struct turn_request *r, enum stun_error code)
 	struct stun_builder b;
 
 	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, code, turn_reason_phrase(r));
+	stun_add_error(&b, (int)code, turn_reason_phrase(r));
 	if (code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE)
 		add_realm_nonce(r, &b);
 	if (log_enabled(LOG_LVL_DEBUG)) {
@@ -59,7 +59,7 @@ void turn_respond_error(struct turn_request *r, enum stun_error code)
 
 		log_debug("%s: method 0x%03x -> %d %s",
 			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-			  r->msg->method, code, stun_reason_phrase(code));
+			  r->msg->method, (int)code, stun_reason_phrase((int)code));
 	}
 	turn_response_send(r, &b);
 }

@@ -1,10 +1,12 @@
 #!/bin/bash
 # Failed TLS handshakes are logged with OpenSSL's reason, and a flood of
-# them is not a log flood: a TLS 1.1 client (openssl s_client) and
-# garbage on the TLS port each give one line naming the peer and the
-# reason; a client's SNI name in that line is escaped; 1,000 failures
-# give at most LOG_LIMIT_PER_SEC (5) lines a second plus one "suppressed"
-# line a second, and the port still completes a good handshake after.
+# them is not a log flood: a TLS 1.1 client (openssl s_client), garbage,
+# an HTTP request and a hello with no shared cipher on the TLS port each
+# give one line naming the peer and the reason, and a DTLS 1.0 client on
+# the DTLS port too; the client's SNI name is escaped in the line; 1,000
+# failures give at most LOG_LIMIT_PER_SEC (5) lines a second plus one
+# "suppressed" line a second, all 1,000 counted, and the port still
+# completes a good handshake after.
 . "$(dirname "$0")/lib.sh"
 need openssl
 PORT=$(free_port)
@@ -18,12 +20,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert
 	echo "https-port=0"
 	echo "cert=$TMP/cert.pem"
 	echo "pkey=$TMP/key.pem"
-	echo "no-dtls"
 	echo "no-auth"
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 
-failures() { grep -c 'TLS handshake with 127\.0\.0\.1:[0-9]* failed: ' "$SERVER_LOG"; }
+failures() { grep -c ': TLS handshake with 127\.0\.0\.1:[0-9]* failed: ' "$SERVER_LOG"; }
 wait_lines() { # wait_lines N: until the log holds N failure lines (3 s)
 	local i
 	for ((i = 0; i < 30; i++)); do
@@ -118,8 +119,18 @@ note "1000 failures, ${secs} s: $lines lines, $suppressed 'suppressed' lines cou
 [ $((lines + unlogged)) -eq 1000 ] ||
 	fail "$lines logged + $unlogged left out != 1000 failures"
 
+# DTLS on the same port number: a DTLS 1.0 client is logged the same way.
+echo | timeout 10 openssl s_client -dtls1 -connect "127.0.0.1:$TLS" \
+	-cipher 'DEFAULT@SECLEVEL=0' >/dev/null 2>&1
+for ((i = 0; i < 30; i++)); do
+	grep -q ': DTLS handshake with 127\.0\.0\.1:[0-9]* failed: unsupported protocol' \
+		"$SERVER_LOG" && break
+	sleep 0.1
+done
+((i < 30)) || fail "no DTLS line for a DTLS 1.0 client: $(grep -m 1 DTLS "$SERVER_LOG")"
+
 # The listener is fine: a TLS 1.2 handshake completes.
 echo | timeout 10 openssl s_client -connect "127.0.0.1:$TLS" -tls1_2 2>&1 |
 	grep -q 'Cipher is ECDHE\|Cipher is TLS\|Protocol  *: TLSv1.2' ||
 	fail "no TLS 1.2 handshake after the flood"
-pass "TLS 1.1, garbage, HTTP and an escaped SNI each logged with a reason; 1000 failures: $lines lines + $suppressed saying $unlogged left out, in $secs s"
+pass "TLS 1.1, garbage, HTTP, an escaped SNI and DTLS 1.0 each logged with a reason; 1000 failures: $lines lines + $suppressed saying $unlogged left out, in $secs s"

@@ -80,7 +80,7 @@ static void test_stun_error_encoding(void)
 		int code;
 
 		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_ERROR, tid);
-		stun_add_error(&b, stun_errors[i].code, NULL);
+		stun_add_error(&b, (int)stun_errors[i].code, NULL);
 		n = stun_build_finish(&b);
 		REQUIRE(n > 0);
 		REQUIRE(stun_parse(&m, buf, (size_t)n) == n);
