@@ -147,6 +147,14 @@ static int admin_usage_error(void)
 	return 1;
 }
 
+/* What parse_args and set_command answer besides an exit status (0, 1). */
+enum {
+	ADMIN_ARGS_RUN = -1,	  /* parse_args: the command is set, run it */
+	ADMIN_NOT_A_COMMAND = -2, /* set_command: opt is an option, not a command */
+};
+
+/* 0 when opt is a command (now set), 1 on a second command, or
+ * ADMIN_NOT_A_COMMAND. */
 static int set_command(struct admin_ctx *ctx, int opt)
 {
 	size_t i;
@@ -164,7 +172,7 @@ static int set_command(struct admin_ctx *ctx, int opt)
 			ctx->value = optarg;
 		return 0;
 	}
-	return -1; /* not a command */
+	return ADMIN_NOT_A_COMMAND;
 }
 
 static int parse_ttl(struct admin_ctx *ctx, const char *text)
@@ -217,7 +225,7 @@ static int bad_option(char **argv, bool missing_value)
 	return admin_usage_error();
 }
 
-/* Returns -1 to go on, else the exit status (help, or an error). */
+/* ADMIN_ARGS_RUN to go on, else the exit status (help, or an error). */
 static int parse_args(struct admin_ctx *ctx, int argc, char **argv)
 {
 	int opt, rc;
@@ -232,7 +240,7 @@ static int parse_args(struct admin_ctx *ctx, int argc, char **argv)
 			return 0;
 		}
 		rc = set_command(ctx, opt);
-		if (rc < 0)
+		if (rc == ADMIN_NOT_A_COMMAND)
 			rc = set_option(ctx, opt);
 		if (rc)
 			return 1;
@@ -245,7 +253,7 @@ static int parse_args(struct admin_ctx *ctx, int argc, char **argv)
 		admin_fail("no command given");
 		return admin_usage_error();
 	}
-	return -1;
+	return ADMIN_ARGS_RUN;
 }
 
 /* -c FILE: the server's own reading of it, so the admin command sees the
@@ -319,7 +327,7 @@ int admin_main(int argc, char **argv)
 	 * warnings, e.g. for coturn options in -c FILE, stay quiet. */
 	log_open(NULL, false, LOG_LVL_ERR);
 	rc = parse_args(&ctx, argc, argv);
-	if (rc < 0) {
+	if (rc == ADMIN_ARGS_RUN) {
 		rc = load_config(&ctx);
 		if (rc == 0)
 			rc = check_needs(&ctx);

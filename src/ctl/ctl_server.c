@@ -14,6 +14,7 @@
 
 #include "ctl/ctl.h"
 #include "util/acceptguard.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 #define CTL_LINE_MAX 1024
@@ -57,7 +58,7 @@ static int run_command(struct ctl_server *c, char *line, struct evbuffer *out, c
 		return c->ops.drain(c->ops.ctx, out, err, errlen);
 	snprintf(err, errlen,
 		 "unknown command (sessions, status, reload, disconnect USER, drain)");
-	return -1;
+	return TR_EINVAL;
 }
 
 static void read_cb(struct bufferevent *bev, void *arg)

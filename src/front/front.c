@@ -14,6 +14,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
@@ -42,6 +43,7 @@ struct front {
 	const struct conf *conf;
 	struct front_handlers h;
 	SSL_CTX *tls; /* NULL without a certificate */
+	struct tls_failures *tls_failures; /* with tls */
 	struct front_listener **listeners; /* each its own allocation: the
 					    * listener callbacks hold them */
 	size_t n_listeners;
@@ -123,10 +125,31 @@ static void sniff_read_cb(struct bufferevent *bev, void *arg)
 	free(sn);
 }
 
+/* A TLS connection that fails before its handshake is done: OpenSSL's
+ * reason, kept by the bufferevent, or the socket's error. */
+static void note_handshake_failure(struct bufferevent *bev, struct sniffing *sn)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(bev);
+	unsigned long err = bufferevent_get_openssl_error(bev);
+	int sock_err = EVUTIL_SOCKET_ERROR();
+
+	if (!ssl || SSL_is_init_finished(ssl))
+		return;
+	/* errno may be stale when the failure was not the socket's. */
+	tls_failures_note(sn->front->tls_failures, &sn->client, ssl, err,
+			  sock_err && sock_err != EAGAIN
+				  ? evutil_socket_error_to_string(sock_err)
+				  : "connection closed during the handshake");
+}
+
 static void sniff_event_cb(struct bufferevent *bev, short what, void *arg)
 {
+	struct sniffing *sn = arg;
+
+	if ((what & BEV_EVENT_ERROR) && sn->tls)
+		note_handshake_failure(bev, sn);
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		sniff_free(bev, arg);
+		sniff_free(bev, sn);
 }
 
 static struct bufferevent *wrap(struct front_listener *l, evutil_socket_t fd)
@@ -327,8 +350,9 @@ struct front *front_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	apply_limits(f);
 	if (conf->cert) {
-		f->tls = front_tls_ctx_new(conf, false, err, errlen);
-		if (!f->tls)
+		f->tls = tls_ctx_new(conf, TLS_OVER_TCP, err, errlen);
+		f->tls_failures = tls_failures_new("TLS");
+		if (!f->tls || !f->tls_failures)
 			goto fail;
 	}
 	if (start_listeners(f, err, errlen))
@@ -346,7 +370,7 @@ int front_reload_prepare(const struct front *f, const struct conf *conf, SSL_CTX
 	/* TLS listeners exist from the start only. */
 	if (!f->tls || !conf->cert)
 		return 0;
-	*tls = front_tls_ctx_new(conf, false, err, errlen);
+	*tls = tls_ctx_new(conf, TLS_OVER_TCP, err, errlen);
 	return *tls ? 0 : TR_EINVAL;
 }
 
@@ -380,6 +404,7 @@ void front_free(struct front *f)
 	accept_guard_free(f->guard);
 	front_limits_free(f->limits);
 	SSL_CTX_free(f->tls);
+	tls_failures_free(f->tls_failures);
 	free(f);
 }
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tls/tls.h"
 #include "util/addr.h"
 
 struct event_base;
@@ -76,14 +77,5 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 					front_metrics_fn fn, void *ctx, char *err,
 					size_t errlen);
 void front_metrics_free(struct front_metrics *m);
-
-/* ---- TLS contexts (front_tls.c), also used for DTLS ---- */
-
-typedef struct ssl_ctx_st SSL_CTX;
-
-/* A server context from cert/pkey/cipher-list/dh-file of conf: TLS 1.2+
- * (DTLS 1.2 when dtls), ALPN "stun.turn" and "http/1.1". NULL with err
- * naming the file on failure. Caller frees with SSL_CTX_free. */
-SSL_CTX *front_tls_ctx_new(const struct conf *conf, bool dtls, char *err, size_t errlen);
 
 #endif

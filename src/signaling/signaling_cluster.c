@@ -22,6 +22,7 @@
 #include "cluster/cluster.h"
 #include "conf/conf.h"
 #include "turn/turn.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 /* EVENT payloads start with a byte saying what they carry. */
@@ -395,21 +396,21 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 	k = calloc(1, sizeof(*k));
 	if (!k) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return TR_ENOMEM;
 	}
 	if (conf->node_id) {
 		snprintf(k->node_id, sizeof(k->node_id), "%s", conf->node_id);
 	} else if (!room_random_hex(k->node_id, 8)) {
 		free(k);
 		snprintf(err, errlen, "no randomness for a node id");
-		return -1;
+		return TR_EIO;
 	}
 	cc.node_id = k->node_id;
 	s->cluster = k;
 	s->cluster_degraded = true; /* until registered */
 	k->link = cluster_new(s->base, &cc, &h, err, errlen);
 	if (!k->link)
-		return -1;
+		return TR_EIO;
 	cluster_set_local_members(k->link, each_local, s);
 	log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
 	return 0;

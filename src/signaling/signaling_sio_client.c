@@ -18,6 +18,7 @@
 #include "eio/eio.h"
 #include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 #define CLIENT_FILE_MAX (8u * 1024 * 1024)
@@ -89,13 +90,13 @@ static int file_load(struct client_file *f, const char *path, const struct stat 
 
 	file_drop(f);
 	if (fd < 0)
-		return -1;
+		return TR_EIO;
 	f->data = malloc((size_t)st->st_size + 1);
 	n = f->data ? read(fd, f->data, (size_t)st->st_size) : -1;
 	close(fd);
 	if (n != st->st_size) {
 		file_drop(f);
-		return -1;
+		return TR_EIO;
 	}
 	f->len = (size_t)n;
 	f->size = st->st_size;

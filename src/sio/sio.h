@@ -52,7 +52,7 @@ bool sio_payload_valid(const struct sio_packet *pkt, const struct json_t *payloa
  * number of distinct placeholders is what the head announced. */
 bool sio_placeholders_valid(const struct json_t *v, unsigned n);
 /* Writes the head of a packet to send ("2", "3/x,12", "51-"), NUL-ended;
- * length, or -1 when it does not fit. nsp NULL means "/". */
+ * length, or TR_ETRUNC when it does not fit. nsp NULL means "/". */
 int sio_head_write(char *out, size_t cap, enum sio_type type, unsigned attachments,
 		   const char *nsp, bool has_ack, uint64_t ack_id);
 

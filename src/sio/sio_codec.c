@@ -163,5 +163,5 @@ int sio_head_write(char *out, size_t cap, enum sio_type type, unsigned attachmen
 		snprintf(id, sizeof(id), "%llu", (unsigned long long)ack_id);
 	n = snprintf(out, cap, "%d%s%s%s%s", (int)type, att, other_nsp ? nsp : "",
 		     other_nsp ? "," : "", id);
-	return n < 0 || (size_t)n >= cap ? -1 : n;
+	return n < 0 || (size_t)n >= cap ? TR_ETRUNC : n;
 }

@@ -6,8 +6,12 @@
 #include <string.h>
 
 #include "sio/sio.h"
+#include "util/errors.h"
 
 #define SIO_JSON_DEPTH 64
+
+/* The scanners below return the index just past what they scanned, or
+ * TR_EINVAL for malformed JSON. */
 
 static size_t skip_ws(const char *p, size_t len, size_t i)
 {
@@ -30,21 +34,21 @@ static ssize_t string_end(const char *p, size_t len, size_t i)
 		if (c == '"')
 			return (ssize_t)i + 1;
 		if (c < 0x20)
-			return -1;
+			return TR_EINVAL;
 		if (c != '\\')
 			continue;
 		if (++i >= len)
-			return -1;
+			return TR_EINVAL;
 		if (p[i] == 'u') {
 			if (i + 4 >= len || !is_hex(p[i + 1]) || !is_hex(p[i + 2]) ||
 			    !is_hex(p[i + 3]) || !is_hex(p[i + 4]))
-				return -1;
+				return TR_EINVAL;
 			i += 4;
 		} else if (!strchr("\"\\/bfnrt", p[i]) || !p[i]) {
-			return -1;
+			return TR_EINVAL;
 		}
 	}
-	return -1;
+	return TR_EINVAL;
 }
 
 static size_t digits(const char *p, size_t len, size_t i)
@@ -66,10 +70,10 @@ static ssize_t number_end(const char *p, size_t len, size_t i)
 	else if ((j = digits(p, len, i)) > i)
 		i = j;
 	else
-		return -1;
+		return TR_EINVAL;
 	if (i < len && p[i] == '.') {
 		if ((j = digits(p, len, i + 1)) == i + 1)
-			return -1;
+			return TR_EINVAL;
 		i = j;
 	}
 	if (i < len && (p[i] == 'e' || p[i] == 'E')) {
@@ -77,7 +81,7 @@ static ssize_t number_end(const char *p, size_t len, size_t i)
 		if (i < len && (p[i] == '+' || p[i] == '-'))
 			i++;
 		if ((j = digits(p, len, i)) == i)
-			return -1;
+			return TR_EINVAL;
 		i = j;
 	}
 	return (ssize_t)i;
@@ -93,26 +97,26 @@ static ssize_t container_end(const char *p, size_t len, size_t i, unsigned depth
 	ssize_t e;
 
 	if (depth >= SIO_JSON_DEPTH)
-		return -1;
+		return TR_EINVAL;
 	i = skip_ws(p, len, i + 1);
 	if (i < len && p[i] == close)
 		return (ssize_t)i + 1;
 	for (;;) {
 		if (object) {
 			if (i >= len || p[i] != '"' || (e = string_end(p, len, i)) < 0)
-				return -1;
+				return TR_EINVAL;
 			i = skip_ws(p, len, (size_t)e);
 			if (i >= len || p[i] != ':')
-				return -1;
+				return TR_EINVAL;
 			i++;
 		}
 		if ((e = value_end(p, len, i, depth + 1)) < 0)
-			return -1;
+			return TR_EINVAL;
 		i = skip_ws(p, len, (size_t)e);
 		if (i < len && p[i] == close)
 			return (ssize_t)i + 1;
 		if (i >= len || p[i] != ',')
-			return -1;
+			return TR_EINVAL;
 		i = skip_ws(p, len, i + 1);
 	}
 }
@@ -121,7 +125,7 @@ static ssize_t value_end(const char *p, size_t len, size_t i, unsigned depth)
 {
 	i = skip_ws(p, len, i);
 	if (i >= len)
-		return -1;
+		return TR_EINVAL;
 	switch (p[i]) {
 	case '"':
 		return string_end(p, len, i);
@@ -129,11 +133,11 @@ static ssize_t value_end(const char *p, size_t len, size_t i, unsigned depth)
 	case '{':
 		return container_end(p, len, i, depth);
 	case 't':
-		return len - i >= 4 && !memcmp(p + i, "true", 4) ? (ssize_t)i + 4 : -1;
+		return len - i >= 4 && !memcmp(p + i, "true", 4) ? (ssize_t)i + 4 : TR_EINVAL;
 	case 'f':
-		return len - i >= 5 && !memcmp(p + i, "false", 5) ? (ssize_t)i + 5 : -1;
+		return len - i >= 5 && !memcmp(p + i, "false", 5) ? (ssize_t)i + 5 : TR_EINVAL;
 	case 'n':
-		return len - i >= 4 && !memcmp(p + i, "null", 4) ? (ssize_t)i + 4 : -1;
+		return len - i >= 4 && !memcmp(p + i, "null", 4) ? (ssize_t)i + 4 : TR_EINVAL;
 	}
 	return number_end(p, len, i);
 }

@@ -184,7 +184,38 @@ void stun_add_fingerprint(struct stun_builder *b);
 /* Returns the message length or TR_ETRUNC. */
 ssize_t stun_build_finish(struct stun_builder *b);
 
-/* Standard reason phrase for a STUN/TURN error code ("Bad Request", ...). */
+/* The STUN/TURN error codes this server answers, each with its reason
+ * phrase: RFC 8489 14.8, RFC 8656 19, RFC 6062 6.3, RFC 8016 3.4.
+ * X(name, code, phrase); the enum and the phrase table are built from it,
+ * so a code cannot go without its phrase. */
+#define STUN_ERROR_LIST(X)                                                  \
+	X(TRY_ALTERNATE, 300, "Try Alternate")                              \
+	X(BAD_REQUEST, 400, "Bad Request")                                  \
+	X(UNAUTHORIZED, 401, "Unauthorized")                                \
+	X(FORBIDDEN, 403, "Forbidden")                                      \
+	X(MOBILITY_FORBIDDEN, 405, "Mobility Forbidden")                    \
+	X(UNKNOWN_ATTRIBUTE, 420, "Unknown Attribute")                      \
+	X(ALLOCATION_MISMATCH, 437, "Allocation Mismatch")                  \
+	X(STALE_NONCE, 438, "Stale Nonce")                                  \
+	X(ADDRESS_FAMILY, 440, "Address Family not Supported")              \
+	X(WRONG_CREDENTIALS, 441, "Wrong Credentials")                      \
+	X(UNSUPPORTED_TRANSPORT, 442, "Unsupported Transport Protocol")     \
+	X(PEER_FAMILY_MISMATCH, 443, "Peer Address Family Mismatch")        \
+	X(CONNECTION_EXISTS, 446, "Connection Already Exists")              \
+	X(CONNECTION_FAILURE, 447, "Connection Timeout or Failure")         \
+	X(QUOTA_REACHED, 486, "Allocation Quota Reached")                   \
+	X(SERVER_ERROR, 500, "Server Error")                                \
+	X(INSUFFICIENT_CAPACITY, 508, "Insufficient Capacity")
+
+#define STUN_ERROR_ENUM_(name, code, phrase) STUN_ERR_##name = code,
+enum stun_error {
+	STUN_ERR_NONE = 0, /* no error: the request goes on */
+	STUN_ERROR_LIST(STUN_ERROR_ENUM_)
+};
+#undef STUN_ERROR_ENUM_
+
+/* Standard reason phrase for a STUN/TURN error code ("Bad Request", ...);
+ * "Error" for a code outside STUN_ERROR_LIST. */
 const char *stun_reason_phrase(int code);
 
 /* ChannelData (RFC 8656 12.4): channel numbers 0x4000-0x4FFF. RFC 5766

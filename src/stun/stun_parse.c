@@ -384,31 +384,17 @@ ssize_t stun_stream_frame_len(const uint8_t *p, size_t len)
 	return TR_EINVAL;
 }
 
+#define REASON_PHRASE_(name, code, phrase) { STUN_ERR_##name, phrase },
 static const struct {
-	int code;
+	enum stun_error code;
 	const char *phrase;
-} reason_phrases[] = {
-	{ 300, "Try Alternate" },
-	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 405, "Mobility Forbidden" }, /* RFC 8016 3.4 */
-	{ 420, "Unknown Attribute" },
-	{ 437, "Allocation Mismatch" },
-	{ 438, "Stale Nonce" },
-	{ 440, "Address Family not Supported" },
-	{ 441, "Wrong Credentials" },
-	{ 442, "Unsupported Transport Protocol" },
-	{ 443, "Peer Address Family Mismatch" },
-	{ 486, "Allocation Quota Reached" },
-	{ 500, "Server Error" },
-	{ 508, "Insufficient Capacity" },
-};
+} reason_phrases[] = { STUN_ERROR_LIST(REASON_PHRASE_) };
+#undef REASON_PHRASE_
 
 const char *stun_reason_phrase(int code)
 {
 	for (size_t i = 0; i < sizeof(reason_phrases) / sizeof(reason_phrases[0]); i++)
-		if (reason_phrases[i].code == code)
+		if ((int)reason_phrases[i].code == code)
 			return reason_phrases[i].phrase;
 	return "Error";
 }

@@ -29,7 +29,7 @@ static uint32_t wanted_bps(const struct turn_request *r)
 	return bps;
 }
 
-int turn_bw_admit(struct turn_request *r)
+enum stun_error turn_bw_admit(struct turn_request *r)
 {
 	struct turn_server *s = r->s;
 
@@ -39,7 +39,7 @@ int turn_bw_admit(struct turn_request *r)
 		return 0;
 	s->counters.bps_capacity_refused++;
 	r->reason = "Allocation Bandwidth Quota Reached";
-	return 486;
+	return STUN_ERR_QUOTA_REACHED;
 }
 
 static void bucket_fill(struct bw_bucket *b, uint32_t bps, uint64_t now_ms)

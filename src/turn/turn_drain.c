@@ -87,11 +87,11 @@ void turn_respond_alternate(struct turn_request *r)
 	struct tr_addr alt;
 
 	if (!next_alternate(r->s, addr_family(&r->pkt->ft.client), &alt)) {
-		turn_respond_error(r, 508);
+		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
 	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, 300, NULL);
+	stun_add_error(&b, STUN_ERR_TRY_ALTERNATE, NULL);
 	stun_add_addr(&b, STUN_ATTR_ALTERNATE_SERVER, &alt);
 	turn_response_send(r, &b);
 }

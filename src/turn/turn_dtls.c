@@ -24,7 +24,7 @@
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
-#include "front/front.h"
+#include "tls/tls.h"
 #include "turn/turn_dtls.h"
 #include "turn/turn_internal.h"
 #include "util/errors.h"
@@ -41,6 +41,7 @@
 #define DTLS_REFUSE_LOG_MS 10000u
 
 enum dtls_refusal {
+	REFUSE_NONE = -1, /* no cap is reached */
 	REFUSE_SESSIONS,
 	REFUSE_HANDSHAKES,
 	REFUSE_SESSIONS_PER_IP,
@@ -104,6 +105,7 @@ struct turn_dtls {
 	struct dtls_listener **listeners;
 	size_t n_listeners;
 	struct dtls_guard *guard;
+	struct tls_failures *failures;
 	/* Sessions by (listener, client address): the 5-tuple, since the
 	 * listener fixes the server side and the transport. */
 	struct dtls_session **buckets;
@@ -259,6 +261,8 @@ static bool session_step(struct dtls_session *d)
 			dtls_guard_source_remove(t->guard, &d->client,
 						 DTLS_SRC_HANDSHAKES);
 		} else if (SSL_get_error(d->ssl, n) != SSL_ERROR_WANT_READ) {
+			tls_failures_note(t->failures, &d->client, d->ssl, ERR_peek_error(),
+					  NULL);
 			ERR_clear_error();
 			return false;
 		}
@@ -335,8 +339,8 @@ static SSL *listen_ssl(struct turn_dtls *t)
 	return t->listen;
 }
 
-/* Which cap a new handshake from `from` would break, or -1 for none. */
-static int over_cap(const struct turn_dtls *t, const struct tr_addr *from)
+/* Which cap a new handshake from `from` would break, or REFUSE_NONE. */
+static enum dtls_refusal over_cap(const struct turn_dtls *t, const struct tr_addr *from)
 {
 	const struct conf *c = t->server->conf;
 	unsigned hs = dtls_guard_source_count(t->guard, from, DTLS_SRC_HANDSHAKES);
@@ -350,7 +354,7 @@ static int over_cap(const struct turn_dtls *t, const struct tr_addr *from)
 		return REFUSE_SESSIONS_PER_IP;
 	if (hs >= c->dtls_max_handshakes_per_ip)
 		return REFUSE_HANDSHAKES_PER_IP;
-	return -1;
+	return REFUSE_NONE;
 }
 
 /* Counted always, logged once per DTLS_REFUSE_LOG_MS with what was
@@ -422,13 +426,14 @@ static void stranger(struct turn_dtls *t, struct dtls_listener *l,
 {
 	SSL *ssl;
 	struct dtls_session *d;
-	int cap, rc;
+	enum dtls_refusal cap;
+	int rc;
 
 	/* Only a DTLS handshake record (content type 22) may open one. */
 	if (len <= 13 || p[0] != 22)
 		return;
-	if ((cap = over_cap(t, from)) >= 0) {
-		refuse(t, (enum dtls_refusal)cap, from);
+	if ((cap = over_cap(t, from)) != REFUSE_NONE) {
+		refuse(t, cap, from);
 		return;
 	}
 	if (!(ssl = listen_ssl(t)))
@@ -587,7 +592,8 @@ static struct turn_dtls *dtls_new(struct turn_server *s)
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
 	t->guard = dtls_guard_new(NULL);
 	t->listen_peer = BIO_ADDR_new();
-	if (!t->buckets || !t->guard || !t->listen_peer ||
+	t->failures = tls_failures_new("DTLS");
+	if (!t->buckets || !t->guard || !t->listen_peer || !t->failures ||
 	    RAND_bytes((uint8_t *)&t->seed, sizeof(t->seed)) != 1)
 		return NULL; /* turn_dtls_stop frees the rest */
 	return t;
@@ -603,7 +609,7 @@ int turn_dtls_start(struct turn_server *s)
 		return 0;
 	if (!(t = dtls_new(s)))
 		return TR_ENOMEM;
-	t->ctx = front_tls_ctx_new(c, true, err, sizeof(err));
+	t->ctx = tls_ctx_new(c, TLS_OVER_UDP, err, sizeof(err));
 	if (!t->ctx) {
 		log_err("DTLS: %s", err);
 		return TR_EINVAL;
@@ -625,7 +631,7 @@ int turn_dtls_reload_prepare(struct turn_server *s, const struct conf *conf,
 	*out = NULL;
 	if (!s->dtls || !conf->cert)
 		return 0;
-	*out = front_tls_ctx_new(conf, true, err, errlen);
+	*out = tls_ctx_new(conf, TLS_OVER_UDP, err, errlen);
 	if (!*out)
 		return TR_EINVAL;
 	ctx_prepare(*out);
@@ -670,6 +676,7 @@ void turn_dtls_stop(struct turn_server *s)
 	BIO_ADDR_free(t->listen_peer);
 	SSL_CTX_free(t->ctx);
 	dtls_guard_free(t->guard);
+	tls_failures_free(t->failures);
 	free(t);
 	s->dtls = NULL;
 }

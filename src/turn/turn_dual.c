@@ -13,12 +13,13 @@
 #include "util/log.h"
 
 /* RFC 8656 18.1: REQUESTED-ADDRESS-FAMILY and ADDITIONAL-ADDRESS-FAMILY
- * carry 0x01 (IPv4) or 0x02 (IPv6) then 3 RFFU bytes. */
+ * carry 0x01 (IPv4) or 0x02 (IPv6) then 3 RFFU bytes; AF_UNSPEC for
+ * anything else. */
 static int family_of(const struct stun_attr *attr)
 {
 	if (attr->len != 4)
-		return -1;
-	return attr->value[0] == 1 ? AF_INET : attr->value[0] == 2 ? AF_INET6 : -1;
+		return AF_UNSPEC;
+	return attr->value[0] == 1 ? AF_INET : attr->value[0] == 2 ? AF_INET6 : AF_UNSPEC;
 }
 
 /* coturn up to 4.6 (Debian 12's turnutils_uclient -Z) sends the draft's
@@ -40,36 +41,37 @@ static bool has_relay(const struct turn_server *s, int family)
 	return family == AF_INET ? s->relay4.present : s->relay6.present;
 }
 
-int turn_dual_families(struct turn_request *r, int *family, int *second,
-		       int *second_err, int *second_err_family)
+enum stun_error turn_dual_families(struct turn_request *r, int *family, int *second,
+				   enum stun_error *second_err, int *second_err_family)
 {
 	const struct stun_msg *m = r->msg;
 	const struct stun_attr *raf = stun_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
 	const struct stun_attr *aaf = find_aaf(m);
 	const struct stun_attr *even = stun_find(m, STUN_ATTR_EVEN_PORT);
 
-	*second = *second_err = *second_err_family = 0;
+	*second = *second_err_family = 0;
+	*second_err = STUN_ERR_NONE;
 	/* allocation-default-address-family (turn_stun_modes.c). */
 	*family = turn_default_family(r);
 	if (raf) {
 		/* 7.2: both family attributes in one request is a 400. */
 		if (aaf)
-			return 400;
+			return STUN_ERR_BAD_REQUEST;
 		*family = family_of(raf);
-		if (*family < 0 || !has_relay(r->s, *family))
-			return 440;
+		if (*family == AF_UNSPEC || !has_relay(r->s, *family))
+			return STUN_ERR_ADDRESS_FAMILY;
 		return 0;
 	}
 	if (!aaf)
-		return has_relay(r->s, *family) ? 0 : 440;
+		return has_relay(r->s, *family) ? 0 : STUN_ERR_ADDRESS_FAMILY;
 	/* 7.2: ADDITIONAL-ADDRESS-FAMILY may only name IPv6 (the IPv4 one is
 	 * implied); no RESERVATION-TOKEN and, as coturn, no EVEN-PORT
 	 * reserving a pair. */
 	if (family_of(aaf) != AF_INET6 || stun_find(m, STUN_ATTR_RESERVATION_TOKEN) ||
 	    (even && even->len == 1 && (even->value[0] & 0x80)))
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (!r->s->relay4.present && !r->s->relay6.present)
-		return 440;
+		return STUN_ERR_ADDRESS_FAMILY;
 	if (r->s->relay4.present && r->s->relay6.present) {
 		*family = AF_INET;
 		*second = AF_INET6;
@@ -77,7 +79,7 @@ int turn_dual_families(struct turn_request *r, int *family, int *second,
 		/* 7.2: one family cannot be served: the allocation goes ahead
 		 * with the other, and ADDRESS-ERROR-CODE names the missing one. */
 		*family = r->s->relay4.present ? AF_INET : AF_INET6;
-		*second_err = 440;
+		*second_err = STUN_ERR_ADDRESS_FAMILY;
 		*second_err_family = *family == AF_INET ? AF_INET6 : AF_INET;
 	}
 	return 0;
@@ -92,13 +94,13 @@ void turn_dual_open(struct turn_request *r, struct allocation *a, int family)
 
 	a->relay2_err_family = family;
 	if (turn_fds_exhausted(s, 1)) {
-		a->relay2_err = 508;
+		a->relay2_err = STUN_ERR_INSUFFICIENT_CAPACITY;
 		return;
 	}
 	fd = port_pool_bind(rf->ports, &rf->ip, false, false, &bound, &unused_fd,
 			    &unused_bound);
 	if (fd < 0) {
-		a->relay2_err = 508;
+		a->relay2_err = STUN_ERR_INSUFFICIENT_CAPACITY;
 		return;
 	}
 	a->relay2_fd = fd;
@@ -107,7 +109,7 @@ void turn_dual_open(struct turn_request *r, struct allocation *a, int family)
 	addr_set_port(&a->relay2_public, addr_port(&bound));
 	if (turn_relay_watch_fd(s, a, fd, &a->relay2_ev)) {
 		turn_dual_release(s, a);
-		a->relay2_err = 508;
+		a->relay2_err = STUN_ERR_INSUFFICIENT_CAPACITY;
 		return;
 	}
 	a->relay2_err = 0;
@@ -192,7 +194,7 @@ static void drop_first_relay(struct turn_server *s, struct allocation *a)
 	a->relay2_ev = NULL;
 }
 
-int turn_dual_refresh(struct turn_request *r, uint32_t lifetime, bool *done)
+enum stun_error turn_dual_refresh(struct turn_request *r, uint32_t lifetime, bool *done)
 {
 	const struct stun_attr *raf =
 		stun_find(r->msg, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
@@ -206,8 +208,8 @@ int turn_dual_refresh(struct turn_request *r, uint32_t lifetime, bool *done)
 		return 0;
 	family = family_of(raf);
 	/* RFC 8656 7.3: a family the allocation does not have is 443. */
-	if (family < 0 || turn_dual_fd_for(a, family) < 0)
-		return 443;
+	if (family == AF_UNSPEC || turn_dual_fd_for(a, family) < 0)
+		return STUN_ERR_PEER_FAMILY_MISMATCH;
 	if (lifetime != 0 || a->relay2_fd < 0)
 		return 0;
 	/* Deleting one family of a dual allocation (as coturn): the other

@@ -70,40 +70,41 @@ static void respond_allocate_success(struct turn_request *r, struct allocation *
 
 /* RFC 8656 7.2 steps on the request's attributes: 0 and the relay
  * families (turn_dual_families), or the error code to answer. */
-static int allocate_check_attributes(struct turn_request *r, int *family, int *second,
-				     int *second_err, int *second_err_family)
+static enum stun_error allocate_check_attributes(struct turn_request *r, int *family,
+						 int *second, enum stun_error *second_err,
+						 int *second_err_family)
 {
 	const struct stun_msg *m = r->msg;
 	const struct stun_attr *transport = stun_find(m, STUN_ATTR_REQUESTED_TRANSPORT);
 	const struct stun_attr *raf = stun_find(m, STUN_ATTR_REQUESTED_ADDRESS_FAMILY);
 	const struct stun_attr *even = stun_find(m, STUN_ATTR_EVEN_PORT);
 	const struct stun_attr *token = stun_find(m, STUN_ATTR_RESERVATION_TOKEN);
-	int code;
+	enum stun_error code;
 
 	if (!transport || transport->len != 4)
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (turn_transport_refused(r, transport->value[0]))
-		return 442;
+		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	if (turn_tcp_relay_requested(m)) {
 		code = turn_tcp_relay_check_allocate(r);
 		if (code)
 			return code;
 	} else if (transport->value[0] != TURN_UDP) {
-		return 442;
+		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	}
 	if (token && (even || raf))
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (even && even->len != 1)
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (token && token->len != 8)
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	code = turn_dual_families(r, family, second, second_err, second_err_family);
 	return code ? code : turn_mobility_allocate_check(r);
 }
 
 /* A limit refused a request: one log line a second at most, since an
  * authenticated client can repeat the request in a loop. */
-static void log_refusal(struct turn_request *r, int code, const char *why)
+static void log_refusal(struct turn_request *r, enum stun_error code, const char *why)
 {
 	struct turn_server *s = r->s;
 	char client[ADDR_STR_MAX];
@@ -113,7 +114,7 @@ static void log_refusal(struct turn_request *r, int code, const char *why)
 		return;
 	}
 	log_warn("%d to client %s user '%s': %s (%llu similar refusals not logged)",
-		 code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
+		 (int)code, addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 r->username, why, (unsigned long long)s->limit_log_skipped);
 	s->limit_log_ms = s->now_ms;
 	s->limit_log_skipped = 0;
@@ -175,8 +176,8 @@ static size_t reservations_of(const struct turn_server *s, const char *user)
 /* 486 when the user or the server holds its quota of allocations and
  * reserved ports; taking a reservation (taken, may be NULL) frees the
  * port it counts, so it is not counted. */
-static int quota_check(struct turn_request *r, const char *user,
-		       const struct reservation *taken)
+static enum stun_error quota_check(struct turn_request *r, const char *user,
+				   const struct reservation *taken)
 {
 	struct turn_server *s = r->s;
 	size_t total = alloc_table_count(s->allocs) + s->n_reservations;
@@ -185,8 +186,8 @@ static int quota_check(struct turn_request *r, const char *user,
 	if (taken)
 		total--;
 	if (total >= total_limit(s->conf)) {
-		log_refusal(r, 486, "total-quota reached");
-		return 486;
+		log_refusal(r, STUN_ERR_QUOTA_REACHED, "total-quota reached");
+		return STUN_ERR_QUOTA_REACHED;
 	}
 	if (limit) {
 		size_t held = alloc_table_count_user(s->allocs, user) +
@@ -195,8 +196,8 @@ static int quota_check(struct turn_request *r, const char *user,
 		if (taken && !strcmp(taken->quota_user, user))
 			held--;
 		if (held >= limit) {
-			log_refusal(r, 486, "user-quota or member-quota reached");
-			return 486;
+			log_refusal(r, STUN_ERR_QUOTA_REACHED, "user-quota or member-quota reached");
+			return STUN_ERR_QUOTA_REACHED;
 		}
 	}
 	return 0;
@@ -248,10 +249,11 @@ static int reservation_add(struct turn_server *s, int fd, const struct tr_addr *
 
 /* Binds the relay socket: from the reservation res when given, or from
  * the pool (EVEN-PORT with R=1 also reserves the next port for user).
- * Returns fd or a negative error code. */
+ * Returns the fd, or -1 with *code set (logged here). */
 static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 			   struct reservation *res, const char *user,
-			   struct tr_addr *bound, uint8_t *token, bool *reserved)
+			   struct tr_addr *bound, uint8_t *token, bool *reserved,
+			   enum stun_error *code)
 {
 	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
 	bool reserve = even && (even->value[0] & 0x80);
@@ -261,17 +263,16 @@ static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 	*reserved = false;
 	if (res)
 		return reservation_take(r->s, res, bound);
-	if (turn_tcp_relay_requested(r->msg)) {
+	if (turn_tcp_relay_requested(r->msg))
 		fd = turn_tcp_relay_bind(rf, bound);
-		if (fd < 0)
-			log_refusal(r, 508, "no relay port available");
-		return fd;
-	}
-	fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound, &next_fd,
-			    &next_bound);
+	else
+		fd = port_pool_bind(rf->ports, &rf->ip, even != NULL, reserve, bound,
+				    &next_fd, &next_bound);
 	if (fd < 0) {
-		log_refusal(r, 508, "no relay port available");
-		return -508;
+		/* RFC 8656 7.2: no relayed address to give is 508. */
+		*code = STUN_ERR_INSUFFICIENT_CAPACITY;
+		log_refusal(r, *code, "no relay port available");
+		return -1;
 	}
 	if (reserve) {
 		if (reservation_add(r->s, next_fd, &next_bound, user, token)) {
@@ -287,18 +288,23 @@ static int allocate_socket(struct turn_request *r, struct relay_family *rf,
 /* The checks after the attributes: a known token, the quotas, and the
  * descriptors a new relay socket (two for a reserved pair) would take.
  * 0 or the error code; *res is the reservation to take, or NULL. */
-static int allocate_admit(struct turn_request *r, const char *user,
-			  struct reservation **res)
+static enum stun_error allocate_admit(struct turn_request *r, const char *user,
+				      struct reservation **res)
 {
 	const struct stun_attr *tok = stun_find(r->msg, STUN_ATTR_RESERVATION_TOKEN);
 	const struct stun_attr *even = stun_find(r->msg, STUN_ATTR_EVEN_PORT);
-	int code;
+	enum stun_error code;
 
 	*res = NULL;
 	if (tok) {
+		/* RFC 8656 7.2 step 6: a token that names no reserved port
+		 * (never issued, taken, or past its 30 s) is 508. */
 		*res = reservation_find(r->s, tok->value);
-		if (!*res)
-			return 508;
+		if (!*res) {
+			log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY,
+				    "reservation token unknown or expired");
+			return STUN_ERR_INSUFFICIENT_CAPACITY;
+		}
 	}
 	code = quota_check(r, user, *res);
 	if (!code)
@@ -306,8 +312,8 @@ static int allocate_admit(struct turn_request *r, const char *user,
 	if (code)
 		return code;
 	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
-		log_refusal(r, 508, "file descriptor reserve reached (fd-reserve)");
-		return 508;
+		log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "file descriptor reserve reached (fd-reserve)");
+		return STUN_ERR_INSUFFICIENT_CAPACITY;
 	}
 	return 0;
 }
@@ -322,14 +328,15 @@ void turn_handle_allocate(struct turn_request *r)
 	char user[AUTH_NAME_MAX];
 	uint8_t token[8];
 	bool reserved;
-	int family, second, second_err, second_err_family, code, fd;
+	enum stun_error code, second_err;
+	int family, second, second_err_family, fd;
 
 	if (r->alloc) {
 		/* RFC 8656 7.2: a retransmission gets the same success. */
 		if (!memcmp(r->alloc->alloc_tid, r->msg->tid, STUN_TID_LEN))
 			respond_allocate_success(r, r->alloc, NULL);
 		else
-			turn_respond_error(r, 437);
+			turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
 		return;
 	}
 	if (s->draining) {
@@ -346,9 +353,9 @@ void turn_handle_allocate(struct turn_request *r)
 		return;
 	}
 	rf = family == AF_INET ? &s->relay4 : &s->relay6;
-	fd = allocate_socket(r, rf, res, user, &bound, token, &reserved);
+	fd = allocate_socket(r, rf, res, user, &bound, token, &reserved, &code);
 	if (fd < 0) {
-		turn_respond_error(r, -fd);
+		turn_respond_error(r, code);
 		return;
 	}
 	/* A reserved socket brings its own family. */
@@ -357,7 +364,7 @@ void turn_handle_allocate(struct turn_request *r)
 	if (!a) {
 		close(fd);
 		port_pool_release(rf->ports, addr_port(&bound));
-		turn_respond_error(r, 508);
+		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
 	a->server = s;
@@ -387,7 +394,7 @@ void turn_handle_allocate(struct turn_request *r)
 						 : turn_relay_watch(s, a)) ||
 	    turn_mobility_enable(r, a)) {
 		turn_allocation_delete(s, a, "out of memory");
-		turn_respond_error(r, 508);
+		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
 	s->counters.allocations_created++;
@@ -400,10 +407,10 @@ void turn_handle_refresh(struct turn_request *r)
 	struct stun_builder b;
 	uint32_t lifetime = requested_lifetime(r);
 	bool done;
-	int code = turn_mobility_refresh(r);
+	enum stun_error code = turn_mobility_refresh(r);
 
 	if (!code && !r->alloc)
-		code = 437;
+		code = STUN_ERR_ALLOCATION_MISMATCH;
 	if (!code)
 		code = turn_dual_refresh(r, lifetime, &done);
 	if (code) {
@@ -430,14 +437,14 @@ void turn_handle_refresh(struct turn_request *r)
 /* Decodes a XOR-PEER-ADDRESS and judges it: 0, or the error code (400
  * malformed, 403 refused by the filter, 443 family differs from the
  * relay's). */
-static int peer_check(struct turn_request *r, const struct stun_attr *attr,
-		      struct tr_addr *peer)
+static enum stun_error peer_check(struct turn_request *r, const struct stun_attr *attr,
+				  struct tr_addr *peer)
 {
 	char text[ADDR_STR_MAX], user[ESC_LOG_LEN];
 
 	if (stun_attr_xor_addr(attr, r->msg->tid, peer)) {
 		log_debug("undecodable XOR-PEER-ADDRESS");
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	}
 	/* The filter first: a refused address (::ffff:127.0.0.1 included) is
 	 * 403 and counted as such, whatever the relay's family. */
@@ -446,10 +453,10 @@ static int peer_check(struct turn_request *r, const struct stun_attr *attr,
 		log_info("peer %s refused for user '%s'",
 			 addr_ip_to_str(peer, text, sizeof(text)),
 			 esc_str(user, sizeof(user), r->alloc->username));
-		return 403;
+		return STUN_ERR_FORBIDDEN;
 	}
 	if (turn_dual_fd_for(r->alloc, addr_family(peer)) < 0)
-		return 443;
+		return STUN_ERR_PEER_FAMILY_MISMATCH;
 	return 0;
 }
 
@@ -472,7 +479,7 @@ static bool permissions_over_cap(struct turn_request *r, const struct tr_addr *p
 	}
 	if (a->n_perms + fresh <= r->s->conf->max_permissions_per_allocation)
 		return false;
-	log_refusal(r, 508, "max-permissions-per-allocation reached");
+	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "max-permissions-per-allocation reached");
 	return true;
 }
 
@@ -490,7 +497,7 @@ static bool channel_over_cap(struct turn_request *r, uint16_t number,
 	if (alloc_channel_exists(a, number, peer) ||
 	    a->n_chans < r->s->conf->max_channels_per_allocation)
 		return false;
-	log_refusal(r, 508, "max-channels-per-allocation reached");
+	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "max-channels-per-allocation reached");
 	return true;
 }
 
@@ -502,12 +509,12 @@ void turn_handle_create_permission(struct turn_request *r)
 	struct stun_builder b;
 
 	if (!r->alloc) {
-		turn_respond_error(r, 437);
+		turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
 		return;
 	}
 	/* RFC 8656 9.2: all peers are checked before any is installed. */
 	for (size_t i = 0; i < m->n_attrs; i++) {
-		int code;
+		enum stun_error code;
 
 		if (m->attrs[i].type != STUN_ATTR_XOR_PEER_ADDRESS)
 			continue;
@@ -519,17 +526,17 @@ void turn_handle_create_permission(struct turn_request *r)
 		n++;
 	}
 	if (n == 0) {
-		turn_respond_error(r, 400);
+		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
 	if (permissions_over_cap(r, peers, n)) {
-		turn_respond_error(r, 508);
+		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (alloc_permission_add(r->alloc, &peers[i], r->s->now_ms,
 					 r->s->conf->permission_lifetime)) {
-			turn_respond_error(r, 508);
+			turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 			return;
 		}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
@@ -545,15 +552,15 @@ void turn_handle_channel_bind(struct turn_request *r)
 	struct tr_addr peer;
 	uint32_t v;
 	uint16_t number;
-	int code;
+	enum stun_error code;
 
 	if (!r->alloc) {
-		turn_respond_error(r, 437);
+		turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
 		return;
 	}
 	if (!num || !peer_attr || stun_attr_u32(num, &v)) {
 		log_debug("ChannelBind without CHANNEL-NUMBER or XOR-PEER-ADDRESS");
-		turn_respond_error(r, 400);
+		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
 	number = (uint16_t)(v >> 16);
@@ -563,14 +570,14 @@ void turn_handle_channel_bind(struct turn_request *r)
 		return;
 	}
 	if (channel_over_cap(r, number, &peer)) {
-		turn_respond_error(r, 508);
+		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 		return;
 	}
 	/* 11.2: bad number, or number/peer already bound elsewhere: 400. */
 	if (alloc_channel_bind(r->alloc, number, r->s->channel_max, &peer, r->s->now_ms, c->channel_lifetime) ||
 	    alloc_permission_add(r->alloc, &peer, r->s->now_ms, c->permission_lifetime)) {
 		log_debug("ChannelBind 0x%04x: number or peer bound elsewhere", number);
-		turn_respond_error(r, 400);
+		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);

@@ -134,7 +134,7 @@ void turn_mobility_free(struct turn_server *s)
 	s->mobility = NULL;
 }
 
-int turn_mobility_allocate_check(struct turn_request *r)
+enum stun_error turn_mobility_allocate_check(struct turn_request *r)
 {
 	const struct stun_attr *attr = stun_find(r->msg, STUN_ATTR_MOBILITY_TICKET);
 
@@ -143,8 +143,8 @@ int turn_mobility_allocate_check(struct turn_request *r)
 	/* RFC 8016 3.1: mobility not allowed here is 405; the request's
 	 * ticket is empty (a ticket is only the server's to make). */
 	if (!r->s->conf->mobility)
-		return 405;
-	return attr->len == 0 ? 0 : 400;
+		return STUN_ERR_MOBILITY_FORBIDDEN;
+	return attr->len == 0 ? 0 : STUN_ERR_BAD_REQUEST;
 }
 
 int turn_mobility_enable(struct turn_request *r, struct allocation *a)
@@ -187,7 +187,7 @@ static void move_allocation(struct turn_request *r, struct allocation *a)
 	alloc_table_move(r->s->allocs, a, &r->pkt->ft);
 }
 
-int turn_mobility_refresh(struct turn_request *r)
+enum stun_error turn_mobility_refresh(struct turn_request *r)
 {
 	const struct stun_attr *attr = stun_find(r->msg, STUN_ATTR_MOBILITY_TICKET);
 	struct allocation *a = r->alloc;
@@ -197,19 +197,19 @@ int turn_mobility_refresh(struct turn_request *r)
 	if (!attr)
 		return 0;
 	if (!r->s->conf->mobility)
-		return 405;
+		return STUN_ERR_MOBILITY_FORBIDDEN;
 	/* RFC 8016 3.2: a ticket that does not name this allocation is 400. */
 	if (!r->s->mobility || ticket_parse(r->s->mobility, attr, &id, &gen) || !a ||
 	    a->mob_id != id) {
 		log_debug("Refresh with an invalid or foreign MOBILITY-TICKET");
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	}
 	if (alloc_table_find(r->s->allocs, &r->pkt->ft) == a)
 		return 0;
 	if (gen != a->mob_gen) {
 		log_info("mobility: stale ticket refused (generation %u, current %u)",
 			 gen, a->mob_gen);
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	}
 	move_allocation(r, a);
 	return 0;

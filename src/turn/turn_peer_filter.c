@@ -236,32 +236,37 @@ static bool pf_is_loopback(const uint8_t *ip, size_t len)
 	return len == 4 ? ip[0] == 127 : memcmp(ip, one, 16) == 0;
 }
 
-/* The rule for this server's own addresses: -1 refused, 1 allowed (a
- * pinned external-ip half on a relay port), 0 for the general verdict. */
-static int pf_self_rule(const struct peer_filter *f, const struct pf_views *v, size_t n,
-			uint16_t port)
+/* The rule for this server's own addresses. */
+enum pf_self_verdict {
+	PF_SELF_REFUSED,  /* one of our listeners, or not loopback */
+	PF_SELF_ALLOWED,  /* a pinned external-ip half on a relay port */
+	PF_SELF_GENERAL,  /* not ours, or loopback: the general verdict */
+};
+
+static enum pf_self_verdict pf_self_rule(const struct peer_filter *f,
+					 const struct pf_views *v, size_t n, uint16_t port)
 {
 	bool loopback = false, in_range;
 
 	if (!pf_views_covered(&f->self, v, n))
-		return 0;
+		return PF_SELF_GENERAL;
 	for (size_t i = 0; i < f->n_listen; i++)
 		if (f->listen[i] == port)
-			return -1; /* no TURN-in-TURN into our own listeners */
+			return PF_SELF_REFUSED; /* no TURN-in-TURN into our own listeners */
 	in_range = f->relay_max && port >= f->relay_min && port <= f->relay_max;
 	if (in_range)
-		return pf_views_covered(&f->pinned, v, n) ? 1 : 0;
+		return pf_views_covered(&f->pinned, v, n) ? PF_SELF_ALLOWED : PF_SELF_GENERAL;
 	for (size_t i = 0; i < n; i++)
 		loopback = loopback || pf_is_loopback(v->ip[i], v->len[i]);
 	/* Loopback is only ever open by the operator's choice, for tests. */
-	return loopback ? 0 : -1;
+	return loopback ? PF_SELF_GENERAL : PF_SELF_REFUSED;
 }
 
 bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer)
 {
 	struct pf_views v;
 	size_t n;
-	int self;
+	enum pf_self_verdict self;
 
 	if (!f || !peer)
 		return false;
@@ -269,8 +274,8 @@ bool peer_filter_allows(const struct peer_filter *f, const struct tr_addr *peer)
 	if (n == 0)
 		return false;
 	self = pf_self_rule(f, &v, n, addr_port(peer));
-	if (self)
-		return self > 0;
+	if (self != PF_SELF_GENERAL)
+		return self == PF_SELF_ALLOWED;
 	for (size_t i = 0; i < n; i++)
 		if (!pf_view_passes(f, v.ip[i], v.len[i]))
 			return false;

@@ -9,6 +9,7 @@
 #include "conf/conf.h"
 #include "turn/turn_internal.h"
 #include "util/bytes.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 /* Room kept in front of each received peer datagram so a ChannelData
@@ -137,7 +138,7 @@ int turn_relay_watch_fd(struct turn_server *s, struct allocation *a, int fd,
 {
 	*ev = event_new(s->base, fd, EV_READ | EV_PERSIST, relay_read_cb, a);
 	if (!*ev || event_add(*ev, NULL))
-		return -1;
+		return TR_ENOMEM;
 	return 0;
 }
 

@@ -46,20 +46,20 @@ static void add_realm_nonce(struct turn_request *r, struct stun_builder *b)
 	stun_add_string(b, STUN_ATTR_NONCE, nonce);
 }
 
-void turn_respond_error(struct turn_request *r, int code)
+void turn_respond_error(struct turn_request *r, enum stun_error code)
 {
 	struct stun_builder b;
 
 	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, code, turn_reason_phrase(r));
-	if (code == 401 || code == 438)
+	stun_add_error(&b, (int)code, turn_reason_phrase(r));
+	if (code == STUN_ERR_UNAUTHORIZED || code == STUN_ERR_STALE_NONCE)
 		add_realm_nonce(r, &b);
 	if (log_enabled(LOG_LVL_DEBUG)) {
 		char client[ADDR_STR_MAX];
 
 		log_debug("%s: method 0x%03x -> %d %s",
 			  addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
-			  r->msg->method, code, stun_reason_phrase(code));
+			  r->msg->method, (int)code, stun_reason_phrase((int)code));
 	}
 	turn_response_send(r, &b);
 }
@@ -69,7 +69,7 @@ static void respond_unknown(struct turn_request *r, const uint16_t *types, size_
 	struct stun_builder b;
 
 	turn_response_start(r, &b, STUN_CLASS_ERROR);
-	stun_add_error(&b, 420, NULL);
+	stun_add_error(&b, STUN_ERR_UNKNOWN_ATTRIBUTE, NULL);
 	stun_add_unknown_attributes(&b, types, n);
 	turn_response_send(r, &b);
 }
@@ -97,35 +97,35 @@ static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 /* Checks an existing allocation's credentials: the key stored at
  * Allocate time, as coturn does, so a REST credential keeps its live
  * allocation refreshable past EXPIRY. */
-static int auth_existing(struct turn_request *r)
+static bool auth_existing(struct turn_request *r)
 {
 	struct allocation *a = r->alloc;
 
 	if (strcmp(a->username, r->username)) {
 		log_auth_failure(r, AUTH_FAIL_USERNAME_MISMATCH);
-		turn_respond_error(r, 441);
-		return -1;
+		turn_respond_error(r, STUN_ERR_WRONG_CREDENTIALS);
+		return false;
 	}
 	if (!stun_check_integrity(r->msg, a->cred.key, AUTH_KEY_LEN)) {
 		log_auth_failure(r, AUTH_FAIL_BAD_INTEGRITY);
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	/* Presence-bound credentials: a member gone elsewhere (a cluster
 	 * backend) ends its allocations here too. */
 	if (a->cred.kind == AUTH_KIND_REST && !auth_member_live(r->s->auth, a->username)) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	/* A copy: Refresh with LIFETIME 0 frees the allocation before the
 	 * response is signed. */
 	r->cred = a->cred;
 	r->key = r->cred.key;
-	return 0;
+	return true;
 }
 
-static int auth_new_session(struct turn_request *r)
+static bool auth_new_session(struct turn_request *r)
 {
 	int rc;
 
@@ -133,7 +133,7 @@ static int auth_new_session(struct turn_request *r)
 	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, r->username,
 			       r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
-		return -1;
+		return false;
 	}
 	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
 			&r->cred);
@@ -141,38 +141,38 @@ static int auth_new_session(struct turn_request *r)
 	 * any other request finds none and is answered 437 by its handler. */
 	if (rc == TR_ENOTFOUND && r->msg->method != STUN_ALLOCATE) {
 		r->key = r->cred.key;
-		return 0;
+		return true;
 	}
 	if (rc == TR_EEXPIRED || rc == TR_ENOTFOUND) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	if (rc) {
 		log_auth_failure(r, AUTH_FAIL_WRONG_CREDENTIALS);
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	r->key = r->cred.key;
-	return 0;
+	return true;
 }
 
-/* RFC 8489 9.2.4. Returns 0 when the request may proceed, -1 when an
- * error response has been sent. */
-static int authenticate(struct turn_request *r)
+/* RFC 8489 9.2.4. True when the request may proceed; false when it has
+ * been answered with an error or dropped (rate limit). */
+static bool authenticate(struct turn_request *r)
 {
 	const struct stun_attr *user, *realm, *nonce;
 	int rc;
 
 	if (r->s->conf->no_auth)
-		return 0;
+		return true;
 	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL, r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
-		return -1;
+		return false;
 	}
 	if (!stun_find(r->msg, STUN_ATTR_MESSAGE_INTEGRITY)) {
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	user = stun_find(r->msg, STUN_ATTR_USERNAME);
 	realm = stun_find(r->msg, STUN_ATTR_REALM);
@@ -180,21 +180,21 @@ static int authenticate(struct turn_request *r)
 	if (!user || !realm || !nonce ||
 	    stun_attr_string(user, r->username, sizeof(r->username)) ||
 	    stun_attr_string(realm, r->realm, sizeof(r->realm))) {
-		turn_respond_error(r, 400);
-		return -1;
+		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
+		return false;
 	}
 	rc = auth_nonce_check(r->s->nonce_key, &r->pkt->ft.client,
 			      (const char *)nonce->value, nonce->len,
 			      r->s->now_wall_s, r->s->conf->stale_nonce);
 	if (rc) {
 		r->s->counters.stale_nonces++;
-		turn_respond_error(r, 438);
-		return -1;
+		turn_respond_error(r, STUN_ERR_STALE_NONCE);
+		return false;
 	}
 	if (strcmp(r->realm, r->s->conf->realm)) {
 		log_auth_failure(r, AUTH_FAIL_UNKNOWN_REALM);
-		turn_respond_error(r, 401);
-		return -1;
+		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
+		return false;
 	}
 	return r->alloc ? auth_existing(r) : auth_new_session(r);
 }
@@ -245,12 +245,12 @@ static void handle_request(struct turn_request *r)
 	for (size_t i = 0; i < sizeof(method_table) / sizeof(method_table[0]); i++) {
 		if (method_table[i].method != r->msg->method)
 			continue;
-		if (turn_needs_auth(r, method_table[i].needs_auth) && authenticate(r))
+		if (turn_needs_auth(r, method_table[i].needs_auth) && !authenticate(r))
 			return;
 		method_table[i].handle(r);
 		return;
 	}
-	turn_respond_error(r, 400);
+	turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 }
 
 /* RFC 8656 11.5: a Send indication carries XOR-PEER-ADDRESS and DATA. */
@@ -297,7 +297,7 @@ static void answer_malformed(struct turn_server *s, const struct client_packet *
 	r.s = s;
 	r.pkt = pkt;
 	r.msg = &head;
-	turn_respond_error(&r, 400);
+	turn_respond_error(&r, STUN_ERR_BAD_REQUEST);
 }
 
 void turn_handle_client_packet(struct turn_server *s, const struct client_packet *pkt)

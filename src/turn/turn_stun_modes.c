@@ -69,17 +69,17 @@ bool turn_answers_malformed(const struct turn_server *s)
 
 /* coturn answers 442 for a REQUESTED-TRANSPORT the configuration turns
  * off (RFC 8656 7.2 step 3 names 442 for an unsupported protocol). */
-int turn_transport_refused(struct turn_request *r, uint8_t proto)
+enum stun_error turn_transport_refused(struct turn_request *r, uint8_t proto)
 {
 	const struct conf *c = r->s->conf;
 
 	if (proto == TURN_UDP && c->no_udp_relay) {
 		r->reason = "UDP Transport is not allowed by the TURN Server configuration";
-		return 442;
+		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	}
 	if (proto == TURN_TCP && c->no_tcp_relay) {
 		r->reason = "TCP Transport is not allowed by the TURN Server configuration";
-		return 442;
+		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	}
 	return 0;
 }

@@ -80,7 +80,7 @@ bool turn_tcp_relay_requested(const struct stun_msg *msg)
 	return t && t->len == 4 && t->value[0] == TURN_TCP;
 }
 
-int turn_tcp_relay_check_allocate(struct turn_request *r)
+enum stun_error turn_tcp_relay_check_allocate(struct turn_request *r)
 {
 	const struct stun_msg *m = r->msg;
 
@@ -88,10 +88,10 @@ int turn_tcp_relay_check_allocate(struct turn_request *r)
 	 * refusals in allocate_check_attributes, before this. 5.1 steps 2
 	 * and 3: only for a client on TCP or TLS, and nothing of UDP's. */
 	if (!r->pkt->link.tcp)
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (stun_find(m, STUN_ATTR_EVEN_PORT) || stun_find(m, STUN_ATTR_RESERVATION_TOKEN) ||
 	    stun_find(m, STUN_ATTR_DONT_FRAGMENT))
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	return 0;
 }
 
@@ -132,9 +132,7 @@ static int listening_socket(const struct tr_addr *addr)
 
 int turn_tcp_relay_bind(struct relay_family *rf, struct tr_addr *bound)
 {
-	int fd = port_pool_bind_with(rf->ports, &rf->ip, listening_socket, bound);
-
-	return fd < 0 ? -508 : fd;
+	return port_pool_bind_with(rf->ports, &rf->ip, listening_socket, bound);
 }
 
 size_t turn_tcp_relay_fds(const struct turn_server *s)
@@ -262,7 +260,7 @@ static void log_conn(const struct tcp_peer_conn *pc, const char *what)
 
 /* The answer to a Connect, sent when the connection attempt ends: a
  * request rebuilt from what was kept, signed with the allocation's key. */
-static void reply_connect(struct tcp_peer_conn *pc, int code)
+static void reply_connect(struct tcp_peer_conn *pc, enum stun_error code)
 {
 	struct allocation *a = pc->a;
 	struct client_packet pkt;
@@ -304,7 +302,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	turn_server_touch_clock(pc->s);
 	if (pc->state == PC_CONNECTING) {
 		log_conn(pc, "connect timed out (447)");
-		reply_connect(pc, 447);
+		reply_connect(pc, STUN_ERR_CONNECTION_FAILURE);
 	} else if (pc->state == PC_PENDING) {
 		log_conn(pc, "no ConnectionBind within 30 s: closed");
 	} else {
@@ -442,7 +440,7 @@ static void connect_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	if (pc->state == PC_CONNECTING) {
 		log_conn(pc, "connect failed (447)");
-		reply_connect(pc, 447);
+		reply_connect(pc, STUN_ERR_CONNECTION_FAILURE);
 	}
 	conn_free(pc);
 }
@@ -450,23 +448,23 @@ static void connect_event_cb(struct bufferevent *bev, short what, void *arg)
 /* 0, or the error code for a Connect's peer: 400 malformed, 403 refused
  * by the peer filter or without a permission, 443 other family, 446 a
  * connection to it exists or is being made. */
-static int connect_check_peer(struct turn_request *r, struct tr_addr *peer)
+static enum stun_error connect_check_peer(struct turn_request *r, struct tr_addr *peer)
 {
 	const struct stun_attr *attr = stun_find(r->msg, STUN_ATTR_XOR_PEER_ADDRESS);
 	struct allocation *a = r->alloc;
 
 	if (!attr || stun_attr_xor_addr(attr, r->msg->tid, peer))
-		return 400;
+		return STUN_ERR_BAD_REQUEST;
 	if (!peer_filter_allows(r->s->filter, peer)) {
 		r->s->counters.peer_refused++;
-		return 403;
+		return STUN_ERR_FORBIDDEN;
 	}
 	if (addr_family(peer) != addr_family(&a->relay))
-		return 443;
+		return STUN_ERR_PEER_FAMILY_MISMATCH;
 	if (!alloc_permission_ok(a, peer, r->s->now_ms))
-		return 403;
+		return STUN_ERR_FORBIDDEN;
 	if (conn_by_peer(a, peer))
-		return 446;
+		return STUN_ERR_CONNECTION_EXISTS;
 	return 0;
 }
 
@@ -481,15 +479,16 @@ void turn_handle_connect(struct turn_request *r)
 	struct turn_server *s = r->s;
 	struct tcp_peer_conn *pc;
 	struct tr_addr peer;
-	int code, fd;
+	enum stun_error code;
+	int fd;
 
 	if (!r->alloc) {
-		turn_respond_error(r, 437);
+		turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
 		return;
 	}
-	code = r->alloc->tcp ? connect_check_peer(r, &peer) : 400;
+	code = r->alloc->tcp ? connect_check_peer(r, &peer) : STUN_ERR_BAD_REQUEST;
 	if (!code && !conn_room(s, r->alloc))
-		code = 508;
+		code = STUN_ERR_INSUFFICIENT_CAPACITY;
 	if (code) {
 		turn_respond_error(r, code);
 		return;
@@ -499,7 +498,7 @@ void turn_handle_connect(struct turn_request *r)
 	if (!pc) {
 		if (fd >= 0)
 			close(fd);
-		turn_respond_error(r, 447);
+		turn_respond_error(r, STUN_ERR_CONNECTION_FAILURE);
 		return;
 	}
 	memcpy(pc->connect_tid, r->msg->tid, STUN_TID_LEN);
@@ -508,7 +507,7 @@ void turn_handle_connect(struct turn_request *r)
 	if (!pc->peer_bev) {
 		close(fd);
 		conn_free(pc);
-		turn_respond_error(r, 447);
+		turn_respond_error(r, STUN_ERR_CONNECTION_FAILURE);
 		return;
 	}
 	s->tcp_relay_fds++;
@@ -516,7 +515,7 @@ void turn_handle_connect(struct turn_request *r)
 	/* Failures (refused, unreachable) come back through connect_event_cb. */
 	if (bufferevent_socket_connect(pc->peer_bev, &peer.u.sa, (int)addr_len(&peer))) {
 		conn_free(pc);
-		turn_respond_error(r, 447);
+		turn_respond_error(r, STUN_ERR_CONNECTION_FAILURE);
 	}
 }
 
@@ -659,11 +658,11 @@ void turn_handle_connection_bind(struct turn_request *r)
 		pc = conn_by_id(r->s, v);
 	if (!pc || pc->state != PC_PENDING) {
 		log_debug("ConnectionBind: no pending connection with that id");
-		turn_respond_error(r, 400);
+		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
 	if (!r->s->conf->no_auth && strcmp(pc->a->username, r->username)) {
-		turn_respond_error(r, 441);
+		turn_respond_error(r, STUN_ERR_WRONG_CREDENTIALS);
 		return;
 	}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);

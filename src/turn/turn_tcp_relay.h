@@ -10,9 +10,10 @@
 bool turn_tcp_relay_requested(const struct stun_msg *msg);
 /* The RFC 6062 5.1 checks of a TCP Allocate: 0 or 400 (not over TCP/TLS,
  * or with EVEN-PORT, RESERVATION-TOKEN or DONT-FRAGMENT). */
-int turn_tcp_relay_check_allocate(struct turn_request *r);
+enum stun_error turn_tcp_relay_check_allocate(struct turn_request *r);
 /* A listening TCP socket on the relay address, its port from the same
- * pool as the UDP relays. The fd, or -508 (logged by the caller). */
+ * pool as the UDP relays. The fd, or -1 when the pool has no free port
+ * (the caller answers 508 and logs it). */
 int turn_tcp_relay_bind(struct relay_family *rf, struct tr_addr *bound);
 /* Makes a a TCP allocation: state, and accepting peers on relay_fd. */
 int turn_tcp_relay_start(struct turn_server *s, struct allocation *a);

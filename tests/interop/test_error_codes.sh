@@ -2,7 +2,8 @@
 # The STUN/TURN error codes of RFC 8656 from turnroom, each provoked by a
 # raw client: 400, 401 (+REALM/NONCE), 420 (+UNKNOWN-ATTRIBUTES), 437,
 # 438 (+fresh NONCE), 440, 441, 442, 486, 508; FINGERPRINT answered with
-# FINGERPRINT; a reserved relay port (EVEN-PORT R) taken by its token.
+# FINGERPRINT; a reserved relay port (EVEN-PORT R) taken by its token,
+# which then gets 508, logged as an unknown or expired token.
 . "$(dirname "$0")/lib.sh"
 PORT=$(free_port)
 read -r MINP _ <<<"$(relay_window)"
@@ -76,6 +77,9 @@ t = client()
 rsp = t.request_auth(S.ALLOCATE, [S.requested_transport(), (0x0022, token)])
 assert rsp.cls == S.SUCCESS and S.relayed_address(rsp)[1] == rport + 1, rsp
 print("ok EVEN-PORT %d, reserved %d taken by its token" % (rport, rport + 1))
+# 508: the token is spent, no port is reserved for it (RFC 8656 7.2)
+expect(client().request_auth(S.ALLOCATE, [S.requested_transport(), (0x0022, token)]), 508,
+       "a spent RESERVATION-TOKEN")
 # 442: REQUESTED-TRANSPORT neither UDP nor TCP (132 = SCTP)
 expect(client().request_auth(S.ALLOCATE, [S.requested_transport(132)]), 442, "transport SCTP")
 # 400: TCP (RFC 6062 5.1) needs a TCP or TLS client connection, not UDP
@@ -105,4 +109,8 @@ rsp = s.transact(S.Message(S.REFRESH, S.REQUEST, attrs=[S.lifetime(600)] + s._au
 expect(rsp, 438, "stale nonce")
 assert rsp.get(S.NONCE) and rsp.get(S.NONCE) != s.nonce, "438 without a fresh NONCE"
 PYEOF
-pass "400 401 420 437 438 440 441 442 486 508, FINGERPRINT mirrored, EVEN-PORT reservation"
+# The spent token is logged as what it is, not as a full port pool.
+[ "$SERVER" = coturn ] ||
+	grep -q '508 to client .*reservation token unknown or expired' "$SERVER_LOG" ||
+	fail "no log line for the spent RESERVATION-TOKEN: $(grep -m 1 '508 to client' "$SERVER_LOG")"
+pass "400 401 420 437 438 440 441 442 486 508, FINGERPRINT mirrored, EVEN-PORT reservation and its spent token"

@@ -26,7 +26,7 @@ static void rig_init(struct rig *g, unsigned max_bps, unsigned member, unsigned 
 static int allocate(struct rig *g, struct allocation *a, enum auth_kind kind)
 {
 	struct turn_request r;
-	int code;
+	enum stun_error code;
 
 	memset(&r, 0, offsetof(struct turn_request, out));
 	memset(a, 0, sizeof(*a));
@@ -35,7 +35,7 @@ static int allocate(struct rig *g, struct allocation *a, enum auth_kind kind)
 	code = turn_bw_admit(&r);
 	if (!code)
 		turn_bw_grant(&r, a);
-	return code;
+	return (int)code;
 }
 
 /* Offers len-byte packets every step_ms for ms; returns the bytes that

@@ -100,7 +100,7 @@ static void test_head_write(void)
 	CHECK_STR(buf, "342");
 	CHECK(sio_head_write(buf, sizeof(buf), SIO_BINARY_EVENT, 2, "/x", true, 1) > 0);
 	CHECK_STR(buf, "52-/x,1");
-	CHECK_EQ_INT(sio_head_write(buf, 3, SIO_ACK, 0, NULL, true, 12345), -1);
+	CHECK_EQ_INT(sio_head_write(buf, 3, SIO_ACK, 0, NULL, true, 12345), TR_ETRUNC);
 }
 
 static bool jv(const char *s)

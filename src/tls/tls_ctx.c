@@ -9,7 +9,8 @@
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
-#include "front/front.h"
+#include "tls/tls.h"
+#include "util/errors.h"
 #include "util/log.h"
 
 static void ssl_error(char *err, size_t errlen, const char *what, const char *file)
@@ -43,20 +44,22 @@ static int load_dh(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 
 	if (!bio) {
 		snprintf(err, errlen, "cannot open dh-file %s", path);
-		return -1;
+		return TR_EIO;
 	}
 	dh = PEM_read_bio_Parameters(bio, NULL);
 	BIO_free(bio);
 	if (!dh || SSL_CTX_set0_tmp_dh_pkey(ctx, dh) != 1) {
 		EVP_PKEY_free(dh);
 		ssl_error(err, errlen, "bad DH parameters in", path);
-		return -1;
+		return TR_EINVAL;
 	}
 	return 0;
 }
 
-SSL_CTX *front_tls_ctx_new(const struct conf *conf, bool dtls, char *err, size_t errlen)
+SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport,
+		     char *err, size_t errlen)
 {
+	bool dtls = transport == TLS_OVER_UDP;
 	SSL_CTX *ctx = SSL_CTX_new(dtls ? DTLS_server_method() : TLS_server_method());
 
 	if (!ctx) {
