@@ -14,7 +14,7 @@ import {
 
 const TURNS_ONLY = process.env.TURNS_ONLY === '1';
 const BASE_URL_B = process.env.BASE_URL_B || BASE_URL;
-const extra = '&test&relay=only' + (TURNS_ONLY ? '&ice=turns' : '');
+const extra = '&relay=only' + (TURNS_ONLY ? '&ice=turns' : '');
 const ARGS_TLS = TURNS_ONLY ? ['--ignore-certificate-errors'] : []; // self-signed test certificate
 
 run(TURNS_ONLY ? 'call-turns' : 'call-relay', 100000, async () => {

@@ -5,8 +5,8 @@
 // restarts them; screen share switches A's outbound track with no new
 // offer/answer; the device picker switches the microphone, again without
 // renegotiation, and the speaker picker sets the sink; hang up shows "the other side left" on B. Screenshots of
-// both sizes in call land in $ARTIFACTS. Without ?test the page has no
-// test hooks.
+// both sizes in call land in $ARTIFACTS. The page as served has no test
+// hooks (window.turnroomTest comes from tests/e2e/hooks.js), ?test or not.
 import {
 	BASE_URL, run, launch, openPage, until, setStep, log, check, sleep, text, hook,
 	counters, notice, bothConnected, framesGrow, shot,
@@ -28,7 +28,7 @@ const visible = (page, sel) => page.isVisible(sel);
 run('call-page', 150000, async () => {
 	setStep('launch');
 	const browser = await launch();
-	const a = await openPage(browser, 'A', `${BASE_URL}/?test`);
+	const a = await openPage(browser, 'A', `${BASE_URL}/`);
 	await a.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
 
 	setStep('A joins from the lobby');
@@ -48,7 +48,7 @@ run('call-page', 150000, async () => {
 	await check(new URL(a.url()).searchParams.get('room') === roomName, `A's address is ${a.url()}`);
 
 	setStep('B opens the invite link on a phone-sized page');
-	const b = await openPage(browser, 'B', link + '&test', { viewport: { width: 390, height: 844 } });
+	const b = await openPage(browser, 'B', link, { viewport: { width: 390, height: 844 } });
 	await until('B: in the room without pressing Join', 10000, async () =>
 		(await text(b, '#status')) === 'The other side is here' && visible(b, '#stage'));
 	await until('A: "The other side is here"', 5000, async () =>
@@ -154,7 +154,8 @@ run('call-page', 150000, async () => {
 	await check((await text(b, '#status')) === 'Waiting for the other side', 'B status after the peer left');
 	await shot(b, 'peer-left-phone.png');
 
-	setStep('no test hooks without ?test');
-	const plain = await openPage(browser, 'P', `${BASE_URL}/`);
-	await check(await hook(plain, () => 'turnroomTest' in window) === false, 'window.turnroomTest exists without ?test');
+	setStep('no test hooks in the page as served');
+	const plain = await openPage(browser, 'P', `${BASE_URL}/?test`, { hooks: false });
+	await check(await hook(plain, () => 'turnroomTest' in window) === false,
+		'window.turnroomTest exists without tests/e2e/hooks.js');
 });

@@ -29,11 +29,11 @@ run('errors', 160000, async () => {
 	const browser = await launch(ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream'));
 
 	setStep('room full');
-	const a = await openPage(browser, 'A', `${BASE_URL}/?room=full${id}&test`, granted);
+	const a = await openPage(browser, 'A', `${BASE_URL}/?room=full${id}`, granted);
 	await inRoom(a, 'Waiting for the other side');
-	const b = await openPage(browser, 'B', `${BASE_URL}/?room=full${id}&test`, granted);
+	const b = await openPage(browser, 'B', `${BASE_URL}/?room=full${id}`, granted);
 	await inRoom(b, 'The other side is here');
-	const c = await openPage(browser, 'C', `${BASE_URL}/?room=full${id}&test`, { ...granted, viewport: phone });
+	const c = await openPage(browser, 'C', `${BASE_URL}/?room=full${id}`, { ...granted, viewport: phone });
 	const full = await noticeOf(c, 'full');
 	await check(full.text.startsWith(`Room \u201cfull${id}\u201d is full`), `C's notice: ${full.text}`);
 	await check(await c.isVisible('#lobby'), 'C is not back in the lobby');
@@ -42,7 +42,7 @@ run('errors', 160000, async () => {
 	await shot(c, 'error-full-phone.png');
 
 	setStep('camera and microphone refused');
-	const d = await openPage(browser, 'D', `${BASE_URL}/?room=cam${id}&test`);
+	const d = await openPage(browser, 'D', `${BASE_URL}/?room=cam${id}`);
 	const refused = await noticeOf(d, 'camera-refused');
 	await check(refused.text.startsWith('Camera and microphone access was refused.'), `D's notice: ${refused.text}`);
 	await shot(d, 'error-camera-refused-desktop.png');
@@ -52,11 +52,11 @@ run('errors', 160000, async () => {
 
 	setStep('no camera or microphone at all: receive-only');
 	const bare = await launch(ARGS.filter((a) => a !== '--use-fake-device-for-media-stream'));
-	const e = await openPage(bare, 'E', `${BASE_URL}/?room=bare${id}&test`, { viewport: phone });
+	const e = await openPage(bare, 'E', `${BASE_URL}/?room=bare${id}`, { viewport: phone });
 	const none = await noticeOf(e, 'no-devices');
 	await check(none.text.startsWith('No camera or microphone was found: you join receive-only'), `E's notice: ${none.text}`);
 	await inRoom(e, 'Waiting for the other side');
-	const g = await openPage(browser, 'G', `${BASE_URL}/?room=bare${id}&test`, granted);
+	const g = await openPage(browser, 'G', `${BASE_URL}/?room=bare${id}`, granted);
 	await inRoom(g, 'The other side is here');
 	await g.click('#call');
 	await until('G and E connected', 20000, async () =>
@@ -67,7 +67,7 @@ run('errors', 160000, async () => {
 	await shot(e, 'receive-only-phone.png');
 
 	setStep('server stopped');
-	const h = await openPage(browser, 'H', `${BASE_URL}/?test`, granted);
+	const h = await openPage(browser, 'H', `${BASE_URL}/`, granted);
 	process.kill(Number(process.env.SERVER_PID), 'SIGTERM');
 	const t0 = Date.now();
 	const r = await noticeOf(a, 'reconnecting', 5000);

@@ -29,8 +29,8 @@ async function join(page, room) {
 run('glare', 170000, async () => {
 	setStep('launch');
 	const browser = await launch();
-	const a = await openPage(browser, 'A', `${BASE_URL}/?test`, { viewport: { width: 640, height: 480 } });
-	const b = await openPage(browser, 'B', `${BASE_URL}/?test`, { viewport: { width: 640, height: 480 } });
+	const a = await openPage(browser, 'A', `${BASE_URL}/`, { viewport: { width: 640, height: 480 } });
+	const b = await openPage(browser, 'B', `${BASE_URL}/`, { viewport: { width: 640, height: 480 } });
 	let collisions = 0;
 	const room = `glare${process.pid}`;
 	await join(a, room);

@@ -4,6 +4,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8080';
 export const ARTIFACTS = process.env.ARTIFACTS || 'build/test-artifacts';
@@ -70,14 +71,23 @@ export async function launch(args = ARGS) {
 	return b;
 }
 
-// A page in a context of its own; `who` prefixes its console lines.
+// The test hooks (window.turnroomTest) the call page does not ship.
+const HOOKS = fileURLToPath(new URL('hooks.js', import.meta.url));
+
+// A page in a context of its own; `who` prefixes its console lines. With
+// hooks (the default) every document gets tests/e2e/hooks.js, and the
+// page is returned once window.turnroomTest is there.
 export async function openPage(browser, who, url, { viewport = { width: 1280, height: 800 },
-	permissions } = {}) {
+	permissions, hooks = true } = {}) {
 	const context = await browser.newContext({ viewport, permissions });
+	if (hooks)
+		await context.addInitScript({ path: HOOKS });
 	const page = await context.newPage();
 	page.on('console', (m) => logs.push(`${who} ${m.type()}: ${m.text()}`));
 	page.on('pageerror', (e) => logs.push(`${who} pageerror: ${e.message}`));
 	await page.goto(url, { timeout: 15000 });
+	if (hooks)
+		await page.waitForFunction(() => 'turnroomTest' in window, null, { timeout: 10000 });
 	return page;
 }
 

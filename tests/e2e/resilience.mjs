@@ -48,9 +48,9 @@ run('resilience', 100000, async () => {
 	setStep('launch');
 	const browser = await launch();
 	const room = 'res' + process.pid;
-	const a = await openPage(browser, 'A', `${BASE_URL}/?room=${room}&test&relay=only`);
+	const a = await openPage(browser, 'A', `${BASE_URL}/?room=${room}&relay=only`);
 	await until('A in the room', 10000, async () => (await text(a, '#status')) === 'Waiting for the other side');
-	const b = await openPage(browser, 'B', `${BASE_URL}/?room=${room}&test&relay=only`);
+	const b = await openPage(browser, 'B', `${BASE_URL}/?room=${room}&relay=only`);
 	await until('B in the room', 10000, async () => (await text(b, '#status')) === 'The other side is here');
 	await a.click('#call');
 	await bothConnected(a, b);

@@ -192,7 +192,9 @@ static const struct row default_inside[] = {
 	{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", false },
 };
 
-/* The public neighbours just outside each range (IPv6: within 2000::/3). */
+/* The public neighbours just outside each range (IPv6: within 2000::/3),
+ * one line per range: the address below it, then the one above. */
+/* clang-format off */
 static const struct row default_outside[] = {
 	/* around 0.0.0.0/8 */
 	{ "1.0.0.0", true },
@@ -239,6 +241,7 @@ static const struct row default_outside[] = {
 	/* around 3fff::/20 */
 	{ "3ffe:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true }, { "3fff:1000::", true },
 };
+/* clang-format on */
 
 /* 26 probe addresses an attacker would try through a relay (loopback,
  * private, CGNAT, metadata, their IPv4-in-IPv6 forms, ...), and some
