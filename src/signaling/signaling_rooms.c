@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 #define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
 
 /* A message addressed to a disconnected member, kept until it resumes. */
@@ -133,15 +135,11 @@ static uint64_t room_hash(const uint8_t key[16], const uint8_t *s, size_t len)
 
 bool room_random_hex(char *out, size_t n_bytes)
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t buf[32];
 
 	if (n_bytes > sizeof(buf) || RAND_bytes(buf, (int)n_bytes) != 1)
 		return false;
-	for (size_t i = 0; i < n_bytes; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 0x0f];
-	}
+	hex_encode(out, buf, n_bytes);
 	out[2 * n_bytes] = '\0';
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return true;
