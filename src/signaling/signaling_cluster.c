@@ -50,8 +50,11 @@ struct signaling_ticket {
 
 struct signaling_cluster {
 	struct cluster *link;
-	struct signaling_proxy *proxies;
+	struct signaling_proxy *proxies; /* owned; the engine finds them (proxy_find) */
 	size_t n_proxies;
+	/* The proxy proxy_remove is taking out: gone from the engine, so
+	 * on_gone must not take it for a local member. */
+	struct signaling_proxy *leaving;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
 };
@@ -140,13 +143,16 @@ static void proxy_deliver(void *ctx, const struct room_event *ev)
 	free(payload);
 }
 
-static struct signaling_proxy *proxy_find(struct signaling_cluster *k, const char *room,
-				    const char *user)
+/* Asked on every GONE frame and local departure: the engine's room hash
+ * answers, not a scan of every proxy. */
+static struct signaling_proxy *proxy_find(struct signaling_server *s, const char *room,
+					  const char *user)
 {
-	for (struct signaling_proxy *x = k->proxies; x; x = x->next)
-		if (!strcmp(x->user, user) && !strcmp(x->room, room))
-			return x;
-	return NULL;
+	struct signaling_proxy *x = s->cluster->leaving;
+
+	if (x && !strcmp(x->user, user) && !strcmp(x->room, room))
+		return x;
+	return room_member_ctx(s->rooms, room, user, proxy_deliver);
 }
 
 /* Adds a member of another node to the local room (which must exist or
@@ -192,7 +198,9 @@ static void proxy_remove(struct signaling_server *s, struct signaling_proxy *x)
 	struct room_peer *p = x->peer;
 
 	x->peer = NULL;
+	s->cluster->leaving = x;
 	room_leave(s->rooms, p);
+	s->cluster->leaving = NULL;
 	room_peer_disconnect(s->rooms, p, s->now_ms);
 	proxy_unlink_free(s->cluster, x);
 }
@@ -225,7 +233,7 @@ static void on_gone(struct signaling_server *s, const struct cluster_frame *f)
 	room[f->room_len] = '\0';
 	memcpy(user, f->from, f->from_len);
 	user[f->from_len] = '\0';
-	x = proxy_find(s->cluster, room, user);
+	x = proxy_find(s, room, user);
 	if (x) {
 		proxy_remove(s, x);
 		return;
@@ -363,7 +371,7 @@ static void each_member(const char *room, const char *user, bool connected, void
 {
 	struct each_ctx *e = arg;
 
-	if (!proxy_find(e->s->cluster, room, user))
+	if (!proxy_find(e->s, room, user))
 		e->fn(e->arg, room, user);
 }
 
@@ -436,7 +444,7 @@ bool signaling_cluster_member_live(const struct signaling_server *s, const char 
 
 void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user)
 {
-	if (s->cluster && !proxy_find(s->cluster, room, user))
+	if (s->cluster && !proxy_find(s, room, user))
 		cluster_leave(s->cluster->link, room, user);
 }
 

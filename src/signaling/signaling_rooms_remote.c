@@ -43,6 +43,15 @@ bool room_has_member(const struct room_engine *e, const char *room_id, const cha
 	return r && room_member_find(r, user_id);
 }
 
+void *room_member_ctx(const struct room_engine *e, const char *room_id, const char *user_id,
+		      room_deliver_fn deliver)
+{
+	const struct room *r = room_find(e, room_id);
+	const struct room_member *m = r ? room_member_find(r, user_id) : NULL;
+
+	return m && m->peer && m->peer->deliver == deliver ? m->peer->ctx : NULL;
+}
+
 int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
 		       const char *from, const char *event, const char *payload, size_t len,
 		       const struct room_blob *blobs, size_t n_blobs)
