@@ -23,6 +23,7 @@
 #include "conf/conf.h"
 #include "turn/turn.h"
 #include "util/log.h"
+#include "util/prom.h"
 
 /* EVENT payloads start with a byte saying what they carry. */
 #define PAYLOAD_MESSAGE 'M'
@@ -659,36 +660,26 @@ void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffe
 
 void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer *out)
 {
+	static const char *const frames = "turnroom_cluster_frames_total";
 	struct cluster_stats st;
 
 	if (!s->cluster)
 		return;
 	cluster_get_stats(s->cluster->link, &st);
-	evbuffer_add_printf(out,
-		"# HELP turnroom_cluster_up 1 when this node is registered in Redis.\n"
-		"# TYPE turnroom_cluster_up gauge\nturnroom_cluster_up %d\n"
-		"# HELP turnroom_cluster_nodes Nodes registered in the cluster.\n"
-		"# TYPE turnroom_cluster_nodes gauge\nturnroom_cluster_nodes %zu\n"
-		"# HELP turnroom_cluster_members Room members in the whole cluster.\n"
-		"# TYPE turnroom_cluster_members gauge\nturnroom_cluster_members %zu\n"
-		"# HELP turnroom_cluster_remote_members Members of other nodes in rooms "
-		"with members here.\n"
-		"# TYPE turnroom_cluster_remote_members gauge\n"
-		"turnroom_cluster_remote_members %zu\n"
-		"# HELP turnroom_cluster_frames_total Frames exchanged with other nodes.\n"
-		"# TYPE turnroom_cluster_frames_total counter\n"
-		"turnroom_cluster_frames_total{direction=\"in\"} %llu\n"
-		"turnroom_cluster_frames_total{direction=\"out\"} %llu\n"
-		"turnroom_cluster_frames_total{direction=\"bad\"} %llu\n"
-		"# HELP turnroom_cluster_reconnects_total Redis connections lost.\n"
-		"# TYPE turnroom_cluster_reconnects_total counter\n"
-		"turnroom_cluster_reconnects_total %llu\n"
-		"# HELP turnroom_cluster_reaped_total Members of dead nodes this node removed.\n"
-		"# TYPE turnroom_cluster_reaped_total counter\n"
-		"turnroom_cluster_reaped_total %llu\n",
-		cluster_up(s->cluster->link) ? 1 : 0, cluster_node_count(s->cluster->link),
-		cluster_member_count(s->cluster->link), s->cluster->n_proxies,
-		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
-		(unsigned long long)st.frames_bad, (unsigned long long)st.reconnects,
-		(unsigned long long)st.reaped);
+	prom_metric(out, "turnroom_cluster_up", "gauge",
+		    "1 when this node is registered in Redis.", cluster_up(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_nodes", "gauge", "Nodes registered in the cluster.",
+		    cluster_node_count(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_members", "gauge",
+		    "Room members in the whole cluster.", cluster_member_count(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_remote_members", "gauge",
+		    "Members of other nodes in rooms with members here.", s->cluster->n_proxies);
+	prom_family(out, frames, "counter", "Frames exchanged with other nodes.");
+	prom_sample(out, frames, "direction", "in", st.frames_in);
+	prom_sample(out, frames, "direction", "out", st.frames_out);
+	prom_sample(out, frames, "direction", "bad", st.frames_bad);
+	prom_metric(out, "turnroom_cluster_reconnects_total", "counter",
+		    "Redis connections lost.", st.reconnects);
+	prom_metric(out, "turnroom_cluster_reaped_total", "counter",
+		    "Members of dead nodes this node removed.", st.reaped);
 }
