@@ -280,21 +280,22 @@ void auth_set_presence(struct auth *a, auth_presence_fn fn, void *ctx)
 	a->presence_ctx = ctx;
 }
 
-const char *auth_room_member_id(const char *username, char sep)
+const char *auth_room_member_id(enum auth_kind kind, const char *username, char sep)
 {
 	static const char prefix[] = AUTH_ROOM_ID_PREFIX;
-	const char *p = username;
+	struct auth_rest_name n;
 
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p == username || *p != sep || strncmp(p + 1, prefix, sizeof(prefix) - 1))
+	if (kind != AUTH_KIND_REST)
 		return NULL;
-	return p + sizeof(prefix);
+	auth_rest_split(username, sep, &n);
+	if (!n.expiry_first || strncmp(n.id, prefix, sizeof(prefix) - 1))
+		return NULL;
+	return n.id + sizeof(prefix) - 1;
 }
 
 bool auth_member_live(struct auth *a, const char *username)
 {
-	const char *member = auth_room_member_id(username, a->sep);
+	const char *member = auth_room_member_id(AUTH_KIND_REST, username, a->sep);
 
 	return !member || (a->presence && a->presence(a->presence_ctx, member));
 }

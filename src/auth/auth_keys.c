@@ -9,6 +9,7 @@
 #include <openssl/hmac.h>
 
 #include "util/errors.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 void auth_lt_key(const char *user, const char *realm, const char *password,
@@ -37,44 +38,16 @@ void auth_lt_key(const char *user, const char *realm, const char *password,
 
 void auth_key_hex(const uint8_t key[AUTH_KEY_LEN], char out[2 * AUTH_KEY_LEN + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < AUTH_KEY_LEN; i++) {
-		out[2 * i] = digits[key[i] >> 4];
-		out[2 * i + 1] = digits[key[i] & 0x0f];
-	}
+	hex_encode(out, key, AUTH_KEY_LEN);
 	out[2 * AUTH_KEY_LEN] = '\0';
-}
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int auth_key_from_hex(const char *hex, uint8_t key[AUTH_KEY_LEN])
 {
-	uint8_t tmp[AUTH_KEY_LEN];
-	size_t i;
-
 	if (hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
 		hex += 2;
-	if (strlen(hex) != 2 * AUTH_KEY_LEN)
+	if (strlen(hex) != 2 * AUTH_KEY_LEN || !hex_decode(key, hex, AUTH_KEY_LEN, true))
 		return TR_EINVAL;
-	for (i = 0; i < AUTH_KEY_LEN; i++) {
-		int hi = hex_val(hex[2 * i]), lo = hex_val(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return TR_EINVAL;
-		tmp[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(key, tmp, AUTH_KEY_LEN);
 	return 0;
 }
 
@@ -114,18 +87,44 @@ static int parse_expiry(const char *s, int64_t *expiry)
 	return 0;
 }
 
+void auth_rest_split(const char *username, char sep, struct auth_rest_name *out)
+{
+	const char *col = sep ? strchr(username, sep) : NULL;
+	const char *p = username;
+
+	if (!col) {
+		*out = (struct auth_rest_name){ username, strlen(username), username, false };
+		return;
+	}
+	while (p < col && *p >= '0' && *p <= '9')
+		p++;
+	/* A leading separator is "ID<sep>EXPIRY" with an empty ID: coturn
+	 * reads the number after it. */
+	if (p == col && col != username)
+		*out = (struct auth_rest_name){ col + 1, strlen(col + 1), username, true };
+	else
+		*out = (struct auth_rest_name){ username, (size_t)(col - username), col + 1,
+						false };
+}
+
 int auth_rest_expiry(const char *username, char sep, int64_t *expiry)
 {
-	const char *col = strchr(username, sep);
-	const char *p;
+	struct auth_rest_name n;
 
-	if (!col || sep == '\0')
-		return parse_expiry(username, expiry);
-	/* A leading separator: coturn reads the number after it. */
-	if (col == username)
-		return parse_expiry(username + 1, expiry);
-	for (p = username; p < col; p++)
-		if (*p < '0' || *p > '9')
-			return parse_expiry(col + 1, expiry); /* "ID:EXPIRY" */
-	return parse_expiry(username, expiry);            /* "EXPIRY:ID" */
+	auth_rest_split(username, sep, &n);
+	return parse_expiry(n.expiry, expiry);
+}
+
+const char *auth_cred_user(enum auth_kind kind, const char *username, char sep,
+			   size_t *len)
+{
+	struct auth_rest_name n;
+
+	if (kind != AUTH_KIND_REST) {
+		*len = strlen(username);
+		return username;
+	}
+	auth_rest_split(username, sep, &n);
+	*len = n.id_len;
+	return n.id;
 }

@@ -14,6 +14,7 @@
 
 #include "util/bytes.h"
 #include "util/errors.h"
+#include "util/hex.h"
 
 #define NONCE_TS_HEX 16
 #define NONCE_MAC_BYTES 16
@@ -22,18 +23,6 @@
 #define NONCE_FUTURE_SLACK_S 5
 
 _Static_assert(NONCE_LEN < AUTH_NONCE_MAX, "nonce must fit AUTH_NONCE_MAX");
-
-static const char hex_digits[] = "0123456789abcdef";
-
-static void to_hex(const uint8_t *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex_digits[p[i] >> 4];
-		out[2 * i + 1] = hex_digits[p[i] & 0x0f];
-	}
-}
 
 /* Writes the 32 hex digits of the MAC; false if HMAC failed. */
 static bool nonce_mac_hex(const uint8_t key[AUTH_SERVER_KEY_LEN],
@@ -52,7 +41,7 @@ static bool nonce_mac_hex(const uint8_t key[AUTH_SERVER_KEY_LEN],
 	if (!HMAC(EVP_sha256(), key, AUTH_SERVER_KEY_LEN, data, 8 + iplen, mac,
 		  &maclen) || maclen < NONCE_MAC_BYTES)
 		return false;
-	to_hex(mac, NONCE_MAC_BYTES, out);
+	hex_encode(out, mac, NONCE_MAC_BYTES);
 	return true;
 }
 
@@ -71,23 +60,12 @@ void auth_nonce_make(const uint8_t server_key[AUTH_SERVER_KEY_LEN],
 	uint8_t ts[8];
 
 	ts_bytes(now_s, ts);
-	to_hex(ts, 8, out);
+	hex_encode(out, ts, 8);
 	if (!nonce_mac_hex(server_key, client, ts, out + NONCE_TS_HEX))
 		/* Cannot happen with a working libcrypto; an all-zero MAC
 		 * simply fails its check and the client is challenged again. */
 		memset(out + NONCE_TS_HEX, '0', 2 * NONCE_MAC_BYTES);
 	out[NONCE_LEN] = '\0';
-}
-
-/* Lowercase hex only: we only ever write lowercase, and accepting one
- * spelling keeps every nonce byte covered by the check. */
-static int lower_hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 int auth_nonce_check(const uint8_t server_key[AUTH_SERVER_KEY_LEN],
@@ -97,18 +75,13 @@ int auth_nonce_check(const uint8_t server_key[AUTH_SERVER_KEY_LEN],
 	uint8_t ts[8];
 	char want[2 * NONCE_MAC_BYTES];
 	int64_t issued;
-	size_t i;
 
 	if (len != NONCE_LEN)
 		return TR_EINVAL;
-	for (i = 0; i < 8; i++) {
-		int hi = lower_hex_val(nonce[2 * i]);
-		int lo = lower_hex_val(nonce[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return TR_EINVAL;
-		ts[i] = (uint8_t)(hi << 4 | lo);
-	}
+	/* Lowercase hex only: we only ever write lowercase, and accepting one
+	 * spelling keeps every nonce byte covered by the check. */
+	if (!hex_decode(ts, nonce, 8, false))
+		return TR_EINVAL;
 	if (!nonce_mac_hex(server_key, client, ts, want))
 		return TR_EINVAL;
 	if (CRYPTO_memcmp(want, nonce + NONCE_TS_HEX, sizeof(want)) != 0)

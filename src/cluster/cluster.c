@@ -635,9 +635,9 @@ unavailable:
 	cb(arg, CLUSTER_UNAVAILABLE, 0);
 }
 
-int cluster_send(struct cluster *c, const char *node, const struct cluster_frame *f)
+/* PUBLISH of one frame on chan, counted when Redis took it. */
+static int publish(struct cluster *c, const char *chan, const struct cluster_frame *f)
 {
-	char chan[CLUSTER_NODE_ID_MAX + 32];
 	const char *argv[3] = { "PUBLISH", chan, NULL };
 	size_t lens[3], flen;
 	char *frame;
@@ -648,7 +648,6 @@ int cluster_send(struct cluster *c, const char *node, const struct cluster_frame
 	frame = frame_new(f, &flen);
 	if (!frame)
 		return TR_ENOMEM;
-	snprintf(chan, sizeof(chan), "tr:%u:node:%s", c->db, node);
 	argv[2] = frame;
 	lens[0] = 7;
 	lens[1] = strlen(chan);
@@ -658,6 +657,14 @@ int cluster_send(struct cluster *c, const char *node, const struct cluster_frame
 		c->stats.frames_out++;
 	free(frame);
 	return rc;
+}
+
+int cluster_send(struct cluster *c, const char *node, const struct cluster_frame *f)
+{
+	char chan[CLUSTER_NODE_ID_MAX + 32];
+
+	snprintf(chan, sizeof(chan), "tr:%u:node:%s", c->db, node);
+	return publish(c, chan, f);
 }
 
 struct secret_call {
@@ -701,23 +708,5 @@ void cluster_each_member(const struct cluster *c,
 
 int cluster_broadcast(struct cluster *c, const struct cluster_frame *f)
 {
-	const char *argv[3] = { "PUBLISH", c->chan_all, NULL };
-	size_t lens[3], flen;
-	char *frame;
-	int rc;
-
-	if (!c->registered)
-		return TR_EIO;
-	frame = frame_new(f, &flen);
-	if (!frame)
-		return TR_ENOMEM;
-	argv[2] = frame;
-	lens[0] = 7;
-	lens[1] = strlen(c->chan_all);
-	lens[2] = flen;
-	rc = cluster_redis_cmd(c, NULL, NULL, 3, argv, lens);
-	if (!rc)
-		c->stats.frames_out++;
-	free(frame);
-	return rc;
+	return publish(c, c->chan_all, f);
 }

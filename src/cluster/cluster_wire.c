@@ -178,28 +178,11 @@ static int read_any(const uint8_t *p, size_t len, size_t *at, const uint8_t **va
 		    size_t *vlen, bool binary)
 {
 	const char *v;
-	size_t n, i = *at, nd = 0, num = 0;
+	int rc = read_field(p, len, at, &v, vlen, FIELD_MAX, binary);
 
-	while (i < len && p[i] >= '0' && p[i] <= '9') {
-		if (nd == 1 && num == 0)
-			return TR_EINVAL;
-		num = num * 10 + (size_t)(p[i] - '0');
-		if (num > FIELD_MAX)
-			return TR_EINVAL;
-		i++;
-		nd++;
-	}
-	if (nd == 0 || i >= len || p[i] != ':')
-		return TR_EINVAL;
-	i++;
-	if (num > len - i || (!binary && memchr(p + i, '\0', num)))
-		return TR_EINVAL;
-	v = (const char *)p + i;
-	n = num;
-	*val = (const uint8_t *)v;
-	*vlen = n;
-	*at = i + n;
-	return 0;
+	if (rc == 0)
+		*val = (const uint8_t *)v;
+	return rc;
 }
 
 int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r)

@@ -22,6 +22,7 @@
 #include "util/acceptguard.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/prom.h"
 
 /* A connection that has not said what it is within this time is closed. */
 #define FRONT_SNIFF_TIMEOUT_S 10
@@ -410,21 +411,15 @@ void front_free(struct front *f)
 
 void front_write_metrics(const struct front *f, struct evbuffer *out)
 {
-	evbuffer_add_printf(out,
-			    "# HELP turnroom_tcp_connections Open TCP and TLS connections "
-			    "(TURN, HTTP, WebSocket).\n"
-			    "# TYPE turnroom_tcp_connections gauge\n"
-			    "turnroom_tcp_connections %zu\n"
-			    "# HELP turnroom_tcp_refused_total Connections closed at once for a "
-			    "limit.\n"
-			    "# TYPE turnroom_tcp_refused_total counter\n"
-			    "turnroom_tcp_refused_total{limit=\"total\"} %llu\n"
-			    "turnroom_tcp_refused_total{limit=\"per_source\"} %llu\n"
-			    "# HELP turnroom_accept_pauses_total Listener pauses for want of file "
-			    "descriptors.\n"
-			    "# TYPE turnroom_accept_pauses_total counter\n"
-			    "turnroom_accept_pauses_total %llu\n",
-			    front_limits_open(f->limits), (unsigned long long)f->refused_total,
-			    (unsigned long long)f->refused_source,
-			    (unsigned long long)accept_guard_pauses(f->guard));
+	static const char *const refused = "turnroom_tcp_refused_total";
+
+	prom_metric(out, "turnroom_tcp_connections", "gauge",
+		    "Open TCP and TLS connections (TURN, HTTP, WebSocket).",
+		    front_limits_open(f->limits));
+	prom_family(out, refused, "counter", "Connections closed at once for a limit.");
+	prom_sample(out, refused, "limit", "total", f->refused_total);
+	prom_sample(out, refused, "limit", "per_source", f->refused_source);
+	prom_metric(out, "turnroom_accept_pauses_total", "counter",
+		    "Listener pauses for want of file descriptors.",
+		    accept_guard_pauses(f->guard));
 }

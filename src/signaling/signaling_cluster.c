@@ -24,6 +24,7 @@
 #include "turn/turn.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/prom.h"
 
 /* EVENT payloads start with a byte saying what they carry. */
 #define PAYLOAD_MESSAGE 'M'
@@ -51,8 +52,11 @@ struct signaling_ticket {
 
 struct signaling_cluster {
 	struct cluster *link;
-	struct signaling_proxy *proxies;
+	struct signaling_proxy *proxies; /* owned; the engine finds them (proxy_find) */
 	size_t n_proxies;
+	/* The proxy proxy_remove is taking out: gone from the engine, so
+	 * on_gone must not take it for a local member. */
+	struct signaling_proxy *leaving;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char secret[SIG_SECRET_MAX]; /* the cluster's REST secret, once known */
 };
@@ -141,13 +145,16 @@ static void proxy_deliver(void *ctx, const struct room_event *ev)
 	free(payload);
 }
 
-static struct signaling_proxy *proxy_find(struct signaling_cluster *k, const char *room,
-				    const char *user)
+/* Asked on every GONE frame and local departure: the engine's room hash
+ * answers, not a scan of every proxy. */
+static struct signaling_proxy *proxy_find(struct signaling_server *s, const char *room,
+					  const char *user)
 {
-	for (struct signaling_proxy *x = k->proxies; x; x = x->next)
-		if (!strcmp(x->user, user) && !strcmp(x->room, room))
-			return x;
-	return NULL;
+	struct signaling_proxy *x = s->cluster->leaving;
+
+	if (x && !strcmp(x->user, user) && !strcmp(x->room, room))
+		return x;
+	return room_member_ctx(s->rooms, room, user, proxy_deliver);
 }
 
 /* Adds a member of another node to the local room (which must exist or
@@ -193,7 +200,9 @@ static void proxy_remove(struct signaling_server *s, struct signaling_proxy *x)
 	struct room_peer *p = x->peer;
 
 	x->peer = NULL;
+	s->cluster->leaving = x;
 	room_leave(s->rooms, p);
+	s->cluster->leaving = NULL;
 	room_peer_disconnect(s->rooms, p, s->now_ms);
 	proxy_unlink_free(s->cluster, x);
 }
@@ -226,7 +235,7 @@ static void on_gone(struct signaling_server *s, const struct cluster_frame *f)
 	room[f->room_len] = '\0';
 	memcpy(user, f->from, f->from_len);
 	user[f->from_len] = '\0';
-	x = proxy_find(s->cluster, room, user);
+	x = proxy_find(s, room, user);
 	if (x) {
 		proxy_remove(s, x);
 		return;
@@ -364,7 +373,7 @@ static void each_member(const char *room, const char *user, bool connected, void
 {
 	struct each_ctx *e = arg;
 
-	if (!proxy_find(e->s->cluster, room, user))
+	if (!proxy_find(e->s, room, user))
 		e->fn(e->arg, room, user);
 }
 
@@ -437,7 +446,7 @@ bool signaling_cluster_member_live(const struct signaling_server *s, const char 
 
 void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user)
 {
-	if (s->cluster && !proxy_find(s->cluster, room, user))
+	if (s->cluster && !proxy_find(s, room, user))
 		cluster_leave(s->cluster->link, room, user);
 }
 
@@ -652,36 +661,26 @@ void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffe
 
 void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer *out)
 {
+	static const char *const frames = "turnroom_cluster_frames_total";
 	struct cluster_stats st;
 
 	if (!s->cluster)
 		return;
 	cluster_get_stats(s->cluster->link, &st);
-	evbuffer_add_printf(out,
-		"# HELP turnroom_cluster_up 1 when this node is registered in Redis.\n"
-		"# TYPE turnroom_cluster_up gauge\nturnroom_cluster_up %d\n"
-		"# HELP turnroom_cluster_nodes Nodes registered in the cluster.\n"
-		"# TYPE turnroom_cluster_nodes gauge\nturnroom_cluster_nodes %zu\n"
-		"# HELP turnroom_cluster_members Room members in the whole cluster.\n"
-		"# TYPE turnroom_cluster_members gauge\nturnroom_cluster_members %zu\n"
-		"# HELP turnroom_cluster_remote_members Members of other nodes in rooms "
-		"with members here.\n"
-		"# TYPE turnroom_cluster_remote_members gauge\n"
-		"turnroom_cluster_remote_members %zu\n"
-		"# HELP turnroom_cluster_frames_total Frames exchanged with other nodes.\n"
-		"# TYPE turnroom_cluster_frames_total counter\n"
-		"turnroom_cluster_frames_total{direction=\"in\"} %llu\n"
-		"turnroom_cluster_frames_total{direction=\"out\"} %llu\n"
-		"turnroom_cluster_frames_total{direction=\"bad\"} %llu\n"
-		"# HELP turnroom_cluster_reconnects_total Redis connections lost.\n"
-		"# TYPE turnroom_cluster_reconnects_total counter\n"
-		"turnroom_cluster_reconnects_total %llu\n"
-		"# HELP turnroom_cluster_reaped_total Members of dead nodes this node removed.\n"
-		"# TYPE turnroom_cluster_reaped_total counter\n"
-		"turnroom_cluster_reaped_total %llu\n",
-		cluster_up(s->cluster->link) ? 1 : 0, cluster_node_count(s->cluster->link),
-		cluster_member_count(s->cluster->link), s->cluster->n_proxies,
-		(unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
-		(unsigned long long)st.frames_bad, (unsigned long long)st.reconnects,
-		(unsigned long long)st.reaped);
+	prom_metric(out, "turnroom_cluster_up", "gauge",
+		    "1 when this node is registered in Redis.", cluster_up(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_nodes", "gauge", "Nodes registered in the cluster.",
+		    cluster_node_count(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_members", "gauge",
+		    "Room members in the whole cluster.", cluster_member_count(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_remote_members", "gauge",
+		    "Members of other nodes in rooms with members here.", s->cluster->n_proxies);
+	prom_family(out, frames, "counter", "Frames exchanged with other nodes.");
+	prom_sample(out, frames, "direction", "in", st.frames_in);
+	prom_sample(out, frames, "direction", "out", st.frames_out);
+	prom_sample(out, frames, "direction", "bad", st.frames_bad);
+	prom_metric(out, "turnroom_cluster_reconnects_total", "counter",
+		    "Redis connections lost.", st.reconnects);
+	prom_metric(out, "turnroom_cluster_reaped_total", "counter",
+		    "Members of dead nodes this node removed.", st.reaped);
 }

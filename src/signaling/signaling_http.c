@@ -7,9 +7,9 @@
 #include <event2/bufferevent.h>
 
 #include "conf/conf.h"
+#include "signaling/signaling_health.h"
 #include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
-#include "turn/turn.h"
 #include "util/escape.h"
 #include "util/log.h"
 
@@ -112,50 +112,6 @@ static void upgrade(struct signaling_conn *c, const struct http_request *req)
 		signaling_ws_on_read(c);
 }
 
-/* Liveness plus the external-address self-check: the relay address
- * clients are told, against the address this client reached us on. */
-static void signaling_healthz_respond(struct signaling_conn *c, bool head)
-{
-	struct evbuffer *body = evbuffer_new();
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	struct tr_addr local, relay;
-	char a[ADDR_STR_MAX], b[ADDR_STR_MAX];
-	bool warn = false;
-
-	if (!body) {
-		signaling_conn_close(c);
-		return;
-	}
-	/* Clustered and Redis unreachable: live members are served, new
-	 * joins refused; a load balancer should send new clients elsewhere. */
-	if (c->server->cluster_degraded)
-		evbuffer_add_printf(body, "degraded\ncluster: redis unreachable; new joins "
-					  "refused\n");
-	else
-		evbuffer_add_printf(body, "ok\n");
-	if (getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&ss, &len) == 0 &&
-	    addr_from_sockaddr(&local, (struct sockaddr *)&ss, len) == 0) {
-		evbuffer_add_printf(body, "reached_on %s\n",
-				    addr_ip_to_str(&local, a, sizeof(a)));
-		if (c->server->turn &&
-		    turn_server_advertised(c->server->turn, addr_family(&local), &relay) == 0) {
-			evbuffer_add_printf(body, "relay_advertised %s\n",
-					    addr_ip_to_str(&relay, b, sizeof(b)));
-			warn = turn_address_denied_by_default(&relay) &&
-			       !turn_address_denied_by_default(&local);
-		}
-	}
-	if (warn)
-		evbuffer_add_printf(body, "warning: the relay address %s is private but this "
-					  "client reached turnroom on %s: set "
-					  "external-ip=PUBLIC/PRIVATE\n", b, a);
-	signaling_http_respond(c, c->server->cluster_degraded ? 503 : 200, "text/plain; charset=utf-8",
-			 evbuffer_pullup(body, -1),
-			 evbuffer_get_length(body), head);
-	evbuffer_free(body);
-}
-
 static void route(struct signaling_conn *c, const struct http_request *req)
 {
 	const uint8_t *body;
@@ -179,7 +135,7 @@ static void route(struct signaling_conn *c, const struct http_request *req)
 		return;
 	}
 	if (!strcmp(req->path, "/healthz")) {
-		signaling_healthz_respond(c, head);
+		signaling_health_respond(c, head);
 		return;
 	}
 	body = signaling_web_file(req->path, &len, &type);

@@ -8,6 +8,7 @@
 
 #include "signaling/signaling_http.h"
 #include "util/errors.h"
+#include "util/hex.h"
 
 enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,
 		    H_CONNECTION, H_AUTHORIZATION, H_CONTENT_TYPE, H_ACCEPT_ENCODING,
@@ -224,10 +225,7 @@ int http_chunked_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
 		if (!eol)
 			return len - i > 1024 ? TR_EINVAL : 0;
 		for (; i < eol - 1 && p[i] != ';'; i++, digits++) {
-			int v = (p[i] >= '0' && p[i] <= '9')   ? p[i] - '0'
-				: (p[i] >= 'a' && p[i] <= 'f') ? p[i] - 'a' + 10
-				: (p[i] >= 'A' && p[i] <= 'F') ? p[i] - 'A' + 10
-							       : -1;
+			int v = hex_digit((char)p[i], true);
 
 			if (v < 0 || digits >= 8)
 				return TR_EINVAL;

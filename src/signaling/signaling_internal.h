@@ -170,6 +170,12 @@ void signaling_proto_send(struct signaling_conn *c, const char *event, struct js
  * CONNECT). */
 struct json_t;
 bool signaling_join_allowed(struct signaling_server *s, struct json_t *creds, const char *room_id);
+/* The error code a client is told for a ROOM_E_* result (both framings). */
+const char *signaling_room_error_code(int rc);
+/* The roomId of an event's data (both framings), or NULL with the code
+ * and message of the refusal to send: "bad-request" or "bad-room-id". */
+const char *signaling_room_id_of(struct json_t *data, const char **code,
+				 const char **message);
 /* Names only the server sends (joined, bye, ...): never relayed, so no
  * member can forge them to the others. */
 bool signaling_event_reserved(const char *event);

@@ -13,35 +13,22 @@
 #include <event2/bufferevent.h>
 #include <jansson.h>
 
-#include "auth/auth.h"
 #include "conf/conf.h"
 #include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
 #include "turn/turn.h"
-
-static void metric(struct evbuffer *out, const char *name, const char *type,
-		   const char *help, uint64_t value)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name,
-			    type, name, (unsigned long long)value);
-}
+#include "util/prom.h"
 
 struct room_bytes {
-	char sep;
 	json_t *by_user; /* userId -> bytes */
 	json_t *by_room; /* roomId -> bytes */
 };
 
-/* Room-minted REST usernames are "EXPIRY<sep>room~userId". */
-static void collect_user(const char *username, uint64_t bytes, void *arg)
+static void collect_user(const char *id, uint64_t bytes, void *arg)
 {
 	struct room_bytes *rb = arg;
-	const char *id = auth_room_member_id(username, rb->sep);
-	json_t *have;
+	json_t *have = json_object_get(rb->by_user, id);
 
-	if (!id)
-		return;
-	have = json_object_get(rb->by_user, id);
 	json_object_set_new(rb->by_user, id,
 			    json_integer(json_integer_value(have) + (json_int_t)bytes));
 }
@@ -59,20 +46,18 @@ static void collect_member(const char *room_id, const char *user_id, bool connec
 
 static void write_room_bytes(struct signaling_server *s, struct evbuffer *out)
 {
-	struct room_bytes rb = { s->conf->rest_api_separator, json_object(), json_object() };
+	struct room_bytes rb = { json_object(), json_object() };
 	const char *room;
 	json_t *v;
 
 	if (s->turn && rb.by_user && rb.by_room) {
-		turn_server_each_allocation(s->turn, collect_user, &rb);
+		turn_server_each_room_allocation(s->turn, collect_user, &rb);
 		room_engine_each_member(s->rooms, collect_member, &rb);
-		evbuffer_add_printf(out, "# HELP turnroom_room_relayed_bytes Bytes relayed "
-					 "for the live allocations of a room's members.\n"
-					 "# TYPE turnroom_room_relayed_bytes gauge\n");
-		/* Room ids are [A-Za-z0-9._-]: safe inside a label. */
+		prom_family(out, "turnroom_room_relayed_bytes", "gauge",
+			    "Bytes relayed for the live allocations of a room's members.");
 		json_object_foreach(rb.by_room, room, v)
-			evbuffer_add_printf(out, "turnroom_room_relayed_bytes{room=\"%s\"} %lld\n",
-					    room, (long long)json_integer_value(v));
+			prom_sample(out, "turnroom_room_relayed_bytes", "room", room,
+				    (uint64_t)json_integer_value(v));
 	}
 	json_decref(rb.by_user);
 	json_decref(rb.by_room);
@@ -85,38 +70,33 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 
 	for (struct signaling_conn *it = s->conns; it; it = it->next)
 		ws += it->state == SIG_WEBSOCKET;
-	metric(out, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
-	metric(out, "turnroom_rooms", "gauge", "Rooms with at least one member.",
+	prom_metric(out, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
+	prom_metric(out, "turnroom_rooms", "gauge", "Rooms with at least one member.",
 	       room_engine_room_count(s->rooms));
-	metric(out, "turnroom_room_members", "gauge",
+	prom_metric(out, "turnroom_room_members", "gauge",
 	       "Room members, including those in their resume window.",
 	       room_engine_member_count(s->rooms));
-	evbuffer_add_printf(out,
-			    "# HELP turnroom_signaling_messages_total WebSocket messages.\n"
-			    "# TYPE turnroom_signaling_messages_total counter\n"
-			    "turnroom_signaling_messages_total{direction=\"in\"} %llu\n"
-			    "turnroom_signaling_messages_total{direction=\"out\"} %llu\n",
-			    (unsigned long long)k->messages_in,
-			    (unsigned long long)k->messages_out);
-	metric(out, "turnroom_joins_total", "counter", "Successful joins.", k->joins);
-	metric(out, "turnroom_join_refusals_total", "counter",
+	prom_family(out, "turnroom_signaling_messages_total", "counter", "WebSocket messages.");
+	prom_sample(out, "turnroom_signaling_messages_total", "direction", "in", k->messages_in);
+	prom_sample(out, "turnroom_signaling_messages_total", "direction", "out",
+		    k->messages_out);
+	prom_metric(out, "turnroom_joins_total", "counter", "Successful joins.", k->joins);
+	prom_metric(out, "turnroom_join_refusals_total", "counter",
 	       "Joins refused for bad credentials.", k->join_refusals);
-	metric(out, "turnroom_http_requests_total", "counter", "HTTP requests.",
+	prom_metric(out, "turnroom_http_requests_total", "counter", "HTTP requests.",
 	       k->http_requests);
-	metric(out, "turnroom_signaling_queued_bytes", "gauge",
+	prom_metric(out, "turnroom_signaling_queued_bytes", "gauge",
 	       "Signaling bytes queued: connections' output and resume queues.",
 	       s->out_bytes + room_engine_queued_bytes(s->rooms));
-	evbuffer_add_printf(out,
-			    "# HELP turnroom_websocket_closed_total WebSockets closed by a "
-			    "limit.\n"
-			    "# TYPE turnroom_websocket_closed_total counter\n"
-			    "turnroom_websocket_closed_total{reason=\"slow_consumer\"} %llu\n"
-			    "turnroom_websocket_closed_total{reason=\"queued_budget\"} %llu\n"
-			    "turnroom_websocket_closed_total{reason=\"join_timeout\"} %llu\n",
-			    (unsigned long long)k->slow_closed,
-			    (unsigned long long)k->budget_closed,
-			    (unsigned long long)k->join_timeouts);
-	metric(out, "turnroom_memory_trims_total", "counter",
+	prom_family(out, "turnroom_websocket_closed_total", "counter",
+		    "WebSockets closed by a limit.");
+	prom_sample(out, "turnroom_websocket_closed_total", "reason", "slow_consumer",
+		    k->slow_closed);
+	prom_sample(out, "turnroom_websocket_closed_total", "reason", "queued_budget",
+		    k->budget_closed);
+	prom_sample(out, "turnroom_websocket_closed_total", "reason", "join_timeout",
+		    k->join_timeouts);
+	prom_metric(out, "turnroom_memory_trims_total", "counter",
 	       "Times freed memory was given back to the system.", k->trims);
 	if (s->conf->prometheus_room_labels)
 		write_room_bytes(s, out);

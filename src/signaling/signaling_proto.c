@@ -243,7 +243,7 @@ bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char
 
 /* ---- client events ---- */
 
-static const char *room_error_code(int rc)
+const char *signaling_room_error_code(int rc)
 {
 	switch (rc) {
 	case ROOM_E_BAD_ROOM_ID: return "bad-room-id";
@@ -251,23 +251,27 @@ static const char *room_error_code(int rc)
 	case ROOM_E_NOT_IN_ROOM: return "not-in-room";
 	case ROOM_E_NO_SUCH_PEER: return "no-such-peer";
 	case ROOM_E_BAD_RESUME: return "bad-resume";
+	case ROOM_E_FULL: return "full";
 	}
 	return "server-error";
+}
+
+const char *signaling_room_id_of(json_t *data, const char **code, const char **message)
+{
+	const char *room_id = json_string_value(json_object_get(data, "roomId"));
+
+	*code = room_id ? "bad-room-id" : "bad-request";
+	*message = room_id ? "roomId: 1-64 of A-Z a-z 0-9 . _ -" : "roomId must be a string";
+	return room_id && room_id_valid(room_id) ? room_id : NULL;
 }
 
 /* roomId of data: NULL after answering bad-request or bad-room-id. */
 static const char *room_id_of(struct signaling_conn *c, json_t *data)
 {
-	const char *room_id = json_string_value(json_object_get(data, "roomId"));
+	const char *code, *message, *room_id = signaling_room_id_of(data, &code, &message);
 
-	if (!room_id) {
-		signaling_proto_error(c, "bad-request", "roomId must be a string");
-		return NULL;
-	}
-	if (!room_id_valid(room_id)) {
-		signaling_proto_error(c, "bad-room-id", "roomId: 1-64 of A-Z a-z 0-9 . _ -");
-		return NULL;
-	}
+	if (!room_id)
+		signaling_proto_error(c, code, message);
 	return room_id;
 }
 
@@ -315,7 +319,7 @@ static void on_join(struct signaling_conn *c, json_t *data)
 		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
 						(json_int_t)num));
 	} else if (rc) {
-		signaling_proto_error(c, room_error_code(rc), "join refused");
+		signaling_proto_error(c, signaling_room_error_code(rc), "join refused");
 	} else {
 		s->counters.joins++;
 	}
@@ -362,7 +366,7 @@ static void on_message(struct signaling_conn *c, json_t *data)
 		       strlen(payload));
 	free(payload);
 	if (rc)
-		signaling_proto_error(c, room_error_code(rc), "message not delivered");
+		signaling_proto_error(c, signaling_room_error_code(rc), "message not delivered");
 }
 
 static void on_refresh_ice(struct signaling_conn *c, json_t *data)

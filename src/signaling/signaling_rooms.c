@@ -7,7 +7,7 @@
  * peer handle from room_peer_new until room_peer_disconnect (or
  * room_engine_free). Invariant: a member is in the ghost list exactly
  * when its peer is NULL. */
-#include "signaling/signaling_rooms.h"
+#include "signaling/signaling_rooms_internal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -16,71 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 #define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
-
-/* A message addressed to a disconnected member, kept until it resumes. */
-struct room_msg {
-	struct room_msg *next;
-	char from[ROOM_USER_ID_LEN + 1];
-	size_t len;
-	char payload[]; /* len opaque bytes, not NUL-terminated */
-};
-
-struct room_member {
-	struct room *room;	/* the room holding this member */
-	struct room_peer *peer; /* NULL while disconnected */
-	char user_id[ROOM_USER_ID_LEN + 1];
-	char token[ROOM_TOKEN_LEN + 1];
-	uint64_t disconnected_at_ms;
-	uint64_t ghost_until_ms; /* disconnected_at_ms + its room's window */
-	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
-	struct room_msg *q_head, *q_tail;	     /* owned */
-	size_t q_len, q_bytes; /* q_bytes: payloads, counted in the engine's */
-};
-
-struct room {
-	struct room *hash_next;
-	uint64_t hash;
-	char id[ROOM_ID_MAX + 1];
-	unsigned n_members;
-	/* The engine's settings when the room was made: a reload changes
-	 * them for new rooms only (the slots below are allocated). */
-	unsigned capacity;
-	uint64_t resume_window_ms;
-	struct room_member *members[]; /* capacity slots, in join order; owned */
-};
-
-struct room_peer {
-	room_deliver_fn deliver;
-	void *ctx;
-	char user_id[ROOM_USER_ID_LEN + 1]; /* chosen id; "" = a random one */
-	struct room_member *member;    /* NULL when not in a room */
-	struct room_peer *prev, *next; /* every live handle, for room_engine_free */
-};
-
-struct room_engine {
-	struct room_config cfg;
-	struct room **buckets;
-	size_t n_buckets, n_rooms, n_members;
-	/* Ghosts in order of their window's end, so the head is the next to
-	 * expire and a tick costs O(expired), not O(members). Windows differ
-	 * only between rooms made before and after a reload changed it. */
-	struct room_member *ghost_head, *ghost_tail;
-	struct room_peer *peers;
-	size_t queued_bytes; /* every member's q_bytes */
-	uint8_t hash_key[16];
-};
-
-/* Copies of the ids a round of deliveries needs, taken before any callback
- * runs: a callback may change the room (see the header), so nothing
- * borrowed from it is used across one. */
-struct room_snap {
-	char room_id[ROOM_ID_MAX + 1];
-	char user_id[ROOM_USER_ID_LEN + 1]; /* the subject */
-	unsigned capacity;		    /* of the room */
-	size_t n;
-	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
-};
 
 /* SipHash-2-4 (Aumasson and Bernstein, 2012) with a random key per engine:
  * room ids are chosen by clients, and an unkeyed hash would let them pile
@@ -139,15 +77,11 @@ static uint64_t room_hash(const uint8_t key[16], const uint8_t *s, size_t len)
 
 bool room_random_hex(char *out, size_t n_bytes)
 {
-	static const char digits[] = "0123456789abcdef";
 	uint8_t buf[32];
 
 	if (n_bytes > sizeof(buf) || RAND_bytes(buf, (int)n_bytes) != 1)
 		return false;
-	for (size_t i = 0; i < n_bytes; i++) {
-		out[2 * i] = digits[buf[i] >> 4];
-		out[2 * i + 1] = digits[buf[i] & 0x0f];
-	}
+	hex_encode(out, buf, n_bytes);
 	out[2 * n_bytes] = '\0';
 	OPENSSL_cleanse(buf, sizeof(buf));
 	return true;
@@ -173,7 +107,7 @@ bool room_id_valid(const char *room_id)
 
 /* ---- the room table ---- */
 
-static struct room *room_find(const struct room_engine *e, const char *id)
+struct room *room_find(const struct room_engine *e, const char *id)
 {
 	size_t len = strnlen(id, ROOM_ID_MAX + 1);
 	uint64_t h;
@@ -248,7 +182,7 @@ static void room_destroy(struct room_engine *e, struct room *r)
 
 /* ---- members ---- */
 
-static struct room_member *member_find(const struct room *r, const char *user_id)
+struct room_member *room_member_find(const struct room *r, const char *user_id)
 {
 	for (unsigned i = 0; i < r->n_members; i++)
 		if (!strcmp(r->members[i]->user_id, user_id))
@@ -349,7 +283,7 @@ static void queue_free(struct room_msg *q)
  * past either bound the OLDEST messages are dropped, keeping the latest
  * state (a client that missed some can renegotiate). A message larger
  * than max_queued_bytes on its own is not queued. */
-static int queue_push(struct room_engine *e, struct room_member *m, const char *from,
+int room_queue_push(struct room_engine *e, struct room_member *m, const char *from,
 		      const char *payload, size_t len)
 {
 	struct room_msg *msg;
@@ -430,7 +364,7 @@ static void deliver_to(struct room_engine *e, const char *room_id, const char *u
 		       const struct room_event *ev)
 {
 	struct room *r = room_find(e, room_id);
-	struct room_member *m = r ? member_find(r, user_id) : NULL;
+	struct room_member *m = r ? room_member_find(r, user_id) : NULL;
 
 	if (m && m->peer && m->peer->deliver)
 		m->peer->deliver(m->peer->ctx, ev);
@@ -576,21 +510,6 @@ struct room_peer *room_peer_new(struct room_engine *e, room_deliver_fn deliver, 
 	return p;
 }
 
-int room_peer_set_user_id(struct room_peer *p, const char *user_id)
-{
-	size_t n = strlen(user_id);
-
-	if (!n || n > ROOM_USER_ID_LEN)
-		return ROOM_E_BAD_ROOM_ID;
-	memcpy(p->user_id, user_id, n + 1);
-	return ROOM_OK;
-}
-
-const char *room_peer_chosen_id(const struct room_peer *p)
-{
-	return p->user_id[0] ? p->user_id : NULL;
-}
-
 void room_peer_disconnect(struct room_engine *e, struct room_peer *p, uint64_t now_ms)
 {
 	struct room_member *m;
@@ -651,7 +570,7 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 
 /* A new member: its id random, or o->user_id when the caller decided it
  * (a cluster node registers the id in Redis before joining here). */
-static int join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id,
+int room_join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id,
 		      const struct room_join_opts *o)
 {
 	struct room *r = room_find(e, room_id);
@@ -667,7 +586,7 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 	if (r && r->n_members >= cap)
 		return ROOM_E_FULL;
 	if (o && o->user_id && (strlen(o->user_id) > ROOM_USER_ID_LEN ||
-				(r && member_find(r, o->user_id))))
+				(r && room_member_find(r, o->user_id))))
 		return ROOM_E_ALREADY_IN_ROOM;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -704,42 +623,6 @@ static int join_fresh(struct room_engine *e, struct room_peer *p, const char *ro
 	return ROOM_OK;
 }
 
-int room_join_as(struct room_engine *e, struct room_peer *p, const char *room_id,
-		 const struct room_join_opts *o)
-{
-	if (!room_id_valid(room_id))
-		return ROOM_E_BAD_ROOM_ID;
-	if (p->member)
-		return ROOM_E_ALREADY_IN_ROOM;
-	return join_fresh(e, p, room_id, o);
-}
-
-int room_deliver_message(struct room_engine *e, const char *room_id, const char *to,
-			 const char *from, const char *payload, size_t len)
-{
-	struct room *r = room_find(e, room_id);
-	struct room_member *m = r ? member_find(r, to) : NULL;
-	struct room_event ev = {.kind = ROOM_EV_MESSAGE, .room_id = room_id, .user_id = from,
-				.from = from, .payload = payload, .payload_len = len};
-
-	if (!m)
-		return ROOM_E_NO_SUCH_PEER;
-	if (strlen(from) > ROOM_USER_ID_LEN)
-		return ROOM_E_NO_SUCH_PEER;
-	if (!m->peer)
-		return queue_push(e, m, from, payload, len);
-	if (m->peer->deliver)
-		m->peer->deliver(m->peer->ctx, &ev);
-	return ROOM_OK;
-}
-
-bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id)
-{
-	const struct room *r = room_id_valid(room_id) ? room_find(e, room_id) : NULL;
-
-	return r && member_find(r, user_id);
-}
-
 /* A resume_token of NULL means a plain join; any other string, even
  * empty, is a resume attempt. */
 int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
@@ -751,7 +634,7 @@ int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
 		return ROOM_E_ALREADY_IN_ROOM;
 	if (resume_token)
 		return join_resume(e, p, room_id, resume_token, now_ms);
-	return join_fresh(e, p, room_id, NULL);
+	return room_join_fresh(e, p, room_id, NULL);
 }
 
 int room_leave(struct room_engine *e, struct room_peer *p)
@@ -787,7 +670,7 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 		return ROOM_E_NOT_IN_ROOM;
 	r = m->room;
 	if (to) {
-		target = member_find(r, to);
+		target = room_member_find(r, to);
 		if (!target || target == m)
 			return ROOM_E_NO_SUCH_PEER;
 	}
@@ -803,7 +686,7 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 			continue;
 		if (x->peer)
 			memcpy(s.others[s.n++], x->user_id, sizeof(s.others[0]));
-		else if (queue_push(e, x, m->user_id, payload, len))
+		else if (room_queue_push(e, x, m->user_id, payload, len))
 			rc = ROOM_E_NOMEM;
 	}
 	ev.room_id = s.room_id;
@@ -930,20 +813,3 @@ void room_engine_each_member(const struct room_engine *e,
 				   r->members[i]->peer != NULL, arg);
 }
 
-int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
-		       const char *from, const char *event, const char *payload, size_t len,
-		       const struct room_blob *blobs, size_t n_blobs)
-{
-	struct room *r = room_find(e, room_id);
-	struct room_member *m = r ? member_find(r, to) : NULL;
-	struct room_event ev = {.kind = ROOM_EV_RELAY, .room_id = room_id, .user_id = from,
-				.from = from, .event = event, .payload = payload,
-				.payload_len = len, .blobs = blobs, .n_blobs = n_blobs};
-
-	if (!m)
-		return ROOM_E_NO_SUCH_PEER;
-	/* As room_relay: a member waiting for its resume misses it. */
-	if (m->peer && m->peer->deliver)
-		m->peer->deliver(m->peer->ctx, &ev);
-	return ROOM_OK;
-}

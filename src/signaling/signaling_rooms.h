@@ -160,6 +160,12 @@ int room_deliver_relay(struct room_engine *e, const char *room_id, const char *t
 		       const char *from, const char *event, const char *payload, size_t len,
 		       const struct room_blob *blobs, size_t n_blobs);
 bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id);
+/* The ctx of the connected peer holding member user_id of room_id when
+ * that peer delivers through `deliver` (how a cluster node tells its
+ * proxies of other nodes' members apart), else NULL. A hash lookup and a
+ * scan of one room's members. */
+void *room_member_ctx(const struct room_engine *e, const char *room_id, const char *user_id,
+		      room_deliver_fn deliver);
 /* Delivers LEAVED to p and BYE to the others; calls on_gone. */
 int room_leave(struct room_engine *e, struct room_peer *p);
 /* Delivers MESSAGE to `to` (a user id) or, when NULL, to every other

@@ -18,19 +18,6 @@ struct sio_call {
 	uint64_t ack_id;
 };
 
-static const char *room_error_code(int rc)
-{
-	switch (rc) {
-	case ROOM_E_BAD_ROOM_ID: return "bad-room-id";
-	case ROOM_E_ALREADY_IN_ROOM: return "already-in-room";
-	case ROOM_E_NOT_IN_ROOM: return "not-in-room";
-	case ROOM_E_NO_SUCH_PEER: return "no-such-peer";
-	case ROOM_E_BAD_RESUME: return "bad-resume";
-	case ROOM_E_FULL: return "full";
-	}
-	return "server-error";
-}
-
 static void refuse(const struct sio_call *c, const char *code, const char *message)
 {
 	sio_refuse(c->k, c->has_ack, c->ack_id, code, message);
@@ -38,16 +25,10 @@ static void refuse(const struct sio_call *c, const char *code, const char *messa
 
 static const char *room_id_of(const struct sio_call *c)
 {
-	const char *room_id = json_string_value(json_object_get(c->data, "roomId"));
+	const char *code, *message, *room_id = signaling_room_id_of(c->data, &code, &message);
 
-	if (!room_id) {
-		refuse(c, "bad-request", "roomId must be a string");
-		return NULL;
-	}
-	if (!room_id_valid(room_id)) {
-		refuse(c, "bad-room-id", "roomId: 1-64 of A-Z a-z 0-9 . _ -");
-		return NULL;
-	}
+	if (!room_id)
+		refuse(c, code, message);
 	return room_id;
 }
 
@@ -80,7 +61,7 @@ static void cluster_join_done(void *ctx, int rc, const char *room_id, unsigned n
 	else if (rc == SIG_E_UNAVAILABLE)
 		refuse(&c, "unavailable", "the cluster's store is unreachable; try again shortly");
 	else
-		refuse(&c, room_error_code(rc), "join refused");
+		refuse(&c, signaling_room_error_code(rc), "join refused");
 }
 
 static void on_join(const struct sio_call *c)
@@ -122,7 +103,7 @@ static void on_join(const struct sio_call *c)
 		room_check(s->rooms, room_id, &num, &cap);
 		full(c, room_id, num);
 	} else if (rc) {
-		refuse(c, room_error_code(rc), "join refused");
+		refuse(c, signaling_room_error_code(rc), "join refused");
 	} else {
 		s->counters.joins++;
 		sio_accept(c->k, c->has_ack, c->ack_id);
@@ -168,7 +149,7 @@ static void on_message(const struct sio_call *c)
 		       strlen(payload));
 	free(payload);
 	if (rc)
-		refuse(c, room_error_code(rc), "message not delivered");
+		refuse(c, signaling_room_error_code(rc), "message not delivered");
 	else
 		sio_accept(c->k, c->has_ack, c->ack_id);
 }
@@ -273,7 +254,7 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 	}
 	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, blobs, n_blobs);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "event not relayed");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "event not relayed");
 	else
 		sio_accept(k, has_ack, ack_id);
 }
@@ -303,7 +284,7 @@ static bool fast_message(struct sio_sock *k, const char *p, const struct sio_spa
 	rc = room_send(k->app->server->rooms, k->peer, NULL,
 		       data->len ? obj + data->off : "null", data->len ? data->len : 4);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "message not delivered");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "message not delivered");
 	else
 		sio_accept(k, has_ack, ack_id);
 	return true;
@@ -331,7 +312,7 @@ bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ac
 		return false;
 	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, NULL, 0);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, room_error_code(rc), "event not relayed");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "event not relayed");
 	else
 		sio_accept(k, has_ack, ack_id);
 	return true;

@@ -7,6 +7,7 @@
 
 #include "sio/sio.h"
 #include "util/errors.h"
+#include "util/hex.h"
 
 #define SIO_JSON_DEPTH 64
 
@@ -18,11 +19,6 @@ static size_t skip_ws(const char *p, size_t len, size_t i)
 	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
 		i++;
 	return i;
-}
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* p[i] is '"'. */
@@ -40,9 +36,11 @@ static ssize_t string_end(const char *p, size_t len, size_t i)
 		if (++i >= len)
 			return TR_EINVAL;
 		if (p[i] == 'u') {
-			if (i + 4 >= len || !is_hex(p[i + 1]) || !is_hex(p[i + 2]) ||
-			    !is_hex(p[i + 3]) || !is_hex(p[i + 4]))
+			if (i + 4 >= len)
 				return TR_EINVAL;
+			for (size_t k = 1; k <= 4; k++)
+				if (hex_digit(p[i + k], true) < 0)
+					return TR_EINVAL;
 			i += 4;
 		} else if (!strchr("\"\\/bfnrt", p[i]) || !p[i]) {
 			return TR_EINVAL;

@@ -90,11 +90,13 @@ bool turn_address_denied_by_default(const struct tr_addr *a);
 
 /* Appends the relay's metrics in Prometheus text format to out. */
 void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out);
-/* Calls fn for each live allocation with its username and relayed bytes
- * (both directions). */
-void turn_server_each_allocation(struct turn_server *s,
-				 void (*fn)(const char *username, uint64_t bytes, void *arg),
-				 void *arg);
+/* Calls fn for each live allocation of a room-minted REST credential
+ * (auth_room_member_id) with the member id and its relayed bytes (both
+ * directions). */
+void turn_server_each_room_allocation(struct turn_server *s,
+				      void (*fn)(const char *member_id, uint64_t bytes,
+						 void *arg),
+				      void *arg);
 
 /* One line per allocation (user, room, client, relay, lifetime, bytes);
  * room_of (may be NULL) names the room of a REST credential's user id. */

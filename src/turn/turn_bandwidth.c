@@ -8,6 +8,7 @@
 
 #include "conf/conf.h"
 #include "turn/turn_request.h"
+#include "util/prom.h"
 
 /* A bucket holds a tenth of a second's worth: bursts stay short, and
  * over a few seconds the delivered rate is the limit within a few %. */
@@ -105,32 +106,21 @@ bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, siz
 void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out)
 {
 	const struct turn_counters *c = &s->counters;
+	static const char *const pkts = "turnroom_bandwidth_dropped_packets_total";
+	static const char *const bytes = "turnroom_bandwidth_dropped_bytes_total";
 
-	evbuffer_add_printf(
-	    out,
-	    "# HELP turnroom_bandwidth_dropped_packets_total Packets dropped by "
-	    "max-bps / member-max-bps.\n"
-	    "# TYPE turnroom_bandwidth_dropped_packets_total counter\n"
-	    "turnroom_bandwidth_dropped_packets_total{direction=\"to_peer\"} %llu\n"
-	    "turnroom_bandwidth_dropped_packets_total{direction=\"from_peer\"} %llu\n"
-	    "# HELP turnroom_bandwidth_dropped_bytes_total Payload bytes dropped by "
-	    "max-bps / member-max-bps.\n"
-	    "# TYPE turnroom_bandwidth_dropped_bytes_total counter\n"
-	    "turnroom_bandwidth_dropped_bytes_total{direction=\"to_peer\"} %llu\n"
-	    "turnroom_bandwidth_dropped_bytes_total{direction=\"from_peer\"} %llu\n"
-	    "# HELP turnroom_bps_granted Bytes per second reserved against bps-capacity.\n"
-	    "# TYPE turnroom_bps_granted gauge\n"
-	    "turnroom_bps_granted %llu\n"
-	    "# HELP turnroom_bps_capacity_refused_total Allocates answered 486 by "
-	    "bps-capacity.\n"
-	    "# TYPE turnroom_bps_capacity_refused_total counter\n"
-	    "turnroom_bps_capacity_refused_total %llu\n"
-	    "# HELP turnroom_stun_mode_ignored_total Requests ignored by stun-only or "
-	    "no-stun.\n"
-	    "# TYPE turnroom_stun_mode_ignored_total counter\n"
-	    "turnroom_stun_mode_ignored_total %llu\n",
-	    (unsigned long long)c->bw_dropped_pkts[1], (unsigned long long)c->bw_dropped_pkts[0],
-	    (unsigned long long)c->bw_dropped_bytes[1], (unsigned long long)c->bw_dropped_bytes[0],
-	    (unsigned long long)s->bps_granted, (unsigned long long)c->bps_capacity_refused,
-	    (unsigned long long)c->stun_mode_ignored);
+	/* Indexed by to_peer. */
+	prom_family(out, pkts, "counter", "Packets dropped by max-bps / member-max-bps.");
+	prom_sample(out, pkts, "direction", "to_peer", c->bw_dropped_pkts[1]);
+	prom_sample(out, pkts, "direction", "from_peer", c->bw_dropped_pkts[0]);
+	prom_family(out, bytes, "counter",
+		    "Payload bytes dropped by max-bps / member-max-bps.");
+	prom_sample(out, bytes, "direction", "to_peer", c->bw_dropped_bytes[1]);
+	prom_sample(out, bytes, "direction", "from_peer", c->bw_dropped_bytes[0]);
+	prom_metric(out, "turnroom_bps_granted", "gauge",
+		    "Bytes per second reserved against bps-capacity.", s->bps_granted);
+	prom_metric(out, "turnroom_bps_capacity_refused_total", "counter",
+		    "Allocates answered 486 by bps-capacity.", c->bps_capacity_refused);
+	prom_metric(out, "turnroom_stun_mode_ignored_total", "counter",
+		    "Requests ignored by stun-only or no-stun.", c->stun_mode_ignored);
 }

@@ -29,6 +29,7 @@
 #include "turn/turn_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/prom.h"
 
 /* How long a handshake may take: bounds what a client that stops halfway
  * holds. */
@@ -517,40 +518,31 @@ void turn_dtls_tick(struct turn_server *s)
 	}
 }
 
-static void metric(struct evbuffer *out, const char *name, const char *type,
-		   const char *help, uint64_t value)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help,
-			    name, type, name, (unsigned long long)value);
-}
-
 void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out)
 {
 	static const struct dtls_counters none;
 	const struct turn_dtls *t = s->dtls;
 	const struct dtls_counters *c = t ? &t->c : &none;
 
-	metric(out, "turnroom_dtls_sessions", "gauge", "Established DTLS sessions.",
+	prom_metric(out, "turnroom_dtls_sessions", "gauge", "Established DTLS sessions.",
 	       t ? t->n_established : 0);
-	metric(out, "turnroom_dtls_handshakes", "gauge", "DTLS handshakes in progress.",
+	prom_metric(out, "turnroom_dtls_handshakes", "gauge", "DTLS handshakes in progress.",
 	       t ? t->n_handshaking : 0);
-	metric(out, "turnroom_dtls_hello_verify_total", "counter",
+	prom_metric(out, "turnroom_dtls_hello_verify_total", "counter",
 	       "HelloVerifyRequests sent to ClientHellos without a valid cookie.",
 	       c->hello_verify);
-	metric(out, "turnroom_dtls_handshakes_started_total", "counter",
+	prom_metric(out, "turnroom_dtls_handshakes_started_total", "counter",
 	       "DTLS sessions created (ClientHello with a valid cookie).",
 	       c->handshakes_started);
-	metric(out, "turnroom_dtls_handshakes_completed_total", "counter",
+	prom_metric(out, "turnroom_dtls_handshakes_completed_total", "counter",
 	       "DTLS handshakes completed.", c->handshakes_done);
-	metric(out, "turnroom_dtls_handshakes_failed_total", "counter",
+	prom_metric(out, "turnroom_dtls_handshakes_failed_total", "counter",
 	       "DTLS handshakes that failed or timed out.", c->handshakes_failed);
-	evbuffer_add_printf(out,
-			    "# HELP turnroom_dtls_refused_total ClientHellos dropped "
-			    "by a DTLS cap.\n"
-			    "# TYPE turnroom_dtls_refused_total counter\n");
+	prom_family(out, "turnroom_dtls_refused_total", "counter",
+		    "ClientHellos dropped by a DTLS cap.");
 	for (int i = 0; i < REFUSE_COUNT; i++)
-		evbuffer_add_printf(out, "turnroom_dtls_refused_total{cap=\"%s\"} %llu\n",
-				    refusal_label[i], (unsigned long long)c->refused[i]);
+		prom_sample(out, "turnroom_dtls_refused_total", "cap", refusal_label[i],
+			    c->refused[i]);
 }
 
 /* ---- start, reload, stop ---- */

@@ -124,20 +124,11 @@ static void log_refusal(struct turn_request *r, enum stun_error code, const char
  * "EXPIRY:ID" or "ID:EXPIRY"; else the whole username. */
 static void quota_user_of(const struct turn_request *r, char *out, size_t len)
 {
-	const char *name = r->username;
-	const char *sep = strchr(name, r->s->conf->rest_api_separator);
-	const char *p = name;
+	size_t n;
+	const char *id = auth_cred_user(r->cred.kind, r->username,
+					r->s->conf->rest_api_separator, &n);
 
-	if (r->cred.kind != AUTH_KIND_REST || !sep || !r->s->conf->rest_api_separator) {
-		snprintf(out, len, "%s", name);
-		return;
-	}
-	while (p < sep && *p >= '0' && *p <= '9')
-		p++;
-	if (p == sep && sep != name)
-		snprintf(out, len, "%s", sep + 1);                  /* EXPIRY:ID */
-	else
-		snprintf(out, len, "%.*s", (int)(sep - name), name); /* ID:EXPIRY */
+	snprintf(out, len, "%.*s", (int)n, id);
 }
 
 /* total-quota, or when 0 the relay port range less a tenth: the relay

@@ -191,9 +191,10 @@ struct user_match {
 static void delete_if_user(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
-	const char *id = auth_room_member_id(a->username, m->s->conf->rest_api_separator);
+	const char *id = auth_room_member_id(a->cred.kind, a->username,
+					     m->s->conf->rest_api_separator);
 
-	if (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id))
+	if (!id || strcmp(id, m->user_id))
 		return;
 	turn_allocation_delete(m->s, a, "room member gone");
 	m->deleted++;
@@ -207,18 +208,18 @@ size_t turn_server_drop_user(struct turn_server *s, const char *user_id)
 	return m.deleted;
 }
 
-/* The whole username, or the ID part of a REST username (a room
+/* The whole username, or the ID part of a REST username (also a room
  * member's user id without the room~ prefix). */
 static void delete_if_named(struct allocation *a, void *arg)
 {
 	struct user_match *m = arg;
 	char sep = m->s->conf->rest_api_separator;
-	const char *id = auth_room_member_id(a->username, sep);
+	const char *member = auth_room_member_id(a->cred.kind, a->username, sep);
+	size_t n;
+	const char *id = auth_cred_user(a->cred.kind, a->username, sep, &n);
 
-	if (!id && (id = strchr(a->username, sep)))
-		id++;
-	if (strcmp(a->username, m->user_id) &&
-	    (a->cred.kind != AUTH_KIND_REST || !id || strcmp(id, m->user_id)))
+	if (strcmp(a->username, m->user_id) && (!member || strcmp(member, m->user_id)) &&
+	    (n != strlen(m->user_id) || memcmp(id, m->user_id, n)))
 		return;
 	turn_allocation_delete(m->s, a, "disconnected by the operator");
 	m->deleted++;

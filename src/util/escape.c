@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/hex.h"
+
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629 4), or 0. */
 static size_t utf8_len(const uint8_t *p, size_t left, uint32_t *cp)
 {
@@ -70,7 +72,6 @@ static size_t escaped_len(const uint8_t *p, size_t len)
 
 const char *esc_bytes(char *out, size_t outlen, const void *in, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const uint8_t *p = in;
 	/* When it does not all fit, every step keeps room for "...". */
 	size_t o = 0, keep = escaped_len(p, len) < outlen ? 0 : 3;
@@ -93,8 +94,8 @@ const char *esc_bytes(char *out, size_t outlen, const void *in, size_t len)
 			if (escape) {
 				out[o++] = '\\';
 				out[o++] = 'x';
-				out[o++] = hex[p[i + k] >> 4];
-				out[o++] = hex[p[i + k] & 15];
+				hex_encode(out + o, p + i + k, 1);
+				o += 2;
 			} else {
 				out[o++] = (char)p[i + k];
 			}

@@ -114,6 +114,48 @@ static void test_rest_expiry(void)
 	CHECK_EQ_INT(auth_rest_expiry("alice:", ':', &e), TR_EINVAL);
 }
 
+/* The one split every site uses: the expiry, the quota user, the room
+ * member all come from it. */
+static void test_rest_split(void)
+{
+	struct auth_rest_name n;
+	size_t len;
+	const char *id;
+
+	auth_rest_split("1700000000:alice", ':', &n);
+	CHECK(n.expiry_first);
+	CHECK_EQ_INT(n.id_len, 5);
+	CHECK_STR(n.id, "alice");
+	CHECK(!strncmp(n.expiry, "1700000000", 10));
+	auth_rest_split("alice:1700000000", ':', &n);
+	CHECK(!n.expiry_first);
+	CHECK_EQ_INT(n.id_len, 5);
+	CHECK(!strncmp(n.id, "alice", 5));
+	CHECK_STR(n.expiry, "1700000000");
+	auth_rest_split("1700000000", ':', &n);
+	CHECK(!n.expiry_first);
+	CHECK_STR(n.id, "1700000000");
+	CHECK_STR(n.expiry, "1700000000");
+	auth_rest_split(":1700000000", ':', &n);
+	CHECK(!n.expiry_first);
+	CHECK_EQ_INT(n.id_len, 0);
+	CHECK_STR(n.expiry, "1700000000");
+	auth_rest_split("1700000000:a:b", ':', &n);
+	CHECK_STR(n.id, "a:b");
+
+	/* REST: the ID part in both orders (an operator's disconnect of
+	 * "alice" once matched "alice:EXPIRY" on its EXPIRY). */
+	id = auth_cred_user(AUTH_KIND_REST, "alice:1700000000", ':', &len);
+	CHECK(len == 5 && !strncmp(id, "alice", len));
+	id = auth_cred_user(AUTH_KIND_REST, "1700000000:alice", ':', &len);
+	CHECK(len == 5 && !strncmp(id, "alice", len));
+	id = auth_cred_user(AUTH_KIND_REST, "1700000000", ':', &len);
+	CHECK(len == 10 && !strncmp(id, "1700000000", len));
+	/* A long-term user is its whole name, separators and all. */
+	id = auth_cred_user(AUTH_KIND_USER, "1700000000:alice", ':', &len);
+	CHECK(len == 16 && !strncmp(id, "1700000000:alice", len));
+}
+
 /* ---- nonces ---- */
 
 static void test_nonce(void)
@@ -719,11 +761,15 @@ static void test_check_rest_presence(void)
 	char err[256], user[64];
 	struct auth *a;
 
-	CHECK_STR(auth_room_member_id("123:room~abc", ':'), "abc");
-	CHECK(auth_room_member_id("123:abc", ':') == NULL);
-	CHECK(auth_room_member_id("room~abc:123", ':') == NULL);
-	CHECK(auth_room_member_id(":room~abc", ':') == NULL);
-	CHECK_STR(auth_room_member_id("123.room~x", '.'), "x");
+	CHECK_STR(auth_room_member_id(AUTH_KIND_REST, "123:room~abc", ':'), "abc");
+	CHECK(auth_room_member_id(AUTH_KIND_REST, "123:abc", ':') == NULL);
+	CHECK(auth_room_member_id(AUTH_KIND_REST, "room~abc:123", ':') == NULL);
+	CHECK(auth_room_member_id(AUTH_KIND_REST, ":room~abc", ':') == NULL);
+	CHECK(auth_room_member_id(AUTH_KIND_REST, "123room~abc", ':') == NULL);
+	CHECK_STR(auth_room_member_id(AUTH_KIND_REST, "123.room~x", '.'), "x");
+	/* The check the metrics' copy lacked: a long-term user who named
+	 * itself like a room credential is no room member. */
+	CHECK(auth_room_member_id(AUTH_KIND_USER, "123:room~abc", ':') == NULL);
 	conf_init(&tc, NULL, secrets);
 	a = auth_new(&tc.c, NULL, err, sizeof(err));
 	CHECK(a != NULL);
@@ -855,6 +901,7 @@ int main(void)
 	RUN(test_key_hex);
 	RUN(test_rest_password);
 	RUN(test_rest_expiry);
+	RUN(test_rest_split);
 	RUN(test_nonce);
 	RUN(test_store);
 	RUN(test_store_admin_ops);

@@ -953,6 +953,44 @@ static void test_join_as_and_outside_messages(void)
 	fx_free(f);
 }
 
+static void other_deliver(void *ctx, const struct room_event *ev)
+{
+}
+
+/* How the cluster finds its proxies: by room and member, through the
+ * engine, only for peers delivering through the given function, and
+ * never for a member in its resume window or one that left. */
+static void test_member_ctx(void)
+{
+	struct fx *f = fx_new(4, 8, 2);
+	int proxy_ctx = 0;
+	struct room_peer *proxy = room_peer_new(f->e, other_deliver, &proxy_ctx);
+	struct room_join_opts as = { .user_id = "abcd" };
+
+	REQUIRE(proxy != NULL);
+	CHECK_EQ_INT(room_join_as(f->e, proxy, "r", &as), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, f->now), ROOM_OK);
+	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "s", NULL, f->now), ROOM_OK);
+	CHECK(room_member_ctx(f->e, "r", "abcd", other_deliver) == &proxy_ctx);
+	CHECK(room_member_ctx(f->e, "r", "abcd", record) == NULL);
+	CHECK(room_member_ctx(f->e, "s", "abcd", other_deliver) == NULL);
+	CHECK(room_member_ctx(f->e, "nope", "abcd", other_deliver) == NULL);
+	CHECK(room_member_ctx(f->e, "r", uid(f, 0), record) == &f->c[0]);
+	CHECK(room_member_ctx(f->e, "r", uid(f, 0), other_deliver) == NULL);
+	/* A ghost has no peer. */
+	{
+		char id[ROOM_USER_ID_LEN + 1];
+
+		copy_str(id, sizeof(id), uid(f, 1));
+		fx_disconnect(f, 1);
+		CHECK(room_has_member(f->e, "s", id));
+		CHECK(room_member_ctx(f->e, "s", id, record) == NULL);
+	}
+	CHECK_EQ_INT(room_leave(f->e, proxy), ROOM_OK);
+	CHECK(room_member_ctx(f->e, "r", "abcd", other_deliver) == NULL);
+	fx_free(f);
+}
+
 static void test_external_capacity(void)
 {
 	struct fx *f;
@@ -999,5 +1037,6 @@ int main(void)
 	RUN(test_reentrant_callbacks);
 	RUN(test_join_as_and_outside_messages);
 	RUN(test_external_capacity);
+	RUN(test_member_ctx);
 	return HARNESS_DONE();
 }
