@@ -9,21 +9,54 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util/addr.h"
+#include "util/peer_range.h"
+
 /* A repeatable option's values, in the order given. */
 struct conf_list {
 	char **items;
 	size_t n;
 };
 
+/* Typed values, parsed once at load (src/conf/conf_kinds.c); modules
+ * read these, never the option text. Addresses carry port 0. */
+struct conf_addrs {
+	struct tr_addr *v;
+	size_t n;
+};
+
+/* external-ip: "pub" (has_priv false: every relay address of its family)
+ * or "pub/priv" (the relay address priv only); one family per pair. */
+struct conf_external_ip {
+	struct tr_addr pub, priv;
+	bool has_priv;
+};
+
+struct conf_external_ips {
+	struct conf_external_ip *v;
+	size_t n;
+};
+
+struct conf_peer_ranges {
+	struct peer_range *v;
+	size_t n;
+};
+
+/* allocation-default-address-family (keep-address-family folds into KEEP). */
+enum conf_family { CONF_FAMILY_IPV4, CONF_FAMILY_IPV6, CONF_FAMILY_KEEP };
+
+/* signaling-auth: who may join a room. */
+enum conf_signaling_auth { CONF_SIGNALING_OPEN, CONF_SIGNALING_USER, CONF_SIGNALING_TOKEN };
+
 struct conf {
 	/* listeners */
 	char *config_file;             /* -c; NULL when none */
 	unsigned listening_port;       /* 3478 */
-	struct conf_list listening_ips;/* conf_load adds 127.0.0.1 when none */
+	struct conf_addrs listening_ips; /* conf_load adds 127.0.0.1 when none */
 	bool no_udp, no_tcp;
 	/* relay */
-	struct conf_list relay_ips;    /* empty = the listening ip */
-	struct conf_list external_ips; /* "pub" or "pub/priv" */
+	struct conf_addrs relay_ips;   /* empty = the listening ip */
+	struct conf_external_ips external_ips;
 	unsigned min_port, max_port;   /* 49152-65535 */
 	bool mobility;                 /* RFC 8016 MOBILITY-TICKET */
 	/* auth */
@@ -51,8 +84,8 @@ struct conf {
 	unsigned max_channels_per_allocation;    /* 100 */
 	unsigned fd_reserve;           /* 0 = max(64, RLIMIT_NOFILE / 10) */
 	/* peers */
-	struct conf_list allowed_peer_ips;
-	struct conf_list denied_peer_ips;
+	struct conf_peer_ranges allowed_peer_ips;
+	struct conf_peer_ranges denied_peer_ips;
 	bool allow_loopback_peers;
 	bool no_multicast_peers;       /* multicast is denied anyway; kept for coturn */
 	/* protocol */
@@ -66,8 +99,8 @@ struct conf {
 	bool include_reason_string;    /* detailed reason phrases in errors */
 	bool drop_invalid_packets;     /* true: malformed STUN dropped, not 400 */
 	bool no_udp_relay, no_tcp_relay; /* 442 for that REQUESTED-TRANSPORT */
-	char *allocation_default_address_family; /* "ipv4", "ipv6" or "keep" */
-	bool keep_address_family;      /* coturn's old -K: same as =keep */
+	enum conf_family allocation_default_address_family; /* ipv4 */
+	bool keep_address_family;      /* coturn's old -K: conf folds it into =keep */
 	unsigned max_bps;              /* bytes/s per allocation, each way; 0 = none */
 	unsigned bps_capacity;         /* bytes/s of max-bps granted in total; 0 = none */
 	unsigned member_max_bps;       /* REST credentials (room members); 0 = none */
@@ -99,7 +132,7 @@ struct conf {
 	unsigned socketio_rate;        /* Engine.IO packets per second per session */
 	unsigned resume_window;        /* seconds, 30 */
 	unsigned ice_credential_ttl;   /* seconds, 3600 */
-	char *signaling_auth;          /* "open", "user" or "token" */
+	enum conf_signaling_auth signaling_auth; /* open */
 	char *signaling_secret;        /* HS256 key of join tokens */
 	/* connection limits and metrics (src/front, src/signaling) */
 	unsigned max_connections;      /* TCP/TLS in total; 0 = from RLIMIT_NOFILE */
@@ -109,7 +142,7 @@ struct conf {
 	unsigned signaling_max_queued; /* bytes, 64 MiB: all connections together */
 	bool prometheus;               /* metrics listener on */
 	unsigned prometheus_port;      /* 9641 */
-	char *prometheus_address;      /* "127.0.0.1" */
+	struct tr_addr prometheus_address; /* 127.0.0.1, port 0 */
 	bool prometheus_room_labels;   /* per-room series (they name room ids) */
 	char *metrics_token;           /* bearer token for /metrics on http-port */
 	/* operations */

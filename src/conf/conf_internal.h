@@ -14,6 +14,12 @@ enum conf_type {
 	CONF_STRING, /* char *, strdup'd; last one wins */
 	CONF_LIST,   /* struct conf_list; every occurrence appends */
 	CONF_CHAR,   /* char; exactly one character */
+	/* typed kinds, parsed once (conf_kinds.c) */
+	CONF_ENUM,	  /* a C enum stored as int; names from the row's enum_names */
+	CONF_ADDR,	  /* struct tr_addr: one IP literal, port 0 */
+	CONF_ADDR_LIST,	  /* struct conf_addrs; every occurrence appends */
+	CONF_EXTERNAL_IP, /* struct conf_external_ips: "pub" once or "pub/priv" */
+	CONF_PEER_RANGE,  /* struct conf_peer_ranges: "ip", "ip-ip" or "ip/prefix" */
 	CONF_UNIMPL  /* a coturn option we accept with one warning, no effect */
 };
 
@@ -22,11 +28,14 @@ enum conf_flag {
 	CONF_F_BARE_DEFAULT = 1 << 1, /* UINT: a bare key means default_text */
 	CONF_F_ALIAS = 1 << 2,	      /* another name for the option before it */
 	CONF_F_ARG = 1 << 3,	      /* UNIMPL: takes a value on the command line */
-	CONF_F_CHECK_PEER = 1 << 4,   /* LIST: "ip", "ip-ip" or "ip/prefix" */
-	CONF_F_CHECK_IP = 1 << 5,     /* LIST: one IP literal */
-	CONF_F_CHECK_EXT = 1 << 6,    /* LIST: "pub" (once) or "pub/priv" */
 	CONF_F_CHECK_USER = 1 << 7,   /* LIST: "name:password" or "name:0x<key>" */
 	CONF_F_SECRET = 1 << 8	      /* never echoed in messages or logs */
+};
+
+/* One value of an ENUM option; a row's list ends with a NULL name. */
+struct conf_enum_name {
+	const char *name;
+	int value;
 };
 
 struct conf_option {
@@ -39,6 +48,7 @@ struct conf_option {
 	unsigned flags;		  /* enum conf_flag */
 	const char *metavar;	  /* value placeholder in --help; NULL for flags */
 	const char *help;	  /* one line */
+	const struct conf_enum_name *enum_names; /* ENUM only; static */
 };
 
 /* The table, in --help order, and its length. Static data; never NULL. */
@@ -53,5 +63,17 @@ const struct conf_option *conf_option_find_short(char ch);
 /* Whether the option needs a value (false for BOOL, bare-default UINT and
  * value-less UNIMPL options, which take one only as --name=value). */
 bool conf_option_needs_value(const struct conf_option *o);
+
+/* conf_kinds.c: the typed kinds. Parses v into slot, the field of o.
+ * Returns 0; TR_EINVAL with what was expected in why (for the "bad
+ * value" message); or TR_ENOMEM. */
+int conf_kind_apply(void *slot, const struct conf_option *o, const char *v, char *why,
+		    size_t whylen);
+/* Frees what a typed kind allocated in slot and empties it. */
+void conf_kind_free(void *slot, const struct conf_option *o);
+/* Appends a (copied) to l. 0 or TR_ENOMEM. */
+int conf_addrs_append(struct conf_addrs *l, const struct tr_addr *a);
+/* "open|user|token": the names of an ENUM option, into buf. Returns buf. */
+char *conf_enum_text(const struct conf_option *o, char *buf, size_t buflen);
 
 #endif

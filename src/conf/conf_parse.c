@@ -101,78 +101,6 @@ static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 	return 0;
 }
 
-/* IP literal (bracketed IPv6 allowed) into bytes; *len is 4 or 16. */
-static bool ip_bytes(const char *text, uint8_t out[16], size_t *len)
-{
-	struct tr_addr a;
-	const uint8_t *p;
-
-	if (addr_parse_ip(&a, text, 0) < 0)
-		return false;
-	p = addr_bytes(&a, len);
-	memcpy(out, p, *len);
-	return true;
-}
-
-static bool check_ip(const char *v)
-{
-	uint8_t b[16];
-	size_t n;
-
-	return ip_bytes(v, b, &n);
-}
-
-/* Peer ranges as src/turn/turn_peer_filter.c takes them: "ip", "ip-ip"
- * (one family, low <= high) or "ip/prefix". */
-static bool check_peer_range(const char *v)
-{
-	char buf[2 * (INET6_ADDRSTRLEN + 2) + 2];
-	uint8_t lo[16], hi[16];
-	size_t n = strlen(v), lo_len, hi_len;
-	char *slash, *dash;
-	unsigned prefix;
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, v, n + 1);
-	slash = strchr(buf, '/');
-	dash = strchr(buf, '-');
-	if (slash && dash)
-		return false;
-	if (slash) {
-		*slash = '\0';
-		return ip_bytes(buf, lo, &lo_len) &&
-		       parse_uint(slash + 1, 0, (unsigned)lo_len * 8, &prefix) == 0;
-	}
-	if (dash)
-		*dash = '\0';
-	if (!ip_bytes(buf, lo, &lo_len))
-		return false;
-	if (!dash)
-		return true;
-	return ip_bytes(dash + 1, hi, &hi_len) && hi_len == lo_len &&
-	       memcmp(lo, hi, lo_len) <= 0;
-}
-
-/* external-ip: "pub" or "pub/priv", both of one family. */
-static bool check_external(const char *v)
-{
-	char buf[2 * (INET6_ADDRSTRLEN + 2) + 2];
-	uint8_t a[16], b[16];
-	size_t n = strlen(v), alen, blen;
-	char *slash;
-
-	if (n == 0 || n >= sizeof(buf))
-		return false;
-	memcpy(buf, v, n + 1);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (!ip_bytes(buf, a, &alen))
-		return false;
-	return !slash || (ip_bytes(slash + 1, b, &blen) && blen == alen);
-}
-
 /* user: "name:password" or "name:0x" + 32 hex digits (an MD5 key, as
  * turnadmin -k prints it). */
 static bool check_user(const char *v)
@@ -188,14 +116,6 @@ static bool check_user(const char *v)
 		if (!isxdigit((unsigned char)*pw))
 			return false;
 	return pw - colon - 3 == 32;
-}
-
-static bool has_bare_external(const struct conf_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strchr(l->items[i], '/'))
-			return true;
-	return false;
 }
 
 /* ---- setters ---- */
@@ -218,21 +138,10 @@ static int list_append(struct conf_list *l, const char *v)
 }
 
 /* Syntax check of one list item; NULL when fine, else what was expected. */
-static const char *list_item_problem(const struct conf *c, const struct conf_option *o,
-				     const char *v)
+static const char *list_item_problem(const struct conf_option *o, const char *v)
 {
-	if ((o->flags & CONF_F_CHECK_IP) && !check_ip(v))
-		return "expected an IP address";
-	if ((o->flags & CONF_F_CHECK_PEER) && !check_peer_range(v))
-		return "expected 'ip', 'ip-ip' or 'ip/prefix'";
-	if ((o->flags & CONF_F_CHECK_EXT) && !check_external(v))
-		return "expected 'ip' or 'ip/ip' of one address family";
 	if ((o->flags & CONF_F_CHECK_USER) && !check_user(v))
 		return "expected 'name:password' or 'name:0x' and 32 hex digits";
-	if ((o->flags & CONF_F_CHECK_EXT) && !strchr(v, '/') &&
-	    has_bare_external(&c->external_ips))
-		return "a bare external-ip may be given only once; use pub/priv pairs "
-		       "for more";
 	return NULL;
 }
 
@@ -253,7 +162,7 @@ static int bad_value(struct conf_ctx *ctx, const struct conf_option *o, const ch
 static int set_list(struct conf *c, const struct conf_option *o, const char *v,
 		    struct conf_ctx *ctx)
 {
-	const char *problem = list_item_problem(c, o, v);
+	const char *problem = list_item_problem(o, v);
 
 	if (problem)
 		return bad_value(ctx, o, v, problem);
@@ -292,6 +201,23 @@ static int set_string(struct conf *c, const struct conf_option *o, const char *v
 	free(*slot);
 	*slot = copy;
 	return 0;
+}
+
+/* ENUM, ADDR and the typed lists (conf_kinds.c). */
+static int set_typed(struct conf *c, const struct conf_option *o, const char *v,
+		     struct conf_ctx *ctx)
+{
+	char why[160];
+	int rc;
+
+	if (!v)
+		return ctx_err(ctx, "'%s' needs a value", o->name);
+	rc = conf_kind_apply(field(c, o), o, v, why, sizeof(why));
+	if (rc == TR_EINVAL)
+		return bad_value(ctx, o, v, why);
+	if (rc < 0)
+		ctx_err(ctx, "out of memory");
+	return rc;
 }
 
 /* Warns once per option per load; coturn options we do not implement are
@@ -339,6 +265,12 @@ static int conf_apply(struct conf *c, const struct conf_option *o, const char *v
 			return bad_value(ctx, o, v ? v : "", "expected one character");
 		*(char *)field(c, o) = v[0];
 		return 0;
+	case CONF_ENUM:
+	case CONF_ADDR:
+	case CONF_ADDR_LIST:
+	case CONF_EXTERNAL_IP:
+	case CONF_PEER_RANGE:
+		return set_typed(c, o, v, ctx);
 	case CONF_UNIMPL:
 		warn_unimplemented(o, ctx);
 		return 0;
@@ -354,6 +286,8 @@ static void conf_imply(struct conf *c)
 		c->lt_cred_mech = true;
 	if (c->static_auth_secrets.n)
 		c->use_auth_secret = true;
+	if (c->keep_address_family)
+		c->allocation_default_address_family = CONF_FAMILY_KEEP;
 }
 
 /* ---- lifecycle ---- */
@@ -378,6 +312,8 @@ void conf_free(struct conf *c)
 			free(l->items);
 			l->items = NULL;
 			l->n = 0;
+		} else {
+			conf_kind_free(field(c, o), o);
 		}
 	}
 	free(c->config_file);
@@ -689,9 +625,14 @@ int conf_load(struct conf *c, int argc, char **argv, bool *want_help, bool *want
 	conf_imply(c);
 	/* Once file and command line are both read: no listening-ip means
 	 * loopback, so every listener and the relay see one list. */
-	if (!c->listening_ips.n && list_append(&c->listening_ips, "127.0.0.1") < 0) {
-		snprintf(err, errlen, "out of memory");
-		return TR_ENOMEM;
+	if (!c->listening_ips.n) {
+		struct tr_addr lo;
+
+		if (addr_parse_ip(&lo, "127.0.0.1", 0) < 0 ||
+		    conf_addrs_append(&c->listening_ips, &lo) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return TR_ENOMEM;
+		}
 	}
 	return conf_validate(c, err, errlen);
 }
@@ -751,13 +692,11 @@ static const char *auth_problem(const struct conf *c)
  * pairs are fatal there too, and bps-capacity needs max-bps). */
 static const char *relay_mode_problem(const struct conf *c)
 {
-	const char *fam = c->allocation_default_address_family;
-
 	if (c->stun_only && c->no_stun)
 		return "stun-only and no-stun together leave nothing to serve";
 	if (c->no_udp_relay && c->no_tcp_relay)
 		return "no-udp-relay and no-tcp-relay together leave no relay";
-	if (!fam || (strcmp(fam, "ipv4") && strcmp(fam, "ipv6") && strcmp(fam, "keep")))
+	if ((unsigned)c->allocation_default_address_family > CONF_FAMILY_KEEP)
 		return "allocation-default-address-family must be ipv4, ipv6 or keep";
 	if (c->bps_capacity && !c->max_bps)
 		return "bps-capacity needs max-bps (what each allocation reserves)";
@@ -785,7 +724,7 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 	}
 	problem = auth_problem(c);
 	for (size_t i = 0; i < c->external_ips.n; i++)
-		bare += strchr(c->external_ips.items[i], '/') == NULL;
+		bare += !c->external_ips.v[i].has_priv;
 	if (!problem && c->no_udp && c->no_tcp)
 		problem = "no-udp and no-tcp together leave no listener";
 	if (!problem && !realm_ok(c->realm))
@@ -794,12 +733,11 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 		problem = relay_mode_problem(c);
 	if (!problem && bare > 1)
 		problem = "a bare external-ip may be given only once";
-	if (!problem && strcmp(c->signaling_auth, "open") &&
-	    strcmp(c->signaling_auth, "user") && strcmp(c->signaling_auth, "token"))
+	if (!problem && (unsigned)c->signaling_auth > CONF_SIGNALING_TOKEN)
 		problem = "signaling-auth must be open, user or token";
 	if (!problem && (!c->cert != !c->pkey))
 		problem = "cert and pkey go together";
-	if (!problem && !strcmp(c->signaling_auth, "token") &&
+	if (!problem && c->signaling_auth == CONF_SIGNALING_TOKEN &&
 	    (!c->signaling_secret || !c->signaling_secret[0]))
 		problem = "signaling-auth=token needs signaling-secret";
 	if (problem) {

@@ -14,29 +14,50 @@
 #define OFF(field) offsetof(struct conf, field)
 
 /* Implemented options. */
-#define BOOL_OPT(n, s, field, fl, h) { n, s, CONF_BOOL, OFF(field), NULL, 0, 0, fl, NULL, h }
+#define BOOL_OPT(n, s, field, fl, h) { n, s, CONF_BOOL, OFF(field), NULL, 0, 0, fl, NULL, h, NULL }
 #define UINT_OPT(n, s, field, def, lo, hi, fl, mv, h) \
-	{ n, s, CONF_UINT, OFF(field), def, lo, hi, fl, mv, h }
+	{ n, s, CONF_UINT, OFF(field), def, lo, hi, fl, mv, h, NULL }
 #define STR_OPT(n, s, field, def, fl, mv, h) \
-	{ n, s, CONF_STRING, OFF(field), def, 0, 0, fl, mv, h }
-#define LIST_OPT(n, s, field, fl, mv, h) { n, s, CONF_LIST, OFF(field), NULL, 0, 0, fl, mv, h }
+	{ n, s, CONF_STRING, OFF(field), def, 0, 0, fl, mv, h, NULL }
+#define LIST_OPT(n, s, field, fl, mv, h) { n, s, CONF_LIST, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+/* Typed kinds, parsed once at load (conf_kinds.c). An ENUM's metavar and
+ * "expected one of" message come from its names. */
+#define ENUM_OPT(n, s, field, def, names, fl, h) \
+	{ n, s, CONF_ENUM, OFF(field), def, 0, 0, fl, NULL, h, names }
+#define ADDR_OPT(n, s, field, def, fl, mv, h) \
+	{ n, s, CONF_ADDR, OFF(field), def, 0, 0, fl, mv, h, NULL }
+#define ADDRS_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_ADDR_LIST, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+#define EXTERNAL_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_EXTERNAL_IP, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+#define RANGES_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_PEER_RANGE, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
 /* coturn options we knowingly do not implement (yet): accepted, one
  * warning each. UNIMPL_ARG ones take a value on the command line. */
-#define UNIMPL(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, 0, NULL, NULL }
-#define UNIMPL_ARG(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, CONF_F_ARG, "VALUE", NULL }
+#define UNIMPL(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, 0, NULL, NULL, NULL }
+#define UNIMPL_ARG(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, CONF_F_ARG, "VALUE", NULL, NULL }
+
+static const struct conf_enum_name family_names[] = {
+	{ "ipv4", CONF_FAMILY_IPV4 }, { "ipv6", CONF_FAMILY_IPV6 },
+	{ "keep", CONF_FAMILY_KEEP }, { NULL, 0 },
+};
+static const struct conf_enum_name signaling_auth_names[] = {
+	{ "open", CONF_SIGNALING_OPEN }, { "user", CONF_SIGNALING_USER },
+	{ "token", CONF_SIGNALING_TOKEN }, { NULL, 0 },
+};
 
 const struct conf_option conf_options[] = {
 	/* listeners */
 	UINT_OPT("listening-port", 'p', listening_port, "3478", 1, 65535, 0, "PORT",
 		 "UDP and TCP listener port."),
-	LIST_OPT("listening-ip", 'L', listening_ips, CONF_F_CHECK_IP, "IP",
+	ADDRS_OPT("listening-ip", 'L', listening_ips, 0, "IP",
 		 "Address to listen on; repeatable. None given: 127.0.0.1."),
 	BOOL_OPT("no-udp", 0, no_udp, 0, "Do not listen on UDP."),
 	BOOL_OPT("no-tcp", 0, no_tcp, 0, "Do not listen on TCP."),
 	/* relay */
-	LIST_OPT("relay-ip", 'E', relay_ips, CONF_F_CHECK_IP, "IP",
+	ADDRS_OPT("relay-ip", 'E', relay_ips, 0, "IP",
 		 "Local address for relay sockets; repeatable. None given: the listening address."),
-	LIST_OPT("external-ip", 'X', external_ips, CONF_F_CHECK_EXT, "PUBLIC[/PRIVATE]",
+	EXTERNAL_OPT("external-ip", 'X', external_ips, 0, "PUBLIC[/PRIVATE]",
 		 "Public address behind 1:1 NAT: a bare 'pub' once, or 'pub/priv' pairs (repeatable)."),
 	UINT_OPT("min-port", 0, min_port, "49152", 1, 65535, 0, "PORT",
 		 "Lowest relay port."),
@@ -66,7 +87,7 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("stale-nonce", 0, stale_nonce, "600", 1, UMAX, CONF_F_BARE_DEFAULT, "SECONDS",
 		 "Nonce lifetime, then 438 Stale Nonce; a bare stale-nonce means 600."),
 	{ "rest-api-separator", 'C', CONF_CHAR, OFF(rest_api_separator), ":", 0, 0, 0, "CHAR",
-	  "Separator between EXPIRY and ID in REST usernames." },
+	  "Separator between EXPIRY and ID in REST usernames.", NULL },
 	UINT_OPT("auth-fail-source", 0, auth_fail_source, "20", 0, 1000000, 0, "N",
 		 "Failed authentications answered per source (IPv4 address, IPv6 /64): N at once, "
 		 "then N per minute; beyond, requests are dropped unanswered. 0: no limit."),
@@ -98,10 +119,10 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("fd-reserve", 0, fd_reserve, "0", 0, UMAX, 0, "N",
 		 "File descriptors Allocate leaves free for listeners; 0 = max(64, RLIMIT_NOFILE/10)."),
 	/* peers */
-	LIST_OPT("allowed-peer-ip", 0, allowed_peer_ips, CONF_F_CHECK_PEER, "RANGE",
+	RANGES_OPT("allowed-peer-ip", 0, allowed_peer_ips, 0, "RANGE",
 		 "Peer range to allow ('ip', 'ip-ip' or 'ip/prefix'); beats denied-peer-ip "
 		 "and the built-in deny list; repeatable."),
-	LIST_OPT("denied-peer-ip", 0, denied_peer_ips, CONF_F_CHECK_PEER, "RANGE",
+	RANGES_OPT("denied-peer-ip", 0, denied_peer_ips, 0, "RANGE",
 		 "Peer range to refuse ('ip', 'ip-ip' or 'ip/prefix'), on top of the "
 		 "built-in deny list; repeatable."),
 	BOOL_OPT("allow-loopback-peers", 0, allow_loopback_peers, 0,
@@ -117,7 +138,7 @@ const struct conf_option conf_options[] = {
 		 "coturn's old switch: the opposite of software-attribute."),
 	/* issue 13: coturn's STUN modes, relay kinds, families, bandwidth */
 	{ "software-attribute", 0, CONF_BOOL, OFF(no_software_attribute), "off", 0, 0,
-	  CONF_F_INVERT, NULL, "Send the SOFTWARE attribute in responses (as coturn 4.6 did)." },
+	  CONF_F_INVERT, NULL, "Send the SOFTWARE attribute in responses (as coturn 4.6 did).", NULL },
 	BOOL_OPT("include-reason-string", 0, include_reason_string, 0,
 		 "Detailed reason phrases in error responses, not only the standard one."),
 	BOOL_OPT("stun-only", 'S', stun_only, 0,
@@ -129,14 +150,14 @@ const struct conf_option conf_options[] = {
 	BOOL_OPT("log-binding", 0, log_binding, 0,
 		 "Log each Binding request (at most 20 lines a second)."),
 	{ "drop-invalid-packets", 0, CONF_BOOL, OFF(drop_invalid_packets), "on", 0, 0, 0, NULL,
-	  "Drop malformed STUN requests silently (counted); off: answer them 400." },
+	  "Drop malformed STUN requests silently (counted); off: answer them 400.", NULL },
 	BOOL_OPT("no-udp-relay", 0, no_udp_relay, 0,
 		 "Refuse UDP relays (REQUESTED-TRANSPORT 17): 442."),
 	BOOL_OPT("no-tcp-relay", 0, no_tcp_relay, 0,
 		 "Refuse TCP relays (RFC 6062, REQUESTED-TRANSPORT 6): 442."),
-	STR_OPT("allocation-default-address-family", 'A', allocation_default_address_family,
-		"ipv4", 0, "ipv4|ipv6|keep",
-		"Relay family when Allocate names none; keep: the client's own family."),
+	ENUM_OPT("allocation-default-address-family", 'A', allocation_default_address_family,
+		 "ipv4", family_names, 0,
+		 "Relay family when Allocate names none; keep: the client's own family."),
 	BOOL_OPT("keep-address-family", 'K', keep_address_family, 0,
 		 "coturn's old switch: allocation-default-address-family=keep."),
 	UINT_OPT("max-bps", 's', max_bps, "0", 0, UMAX, 0, "BYTES",
@@ -200,8 +221,8 @@ const struct conf_option conf_options[] = {
 		 "How long a dropped member keeps its slot for a resume."),
 	UINT_OPT("ice-credential-ttl", 0, ice_credential_ttl, "3600", 5, 604800, 0,
 		 "SECONDS", "Lifetime of the TURN credentials handed out at join."),
-	STR_OPT("signaling-auth", 0, signaling_auth, "open", 0, "open|user|token",
-		"Who may join a room: anyone, long-term users, or holders of a JWT."),
+	ENUM_OPT("signaling-auth", 0, signaling_auth, "open", signaling_auth_names, 0,
+		 "Who may join a room: anyone, long-term users, or holders of a JWT."),
 	STR_OPT("signaling-secret", 0, signaling_secret, NULL, CONF_F_SECRET, "SECRET",
 		"HS256 key of the join tokens (signaling-auth=token)."),
 	/* connection limits and metrics */
@@ -223,8 +244,8 @@ const struct conf_option conf_options[] = {
 		 "Serve /metrics on prometheus-address:prometheus-port."),
 	UINT_OPT("prometheus-port", 0, prometheus_port, "9641", 1, 65535, 0, "PORT",
 		 "Port of the metrics listener."),
-	STR_OPT("prometheus-address", 0, prometheus_address, "127.0.0.1", 0, "IP",
-		"Address of the metrics listener."),
+	ADDR_OPT("prometheus-address", 0, prometheus_address, "127.0.0.1", 0, "IP",
+		 "Address of the metrics listener."),
 	BOOL_OPT("prometheus-room-labels", 0, prometheus_room_labels, 0,
 		 "Per-room series labelled with room ids (anyone who reads them can join)."),
 	STR_OPT("metrics-token", 0, metrics_token, NULL, CONF_F_SECRET, "TOKEN",
@@ -401,13 +422,14 @@ static void help_wrap(FILE *out, const char *text, size_t col)
 /* One implemented option: "  -p, --listening-port=PORT   help (default: 3478)". */
 static void help_option(FILE *out, const struct conf_option *o)
 {
-	char left[64], text[256];
+	char left[64], text[256], names[64];
 	bool arg = conf_option_needs_value(o);
+	const char *mv = o->type == CONF_ENUM ? conf_enum_text(o, names, sizeof(names))
+					      : o->metavar;
 	int n;
 
-	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name,
-		     o->metavar ? (arg ? "=" : "[=") : "", o->metavar ? o->metavar : "",
-		     o->metavar && !arg ? "]" : "");
+	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name, mv ? (arg ? "=" : "[=") : "",
+		     mv ? mv : "", mv && !arg ? "]" : "");
 	if (o->short_opt)
 		fprintf(out, "  -%c, ", o->short_opt);
 	else

@@ -209,18 +209,15 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 	accept_guard_on_error(l->front->guard);
 }
 
-static int listen_one(struct front *f, const char *ip, unsigned port, bool tls, char *err,
-		      size_t errlen)
+static int listen_one(struct front *f, const struct tr_addr *ip, unsigned port, bool tls,
+		      char *err, size_t errlen)
 {
 	struct front_listener **grown, *l;
-	struct tr_addr a;
+	struct tr_addr a = *ip;
 	char text[ADDR_STR_MAX];
 	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 
-	if (addr_parse_ip(&a, ip, (uint16_t)port)) {
-		snprintf(err, errlen, "bad listening-ip '%s'", ip);
-		return TR_EINVAL;
-	}
+	addr_set_port(&a, (uint16_t)port);
 	grown = realloc(f->listeners, (f->n_listeners + 1) * sizeof(*grown));
 	if (!grown)
 		return TR_ENOMEM;
@@ -280,13 +277,13 @@ static size_t plan_ports(const struct front *f, struct port_plan plan[4])
 
 static int start_listeners(struct front *f, char *err, size_t errlen)
 {
-	const struct conf_list *ips = &f->conf->listening_ips;
+	const struct conf_addrs *ips = &f->conf->listening_ips;
 	struct port_plan plan[4];
 	size_t n = plan_ports(f, plan);
 
 	for (size_t p = 0; p < n; p++)
 		for (size_t i = 0; i < ips->n; i++)
-			if (listen_one(f, ips->items[i], plan[p].port, plan[p].tls, err, errlen))
+			if (listen_one(f, &ips->v[i], plan[p].port, plan[p].tls, err, errlen))
 				return TR_EIO;
 	return 0;
 }

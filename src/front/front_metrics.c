@@ -178,12 +178,8 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 		goto fail;
 	m->fn = fn;
 	m->ctx = ctx;
-	if (addr_parse_ip(&a, conf->prometheus_address,
-			  (uint16_t)conf->prometheus_port)) {
-		snprintf(err, errlen, "bad prometheus-address '%s'",
-			 conf->prometheus_address);
-		goto fail;
-	}
+	a = conf->prometheus_address;
+	addr_set_port(&a, (uint16_t)conf->prometheus_port);
 	if (addr_family(&a) == AF_INET6)
 		flags |= LEV_OPT_BIND_IPV6ONLY;
 	m->lev = evconnlistener_new_bind(base, accept_cb, m, flags, 16, &a.u.sa,
@@ -200,7 +196,7 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 	if (!addr_is_loopback(&a))
 		log_warn("prometheus-address %s is not loopback: metrics are readable by "
 			 "anyone who reaches it",
-			 conf->prometheus_address);
+			 addr_ip_to_str(&a, text, sizeof(text)));
 	return m;
 fail:
 	front_metrics_free(m);

@@ -228,15 +228,15 @@ done:
 
 bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char *room_id)
 {
-	const char *mode = s->conf->signaling_auth;
+	enum conf_signaling_auth mode = s->conf->signaling_auth;
 
-	if (!strcmp(mode, "user")) {
+	if (mode == CONF_SIGNALING_USER) {
 		const char *u = json_string_value(json_object_get(data, "username"));
 		const char *p = json_string_value(json_object_get(data, "password"));
 
 		return u && p && auth_check_password(s->auth, u, p) == 0;
 	}
-	if (!strcmp(mode, "token"))
+	if (mode == CONF_SIGNALING_TOKEN)
 		return token_ok(s, data, room_id);
 	return true;
 }

@@ -394,17 +394,16 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
  * credentials to anyone. */
 static void warn_open_beyond_loopback(const struct signaling_server *s)
 {
-	const struct conf_list *ips = &s->conf->listening_ips;
+	const struct conf_addrs *ips = &s->conf->listening_ips;
+	char text[ADDR_STR_MAX];
 
-	if (strcmp(s->conf->signaling_auth, "open"))
+	if (s->conf->signaling_auth != CONF_SIGNALING_OPEN)
 		return;
 	for (size_t i = 0; i < ips->n; i++) {
-		struct tr_addr a;
-
-		if (addr_parse_ip(&a, ips->items[i], 0) == 0 && !addr_is_loopback(&a)) {
+		if (!addr_is_loopback(&ips->v[i])) {
 			log_warn("signaling-auth=open on %s: anyone who reaches the room "
 				 "server may join rooms and get TURN credentials",
-				 ips->items[i]);
+				 addr_ip_to_str(&ips->v[i], text, sizeof(text)));
 			return;
 		}
 	}

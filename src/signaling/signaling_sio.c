@@ -296,7 +296,7 @@ static bool new_peer(struct sio_sock *k)
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
 {
 	struct signaling_server *s = k->app->server;
-	bool user_mode = !strcmp(s->conf->signaling_auth, "user");
+	bool user_mode = s->conf->signaling_auth == CONF_SIGNALING_USER;
 	char reply[64];
 	int n;
 

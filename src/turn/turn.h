@@ -16,6 +16,7 @@ struct auth;
 /* ---- peer filter ---- */
 
 struct peer_filter;
+struct peer_range;
 
 /* A filter holding the hardened default deny list (private, loopback,
  * CGNAT, link-local incl. the cloud metadata address, documentation and
@@ -24,16 +25,16 @@ struct peer_filter;
  * failure. Caller frees. */
 struct peer_filter *peer_filter_new(bool allow_loopback);
 void peer_filter_free(struct peer_filter *f);
-/* Adds a range: "ip", "ip-ip" or "ip/prefix", IPv4 or IPv6. allow=true for
- * allowed-peer-ip (beats any deny). Returns 0 or TR_EINVAL. */
-int peer_filter_add(struct peer_filter *f, const char *range, bool allow);
-/* Adds an address (range syntax as above) of this server itself: as a
+/* Adds a range (util/peer_range.h; copied). allow=true for
+ * allowed-peer-ip (beats any deny). Returns 0, TR_EINVAL or TR_ENOMEM. */
+int peer_filter_add(struct peer_filter *f, const struct peer_range *r, bool allow);
+/* Adds a range (copied) of addresses of this server itself: as a
  * peer it is allowed only on the relay port range and never on a
  * listening port (peer_filter_set_ports), whatever the other lists say;
  * loopback keeps its other ports under the general verdict. pinned (an
  * external-ip private half) is allowed on the relay ports even when the
  * deny list covers it. 0, TR_EINVAL or TR_ENOMEM. */
-int peer_filter_add_self(struct peer_filter *f, const char *range, bool pinned);
+int peer_filter_add_self(struct peer_filter *f, const struct peer_range *r, bool pinned);
 /* The relay port range and up to 8 listening ports. 0 or TR_EINVAL. */
 int peer_filter_set_ports(struct peer_filter *f, uint16_t relay_min, uint16_t relay_max,
 			  const uint16_t *listen, size_t n);

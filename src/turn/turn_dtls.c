@@ -553,32 +553,25 @@ void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out)
 static int dtls_listener_open(struct turn_dtls *t, const struct tr_addr *addr)
 {
 	struct dtls_listener *l, **grown;
-	char text[ADDR_STR_MAX];
-	int fd = turn_udp_socket(addr);
+	int rc;
 
-	if (fd < 0) {
-		log_err("cannot bind DTLS %s: %s", addr_to_str(addr, text, sizeof(text)),
-			strerror(errno));
-		return TR_EIO;
-	}
 	grown = realloc(t->listeners, (t->n_listeners + 1) * sizeof(*grown));
-	l = calloc(1, sizeof(*l));
-	if (grown)
-		t->listeners = grown;
-	if (!grown || !l) {
-		free(l);
-		close(fd);
+	if (!grown)
 		return TR_ENOMEM;
-	}
+	t->listeners = grown;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return TR_ENOMEM;
 	l->t = t;
-	l->fd = fd;
 	l->index = (uint32_t)t->n_listeners;
 	l->local = *addr;
+	rc = turn_udp_listener_open(t->server->base, addr, "DTLS", 0, dtls_read_cb, l,
+				    &l->fd, &l->ev);
+	if (rc) {
+		free(l);
+		return rc;
+	}
 	t->listeners[t->n_listeners++] = l;
-	l->ev = event_new(t->server->base, fd, EV_READ | EV_PERSIST, dtls_read_cb, l);
-	if (!l->ev || event_add(l->ev, NULL))
-		return TR_ENOMEM;
-	log_info("listening on DTLS %s", addr_to_str(addr, text, sizeof(text)));
 	return 0;
 }
 
@@ -603,8 +596,6 @@ static struct turn_dtls *dtls_new(struct turn_server *s)
 int turn_dtls_start(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
-	char *const *ips = c->listening_ips.items;
-	size_t n = c->listening_ips.n;
 	struct turn_dtls *t;
 	char err[256];
 
@@ -618,11 +609,11 @@ int turn_dtls_start(struct turn_server *s)
 		return TR_EINVAL;
 	}
 	ctx_prepare(t->ctx);
-	for (size_t i = 0; i < n; i++) {
-		struct tr_addr a;
+	for (size_t i = 0; i < c->listening_ips.n; i++) {
+		struct tr_addr a = c->listening_ips.v[i];
 
-		if (addr_parse_ip(&a, ips[i], (uint16_t)c->tls_listening_port) ||
-		    dtls_listener_open(t, &a))
+		addr_set_port(&a, (uint16_t)c->tls_listening_port);
+		if (dtls_listener_open(t, &a))
 			return TR_EIO;
 	}
 	return 0;

@@ -424,5 +424,13 @@ void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out);
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);
 void turn_listen_stop(struct turn_server *s);
+/* One UDP listening socket, for plain TURN and DTLS alike: bound to addr
+ * (turn_udp_socket), socket buffers of buf bytes each way (0: the
+ * kernel's), and a persistent read event on base calling cb(fd, what,
+ * arg). kind ("UDP", "DTLS") names it in the one log line. 0 with *fd and
+ * *ev set; TR_EIO (cannot bind, logged) or TR_ENOMEM, nothing left open. */
+int turn_udp_listener_open(struct event_base *base, const struct tr_addr *addr,
+			   const char *kind, int buf, void (*cb)(int, short, void *),
+			   void *arg, int *fd, struct event **ev);
 
 #endif

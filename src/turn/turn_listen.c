@@ -53,38 +53,58 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
+int turn_udp_listener_open(struct event_base *base, const struct tr_addr *addr,
+			   const char *kind, int buf, void (*cb)(int, short, void *),
+			   void *arg, int *fd, struct event **ev)
 {
-	struct udp_listener *l, **grown;
 	char text[ADDR_STR_MAX];
-	int fd = turn_udp_socket(addr);
 
-	if (fd < 0) {
-		log_err("cannot bind UDP %s: %s", addr_to_str(addr, text, sizeof(text)),
+	*fd = turn_udp_socket(addr);
+	if (*fd < 0) {
+		log_err("cannot bind %s %s: %s", kind, addr_to_str(addr, text, sizeof(text)),
 			strerror(errno));
 		return TR_EIO;
 	}
-	/* Every client's packets meet on this socket: give bursts room (the
-	 * kernel caps it at net.core.rmem_max/wmem_max). */
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ UDP_LISTENER_BUF }, sizeof(int));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ UDP_LISTENER_BUF }, sizeof(int));
-	grown = realloc(s->udp, (s->n_udp + 1) * sizeof(*grown));
-	l = calloc(1, sizeof(*l));
-	if (grown)
-		s->udp = grown;
-	if (!grown || !l) {
-		free(l);
-		close(fd);
+	if (buf) {
+		setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		setsockopt(*fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+	*ev = event_new(base, *fd, EV_READ | EV_PERSIST, cb, arg);
+	if (!*ev || event_add(*ev, NULL)) {
+		if (*ev)
+			event_free(*ev);
+		close(*fd);
+		*fd = -1;
+		*ev = NULL;
 		return TR_ENOMEM;
 	}
-	l->server = s;
-	l->fd = fd;
-	l->local = *addr;
-	l->ev = event_new(s->base, fd, EV_READ | EV_PERSIST, udp_read_cb, l);
-	s->udp[s->n_udp++] = l;
-	if (!l->ev || event_add(l->ev, NULL))
+	log_info("listening on %s %s", kind, addr_to_str(addr, text, sizeof(text)));
+	return 0;
+}
+
+static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
+{
+	struct udp_listener *l, **grown;
+	int rc;
+
+	grown = realloc(s->udp, (s->n_udp + 1) * sizeof(*grown));
+	if (!grown)
 		return TR_ENOMEM;
-	log_info("listening on UDP %s", addr_to_str(addr, text, sizeof(text)));
+	s->udp = grown;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return TR_ENOMEM;
+	l->server = s;
+	l->local = *addr;
+	/* Every client's packets meet on this socket: give bursts room (the
+	 * kernel caps it at net.core.rmem_max/wmem_max). */
+	rc = turn_udp_listener_open(s->base, addr, "UDP", UDP_LISTENER_BUF, udp_read_cb, l,
+				    &l->fd, &l->ev);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	s->udp[s->n_udp++] = l;
 	return 0;
 }
 
@@ -266,22 +286,17 @@ void turn_tcp_expire_idle(struct turn_server *s)
 int turn_listen_start(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
-	char *const *ips = c->listening_ips.items;
-	size_t n = c->listening_ips.n;
 
 	if (!s->udp_scratch) {
 		s->udp_scratch = malloc((size_t)UDP_BATCH * UDP_SLOT);
 		if (!s->udp_scratch)
 			return TR_ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct tr_addr a;
+	for (size_t i = 0; !c->no_udp && i < c->listening_ips.n; i++) {
+		struct tr_addr a = c->listening_ips.v[i];
 
-		if (addr_parse_ip(&a, ips[i], (uint16_t)c->listening_port)) {
-			log_err("bad listening-ip '%s'", ips[i]);
-			return TR_EINVAL;
-		}
-		if (!c->no_udp && udp_listener_open(s, &a))
+		addr_set_port(&a, (uint16_t)c->listening_port);
+		if (udp_listener_open(s, &a))
 			return TR_EIO;
 	}
 	return 0;

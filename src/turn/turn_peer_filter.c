@@ -2,11 +2,9 @@
  * local policy (a refused peer gets 403); ours refuses every address a
  * relay could use to reach inside the operator's network (below).
  *
- * A range is a family and an inclusive [first, last] pair of big-endian
- * address bytes, so membership is two memcmp calls and CIDR, "ip-ip" and
- * single addresses are all one shape. The built-in deny list is parsed
- * into the denied list at construction from the same text syntax the
- * operator uses.
+ * Ranges are struct peer_range (util/peer_range.h): src/conf parses the
+ * operator's allowed-peer-ip and denied-peer-ip once at load, and the
+ * built-in deny list below is parsed at construction by the same parser.
  *
  * An IPv6 address that carries an IPv4 address (mapped, compatible, NAT64,
  * 6to4) has two views: its own 128 bits and the IPv4 it carries. A view
@@ -23,15 +21,10 @@
 #include <string.h>
 
 #include "util/errors.h"
-
-struct pf_range {
-	uint8_t len; /* 4 or 16: the family, by address length */
-	uint8_t first[16];
-	uint8_t last[16];
-};
+#include "util/peer_range.h"
 
 struct pf_list {
-	struct pf_range *v;
+	struct peer_range *v;
 	size_t n, cap;
 };
 
@@ -75,11 +68,11 @@ static const struct {
 	{ "ff00::/8", false },
 };
 
-static int pf_list_push(struct pf_list *l, const struct pf_range *r)
+static int pf_list_push(struct pf_list *l, const struct peer_range *r)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct pf_range *v = realloc(l->v, cap * sizeof(*v));
+		struct peer_range *v = realloc(l->v, cap * sizeof(*v));
 
 		if (!v)
 			return TR_ENOMEM;
@@ -92,13 +85,9 @@ static int pf_list_push(struct pf_list *l, const struct pf_range *r)
 
 static bool pf_list_covers(const struct pf_list *l, const uint8_t *ip, size_t len)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pf_range *r = &l->v[i];
-
-		if (r->len == len && memcmp(r->first, ip, len) <= 0 &&
-		    memcmp(ip, r->last, len) <= 0)
+	for (size_t i = 0; i < l->n; i++)
+		if (peer_range_contains(&l->v[i], ip, len))
 			return true;
-	}
 	return false;
 }
 
@@ -136,124 +125,23 @@ static bool pf_embedded_v4(const uint8_t *ip6, uint8_t *v4)
 	return true;
 }
 
-/* Fills r->first/last from a base address and a prefix length: host bits
- * are cleared for first and set for last, whatever the text had there. */
-static void pf_range_cidr(struct pf_range *r, const uint8_t *ip, unsigned prefix)
-{
-	for (unsigned i = 0; i < r->len; i++) {
-		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-		r->first[i] = ip[i] & mask;
-		r->last[i] = ip[i] | (uint8_t)~mask;
-	}
-}
-
-/* Parses one IP literal into bytes; its length (4 or 16) into *len. */
-static int pf_parse_ip(const char *text, uint8_t *out, uint8_t *len)
-{
-	struct tr_addr a;
-	const uint8_t *p;
-	size_t n;
-
-	if (addr_parse_ip(&a, text, 0) < 0)
-		return TR_EINVAL;
-	p = addr_bytes(&a, &n);
-	memcpy(out, p, n);
-	*len = (uint8_t)n;
-	return 0;
-}
-
-/* A decimal prefix length, no sign, no spaces, at most max. */
-static int pf_parse_prefix(const char *text, unsigned max, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (!*text)
-		return TR_EINVAL;
-	for (; *text; text++) {
-		if (*text < '0' || *text > '9')
-			return TR_EINVAL;
-		v = v * 10 + (unsigned)(*text - '0');
-		if (v > max)
-			return TR_EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-/* "ip", "ip-ip" or "ip/prefix" into r. buf is a writable copy of the text. */
-static int pf_parse_range(char *buf, struct pf_range *r)
-{
-	char *slash = strchr(buf, '/'), *dash = strchr(buf, '-');
-	uint8_t ip[16], len2;
-	unsigned prefix;
-
-	if (slash) {
-		*slash = '\0';
-		if (pf_parse_ip(buf, ip, &r->len) < 0 ||
-		    pf_parse_prefix(slash + 1, r->len * 8u, &prefix) < 0)
-			return TR_EINVAL;
-		pf_range_cidr(r, ip, prefix);
-		return 0;
-	}
-	if (dash)
-		*dash = '\0';
-	if (pf_parse_ip(buf, r->first, &r->len) < 0)
-		return TR_EINVAL;
-	if (!dash) {
-		memcpy(r->last, r->first, r->len);
-		return 0;
-	}
-	if (pf_parse_ip(dash + 1, r->last, &len2) < 0 || len2 != r->len ||
-	    memcmp(r->first, r->last, r->len) > 0)
-		return TR_EINVAL;
-	return 0;
-}
-
-/* Parses range into r (IPv4-mapped ranges stored as IPv4). */
-static int pf_range_from_text(const char *range, struct pf_range *r)
-{
-	/* Two bracketed IPv6 literals, a dash and a NUL fit. */
-	char buf[2 * (INET6_ADDRSTRLEN + 2) + 2];
-	size_t n = strlen(range);
-
-	if (n == 0 || n >= sizeof(buf))
-		return TR_EINVAL;
-	memcpy(buf, range, n + 1);
-	memset(r, 0, sizeof(*r));
-	if (pf_parse_range(buf, r) < 0)
-		return TR_EINVAL;
-	/* A range written as ::ffff:a.b.c.d means those IPv4 addresses: store
-	 * it as IPv4 so it also matches peers that arrive as plain IPv4. */
-	if (r->len == 16 && pf_is_mapped(r->first) && pf_is_mapped(r->last)) {
-		memmove(r->first, r->first + 12, 4);
-		memmove(r->last, r->last + 12, 4);
-		r->len = 4;
-	}
-	return 0;
-}
-
 /* Also TR_ENOMEM when the list cannot grow (turn.h names only TR_EINVAL). */
-int peer_filter_add(struct peer_filter *f, const char *range, bool allow)
+int peer_filter_add(struct peer_filter *f, const struct peer_range *r, bool allow)
 {
-	struct pf_range r;
-
-	if (!f || !range || pf_range_from_text(range, &r) < 0)
+	if (!f || !r)
 		return TR_EINVAL;
-	return pf_list_push(allow ? &f->allowed : &f->denied, &r);
+	return pf_list_push(allow ? &f->allowed : &f->denied, r);
 }
 
-int peer_filter_add_self(struct peer_filter *f, const char *range, bool pinned)
+int peer_filter_add_self(struct peer_filter *f, const struct peer_range *r, bool pinned)
 {
-	struct pf_range r;
 	int rc;
 
-	if (!f || !range || pf_range_from_text(range, &r) < 0)
+	if (!f || !r)
 		return TR_EINVAL;
-	rc = pf_list_push(&f->self, &r);
+	rc = pf_list_push(&f->self, r);
 	if (!rc && pinned)
-		rc = pf_list_push(&f->pinned, &r);
+		rc = pf_list_push(&f->pinned, r);
 	return rc;
 }
 
@@ -277,9 +165,12 @@ struct peer_filter *peer_filter_new(bool allow_loopback)
 	if (!f)
 		return NULL;
 	for (i = 0; i < sizeof(pf_defaults) / sizeof(pf_defaults[0]); i++) {
+		struct peer_range r;
+
 		if (allow_loopback && pf_defaults[i].loopback)
 			continue;
-		if (peer_filter_add(f, pf_defaults[i].cidr, false) < 0)
+		if (peer_range_parse(pf_defaults[i].cidr, &r) < 0 ||
+		    peer_filter_add(f, &r, false) < 0)
 			goto fail;
 	}
 	return f;

@@ -24,6 +24,7 @@
 #include "util/errors.h"
 #include "util/escape.h"
 #include "util/log.h"
+#include "util/peer_range.h"
 
 /* Housekeeping period: expiry is checked at this granularity. */
 #define TURN_CRON_MS 1000
@@ -162,17 +163,13 @@ bool turn_address_denied_by_default(const struct tr_addr *a)
  * clients that come from the Internet. Said once at start-up. */
 static void warn_private_relay(const struct turn_server *s)
 {
-	const struct conf_list *ips = &s->conf->listening_ips;
+	const struct conf_addrs *ips = &s->conf->listening_ips;
 	bool public_listener = false;
 	char text[ADDR_STR_MAX];
 
-	for (size_t i = 0; i < ips->n; i++) {
-		struct tr_addr a;
-
-		if (addr_parse_ip(&a, ips->items[i], 0) == 0 &&
-		    (addr_is_any(&a) || !turn_address_denied_by_default(&a)))
+	for (size_t i = 0; i < ips->n; i++)
+		if (addr_is_any(&ips->v[i]) || !turn_address_denied_by_default(&ips->v[i]))
 			public_listener = true;
-	}
 	for (int i = 0; public_listener && i < 2; i++) {
 		const struct relay_family *rf = i ? &s->relay6 : &s->relay4;
 
@@ -318,57 +315,35 @@ static int relay_family_set(struct relay_family *rf, const struct tr_addr *ip)
 	return 0;
 }
 
-static int relay_addresses_from_list(struct turn_server *s, const struct conf_list *l)
+static void relay_addresses_from_list(struct turn_server *s, const struct conf_addrs *l)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		struct tr_addr a;
-
-		if (addr_parse_ip(&a, l->items[i], 0)) {
-			log_err("bad relay address '%s'", l->items[i]);
-			return TR_EINVAL;
-		}
-		relay_family_set(addr_family(&a) == AF_INET6 ? &s->relay6 : &s->relay4,
-				 &a);
-	}
-	return 0;
+	for (size_t i = 0; i < l->n; i++)
+		relay_family_set(addr_family(&l->v[i]) == AF_INET6 ? &s->relay6 : &s->relay4,
+				 &l->v[i]);
 }
 
 /* external-ip: "pub" maps every relay address of its family; "pub/priv"
  * maps the relay address priv only (filter_build allows priv as a peer). */
-static int apply_external_ips(struct turn_server *s)
+static void apply_external_ips(struct turn_server *s)
 {
-	const struct conf_list *l = &s->conf->external_ips;
+	const struct conf_external_ips *l = &s->conf->external_ips;
 
 	for (size_t i = 0; i < l->n; i++) {
-		char pub[128], *slash;
-		struct tr_addr p, q;
-		struct relay_family *rf;
+		const struct conf_external_ip *e = &l->v[i];
+		struct relay_family *rf =
+		    addr_family(&e->pub) == AF_INET6 ? &s->relay6 : &s->relay4;
 
-		snprintf(pub, sizeof(pub), "%s", l->items[i]);
-		slash = strchr(pub, '/');
-		if (slash)
-			*slash = '\0';
-		if (addr_parse_ip(&p, pub, 0) ||
-		    (slash && addr_parse_ip(&q, slash + 1, 0))) {
-			log_err("bad external-ip '%s'", l->items[i]);
-			return TR_EINVAL;
-		}
-		rf = addr_family(&p) == AF_INET6 ? &s->relay6 : &s->relay4;
-		if (!rf->present || (slash && !addr_equal_ip(&q, &rf->ip)))
+		if (!rf->present || (e->has_priv && !addr_equal_ip(&e->priv, &rf->ip)))
 			continue;
-		rf->external = p;
+		rf->external = e->pub;
 	}
-	return 0;
 }
 
 static int relay_setup(struct turn_server *s)
 {
 	const struct conf *c = s->conf;
-	int rc;
 
-	rc = relay_addresses_from_list(s, c->relay_ips.n ? &c->relay_ips : &c->listening_ips);
-	if (rc)
-		return rc;
+	relay_addresses_from_list(s, c->relay_ips.n ? &c->relay_ips : &c->listening_ips);
 	for (int i = 0; i < 2; i++) {
 		struct relay_family *rf = i ? &s->relay6 : &s->relay4;
 
@@ -378,7 +353,8 @@ static int relay_setup(struct turn_server *s)
 		if (!rf->ports)
 			return TR_ENOMEM;
 	}
-	return apply_external_ips(s);
+	apply_external_ips(s);
+	return 0;
 }
 
 /* Every address of every interface is ours when we bind a wildcard. */
@@ -390,30 +366,44 @@ static int filter_add_interfaces(struct peer_filter *f)
 	if (getifaddrs(&list) < 0)
 		return TR_EIO;
 	for (it = list; !rc && it; it = it->ifa_next) {
-		char text[ADDR_STR_MAX];
 		struct tr_addr a;
+		struct peer_range r;
 
 		if (!it->ifa_addr || (it->ifa_addr->sa_family != AF_INET &&
 				      it->ifa_addr->sa_family != AF_INET6))
 			continue;
 		if (addr_from_sockaddr(&a, it->ifa_addr, sizeof(struct sockaddr_storage)))
 			continue;
-		rc = peer_filter_add_self(f, addr_ip_to_str(&a, text, sizeof(text)), false);
+		peer_range_from_addr(&r, &a);
+		rc = peer_filter_add_self(f, &r, false);
 	}
 	freeifaddrs(list);
-	if (!rc)
-		rc = peer_filter_add_self(f, "127.0.0.0/8", false);
-	return rc ? rc : peer_filter_add_self(f, "::1", false);
+	for (size_t i = 0; !rc && i < 2; i++) {
+		struct peer_range r;
+
+		rc = peer_range_parse(i ? "::1" : "127.0.0.0/8", &r);
+		if (!rc)
+			rc = peer_filter_add_self(f, &r, false);
+	}
+	return rc;
+}
+
+static int filter_add_self_addr(struct peer_filter *f, const struct tr_addr *a, bool pinned)
+{
+	struct peer_range r;
+
+	peer_range_from_addr(&r, a);
+	return peer_filter_add_self(f, &r, pinned);
 }
 
 /* This server's own addresses as peers (turn.h, peer_filter_add_self):
  * listening and relay addresses, both halves of every external-ip (the
  * private one pinned: coturn allows it, where other clients' relays
- * live), the relay port range and the listening ports. NULL or the
- * offending value. */
+ * live), the relay port range and the listening ports. NULL or what
+ * failed. */
 static const char *filter_add_self(struct peer_filter *f, const struct conf *c)
 {
-	const struct conf_list *own[] = { &c->listening_ips, &c->relay_ips };
+	const struct conf_addrs *own[] = { &c->listening_ips, &c->relay_ips };
 	const unsigned ports[] = { c->listening_port, c->tls_listening_port, c->http_port,
 				   c->https_port };
 	uint16_t listen[4];
@@ -422,24 +412,18 @@ static const char *filter_add_self(struct peer_filter *f, const struct conf *c)
 
 	for (size_t l = 0; l < 2; l++) {
 		for (size_t i = 0; i < own[l]->n; i++) {
-			struct tr_addr a;
-
-			if (addr_parse_ip(&a, own[l]->items[i], 0) == 0 && addr_is_any(&a))
+			if (addr_is_any(&own[l]->v[i]))
 				wildcard = true;
-			else if (peer_filter_add_self(f, own[l]->items[i], false))
-				return own[l]->items[i];
+			else if (filter_add_self_addr(f, &own[l]->v[i], false))
+				return "(out of memory)";
 		}
 	}
 	for (size_t i = 0; i < c->external_ips.n; i++) {
-		char pub[128], *slash;
+		const struct conf_external_ip *e = &c->external_ips.v[i];
 
-		snprintf(pub, sizeof(pub), "%s", c->external_ips.items[i]);
-		slash = strchr(pub, '/');
-		if (slash)
-			*slash = '\0';
-		if (peer_filter_add_self(f, pub, false) ||
-		    (slash && peer_filter_add_self(f, slash + 1, true)))
-			return c->external_ips.items[i];
+		if (filter_add_self_addr(f, &e->pub, false) ||
+		    (e->has_priv && filter_add_self_addr(f, &e->priv, true)))
+			return "(out of memory)";
 	}
 	if (wildcard && filter_add_interfaces(f))
 		return "(interface addresses)";
@@ -462,15 +446,15 @@ static struct peer_filter *filter_build(const struct conf *c)
 	if (!f)
 		return NULL;
 	for (size_t i = 0; !bad && i < c->allowed_peer_ips.n; i++)
-		if (peer_filter_add(f, c->allowed_peer_ips.items[i], true))
-			bad = c->allowed_peer_ips.items[i];
+		if (peer_filter_add(f, &c->allowed_peer_ips.v[i], true))
+			bad = "allowed-peer-ip: out of memory";
 	for (size_t i = 0; !bad && i < c->denied_peer_ips.n; i++)
-		if (peer_filter_add(f, c->denied_peer_ips.items[i], false))
-			bad = c->denied_peer_ips.items[i];
+		if (peer_filter_add(f, &c->denied_peer_ips.v[i], false))
+			bad = "denied-peer-ip: out of memory";
 	if (!bad)
 		bad = filter_add_self(f, c);
 	if (bad) {
-		log_err("bad peer range '%s'", bad);
+		log_err("cannot build the peer filter: %s", bad);
 		peer_filter_free(f);
 		return NULL;
 	}

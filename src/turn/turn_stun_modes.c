@@ -91,12 +91,11 @@ int turn_transport_refused(struct turn_request *r, uint8_t proto)
  * relay, as turnroom always did; an explicit choice does not. */
 int turn_default_family(const struct turn_request *r)
 {
-	const struct conf *c = r->s->conf;
-	const char *fam = c->allocation_default_address_family;
+	enum conf_family fam = r->s->conf->allocation_default_address_family;
 
-	if (c->keep_address_family || (fam && !strcmp(fam, "keep")))
+	if (fam == CONF_FAMILY_KEEP)
 		return addr_family(&r->pkt->ft.client) == AF_INET6 ? AF_INET6 : AF_INET;
-	if (fam && !strcmp(fam, "ipv6"))
+	if (fam == CONF_FAMILY_IPV6)
 		return AF_INET6;
 	return r->s->relay4.present ? AF_INET : AF_INET6;
 }

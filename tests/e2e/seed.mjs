@@ -14,7 +14,8 @@ const ROOM = process.env.ROOM || 'seed' + Math.random().toString(36).slice(2, 8)
 const OVERALL_MS = Number(process.env.OVERALL_MS || 100000);
 const EXPECT_ICE = process.env.EXPECT_ICE !== '0';
 
-// testing-notes.md: loopback candidates need --allow-loopback-in-peer-connection.
+// Chromium drops loopback ICE candidates unless --allow-loopback-in-peer-connection
+// is given, and every server in these tests listens on 127.0.0.1.
 const ARGS = [
 	'--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
 	'--disable-background-networking', '--disable-component-update', '--disable-sync',

@@ -1,6 +1,8 @@
-/* libFuzzer target for the peer range parser (allowed-peer-ip and
- * denied-peer-ip values, the server's own addresses) and the filter
- * decision on arbitrary addresses and ports. */
+/* libFuzzer target for the one peer range parser (util/peer_range.c:
+ * allowed-peer-ip and denied-peer-ip values) and the filter decision on
+ * arbitrary addresses and ports. Properties: a parsed range is ordered,
+ * contains both its ends, and its text form parses back to the same
+ * bytes. */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,26 +11,26 @@
 #include "fuzz.h"
 #include "turn/turn.h"
 #include "util/addr.h"
+#include "util/peer_range.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void check_range(const struct peer_range *r)
 {
-	char text[256];
-	struct peer_filter *f;
+	char text[PEER_RANGE_STR_MAX];
+	struct peer_range back;
+
+	if ((r->len != 4 && r->len != 16) || memcmp(r->first, r->last, r->len) > 0 ||
+	    !peer_range_contains(r, r->first, r->len) ||
+	    !peer_range_contains(r, r->last, r->len))
+		abort();
+	peer_range_to_str(r, text, sizeof(text));
+	if (peer_range_parse(text, &back) != 0 || memcmp(r, &back, sizeof(back)))
+		abort();
+}
+
+static void judge(const struct peer_filter *f, const uint8_t *data, size_t size)
+{
 	struct tr_addr a;
-	size_t n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
 
-	memcpy(text, data, n);
-	text[n] = '\0';
-	f = peer_filter_new(size & 1);
-	if (!f)
-		return 0;
-	peer_filter_add(f, text, size & 2);
-	if (size & 4) {
-		static const uint16_t listen[] = { 3478, 5349 };
-
-		peer_filter_add_self(f, text, size & 8);
-		peer_filter_set_ports(f, 3000, 4000, listen, 2);
-	}
 	/* Judge the raw bytes as an address of each family. */
 	memset(&a, 0, sizeof(a));
 	if (size >= 16) {
@@ -46,6 +48,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		peer_filter_allows(f, &a);
 		peer_filter_allows_port(f, &a);
 	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char text[256];
+	struct peer_filter *f;
+	struct peer_range r;
+	bool parsed;
+	size_t n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
+
+	memcpy(text, data, n);
+	text[n] = '\0';
+	parsed = peer_range_parse(text, &r) == 0;
+	if (parsed)
+		check_range(&r);
+	f = peer_filter_new(size & 1);
+	if (!f)
+		return 0;
+	if (parsed)
+		peer_filter_add(f, &r, size & 2);
+	if (parsed && (size & 4)) {
+		static const uint16_t listen[] = { 3478, 5349 };
+
+		peer_filter_add_self(f, &r, size & 8);
+		peer_filter_set_ports(f, 3000, 4000, listen, 2);
+	}
+	judge(f, data, size);
 	peer_filter_free(f);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "harness.h"
 #include "turn/turn.h"
 #include "util/errors.h"
+#include "util/peer_range.h"
 
 struct row {
 	const char *ip;
@@ -14,6 +15,23 @@ struct row {
 };
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The filter takes parsed ranges (src/conf parses the options once);
+ * these parse text with the one parser, util/peer_range.c. */
+static int add_text(struct peer_filter *f, const char *text, bool allow)
+{
+	struct peer_range r;
+
+	return peer_range_parse(text, &r) < 0 ? TR_EINVAL : peer_filter_add(f, &r, allow);
+}
+
+static int add_self_text(struct peer_filter *f, const char *text, bool pinned)
+{
+	struct peer_range r;
+
+	return peer_range_parse(text, &r) < 0 ? TR_EINVAL
+					      : peer_filter_add_self(f, &r, pinned);
+}
 
 /* Checks every row against f; label names the table in failure output. */
 static void check_rows(const struct peer_filter *f, const struct row *rows,
@@ -387,7 +405,7 @@ static void test_added_ranges(void)
 		if (!f)
 			continue;
 		for (size_t j = 0; j < NROWS(c->add) && c->add[j].range; j++)
-			CHECK_EQ_INT(peer_filter_add(f, c->add[j].range,
+			CHECK_EQ_INT(add_text(f, c->add[j].range,
 						     c->add[j].allow), 0);
 		snprintf(label, sizeof(label), "case %zu (%s)", i, c->add[0].range);
 		check_rows(f, c->rows, NROWS(c->rows), label);
@@ -456,7 +474,7 @@ static void test_syntax(void)
 	CHECK(ok != NULL && bad != NULL);
 	for (size_t i = 0; ok && bad && i < NROWS(syntax); i++) {
 		struct peer_filter *f = syntax[i].rc == 0 ? ok : bad;
-		int rc = peer_filter_add(f, syntax[i].text, false);
+		int rc = add_text(f, syntax[i].text, false);
 
 		if (rc != syntax[i].rc) {
 			fprintf(stderr, "  syntax: \"%s\" -> %d, expected %d\n",
@@ -466,9 +484,15 @@ static void test_syntax(void)
 	}
 	memset(longtext, '1', sizeof(longtext) - 1);
 	longtext[sizeof(longtext) - 1] = '\0';
-	CHECK_EQ_INT(peer_filter_add(bad, longtext, false), TR_EINVAL);
+	CHECK_EQ_INT(add_text(bad, longtext, false), TR_EINVAL);
 	CHECK_EQ_INT(peer_filter_add(ok, NULL, true), TR_EINVAL);
-	CHECK_EQ_INT(peer_filter_add(NULL, "1.2.3.4", true), TR_EINVAL);
+	CHECK_EQ_INT(peer_filter_add_self(ok, NULL, true), TR_EINVAL);
+	{
+		struct peer_range r;
+
+		CHECK_EQ_INT(peer_range_parse("1.2.3.4", &r), 0);
+		CHECK_EQ_INT(peer_filter_add(NULL, &r, true), TR_EINVAL);
+	}
 	if (bad)
 		check_rows(bad, untouched, NROWS(untouched), "after bad syntax");
 	peer_filter_free(ok);
@@ -485,9 +509,9 @@ static void test_many_ranges(void)
 	REQUIRE(f != NULL);
 	for (int i = 0; i < 1000; i++) {
 		snprintf(text, sizeof(text), "45.0.%d.%d", i / 256, i % 256);
-		CHECK_EQ_INT(peer_filter_add(f, text, false), 0);
+		CHECK_EQ_INT(add_text(f, text, false), 0);
 		snprintf(text, sizeof(text), "10.9.%d.%d", i / 256, i % 256);
-		CHECK_EQ_INT(peer_filter_add(f, text, true), 0);
+		CHECK_EQ_INT(add_text(f, text, true), 0);
 	}
 	CHECK_EQ_INT(addr_parse_ip(&a, "45.0.3.231", 1), 0);
 	CHECK(!peer_filter_allows(f, &a));
@@ -544,9 +568,9 @@ static void test_self_addresses(void)
 	struct peer_filter *f = peer_filter_new(false);
 
 	REQUIRE(f != NULL);
-	CHECK_EQ_INT(peer_filter_add(f, "1.2.3.4", true), 0);
-	CHECK_EQ_INT(peer_filter_add_self(f, "1.2.3.4", false), 0);
-	CHECK_EQ_INT(peer_filter_add_self(f, "10.0.0.5", true), 0);
+	CHECK_EQ_INT(add_text(f, "1.2.3.4", true), 0);
+	CHECK_EQ_INT(add_self_text(f, "1.2.3.4", false), 0);
+	CHECK_EQ_INT(add_self_text(f, "10.0.0.5", true), 0);
 	CHECK_EQ_INT(peer_filter_set_ports(f, 49152, 65535, listen_ports, 4), 0);
 	CHECK(!allows_at(f, "10.0.0.5", 53));
 	CHECK(!allows_at(f, "10.0.0.5", 49151));
@@ -580,8 +604,8 @@ static void test_self_loopback(void)
 	const uint16_t inside[] = { 3478 };
 
 	REQUIRE_OR_GOTO(open_lo && shut, out);
-	CHECK_EQ_INT(peer_filter_add_self(open_lo, "127.0.0.1", false), 0);
-	CHECK_EQ_INT(peer_filter_add_self(open_lo, "::1", false), 0);
+	CHECK_EQ_INT(add_self_text(open_lo, "127.0.0.1", false), 0);
+	CHECK_EQ_INT(add_self_text(open_lo, "::1", false), 0);
 	CHECK_EQ_INT(peer_filter_set_ports(open_lo, 3000, 4000, inside, 1), 0);
 	CHECK(!allows_at(open_lo, "127.0.0.1", 3478));
 	CHECK(!allows_at(open_lo, "::ffff:127.0.0.1", 3478));
@@ -591,7 +615,7 @@ static void test_self_loopback(void)
 	CHECK(!send_allowed(open_lo, "127.0.0.1", 3478));
 	CHECK(send_allowed(open_lo, "127.0.0.1", 9999));
 	/* external-ip=127.0.0.1/127.0.0.1 without allow-loopback-peers */
-	CHECK_EQ_INT(peer_filter_add_self(shut, "127.0.0.1", true), 0);
+	CHECK_EQ_INT(add_self_text(shut, "127.0.0.1", true), 0);
 	CHECK_EQ_INT(peer_filter_set_ports(shut, 20000, 20999, listen_ports, 4), 0);
 	CHECK(!allows_at(shut, "127.0.0.1", 53));
 	CHECK(!allows_at(shut, "127.0.0.1", 3478));
@@ -601,7 +625,7 @@ static void test_self_loopback(void)
 	/* bad arguments */
 	CHECK_EQ_INT(peer_filter_set_ports(shut, 2, 1, NULL, 0), TR_EINVAL);
 	CHECK_EQ_INT(peer_filter_set_ports(shut, 1, 2, listen_ports, 9), TR_EINVAL);
-	CHECK_EQ_INT(peer_filter_add_self(shut, "not-an-ip", false), TR_EINVAL);
+	CHECK_EQ_INT(add_self_text(shut, "not-an-ip", false), TR_EINVAL);
 out:
 	peer_filter_free(open_lo);
 	peer_filter_free(shut);
