@@ -27,6 +27,13 @@ die() {
 
 in_ns() { ip netns exec "$E2E_NS" "$@"; }
 
+# e2e_no_sanitizer_report LOG...: false, with the start of the report on
+# stdout, when a LOG holds an ASan/UBSan/LSan report (the interop tests'
+# scan, tests/interop/sanitizer_scan.py).
+e2e_no_sanitizer_report() {
+	/usr/bin/python3 "$ROOT/tests/interop/sanitizer_scan.py" -A 30 "$@"
+}
+
 e2e_cleanup() {
 	local pid i
 	for pid in $NODE_PID $SERVER_PID; do
@@ -46,9 +53,9 @@ e2e_cleanup() {
 	done
 	ip netns delete "$E2E_NS" 2>/dev/null
 	# A sanitizer build of the server reports to its log, even at exit.
-	if grep -qE 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_TMP/server.log" 2>/dev/null; then
+	if ! e2e_no_sanitizer_report "$E2E_TMP/server.log" >"$E2E_TMP/report"; then
 		echo "FAIL: sanitizer report in the server log:"
-		grep -A 30 -E 'ERROR: [A-Za-z]+Sanitizer|runtime error:' "$E2E_TMP/server.log" | head -60
+		cat "$E2E_TMP/report"
 		rm -rf "$E2E_TMP"
 		exit 1
 	fi

@@ -126,8 +126,8 @@ if ! kill -0 "${PIDS[0]}" 2>/dev/null; then
 	tail -n 50 "$TMP/server.log"
 	die "turnroom exited during the test"
 fi
-if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$TMP/server.log"; then
-	die "sanitizer report: $(grep -m 1 -E 'runtime error|Sanitizer' "$TMP/server.log")"
+if ! report=$(/usr/bin/python3 tests/interop/sanitizer_scan.py "$TMP/server.log"); then
+	die "sanitizer report: ${report#"$TMP/server.log": }"
 fi
 if [ "$rc" -ne 0 ]; then
 	echo "--- server log (last 40 lines)"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "cluster/cluster.h"
 
 static void relay(const uint8_t *data, size_t size)

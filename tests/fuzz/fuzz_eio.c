@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "eio/eio.h"
 
 #define FUZZ_ASSERT(c)                                                        \

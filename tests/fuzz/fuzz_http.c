@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
 

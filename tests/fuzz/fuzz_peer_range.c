@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "turn/turn.h"
 #include "util/addr.h"
 #include "util/peer_range.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "sio/sio.h"
 
 #define FUZZ_ASSERT(c)                                                        \
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char head[64];
 
 	{
-		struct sio_span it[4], v;
+		struct sio_span it[4], field;
 		size_t n;
 		bool ok = sio_json_valid((const char *)data, size);
 
@@ -37,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sio_json_array_items((const char *)data, size, it, 4, &n))
 			for (size_t i = 0; i < n && i < 4; i++)
 				FUZZ_ASSERT(it[i].off + it[i].len <= size);
-		if (sio_json_object_get((const char *)data, size, "data", &v))
-			FUZZ_ASSERT(v.off + v.len <= size && v.len);
+		if (sio_json_object_get((const char *)data, size, "data", &field))
+			FUZZ_ASSERT(field.off + field.len <= size && field.len);
 	}
 	if (sio_packet_parse(data, size, &p))
 		return 0;

@@ -13,6 +13,7 @@
 
 #include <event2/buffer.h>
 
+#include "fuzz.h"
 #include "turn/turn_internal.h"
 #include "util/errors.h"
 

@@ -3,13 +3,13 @@
  * for every message that parses, a re-encoding with the builder that must
  * parse again to the same attributes.
  *
- * Build from the top of the tree with clang -fsanitize=fuzzer,address,undefined
- * -Isrc, this file, the .c files of src/stun and src/util, and
- * $(pkg-config --cflags --libs openssl); run on tests/fuzz/corpus/stun. */
+ * Built by `CC=clang ./configure --enable-fuzzing && make fuzz`; run on
+ * tests/fuzz/corpus/stun. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "stun/stun.h"
 #include "util/errors.h"
 

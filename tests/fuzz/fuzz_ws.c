@@ -19,6 +19,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "fuzz.h"
 #include "auth/auth.h"
 #include "conf/conf.h"
 #include "signaling/signaling.h"

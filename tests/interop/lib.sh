@@ -77,24 +77,20 @@ need() {
 }
 
 # free_port: a port free for both UDP and TCP on 127.0.0.1, from the
-# kernel's ephemeral range (relay windows stay below 32768).
+# kernel's ephemeral range (relay windows stay below 32768); the Python
+# tests use the same free_port.py.
 free_port() {
-	"$PY" - <<'EOF'
-import socket, sys
-for _ in range(50):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    print(port)
-    break
-else:
-    sys.exit("no free port")
-EOF
+	"$PY" "$INTEROP_DIR/free_port.py"
+}
+
+# no_sanitizer_report LOG...: fails the test if any LOG holds an ASan,
+# UBSan or LSan report (the scan the Python tests use: sanitizer_scan.py).
+no_sanitizer_report() {
+	local log report
+	for log in "$@"; do
+		report=$("$PY" "$INTEROP_DIR/sanitizer_scan.py" "$log") ||
+			fail "sanitizer report in $(basename "$log"): ${report#"$log": }"
+	done
 }
 
 # relay_window: "MIN MAX", a random 1000-port window inside 20000-31999,
@@ -252,9 +248,7 @@ _check_server_logs() {
 		else
 			fail "$SERVER exited during the test (log $(basename "$log"))"
 		fi
-		if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$log"; then
-			fail "sanitizer report in $(basename "$log"): $(grep -m 1 -E 'runtime error|Sanitizer' "$log")"
-		fi
+		no_sanitizer_report "$log"
 	done
 }
 

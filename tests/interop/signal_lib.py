@@ -42,11 +42,13 @@ import traceback
 
 import websockets
 
+import free_port as _free_port
+from sanitizer_scan import SANITIZER_RE, scan as sanitizer_scan  # noqa: F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 TURNROOM = os.environ.get("TURNROOM") or os.path.join(ROOT, "src", "turnroom")
 REALM = "turnroom.local"
-SANITIZER_RE = re.compile(r"runtime error|AddressSanitizer|LeakSanitizer")
 USER_ID_RE = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
@@ -82,22 +84,11 @@ def _jsonable(v):
 # ---- ports and temp dirs ---------------------------------------------------
 
 def free_port():
-    """A port free for both TCP and UDP on 127.0.0.1 (the TURN listener
-    takes both), from the kernel's ephemeral range."""
-    for _ in range(100):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind(("127.0.0.1", 0))
-        port = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            u.close()
-            t.close()
-        return port
-    raise TestFailure("no free port on 127.0.0.1")
+    """A port free for both TCP and UDP on 127.0.0.1 (free_port.py)."""
+    try:
+        return _free_port.free_port()
+    except OSError as e:
+        raise TestFailure(str(e))
 
 
 _window_next = [random.randrange(0, 11)]
@@ -248,12 +239,11 @@ class Server:
         return " | ".join(lines[-n:]) if lines else "(empty log)"
 
     def check_log(self):
-        for line in self.log_text().splitlines():
-            if SANITIZER_RE.search(line):
-                msg = "sanitizer report in %s log: %s" % (self.name, line.strip())
-                if msg not in self.problems:
-                    self.problems.append(msg)
-                break
+        report = sanitizer_scan(self.log_path)
+        if report:
+            msg = "sanitizer report in %s log: %s" % (self.name, report[0].strip())
+            if msg not in self.problems:
+                self.problems.append(msg)
 
     # conveniences
     async def ws(self, name="c", **kw):

@@ -31,6 +31,31 @@ static int harness_tests_passed, harness_tests_failed;
 		}                                                             \
 	} while (0)
 
+/* REQUIRE for a test that owns resources: a failure jumps to its cleanup
+ * label instead of returning. */
+#define REQUIRE_OR_GOTO(cond, label)                                          \
+	do {                                                                  \
+		if (!(cond)) {                                                \
+			fprintf(stderr, "  %s:%d: requirement failed: %s\n",  \
+				__FILE__, __LINE__, #cond);                   \
+			harness_failed_checks++;                              \
+			goto label;                                           \
+		}                                                             \
+	} while (0)
+
+/* RUN_WITH(fn, fx, setup, teardown): runs fn(fx) between setup(fx) and
+ * teardown(fx), so fn may REQUIRE and still have its resources released.
+ * setup returns false (after FAIL) when it could not build the fixture;
+ * teardown runs either way and accepts a half-built one. */
+#define RUN_WITH(fn, fx, setup, teardown)                                    \
+	do {                                                                  \
+		int _before = harness_failed_checks;                          \
+		if (setup(fx))                                                \
+			fn(fx);                                               \
+		teardown(fx);                                                 \
+		harness_report(#fn, _before);                                 \
+	} while (0)
+
 /* An unconditional failure, for branches a test must not reach. */
 #define FAIL(what)                                                            \
 	do {                                                                  \
@@ -59,17 +84,24 @@ static int harness_tests_passed, harness_tests_failed;
 		}                                                             \
 	} while (0)
 
+/* One "ok"/"FAIL" line for a test that started at failed-check count
+ * before. */
+static inline void harness_report(const char *name, int before)
+{
+	if (harness_failed_checks == before) {
+		harness_tests_passed++;
+		printf("ok   %s\n", name);
+	} else {
+		harness_tests_failed++;
+		printf("FAIL %s\n", name);
+	}
+}
+
 #define RUN(fn)                                                               \
 	do {                                                                  \
 		int _before = harness_failed_checks;                          \
 		fn();                                                         \
-		if (harness_failed_checks == _before) {                       \
-			harness_tests_passed++;                               \
-			printf("ok   %s\n", #fn);                             \
-		} else {                                                      \
-			harness_tests_failed++;                               \
-			printf("FAIL %s\n", #fn);                             \
-		}                                                             \
+		harness_report(#fn, _before);                                 \
 	} while (0)
 
 #define HARNESS_DONE()                                                        \

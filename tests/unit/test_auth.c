@@ -220,31 +220,61 @@ static void test_nonce(void)
 
 /* ---- store ---- */
 
-struct tmpdir {
+/* The store fixture: a temp dir with a database path in it, and what a
+ * test opens there. Store tests run through RUN_STORE (the store is open)
+ * or RUN_DIR (the file does not exist yet); teardown frees whatever the
+ * test left in the fixture and removes the files, so a test may end at
+ * any REQUIRE. */
+struct store_fx {
 	char dir[64];
 	char db[128];
+	struct auth_store *s; /* owned: teardown frees it */
+	struct auth *a;       /* owned, borrows s: teardown frees it first */
 };
 
-static bool tmpdir_make(struct tmpdir *t)
+static bool fx_dir(struct store_fx *fx)
 {
-	snprintf(t->dir, sizeof(t->dir), "/tmp/test_auth.XXXXXX");
-	if (!mkdtemp(t->dir))
+	memset(fx, 0, sizeof(*fx));
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_auth.XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		fx->dir[0] = '\0';
+		FAIL("mkdtemp");
 		return false;
-	snprintf(t->db, sizeof(t->db), "%s/turndb", t->dir);
+	}
+	snprintf(fx->db, sizeof(fx->db), "%s/turndb", fx->dir);
 	return true;
 }
 
-static void tmpdir_remove(struct tmpdir *t)
+static bool fx_store(struct store_fx *fx)
+{
+	if (!fx_dir(fx))
+		return false;
+	fx->s = auth_store_open(fx->db);
+	if (!fx->s) {
+		FAIL("auth_store_open on a fresh temp file");
+		return false;
+	}
+	return true;
+}
+
+static void fx_teardown(struct store_fx *fx)
 {
 	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
 	char path[160];
 
+	auth_free(fx->a);
+	auth_store_free(fx->s);
+	if (!fx->dir[0])
+		return;
 	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", t->db, suffix[i]);
+		snprintf(path, sizeof(path), "%s%s", fx->db, suffix[i]);
 		unlink(path);
 	}
-	rmdir(t->dir);
+	rmdir(fx->dir);
 }
+
+#define RUN_STORE(fn) RUN_WITH(fn, &fx, fx_store, fx_teardown)
+#define RUN_DIR(fn) RUN_WITH(fn, &fx, fx_dir, fx_teardown)
 
 static bool collect_secret(const char *secret, void *arg)
 {
@@ -309,25 +339,16 @@ static bool raw_user(const char *path, const char *realm, const char *name,
 	return ok;
 }
 
-static void test_store(void)
+static void test_store(struct store_fx *fx)
 {
-	struct tmpdir t;
-	struct auth_store *s;
+	struct auth_store *s = fx->s;
 	uint8_t key[AUTH_KEY_LEN], got[AUTH_KEY_LEN];
 	char acc[256];
 	int n = 0;
 
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
 	auth_store_free(NULL);
 	CHECK(auth_store_open("/nonexistent-dir/x/turndb") == NULL);
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
-	CHECK_EQ_INT(count_tables(t.db), 8);
+	CHECK_EQ_INT(count_tables(fx->db), 8);
 
 	auth_lt_key("alice", "example.org", "secret", key);
 	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "alice", key), 0);
@@ -343,11 +364,11 @@ static void test_store(void)
 	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
 
 	/* Short or non-hex hmackey: not found. A longer one: first 32. */
-	CHECK(raw_user(t.db, "example.org", "short", "543e1aec5d3614f03141652d6ada51b"));
+	CHECK(raw_user(fx->db, "example.org", "short", "543e1aec5d3614f03141652d6ada51b"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "short", got), TR_ENOTFOUND);
-	CHECK(raw_user(t.db, "example.org", "nothex", "zz3e1aec5d3614f03141652d6ada51b2"));
+	CHECK(raw_user(fx->db, "example.org", "nothex", "zz3e1aec5d3614f03141652d6ada51b2"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "nothex", got), TR_ENOTFOUND);
-	CHECK(raw_user(t.db, "example.org", "long",
+	CHECK(raw_user(fx->db, "example.org", "long",
 		       "543e1aec5d3614f03141652d6ada51b2ffffffffffffffffffffffffffffffff"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "long", got), 0);
 	auth_lt_key("alice", "example.org", "secret", key);
@@ -370,17 +391,12 @@ static void test_store(void)
 	auth_store_free(s);
 
 	/* Reopen: the data stayed. */
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
+	s = fx->s = auth_store_open(fx->db);
+	REQUIRE(s != NULL);
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
 	acc[0] = '\0';
 	CHECK_EQ_INT(auth_store_each_secret(s, "other.org", collect_secret, acc), 0);
 	CHECK_STR(acc, "o1;");
-	auth_store_free(s);
-out:
-	tmpdir_remove(&t);
 }
 
 static bool have_turnadmin(void)
@@ -405,21 +421,12 @@ static bool collect_row(const char *a, const char *b, void *arg)
 }
 
 /* The admin command's store operations: list, delete, transactions. */
-static void test_store_admin_ops(void)
+static void test_store_admin_ops(struct store_fx *fx)
 {
-	struct tmpdir t;
-	struct auth_store *s;
+	struct auth_store *s = fx->s;
 	uint8_t key[AUTH_KEY_LEN], got[AUTH_KEY_LEN];
 	char acc[256] = "";
 
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
 	auth_lt_key("bob", "b.org", "pw", key);
 	CHECK_EQ_INT(auth_store_set_user(s, "b.org", "bob", key), 0);
 	CHECK_EQ_INT(auth_store_set_user(s, "a.org", "zed", key), 0);
@@ -456,14 +463,11 @@ static void test_store_admin_ops(void)
 	CHECK_EQ_INT(auth_store_set_user(s, "a.org", "kept", key), 0);
 	CHECK_EQ_INT(auth_store_commit(s), 0);
 	CHECK_EQ_INT(auth_store_user_key(s, "a.org", "kept", got), 0);
-	auth_store_free(s);
-out:
-	tmpdir_remove(&t);
 }
 
-static void test_store_turnadmin(void)
+/* Runs in an empty fixture dir: turnadmin makes the database. */
+static void test_store_turnadmin(struct store_fx *fx)
 {
-	struct tmpdir t;
 	struct auth_store *s;
 	uint8_t key[AUTH_KEY_LEN], got[AUTH_KEY_LEN];
 	char acc[256];
@@ -473,17 +477,11 @@ static void test_store_turnadmin(void)
 		FAIL("turnadmin not installed (Debian package coturn)");
 		return;
 	}
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
 	/* A database made by coturn alone... */
-	CHECK_EQ_INT(turnadmin("-a -u alice -r example.org -p secret", t.db), 0);
-	CHECK_EQ_INT(turnadmin("-s mysecret -r example.org", t.db), 0);
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
+	CHECK_EQ_INT(turnadmin("-a -u alice -r example.org -p secret", fx->db), 0);
+	CHECK_EQ_INT(turnadmin("-s mysecret -r example.org", fx->db), 0);
+	s = fx->s = auth_store_open(fx->db);
+	REQUIRE(s != NULL);
 	auth_lt_key("alice", "example.org", "secret", key);
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "alice", got), 0);
 	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
@@ -491,17 +489,14 @@ static void test_store_turnadmin(void)
 	CHECK_EQ_INT(auth_store_each_secret(s, "example.org", collect_secret, acc), 0);
 	CHECK_STR(acc, "mysecret;");
 	/* ...and turnadmin writing while we hold it open (WAL mode now). */
-	CHECK_EQ_INT(turnadmin("-a -u bob -r example.org -p pw2", t.db), 0);
+	CHECK_EQ_INT(turnadmin("-a -u bob -r example.org -p pw2", fx->db), 0);
 	auth_lt_key("bob", "example.org", "pw2", key);
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "bob", got), 0);
 	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
 	/* The other way round: a user we wrote, deleted by turnadmin. */
 	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "carol", key), 0);
-	CHECK_EQ_INT(turnadmin("-d -u carol -r example.org", t.db), 0);
+	CHECK_EQ_INT(turnadmin("-d -u carol -r example.org", fx->db), 0);
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "carol", got), TR_ENOTFOUND);
-	auth_store_free(s);
-out:
-	tmpdir_remove(&t);
 }
 
 /* ---- auth_new / auth_check ---- */
@@ -623,9 +618,7 @@ static void test_check_config_user(void)
 
 	conf_init(&tc, users, NULL);
 	a = auth_new(&tc.c, NULL, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		return;
+	REQUIRE(a != NULL);
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
 	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), 0);
 	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
@@ -661,32 +654,21 @@ static void test_check_config_user(void)
 	auth_free(a);
 }
 
-static void test_check_store_user(void)
+static void test_check_store_user(struct store_fx *fx)
 {
+	struct auth_store *s = fx->s;
+	struct auth *a;
 	struct test_conf tc;
-	struct tmpdir t;
-	struct auth_store *s;
 	struct auth_result res;
 	struct stun_msg msg;
 	uint8_t buf[512], key[AUTH_KEY_LEN];
 	char err[256];
-	struct auth *a = NULL;
 
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
 	auth_lt_key("dora", "example.org", "dbpass", key);
 	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "dora", key), 0);
 	conf_init(&tc, NULL, NULL);
-	a = auth_new(&tc.c, s, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		goto out;
+	a = fx->a = auth_new(&tc.c, s, err, sizeof(err));
+	REQUIRE(a != NULL);
 	/* (b) a store user. */
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "dbpass"));
 	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), 0);
@@ -694,10 +676,6 @@ static void test_check_store_user(void)
 	CHECK(!memcmp(res.key, key, AUTH_KEY_LEN));
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "nope"));
 	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), TR_EAUTH);
-out:
-	auth_free(a);
-	auth_store_free(s);
-	tmpdir_remove(&t);
 }
 
 static void test_check_rest_static(void)
@@ -712,9 +690,7 @@ static void test_check_rest_static(void)
 
 	conf_init(&tc, NULL, secrets);
 	a = auth_new(&tc.c, NULL, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		return;
+	REQUIRE(a != NULL);
 	/* (c) EXPIRY:ID, ID:EXPIRY and a bare EXPIRY, under either secret. */
 	snprintf(user, sizeof(user), "%lld:alice", NOW + 3600);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
@@ -772,9 +748,7 @@ static void test_check_rest_presence(void)
 	CHECK(auth_room_member_id(AUTH_KIND_USER, "123:room~abc", ':') == NULL);
 	conf_init(&tc, NULL, secrets);
 	a = auth_new(&tc.c, NULL, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		return;
+	REQUIRE(a != NULL);
 	snprintf(user, sizeof(user), "%lld:room~m1", NOW + 3600);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
 	/* No presence source: no member is live. */
@@ -794,33 +768,22 @@ static void test_check_rest_presence(void)
 	auth_free(a);
 }
 
-static void test_check_rest_rotation(void)
+static void test_check_rest_rotation(struct store_fx *fx)
 {
+	struct auth_store *s = fx->s;
+	struct auth *a;
 	struct test_conf tc;
-	struct tmpdir t;
-	struct auth_store *s;
 	struct auth_result res;
 	struct stun_msg msg;
 	uint8_t buf[512];
 	char err[256], user[64];
-	struct auth *a = NULL;
 
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
 	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "aaa-old"), 0);
 	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "zzz-new"), 0);
 	CHECK_EQ_INT(auth_store_add_secret(s, "other.org", "foreign"), 0);
 	conf_init(&tc, NULL, NULL);
-	a = auth_new(&tc.c, s, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		goto out;
+	a = fx->a = auth_new(&tc.c, s, err, sizeof(err));
+	REQUIRE(a != NULL);
 	/* (d) both DB secrets are accepted during a rotation. */
 	snprintf(user, sizeof(user), "%lld:alice", NOW + 60);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "zzz-new"));
@@ -835,41 +798,26 @@ static void test_check_rest_rotation(void)
 	snprintf(user, sizeof(user), "%lld:alice", NOW - 1);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "zzz-new"));
 	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EEXPIRED);
-out:
-	auth_free(a);
-	auth_store_free(s);
-	tmpdir_remove(&t);
 }
 
-static void test_check_side_by_side(void)
+static void test_check_side_by_side(struct store_fx *fx)
 {
+	struct auth_store *s = fx->s;
+	struct auth *a;
 	const char *users[] = { "alice:secret", NULL };
 	const char *secrets[] = { "mysecret", NULL };
 	struct test_conf tc;
-	struct tmpdir t;
-	struct auth_store *s;
 	struct auth_result res;
 	struct stun_msg msg;
 	uint8_t buf[512], key[AUTH_KEY_LEN];
 	char err[256], user[64];
-	struct auth *a = NULL;
 
-	if (!tmpdir_make(&t)) {
-		FAIL("mkdtemp");
-		return;
-	}
-	s = auth_store_open(t.db);
-	CHECK(s != NULL);
-	if (!s)
-		goto out;
 	auth_lt_key("dora", "example.org", "dbpass", key);
 	CHECK_EQ_INT(auth_store_set_user(s, "example.org", "dora", key), 0);
 	CHECK_EQ_INT(auth_store_add_secret(s, "example.org", "dbsecret"), 0);
 	conf_init(&tc, users, secrets);
-	a = auth_new(&tc.c, s, err, sizeof(err));
-	CHECK(a != NULL);
-	if (!a)
-		goto out;
+	a = fx->a = auth_new(&tc.c, s, err, sizeof(err));
+	REQUIRE(a != NULL);
 	/* (g) with REST on, long-term users still pass (unlike coturn). */
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
 	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), 0);
@@ -889,29 +837,27 @@ static void test_check_side_by_side(void)
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, "alice", "mysecret"));
 	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res),
 		     TR_EEXPIRED);
-out:
-	auth_free(a);
-	auth_store_free(s);
-	tmpdir_remove(&t);
 }
 
 int main(void)
 {
+	struct store_fx fx;
+
 	RUN(test_lt_key);
 	RUN(test_key_hex);
 	RUN(test_rest_password);
 	RUN(test_rest_expiry);
 	RUN(test_rest_split);
 	RUN(test_nonce);
-	RUN(test_store);
-	RUN(test_store_admin_ops);
-	RUN(test_store_turnadmin);
+	RUN_STORE(test_store);
+	RUN_STORE(test_store_admin_ops);
+	RUN_DIR(test_store_turnadmin);
 	RUN(test_auth_new_errors);
 	RUN(test_check_config_user);
-	RUN(test_check_store_user);
+	RUN_STORE(test_check_store_user);
 	RUN(test_check_rest_static);
 	RUN(test_check_rest_presence);
-	RUN(test_check_rest_rotation);
-	RUN(test_check_side_by_side);
+	RUN_STORE(test_check_rest_rotation);
+	RUN_STORE(test_check_side_by_side);
 	return HARNESS_DONE();
 }

@@ -114,9 +114,7 @@ static void test_mirror(void)
 	struct cluster_mirror *m = cluster_mirror_new();
 	char id[33];
 
-	CHECK(m != NULL);
-	if (!m)
-		return;
+	REQUIRE(m != NULL);
 	for (int i = 0; i < 1000; i++) {
 		snprintf(id, sizeof(id), "%032x", i);
 		CHECK_EQ_INT(cluster_mirror_put(m, id, 32, "n1", 2, "r", 1), 0);

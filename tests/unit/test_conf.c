@@ -25,9 +25,7 @@ static void write_tmp(const char *text, char path[64])
 
 	snprintf(path, 64, "/tmp/test_conf_XXXXXX");
 	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
+	REQUIRE(fd >= 0);
 	CHECK(write(fd, text, n) == (ssize_t)n);
 	close(fd);
 }
@@ -82,9 +80,7 @@ static void test_defaults(void)
 	struct conf *c = conf_new();
 	char err[CONF_ERR_MAX];
 
-	CHECK(c != NULL);
-	if (!c)
-		return;
+	REQUIRE(c != NULL);
 	CHECK_EQ_INT(c->listening_port, 3478);
 	CHECK_EQ_INT(c->min_port, 49152);
 	CHECK_EQ_INT(c->max_port, 65535);
@@ -632,9 +628,7 @@ static void test_help_text(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	CHECK(f != NULL);
-	if (!f)
-		return;
+	REQUIRE(f != NULL);
 	conf_print_help(f);
 	fclose(f);
 	CHECK(strstr(buf, "-p, --listening-port=PORT") != NULL);

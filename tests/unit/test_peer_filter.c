@@ -509,9 +509,7 @@ static void test_many_ranges(void)
 	char text[32];
 	struct tr_addr a;
 
-	CHECK(f != NULL);
-	if (!f)
-		return;
+	REQUIRE(f != NULL);
 	for (int i = 0; i < 1000; i++) {
 		snprintf(text, sizeof(text), "45.0.%d.%d", i / 256, i % 256);
 		CHECK_EQ_INT(add_text(f, text, false), 0);
@@ -535,9 +533,7 @@ static void test_port_and_family(void)
 	struct peer_filter *f = peer_filter_new(false);
 	struct tr_addr a;
 
-	CHECK(f != NULL);
-	if (!f)
-		return;
+	REQUIRE(f != NULL);
 	CHECK_EQ_INT(addr_parse_ip(&a, "8.8.8.8", 0), 0);
 	CHECK(peer_filter_allows(f, &a));
 	addr_set_port(&a, 65535);
@@ -574,9 +570,7 @@ static void test_self_addresses(void)
 {
 	struct peer_filter *f = peer_filter_new(false);
 
-	CHECK(f != NULL);
-	if (!f)
-		return;
+	REQUIRE(f != NULL);
 	CHECK_EQ_INT(add_text(f, "1.2.3.4", true), 0);
 	CHECK_EQ_INT(add_self_text(f, "1.2.3.4", false), 0);
 	CHECK_EQ_INT(add_self_text(f, "10.0.0.5", true), 0);
@@ -612,9 +606,7 @@ static void test_self_loopback(void)
 	struct peer_filter *open_lo = peer_filter_new(true), *shut = peer_filter_new(false);
 	const uint16_t inside[] = { 3478 };
 
-	CHECK(open_lo && shut);
-	if (!open_lo || !shut)
-		goto out;
+	REQUIRE_OR_GOTO(open_lo && shut, out);
 	CHECK_EQ_INT(add_self_text(open_lo, "127.0.0.1", false), 0);
 	CHECK_EQ_INT(add_self_text(open_lo, "::1", false), 0);
 	CHECK_EQ_INT(peer_filter_set_ports(open_lo, 3000, 4000, inside, 1), 0);

@@ -230,9 +230,7 @@ static void test_join_fields(void)
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r1", NULL, 0), ROOM_OK);
 	CHECK_EQ_INT(f->n_ev, 1);
 	ev = last(f, ROOM_EV_JOINED, 0);
-	CHECK(ev != NULL);
-	if (!ev)
-		goto out;
+	REQUIRE_OR_GOTO(ev != NULL, out);
 	CHECK_STR(ev->room_id, "r1");
 	CHECK_STR(ev->user_id, uid(f, 0));
 	CHECK(is_hex(ev->user_id, ROOM_USER_ID_LEN));
@@ -245,9 +243,7 @@ static void test_join_fields(void)
 
 	CHECK_EQ_INT(room_join(f->e, f->c[1].p, "r1", NULL, 0), ROOM_OK);
 	ev = last(f, ROOM_EV_JOINED, 1);
-	CHECK(ev != NULL);
-	if (!ev)
-		goto out;
+	REQUIRE_OR_GOTO(ev != NULL, out);
 	CHECK_EQ_INT(ev->user_num, 2);
 	CHECK_EQ_INT(ev->n_peers, 1);
 	CHECK_STR(ev->peers[0], uid(f, 0));

@@ -60,9 +60,7 @@ static void test_no_key_bytes_in_indication_ids(void)
 	struct built b = { 0 };
 	uint8_t first[STUN_TID_LEN], tid[STUN_TID_LEN];
 
-	CHECK(build(&b) == 0);
-	if (!b.s)
-		goto out;
+	REQUIRE_OR_GOTO(build(&b) == 0 && b.s, out);
 	turn_indication_tid(b.s, first);
 	CHECK(!shares_key_bytes(first, b.s->nonce_key, sizeof(b.s->nonce_key)));
 	for (int i = 0; i < 1000; i++) {
