@@ -53,8 +53,8 @@ struct app {
 	struct front *front;
 	struct front_metrics *metrics;
 	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
-	struct event *drain_watch;   /* while draining: exit once calls end */
-	uint64_t drain_deadline_ms;  /* 0: no deadline */
+	struct event *drain_watch;  /* while draining: exit once calls end */
+	uint64_t drain_deadline_ms; /* 0: no deadline */
 	bool pidfile_written;
 	int argc;
 	char **argv;
@@ -76,13 +76,15 @@ static void drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct app *app = arg;
 	size_t allocs = turn_server_allocation_count(app->turn);
-	size_t members = app->signaling ? signaling_server_local_members(app->signaling) : 0;
+	size_t members =
+		app->signaling ? signaling_server_local_members(app->signaling) : 0;
 
 	if (!allocs && !members) {
 		log_info("drained: no allocation or room member left; exiting");
 	} else if (app->drain_deadline_ms && clock_mono_ms() >= app->drain_deadline_ms) {
-		log_info("drain-timeout reached with %zu allocations and %zu members; exiting",
-			 allocs, members);
+		log_info(
+			"drain-timeout reached with %zu allocations and %zu members; exiting",
+			allocs, members);
 	} else {
 		return;
 	}
@@ -105,7 +107,8 @@ static int app_drain(struct app *app, unsigned timeout_s)
 	turn_server_set_draining(app->turn, true);
 	if (app->signaling)
 		signaling_server_set_draining(app->signaling, true);
-	log_info("draining: no new joins or allocations%s", timeout_s ? "" : "; no deadline");
+	log_info("draining: no new joins or allocations%s",
+		 timeout_s ? "" : "; no deadline");
 	return 0;
 }
 
@@ -117,8 +120,8 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGTERM && app->conf->drain_timeout && !app->drain_watch &&
 	    app_drain(app, app->conf->drain_timeout) == 0) {
-		log_info("signal %d: draining for at most %u s (again to exit now)", (int)sig,
-			 app->conf->drain_timeout);
+		log_info("signal %d: draining for at most %u s (again to exit now)",
+			 (int)sig, app->conf->drain_timeout);
 		return;
 	}
 	log_info("signal %d: shutting down", (int)sig);
@@ -156,7 +159,8 @@ static int credentials_missing(const struct conf *c, char *err, size_t errlen)
 	if (c->no_auth || c->users.n || c->static_auth_secrets.n || c->userdb ||
 	    c->http_port)
 		return 0;
-	snprintf(err, errlen, "no credentials configured: set user=, static-auth-secret=, "
+	snprintf(err, errlen,
+		 "no credentials configured: set user=, static-auth-secret=, "
 		 "userdb= or http-port (or no-auth for an open relay)");
 	return TR_EINVAL;
 }
@@ -166,7 +170,8 @@ static int check_alternates(const struct conf *c)
 	struct tr_addr a;
 
 	for (size_t i = 0; i < c->alternate_servers.n; i++) {
-		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port, &a)) {
+		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port,
+					 &a)) {
 			log_err("alternate-server: '%s' is not IP, IPv4:PORT or [IPv6]:PORT",
 				c->alternate_servers.items[i]);
 			return TR_EINVAL;
@@ -245,8 +250,9 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 		return TR_EINVAL;
 	/* Last: it may write a generated secret into the new store. */
 	if (app->signaling) {
-		r->signaling = signaling_server_reload_prepare(app->signaling, r->conf, r->auth,
-							 r->store, err, errlen);
+		r->signaling =
+			signaling_server_reload_prepare(app->signaling, r->conf, r->auth,
+							r->store, err, errlen);
 		if (!r->signaling)
 			return TR_EINVAL;
 	}
@@ -259,9 +265,11 @@ static void warn_credential_changes(const struct conf *old, const struct conf *n
 {
 	if (old->userdb && !new->userdb)
 		log_warn("reload: userdb %s dropped: its users and secrets no longer "
-			 "authenticate", old->userdb);
+			 "authenticate",
+			 old->userdb);
 	else if (old->userdb && strcmp(old->userdb, new->userdb))
-		log_warn("reload: userdb changed from %s to %s", old->userdb, new->userdb);
+		log_warn("reload: userdb changed from %s to %s", old->userdb,
+			 new->userdb);
 	else if (!old->userdb && new->userdb)
 		log_warn("reload: userdb %s added", new->userdb);
 	if (strcmp(old->realm, new->realm))
@@ -330,7 +338,8 @@ static int ctl_sessions(void *ctx, struct evbuffer *out, char *err, size_t errle
 {
 	struct app *app = ctx;
 
-	turn_server_write_sessions(app->turn, out, app->signaling ? signaling_server_room_of : NULL,
+	turn_server_write_sessions(app->turn, out,
+				   app->signaling ? signaling_server_room_of : NULL,
 				   app->signaling);
 	if (app->signaling)
 		signaling_server_write_sessions(app->signaling, out);
@@ -344,13 +353,15 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 	/* TURN first: leaving the room would delete the same allocations
 	 * (presence-bound) and leave nothing to count. */
 	size_t allocs = turn_server_disconnect(app->turn, user);
-	size_t ws = app->signaling ? signaling_server_disconnect(app->signaling, user) : 0;
-	bool others = app->signaling && signaling_server_disconnect_cluster(app->signaling, user);
+	size_t ws =
+		app->signaling ? signaling_server_disconnect(app->signaling, user) : 0;
+	bool others = app->signaling &&
+		      signaling_server_disconnect_cluster(app->signaling, user);
 	char shown[ESC_LOG_LEN];
 
 	esc_str(shown, sizeof(shown), user);
-	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)", shown,
-		 allocs, ws, others ? ", asked the other nodes" : "");
+	log_info("control: disconnected %s (%zu allocations, %zu signaling sessions%s)",
+		 shown, allocs, ws, others ? ", asked the other nodes" : "");
 	evbuffer_add_printf(out, "allocations %zu\nsignaling_sessions %zu\n", allocs, ws);
 	if (others)
 		evbuffer_add_printf(out, "cluster asked\n");
@@ -366,7 +377,8 @@ static int ctl_reload(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 	struct app *app = ctx;
 
 	if (app_reload(app)) {
-		snprintf(err, errlen, "reload failed; the old configuration stays (see the log)");
+		snprintf(err, errlen,
+			 "reload failed; the old configuration stays (see the log)");
 		return -1;
 	}
 	return 0;
@@ -376,8 +388,9 @@ static int ctl_status(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 {
 	struct app *app = ctx;
 
-	evbuffer_add_printf(out, "version %s\nrealm %s\nallocations %zu\n", PACKAGE_VERSION,
-			    app->conf->realm, turn_server_allocation_count(app->turn));
+	evbuffer_add_printf(out, "version %s\nrealm %s\nallocations %zu\n",
+			    PACKAGE_VERSION, app->conf->realm,
+			    turn_server_allocation_count(app->turn));
 	if (app->signaling)
 		signaling_server_status(app->signaling, out);
 	return 0;
@@ -393,7 +406,9 @@ static int ctl_drain(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 	}
 	evbuffer_add_printf(out, "draining allocations %zu members %zu\n",
 			    turn_server_allocation_count(app->turn),
-			    app->signaling ? signaling_server_local_members(app->signaling) : 0);
+			    app->signaling
+				    ? signaling_server_local_members(app->signaling)
+				    : 0);
 	return 0;
 }
 
@@ -436,7 +451,8 @@ static int drop_privileges(const struct conf *c)
 		return TR_EIO;
 	}
 	if (pw || gr)
-		log_info("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
+		log_info("running as uid %u gid %u", (unsigned)getuid(),
+			 (unsigned)getgid());
 	return 0;
 }
 
@@ -496,7 +512,8 @@ static int start_metrics(struct app *app, char *err, size_t errlen)
 		signaling_server_set_metrics(app->signaling, write_metrics, app);
 	if (!app->conf->prometheus)
 		return 0;
-	app->metrics = front_metrics_new(app->base, app->conf, write_metrics, app, err, errlen);
+	app->metrics =
+		front_metrics_new(app->base, app->conf, write_metrics, app, err, errlen);
 	if (!app->metrics) {
 		log_err("%s", err);
 		return TR_EIO;
@@ -546,7 +563,8 @@ static int app_start(struct app *app, int argc, char **argv)
 	}
 	log_next = log_open_conf(app->conf);
 	if (!log_next) {
-		fprintf(stderr, "turnroom: cannot open log file %s\n", app->conf->log_file);
+		fprintf(stderr, "turnroom: cannot open log file %s\n",
+			app->conf->log_file);
 		return TR_EIO;
 	}
 	log_commit(log_next);
@@ -579,19 +597,21 @@ static int app_start(struct app *app, int argc, char **argv)
 	if (!app->turn)
 		return TR_EIO;
 	if (app->conf->http_port) {
-		app->signaling = signaling_server_new(app->base, app->conf, app->auth, app->store,
-						app->turn, err, sizeof(err));
+		app->signaling =
+			signaling_server_new(app->base, app->conf, app->auth, app->store,
+					     app->turn, err, sizeof(err));
 		if (!app->signaling) {
 			log_err("room server: %s", err);
 			return TR_EIO;
 		}
-		auth_set_presence(app->auth, signaling_server_member_live, app->signaling);
+		auth_set_presence(app->auth, signaling_server_member_live,
+				  app->signaling);
 	}
 	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)))
 		return TR_EIO;
 	if (app->conf->control_socket) {
-		struct ctl_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,
-				       ctl_status, ctl_drain };
+		struct ctl_ops ops = { app,        ctl_sessions, ctl_disconnect,
+				       ctl_reload, ctl_status,   ctl_drain };
 
 		app->ctl = ctl_server_new(app->base, app->conf->control_socket, &ops);
 		if (!app->ctl)
@@ -620,7 +640,7 @@ int main(int argc, char **argv)
 		if (conf_print_options(stdout, argv[1] + 16) == 0)
 			return fflush(stdout) == 0 ? 0 : 1;
 		fprintf(stderr, "turnroom: --print-options takes man, man-unimplemented "
-			"or sample\n");
+				"or sample\n");
 		return 1;
 	}
 	memset(&app, 0, sizeof(app));

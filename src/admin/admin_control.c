@@ -73,7 +73,8 @@ static int control_verdict(const char *path, char *last)
 	if (last && !strcmp(last, "OK"))
 		return 0;
 	if (last && !strncmp(last, "ERR", 3) && (!last[3] || last[3] == ' '))
-		return admin_fail("%s", last[3] ? last + 4 : "the server refused the request");
+		return admin_fail("%s",
+				  last[3] ? last + 4 : "the server refused the request");
 	/* No verdict: the last line was part of the answer after all. */
 	if (last && *last)
 		printf("%s\n", last);
@@ -131,7 +132,8 @@ int admin_cmd_control(struct admin_ctx *ctx)
 		return admin_fail("--disconnect: the user name is too long");
 	fd = control_connect(path);
 	if (fd < 0)
-		return admin_fail("cannot reach turnroom at %s: %s", path, strerror(errno));
+		return admin_fail("cannot reach turnroom at %s: %s", path,
+				  strerror(errno));
 	if (send_all(fd, req, (size_t)n) < 0) {
 		admin_fail("cannot reach turnroom at %s: %s", path, strerror(errno));
 		close(fd);

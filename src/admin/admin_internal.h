@@ -22,18 +22,18 @@ struct conf;
  * borrowed from argv or from conf (owned here) and live as long as it. */
 struct admin_ctx {
 	const struct admin_command *cmd;
-	const char *user;         /* -u */
-	const char *realm;        /* -r, else the realm of -c FILE */
-	bool realm_given;         /* -r was on the command line */
-	const char *password;     /* -p */
-	const char *db;           /* -b, else userdb of -c FILE */
-	const char *config;       /* -c */
-	const char *value;        /* -s / -X secret, --disconnect user */
-	const char *room;         /* --room, "*" by default */
-	const char *jwt_secret;   /* --secret, else signaling-secret of -c */
-	const char *socket;       /* --control-socket, else control-socket of -c */
-	long ttl;                 /* --ttl */
-	struct conf *conf;        /* -c FILE read by conf_read_file; owned */
+	const char *user;       /* -u */
+	const char *realm;      /* -r, else the realm of -c FILE */
+	bool realm_given;       /* -r was on the command line */
+	const char *password;   /* -p */
+	const char *db;         /* -b, else userdb of -c FILE */
+	const char *config;     /* -c */
+	const char *value;      /* -s / -X secret, --disconnect user */
+	const char *room;       /* --room, "*" by default */
+	const char *jwt_secret; /* --secret, else signaling-secret of -c */
+	const char *socket;     /* --control-socket, else control-socket of -c */
+	long ttl;               /* --ttl */
+	struct conf *conf;      /* -c FILE read by conf_read_file; owned */
 };
 
 /* What a command needs before it runs, checked in this order (turnadmin's
@@ -42,18 +42,18 @@ enum admin_need {
 	ADMIN_NEED_USER = 1 << 0,
 	ADMIN_NEED_REALM = 1 << 1,
 	ADMIN_NEED_PASSWORD = 1 << 2,
-	ADMIN_NEED_VALUE = 1 << 3,   /* the secret of -s / -X */
+	ADMIN_NEED_VALUE = 1 << 3, /* the secret of -s / -X */
 	ADMIN_NEED_DB = 1 << 4,
-	ADMIN_CREATES_DB = 1 << 5,   /* may create the database file */
-	ADMIN_READS_CONF = 1 << 6,   /* takes what it needs from -c FILE */
-	ADMIN_CONTROL = 1 << 7       /* talks to the running server */
+	ADMIN_CREATES_DB = 1 << 5, /* may create the database file */
+	ADMIN_READS_CONF = 1 << 6, /* takes what it needs from -c FILE */
+	ADMIN_CONTROL = 1 << 7     /* talks to the running server */
 };
 
 /* One command: its flag, what it needs, and its handler, which returns the
  * process exit status (0, or 1 with a message on stderr). */
 struct admin_command {
-	int opt;                  /* its getopt value */
-	const char *word;         /* as written, for messages */
+	int opt;          /* its getopt value */
+	const char *word; /* as written, for messages */
 	unsigned needs;
 	int (*run)(struct admin_ctx *ctx);
 	const char *control_line; /* ADMIN_CONTROL: the request, without USER */

@@ -68,10 +68,12 @@ static const char admin_short[] = ":adlks:SX:u:r:p:b:c:h";
 
 /* Every command: the getopt value that selects it, and what it needs. */
 static const struct admin_command admin_commands[] = {
-	{ 'a', "-a", ADMIN_NEED_USER | ADMIN_NEED_REALM | ADMIN_NEED_PASSWORD |
-	  NEEDS_STORE | ADMIN_CREATES_DB, admin_cmd_add, NULL },
-	{ 'd', "-d", ADMIN_NEED_USER | ADMIN_NEED_REALM | NEEDS_STORE,
-	  admin_cmd_delete, NULL },
+	{ 'a', "-a",
+	  ADMIN_NEED_USER | ADMIN_NEED_REALM | ADMIN_NEED_PASSWORD | NEEDS_STORE |
+		  ADMIN_CREATES_DB,
+	  admin_cmd_add, NULL },
+	{ 'd', "-d", ADMIN_NEED_USER | ADMIN_NEED_REALM | NEEDS_STORE, admin_cmd_delete,
+	  NULL },
 	{ 'l', "-l", NEEDS_STORE, admin_cmd_list, NULL },
 	{ 'k', "-k", ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | ADMIN_READS_CONF,
 	  admin_cmd_key, NULL },
@@ -82,7 +84,8 @@ static const struct admin_command admin_commands[] = {
 	  admin_cmd_delete_secret, NULL },
 	{ OPT_DEL_ALL, "--delete-all-secrets", ADMIN_NEED_REALM | NEEDS_STORE,
 	  admin_cmd_delete_all_secrets, NULL },
-	{ OPT_TOKEN, "--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token, NULL },
+	{ OPT_TOKEN, "--token", ADMIN_NEED_USER | ADMIN_READS_CONF, admin_cmd_token,
+	  NULL },
 	{ OPT_SESSIONS, "--sessions", CONTROL, admin_cmd_control, "sessions" },
 	{ OPT_DISCONNECT, "--disconnect", CONTROL | ADMIN_NEED_VALUE, admin_cmd_control,
 	  "disconnect" },
@@ -92,42 +95,42 @@ static const struct admin_command admin_commands[] = {
 };
 
 static const char admin_usage_text[] =
-"Usage: " ADMIN_PROG " COMMAND [OPTIONS]\n"
-"\n"
-"Commands (one per run), as coturn's turnadmin:\n"
-"  -a, --add                 add or update a long-term user (-u -r -p)\n"
-"  -d, --delete              delete a long-term user (-u -r)\n"
-"  -l, --list                list users as name[realm] (all realms unless -r)\n"
-"  -k, --key                 print the key 0x<hex MD5(user:realm:password)>\n"
-"                            (-u -p, realm \"\" without -r); touches nothing\n"
-"  -s, --set-secret=SECRET   add a TURN REST secret to the realm (-r)\n"
-"  -S, --show-secret         list secrets as secret[realm] (all realms unless -r)\n"
-"  -X, --delete-secret=SECRET  delete one secret of the realm (-r)\n"
-"      --delete-all-secrets  delete every secret of the realm (-r)\n"
-"Signaling:\n"
-"      --token               print an HS256 join token (JWT) for the room server\n"
-"                            (-u subject, --room, --ttl, --secret)\n"
-"Live control of a running turnroom over its control socket:\n"
-"      --sessions            list allocations and room peers\n"
-"      --disconnect=USER     end that user's allocations and room sessions\n"
-"      --reload              reload the configuration (as SIGHUP)\n"
-"      --status              print counters of the running server\n"
-"\n"
-"Options:\n"
-"  -u, --user=NAME           user name (token subject for --token)\n"
-"  -r, --realm=REALM         realm\n"
-"  -p, --password=PASSWORD   password (never stored; only its key is)\n"
-"  -b, --db, --userdb=PATH   the sqlite database (coturn's turndb schema)\n"
-"  -c, --config=FILE         take userdb, realm, signaling-secret and\n"
-"                            control-socket from a turnroom/turnserver config;\n"
-"                            the options above override it\n"
-"      --room=ROOM           room claim of --token (default \"*\": any room)\n"
-"      --ttl=SECONDS         lifetime of --token (default 3600)\n"
-"      --secret=SECRET       HS256 key of --token (default: signaling-secret)\n"
-"      --control-socket=PATH (default " ADMIN_DEFAULT_SOCKET ")\n"
-"  -h, --help                this text\n"
-"\n"
-"Exit status: 0 on success, 1 on any error (nothing is changed then).\n";
+	"Usage: " ADMIN_PROG " COMMAND [OPTIONS]\n"
+	"\n"
+	"Commands (one per run), as coturn's turnadmin:\n"
+	"  -a, --add                 add or update a long-term user (-u -r -p)\n"
+	"  -d, --delete              delete a long-term user (-u -r)\n"
+	"  -l, --list                list users as name[realm] (all realms unless -r)\n"
+	"  -k, --key                 print the key 0x<hex MD5(user:realm:password)>\n"
+	"                            (-u -p, realm \"\" without -r); touches nothing\n"
+	"  -s, --set-secret=SECRET   add a TURN REST secret to the realm (-r)\n"
+	"  -S, --show-secret         list secrets as secret[realm] (all realms unless -r)\n"
+	"  -X, --delete-secret=SECRET  delete one secret of the realm (-r)\n"
+	"      --delete-all-secrets  delete every secret of the realm (-r)\n"
+	"Signaling:\n"
+	"      --token               print an HS256 join token (JWT) for the room server\n"
+	"                            (-u subject, --room, --ttl, --secret)\n"
+	"Live control of a running turnroom over its control socket:\n"
+	"      --sessions            list allocations and room peers\n"
+	"      --disconnect=USER     end that user's allocations and room sessions\n"
+	"      --reload              reload the configuration (as SIGHUP)\n"
+	"      --status              print counters of the running server\n"
+	"\n"
+	"Options:\n"
+	"  -u, --user=NAME           user name (token subject for --token)\n"
+	"  -r, --realm=REALM         realm\n"
+	"  -p, --password=PASSWORD   password (never stored; only its key is)\n"
+	"  -b, --db, --userdb=PATH   the sqlite database (coturn's turndb schema)\n"
+	"  -c, --config=FILE         take userdb, realm, signaling-secret and\n"
+	"                            control-socket from a turnroom/turnserver config;\n"
+	"                            the options above override it\n"
+	"      --room=ROOM           room claim of --token (default \"*\": any room)\n"
+	"      --ttl=SECONDS         lifetime of --token (default 3600)\n"
+	"      --secret=SECRET       HS256 key of --token (default: signaling-secret)\n"
+	"      --control-socket=PATH (default " ADMIN_DEFAULT_SOCKET ")\n"
+	"  -h, --help                this text\n"
+	"\n"
+	"Exit status: 0 on success, 1 on any error (nothing is changed then).\n";
 
 int admin_fail(const char *fmt, ...)
 {
@@ -149,7 +152,7 @@ static int admin_usage_error(void)
 
 /* What parse_args and set_command answer besides an exit status (0, 1). */
 enum {
-	ADMIN_ARGS_RUN = -1,	  /* parse_args: the command is set, run it */
+	ADMIN_ARGS_RUN = -1,      /* parse_args: the command is set, run it */
 	ADMIN_NOT_A_COMMAND = -2, /* set_command: opt is an option, not a command */
 };
 
@@ -193,16 +196,35 @@ static int parse_ttl(struct admin_ctx *ctx, const char *text)
 static int set_option(struct admin_ctx *ctx, int opt)
 {
 	switch (opt) {
-	case 'u': ctx->user = optarg; break;
-	case 'r': ctx->realm = optarg; ctx->realm_given = true; break;
-	case 'p': ctx->password = optarg; break;
-	case 'b': ctx->db = optarg; break;
-	case 'c': ctx->config = optarg; break;
-	case OPT_ROOM: ctx->room = optarg; break;
-	case OPT_TTL: return parse_ttl(ctx, optarg);
-	case OPT_SECRET: ctx->jwt_secret = optarg; break;
-	case OPT_SOCKET: ctx->socket = optarg; break;
-	default: return 1;
+	case 'u':
+		ctx->user = optarg;
+		break;
+	case 'r':
+		ctx->realm = optarg;
+		ctx->realm_given = true;
+		break;
+	case 'p':
+		ctx->password = optarg;
+		break;
+	case 'b':
+		ctx->db = optarg;
+		break;
+	case 'c':
+		ctx->config = optarg;
+		break;
+	case OPT_ROOM:
+		ctx->room = optarg;
+		break;
+	case OPT_TTL:
+		return parse_ttl(ctx, optarg);
+	case OPT_SECRET:
+		ctx->jwt_secret = optarg;
+		break;
+	case OPT_SOCKET:
+		ctx->socket = optarg;
+		break;
+	default:
+		return 1;
 	}
 	return 0;
 }
@@ -310,9 +332,11 @@ static int check_needs(const struct admin_ctx *ctx)
 		return admin_fail("no database: give -b PATH, or -c FILE with userdb=");
 	if (ctx->user && !(n & ADMIN_CONTROL) && !admin_user_name_ok(ctx->user))
 		return admin_fail("Wrong user name structure or symbols, choose another "
-				  "name: %s", ctx->user);
+				  "name: %s",
+				  ctx->user);
 	if (ctx->realm && strlen(ctx->realm) >= AUTH_REALM_MAX)
-		return admin_fail("the realm is longer than %d bytes", AUTH_REALM_MAX - 1);
+		return admin_fail("the realm is longer than %d bytes",
+				  AUTH_REALM_MAX - 1);
 	if (ctx->realm && strpbrk(ctx->realm, "\r\n"))
 		return admin_fail("the realm contains a line break");
 	return 0;

@@ -41,7 +41,8 @@ static struct auth_store *open_store(const struct admin_ctx *ctx)
 	if (!s) {
 		/* sqlite's own reason is logged just above. */
 		admin_fail("cannot open the database %s (a missing directory, "
-			   "no permission, or not an sqlite database)", ctx->db);
+			   "no permission, or not an sqlite database)",
+			   ctx->db);
 		return NULL;
 	}
 	auth_store_set_busy_timeout(s, ADMIN_BUSY_MS);
@@ -177,7 +178,8 @@ int admin_cmd_delete_secret(struct admin_ctx *ctx)
 		return 1;
 	rc = auth_store_delete_secret(s, ctx->realm, ctx->value);
 	if (rc == TR_ENOTFOUND)
-		fprintf(stderr, ADMIN_PROG ": no such secret in realm %s; nothing deleted\n",
+		fprintf(stderr,
+			ADMIN_PROG ": no such secret in realm %s; nothing deleted\n",
 			ctx->realm);
 	return store_done(ctx, s, rc, "deleting the secret");
 }

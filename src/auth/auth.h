@@ -12,9 +12,9 @@
 struct stun_msg;
 struct conf;
 
-#define AUTH_KEY_LEN 16        /* MD5 long-term key */
-#define AUTH_NONCE_MAX 64      /* nonce text length bound, incl. NUL */
-#define AUTH_NAME_MAX 513      /* coturn: usernames up to 512 bytes */
+#define AUTH_KEY_LEN 16   /* MD5 long-term key */
+#define AUTH_NONCE_MAX 64 /* nonce text length bound, incl. NUL */
+#define AUTH_NAME_MAX 513 /* coturn: usernames up to 512 bytes */
 #define AUTH_REALM_MAX 128
 #define AUTH_SERVER_KEY_LEN 32
 
@@ -37,7 +37,7 @@ int auth_rest_password(const char *secret, const char *username, char *out,
  * before it = "ID<sep>EXPIRY"; no separator = a bare "EXPIRY" that is also
  * the whole ID. The pointers are into the username (borrowed). */
 struct auth_rest_name {
-	const char *id;     /* id_len bytes; NUL-terminated unless ID<sep>EXPIRY */
+	const char *id; /* id_len bytes; NUL-terminated unless ID<sep>EXPIRY */
 	size_t id_len;
 	const char *expiry; /* where the number is read */
 	bool expiry_first;  /* the EXPIRY<sep>ID form */
@@ -124,8 +124,8 @@ struct auth;
 /* Built from the config (user= lines, static secrets, realm, separator)
  * and an optional store (borrowed; may be NULL). NULL on failure with err
  * filled. Caller frees. */
-struct auth *auth_new(const struct conf *conf, struct auth_store *store,
-		      char *err, size_t errlen);
+struct auth *auth_new(const struct conf *conf, struct auth_store *store, char *err,
+		      size_t errlen);
 void auth_free(struct auth *a);
 
 enum auth_kind { AUTH_KIND_USER = 1, AUTH_KIND_REST = 2 };
@@ -133,7 +133,7 @@ enum auth_kind { AUTH_KIND_USER = 1, AUTH_KIND_REST = 2 };
 struct auth_result {
 	uint8_t key[AUTH_KEY_LEN];
 	enum auth_kind kind;
-	int64_t rest_expiry;   /* REST only */
+	int64_t rest_expiry; /* REST only */
 };
 
 /* Finds the key whose MESSAGE-INTEGRITY matches msg for username/realm:

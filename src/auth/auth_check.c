@@ -23,15 +23,15 @@ struct auth_user {
 };
 
 struct auth {
-	char *realm;                /* the configured realm, for user= keys */
-	char sep;                   /* rest-api-separator */
-	struct auth_user *users;    /* user= lines, in config order */
+	char *realm;             /* the configured realm, for user= keys */
+	char sep;                /* rest-api-separator */
+	struct auth_user *users; /* user= lines, in config order */
 	size_t n_users;
-	char **secrets;             /* static-auth-secret values, in order */
+	char **secrets; /* static-auth-secret values, in order */
 	size_t n_secrets;
-	struct auth_store *store;   /* borrowed; may be NULL */
-	auth_presence_fn presence;  /* NULL: no member is live */
-	void *presence_ctx;         /* borrowed */
+	struct auth_store *store;  /* borrowed; may be NULL */
+	auth_presence_fn presence; /* NULL: no member is live */
+	void *presence_ctx;        /* borrowed */
 };
 
 /* REST password: base64 of a SHA-1 HMAC, 28 characters plus NUL. */
@@ -58,8 +58,8 @@ static int parse_user(const char *entry, const char *realm, struct auth_user *u,
 		return TR_EINVAL;
 	}
 	if (nlen >= AUTH_NAME_MAX) {
-		snprintf(err, errlen, "user=%.32s...: name longer than %d bytes",
-			 entry, AUTH_NAME_MAX - 1);
+		snprintf(err, errlen, "user=%.32s...: name longer than %d bytes", entry,
+			 AUTH_NAME_MAX - 1);
 		return TR_EINVAL;
 	}
 	u->name = strndup(entry, nlen);
@@ -73,8 +73,10 @@ static int parse_user(const char *entry, const char *realm, struct auth_user *u,
 	}
 	if (pass[0] == '0' && (pass[1] == 'x' || pass[1] == 'X')) {
 		if (auth_key_from_hex(pass, u->key) < 0) {
-			snprintf(err, errlen, "user=%s: a 0x key needs exactly 32 "
-				 "hex digits", u->name);
+			snprintf(err, errlen,
+				 "user=%s: a 0x key needs exactly 32 "
+				 "hex digits",
+				 u->name);
 			return TR_EINVAL;
 		}
 		return 0;
@@ -83,8 +85,8 @@ static int parse_user(const char *entry, const char *realm, struct auth_user *u,
 	return 0;
 }
 
-static int copy_users(struct auth *a, const struct conf_list *users,
-		      char *err, size_t errlen)
+static int copy_users(struct auth *a, const struct conf_list *users, char *err,
+		      size_t errlen)
 {
 	size_t i;
 
@@ -98,15 +100,14 @@ static int copy_users(struct auth *a, const struct conf_list *users,
 	for (i = 0; i < users->n; i++) {
 		/* Counted first so auth_free also frees a half-parsed entry. */
 		a->n_users++;
-		if (parse_user(users->items[i], a->realm, &a->users[i], err,
-			       errlen) < 0)
+		if (parse_user(users->items[i], a->realm, &a->users[i], err, errlen) < 0)
 			return TR_EINVAL;
 	}
 	return 0;
 }
 
-static int copy_secrets(struct auth *a, const struct conf_list *secrets,
-			char *err, size_t errlen)
+static int copy_secrets(struct auth *a, const struct conf_list *secrets, char *err,
+			size_t errlen)
 {
 	size_t i;
 
@@ -128,8 +129,8 @@ static int copy_secrets(struct auth *a, const struct conf_list *secrets,
 	return 0;
 }
 
-struct auth *auth_new(const struct conf *conf, struct auth_store *store,
-		      char *err, size_t errlen)
+struct auth *auth_new(const struct conf *conf, struct auth_store *store, char *err,
+		      size_t errlen)
 {
 	struct auth *a = calloc(1, sizeof(*a));
 
@@ -212,8 +213,8 @@ static bool rest_match(struct auth *a, struct rest_try *t)
 	return t->matched;
 }
 
-static bool user_match(struct auth *a, const struct stun_msg *msg,
-		       const char *username, const char *realm, uint8_t key[AUTH_KEY_LEN])
+static bool user_match(struct auth *a, const struct stun_msg *msg, const char *username,
+		       const char *realm, uint8_t key[AUTH_KEY_LEN])
 {
 	size_t i;
 

@@ -21,8 +21,7 @@ void auth_lt_key(const char *user, const char *realm, const char *password,
 
 	/* Hashed piecewise so no copy of the password lands in a buffer. */
 	ok = ctx && EVP_DigestInit_ex(ctx, EVP_md5(), NULL) &&
-	     EVP_DigestUpdate(ctx, user, strlen(user)) &&
-	     EVP_DigestUpdate(ctx, ":", 1) &&
+	     EVP_DigestUpdate(ctx, user, strlen(user)) && EVP_DigestUpdate(ctx, ":", 1) &&
 	     EVP_DigestUpdate(ctx, realm, strlen(realm)) &&
 	     EVP_DigestUpdate(ctx, ":", 1) &&
 	     EVP_DigestUpdate(ctx, password, strlen(password)) &&
@@ -51,8 +50,7 @@ int auth_key_from_hex(const char *hex, uint8_t key[AUTH_KEY_LEN])
 	return 0;
 }
 
-int auth_rest_password(const char *secret, const char *username, char *out,
-		       size_t outlen)
+int auth_rest_password(const char *secret, const char *username, char *out, size_t outlen)
 {
 	uint8_t mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
@@ -61,8 +59,8 @@ int auth_rest_password(const char *secret, const char *username, char *out,
 	if (outlen < 29)
 		return TR_ETRUNC;
 	if (!HMAC(EVP_sha1(), secret, (int)strlen(secret),
-		  (const unsigned char *)username, strlen(username), mac,
-		  &maclen) || maclen != 20) {
+		  (const unsigned char *)username, strlen(username), mac, &maclen) ||
+	    maclen != 20) {
 		log_err("HMAC-SHA1 unavailable for a REST password");
 		out[0] = '\0';
 		return TR_EINVAL;
@@ -93,7 +91,8 @@ void auth_rest_split(const char *username, char sep, struct auth_rest_name *out)
 	const char *p = username;
 
 	if (!col) {
-		*out = (struct auth_rest_name){ username, strlen(username), username, false };
+		*out = (struct auth_rest_name){ username, strlen(username), username,
+						false };
 		return;
 	}
 	while (p < col && *p >= '0' && *p <= '9')
@@ -101,10 +100,11 @@ void auth_rest_split(const char *username, char sep, struct auth_rest_name *out)
 	/* A leading separator is "ID<sep>EXPIRY" with an empty ID: coturn
 	 * reads the number after it. */
 	if (p == col && col != username)
-		*out = (struct auth_rest_name){ col + 1, strlen(col + 1), username, true };
+		*out = (struct auth_rest_name){ col + 1, strlen(col + 1), username,
+						true };
 	else
-		*out = (struct auth_rest_name){ username, (size_t)(col - username), col + 1,
-						false };
+		*out = (struct auth_rest_name){ username, (size_t)(col - username),
+						col + 1, false };
 }
 
 int auth_rest_expiry(const char *username, char sep, int64_t *expiry)

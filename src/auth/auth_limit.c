@@ -188,7 +188,8 @@ static enum auth_limit refuse(struct auth_limiter *l, enum auth_limit kind,
 enum auth_limit auth_limiter_check(struct auth_limiter *l, const struct tr_addr *client,
 				   const char *username, uint64_t now_ms)
 {
-	struct bucket *b = l->lim.per_source ? source_bucket(l, client, now_ms, false) : NULL;
+	struct bucket *b =
+		l->lim.per_source ? source_bucket(l, client, now_ms, false) : NULL;
 
 	if (b && bucket_empty(b, l->lim.per_source, now_ms))
 		return refuse(l, AUTH_LIMIT_SOURCE, client, now_ms);
@@ -206,9 +207,11 @@ void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *client,
 		       const char *username, uint64_t now_ms)
 {
 	if (l->lim.per_source)
-		bucket_take(source_bucket(l, client, now_ms, true), l->lim.per_source, now_ms);
+		bucket_take(source_bucket(l, client, now_ms, true), l->lim.per_source,
+			    now_ms);
 	if (l->lim.per_user && username)
-		bucket_take(user_bucket(l, username, now_ms, true), l->lim.per_user, now_ms);
+		bucket_take(user_bucket(l, username, now_ms, true), l->lim.per_user,
+			    now_ms);
 	bucket_take(&l->global, l->lim.global, now_ms);
 }
 

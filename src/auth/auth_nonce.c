@@ -39,7 +39,8 @@ static bool nonce_mac_hex(const uint8_t key[AUTH_SERVER_KEY_LEN],
 	memcpy(data, ts, 8);
 	memcpy(data + 8, ip, iplen);
 	if (!HMAC(EVP_sha256(), key, AUTH_SERVER_KEY_LEN, data, 8 + iplen, mac,
-		  &maclen) || maclen < NONCE_MAC_BYTES)
+		  &maclen) ||
+	    maclen < NONCE_MAC_BYTES)
 		return false;
 	hex_encode(out, mac, NONCE_MAC_BYTES);
 	return true;

@@ -90,9 +90,9 @@ static int store_setup(struct auth_store *s)
 	/* WAL lets turnadmin (or our admin command) write while the server
 	 * reads. A file system without shared memory refuses it: still
 	 * usable, so only warn. */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK) {
-		log_warn("sqlite %s: cannot use WAL mode: %s", s->path,
-			 msg ? msg : "?");
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		log_warn("sqlite %s: cannot use WAL mode: %s", s->path, msg ? msg : "?");
 		sqlite3_free(msg);
 	}
 	for (i = 0; i < sizeof(store_schema) / sizeof(store_schema[0]); i++) {
@@ -186,9 +186,8 @@ static void stmt_done(sqlite3_stmt *st)
 
 /* coturn reads the first 32 hex digits of hmackey and refuses shorter
  * values (a SHA-256 key of 64 digits thus yields its first half). */
-static int parse_hmackey(const struct auth_store *s, const char *realm,
-			 const char *name, const unsigned char *text,
-			 uint8_t key[AUTH_KEY_LEN])
+static int parse_hmackey(const struct auth_store *s, const char *realm, const char *name,
+			 const unsigned char *text, uint8_t key[AUTH_KEY_LEN])
 {
 	char hex[2 * AUTH_KEY_LEN + 1], user[ESC_LOG_LEN], in_realm[ESC_LOG_LEN];
 	size_t n = text ? strlen((const char *)text) : 0;
@@ -196,7 +195,8 @@ static int parse_hmackey(const struct auth_store *s, const char *realm,
 
 	if (n < 2 * AUTH_KEY_LEN) {
 		log_warn("sqlite %s: hmackey of user %s realm %s is too short; "
-			 "user ignored", s->path, esc_str(user, sizeof(user), name),
+			 "user ignored",
+			 s->path, esc_str(user, sizeof(user), name),
 			 esc_str(in_realm, sizeof(in_realm), realm));
 		return TR_ENOTFOUND;
 	}
@@ -206,7 +206,8 @@ static int parse_hmackey(const struct auth_store *s, const char *realm,
 	OPENSSL_cleanse(hex, sizeof(hex));
 	if (rc < 0) {
 		log_warn("sqlite %s: hmackey of user %s realm %s is not hex; "
-			 "user ignored", s->path, esc_str(user, sizeof(user), name),
+			 "user ignored",
+			 s->path, esc_str(user, sizeof(user), name),
 			 esc_str(in_realm, sizeof(in_realm), realm));
 		return TR_ENOTFOUND;
 	}
@@ -373,7 +374,7 @@ static int store_write_tx(struct auth_store *s, sqlite3_stmt *st, const char *wh
 /* Binds two texts to st and runs it as one write; 0, TR_ENOTFOUND when no
  * row changed, or TR_EDB. */
 static int store_delete_in_realm(struct auth_store *s, enum store_stmt which,
-			 const char *a, const char *b, const char *what)
+				 const char *a, const char *b, const char *what)
 {
 	sqlite3_stmt *st = s->stmt[which];
 	int n;
@@ -396,19 +397,22 @@ int auth_store_delete_user(struct auth_store *s, const char *realm, const char *
 
 int auth_store_delete_secret(struct auth_store *s, const char *realm, const char *secret)
 {
-	return store_delete_in_realm(s, ST_DEL_SECRET, realm, secret, "deleting a secret");
+	return store_delete_in_realm(s, ST_DEL_SECRET, realm, secret,
+				     "deleting a secret");
 }
 
 int auth_store_delete_all_secrets(struct auth_store *s, const char *realm)
 {
-	return store_delete_in_realm(s, ST_DEL_SECRETS, realm, NULL, "deleting the secrets");
+	return store_delete_in_realm(s, ST_DEL_SECRETS, realm, NULL,
+				     "deleting the secrets");
 }
 
 /* Steps a two-column query with an optional realm filter (?1), calling fn
  * on each row until it returns true. 0 or TR_EDB. */
-static int store_each_in_realm(struct auth_store *s, enum store_stmt which, const char *realm,
-		       bool (*fn)(const char *, const char *, void *), void *arg,
-		       const char *what)
+static int store_each_in_realm(struct auth_store *s, enum store_stmt which,
+			       const char *realm,
+			       bool (*fn)(const char *, const char *, void *), void *arg,
+			       const char *what)
 {
 	sqlite3_stmt *st = s->stmt[which];
 	int rc, ret = 0;
@@ -440,7 +444,8 @@ int auth_store_each_user(struct auth_store *s, const char *realm,
 			 bool (*fn)(const char *name, const char *realm, void *arg),
 			 void *arg)
 {
-	return store_each_in_realm(s, ST_EACH_USER, realm, fn, arg, "listing turnusers_lt");
+	return store_each_in_realm(s, ST_EACH_USER, realm, fn, arg,
+				   "listing turnusers_lt");
 }
 
 int auth_store_each_secret_all(struct auth_store *s, const char *realm,
@@ -448,5 +453,6 @@ int auth_store_each_secret_all(struct auth_store *s, const char *realm,
 					  void *arg),
 			       void *arg)
 {
-	return store_each_in_realm(s, ST_EACH_SECRET, realm, fn, arg, "listing turn_secret");
+	return store_each_in_realm(s, ST_EACH_SECRET, realm, fn, arg,
+				   "listing turn_secret");
 }

@@ -64,16 +64,16 @@ static const char LUA_LEAVE[] =
 /* Removes member u of node id and broadcasts its GONE frame (built here,
  * in cluster_frame_encode's layout). Prepended to the scripts below. */
 #define LUA_GONE_FN                                                                      \
-	"local function gone(id, u, chan)\n"                                              \
-	"  local v = redis.call('HGET', 'tr:members', u)\n"                               \
-	"  redis.call('SREM', 'tr:nm:' .. id, u)\n"                                       \
-	"  if not v then return 0 end\n"                                                  \
-	"  local room = string.sub(v, string.find(v, ' ', 1, true) + 1)\n"                \
-	"  redis.call('HDEL', 'tr:room:' .. room, u)\n"                                   \
-	"  redis.call('HDEL', 'tr:members', u)\n"                                         \
-	"  redis.call('PUBLISH', chan, 'TR1G' .. #id .. ':' .. id .. #room .. ':' ..\n"   \
-	"    room .. #u .. ':' .. u .. '0:0:')\n"                                         \
-	"  return 1\n"                                                                    \
+	"local function gone(id, u, chan)\n"                                             \
+	"  local v = redis.call('HGET', 'tr:members', u)\n"                              \
+	"  redis.call('SREM', 'tr:nm:' .. id, u)\n"                                      \
+	"  if not v then return 0 end\n"                                                 \
+	"  local room = string.sub(v, string.find(v, ' ', 1, true) + 1)\n"               \
+	"  redis.call('HDEL', 'tr:room:' .. room, u)\n"                                  \
+	"  redis.call('HDEL', 'tr:members', u)\n"                                        \
+	"  redis.call('PUBLISH', chan, 'TR1G' .. #id .. ':' .. id .. #room .. ':' ..\n"  \
+	"    room .. #u .. ':' .. u .. '0:0:')\n"                                        \
+	"  return 1\n"                                                                   \
 	"end\n"
 
 /* Nodes whose heartbeat expired: their members leave. One script, so two
@@ -94,20 +94,19 @@ static const char LUA_REAP[] = LUA_GONE_FN
 /* At (re-)registration: members Redis holds for this node that it does
  * not have (it restarted under the same node-id, or left them while Redis
  * was away) leave. ARGV[3...] are the members it has. */
-static const char LUA_SYNC[] = LUA_GONE_FN
-	"local keep = {}\n"
-	"for i = 3, #ARGV do keep[ARGV[i]] = true end\n"
-	"local out = 0\n"
-	"for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. ARGV[1])) do\n"
-	"  if not keep[u] then out = out + gone(ARGV[1], u, ARGV[2]) end\n"
-	"end\n"
-	"return out\n";
+static const char LUA_SYNC[] =
+	LUA_GONE_FN "local keep = {}\n"
+		    "for i = 3, #ARGV do keep[ARGV[i]] = true end\n"
+		    "local out = 0\n"
+		    "for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. ARGV[1])) do\n"
+		    "  if not keep[u] then out = out + gone(ARGV[1], u, ARGV[2]) end\n"
+		    "end\n"
+		    "return out\n";
 
 /* The REST secret of a cluster whose nodes were given none: the first
  * node's, kept in Redis. */
-static const char LUA_SECRET[] =
-	"redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
-	"return redis.call('GET', KEYS[1])\n";
+static const char LUA_SECRET[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+				 "return redis.call('GET', KEYS[1])\n";
 
 static bool id_ok(const char *s, size_t max)
 {
@@ -141,7 +140,9 @@ static char *frame_new(const struct cluster_frame *f, size_t *len)
 static struct cluster_frame membership_frame(const struct cluster *c, enum cluster_kind k,
 					     const char *room, const char *user)
 {
-	struct cluster_frame f = { .kind = k, .node = c->node_id, .room = room, .from = user };
+	struct cluster_frame f = {
+		.kind = k, .node = c->node_id, .room = room, .from = user
+	};
 
 	f.node_len = strlen(c->node_id);
 	f.room_len = strlen(room);
@@ -159,8 +160,8 @@ static void handle_frame(struct cluster *c, const uint8_t *p, size_t len)
 	}
 	c->stats.frames_in++;
 	if (f.kind == CLUSTER_MSG_JOINED)
-		cluster_mirror_put(c->mirror, f.from, f.from_len, f.node, f.node_len, f.room,
-				   f.room_len);
+		cluster_mirror_put(c->mirror, f.from, f.from_len, f.node, f.node_len,
+				   f.room, f.room_len);
 	else if (f.kind == CLUSTER_MSG_GONE)
 		cluster_mirror_del(c->mirror, f.from, f.from_len);
 	/* Our own broadcasts come back too: their effect was local already. */
@@ -216,7 +217,7 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 	char *frame = frame_new(&f, &flen);
 	/* ARGV as LUA_JOIN's; the capacity (ARGV[3]) is not checked again. */
 	const char *argv[12] = { "EVAL", LUA_REJOIN, "3", key_room, "tr:members", key_nm,
-				 user, c->node_id, "0", room, c->chan_all, frame };
+				 user,   c->node_id, "0", room,     c->chan_all,  frame };
 	size_t lens[12];
 
 	if (!frame)
@@ -227,8 +228,8 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 		lens[i] = strlen(argv[i]);
 	lens[11] = flen;
 	cluster_redis_cmd(c, NULL, NULL, 12, argv, lens);
-	cluster_mirror_put(c->mirror, user, strlen(user), c->node_id, strlen(c->node_id), room,
-			   strlen(room));
+	cluster_mirror_put(c->mirror, user, strlen(user), c->node_id, strlen(c->node_id),
+			   room, strlen(room));
 	free(frame);
 }
 
@@ -292,8 +293,9 @@ static void on_members(struct cluster *c, redisReply *r, void *arg)
 		const char *v = r->element[i + 1]->str, *sp = v ? strchr(v, ' ') : NULL;
 
 		if (sp)
-			cluster_mirror_put(c->mirror, r->element[i]->str, r->element[i]->len, v,
-					   (size_t)(sp - v), sp + 1, strlen(sp + 1));
+			cluster_mirror_put(c->mirror, r->element[i]->str,
+					   r->element[i]->len, v, (size_t)(sp - v),
+					   sp + 1, strlen(sp + 1));
 	}
 	c->loading = false;
 	while (c->pend_head) {
@@ -537,16 +539,16 @@ static void on_join(struct cluster *c, redisReply *r, void *arg)
 	free(j);
 }
 
-void cluster_join(struct cluster *c, const char *room, const char *user, unsigned capacity,
-		  cluster_join_cb cb, void *arg)
+void cluster_join(struct cluster *c, const char *room, const char *user,
+		  unsigned capacity, cluster_join_cb cb, void *arg)
 {
 	struct cluster_frame f = membership_frame(c, CLUSTER_MSG_JOINED, room, user);
 	char key_room[CLUSTER_ROOM_MAX + 16], key_nm[CLUSTER_NODE_ID_MAX + 16], cap[16];
 	struct join_call *j = NULL;
 	size_t flen = 0, lens[12];
 	char *frame = NULL;
-	const char *argv[12] = { "EVAL", LUA_JOIN, "3", key_room, "tr:members", key_nm,
-				 user, c->node_id, cap, room, c->chan_all, NULL };
+	const char *argv[12] = { "EVAL", LUA_JOIN,   "3", key_room, "tr:members", key_nm,
+				 user,   c->node_id, cap, room,     c->chan_all,  NULL };
 
 	if (!c->registered || strlen(room) > CLUSTER_ROOM_MAX ||
 	    strlen(user) > CLUSTER_USER_MAX || !(j = calloc(1, sizeof(*j))) ||
@@ -580,8 +582,8 @@ void cluster_leave(struct cluster *c, const char *room, const char *user)
 	char key_room[CLUSTER_ROOM_MAX + 16], key_nm[CLUSTER_NODE_ID_MAX + 16];
 	size_t flen = 0, lens[10];
 	char *frame;
-	const char *argv[10] = { "EVAL", LUA_LEAVE, "3", key_room, "tr:members", key_nm,
-				 user, c->node_id, c->chan_all, NULL };
+	const char *argv[10] = { "EVAL", LUA_LEAVE, "3",        key_room,    "tr:members",
+				 key_nm, user,      c->node_id, c->chan_all, NULL };
 
 	cluster_mirror_del(c->mirror, user, strlen(user));
 	if (strlen(room) > CLUSTER_ROOM_MAX || !(frame = frame_new(&f, &flen)))

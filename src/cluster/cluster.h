@@ -83,11 +83,11 @@ struct event_base;
 struct cluster;
 
 struct cluster_config {
-	const char *redis;     /* endpoint spec, see cluster_endpoint_parse */
-	const char *user;      /* ACL user; NULL: none */
-	const char *password;  /* NULL: no AUTH */
-	unsigned db;           /* SELECT db */
-	const char *node_id;   /* this node's id, [A-Za-z0-9._-]{1,64} */
+	const char *redis;        /* endpoint spec, see cluster_endpoint_parse */
+	const char *user;         /* ACL user; NULL: none */
+	const char *password;     /* NULL: no AUTH */
+	unsigned db;              /* SELECT db */
+	const char *node_id;      /* this node's id, [A-Za-z0-9._-]{1,64} */
 	unsigned node_timeout_ms; /* a node silent this long is dead */
 };
 
@@ -130,8 +130,8 @@ typedef void (*cluster_join_cb)(void *arg, enum cluster_status st, unsigned user
 /* Adds user to room on this node unless the room holds `capacity`
  * members, atomically across the cluster. cb runs exactly once (with
  * UNAVAILABLE when Redis is down, possibly before this returns). */
-void cluster_join(struct cluster *c, const char *room, const char *user, unsigned capacity,
-		  cluster_join_cb cb, void *arg);
+void cluster_join(struct cluster *c, const char *room, const char *user,
+		  unsigned capacity, cluster_join_cb cb, void *arg);
 /* Removes user from room and broadcasts GONE (every node ends its TURN
  * access and shows bye). Best effort while Redis is down: replayed by
  * the re-registration when it comes back. */

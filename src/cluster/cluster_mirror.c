@@ -111,7 +111,8 @@ int cluster_mirror_put(struct cluster_mirror *m, const char *user, size_t ulen,
 {
 	struct mirror_entry **pp, *e;
 
-	if (ulen > CLUSTER_USER_MAX || nlen > CLUSTER_NODE_ID_MAX || rlen > CLUSTER_ROOM_MAX)
+	if (ulen > CLUSTER_USER_MAX || nlen > CLUSTER_NODE_ID_MAX ||
+	    rlen > CLUSTER_ROOM_MAX)
 		return TR_EINVAL;
 	pp = find(m, user, ulen);
 	e = *pp;

@@ -37,7 +37,8 @@ static void schedule_reconnect(struct cluster *c)
 	tv.tv_sec = c->backoff_ms / 1000;
 	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
 	evtimer_add(c->reconnect, &tv);
-	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+	c->backoff_ms =
+		c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
 }
 
 static void link_lost(struct cluster *c, const char *what, const char *why)
@@ -81,8 +82,9 @@ static void on_connect(const redisAsyncContext *ac, int status)
 
 static redisAsyncContext *open_ctx(struct cluster *c)
 {
-	redisAsyncContext *ac = c->ep.is_unix ? redisAsyncConnectUnix(c->ep.host)
-					      : redisAsyncConnect(c->ep.host, (int)c->ep.port);
+	redisAsyncContext *ac = c->ep.is_unix
+					? redisAsyncConnectUnix(c->ep.host)
+					: redisAsyncConnect(c->ep.host, (int)c->ep.port);
 
 	if (!ac)
 		return NULL;
@@ -156,9 +158,11 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 		return;
 	if (!strcmp(r->element[0]->str, "message") &&
 	    r->element[2]->type == REDIS_REPLY_STRING) {
-		cluster_on_message(c, (const uint8_t *)r->element[2]->str, r->element[2]->len);
+		cluster_on_message(c, (const uint8_t *)r->element[2]->str,
+				   r->element[2]->len);
 	} else if (!strcmp(r->element[0]->str, "subscribe") &&
-		   r->element[2]->type == REDIS_REPLY_INTEGER && r->element[2]->integer == 2) {
+		   r->element[2]->type == REDIS_REPLY_INTEGER &&
+		   r->element[2]->integer == 2) {
 		c->sub_state = LINK_READY;
 		cluster_on_subscribed(c);
 	}
@@ -235,8 +239,8 @@ int cluster_redis_cmd(struct cluster *c, cluster_reply_fn fn, void *arg, int arg
 	call->c = c;
 	call->fn = fn ? fn : NULL;
 	call->arg = arg;
-	if (redisAsyncCommandArgv(c->cmd, fn ? on_cmd_reply : NULL, fn ? call : NULL, argc,
-				  argv, lens) != REDIS_OK) {
+	if (redisAsyncCommandArgv(c->cmd, fn ? on_cmd_reply : NULL, fn ? call : NULL,
+				  argc, argv, lens) != REDIS_OK) {
 		free(call);
 		return TR_EIO;
 	}

@@ -98,8 +98,8 @@ static int read_field(const uint8_t *p, size_t len, size_t *at, const char **val
 
 static bool kind_known(uint8_t k)
 {
-	return k == CLUSTER_MSG_JOINED || k == CLUSTER_MSG_GONE || k == CLUSTER_MSG_EVENT ||
-	       k == CLUSTER_MSG_KICK;
+	return k == CLUSTER_MSG_JOINED || k == CLUSTER_MSG_GONE ||
+	       k == CLUSTER_MSG_EVENT || k == CLUSTER_MSG_KICK;
 }
 
 int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f)
@@ -108,19 +108,24 @@ int cluster_frame_decode(const uint8_t *p, size_t len, struct cluster_frame *f)
 	int rc = 0;
 
 	memset(f, 0, sizeof(*f));
-	if (len < MAGIC_LEN + 1 || memcmp(p, MAGIC, MAGIC_LEN) || !kind_known(p[MAGIC_LEN]))
+	if (len < MAGIC_LEN + 1 || memcmp(p, MAGIC, MAGIC_LEN) ||
+	    !kind_known(p[MAGIC_LEN]))
 		return TR_EINVAL;
 	f->kind = (enum cluster_kind)p[MAGIC_LEN];
 	rc |= read_field(p, len, &at, &f->node, &f->node_len, CLUSTER_NODE_ID_MAX, false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->room, &f->room_len, CLUSTER_ROOM_MAX, false);
+		rc |= read_field(p, len, &at, &f->room, &f->room_len, CLUSTER_ROOM_MAX,
+				 false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->from, &f->from_len, CLUSTER_USER_MAX, false);
+		rc |= read_field(p, len, &at, &f->from, &f->from_len, CLUSTER_USER_MAX,
+				 false);
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->to, &f->to_len, CLUSTER_USER_MAX, false);
+		rc |= read_field(p, len, &at, &f->to, &f->to_len, CLUSTER_USER_MAX,
+				 false);
 	/* The payload may be binary (a relayed event's attachments). */
 	if (!rc)
-		rc |= read_field(p, len, &at, &f->payload, &f->payload_len, FIELD_MAX, true);
+		rc |= read_field(p, len, &at, &f->payload, &f->payload_len, FIELD_MAX,
+				 true);
 	if (rc || at != len) {
 		memset(f, 0, sizeof(*f));
 		return TR_EINVAL;

@@ -46,65 +46,69 @@ struct conf_peer_ranges {
 enum conf_family { CONF_FAMILY_IPV4, CONF_FAMILY_IPV6, CONF_FAMILY_KEEP };
 
 /* signaling-auth: who may join a room. */
-enum conf_signaling_auth { CONF_SIGNALING_OPEN, CONF_SIGNALING_USER, CONF_SIGNALING_TOKEN };
+enum conf_signaling_auth {
+	CONF_SIGNALING_OPEN,
+	CONF_SIGNALING_USER,
+	CONF_SIGNALING_TOKEN
+};
 
 struct conf {
 	/* listeners */
-	char *config_file;             /* -c; NULL when none */
-	unsigned listening_port;       /* 3478 */
+	char *config_file;               /* -c; NULL when none */
+	unsigned listening_port;         /* 3478 */
 	struct conf_addrs listening_ips; /* conf_load adds 127.0.0.1 when none */
 	bool no_udp, no_tcp;
 	/* relay */
-	struct conf_addrs relay_ips;   /* empty = the listening ip */
+	struct conf_addrs relay_ips; /* empty = the listening ip */
 	struct conf_external_ips external_ips;
-	unsigned min_port, max_port;   /* 49152-65535 */
-	bool mobility;                 /* RFC 8016 MOBILITY-TICKET */
+	unsigned min_port, max_port; /* 49152-65535 */
+	bool mobility;               /* RFC 8016 MOBILITY-TICKET */
 	/* auth */
-	char *realm;                   /* "turnroom.local" */
+	char *realm; /* "turnroom.local" */
 	char *server_name;
-	char *userdb;                  /* sqlite path; NULL = none */
+	char *userdb; /* sqlite path; NULL = none */
 	bool lt_cred_mech;
 	bool use_auth_secret;
 	bool no_auth;
 	struct conf_list static_auth_secrets;
-	struct conf_list users;        /* "name:password" or "name:0xKEY" */
-	unsigned stale_nonce;          /* seconds, 600 */
-	char rest_api_separator;       /* ':' */
-	unsigned auth_fail_source;     /* 20: failures per IPv4 address / IPv6 /64 */
-	unsigned auth_fail_user;       /* 10: failures per username */
-	unsigned auth_fail_global;     /* 500: failures in total */
+	struct conf_list users;    /* "name:password" or "name:0xKEY" */
+	unsigned stale_nonce;      /* seconds, 600 */
+	char rest_api_separator;   /* ':' */
+	unsigned auth_fail_source; /* 20: failures per IPv4 address / IPv6 /64 */
+	unsigned auth_fail_user;   /* 10: failures per username */
+	unsigned auth_fail_global; /* 500: failures in total */
 	/* lifetimes and quotas */
-	unsigned max_allocate_lifetime;/* 3600 */
-	unsigned max_allocate_timeout; /* 60: TCP clients without allocation */
-	unsigned channel_lifetime;     /* 600 */
-	unsigned permission_lifetime;  /* 300 */
+	unsigned max_allocate_lifetime;   /* 3600 */
+	unsigned max_allocate_timeout;    /* 60: TCP clients without allocation */
+	unsigned channel_lifetime;        /* 600 */
+	unsigned permission_lifetime;     /* 300 */
 	unsigned user_quota, total_quota; /* user: 0 = unlimited; total: 0 = derived */
-	unsigned member_quota;         /* per REST credential ID, 10; 0 = unlimited */
+	unsigned member_quota;            /* per REST credential ID, 10; 0 = unlimited */
 	unsigned max_permissions_per_allocation; /* 100 */
 	unsigned max_channels_per_allocation;    /* 100 */
-	unsigned fd_reserve;           /* 0 = max(64, RLIMIT_NOFILE / 10) */
+	unsigned fd_reserve;                     /* 0 = max(64, RLIMIT_NOFILE / 10) */
 	/* peers */
 	struct conf_peer_ranges allowed_peer_ips;
 	struct conf_peer_ranges denied_peer_ips;
 	bool allow_loopback_peers;
-	bool no_multicast_peers;       /* multicast is denied anyway; kept for coturn */
+	bool no_multicast_peers; /* multicast is denied anyway; kept for coturn */
 	/* protocol */
 	bool fingerprint;
 	bool no_software_attribute;
 	/* issue 13, coturn's STUN modes and bandwidth (turn_stun_modes.c,
 	 * turn_bandwidth.c) */
-	bool stun_only, no_stun;       /* requests of the other kind ignored */
-	bool secure_stun;              /* Binding authenticated like TURN */
-	bool log_binding;              /* one log line per Binding (rate-limited) */
-	bool include_reason_string;    /* detailed reason phrases in errors */
-	bool drop_invalid_packets;     /* true: malformed STUN dropped, not 400 */
+	bool stun_only, no_stun;         /* requests of the other kind ignored */
+	bool secure_stun;                /* Binding authenticated like TURN */
+	bool log_binding;                /* one log line per Binding (rate-limited) */
+	bool include_reason_string;      /* detailed reason phrases in errors */
+	bool drop_invalid_packets;       /* true: malformed STUN dropped, not 400 */
 	bool no_udp_relay, no_tcp_relay; /* 442 for that REQUESTED-TRANSPORT */
 	enum conf_family allocation_default_address_family; /* ipv4 */
-	bool keep_address_family;      /* coturn's old -K: conf folds it into =keep */
-	unsigned max_bps;              /* bytes/s per allocation, each way; 0 = none */
-	unsigned bps_capacity;         /* bytes/s of max-bps granted in total; 0 = none */
-	unsigned member_max_bps;       /* REST credentials (room members); 0 = none */
-	bool no_auth_pings;            /* no networked auth DB to ping: no effect */
+	bool keep_address_family; /* coturn's old -K: conf folds it into =keep */
+	unsigned max_bps;         /* bytes/s per allocation, each way; 0 = none */
+	unsigned bps_capacity;    /* bytes/s of max-bps granted in total; 0 = none */
+	unsigned member_max_bps;  /* REST credentials (room members); 0 = none */
+	bool no_auth_pings;       /* no networked auth DB to ping: no effect */
 	/* logging and process */
 	bool verbose;
 	char *log_file;
@@ -115,57 +119,57 @@ struct conf {
 	/* channel numbers up to 0x7FFF (RFC 5766) instead of 0x4FFF */
 	bool rfc5766_channel_numbers;
 	/* signaling (src/signaling) */
-	unsigned http_port;            /* 8080; 0 = no room server */
+	unsigned http_port;               /* 8080; 0 = no room server */
 	struct conf_list allowed_origins; /* empty = any Origin */
-	unsigned room_capacity;        /* 2 */
-	unsigned ws_max_message;       /* bytes, 65536 */
-	unsigned ws_rate;              /* messages per second per connection */
+	unsigned room_capacity;           /* 2 */
+	unsigned ws_max_message;          /* bytes, 65536 */
+	unsigned ws_rate;                 /* messages per second per connection */
 	/* Socket.IO endpoint (src/eio, src/signaling/signaling_sio*.c) */
 	bool no_socketio;
-	char *socketio_path;           /* "/socket.io/" */
+	char *socketio_path;                                    /* "/socket.io/" */
 	unsigned socketio_ping_interval, socketio_ping_timeout; /* ms */
-	unsigned socketio_max_payload; /* bytes */
-	unsigned socketio_connect_timeout; /* ms */
-	char *socketio_client_dir;     /* socket.io-client dist/; NULL = not served */
+	unsigned socketio_max_payload;                          /* bytes */
+	unsigned socketio_connect_timeout;                      /* ms */
+	char *socketio_client_dir; /* socket.io-client dist/; NULL = not served */
 	unsigned socketio_max_sessions, socketio_max_sessions_per_ip; /* 0 = no limit */
-	unsigned socketio_max_queued;  /* bytes waiting for a poll, per session */
-	unsigned socketio_rate;        /* Engine.IO packets per second per session */
-	unsigned resume_window;        /* seconds, 30 */
-	unsigned ice_credential_ttl;   /* seconds, 3600 */
+	unsigned socketio_max_queued; /* bytes waiting for a poll, per session */
+	unsigned socketio_rate;       /* Engine.IO packets per second per session */
+	unsigned resume_window;       /* seconds, 30 */
+	unsigned ice_credential_ttl;  /* seconds, 3600 */
 	enum conf_signaling_auth signaling_auth; /* open */
-	char *signaling_secret;        /* HS256 key of join tokens */
+	char *signaling_secret;                  /* HS256 key of join tokens */
 	/* connection limits and metrics (src/front, src/signaling) */
-	unsigned max_connections;      /* TCP/TLS in total; 0 = from RLIMIT_NOFILE */
+	unsigned max_connections; /* TCP/TLS in total; 0 = from RLIMIT_NOFILE */
 	unsigned max_connections_per_source; /* per IPv4 / IPv6 /64; 0 = derived */
-	unsigned ws_join_timeout;      /* seconds, 15: WebSocket not in a room */
+	unsigned ws_join_timeout;            /* seconds, 15: WebSocket not in a room */
 	unsigned ws_max_output;        /* bytes, 262144: per connection / resume queue */
 	unsigned signaling_max_queued; /* bytes, 64 MiB: all connections together */
 	bool prometheus;               /* metrics listener on */
 	unsigned prometheus_port;      /* 9641 */
 	struct tr_addr prometheus_address; /* 127.0.0.1, port 0 */
-	bool prometheus_room_labels;   /* per-room series (they name room ids) */
-	char *metrics_token;           /* bearer token for /metrics on http-port */
+	bool prometheus_room_labels;       /* per-room series (they name room ids) */
+	char *metrics_token;               /* bearer token for /metrics on http-port */
 	/* operations */
-	char *control_socket;          /* unix socket for turnroom-admin; NULL = none */
+	char *control_socket; /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
-	char *proc_user, *proc_group;  /* privileges dropped after binding */
+	char *proc_user, *proc_group; /* privileges dropped after binding */
 	/* cluster (src/cluster, src/signaling/signaling_cluster.c) */
-	char *redis;                   /* HOST:PORT or unix:PATH; NULL = one node */
+	char *redis; /* HOST:PORT or unix:PATH; NULL = one node */
 	char *redis_user, *redis_password;
-	unsigned redis_db;             /* 0 */
-	char *node_id;                 /* NULL = generated at start */
-	unsigned node_timeout;         /* seconds, 6: a silent node is dead */
-	unsigned drain_timeout;        /* seconds; 0: SIGTERM exits at once */
+	unsigned redis_db;                  /* 0 */
+	char *node_id;                      /* NULL = generated at start */
+	unsigned node_timeout;              /* seconds, 6: a silent node is dead */
+	unsigned drain_timeout;             /* seconds; 0: SIGTERM exits at once */
 	struct conf_list alternate_servers; /* 300 Try Alternate while draining */
-	struct conf_list turn_servers; /* "HOST[:PORT]" handed out in iceServers */
+	struct conf_list turn_servers;      /* "HOST[:PORT]" handed out in iceServers */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
-	unsigned tls_listening_port;   /* 5349 */
-	unsigned https_port;           /* 8443 */
+	unsigned tls_listening_port; /* 5349 */
+	unsigned https_port;         /* 8443 */
 	bool no_tls, no_dtls, no_tlsv1, no_tlsv1_1;
 	/* DTLS flood limits (src/turn/turn_dtls.c) */
-	unsigned dtls_max_sessions;    /* established or in handshake, 2048 */
-	unsigned dtls_max_handshakes;  /* in progress, 512 */
+	unsigned dtls_max_sessions;   /* established or in handshake, 2048 */
+	unsigned dtls_max_handshakes; /* in progress, 512 */
 	/* per IPv4 address or IPv6 /64: */
 	unsigned dtls_max_sessions_per_ip;   /* 64 */
 	unsigned dtls_max_handshakes_per_ip; /* 8 */
@@ -184,8 +188,8 @@ void conf_free(struct conf *c);
  * Returns 0, or TR_EINVAL with err filled. Warnings for coturn options we
  * knowingly do not implement are logged once each. Sets *want_help /
  * *want_version when asked and returns 0 without validating. */
-int conf_load(struct conf *c, int argc, char **argv, bool *want_help,
-	      bool *want_version, char *err, size_t errlen);
+int conf_load(struct conf *c, int argc, char **argv, bool *want_help, bool *want_version,
+	      char *err, size_t errlen);
 
 /* Reads one file into c (no validation). For tests and reload. */
 int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen);

@@ -11,8 +11,8 @@
 #include "conf/conf_internal.h"
 #include "util/addr.h"
 #include "util/errors.h"
-#include "util/peer_range.h"
 #include "util/log.h"
+#include "util/peer_range.h"
 
 /* ---- the kinds ---- */
 
@@ -27,8 +27,7 @@ static int bool_copy(void *dst, const void *src)
 	return 0;
 }
 
-static void bool_show(char *out, size_t len, const void *v,
-			 const struct conf_option *o)
+static void bool_show(char *out, size_t len, const void *v, const struct conf_option *o)
 {
 	snprintf(out, len, "%s", *(const bool *)v ? "on" : "off");
 }
@@ -44,8 +43,7 @@ static int uint_copy(void *dst, const void *src)
 	return 0;
 }
 
-static void uint_show(char *out, size_t len, const void *v,
-			 const struct conf_option *o)
+static void uint_show(char *out, size_t len, const void *v, const struct conf_option *o)
 {
 	snprintf(out, len, "%u", *(const unsigned *)v);
 }
@@ -61,8 +59,7 @@ static int char_copy(void *dst, const void *src)
 	return 0;
 }
 
-static void char_show(char *out, size_t len, const void *v,
-			 const struct conf_option *o)
+static void char_show(char *out, size_t len, const void *v, const struct conf_option *o)
 {
 	snprintf(out, len, "%c", *(const char *)v);
 }
@@ -86,8 +83,7 @@ static int string_copy(void *dst, const void *src)
 	return 0;
 }
 
-static void string_show(char *out, size_t len, const void *v,
-			 const struct conf_option *o)
+static void string_show(char *out, size_t len, const void *v, const struct conf_option *o)
 {
 	const char *s = *(char *const *)v;
 
@@ -138,8 +134,7 @@ static int list_copy(void *dst, const void *src)
 }
 
 /* "a,b,c", cut short with "..." when it does not fit. */
-static void list_show(char *out, size_t len, const void *v,
-			 const struct conf_option *o)
+static void list_show(char *out, size_t len, const void *v, const struct conf_option *o)
 {
 	const struct conf_list *l = v;
 	size_t used = 0;
@@ -147,7 +142,8 @@ static void list_show(char *out, size_t len, const void *v,
 	if (len)
 		out[0] = '\0';
 	for (size_t i = 0; i < l->n && used < len; i++) {
-		int n = snprintf(out + used, len - used, "%s%s", i ? "," : "", l->items[i]);
+		int n = snprintf(out + used, len - used, "%s%s", i ? "," : "",
+				 l->items[i]);
 
 		if (n < 0 || (size_t)n >= len - used) {
 			if (len > 4)
@@ -281,7 +277,8 @@ static int external_copy(void *dst, const void *src)
 	return array_copy(dst, src, sizeof(struct conf_external_ip));
 }
 
-static void external_show(char *out, size_t len, const void *v, const struct conf_option *o)
+static void external_show(char *out, size_t len, const void *v,
+			  const struct conf_option *o)
 {
 	const struct conf_external_ips *l = v;
 	char pub[ADDR_STR_MAX], priv[ADDR_STR_MAX], item[2 * ADDR_STR_MAX + 2];
@@ -321,7 +318,8 @@ static void ranges_show(char *out, size_t len, const void *v, const struct conf_
 	if (len)
 		out[0] = '\0';
 	for (size_t i = 0; i < l->n; i++)
-		show_append(out, len, &used, peer_range_to_str(&l->v[i], item, sizeof(item)));
+		show_append(out, len, &used,
+			    peer_range_to_str(&l->v[i], item, sizeof(item)));
 }
 
 /* Indexed by enum conf_type; a kind without a value has no entry. */
@@ -340,7 +338,8 @@ static const struct conf_kind_ops conf_kinds[] = {
 
 const struct conf_kind_ops *conf_kind(enum conf_type t)
 {
-	if ((size_t)t >= sizeof(conf_kinds) / sizeof(conf_kinds[0]) || !conf_kinds[t].equal)
+	if ((size_t)t >= sizeof(conf_kinds) / sizeof(conf_kinds[0]) ||
+	    !conf_kinds[t].equal)
 		return NULL;
 	return &conf_kinds[t];
 }

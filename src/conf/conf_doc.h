@@ -8,9 +8,11 @@
 #include <stddef.h>
 
 struct conf_doc {
-	const char *name;    /* the option */
-	const char *man;     /* roff body for turnroom.conf(5), default included; NULL: the help */
-	const char *sample;  /* comment text for etc/turnroom.conf (unwrapped); NULL: the help */
+	const char *name;   /* the option */
+	const char *man;    /* roff body for turnroom.conf(5), default included; NULL: the
+			       help */
+	const char *sample; /* comment text for etc/turnroom.conf (unwrapped); NULL: the
+			       help */
 	const char *example; /* value shown in the sample instead of the default */
 };
 
@@ -19,7 +21,8 @@ struct conf_section {
 	const char *first;
 	const char *title;        /* .SS title in the man page */
 	const char *sample_title; /* NULL: title */
-	const char *man_intro;    /* roff paragraph(s) before the first option; may be NULL */
+	const char
+		*man_intro; /* roff paragraph(s) before the first option; may be NULL */
 };
 
 /* The entry of option name, or NULL. */

@@ -15,21 +15,21 @@ enum conf_type {
 	CONF_LIST,   /* struct conf_list; every occurrence appends */
 	CONF_CHAR,   /* char; exactly one character */
 	/* typed kinds, parsed once (conf_kinds.c) */
-	CONF_ENUM,	  /* a C enum stored as int; names from the row's enum_names */
-	CONF_ADDR,	  /* struct tr_addr: one IP literal, port 0 */
-	CONF_ADDR_LIST,	  /* struct conf_addrs; every occurrence appends */
+	CONF_ENUM,        /* a C enum stored as int; names from the row's enum_names */
+	CONF_ADDR,        /* struct tr_addr: one IP literal, port 0 */
+	CONF_ADDR_LIST,   /* struct conf_addrs; every occurrence appends */
 	CONF_EXTERNAL_IP, /* struct conf_external_ips: "pub" once or "pub/priv" */
 	CONF_PEER_RANGE,  /* struct conf_peer_ranges: "ip", "ip-ip" or "ip/prefix" */
-	CONF_UNIMPL  /* a coturn option we accept with one warning, no effect */
+	CONF_UNIMPL       /* a coturn option we accept with one warning, no effect */
 };
 
 enum conf_flag {
-	CONF_F_INVERT = 1 << 0,	      /* BOOL: stores the negation (no-loopback-peers) */
+	CONF_F_INVERT = 1 << 0,       /* BOOL: stores the negation (no-loopback-peers) */
 	CONF_F_BARE_DEFAULT = 1 << 1, /* UINT: a bare key means default_text */
-	CONF_F_ALIAS = 1 << 2,	      /* another name for the option before it */
-	CONF_F_ARG = 1 << 3,	      /* UNIMPL: takes a value on the command line */
+	CONF_F_ALIAS = 1 << 2,        /* another name for the option before it */
+	CONF_F_ARG = 1 << 3,          /* UNIMPL: takes a value on the command line */
 	CONF_F_CHECK_USER = 1 << 7,   /* LIST: "name:password" or "name:0x<key>" */
-	CONF_F_SECRET = 1 << 8,	      /* never echoed in messages or logs */
+	CONF_F_SECRET = 1 << 8,       /* never echoed in messages or logs */
 	/* Applied by SIGHUP. Without it the option needs a restart: a reload
 	 * logs the change and keeps the running value (conf_keep_restart_only). */
 	CONF_F_RELOAD = 1 << 9,
@@ -45,14 +45,14 @@ struct conf_enum_name {
 
 struct conf_option {
 	const char *name; /* long name, as in turnserver.conf */
-	char short_opt;	  /* 0 when none */
+	char short_opt;   /* 0 when none */
 	enum conf_type type;
-	size_t offset;		  /* offsetof(struct conf, field); unused for UNIMPL */
+	size_t offset;            /* offsetof(struct conf, field); unused for UNIMPL */
 	const char *default_text; /* parsed by conf_new; NULL = zero/empty */
-	unsigned min, max;	  /* UINT range */
-	unsigned flags;		  /* enum conf_flag */
-	const char *metavar;	  /* value placeholder in --help; NULL for flags */
-	const char *help;	  /* one line */
+	unsigned min, max;        /* UINT range */
+	unsigned flags;           /* enum conf_flag */
+	const char *metavar;      /* value placeholder in --help; NULL for flags */
+	const char *help;         /* one line */
 	const struct conf_enum_name *enum_names; /* ENUM only; static */
 };
 

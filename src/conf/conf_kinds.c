@@ -43,7 +43,8 @@ char *conf_enum_text(const struct conf_option *o, char *buf, size_t buflen)
 
 	buf[0] = '\0';
 	for (const struct conf_enum_name *e = o->enum_names; e && e->name; e++) {
-		int n = snprintf(buf + used, buflen - used, "%s%s", used ? "|" : "", e->name);
+		int n = snprintf(buf + used, buflen - used, "%s%s", used ? "|" : "",
+				 e->name);
 
 		if (n < 0 || (size_t)n >= buflen - used)
 			break;
@@ -63,7 +64,8 @@ static int set_enum(int *slot, const struct conf_option *o, const char *v, char 
 			return 0;
 		}
 	}
-	snprintf(why, whylen, "expected one of %s", conf_enum_text(o, names, sizeof(names)));
+	snprintf(why, whylen, "expected one of %s",
+		 conf_enum_text(o, names, sizeof(names)));
 	return TR_EINVAL;
 }
 
@@ -94,8 +96,9 @@ static int set_external(struct conf_external_ips *l, const char *v, char *why,
 		return TR_EINVAL;
 	for (size_t i = 0; !e.has_priv && i < l->n; i++) {
 		if (!l->v[i].has_priv) {
-			snprintf(why, whylen, "a bare external-ip may be given only once; "
-					      "use pub/priv pairs for more");
+			snprintf(why, whylen,
+				 "a bare external-ip may be given only once; "
+				 "use pub/priv pairs for more");
 			return TR_EINVAL;
 		}
 	}

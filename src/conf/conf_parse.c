@@ -25,14 +25,14 @@ struct conf_ctx {
 	const char *file; /* NULL on the command line */
 	unsigned line;
 	const char *arg; /* command-line option as written ("-p", "--realm") */
-	bool *warned;	 /* conf_option_count flags; NULL = never warn */
+	bool *warned;    /* conf_option_count flags; NULL = never warn */
 	char *err;
 	size_t errlen;
 };
 
 /* Formats "FILE:LINE: msg" or "ARG: msg" into ctx->err. Returns TR_EINVAL. */
 static int ctx_err(struct conf_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static int ctx_err(struct conf_ctx *ctx, const char *fmt, ...)
 {
@@ -231,12 +231,12 @@ static void warn_unimplemented(const struct conf_option *o, struct conf_ctx *ctx
 	ctx->warned[idx] = true;
 	if (ctx->file)
 		log_warn(
-		    "%s:%u: '%s' is a coturn option turnroom does not implement; ignored",
-		    ctx->file, ctx->line, o->name);
+			"%s:%u: '%s' is a coturn option turnroom does not implement; ignored",
+			ctx->file, ctx->line, o->name);
 	else
 		log_warn(
-		    "%s: '%s' is a coturn option turnroom does not implement; ignored",
-		    ctx->arg ? ctx->arg : "command line", o->name);
+			"%s: '%s' is a coturn option turnroom does not implement; ignored",
+			ctx->arg ? ctx->arg : "command line", o->name);
 }
 
 /* Applies one option; v NULL means a bare key or flag. */
@@ -324,7 +324,7 @@ struct conf *conf_new(void)
 {
 	struct conf *c = calloc(1, sizeof(*c));
 	char err[CONF_ERR_MAX];
-	struct conf_ctx ctx = {"(defaults)", 0, NULL, NULL, err, sizeof(err)};
+	struct conf_ctx ctx = { "(defaults)", 0, NULL, NULL, err, sizeof(err) };
 
 	if (!c)
 		return NULL;
@@ -392,8 +392,8 @@ static int parse_line(struct conf *c, char *line, struct conf_ctx *ctx)
 	o = key[0] == '-' ? NULL : conf_option_find(key);
 	if (!o && key[0] == '-')
 		return ctx_err(
-		    ctx, "unknown option '%s' (write names without '-' in the file)",
-		    key);
+			ctx, "unknown option '%s' (write names without '-' in the file)",
+			key);
 	if (!o)
 		return ctx_err(ctx, "unknown option '%s'", key);
 	if (value && value[strlen(value) - 1] == ';' && !is_secret(o))
@@ -442,7 +442,7 @@ static int read_file(struct conf *c, const char *path, struct conf_ctx *ctx)
 
 int conf_read_file(struct conf *c, const char *path, char *err, size_t errlen)
 {
-	struct conf_ctx ctx = {NULL, 0, NULL, NULL, err, errlen};
+	struct conf_ctx ctx = { NULL, 0, NULL, NULL, err, errlen };
 	int rc;
 
 	if (!c || !path)
@@ -587,8 +587,8 @@ static int walk_argv(struct conf *c, struct argv_walk *w, struct conf_ctx *ctx)
 int conf_load(struct conf *c, int argc, char **argv, bool *want_help, bool *want_version,
 	      char *err, size_t errlen)
 {
-	struct conf_ctx ctx = {NULL, 0, NULL, NULL, err, errlen};
-	struct argv_walk w = {.argc = argc, .argv = argv};
+	struct conf_ctx ctx = { NULL, 0, NULL, NULL, err, errlen };
+	struct argv_walk w = { .argc = argc, .argv = argv };
 	int rc;
 
 	if (want_help)

@@ -176,19 +176,22 @@ static void sample_option(FILE *out, const struct conf_option *o)
 	char text[1024], range[64], cmd[96] = "";
 
 	if (o->short_opt)
-		snprintf(cmd, sizeof(cmd), " Command line: -%c or --%s.", o->short_opt, o->name);
+		snprintf(cmd, sizeof(cmd), " Command line: -%c or --%s.", o->short_opt,
+			 o->name);
 	range_text(range, sizeof(range), o, "-");
 	if (d && d->sample)
 		snprintf(text, sizeof(text), "%s %s", d->sample, when_text(o));
 	else
-		snprintf(text, sizeof(text), "%s%s%s %s", o->help, cmd, range, when_text(o));
+		snprintf(text, sizeof(text), "%s%s%s %s", o->help, cmd, range,
+			 when_text(o));
 	sample_wrap(out, text);
 	if (d && d->example)
 		value = d->example;
 	if (o->type == CONF_BOOL && !value)
 		fprintf(out, "#%s\n\n", o->name);
 	else
-		fprintf(out, "#%s=%s\n\n", o->name, value ? value : (o->metavar ? o->metavar : ""));
+		fprintf(out, "#%s=%s\n\n", o->name,
+			value ? value : (o->metavar ? o->metavar : ""));
 }
 
 static void sample_unimplemented(FILE *out)
@@ -224,8 +227,8 @@ static void print_sample(FILE *out)
 		if (o->type == CONF_UNIMPL)
 			continue;
 		if (sec)
-			fprintf(out, "########## %s\n\n", sec->sample_title ? sec->sample_title
-								   : sec->title);
+			fprintf(out, "########## %s\n\n",
+				sec->sample_title ? sec->sample_title : sec->title);
 		sample_option(out, o);
 	}
 	sample_unimplemented(out);

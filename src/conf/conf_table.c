@@ -400,13 +400,15 @@ bool conf_option_needs_value(const struct conf_option *o)
 const char *conf_option_when(const struct conf_option *o)
 {
 	if (o->type == CONF_UNIMPL || (o->flags & CONF_F_NOOP))
-		return "[accepted,\x1f" "no\x1f" "effect]";
+		return "[accepted,\x1f"
+		       "no\x1f"
+		       "effect]";
 	return (o->flags & CONF_F_RELOAD) ? "[reload]" : "[restart]";
 }
 
 /* Prints text from column col, wrapped at 79 columns with a hanging
  * indent of HELP_COL. HELP_NBSP is a space that does not break. */
-#define HELP_COL  38
+#define HELP_COL 38
 #define HELP_NBSP '\x1f'
 static void help_wrap(FILE *out, const char *text, size_t col)
 {
@@ -437,8 +439,8 @@ static void help_option(FILE *out, const struct conf_option *o)
 					      : o->metavar;
 	int n;
 
-	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name, mv ? (arg ? "=" : "[=") : "",
-		     mv ? mv : "", mv && !arg ? "]" : "");
+	n = snprintf(left, sizeof(left), "--%s%s%s%s", o->name,
+		     mv ? (arg ? "=" : "[=") : "", mv ? mv : "", mv && !arg ? "]" : "");
 	if (o->short_opt)
 		fprintf(out, "  -%c, ", o->short_opt);
 	else

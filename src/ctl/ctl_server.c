@@ -138,8 +138,8 @@ struct ctl_server *ctl_server_new(struct event_base *base, const char *path,
 	/* 0600 from the start: no window in which others could connect. */
 	old_mask = umask(0177);
 	c->lev = evconnlistener_new_bind(base, accept_cb, c,
-					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
-					 (struct sockaddr *)&sun, sizeof(sun));
+					 LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+					 16, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old_mask);
 	if (!c->lev || !c->path || !c->guard || accept_guard_add(c->guard, c->lev)) {
 		log_err("cannot listen on control socket %s: %s", path, strerror(errno));

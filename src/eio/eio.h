@@ -79,8 +79,8 @@ struct eio_ws_frame {
 	uint8_t opcode;
 	bool masked;
 	uint8_t mask[4];
-	uint64_t len;      /* payload bytes */
-	size_t head_len;   /* 2 to 14 */
+	uint64_t len;    /* payload bytes */
+	size_t head_len; /* 2 to 14 */
 };
 
 /* The frame head at p: 1 when whole (the payload may still be coming),
@@ -102,11 +102,11 @@ struct eio_session;
 
 struct eio_config {
 	unsigned ping_interval_ms, ping_timeout_ms;
-	size_t max_payload;      /* bytes of a POST body / WebSocket message */
-	size_t max_queued;       /* bytes waiting for a poll, per session */
-	unsigned max_sessions;   /* 0 = unlimited */
-	unsigned max_per_ip;     /* 0 = unlimited */
-	unsigned rate;           /* packets per second per session, burst 2 s */
+	size_t max_payload;         /* bytes of a POST body / WebSocket message */
+	size_t max_queued;          /* bytes waiting for a poll, per session */
+	unsigned max_sessions;      /* 0 = unlimited */
+	unsigned max_per_ip;        /* 0 = unlimited */
+	unsigned rate;              /* packets per second per session, burst 2 s */
 	const char *const *origins; /* allowed Origins for CORS; n_origins 0 = none */
 	size_t n_origins;
 };
@@ -142,22 +142,22 @@ struct eio_app_ops {
 enum eio_method { EIO_M_GET, EIO_M_POST, EIO_M_OPTIONS, EIO_M_OTHER };
 struct eio_request {
 	enum eio_method method;
-	const char *query;       /* after '?', may be "" */
-	const char *origin;      /* "" when absent */
-	const char *host;        /* Host header without port, "" when absent */
-	bool websocket;          /* a valid WebSocket upgrade request */
+	const char *query;  /* after '?', may be "" */
+	const char *origin; /* "" when absent */
+	const char *host;   /* Host header without port, "" when absent */
+	bool websocket;     /* a valid WebSocket upgrade request */
 	const struct tr_addr *peer;
-	const uint8_t *body;     /* POST body, body_len bytes */
+	const uint8_t *body; /* POST body, body_len bytes */
 	size_t body_len;
-	bool body_binary;        /* Content-Type: application/octet-stream */
-	bool body_too_large;     /* Content-Length over max_payload: not read */
-	bool body_not_utf8;      /* a payload is text: malformed */
+	bool body_binary;    /* Content-Type: application/octet-stream */
+	bool body_too_large; /* Content-Length over max_payload: not read */
+	bool body_not_utf8;  /* a payload is text: malformed */
 };
 
 enum eio_verdict {
-	EIO_ANSWERED, /* reply() was called */
-	EIO_HELD,     /* a long poll: reply() comes later, or eio_conn_gone */
-	EIO_ACCEPT_WS,/* send 101, start the WebSocket, then eio_ws_attach */
+	EIO_ANSWERED,  /* reply() was called */
+	EIO_HELD,      /* a long poll: reply() comes later, or eio_conn_gone */
+	EIO_ACCEPT_WS, /* send 101, start the WebSocket, then eio_ws_attach */
 };
 
 /* base, conn and app ops are borrowed; cfg is copied (origins borrowed).

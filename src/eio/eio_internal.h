@@ -31,9 +31,9 @@ struct eio_session {
 	void *ws;           /* WebSocket bound: the transport, or probing */
 	bool upgrading;     /* 3probe sent, waiting for 5 */
 	bool awaiting_pong;
-	bool batching;      /* in a POST: answer the poll once it is read */
-	bool closed;        /* closing: no more sends or dispatch */
-	unsigned busy;      /* dispatch frames on the stack: free deferred */
+	bool batching; /* in a POST: answer the poll once it is read */
+	bool closed;   /* closing: no more sends or dispatch */
+	unsigned busy; /* dispatch frames on the stack: free deferred */
 	struct eio_pkt *q_head, *q_tail;
 	size_t q_bytes;
 	struct event *timer; /* ping interval, then ping timeout */

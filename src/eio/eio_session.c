@@ -23,7 +23,8 @@ bool eio_random_id(char out[EIO_ID_LEN + 1])
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return false;
 	for (size_t i = 0, o = 0; i < sizeof(raw); i += 3) {
-		uint32_t w = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+		uint32_t w =
+			(uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
 
 		for (int k = 3; k >= 0; k--)
 			out[o++] = tab[(w >> (6 * k)) & 63];
@@ -210,7 +211,8 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 		/* A client's own close gets the noop it waits for; otherwise a
 		 * close packet tells the client the session is over. */
 		e->conn->reply(conn, 200, "text/plain; charset=UTF-8",
-			       s->poll_headers ? s->poll_headers : "", by_client ? "6" : "1", 1);
+			       s->poll_headers ? s->poll_headers : "",
+			       by_client ? "6" : "1", 1);
 		e->conn->detach(conn);
 	}
 	if (s->ws) {
@@ -243,7 +245,8 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 	}
 	if (s->q_bytes + len > s->srv->cfg.max_queued) {
 		log_info("Engine.IO session: %zu bytes queued for a client that does not "
-			 "poll: closed", s->q_bytes);
+			 "poll: closed",
+			 s->q_bytes);
 		eio_session_end(s, "queue full", false);
 		return false;
 	}
@@ -330,8 +333,8 @@ void eio_session_flush_poll(struct eio_session *s, bool force)
 	s->poll_get = NULL;
 	/* Never an empty body: the client reads it as an error packet. */
 	s->srv->conn->reply(conn, 200, "text/plain; charset=UTF-8",
-			    s->poll_headers ? s->poll_headers : "", body ? (void *)body : "6",
-			    body ? len : 1);
+			    s->poll_headers ? s->poll_headers : "",
+			    body ? (void *)body : "6", body ? len : 1);
 	s->srv->conn->detach(conn);
 	free(body);
 	queue_free(s);

@@ -41,8 +41,8 @@ static void cors_headers(const struct eio_server *e, const char *origin, char *o
 			 size_t cap)
 {
 	out[0] = '\0';
-	if (!e->cfg.n_origins || !origin || !origin[0] || !eio_origin_allowed(e, origin) ||
-	    strlen(origin) > 256)
+	if (!e->cfg.n_origins || !origin || !origin[0] ||
+	    !eio_origin_allowed(e, origin) || strlen(origin) > 256)
 		return;
 	snprintf(out, cap,
 		 "Access-Control-Allow-Origin: %s\r\n"
@@ -110,8 +110,9 @@ static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 	unsigned same = 0;
 
 	if (e->cfg.max_sessions && e->n_sessions >= e->cfg.max_sessions) {
-		log_info("Engine.IO handshake refused: %zu sessions (socketio-max-sessions)",
-			 e->n_sessions);
+		log_info(
+			"Engine.IO handshake refused: %zu sessions (socketio-max-sessions)",
+			e->n_sessions);
 		return false;
 	}
 	if (!e->cfg.max_per_ip)
@@ -121,7 +122,8 @@ static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 			same += addr_equal_ip(&s->peer, peer);
 	if (same >= e->cfg.max_per_ip) {
 		log_info("Engine.IO handshake refused: %u sessions from one address "
-			 "(socketio-max-sessions-per-ip)", same);
+			 "(socketio-max-sessions-per-ip)",
+			 same);
 		return false;
 	}
 	return true;
@@ -201,7 +203,8 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 	/* What the packets of one POST bring goes out in one poll answer. */
 	s->batching = true;
 	rc = req->body_not_utf8 ? -1 : 1;
-	while (rc == 1 && (rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
+	while (rc == 1 &&
+	       (rc = eio_payload_next(req->body, req->body_len, &off, &pkt)) == 1 &&
 	       !s->closed) {
 		if (!eio_session_dispatch(s, &pkt)) {
 			rc = -1;

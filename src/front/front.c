@@ -43,7 +43,7 @@ struct front {
 	struct event_base *base;
 	const struct conf *conf;
 	struct front_handlers h;
-	SSL_CTX *tls; /* NULL without a certificate */
+	SSL_CTX *tls;                      /* NULL without a certificate */
 	struct tls_failures *tls_failures; /* with tls */
 	struct front_listener **listeners; /* each its own allocation: the
 					    * listener callbacks hold them */
@@ -189,9 +189,10 @@ static struct front_slot *admit(struct front *f, const struct tr_addr *client)
 		f->refused_source++;
 	log_warn_limited(&f->refused_log, "connection from %s refused: %s",
 			 addr_ip_to_str(client, text, sizeof(text)),
-			 why == FRONT_ADMIT_TOTAL    ? "max-connections reached"
-			 : why == FRONT_ADMIT_SOURCE ? "max-connections-per-source reached"
-						     : "out of memory");
+			 why == FRONT_ADMIT_TOTAL ? "max-connections reached"
+			 : why == FRONT_ADMIT_SOURCE
+				 ? "max-connections-per-source reached"
+				 : "out of memory");
 	return NULL;
 }
 
@@ -239,7 +240,8 @@ static int listen_one(struct front *f, const struct tr_addr *ip, unsigned port, 
 	struct front_listener **grown, *l;
 	struct tr_addr a = *ip;
 	char text[ADDR_STR_MAX];
-	unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+	unsigned flags =
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 
 	addr_set_port(&a, (uint16_t)port);
 	grown = realloc(f->listeners, (f->n_listeners + 1) * sizeof(*grown));
@@ -264,7 +266,8 @@ static int listen_one(struct front *f, const struct tr_addr *ip, unsigned port, 
 	evconnlistener_set_error_cb(l->lev, accept_error_cb);
 	if (accept_guard_add(f->guard, l->lev))
 		return TR_ENOMEM;
-	log_info("listening on %s %s", tls ? "TLS" : "TCP", addr_to_str(&a, text, sizeof(text)));
+	log_info("listening on %s %s", tls ? "TLS" : "TCP",
+		 addr_to_str(&a, text, sizeof(text)));
 	return 0;
 }
 
@@ -307,7 +310,8 @@ static int start_listeners(struct front *f, char *err, size_t errlen)
 
 	for (size_t p = 0; p < n; p++)
 		for (size_t i = 0; i < ips->n; i++)
-			if (listen_one(f, &ips->v[i], plan[p].port, plan[p].tls, err, errlen))
+			if (listen_one(f, &ips->v[i], plan[p].port, plan[p].tls, err,
+				       errlen))
 				return TR_EIO;
 	return 0;
 }

@@ -58,7 +58,8 @@ void front_free(struct front *f);
 struct ssl_ctx_st;
 int front_reload_prepare(const struct front *f, const struct conf *conf,
 			 struct ssl_ctx_st **tls, char *err, size_t errlen);
-void front_reload_commit(struct front *f, const struct conf *conf, struct ssl_ctx_st *tls);
+void front_reload_commit(struct front *f, const struct conf *conf,
+			 struct ssl_ctx_st *tls);
 /* Whether TLS listeners are up (for turns: URLs and wss:). */
 bool front_has_tls(const struct front *f);
 /* Prometheus lines: open connections, refusals, listener pauses. */

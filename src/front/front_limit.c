@@ -38,7 +38,7 @@ struct front_limits {
 /* IPv4 (also when mapped into IPv6) as ::ffff:a.b.c.d; IPv6 as its /64. */
 static void source_key(const struct tr_addr *a, uint8_t key[16])
 {
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	size_t len;
 	const uint8_t *b = addr_bytes(a, &len);
 
@@ -144,7 +144,7 @@ struct front_slot *front_limits_admit(struct front_limits *l,
 
 	source_key(client, key);
 	src = source_get(l, key, false);
-	*why = l->total >= l->max_total		    ? FRONT_ADMIT_TOTAL
+	*why = l->total >= l->max_total             ? FRONT_ADMIT_TOTAL
 	       : src && src->n >= l->max_per_source ? FRONT_ADMIT_SOURCE
 						    : FRONT_ADMIT_OK;
 	if (*why != FRONT_ADMIT_OK)

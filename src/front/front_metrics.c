@@ -19,7 +19,7 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-#define METRICS_HEAD_MAX  4096
+#define METRICS_HEAD_MAX 4096
 #define METRICS_TIMEOUT_S 5
 #define METRICS_CONNS_MAX 16
 
@@ -69,16 +69,16 @@ static void respond(struct bufferevent *bev, struct metrics_conn *mc, int status
 	struct evbuffer *out = bufferevent_get_output(bev);
 
 	evbuffer_add_printf(
-	    out,
-	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
-	    status,
-	    status == 200   ? "OK"
-	    : status == 404 ? "Not Found"
-			    : "Error",
-	    status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
-			  : "text/plain; charset=utf-8",
-	    evbuffer_get_length(body));
+		out,
+		"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		"Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+		status,
+		status == 200   ? "OK"
+		: status == 404 ? "Not Found"
+				: "Error",
+		status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
+			      : "text/plain; charset=utf-8",
+		evbuffer_get_length(body));
 	if (!head_only)
 		evbuffer_add_buffer(out, body);
 	bufferevent_disable(bev, EV_READ);
@@ -128,7 +128,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		      int salen, void *arg)
 {
 	struct front_metrics *m = arg;
-	struct timeval timeout = {METRICS_TIMEOUT_S, 0};
+	struct timeval timeout = { METRICS_TIMEOUT_S, 0 };
 	struct metrics_conn *mc;
 	struct bufferevent *bev;
 
@@ -171,7 +171,7 @@ struct front_metrics *front_metrics_new(struct event_base *base, const struct co
 	char text[ADDR_STR_MAX];
 	struct tr_addr a;
 	unsigned flags =
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
+		LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC;
 
 	snprintf(err, errlen, "out of memory");
 	if (!m || !(m->guard = accept_guard_new(base, "metrics listener")))

@@ -20,24 +20,27 @@ struct signaling_server;
  * signaling_server_adopt. base, conf, auth, store (may be NULL) and turn (may
  * be NULL) are borrowed and outlive the server. NULL on failure with err
  * filled. Caller frees. */
-struct signaling_server *signaling_server_new(struct event_base *base, const struct conf *conf,
-					struct auth *auth, struct auth_store *store,
-					struct turn_server *turn, char *err, size_t errlen);
+struct signaling_server *signaling_server_new(struct event_base *base,
+					      const struct conf *conf, struct auth *auth,
+					      struct auth_store *store,
+					      struct turn_server *turn, char *err,
+					      size_t errlen);
 void signaling_server_free(struct signaling_server *s);
 struct bufferevent;
 struct front_slot;
 struct evbuffer;
 /* front_adopt_fn for HTTP connections (plain or TLS): takes ownership of
  * bev and slot. */
-void signaling_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
-			 const struct tr_addr *local, bool tls, struct front_slot *slot);
+void signaling_server_adopt(void *ctx, struct bufferevent *bev,
+			    const struct tr_addr *client, const struct tr_addr *local,
+			    bool tls, struct front_slot *slot);
 /* The room server's Prometheus lines: aggregate counts only, unless
  * prometheus-room-labels (then per-room series name room ids). */
 void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer *out);
 /* What /metrics on http-port (with metrics-token) answers: fn writes the
  * whole body. Without it, the room server's lines only. */
 void signaling_server_set_metrics(struct signaling_server *s,
-			       void (*fn)(void *ctx, struct evbuffer *out), void *ctx);
+				  void (*fn)(void *ctx, struct evbuffer *out), void *ctx);
 /* Whether iceServers should offer turns: URLs (a TLS listener is up). */
 void signaling_server_set_tls_turn(struct signaling_server *s, bool on);
 /* A reload in two phases: _prepare chooses the TURN secret for a new
@@ -48,11 +51,12 @@ void signaling_server_set_tls_turn(struct signaling_server *s, bool on);
  * capacity at restart. It takes ownership of r. */
 struct signaling_reload;
 struct signaling_reload *signaling_server_reload_prepare(struct signaling_server *s,
-						   const struct conf *conf,
-						   struct auth *auth,
-						   struct auth_store *store, char *err,
-						   size_t errlen);
-void signaling_server_reload_commit(struct signaling_server *s, struct signaling_reload *r);
+							 const struct conf *conf,
+							 struct auth *auth,
+							 struct auth_store *store,
+							 char *err, size_t errlen);
+void signaling_server_reload_commit(struct signaling_server *s,
+				    struct signaling_reload *r);
 /* A prepared reload not committed. NULL: no-op. */
 void signaling_reload_free(struct signaling_reload *r);
 struct evbuffer;

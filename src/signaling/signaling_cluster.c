@@ -40,10 +40,10 @@ struct signaling_proxy {
 
 struct signaling_ticket {
 	struct signaling_server *s;
-	struct room_peer *peer;       /* the joiner; NULL once cancelled */
-	struct signaling_ticket **slot;     /* the owner's pointer to this ticket */
+	struct room_peer *peer;         /* the joiner; NULL once cancelled */
+	struct signaling_ticket **slot; /* the owner's pointer to this ticket */
 	bool cancelled;
-	signaling_join_done_fn join_done;   /* a join; else a checkRoom */
+	signaling_join_done_fn join_done; /* a join; else a checkRoom */
 	signaling_check_done_fn check_done;
 	void *ctx;
 	char room[ROOM_ID_MAX + 1];
@@ -79,8 +79,10 @@ static void proxy_unlink_free(struct signaling_cluster *k, struct signaling_prox
  * allocation failure or past CLUSTER_RELAY_MAX_BLOBS attachments. */
 static char *relay_payload(const struct room_event *ev, size_t *len)
 {
-	struct cluster_relay r = { .event = ev->event, .event_len = strlen(ev->event),
-				   .args = ev->payload, .args_len = ev->payload_len,
+	struct cluster_relay r = { .event = ev->event,
+				   .event_len = strlen(ev->event),
+				   .args = ev->payload,
+				   .args_len = ev->payload_len,
 				   .n_blobs = ev->n_blobs };
 	size_t n;
 	char *out;
@@ -126,7 +128,8 @@ static void proxy_deliver(void *ctx, const struct room_event *ev)
 	else
 		return;
 	if (!payload) {
-		log_debug("cluster: event for %s not forwarded (memory or attachments)", x->user);
+		log_debug("cluster: event for %s not forwarded (memory or attachments)",
+			  x->user);
 		return;
 	}
 	f.node = x->s->cluster->node_id;
@@ -242,7 +245,8 @@ static void on_gone(struct signaling_server *s, const struct cluster_frame *f)
 	}
 	/* Cluster-wide revocation: its allocations on this node end too. */
 	if (s->turn && turn_server_drop_user(s->turn, user))
-		log_info("cluster: member %s gone; its TURN allocations here deleted", user);
+		log_info("cluster: member %s gone; its TURN allocations here deleted",
+			 user);
 }
 
 static void deliver_relay(struct signaling_server *s, const char *room, const char *to,
@@ -254,7 +258,8 @@ static void deliver_relay(struct signaling_server *s, const char *room, const ch
 
 	if (cluster_relay_decode((const uint8_t *)f->payload, f->payload_len, &r) ||
 	    r.event_len >= sizeof(event)) {
-		log_debug("cluster: a relayed event for %s that does not decode: dropped", to);
+		log_debug("cluster: a relayed event for %s that does not decode: dropped",
+			  to);
 		return;
 	}
 	memcpy(event, r.event, r.event_len);
@@ -265,7 +270,8 @@ static void deliver_relay(struct signaling_server *s, const char *room, const ch
 	}
 	if (room_deliver_relay(s->rooms, room, to, from, event, r.args, r.args_len, blobs,
 			       r.n_blobs))
-		log_debug("cluster: event %s for %s in %s: no such member here", event, to, room);
+		log_debug("cluster: event %s for %s in %s: no such member here", event,
+			  to, room);
 }
 
 static void on_event(struct signaling_server *s, const struct cluster_frame *f)
@@ -284,8 +290,8 @@ static void on_event(struct signaling_server *s, const struct cluster_frame *f)
 	if (f->payload[0] == PAYLOAD_MESSAGE) {
 		if (room_deliver_message(s->rooms, room, to, from, f->payload + 1,
 					 f->payload_len - 1))
-			log_debug("cluster: message for %s in %s: no such member here", to,
-				  room);
+			log_debug("cluster: message for %s in %s: no such member here",
+				  to, room);
 	} else if (f->payload[0] == CLUSTER_RELAY_TAG) {
 		deliver_relay(s, room, to, from, f);
 	}
@@ -305,8 +311,9 @@ static void on_kick(struct signaling_server *s, const struct cluster_frame *f)
 	allocs = s->turn ? turn_server_disconnect(s->turn, user) : 0;
 	ws = signaling_server_disconnect(s, user);
 	if (allocs || ws)
-		log_info("cluster: disconnected %s for node %.*s (%zu allocations, %zu sessions)",
-			 user, (int)f->node_len, f->node, allocs, ws);
+		log_info(
+			"cluster: disconnected %s for node %.*s (%zu allocations, %zu sessions)",
+			user, (int)f->node_len, f->node, allocs, ws);
 }
 
 static void on_frame(void *ctx, const struct cluster_frame *f)
@@ -335,7 +342,8 @@ static void adopt_secret(struct signaling_server *s, const char *secret)
 		if (auth_add_secret(s->auth, k->secret))
 			return;
 		snprintf(s->ice_secret, sizeof(s->ice_secret), "%s", k->secret);
-		log_info("cluster: minting TURN credentials with the cluster's shared secret");
+		log_info(
+			"cluster: minting TURN credentials with the cluster's shared secret");
 	}
 }
 
@@ -398,7 +406,9 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 		.db = conf->redis_db,
 		.node_timeout_ms = conf->node_timeout * 1000u,
 	};
-	struct cluster_handlers h = { .ctx = s, .on_frame = on_frame, .on_state = on_state };
+	struct cluster_handlers h = { .ctx = s,
+				      .on_frame = on_frame,
+				      .on_state = on_state };
 
 	if (!conf->redis)
 		return 0;
@@ -444,7 +454,8 @@ bool signaling_cluster_member_live(const struct signaling_server *s, const char 
 	return s->cluster && cluster_member_live(s->cluster->link, user);
 }
 
-void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user)
+void signaling_cluster_member_gone(struct signaling_server *s, const char *room,
+				   const char *user)
 {
 	if (s->cluster && !proxy_find(s, room, user))
 		cluster_leave(s->cluster->link, room, user);
@@ -468,7 +479,7 @@ void signaling_cluster_conn_closed(struct signaling_conn *c)
 }
 
 static struct signaling_ticket *ticket_new(struct signaling_server *s, const char *room,
-				     struct signaling_ticket **slot, void *ctx)
+					   struct signaling_ticket **slot, void *ctx)
 {
 	struct signaling_ticket *t;
 
@@ -505,8 +516,9 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 	} else if (st == CLUSTER_OK) {
 		for (size_t i = 0; i < n_others; i++)
 			if (strcmp(others[i].node, self))
-				proxy_add(s, t->room, others[i].user, strlen(others[i].user),
-					  others[i].node, strlen(others[i].node), true);
+				proxy_add(s, t->room, others[i].user,
+					  strlen(others[i].user), others[i].node,
+					  strlen(others[i].node), true);
 		rc = room_join_as(s->rooms, t->peer, t->room, &o);
 		if (rc)
 			cluster_leave(s->cluster->link, t->room, t->user);
@@ -520,8 +532,9 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 	ticket_done(t);
 }
 
-bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p, const char *room_id,
-			   struct signaling_ticket **slot, signaling_join_done_fn done, void *ctx)
+bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p,
+				 const char *room_id, struct signaling_ticket **slot,
+				 signaling_join_done_fn done, void *ctx)
 {
 	struct signaling_ticket *t = ticket_new(s, room_id, slot, ctx);
 	const char *chosen = room_peer_chosen_id(p);
@@ -539,7 +552,8 @@ bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p
 		done(ctx, ROOM_E_NOMEM, room_id, 0);
 		return true;
 	}
-	cluster_join(s->cluster->link, room_id, t->user, s->conf->room_capacity, join_done, t);
+	cluster_join(s->cluster->link, room_id, t->user, s->conf->room_capacity,
+		     join_done, t);
 	return true;
 }
 
@@ -553,7 +567,8 @@ static void check_done(void *arg, enum cluster_status st, unsigned n)
 }
 
 bool signaling_cluster_check_peer(struct signaling_server *s, const char *room_id,
-			    struct signaling_ticket **slot, signaling_check_done_fn done, void *ctx)
+				  struct signaling_ticket **slot,
+				  signaling_check_done_fn done, void *ctx)
 {
 	struct signaling_ticket *t = ticket_new(s, room_id, slot, ctx);
 
@@ -568,8 +583,9 @@ bool signaling_cluster_check_peer(struct signaling_server *s, const char *room_i
 
 static void send_full(struct signaling_conn *c, const char *room, unsigned n)
 {
-	signaling_proto_send(c, "full", json_pack("{s:s, s:I}", "roomId", room, "userNum",
-					    (json_int_t)n));
+	signaling_proto_send(c, "full",
+			     json_pack("{s:s, s:I}", "roomId", room, "userNum",
+				       (json_int_t)n));
 }
 
 static void native_join_done(void *ctx, int rc, const char *room, unsigned user_num)
@@ -579,8 +595,9 @@ static void native_join_done(void *ctx, int rc, const char *room, unsigned user_
 	if (rc == ROOM_E_FULL)
 		send_full(c, room, user_num);
 	else if (rc == SIG_E_UNAVAILABLE)
-		signaling_proto_error(c, "unavailable",
-				"the cluster's store is unreachable; try again shortly");
+		signaling_proto_error(
+			c, "unavailable",
+			"the cluster's store is unreachable; try again shortly");
 	else if (rc)
 		signaling_proto_error(c, "server-error", "join failed");
 }
@@ -588,8 +605,9 @@ static void native_join_done(void *ctx, int rc, const char *room, unsigned user_
 void signaling_cluster_join(struct signaling_conn *c, const char *room_id)
 {
 	if (!signaling_cluster_join_peer(c->server, c->room_peer, room_id, &c->ticket,
-				   native_join_done, c))
-		signaling_proto_error(c, "busy", "the previous join or checkRoom is still running");
+					 native_join_done, c))
+		signaling_proto_error(c, "busy",
+				      "the previous join or checkRoom is still running");
 }
 
 static void native_check_done(void *ctx, bool ok, const char *room, unsigned n)
@@ -598,20 +616,24 @@ static void native_check_done(void *ctx, bool ok, const char *room, unsigned n)
 	unsigned cap = c->server->conf->room_capacity;
 
 	if (!ok)
-		signaling_proto_error(c, "unavailable",
-				"the cluster's store is unreachable; try again shortly");
+		signaling_proto_error(
+			c, "unavailable",
+			"the cluster's store is unreachable; try again shortly");
 	else if (n >= cap)
 		send_full(c, room, n);
 	else
 		signaling_proto_send(c, "checkRoomSuccess",
-			       json_pack("{s:s, s:I, s:I}", "roomId", room, "userNum",
-					 (json_int_t)n, "capacity", (json_int_t)cap));
+				     json_pack("{s:s, s:I, s:I}", "roomId", room,
+					       "userNum", (json_int_t)n, "capacity",
+					       (json_int_t)cap));
 }
 
 void signaling_cluster_check(struct signaling_conn *c, const char *room_id)
 {
-	if (!signaling_cluster_check_peer(c->server, room_id, &c->ticket, native_check_done, c))
-		signaling_proto_error(c, "busy", "the previous join or checkRoom is still running");
+	if (!signaling_cluster_check_peer(c->server, room_id, &c->ticket,
+					  native_check_done, c))
+		signaling_proto_error(c, "busy",
+				      "the previous join or checkRoom is still running");
 }
 
 const char *signaling_cluster_node_id(const struct signaling_server *s)
@@ -647,8 +669,8 @@ static void member_line(const char *user, const char *node, const char *room, vo
 	struct member_lines *m = arg;
 
 	if (strcmp(node, m->self))
-		evbuffer_add_printf(m->out, "cluster-member node=%s room=%s user=%s\n", node,
-				    room, user);
+		evbuffer_add_printf(m->out, "cluster-member node=%s room=%s user=%s\n",
+				    node, room, user);
 }
 
 void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffer *out)
@@ -668,13 +690,17 @@ void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer
 		return;
 	cluster_get_stats(s->cluster->link, &st);
 	prom_metric(out, "turnroom_cluster_up", "gauge",
-		    "1 when this node is registered in Redis.", cluster_up(s->cluster->link));
-	prom_metric(out, "turnroom_cluster_nodes", "gauge", "Nodes registered in the cluster.",
+		    "1 when this node is registered in Redis.",
+		    cluster_up(s->cluster->link));
+	prom_metric(out, "turnroom_cluster_nodes", "gauge",
+		    "Nodes registered in the cluster.",
 		    cluster_node_count(s->cluster->link));
 	prom_metric(out, "turnroom_cluster_members", "gauge",
-		    "Room members in the whole cluster.", cluster_member_count(s->cluster->link));
+		    "Room members in the whole cluster.",
+		    cluster_member_count(s->cluster->link));
 	prom_metric(out, "turnroom_cluster_remote_members", "gauge",
-		    "Members of other nodes in rooms with members here.", s->cluster->n_proxies);
+		    "Members of other nodes in rooms with members here.",
+		    s->cluster->n_proxies);
 	prom_family(out, frames, "counter", "Frames exchanged with other nodes.");
 	prom_sample(out, frames, "direction", "in", st.frames_in);
 	prom_sample(out, frames, "direction", "out", st.frames_out);

@@ -16,21 +16,31 @@
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 101: return "Switching Protocols";
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 431: return "Request Header Fields Too Large";
+	case 101:
+		return "Switching Protocols";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 426:
+		return "Upgrade Required";
+	case 431:
+		return "Request Header Fields Too Large";
 	}
 	return "Error";
 }
 
-void signaling_http_respond(struct signaling_conn *c, int status, const char *content_type,
-		      const void *body, size_t len, bool head_only)
+void signaling_http_respond(struct signaling_conn *c, int status,
+			    const char *content_type, const void *body, size_t len,
+			    bool head_only)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
@@ -51,7 +61,8 @@ void signaling_http_respond(struct signaling_conn *c, int status, const char *co
 
 static void respond_text(struct signaling_conn *c, int status, const char *text)
 {
-	signaling_http_respond(c, status, "text/plain; charset=utf-8", text, strlen(text), false);
+	signaling_http_respond(c, status, "text/plain; charset=utf-8", text, strlen(text),
+			       false);
 }
 
 /* The Host header without its port: "[::1]:8080" -> "[::1]",
@@ -83,7 +94,8 @@ static void upgrade(struct signaling_conn *c, const struct http_request *req)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	char accept[29];
 
-	if (!req->upgrade_websocket || req->ws_version != 13 || strlen(req->ws_key) != 24) {
+	if (!req->upgrade_websocket || req->ws_version != 13 ||
+	    strlen(req->ws_key) != 24) {
 		respond_text(c, 400, "WebSocket upgrade expected (version 13)\n");
 		return;
 	}

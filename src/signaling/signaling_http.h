@@ -12,22 +12,22 @@
 #define HTTP_HEAD_MAX 8192
 
 struct http_request {
-	unsigned method;      /* http-parser's enum http_method */
-	char path[1024];      /* without the query string */
+	unsigned method; /* http-parser's enum http_method */
+	char path[1024]; /* without the query string */
 	char host[256];
 	char origin[256];
-	char ws_key[64];      /* Sec-WebSocket-Key */
+	char ws_key[64];         /* Sec-WebSocket-Key */
 	char authorization[512]; /* Authorization (metrics-token); a secret */
-	unsigned ws_version;  /* Sec-WebSocket-Version */
-	bool upgrade_websocket; /* Upgrade: websocket + Connection: upgrade */
+	unsigned ws_version;     /* Sec-WebSocket-Version */
+	bool upgrade_websocket;  /* Upgrade: websocket + Connection: upgrade */
 	bool keep_alive;
 	uint64_t content_length;
 	/* for the Socket.IO endpoint (signaling_sio_http.c) */
-	char query[1024];     /* after '?', without it; "" when none */
+	char query[1024]; /* after '?', without it; "" when none */
 	char content_type[128];
 	char accept_encoding[256];
 	char if_none_match[128];
-	bool chunked;         /* Transfer-Encoding: chunked body */
+	bool chunked; /* Transfer-Encoding: chunked body */
 };
 
 /* Finds the end of a head ("\r\n\r\n") in p: its length including the

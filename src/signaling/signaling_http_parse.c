@@ -10,9 +10,19 @@
 #include "util/errors.h"
 #include "util/hex.h"
 
-enum which_header { H_NONE, H_HOST, H_ORIGIN, H_WS_KEY, H_WS_VERSION, H_UPGRADE,
-		    H_CONNECTION, H_AUTHORIZATION, H_CONTENT_TYPE, H_ACCEPT_ENCODING,
-		    H_IF_NONE_MATCH };
+enum which_header {
+	H_NONE,
+	H_HOST,
+	H_ORIGIN,
+	H_WS_KEY,
+	H_WS_VERSION,
+	H_UPGRADE,
+	H_CONNECTION,
+	H_AUTHORIZATION,
+	H_CONTENT_TYPE,
+	H_ACCEPT_ENCODING,
+	H_IF_NONE_MATCH
+};
 
 struct head_state {
 	struct http_request *req;
@@ -88,11 +98,21 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 	struct http_request *r = st->req;
 
 	switch (st->current) {
-	case H_HOST: append(st, r->host, sizeof(r->host), at, len); break;
-	case H_ORIGIN: append(st, r->origin, sizeof(r->origin), at, len); break;
-	case H_WS_KEY: append(st, r->ws_key, sizeof(r->ws_key), at, len); break;
-	case H_WS_VERSION: append(st, st->version, sizeof(st->version), at, len); break;
-	case H_UPGRADE: append(st, st->upgrade, sizeof(st->upgrade), at, len); break;
+	case H_HOST:
+		append(st, r->host, sizeof(r->host), at, len);
+		break;
+	case H_ORIGIN:
+		append(st, r->origin, sizeof(r->origin), at, len);
+		break;
+	case H_WS_KEY:
+		append(st, r->ws_key, sizeof(r->ws_key), at, len);
+		break;
+	case H_WS_VERSION:
+		append(st, st->version, sizeof(st->version), at, len);
+		break;
+	case H_UPGRADE:
+		append(st, st->upgrade, sizeof(st->upgrade), at, len);
+		break;
 	case H_CONNECTION:
 		append(st, st->connection, sizeof(st->connection), at, len);
 		break;
@@ -108,7 +128,8 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 	case H_IF_NONE_MATCH:
 		append(st, r->if_none_match, sizeof(r->if_none_match), at, len);
 		break;
-	case H_NONE: break;
+	case H_NONE:
+		break;
 	}
 	return 0;
 }
@@ -139,7 +160,8 @@ static bool has_token(const char *list, const char *token)
 size_t http_head_length(const uint8_t *p, size_t len)
 {
 	for (size_t i = 3; i < len; i++)
-		if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' && p[i - 3] == '\r')
+		if (p[i] == '\n' && p[i - 1] == '\r' && p[i - 2] == '\n' &&
+		    p[i - 3] == '\r')
 			return i + 1;
 	return 0;
 }

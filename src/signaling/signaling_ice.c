@@ -27,8 +27,8 @@ static bool take_first(const char *secret, void *arg)
  * new one, kept in the store so credentials survive restarts. A secret
  * that lives in memory only is added to auth. out: SIG_SECRET_MAX. */
 int signaling_ice_secret_choose(const struct conf *c, struct auth_store *store,
-			  struct auth *auth, const char *keep, char *out, char *err,
-			  size_t errlen)
+				struct auth *auth, const char *keep, char *out, char *err,
+				size_t errlen)
 {
 	unsigned char raw[32];
 
@@ -37,7 +37,8 @@ int signaling_ice_secret_choose(const struct conf *c, struct auth_store *store,
 		snprintf(out, SIG_SECRET_MAX, "%s", c->static_auth_secrets.items[0]);
 		return 0;
 	}
-	if (store && auth_store_each_secret(store, c->realm, take_first, out) == 0 && out[0])
+	if (store && auth_store_each_secret(store, c->realm, take_first, out) == 0 &&
+	    out[0])
 		return 0;
 	if (!store && keep[0]) {
 		snprintf(out, SIG_SECRET_MAX, "%s", keep);
@@ -89,10 +90,10 @@ void signaling_reload_free(struct signaling_reload *r)
  * again (a new static-auth-secret or store takes effect). Only the new
  * auth and store are written to, never the live ones. */
 struct signaling_reload *signaling_server_reload_prepare(struct signaling_server *s,
-						   const struct conf *conf,
-						   struct auth *auth,
-						   struct auth_store *store, char *err,
-						   size_t errlen)
+							 const struct conf *conf,
+							 struct auth *auth,
+							 struct auth_store *store,
+							 char *err, size_t errlen)
 {
 	struct signaling_reload *r = calloc(1, sizeof(*r));
 
@@ -103,15 +104,16 @@ struct signaling_reload *signaling_server_reload_prepare(struct signaling_server
 	r->conf = conf;
 	r->auth = auth;
 	r->store = store;
-	if (signaling_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret, err,
-				  errlen)) {
+	if (signaling_ice_secret_choose(conf, store, auth, s->ice_secret, r->ice_secret,
+					err, errlen)) {
 		signaling_reload_free(r);
 		return NULL;
 	}
 	return r;
 }
 
-void signaling_server_reload_commit(struct signaling_server *s, struct signaling_reload *r)
+void signaling_server_reload_commit(struct signaling_server *s,
+				    struct signaling_reload *r)
 {
 	s->conf = r->conf;
 	room_engine_configure(s->rooms, s->conf->room_capacity,
@@ -193,8 +195,9 @@ static void add_pool(const struct conf *c, bool tls, json_t *stun, json_t *turn)
 		unsigned port = c->listening_port;
 
 		/* "host:port", "[v6]:port", or a bare host / IPv6 literal. */
-		if (colon && (item[0] == '[' ? colon > strchr(item, ']')
-					     : !memchr(item, ':', (size_t)(colon - item)))) {
+		if (colon &&
+		    (item[0] == '[' ? colon > strchr(item, ']')
+				    : !memchr(item, ':', (size_t)(colon - item)))) {
 			port = (unsigned)strtoul(colon + 1, NULL, 10);
 			snprintf(bare, sizeof(bare), "%.*s", (int)(colon - item), item);
 		} else {
@@ -215,10 +218,12 @@ static void add_pool(const struct conf *c, bool tls, json_t *stun, json_t *turn)
 	}
 }
 
-json_t *signaling_ice_servers(struct signaling_server *s, const char *host, const char *user_id)
+json_t *signaling_ice_servers(struct signaling_server *s, const char *host,
+			      const char *user_id)
 {
 	static const char *const none[] = { "" };
-	static const char *const turn_transports[] = { "?transport=udp", "?transport=tcp" };
+	static const char *const turn_transports[] = { "?transport=udp",
+						       "?transport=tcp" };
 	const struct conf *c = s->conf;
 	char h[300], username[128], password[64];
 	long long expiry = (long long)clock_wall_s() + c->ice_credential_ttl;
@@ -249,7 +254,7 @@ json_t *signaling_ice_servers(struct signaling_server *s, const char *host, cons
 			 c->tls_listening_port);
 		json_array_append_new(turn, json_string(turns));
 	}
-	return json_pack("[{s:o}, {s:o, s:s, s:s}]",
-			 "urls", urls("stun", h, c->listening_port, none, 1),
-			 "urls", turn, "username", username, "credential", password);
+	return json_pack("[{s:o}, {s:o, s:s, s:s}]", "urls",
+			 urls("stun", h, c->listening_port, none, 1), "urls", turn,
+			 "username", username, "credential", password);
 }

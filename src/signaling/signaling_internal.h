@@ -50,32 +50,32 @@ struct signaling_conn {
 	struct front_slot *slot;          /* owned: connection-limit place */
 	struct evbuffer_cb_entry *out_cb; /* counts output in out_bytes */
 	wslay_event_context_ptr ws;
-	struct room_peer *room_peer;      /* while a WebSocket; NULL after */
-	char host[256];                   /* Host header without port */
-	uint64_t ice_push_ms;             /* next unasked iceServers; 0 none */
-	uint32_t rate_tokens_milli;       /* ws-rate token bucket */
+	struct room_peer *room_peer; /* while a WebSocket; NULL after */
+	char host[256];              /* Host header without port */
+	uint64_t ice_push_ms;        /* next unasked iceServers; 0 none */
+	uint32_t rate_tokens_milli;  /* ws-rate token bucket */
 	uint64_t rate_last_ms;
-	bool dead;                        /* queued for freeing */
-	bool tls;                         /* arrived over TLS */
-	struct signaling_ticket *ticket;        /* a cluster join/checkRoom in flight */
+	bool dead;                       /* queued for freeing */
+	bool tls;                        /* arrived over TLS */
+	struct signaling_ticket *ticket; /* a cluster join/checkRoom in flight */
 	/* Socket.IO endpoint (signaling_sio_http.c): the Engine.IO session this
 	 * connection holds a poll for or carries as a WebSocket. */
 	struct eio_session *eio;
-	bool eio_close_frame;             /* its WebSocket close frame arrived */
-	bool eio_close_sent;              /* our close frame is out */
-	bool eio_direct_write;            /* frames written at once (plain TCP) */
-	uint8_t eio_frag_op;              /* opcode of a fragmented message */
-	uint8_t *eio_frag;                /* its bytes so far; owned */
+	bool eio_close_frame;  /* its WebSocket close frame arrived */
+	bool eio_close_sent;   /* our close frame is out */
+	bool eio_direct_write; /* frames written at once (plain TCP) */
+	uint8_t eio_frag_op;   /* opcode of a fragmented message */
+	uint8_t *eio_frag;     /* its bytes so far; owned */
 	size_t eio_frag_len;
-	bool eio_keep_alive;              /* the request in hand allows it */
-	bool eio_head_only;               /* a HEAD: the head of the answer only */
-	struct http_request *eio_req;     /* a POST waiting for its body; owned */
+	bool eio_keep_alive;          /* the request in hand allows it */
+	bool eio_head_only;           /* a HEAD: the head of the answer only */
+	struct http_request *eio_req; /* a POST waiting for its body; owned */
 	struct signaling_conn *prev, *next;
 };
 
 struct signaling_counters {
-	uint64_t ws_opened, ws_closed, messages_in, messages_out, joins,
-		join_refusals, http_requests;
+	uint64_t ws_opened, ws_closed, messages_in, messages_out, joins, join_refusals,
+		http_requests;
 	uint64_t slow_closed;   /* over ws-max-output */
 	uint64_t budget_closed; /* shed for signaling-max-queued */
 	uint64_t join_timeouts; /* closed for ws-join-timeout */
@@ -83,12 +83,12 @@ struct signaling_counters {
 };
 
 struct signaling_server {
-	struct event_base *base;    /* borrowed */
-	const struct conf *conf;    /* borrowed */
-	struct auth *auth;          /* borrowed */
-	struct auth_store *store;   /* borrowed; may be NULL */
-	struct turn_server *turn;   /* borrowed; may be NULL */
-	bool tls_turn;               /* turns: URLs in iceServers */
+	struct event_base *base;  /* borrowed */
+	const struct conf *conf;  /* borrowed */
+	struct auth *auth;        /* borrowed */
+	struct auth_store *store; /* borrowed; may be NULL */
+	struct turn_server *turn; /* borrowed; may be NULL */
+	bool tls_turn;            /* turns: URLs in iceServers */
 	struct room_engine *rooms;
 	struct signaling_conn *conns;     /* live */
 	struct signaling_conn *graveyard; /* closed; freed by the reaper */
@@ -98,19 +98,19 @@ struct signaling_server {
 	struct json_t *live_ids; /* user ids with minted credentials, still members */
 	uint64_t now_ms;
 	struct signaling_counters counters;
-	struct signaling_cluster *cluster;  /* NULL: this node alone */
-	bool cluster_degraded;        /* redis= but Redis unreachable */
-	bool draining;                /* no new joins; live members stay */
-	size_t out_bytes;          /* output queued on every connection */
-	struct event *shed;        /* over signaling-max-queued: shed load */
-	struct log_limit slow_log; /* slow consumers, budget, join timeouts */
-	size_t trim_peak;          /* connections at most since the last trim */
+	struct signaling_cluster *cluster; /* NULL: this node alone */
+	bool cluster_degraded;             /* redis= but Redis unreachable */
+	bool draining;                     /* no new joins; live members stay */
+	size_t out_bytes;                  /* output queued on every connection */
+	struct event *shed;                /* over signaling-max-queued: shed load */
+	struct log_limit slow_log;         /* slow consumers, budget, join timeouts */
+	size_t trim_peak;                  /* connections at most since the last trim */
 	uint64_t trim_ms;
 	/* The whole Prometheus body (main adds the relay's and the front
 	 * door's); NULL: the room server's lines only. */
 	void (*metrics_fn)(void *ctx, struct evbuffer *out);
 	void *metrics_ctx;
-	struct signaling_sio *sio;        /* the Socket.IO endpoint; NULL when off */
+	struct signaling_sio *sio;             /* the Socket.IO endpoint; NULL when off */
 	struct signaling_sio_files *sio_files; /* the client bundle, read on demand */
 };
 
@@ -128,8 +128,9 @@ void signaling_touch_clock(struct signaling_server *s);
 
 /* Reads the request head once complete, answers or upgrades. */
 void signaling_http_on_read(struct signaling_conn *c);
-void signaling_http_respond(struct signaling_conn *c, int status, const char *content_type,
-		      const void *body, size_t len, bool head_only);
+void signaling_http_respond(struct signaling_conn *c, int status,
+			    const char *content_type, const void *body, size_t len,
+			    bool head_only);
 
 /* The Host header without its port. */
 void signaling_host_without_port(const char *host, char *out, size_t outlen);
@@ -137,7 +138,8 @@ void signaling_host_without_port(const char *host, char *out, size_t outlen);
 /* GET /metrics on http-port (signaling_metrics.c): only with metrics-token
  * and the matching bearer token, else 404. */
 struct http_request;
-void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req, bool head_only);
+void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req,
+			       bool head_only);
 
 /* ---- WebSocket (signaling_ws.c) ---- */
 
@@ -161,15 +163,18 @@ void signaling_proto_on_text(struct signaling_conn *c, const uint8_t *p, size_t 
 /* room_deliver_fn: ctx is the signaling_conn. */
 void signaling_proto_deliver(void *ctx, const struct room_event *ev);
 /* Sends {"event":"error","data":{code,message}}. */
-void signaling_proto_error(struct signaling_conn *c, const char *code, const char *message);
+void signaling_proto_error(struct signaling_conn *c, const char *code,
+			   const char *message);
 /* Sends {"event": event, "data": data}; takes the reference to data. */
 struct json_t;
-void signaling_proto_send(struct signaling_conn *c, const char *event, struct json_t *data);
+void signaling_proto_send(struct signaling_conn *c, const char *event,
+			  struct json_t *data);
 /* signaling-auth: whether credentials (a JSON object: username and
  * password, or token) may join room_id (NULL: any room, for a Socket.IO
  * CONNECT). */
 struct json_t;
-bool signaling_join_allowed(struct signaling_server *s, struct json_t *creds, const char *room_id);
+bool signaling_join_allowed(struct signaling_server *s, struct json_t *creds,
+			    const char *room_id);
 /* The error code a client is told for a ROOM_E_* result (both framings). */
 const char *signaling_room_error_code(int rc);
 /* The roomId of an event's data (both framings), or NULL with the code
@@ -192,13 +197,13 @@ void signaling_presence_free(struct signaling_server *s);
  * (SIG_SECRET_MAX): see signaling_ice.c. conf, store (may be NULL) and auth
  * are borrowed; keep is the secret in use ("" at start). 0 or error. */
 int signaling_ice_secret_choose(const struct conf *c, struct auth_store *store,
-			  struct auth *auth, const char *keep, char *out, char *err,
-			  size_t errlen);
+				struct auth *auth, const char *keep, char *out, char *err,
+				size_t errlen);
 /* The iceServers array for user_id as seen through host; NULL on
  * allocation failure. Caller owns the reference (json_t *). */
 struct json_t;
 struct json_t *signaling_ice_servers(struct signaling_server *s, const char *host,
-			       const char *user_id);
+				     const char *user_id);
 
 /* ---- several nodes through Redis (signaling_cluster.c) ---- */
 
@@ -210,7 +215,8 @@ void signaling_cluster_free(struct signaling_server *s);
 void signaling_cluster_join(struct signaling_conn *c, const char *room_id);
 void signaling_cluster_check(struct signaling_conn *c, const char *room_id);
 /* From the engine's on_gone: a local member is really gone. */
-void signaling_cluster_member_gone(struct signaling_server *s, const char *room, const char *user);
+void signaling_cluster_member_gone(struct signaling_server *s, const char *room,
+				   const char *user);
 void signaling_cluster_conn_closed(struct signaling_conn *c);
 /* The same for any framing: peer joins room_id through Redis; done gets
  * ROOM_OK (JOINED was delivered to peer), ROOM_E_FULL (with the count),
@@ -220,13 +226,15 @@ void signaling_cluster_conn_closed(struct signaling_conn *c);
 #define SIG_E_UNAVAILABLE (-100)
 struct signaling_ticket;
 typedef void (*signaling_join_done_fn)(void *ctx, int rc, const char *room_id,
-				 unsigned user_num);
+				       unsigned user_num);
 typedef void (*signaling_check_done_fn)(void *ctx, bool ok, const char *room_id,
-				  unsigned user_num);
-bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p, const char *room_id,
-			   struct signaling_ticket **slot, signaling_join_done_fn done, void *ctx);
+					unsigned user_num);
+bool signaling_cluster_join_peer(struct signaling_server *s, struct room_peer *p,
+				 const char *room_id, struct signaling_ticket **slot,
+				 signaling_join_done_fn done, void *ctx);
 bool signaling_cluster_check_peer(struct signaling_server *s, const char *room_id,
-			    struct signaling_ticket **slot, signaling_check_done_fn done, void *ctx);
+				  struct signaling_ticket **slot,
+				  signaling_check_done_fn done, void *ctx);
 void signaling_cluster_cancel(struct signaling_ticket **slot);
 /* After a reload chose the minting secret again: the cluster's stays. */
 void signaling_cluster_reconfigured(struct signaling_server *s);
@@ -255,7 +263,8 @@ void signaling_sio_on_body(struct signaling_conn *c);
 /* Input on an Engine.IO WebSocket (signaling_sio_ws.c). */
 void signaling_sio_ws_on_read(struct signaling_conn *c);
 /* One message out on it (text or binary). */
-void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p, size_t len);
+void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p,
+			   size_t len);
 /* From now on frames are written to the socket at once (plain TCP). */
 void signaling_sio_ws_start_direct(struct signaling_conn *c);
 /* A close frame with code, then the connection ends once flushed. */
@@ -278,6 +287,7 @@ struct eio_server *signaling_sio_eio(struct signaling_server *s);
 /* ---- embedded web client (signaling_web.c) ---- */
 
 /* The file served at path, or NULL. */
-const uint8_t *signaling_web_file(const char *path, size_t *len, const char **content_type);
+const uint8_t *signaling_web_file(const char *path, size_t *len,
+				  const char **content_type);
 
 #endif

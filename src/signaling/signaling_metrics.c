@@ -53,8 +53,9 @@ static void write_room_bytes(struct signaling_server *s, struct evbuffer *out)
 	if (s->turn && rb.by_user && rb.by_room) {
 		turn_server_each_room_allocation(s->turn, collect_user, &rb);
 		room_engine_each_member(s->rooms, collect_member, &rb);
-		prom_family(out, "turnroom_room_relayed_bytes", "gauge",
-			    "Bytes relayed for the live allocations of a room's members.");
+		prom_family(
+			out, "turnroom_room_relayed_bytes", "gauge",
+			"Bytes relayed for the live allocations of a room's members.");
 		json_object_foreach(rb.by_room, room, v)
 			prom_sample(out, "turnroom_room_relayed_bytes", "room", room,
 				    (uint64_t)json_integer_value(v));
@@ -70,24 +71,28 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 
 	for (struct signaling_conn *it = s->conns; it; it = it->next)
 		ws += it->state == SIG_WEBSOCKET;
-	prom_metric(out, "turnroom_websocket_peers", "gauge", "Open WebSocket connections.", ws);
+	prom_metric(out, "turnroom_websocket_peers", "gauge",
+		    "Open WebSocket connections.", ws);
 	prom_metric(out, "turnroom_rooms", "gauge", "Rooms with at least one member.",
-	       room_engine_room_count(s->rooms));
+		    room_engine_room_count(s->rooms));
 	prom_metric(out, "turnroom_room_members", "gauge",
-	       "Room members, including those in their resume window.",
-	       room_engine_member_count(s->rooms));
-	prom_family(out, "turnroom_signaling_messages_total", "counter", "WebSocket messages.");
-	prom_sample(out, "turnroom_signaling_messages_total", "direction", "in", k->messages_in);
+		    "Room members, including those in their resume window.",
+		    room_engine_member_count(s->rooms));
+	prom_family(out, "turnroom_signaling_messages_total", "counter",
+		    "WebSocket messages.");
+	prom_sample(out, "turnroom_signaling_messages_total", "direction", "in",
+		    k->messages_in);
 	prom_sample(out, "turnroom_signaling_messages_total", "direction", "out",
 		    k->messages_out);
-	prom_metric(out, "turnroom_joins_total", "counter", "Successful joins.", k->joins);
+	prom_metric(out, "turnroom_joins_total", "counter", "Successful joins.",
+		    k->joins);
 	prom_metric(out, "turnroom_join_refusals_total", "counter",
-	       "Joins refused for bad credentials.", k->join_refusals);
+		    "Joins refused for bad credentials.", k->join_refusals);
 	prom_metric(out, "turnroom_http_requests_total", "counter", "HTTP requests.",
-	       k->http_requests);
+		    k->http_requests);
 	prom_metric(out, "turnroom_signaling_queued_bytes", "gauge",
-	       "Signaling bytes queued: connections' output and resume queues.",
-	       s->out_bytes + room_engine_queued_bytes(s->rooms));
+		    "Signaling bytes queued: connections' output and resume queues.",
+		    s->out_bytes + room_engine_queued_bytes(s->rooms));
 	prom_family(out, "turnroom_websocket_closed_total", "counter",
 		    "WebSockets closed by a limit.");
 	prom_sample(out, "turnroom_websocket_closed_total", "reason", "slow_consumer",
@@ -97,14 +102,14 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 	prom_sample(out, "turnroom_websocket_closed_total", "reason", "join_timeout",
 		    k->join_timeouts);
 	prom_metric(out, "turnroom_memory_trims_total", "counter",
-	       "Times freed memory was given back to the system.", k->trims);
+		    "Times freed memory was given back to the system.", k->trims);
 	if (s->conf->prometheus_room_labels)
 		write_room_bytes(s, out);
 	signaling_cluster_write_metrics(s, out);
 }
 
 void signaling_server_set_metrics(struct signaling_server *s,
-			       void (*fn)(void *ctx, struct evbuffer *out), void *ctx)
+				  void (*fn)(void *ctx, struct evbuffer *out), void *ctx)
 {
 	s->metrics_fn = fn;
 	s->metrics_ctx = ctx;
@@ -122,19 +127,21 @@ static bool bearer_ok(const char *want, const char *authorization)
 	return strlen(authorization) == n && CRYPTO_memcmp(authorization, want, n) == 0;
 }
 
-void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req, bool head_only)
+void signaling_metrics_respond(struct signaling_conn *c, const struct http_request *req,
+			       bool head_only)
 {
 	struct signaling_server *s = c->server;
 	const char *token = s->conf->metrics_token;
 	struct evbuffer *body;
 
 	if (!token || !*token) {
-		signaling_http_respond(c, 404, "text/plain; charset=utf-8", "not found\n", 10, false);
+		signaling_http_respond(c, 404, "text/plain; charset=utf-8", "not found\n",
+				       10, false);
 		return;
 	}
 	if (!bearer_ok(token, req->authorization)) {
-		signaling_http_respond(c, 401, "text/plain; charset=utf-8", "bearer token required\n",
-				 22, false);
+		signaling_http_respond(c, 401, "text/plain; charset=utf-8",
+				       "bearer token required\n", 22, false);
 		return;
 	}
 	body = evbuffer_new();
@@ -147,6 +154,7 @@ void signaling_metrics_respond(struct signaling_conn *c, const struct http_reque
 	else
 		signaling_server_write_metrics(s, body);
 	signaling_http_respond(c, 200, "text/plain; version=0.0.4; charset=utf-8",
-			 evbuffer_pullup(body, -1), evbuffer_get_length(body), head_only);
+			       evbuffer_pullup(body, -1), evbuffer_get_length(body),
+			       head_only);
 	evbuffer_free(body);
 }

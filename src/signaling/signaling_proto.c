@@ -33,7 +33,8 @@ void signaling_proto_send(struct signaling_conn *c, const char *event, json_t *d
 	send_event(c, event, data);
 }
 
-void signaling_proto_error(struct signaling_conn *c, const char *code, const char *message)
+void signaling_proto_error(struct signaling_conn *c, const char *code,
+			   const char *message)
 {
 	send_event(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
 }
@@ -52,7 +53,8 @@ static json_t *string_array(const char *const *items, size_t n)
 static void schedule_ice_push(struct signaling_conn *c)
 {
 	/* Fresh credentials when 3/4 of the lifetime has passed. */
-	c->ice_push_ms = c->server->now_ms + (uint64_t)c->server->conf->ice_credential_ttl * 750u;
+	c->ice_push_ms =
+		c->server->now_ms + (uint64_t)c->server->conf->ice_credential_ttl * 750u;
 }
 
 static void deliver_joined(struct signaling_conn *c, const struct room_event *ev)
@@ -62,11 +64,12 @@ static void deliver_joined(struct signaling_conn *c, const struct room_event *ev
 	send_event(c, "joined",
 		   json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId",
 			     ev->room_id, "userId", ev->user_id, "userNum",
-			     (json_int_t)ev->user_num, "capacity", (json_int_t)ev->capacity,
-			     "peers", string_array(ev->peers, ev->n_peers), "iceServers",
+			     (json_int_t)ev->user_num, "capacity",
+			     (json_int_t)ev->capacity, "peers",
+			     string_array(ev->peers, ev->n_peers), "iceServers",
 			     ice ? ice : json_array(), "iceTtl",
-			     (json_int_t)c->server->conf->ice_credential_ttl, "resumeToken",
-			     ev->resume_token, "resumed", ev->resumed));
+			     (json_int_t)c->server->conf->ice_credential_ttl,
+			     "resumeToken", ev->resume_token, "resumed", ev->resumed));
 	schedule_ice_push(c);
 }
 
@@ -116,7 +119,8 @@ static void deliver_relay(struct signaling_conn *c, const struct room_event *ev)
 		free(b64);
 	}
 	env = json_pack("{s:s, s:s, s:O, s:o}", "event", ev->event, "from", ev->from,
-			"data", json_array_size(all) ? json_array_get(all, 0) : json_null(),
+			"data",
+			json_array_size(all) ? json_array_get(all, 0) : json_null(),
 			"args", all);
 	if (env && ev->n_blobs)
 		json_object_set(env, "attachments", blobs);
@@ -137,8 +141,9 @@ void signaling_proto_deliver(void *ctx, const struct room_event *ev)
 		deliver_joined(c, ev);
 		break;
 	case ROOM_EV_OTHER_JOINED:
-		send_event(c, "otherjoined", json_pack("{s:s, s:s}", "roomId", ev->room_id,
-						       "userId", ev->user_id));
+		send_event(c, "otherjoined",
+			   json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
+				     ev->user_id));
 		break;
 	case ROOM_EV_MESSAGE:
 		deliver_message(c, ev);
@@ -148,8 +153,9 @@ void signaling_proto_deliver(void *ctx, const struct room_event *ev)
 		send_event(c, "leaved", json_pack("{s:s}", "roomId", ev->room_id));
 		break;
 	case ROOM_EV_BYE:
-		send_event(c, "bye", json_pack("{s:s, s:s}", "roomId", ev->room_id,
-					       "userId", ev->user_id));
+		send_event(c, "bye",
+			   json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
+				     ev->user_id));
 		break;
 	case ROOM_EV_RELAY:
 		deliver_relay(c, ev);
@@ -168,8 +174,9 @@ void signaling_proto_push_ice(struct signaling_conn *c)
 	ice = signaling_ice_servers(c->server, c->host, user);
 	if (!ice)
 		return;
-	send_event(c, "iceServers", json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
-					      (json_int_t)c->server->conf->ice_credential_ttl));
+	send_event(c, "iceServers",
+		   json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
+			     (json_int_t)c->server->conf->ice_credential_ttl));
 	schedule_ice_push(c);
 }
 
@@ -246,12 +253,18 @@ bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char
 const char *signaling_room_error_code(int rc)
 {
 	switch (rc) {
-	case ROOM_E_BAD_ROOM_ID: return "bad-room-id";
-	case ROOM_E_ALREADY_IN_ROOM: return "already-in-room";
-	case ROOM_E_NOT_IN_ROOM: return "not-in-room";
-	case ROOM_E_NO_SUCH_PEER: return "no-such-peer";
-	case ROOM_E_BAD_RESUME: return "bad-resume";
-	case ROOM_E_FULL: return "full";
+	case ROOM_E_BAD_ROOM_ID:
+		return "bad-room-id";
+	case ROOM_E_ALREADY_IN_ROOM:
+		return "already-in-room";
+	case ROOM_E_NOT_IN_ROOM:
+		return "not-in-room";
+	case ROOM_E_NO_SUCH_PEER:
+		return "no-such-peer";
+	case ROOM_E_BAD_RESUME:
+		return "bad-resume";
+	case ROOM_E_FULL:
+		return "full";
 	}
 	return "server-error";
 }
@@ -261,14 +274,16 @@ const char *signaling_room_id_of(json_t *data, const char **code, const char **m
 	const char *room_id = json_string_value(json_object_get(data, "roomId"));
 
 	*code = room_id ? "bad-room-id" : "bad-request";
-	*message = room_id ? "roomId: 1-64 of A-Z a-z 0-9 . _ -" : "roomId must be a string";
+	*message =
+		room_id ? "roomId: 1-64 of A-Z a-z 0-9 . _ -" : "roomId must be a string";
 	return room_id && room_id_valid(room_id) ? room_id : NULL;
 }
 
 /* roomId of data: NULL after answering bad-request or bad-room-id. */
 static const char *room_id_of(struct signaling_conn *c, json_t *data)
 {
-	const char *code, *message, *room_id = signaling_room_id_of(data, &code, &message);
+	const char *code, *message,
+		*room_id = signaling_room_id_of(data, &code, &message);
 
 	if (!room_id)
 		signaling_proto_error(c, code, message);
@@ -286,11 +301,13 @@ static void on_join(struct signaling_conn *c, json_t *data)
 	if (!room_id)
 		return;
 	if (room_peer_room(c->room_peer)) {
-		signaling_proto_error(c, "already-in-room", "leave the current room first");
+		signaling_proto_error(c, "already-in-room",
+				      "leave the current room first");
 		return;
 	}
 	if (s->draining && !resume) {
-		signaling_proto_error(c, "draining", "this node is draining; join through another");
+		signaling_proto_error(c, "draining",
+				      "this node is draining; join through another");
 		return;
 	}
 	if (ip_limiter_blocked(s->join_failures, &c->peer, s->now_ms)) {
@@ -316,8 +333,9 @@ static void on_join(struct signaling_conn *c, json_t *data)
 	rc = room_join(s->rooms, c->room_peer, room_id, resume, s->now_ms);
 	if (rc == ROOM_E_FULL) {
 		room_check(s->rooms, room_id, &num, &cap);
-		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
-						(json_int_t)num));
+		send_event(c, "full",
+			   json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
+				     (json_int_t)num));
 	} else if (rc) {
 		signaling_proto_error(c, signaling_room_error_code(rc), "join refused");
 	} else {
@@ -358,7 +376,7 @@ static void on_message(struct signaling_conn *c, json_t *data)
 	/* Only the sender's `data` travels (absent: null); roomId and to
 	 * are routing, not content. */
 	payload = json_dumps(json_object_get(data, "data") ? json_object_get(data, "data")
-							  : json_null(),
+							   : json_null(),
 			     JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!payload)
 		return;
@@ -366,7 +384,8 @@ static void on_message(struct signaling_conn *c, json_t *data)
 		       strlen(payload));
 	free(payload);
 	if (rc)
-		signaling_proto_error(c, signaling_room_error_code(rc), "message not delivered");
+		signaling_proto_error(c, signaling_room_error_code(rc),
+				      "message not delivered");
 }
 
 static void on_refresh_ice(struct signaling_conn *c, json_t *data)
@@ -391,8 +410,9 @@ static void on_check_room(struct signaling_conn *c, json_t *data)
 	}
 	room_check(c->server->rooms, room_id, &num, &cap);
 	if (num >= cap)
-		send_event(c, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
-						(json_int_t)num));
+		send_event(c, "full",
+			   json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
+				     (json_int_t)num));
 	else
 		send_event(c, "checkRoomSuccess",
 			   json_pack("{s:s, s:I, s:I}", "roomId", room_id, "userNum",
@@ -406,8 +426,15 @@ static void on_check_room(struct signaling_conn *c, json_t *data)
 bool signaling_event_reserved(const char *event)
 {
 	static const char *const server_events[] = {
-		"joined", "otherjoined", "full", "leaved", "bye", "iceServers", "error",
-		"checkRoomSuccess", "joinRoomSuccess",
+		"joined",
+		"otherjoined",
+		"full",
+		"leaved",
+		"bye",
+		"iceServers",
+		"error",
+		"checkRoomSuccess",
+		"joinRoomSuccess",
 	};
 
 	for (size_t i = 0; i < sizeof(server_events) / sizeof(server_events[0]); i++)
@@ -424,7 +451,8 @@ static void relay_custom(struct signaling_conn *c, const char *event, json_t *da
 	if (!room_peer_room(c->room_peer) || signaling_event_reserved(event))
 		signaling_proto_error(c, "unknown-event", event);
 	else if (text)
-		room_relay(c->server->rooms, c->room_peer, event, text, strlen(text), NULL, 0);
+		room_relay(c->server->rooms, c->room_peer, event, text, strlen(text),
+			   NULL, 0);
 	free(text);
 	json_decref(args);
 }
@@ -445,8 +473,8 @@ static bool rate_ok(struct signaling_conn *c)
 {
 	uint64_t rate = c->server->conf->ws_rate;
 	uint64_t cap = 2000u * rate;
-	uint64_t tokens = c->rate_tokens_milli +
-			  (c->server->now_ms - c->rate_last_ms) * rate;
+	uint64_t tokens =
+		c->rate_tokens_milli + (c->server->now_ms - c->rate_last_ms) * rate;
 
 	c->rate_last_ms = c->server->now_ms;
 	c->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
@@ -470,7 +498,8 @@ void signaling_proto_on_text(struct signaling_conn *c, const uint8_t *p, size_t 
 	event = json_string_value(json_object_get(msg, "event"));
 	data = json_object_get(msg, "data");
 	if (!json_is_object(msg) || !event || !json_is_object(data)) {
-		signaling_proto_error(c, "bad-json", "expected {\"event\": NAME, \"data\": {...}}");
+		signaling_proto_error(c, "bad-json",
+				      "expected {\"event\": NAME, \"data\": {...}}");
 		json_decref(msg);
 		return;
 	}

@@ -284,7 +284,7 @@ static void queue_free(struct room_msg *q)
  * state (a client that missed some can renegotiate). A message larger
  * than max_queued_bytes on its own is not queued. */
 int room_queue_push(struct room_engine *e, struct room_member *m, const char *from,
-		      const char *payload, size_t len)
+		    const char *payload, size_t len)
 {
 	struct room_msg *msg;
 
@@ -382,15 +382,15 @@ static void deliver_joined(struct room_engine *e, const struct room_snap *s,
 {
 	const char *peers[ROOM_CAPACITY_MAX];
 	struct room_event ev = {
-	    .kind = ROOM_EV_JOINED,
-	    .room_id = s->room_id,
-	    .user_id = s->user_id,
-	    .user_num = (unsigned)s->n + 1,
-	    .capacity = s->capacity,
-	    .peers = peers,
-	    .n_peers = s->n,
-	    .resume_token = token,
-	    .resumed = resumed,
+		.kind = ROOM_EV_JOINED,
+		.room_id = s->room_id,
+		.user_id = s->user_id,
+		.user_num = (unsigned)s->n + 1,
+		.capacity = s->capacity,
+		.peers = peers,
+		.n_peers = s->n,
+		.resume_token = token,
+		.resumed = resumed,
 	};
 
 	for (size_t i = 0; i < s->n; i++)
@@ -407,12 +407,12 @@ static void deliver_queued(struct room_engine *e, const struct room_snap *s,
 	while (q) {
 		struct room_msg *next = q->next;
 		struct room_event ev = {
-		    .kind = ROOM_EV_MESSAGE,
-		    .room_id = s->room_id,
-		    .user_id = q->from,
-		    .from = q->from,
-		    .payload = q->payload,
-		    .payload_len = q->len,
+			.kind = ROOM_EV_MESSAGE,
+			.room_id = s->room_id,
+			.user_id = q->from,
+			.from = q->from,
+			.payload = q->payload,
+			.payload_len = q->len,
 		};
 
 		deliver_to(e, s->room_id, s->user_id, &ev);
@@ -571,22 +571,23 @@ static int join_resume(struct room_engine *e, struct room_peer *p, const char *r
 /* A new member: its id random, or o->user_id when the caller decided it
  * (a cluster node registers the id in Redis before joining here). */
 int room_join_fresh(struct room_engine *e, struct room_peer *p, const char *room_id,
-		      const struct room_join_opts *o)
+		    const struct room_join_opts *o)
 {
 	struct room *r = room_find(e, room_id);
 	unsigned cap = e->cfg.external_capacity ? ROOM_CAPACITY_MAX
-			: r			  ? r->capacity
-						  : e->cfg.capacity;
+		       : r                      ? r->capacity
+						: e->cfg.capacity;
 	char token[ROOM_TOKEN_LEN + 1];
-	struct room_event ev = {.kind = ROOM_EV_OTHER_JOINED};
+	struct room_event ev = { .kind = ROOM_EV_OTHER_JOINED };
 	struct room_member *m;
 	struct room_snap s;
 
 	/* Ghosts count: they are members until their window closes. */
 	if (r && r->n_members >= cap)
 		return ROOM_E_FULL;
-	if (o && o->user_id && (strlen(o->user_id) > ROOM_USER_ID_LEN ||
-				(r && room_member_find(r, o->user_id))))
+	if (o && o->user_id &&
+	    (strlen(o->user_id) > ROOM_USER_ID_LEN ||
+	     (r && room_member_find(r, o->user_id))))
 		return ROOM_E_ALREADY_IN_ROOM;
 	m = calloc(1, sizeof(*m));
 	if (!m)
@@ -640,7 +641,7 @@ int room_join(struct room_engine *e, struct room_peer *p, const char *room_id,
 int room_leave(struct room_engine *e, struct room_peer *p)
 {
 	struct room_snap s;
-	struct room_event ev = {.kind = ROOM_EV_LEAVED};
+	struct room_event ev = { .kind = ROOM_EV_LEAVED };
 
 	if (!p->member)
 		return ROOM_E_NOT_IN_ROOM;
@@ -661,7 +662,7 @@ int room_send(struct room_engine *e, struct room_peer *p, const char *to,
 	      const char *payload, size_t len)
 {
 	struct room_member *m = p->member, *target = NULL;
-	struct room_event ev = {.kind = ROOM_EV_MESSAGE};
+	struct room_event ev = { .kind = ROOM_EV_MESSAGE };
 	struct room_snap s;
 	struct room *r;
 	int rc = ROOM_OK;
@@ -702,7 +703,7 @@ int room_relay(struct room_engine *e, struct room_peer *p, const char *event,
 	       const char *payload, size_t len, const struct room_blob *blobs,
 	       size_t n_blobs)
 {
-	struct room_event ev = {.kind = ROOM_EV_RELAY};
+	struct room_event ev = { .kind = ROOM_EV_RELAY };
 	struct room_snap s;
 
 	if (!p->member)
@@ -740,7 +741,7 @@ int room_check(const struct room_engine *e, const char *room_id, unsigned *user_
 static void ghost_end(struct room_engine *e, struct room_member *m)
 {
 	struct room_snap s;
-	struct room_event ev = {.kind = ROOM_EV_BYE};
+	struct room_event ev = { .kind = ROOM_EV_BYE };
 
 	snap_take(&s, m);
 	member_remove(e, m);
@@ -812,4 +813,3 @@ void room_engine_each_member(const struct room_engine *e,
 				fn(r->id, r->members[i]->user_id,
 				   r->members[i]->peer != NULL, arg);
 }
-

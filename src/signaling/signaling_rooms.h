@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ROOM_ID_MAX 64      /* 1-64 of [A-Za-z0-9._-] */
-#define ROOM_USER_ID_LEN 32 /* hex of 16 random bytes */
-#define ROOM_TOKEN_LEN 64   /* hex of 32 random bytes */
+#define ROOM_ID_MAX 64       /* 1-64 of [A-Za-z0-9._-] */
+#define ROOM_USER_ID_LEN 32  /* hex of 16 random bytes */
+#define ROOM_TOKEN_LEN 64    /* hex of 32 random bytes */
 #define ROOM_CAPACITY_MAX 64 /* larger capacities are clamped to this */
 #define ROOM_DEFAULT_CAPACITY 2
 #define ROOM_DEFAULT_RESUME_WINDOW_MS 30000
@@ -44,16 +44,16 @@ struct room_blob {
 struct room_event {
 	enum room_event_kind kind;
 	const char *room_id;
-	const char *user_id;      /* JOINED: the receiver's; others: the subject */
-	const char *from;         /* MESSAGE: sender's user id */
-	const char *payload;      /* MESSAGE: opaque bytes from the sender */
+	const char *user_id; /* JOINED: the receiver's; others: the subject */
+	const char *from;    /* MESSAGE: sender's user id */
+	const char *payload; /* MESSAGE: opaque bytes from the sender */
 	size_t payload_len;
 	unsigned user_num, capacity;
 	const char *const *peers; /* JOINED: the other members' user ids */
 	size_t n_peers;
-	const char *resume_token; /* JOINED */
-	bool resumed;             /* JOINED: this was a resume */
-	const char *event;        /* RELAY: the event name */
+	const char *resume_token;      /* JOINED */
+	bool resumed;                  /* JOINED: this was a resume */
+	const char *event;             /* RELAY: the event name */
 	const struct room_blob *blobs; /* RELAY */
 	size_t n_blobs;
 };
@@ -88,11 +88,11 @@ typedef void (*room_gone_fn)(void *ctx, const char *room_id, const char *user_id
  * resume_window_ms means no resume (a disconnected member goes at the
  * next tick). */
 struct room_config {
-	unsigned capacity;          /* default 2 */
-	uint64_t resume_window_ms;  /* default 30000 */
-	size_t max_queued;          /* messages kept for a disconnected member */
-	size_t max_queued_bytes;    /* and their payload bytes (oldest dropped) */
-	room_gone_fn on_gone;       /* may be NULL */
+	unsigned capacity;         /* default 2 */
+	uint64_t resume_window_ms; /* default 30000 */
+	size_t max_queued;         /* messages kept for a disconnected member */
+	size_t max_queued_bytes;   /* and their payload bytes (oldest dropped) */
+	room_gone_fn on_gone;      /* may be NULL */
 	/* Capacity is decided outside (a cluster's Redis): rooms take up to
 	 * ROOM_CAPACITY_MAX members here; `capacity` is only reported. */
 	bool external_capacity;
@@ -157,15 +157,16 @@ int room_deliver_message(struct room_engine *e, const char *room_id, const char 
 /* Delivers RELAY from `from` (a member on another node) to the connected
  * member `to` of room_id. Errors: NO_SUCH_PEER. */
 int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
-		       const char *from, const char *event, const char *payload, size_t len,
-		       const struct room_blob *blobs, size_t n_blobs);
-bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id);
+		       const char *from, const char *event, const char *payload,
+		       size_t len, const struct room_blob *blobs, size_t n_blobs);
+bool room_has_member(const struct room_engine *e, const char *room_id,
+		     const char *user_id);
 /* The ctx of the connected peer holding member user_id of room_id when
  * that peer delivers through `deliver` (how a cluster node tells its
  * proxies of other nodes' members apart), else NULL. A hash lookup and a
  * scan of one room's members. */
-void *room_member_ctx(const struct room_engine *e, const char *room_id, const char *user_id,
-		      room_deliver_fn deliver);
+void *room_member_ctx(const struct room_engine *e, const char *room_id,
+		      const char *user_id, room_deliver_fn deliver);
 /* Delivers LEAVED to p and BYE to the others; calls on_gone. */
 int room_leave(struct room_engine *e, struct room_peer *p);
 /* Delivers MESSAGE to `to` (a user id) or, when NULL, to every other

@@ -19,14 +19,14 @@ struct room_msg {
 };
 
 struct room_member {
-	struct room *room;	/* the room holding this member */
+	struct room *room;      /* the room holding this member */
 	struct room_peer *peer; /* NULL while disconnected */
 	char user_id[ROOM_USER_ID_LEN + 1];
 	char token[ROOM_TOKEN_LEN + 1];
 	uint64_t disconnected_at_ms;
 	uint64_t ghost_until_ms; /* disconnected_at_ms + its room's window */
 	struct room_member *ghost_prev, *ghost_next; /* while disconnected */
-	struct room_msg *q_head, *q_tail;	     /* owned */
+	struct room_msg *q_head, *q_tail;            /* owned */
 	size_t q_len, q_bytes; /* q_bytes: payloads, counted in the engine's */
 };
 
@@ -46,8 +46,8 @@ struct room_peer {
 	room_deliver_fn deliver;
 	void *ctx;
 	char user_id[ROOM_USER_ID_LEN + 1]; /* chosen id; "" = a random one */
-	struct room_member *member;    /* NULL when not in a room */
-	struct room_peer *prev, *next; /* every live handle, for room_engine_free */
+	struct room_member *member;         /* NULL when not in a room */
+	struct room_peer *prev, *next;      /* every live handle, for room_engine_free */
 };
 
 struct room_engine {
@@ -69,7 +69,7 @@ struct room_engine {
 struct room_snap {
 	char room_id[ROOM_ID_MAX + 1];
 	char user_id[ROOM_USER_ID_LEN + 1]; /* the subject */
-	unsigned capacity;		    /* of the room */
+	unsigned capacity;                  /* of the room */
 	size_t n;
 	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
 };

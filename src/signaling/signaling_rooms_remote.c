@@ -22,8 +22,12 @@ int room_deliver_message(struct room_engine *e, const char *room_id, const char 
 {
 	struct room *r = room_find(e, room_id);
 	struct room_member *m = r ? room_member_find(r, to) : NULL;
-	struct room_event ev = {.kind = ROOM_EV_MESSAGE, .room_id = room_id, .user_id = from,
-				.from = from, .payload = payload, .payload_len = len};
+	struct room_event ev = { .kind = ROOM_EV_MESSAGE,
+				 .room_id = room_id,
+				 .user_id = from,
+				 .from = from,
+				 .payload = payload,
+				 .payload_len = len };
 
 	if (!m)
 		return ROOM_E_NO_SUCH_PEER;
@@ -36,15 +40,16 @@ int room_deliver_message(struct room_engine *e, const char *room_id, const char 
 	return ROOM_OK;
 }
 
-bool room_has_member(const struct room_engine *e, const char *room_id, const char *user_id)
+bool room_has_member(const struct room_engine *e, const char *room_id,
+		     const char *user_id)
 {
 	const struct room *r = room_id_valid(room_id) ? room_find(e, room_id) : NULL;
 
 	return r && room_member_find(r, user_id);
 }
 
-void *room_member_ctx(const struct room_engine *e, const char *room_id, const char *user_id,
-		      room_deliver_fn deliver)
+void *room_member_ctx(const struct room_engine *e, const char *room_id,
+		      const char *user_id, room_deliver_fn deliver)
 {
 	const struct room *r = room_find(e, room_id);
 	const struct room_member *m = r ? room_member_find(r, user_id) : NULL;
@@ -53,14 +58,20 @@ void *room_member_ctx(const struct room_engine *e, const char *room_id, const ch
 }
 
 int room_deliver_relay(struct room_engine *e, const char *room_id, const char *to,
-		       const char *from, const char *event, const char *payload, size_t len,
-		       const struct room_blob *blobs, size_t n_blobs)
+		       const char *from, const char *event, const char *payload,
+		       size_t len, const struct room_blob *blobs, size_t n_blobs)
 {
 	struct room *r = room_find(e, room_id);
 	struct room_member *m = r ? room_member_find(r, to) : NULL;
-	struct room_event ev = {.kind = ROOM_EV_RELAY, .room_id = room_id, .user_id = from,
-				.from = from, .event = event, .payload = payload,
-				.payload_len = len, .blobs = blobs, .n_blobs = n_blobs};
+	struct room_event ev = { .kind = ROOM_EV_RELAY,
+				 .room_id = room_id,
+				 .user_id = from,
+				 .from = from,
+				 .event = event,
+				 .payload = payload,
+				 .payload_len = len,
+				 .blobs = blobs,
+				 .n_blobs = n_blobs };
 
 	if (!m)
 		return ROOM_E_NO_SUCH_PEER;

@@ -36,7 +36,7 @@
 /* Memory goes back to the system once connections and members have
  * halved since the last time, at most every few seconds, and only past a
  * few of them. */
-#define SIG_TRIM_MIN_LOAD    64
+#define SIG_TRIM_MIN_LOAD 64
 #define SIG_TRIM_INTERVAL_MS 2000
 
 void signaling_touch_clock(struct signaling_server *s)
@@ -68,7 +68,8 @@ static void conn_free(struct signaling_conn *c)
 	signaling_ws_free(c);
 	if (c->bev && c->out_cb) {
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
-		c->server->out_bytes -= evbuffer_get_length(bufferevent_get_output(c->bev));
+		c->server->out_bytes -=
+			evbuffer_get_length(bufferevent_get_output(c->bev));
 	}
 	free(c->eio_req);
 	free(c->eio_frag);
@@ -184,8 +185,9 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-void signaling_server_adopt(void *ctx, struct bufferevent *bev, const struct tr_addr *client,
-			 const struct tr_addr *local, bool tls, struct front_slot *slot)
+void signaling_server_adopt(void *ctx, struct bufferevent *bev,
+			    const struct tr_addr *client, const struct tr_addr *local,
+			    bool tls, struct front_slot *slot)
 {
 	struct signaling_server *s = ctx;
 	struct signaling_conn *c = calloc(1, sizeof(*c));
@@ -255,7 +257,8 @@ static void cron_conn(struct signaling_server *s, struct signaling_conn *c)
 	if (c->state != SIG_WEBSOCKET || cron_join_timeout(s, c))
 		return;
 	if (now - c->last_recv_ms >= SIG_DROP_SILENT_MS) {
-		log_info("WebSocket peer silent for %u s: dropped", SIG_DROP_SILENT_MS / 1000);
+		log_info("WebSocket peer silent for %u s: dropped",
+			 SIG_DROP_SILENT_MS / 1000);
 		signaling_conn_close(c);
 		return;
 	}
@@ -315,9 +318,9 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 static int by_output_desc(const void *a, const void *b)
 {
 	size_t la = evbuffer_get_length(
-	    bufferevent_get_output((*(struct signaling_conn *const *)a)->bev));
+		bufferevent_get_output((*(struct signaling_conn *const *)a)->bev));
 	size_t lb = evbuffer_get_length(
-	    bufferevent_get_output((*(struct signaling_conn *const *)b)->bev));
+		bufferevent_get_output((*(struct signaling_conn *const *)b)->bev));
 
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
@@ -357,7 +360,8 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 	v = conns_by_output(s, &n);
 	while (queued_total(s) > target) {
 		size_t len =
-		    i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev)) : 0;
+			i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev))
+			      : 0;
 
 		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1)) {
 			s->counters.budget_closed++;
@@ -367,10 +371,10 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 			break;
 		s->counters.budget_closed++;
 		log_warn_limited(
-		    &s->slow_log,
-		    "signaling-max-queued exceeded: %s with %zu bytes queued, "
-		    "the largest, disconnected",
-		    addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
+			&s->slow_log,
+			"signaling-max-queued exceeded: %s with %zu bytes queued, "
+			"the largest, disconnected",
+			addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
 		signaling_conn_close(v[i++]);
 	}
 	free(v);
@@ -386,7 +390,8 @@ static void member_gone(void *ctx, const char *room_id, const char *user_id)
 
 	signaling_presence_gone(s, user_id);
 	log_info("room %s: member %s gone; %zu TURN allocation(s) deleted",
-		 esc_str(room, sizeof(room), room_id), esc_str(user, sizeof(user), user_id), n);
+		 esc_str(room, sizeof(room), room_id),
+		 esc_str(user, sizeof(user), user_id), n);
 	signaling_cluster_member_gone(s, room_id, user_id);
 }
 
@@ -409,18 +414,20 @@ static void warn_open_beyond_loopback(const struct signaling_server *s)
 	}
 }
 
-struct signaling_server *signaling_server_new(struct event_base *base, const struct conf *conf,
-					struct auth *auth, struct auth_store *store,
-					struct turn_server *turn, char *err, size_t errlen)
+struct signaling_server *signaling_server_new(struct event_base *base,
+					      const struct conf *conf, struct auth *auth,
+					      struct auth_store *store,
+					      struct turn_server *turn, char *err,
+					      size_t errlen)
 {
 	struct signaling_server *s = calloc(1, sizeof(*s));
 	struct room_config rc = {
-	    .capacity = conf->room_capacity,
-	    .resume_window_ms = (uint64_t)conf->resume_window * 1000u,
-	    .max_queued = SIG_RESUME_QUEUE,
-	    .max_queued_bytes = conf->ws_max_output,
-	    .on_gone = member_gone,
-	    .external_capacity = conf->redis != NULL,
+		.capacity = conf->room_capacity,
+		.resume_window_ms = (uint64_t)conf->resume_window * 1000u,
+		.max_queued = SIG_RESUME_QUEUE,
+		.max_queued_bytes = conf->ws_max_output,
+		.on_gone = member_gone,
+		.external_capacity = conf->redis != NULL,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 
@@ -442,7 +449,8 @@ struct signaling_server *signaling_server_new(struct event_base *base, const str
 	if (!s->rooms || !s->join_failures || !s->cron || !s->reaper || !s->shed ||
 	    event_add(s->cron, &tick))
 		goto fail;
-	if (signaling_ice_secret_choose(conf, store, auth, "", s->ice_secret, err, errlen) ||
+	if (signaling_ice_secret_choose(conf, store, auth, "", s->ice_secret, err,
+					errlen) ||
 	    signaling_cluster_start(s, err, errlen))
 		goto fail;
 	if (signaling_sio_new(s))
@@ -459,7 +467,8 @@ void signaling_server_shutdown(struct signaling_server *s)
 	for (struct signaling_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->state == SIG_WEBSOCKET)
-			signaling_ws_close(c, WSLAY_CODE_GOING_AWAY, "server shutting down");
+			signaling_ws_close(c, WSLAY_CODE_GOING_AWAY,
+					   "server shutting down");
 		else
 			signaling_conn_close(c);
 	}
@@ -506,7 +515,8 @@ void signaling_server_write_sessions(struct signaling_server *s, struct evbuffer
 			continue;
 		evbuffer_add_printf(out, "websocket client=%s room=%s user=%s\n",
 				    addr_to_str(&c->peer, peer, sizeof(peer)),
-				    room ? esc_str(room_text, sizeof(room_text), room) : "-",
+				    room ? esc_str(room_text, sizeof(room_text), room)
+					 : "-",
 				    room ? esc_str(user_text, sizeof(user_text),
 						   room_peer_user_id(c->room_peer))
 					 : "-");
@@ -527,7 +537,8 @@ size_t signaling_server_disconnect(struct signaling_server *s, const char *user_
 			continue;
 		/* A real leave (the others get bye), then the connection. */
 		room_leave(s->rooms, c->room_peer);
-		signaling_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "disconnected by the operator");
+		signaling_ws_close(c, WSLAY_CODE_POLICY_VIOLATION,
+				   "disconnected by the operator");
 		n++;
 	}
 	return n + signaling_sio_disconnect(s, user_id);
@@ -540,8 +551,10 @@ void signaling_server_status(struct signaling_server *s, struct evbuffer *out)
 	for (struct signaling_conn *c = s->conns; c; c = c->next)
 		ws += c->state == SIG_WEBSOCKET;
 	evbuffer_add_printf(out, "websocket_peers %zu\nrooms %zu\nroom_members %zu\n", ws,
-			    room_engine_room_count(s->rooms), room_engine_member_count(s->rooms));
-	evbuffer_add_printf(out, "socketio_sessions %zu\n", signaling_sio_session_count(s));
+			    room_engine_room_count(s->rooms),
+			    room_engine_member_count(s->rooms));
+	evbuffer_add_printf(out, "socketio_sessions %zu\n",
+			    signaling_sio_session_count(s));
 }
 
 void signaling_server_set_tls_turn(struct signaling_server *s, bool on)
@@ -582,7 +595,8 @@ void signaling_server_set_draining(struct signaling_server *s, bool on)
 	s->draining = on;
 }
 
-static void count_local(const char *room_id, const char *user_id, bool connected, void *arg)
+static void count_local(const char *room_id, const char *user_id, bool connected,
+			void *arg)
 {
 	size_t *n = arg;
 

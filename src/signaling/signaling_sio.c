@@ -18,7 +18,6 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-
 /* ---- output ---- */
 
 static void send_text(struct sio_sock *k, const char *text, size_t len)
@@ -79,13 +78,15 @@ void sio_ack(struct sio_sock *k, bool has_ack, uint64_t id, json_t *result)
 /* A refusal: the ack gets {ok:false, code, message} when one was asked,
  * otherwise the socket gets an "error" event {code, message}. */
 void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
-		   const char *message)
+		const char *message)
 {
 	if (has_ack)
-		sio_ack(k, true, id, json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "message",
-					   message));
+		sio_ack(k, true, id,
+			json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "message",
+				  message));
 	else
-		sio_emit(k, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
+		sio_emit(k, "error",
+			 json_pack("{s:s, s:s}", "code", code, "message", message));
 }
 
 void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
@@ -97,7 +98,8 @@ void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
 
 static void schedule_ice(struct sio_sock *k)
 {
-	struct timeval tv = { (time_t)k->app->server->conf->ice_credential_ttl * 3 / 4, 0 };
+	struct timeval tv = { (time_t)k->app->server->conf->ice_credential_ttl * 3 / 4,
+			      0 };
 
 	if (k->timer)
 		evtimer_add(k->timer, &tv);
@@ -115,15 +117,17 @@ static json_t *string_array(const char *const *items, size_t n)
 static void deliver_joined(struct sio_sock *k, const struct room_event *ev)
 {
 	struct signaling_server *s = k->app->server;
-	json_t *ice = signaling_ice_servers(s, k->eio ? eio_session_host(k->eio) : "", ev->user_id);
+	json_t *ice = signaling_ice_servers(s, k->eio ? eio_session_host(k->eio) : "",
+					    ev->user_id);
 
 	sio_emit(k, "joined",
-	     json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId", ev->room_id,
-		       "userNum", (json_int_t)ev->user_num, "userId", ev->user_id, "capacity",
-		       (json_int_t)ev->capacity, "peers", string_array(ev->peers, ev->n_peers),
-		       "iceServers", ice ? ice : json_array(), "iceTtl",
-		       (json_int_t)s->conf->ice_credential_ttl, "resumeToken",
-		       ev->resume_token, "resumed", ev->resumed));
+		 json_pack("{s:s, s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:b}", "roomId",
+			   ev->room_id, "userNum", (json_int_t)ev->user_num, "userId",
+			   ev->user_id, "capacity", (json_int_t)ev->capacity, "peers",
+			   string_array(ev->peers, ev->n_peers), "iceServers",
+			   ice ? ice : json_array(), "iceTtl",
+			   (json_int_t)s->conf->ice_credential_ttl, "resumeToken",
+			   ev->resume_token, "resumed", ev->resumed));
 	schedule_ice(k);
 }
 
@@ -131,7 +135,8 @@ static void deliver_joined(struct sio_sock *k, const struct room_event *ev)
 static void deliver_relay(struct sio_sock *k, const struct room_event *ev)
 {
 	char head[32];
-	int h = sio_head_write(head, sizeof(head), ev->n_blobs ? SIO_BINARY_EVENT : SIO_EVENT,
+	int h = sio_head_write(head, sizeof(head),
+			       ev->n_blobs ? SIO_BINARY_EVENT : SIO_EVENT,
 			       (unsigned)ev->n_blobs, NULL, false, 0);
 	char *pkt = h > 0 ? malloc((size_t)h + ev->payload_len) : NULL;
 
@@ -186,7 +191,8 @@ void sio_deliver(void *ctx, const struct room_event *ev)
 		break;
 	case ROOM_EV_OTHER_JOINED:
 		sio_emit(k, "otherjoined",
-		     json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId", ev->user_id));
+			 json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
+				   ev->user_id));
 		break;
 	case ROOM_EV_MESSAGE:
 		deliver_message(k, ev);
@@ -197,8 +203,9 @@ void sio_deliver(void *ctx, const struct room_event *ev)
 		sio_emit(k, "leaved", json_pack("{s:s}", "roomId", ev->room_id));
 		break;
 	case ROOM_EV_BYE:
-		sio_emit(k, "bye", json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
-					 ev->user_id));
+		sio_emit(k, "bye",
+			 json_pack("{s:s, s:s}", "roomId", ev->room_id, "userId",
+				   ev->user_id));
 		break;
 	case ROOM_EV_RELAY:
 		deliver_relay(k, ev);
@@ -229,12 +236,12 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (!ice)
 		return;
 	sock_hold(k);
-	sio_emit(k, "iceServers", json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
-					(json_int_t)s->conf->ice_credential_ttl));
+	sio_emit(k, "iceServers",
+		 json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
+			   (json_int_t)s->conf->ice_credential_ttl));
 	schedule_ice(k);
 	sock_release(k);
 }
-
 
 /* ---- packets from the client ---- */
 
@@ -286,7 +293,8 @@ static bool new_peer(struct sio_sock *k)
 	if (!k->peer)
 		return false;
 	if (!eio_random_id(k->id) || room_peer_set_user_id(k->peer, k->id)) {
-		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+		room_peer_disconnect(k->app->server->rooms, k->peer,
+				     k->app->server->now_ms);
 		k->peer = NULL;
 		return false;
 	}
@@ -306,7 +314,8 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 
 		if (!out)
 			return;
-		n = snprintf(out, pkt->nsp_len + 64, "4%.*s,{\"message\":\"Invalid namespace\"}",
+		n = snprintf(out, pkt->nsp_len + 64,
+			     "4%.*s,{\"message\":\"Invalid namespace\"}",
 			     (int)pkt->nsp_len, pkt->nsp);
 		send_text(k, out, (size_t)n);
 		free(out);
@@ -316,9 +325,10 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 		return;
 	/* Passwords can be guessed, HS256 signatures cannot: only
 	 * signaling-auth=user needs the per-address brake. */
-	if (user_mode && ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio),
-					    s->now_ms)) {
-		static const char e[] = "4{\"message\":\"too many refused attempts; wait\"}";
+	if (user_mode &&
+	    ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio), s->now_ms)) {
+		static const char e[] =
+			"4{\"message\":\"too many refused attempts; wait\"}";
 
 		send_text(k, e, sizeof(e) - 1);
 		return;
@@ -327,7 +337,8 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 		static const char e[] = "4{\"message\":\"credentials refused\"}";
 
 		if (user_mode)
-			ip_limiter_hit(s->join_failures, eio_session_peer(k->eio), s->now_ms);
+			ip_limiter_hit(s->join_failures, eio_session_peer(k->eio),
+				       s->now_ms);
 		s->counters.join_refusals++;
 		log_info("Socket.IO CONNECT refused: bad credentials");
 		send_text(k, e, sizeof(e) - 1);
@@ -374,7 +385,7 @@ static void finish_binary(struct sio_sock *k)
 	}
 	if (event_rate_ok(k, k->bin_has_ack, k->bin_ack))
 		sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
-		       k->bin_have, k->bin_has_ack, k->bin_ack);
+			       k->bin_have, k->bin_has_ack, k->bin_ack);
 	bin_reset(k);
 }
 
@@ -474,8 +485,8 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 		k->rate_tokens_milli += 1000u;
 	}
 	if (pkt.data_len) {
-		payload = json_loadb(pkt.data, pkt.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-				     NULL);
+		payload = json_loadb(pkt.data, pkt.data_len,
+				     JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		if (!payload) {
 			protocol_error(k, "payload is not JSON");
 			return;
@@ -563,7 +574,8 @@ static void sock_free(struct sio_sock *k)
 	bin_reset(k);
 	signaling_cluster_cancel(&k->ticket);
 	if (k->peer)
-		room_peer_disconnect(k->app->server->rooms, k->peer, k->app->server->now_ms);
+		room_peer_disconnect(k->app->server->rooms, k->peer,
+				     k->app->server->now_ms);
 	if (k->timer)
 		event_free(k->timer);
 	json_decref(k->auth);
@@ -600,14 +612,16 @@ int signaling_sio_new(struct signaling_server *s)
 		return 0;
 	if (s->conf->socketio_path[0] != '/' ||
 	    s->conf->socketio_path[strlen(s->conf->socketio_path) - 1] != '/')
-		log_warn("socketio-path '%s' should start and end with '/' (as /socket.io/)",
-			 s->conf->socketio_path);
+		log_warn(
+			"socketio-path '%s' should start and end with '/' (as /socket.io/)",
+			s->conf->socketio_path);
 	s->sio = calloc(1, sizeof(*s->sio));
 	if (!s->sio)
 		return TR_ENOMEM;
 	s->sio->server = s;
 	config_of(s->conf, &ec);
-	s->sio->eio = eio_server_new(s->base, &ec, &signaling_sio_conn_ops, &app_ops, s->sio);
+	s->sio->eio =
+		eio_server_new(s->base, &ec, &signaling_sio_conn_ops, &app_ops, s->sio);
 	if (!s->sio->eio) {
 		free(s->sio);
 		s->sio = NULL;
@@ -645,10 +659,11 @@ void signaling_sio_write_sessions(struct signaling_server *s, struct evbuffer *o
 
 		if (!k->eio || !k->connected)
 			continue;
-		evbuffer_add_printf(out, "socketio client=%s room=%s user=%s transport=%s\n",
-				    addr_to_str(eio_session_peer(k->eio), peer, sizeof(peer)),
-				    room ? room : "-", k->id,
-				    eio_session_websocket(k->eio) ? "websocket" : "polling");
+		evbuffer_add_printf(
+			out, "socketio client=%s room=%s user=%s transport=%s\n",
+			addr_to_str(eio_session_peer(k->eio), peer, sizeof(peer)),
+			room ? room : "-", k->id,
+			eio_session_websocket(k->eio) ? "websocket" : "polling");
 	}
 }
 

@@ -21,28 +21,28 @@ struct signaling_sio {
 struct sio_sock {
 	struct signaling_sio *app;
 	struct sio_sock *prev, *next;
-	struct eio_session *eio;   /* NULL once the session is gone */
-	char id[EIO_ID_LEN + 1];   /* the Socket.IO id: socket.id, userId */
+	struct eio_session *eio; /* NULL once the session is gone */
+	char id[EIO_ID_LEN + 1]; /* the Socket.IO id: socket.id, userId */
 	bool connected;
-	bool gone;                 /* session closed: freed when not busy */
+	bool gone;                  /* session closed: freed when not busy */
 	uint32_t rate_tokens_milli; /* ws-rate token bucket of room events */
 	uint64_t rate_last_ms;
 	unsigned busy;
-	json_t *auth;              /* CONNECT auth payload (credentials) */
+	json_t *auth; /* CONNECT auth payload (credentials) */
 	struct room_peer *peer;
 	struct signaling_ticket *ticket; /* a cluster join or checkRoom in flight */
-	bool join_has_ack;         /* ... and the ack it owes */
+	bool join_has_ack;               /* ... and the ack it owes */
 	uint64_t join_ack_id;
-	struct event *timer;       /* connect timeout, then iceServers pushes */
+	struct event *timer; /* connect timeout, then iceServers pushes */
 	/* A binary packet waiting for its attachments. */
 	json_t *bin_args;
 	char *bin_text;
 	bool bin_has_ack;
-	bool bin_has_ack_only;     /* a BINARY_ACK: attachments dropped */
+	bool bin_has_ack_only; /* a BINARY_ACK: attachments dropped */
 	uint64_t bin_ack;
 	unsigned bin_want, bin_have;
 	size_t bin_bytes;
-	struct room_blob *blobs;   /* bin_want entries, owned copies */
+	struct room_blob *blobs; /* bin_want entries, owned copies */
 };
 
 /* ---- output (signaling_sio.c) ---- */

@@ -132,7 +132,8 @@ static struct client_file *file_get(struct signaling_server *s, size_t i)
 		return NULL;
 	}
 	if (f->data && !strcmp(f->path, path) && f->size == st.st_size &&
-	    f->mtime.tv_sec == st.st_mtim.tv_sec && f->mtime.tv_nsec == st.st_mtim.tv_nsec)
+	    f->mtime.tv_sec == st.st_mtim.tv_sec &&
+	    f->mtime.tv_nsec == st.st_mtim.tv_nsec)
 		return f;
 	if (file_load(f, path, &st)) {
 		log_warn("socketio-client-dir: cannot read %s", path);
@@ -166,7 +167,8 @@ static int file_index(const struct conf *conf, const char *path)
 {
 	size_t n = strlen(conf->socketio_path);
 
-	if (!n || strncmp(path, conf->socketio_path, n) || conf->socketio_path[n - 1] != '/')
+	if (!n || strncmp(path, conf->socketio_path, n) ||
+	    conf->socketio_path[n - 1] != '/')
 		return -1;
 	for (size_t i = 0; i < N_CLIENT_FILES; i++)
 		if (!strcmp(path + n, client_files[i].name))
@@ -189,21 +191,24 @@ bool signaling_sio_client_file(struct signaling_conn *c, const struct http_reque
 	c->eio_head_only = head;
 	f = s->conf->socketio_client_dir ? file_get(s, (size_t)i) : NULL;
 	if (!f) {
-		signaling_sio_conn_ops.reply(c, 404, "text/plain; charset=utf-8", "", "not found\n", 10);
+		signaling_sio_conn_ops.reply(c, 404, "text/plain; charset=utf-8", "",
+					     "not found\n", 10);
 		return true;
 	}
 	if (req->if_none_match[0] && strstr(req->if_none_match, f->etag)) {
-		snprintf(extra, sizeof(extra), "ETag: %s\r\nCache-Control: public, max-age=0\r\n",
-			 f->etag);
+		snprintf(extra, sizeof(extra),
+			 "ETag: %s\r\nCache-Control: public, max-age=0\r\n", f->etag);
 		c->eio_head_only = true;
-		signaling_sio_conn_ops.reply(c, 304, client_files[i].type, extra, NULL, 0);
+		signaling_sio_conn_ops.reply(c, 304, client_files[i].type, extra, NULL,
+					     0);
 		return true;
 	}
 	gz = f->gz && accepts_gzip(req->accept_encoding);
-	snprintf(extra, sizeof(extra),
-		 "ETag: %s\r\nCache-Control: public, max-age=0\r\nVary: Accept-Encoding\r\n%s",
-		 f->etag, gz ? "Content-Encoding: gzip\r\n" : "");
-	signaling_sio_conn_ops.reply(c, 200, client_files[i].type, extra, gz ? f->gz : f->data,
-			       gz ? f->gz_len : f->len);
+	snprintf(
+		extra, sizeof(extra),
+		"ETag: %s\r\nCache-Control: public, max-age=0\r\nVary: Accept-Encoding\r\n%s",
+		f->etag, gz ? "Content-Encoding: gzip\r\n" : "");
+	signaling_sio_conn_ops.reply(c, 200, client_files[i].type, extra,
+				     gz ? f->gz : f->data, gz ? f->gz_len : f->len);
 	return true;
 }

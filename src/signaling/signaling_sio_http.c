@@ -20,15 +20,24 @@
 static const char *status_text(int status)
 {
 	switch (status) {
-	case 101: return "Switching Protocols";
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 413: return "Payload Too Large";
-	case 500: return "Internal Server Error";
+	case 101:
+		return "Switching Protocols";
+	case 200:
+		return "OK";
+	case 204:
+		return "No Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 413:
+		return "Payload Too Large";
+	case 500:
+		return "Internal Server Error";
 	}
 	return "Error";
 }
@@ -202,7 +211,8 @@ static void read_body(struct signaling_conn *c)
 static void read_chunked(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t have = evbuffer_get_length(in), max = c->server->conf->socketio_max_payload;
+	size_t have = evbuffer_get_length(in),
+	       max = c->server->conf->socketio_max_payload;
 	struct http_request *req = c->eio_req;
 	size_t body_len = 0, used = 0;
 	const uint8_t *p = evbuffer_pullup(in, -1);
@@ -223,8 +233,8 @@ static void read_chunked(struct signaling_conn *c)
 		dispatch(c, req, NULL, 0, true);
 	} else if (rc < 0) {
 		c->eio_keep_alive = false;
-		signaling_http_respond(c, 400, "text/plain; charset=utf-8", "bad chunked body\n", 17,
-				 false);
+		signaling_http_respond(c, 400, "text/plain; charset=utf-8",
+				       "bad chunked body\n", 17, false);
 	} else {
 		evbuffer_drain(in, used);
 		dispatch(c, req, body, body_len, false);

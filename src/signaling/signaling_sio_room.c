@@ -25,7 +25,8 @@ static void refuse(const struct sio_call *c, const char *code, const char *messa
 
 static const char *room_id_of(const struct sio_call *c)
 {
-	const char *code, *message, *room_id = signaling_room_id_of(c->data, &code, &message);
+	const char *code, *message,
+		*room_id = signaling_room_id_of(c->data, &code, &message);
 
 	if (!room_id)
 		refuse(c, code, message);
@@ -42,8 +43,8 @@ static json_t *credentials(const struct sio_call *c)
 
 static void full(const struct sio_call *c, const char *room_id, unsigned num)
 {
-	sio_emit(c->k, "full", json_pack("{s:s, s:I}", "roomId", room_id, "userNum",
-					  (json_int_t)num));
+	sio_emit(c->k, "full",
+		 json_pack("{s:s, s:I}", "roomId", room_id, "userNum", (json_int_t)num));
 	if (c->has_ack)
 		refuse(c, "full", "the room is full");
 }
@@ -52,14 +53,17 @@ static void full(const struct sio_call *c, const char *room_id, unsigned num)
 static void cluster_join_done(void *ctx, int rc, const char *room_id, unsigned num)
 {
 	struct sio_sock *k = ctx;
-	struct sio_call c = { .k = k, .has_ack = k->join_has_ack, .ack_id = k->join_ack_id };
+	struct sio_call c = { .k = k,
+			      .has_ack = k->join_has_ack,
+			      .ack_id = k->join_ack_id };
 
 	if (rc == ROOM_OK)
 		sio_accept(k, c.has_ack, c.ack_id);
 	else if (rc == ROOM_E_FULL)
 		full(&c, room_id, num);
 	else if (rc == SIG_E_UNAVAILABLE)
-		refuse(&c, "unavailable", "the cluster's store is unreachable; try again shortly");
+		refuse(&c, "unavailable",
+		       "the cluster's store is unreachable; try again shortly");
 	else
 		refuse(&c, signaling_room_error_code(rc), "join refused");
 }
@@ -94,8 +98,9 @@ static void on_join(const struct sio_call *c)
 		c->k->join_has_ack = c->has_ack;
 		c->k->join_ack_id = c->ack_id;
 		if (!signaling_cluster_join_peer(s, c->k->peer, room_id, &c->k->ticket,
-					   cluster_join_done, c->k))
-			refuse(c, "busy", "the previous join or checkRoom is still running");
+						 cluster_join_done, c->k))
+			refuse(c, "busy",
+			       "the previous join or checkRoom is still running");
 		return;
 	}
 	rc = room_join(s->rooms, c->k->peer, room_id, resume, s->now_ms);
@@ -145,8 +150,8 @@ static void on_message(const struct sio_call *c)
 	payload = json_dumps(data ? data : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
 	if (!payload)
 		return;
-	rc = room_send(c->k->app->server->rooms, c->k->peer, json_string_value(to), payload,
-		       strlen(payload));
+	rc = room_send(c->k->app->server->rooms, c->k->peer, json_string_value(to),
+		       payload, strlen(payload));
 	free(payload);
 	if (rc)
 		refuse(c, signaling_room_error_code(rc), "message not delivered");
@@ -162,18 +167,21 @@ static void check_answer(const struct sio_call *c, const char *room_id, unsigned
 		return;
 	}
 	sio_emit(c->k, "checkRoomSuccess",
-		 json_pack("{s:s, s:I, s:I}", "roomId", room_id, "userNum", (json_int_t)num,
-			   "capacity", (json_int_t)cap));
+		 json_pack("{s:s, s:I, s:I}", "roomId", room_id, "userNum",
+			   (json_int_t)num, "capacity", (json_int_t)cap));
 	sio_accept(c->k, c->has_ack, c->ack_id);
 }
 
 static void cluster_check_done(void *ctx, bool ok, const char *room_id, unsigned num)
 {
 	struct sio_sock *k = ctx;
-	struct sio_call c = { .k = k, .has_ack = k->join_has_ack, .ack_id = k->join_ack_id };
+	struct sio_call c = { .k = k,
+			      .has_ack = k->join_has_ack,
+			      .ack_id = k->join_ack_id };
 
 	if (!ok)
-		refuse(&c, "unavailable", "the cluster's store is unreachable; try again shortly");
+		refuse(&c, "unavailable",
+		       "the cluster's store is unreachable; try again shortly");
 	else
 		check_answer(&c, room_id, num, k->app->server->conf->room_capacity);
 }
@@ -191,9 +199,10 @@ static void on_check_room(const struct sio_call *c)
 	if (s->cluster) {
 		c->k->join_has_ack = c->has_ack;
 		c->k->join_ack_id = c->ack_id;
-		if (!signaling_cluster_check_peer(s, room_id, &c->k->ticket, cluster_check_done,
-					    c->k))
-			refuse(c, "busy", "the previous join or checkRoom is still running");
+		if (!signaling_cluster_check_peer(s, room_id, &c->k->ticket,
+						  cluster_check_done, c->k))
+			refuse(c, "busy",
+			       "the previous join or checkRoom is still running");
 		return;
 	}
 	room_check(s->rooms, room_id, &num, &cap);
@@ -211,9 +220,9 @@ static void on_refresh_ice(const struct sio_call *c)
 		return;
 	}
 	ice = signaling_ice_servers(s, eio_session_host(c->k->eio), user);
-	sio_emit(c->k, "iceServers", json_pack("{s:o, s:I}", "iceServers",
-					       ice ? ice : json_array(), "ttl",
-					       (json_int_t)s->conf->ice_credential_ttl));
+	sio_emit(c->k, "iceServers",
+		 json_pack("{s:o, s:I}", "iceServers", ice ? ice : json_array(), "ttl",
+			   (json_int_t)s->conf->ice_credential_ttl));
 	sio_accept(c->k, c->has_ack, c->ack_id);
 }
 
@@ -254,7 +263,8 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 	}
 	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, blobs, n_blobs);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "event not relayed");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
+			   "event not relayed");
 	else
 		sio_accept(k, has_ack, ack_id);
 }
@@ -278,13 +288,15 @@ static bool fast_message(struct sio_sock *k, const char *p, const struct sio_spa
 		const char *r = obj + room->off;
 
 		if (r[0] != '"' || memchr(r, '\\', room->len) ||
-		    strlen(current) != room->len - 2 || memcmp(current, r + 1, room->len - 2))
+		    strlen(current) != room->len - 2 ||
+		    memcmp(current, r + 1, room->len - 2))
 			return false;
 	}
 	rc = room_send(k->app->server->rooms, k->peer, NULL,
 		       data->len ? obj + data->off : "null", data->len ? data->len : 4);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "message not delivered");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
+			   "message not delivered");
 	else
 		sio_accept(k, has_ack, ack_id);
 	return true;
@@ -308,11 +320,13 @@ bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ac
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (!strcmp(events[i].name, name))
 			return false;
-	if (sio_event_reserved(name) || signaling_event_reserved(name) || !room_peer_room(k->peer))
+	if (sio_event_reserved(name) || signaling_event_reserved(name) ||
+	    !room_peer_room(k->peer))
 		return false;
 	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, NULL, 0);
 	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc), "event not relayed");
+		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
+			   "event not relayed");
 	else
 		sio_accept(k, has_ack, ack_id);
 	return true;

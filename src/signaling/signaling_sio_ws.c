@@ -51,7 +51,8 @@ void signaling_sio_ws_start_direct(struct signaling_conn *c)
 	write_now(c); /* the 101 and the open packet */
 }
 
-static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const void *p, size_t len)
+static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const void *p,
+		       size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	uint8_t head[10];
@@ -62,9 +63,12 @@ static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const vo
 	/* A client that does not read is cut off, not buffered for: ws-max-output
 	 * beyond one packet of the largest size a client may be sent. */
 	if (evbuffer_get_length(out) + len + sizeof(head) >
-	    (size_t)c->server->conf->socketio_max_payload + c->server->conf->ws_max_output) {
-		log_info("Socket.IO WebSocket: %zu bytes queued for a client that does not "
-			 "read: closed", evbuffer_get_length(out));
+	    (size_t)c->server->conf->socketio_max_payload +
+		    c->server->conf->ws_max_output) {
+		log_info(
+			"Socket.IO WebSocket: %zu bytes queued for a client that does not "
+			"read: closed",
+			evbuffer_get_length(out));
 		signaling_conn_close(c);
 		return;
 	}
@@ -75,7 +79,8 @@ static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const vo
 	write_now(c);
 }
 
-void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p, size_t len)
+void signaling_sio_ws_send(struct signaling_conn *c, bool binary, const void *p,
+			   size_t len)
 {
 	send_frame(c, binary ? EIO_WS_BINARY : EIO_WS_TEXT, p, len);
 	c->server->counters.messages_out++;
@@ -106,7 +111,8 @@ static void message(struct signaling_conn *c, uint8_t op, const uint8_t *p, size
 }
 
 /* 5.4: a message in fragments, collected up to socketio-max-payload. */
-static void fragment(struct signaling_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
+static void fragment(struct signaling_conn *c, const struct eio_ws_frame *f,
+		     const uint8_t *p)
 {
 	uint8_t *grown;
 
@@ -134,7 +140,8 @@ static void fragment(struct signaling_conn *c, const struct eio_ws_frame *f, con
 	c->eio_frag_op = 0;
 }
 
-static void frame(struct signaling_conn *c, const struct eio_ws_frame *f, const uint8_t *p)
+static void frame(struct signaling_conn *c, const struct eio_ws_frame *f,
+		  const uint8_t *p)
 {
 	switch (f->opcode) {
 	case EIO_WS_PING:
@@ -145,7 +152,8 @@ static void frame(struct signaling_conn *c, const struct eio_ws_frame *f, const 
 	case EIO_WS_CLOSE:
 		/* 5.5.1: answer with the same code, then close. */
 		c->eio_close_frame = true;
-		signaling_sio_ws_close(c, f->len >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1000);
+		signaling_sio_ws_close(c,
+				       f->len >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1000);
 		return;
 	default:
 		break;
@@ -178,7 +186,8 @@ void signaling_sio_ws_on_read(struct signaling_conn *c)
 			return;
 		}
 		if (f.len > max || c->eio_frag_len + f.len > max) {
-			log_info("Socket.IO WebSocket message over socketio-max-payload: closed");
+			log_info(
+				"Socket.IO WebSocket message over socketio-max-payload: closed");
 			signaling_sio_ws_close(c, WS_TOO_BIG);
 			return;
 		}

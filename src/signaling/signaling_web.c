@@ -13,7 +13,8 @@ extern const size_t web_call_js_len;
 extern const unsigned char web_quality_js[];
 extern const size_t web_quality_js_len;
 
-const uint8_t *signaling_web_file(const char *path, size_t *len, const char **content_type)
+const uint8_t *signaling_web_file(const char *path, size_t *len,
+				  const char **content_type)
 {
 	static const struct {
 		const char *path;
@@ -26,7 +27,8 @@ const uint8_t *signaling_web_file(const char *path, size_t *len, const char **co
 		  "text/html; charset=utf-8" },
 		{ "/turnroom.js", web_turnroom_js, &web_turnroom_js_len,
 		  "text/javascript; charset=utf-8" },
-		{ "/call.js", web_call_js, &web_call_js_len, "text/javascript; charset=utf-8" },
+		{ "/call.js", web_call_js, &web_call_js_len,
+		  "text/javascript; charset=utf-8" },
 		{ "/quality.js", web_quality_js, &web_quality_js_len,
 		  "text/javascript; charset=utf-8" },
 	};

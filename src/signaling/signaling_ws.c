@@ -124,7 +124,8 @@ static void ws_on_msg(wslay_event_context_ptr ctx,
 		return;
 	if (arg->opcode == WSLAY_TEXT_FRAME) {
 		if (!signaling_utf8_valid(arg->msg, arg->msg_length)) {
-			signaling_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8");
+			signaling_ws_close(c, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA,
+					   "invalid UTF-8");
 			return;
 		}
 		signaling_proto_on_text(c, arg->msg, arg->msg_length);
@@ -141,8 +142,9 @@ int signaling_ws_start(struct signaling_conn *c)
 
 	if (wslay_event_context_server_init(&c->ws, &cb, c))
 		return TR_ENOMEM;
-	wslay_event_config_set_max_recv_msg_length(c->ws, c->server->conf->ws_max_message);
-	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){WS_SNDBUF},
+	wslay_event_config_set_max_recv_msg_length(c->ws,
+						   c->server->conf->ws_max_message);
+	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){ WS_SNDBUF },
 		   sizeof(int));
 	c->state = SIG_WEBSOCKET;
 	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;

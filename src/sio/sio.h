@@ -27,12 +27,12 @@ enum sio_type {
 /* A decoded head; nsp and data point into the input (borrowed). */
 struct sio_packet {
 	enum sio_type type;
-	unsigned attachments;  /* binary types only */
-	const char *nsp;       /* "/" when absent */
+	unsigned attachments; /* binary types only */
+	const char *nsp;      /* "/" when absent */
 	size_t nsp_len;
 	bool has_ack;
 	uint64_t ack_id;
-	const char *data;      /* JSON text, may be empty */
+	const char *data; /* JSON text, may be empty */
 	size_t data_len;
 };
 
@@ -75,7 +75,8 @@ bool sio_json_array_items(const char *p, size_t len, struct sio_span *items, siz
 /* For an object: the span of the value of the first member named key
  * (compared as written, escapes not undone); false when absent or when
  * the object is malformed up to it. */
-bool sio_json_object_get(const char *p, size_t len, const char *key, struct sio_span *out);
+bool sio_json_object_get(const char *p, size_t len, const char *key,
+			 struct sio_span *out);
 /* For an object, in one pass: out[k] gets the span of the first member
  * named keys[k] (len 0 when absent). false when p is not exactly one
  * valid object. */

@@ -39,8 +39,8 @@ int sio_packet_parse(const uint8_t *p, size_t len, struct sio_packet *pkt)
 		return TR_EINVAL;
 	pkt->type = (enum sio_type)(p[0] - '0');
 	if (pkt->type == SIO_BINARY_EVENT || pkt->type == SIO_BINARY_ACK) {
-		if (read_number(p, len, &i, 3, &v) || v > SIO_MAX_ATTACHMENTS || i >= len ||
-		    p[i] != '-')
+		if (read_number(p, len, &i, 3, &v) || v > SIO_MAX_ATTACHMENTS ||
+		    i >= len || p[i] != '-')
 			return TR_EINVAL;
 		pkt->attachments = (unsigned)v;
 		i++;
@@ -71,9 +71,9 @@ int sio_packet_parse(const uint8_t *p, size_t len, struct sio_packet *pkt)
 
 bool sio_event_reserved(const char *name)
 {
-	static const char *const reserved[] = { "connect", "connect_error", "disconnect",
-						"disconnecting", "newListener",
-						"removeListener" };
+	static const char *const reserved[] = { "connect",     "connect_error",
+						"disconnect",  "disconnecting",
+						"newListener", "removeListener" };
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (!strcmp(name, reserved[i]))
@@ -95,7 +95,8 @@ bool sio_payload_valid(const struct sio_packet *pkt, const json_t *payload)
 		const json_t *name = json_array_get(payload, 0);
 
 		return json_is_array(payload) && json_array_size(payload) > 0 &&
-		       ((json_is_string(name) && !sio_event_reserved(json_string_value(name))) ||
+		       ((json_is_string(name) &&
+			 !sio_event_reserved(json_string_value(name))) ||
 			json_is_integer(name));
 	}
 	case SIO_ACK:
@@ -116,9 +117,9 @@ static bool walk_placeholders(const json_t *v, unsigned n, bool *seen, unsigned 
 	if (depth > 64)
 		return false;
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, x)
-			if (!walk_placeholders(x, n, seen, depth + 1))
-				return false;
+		json_array_foreach(v, i,
+				   x) if (!walk_placeholders(x, n, seen,
+							     depth + 1)) return false;
 		return true;
 	}
 	if (!json_is_object(v))
@@ -132,9 +133,9 @@ static bool walk_placeholders(const json_t *v, unsigned n, bool *seen, unsigned 
 		seen[json_integer_value(num)] = true;
 		return true;
 	}
-	json_object_foreach((json_t *)v, key, x)
-		if (!walk_placeholders(x, n, seen, depth + 1))
-			return false;
+	json_object_foreach((json_t *)v, key,
+			    x) if (!walk_placeholders(x, n, seen,
+						      depth + 1)) return false;
 	return true;
 }
 

@@ -131,11 +131,14 @@ static ssize_t value_end(const char *p, size_t len, size_t i, unsigned depth)
 	case '{':
 		return container_end(p, len, i, depth);
 	case 't':
-		return len - i >= 4 && !memcmp(p + i, "true", 4) ? (ssize_t)i + 4 : TR_EINVAL;
+		return len - i >= 4 && !memcmp(p + i, "true", 4) ? (ssize_t)i + 4
+								 : TR_EINVAL;
 	case 'f':
-		return len - i >= 5 && !memcmp(p + i, "false", 5) ? (ssize_t)i + 5 : TR_EINVAL;
+		return len - i >= 5 && !memcmp(p + i, "false", 5) ? (ssize_t)i + 5
+								  : TR_EINVAL;
 	case 'n':
-		return len - i >= 4 && !memcmp(p + i, "null", 4) ? (ssize_t)i + 4 : TR_EINVAL;
+		return len - i >= 4 && !memcmp(p + i, "null", 4) ? (ssize_t)i + 4
+								 : TR_EINVAL;
 	}
 	return number_end(p, len, i);
 }
@@ -181,7 +184,8 @@ bool sio_json_array_items(const char *p, size_t len, struct sio_span *items, siz
 static int key_index(const char *p, size_t i, size_t e, const char *const *keys, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
-		if (e - i == strlen(keys[k]) + 2 && !memcmp(p + i + 1, keys[k], e - i - 2))
+		if (e - i == strlen(keys[k]) + 2 &&
+		    !memcmp(p + i + 1, keys[k], e - i - 2))
 			return (int)k;
 	return -1;
 }

@@ -140,8 +140,8 @@ int stun_attr_xor_addr(const struct stun_attr *a, const uint8_t tid[STUN_TID_LEN
 		       struct tr_addr *out);
 int stun_attr_addr(const struct stun_attr *a, struct tr_addr *out);
 /* ERROR-CODE: code 300..699; reason borrowed, not NUL-terminated. */
-int stun_attr_error_code(const struct stun_attr *a, int *code,
-			 const char **reason, size_t *reason_len);
+int stun_attr_error_code(const struct stun_attr *a, int *code, const char **reason,
+			 size_t *reason_len);
 /* Copies a text attribute (USERNAME, REALM, NONCE, SOFTWARE) into out as a
  * NUL-terminated string; TR_EINVAL if it does not fit or contains NUL. */
 int stun_attr_string(const struct stun_attr *a, char *out, size_t outlen);
@@ -165,11 +165,9 @@ struct stun_builder {
 	bool overflow;
 };
 
-void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap,
-		      uint16_t method, enum stun_class cls,
-		      const uint8_t tid[STUN_TID_LEN]);
-void stun_add_attr(struct stun_builder *b, uint16_t type, const void *value,
-		   size_t len);
+void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
+		      enum stun_class cls, const uint8_t tid[STUN_TID_LEN]);
+void stun_add_attr(struct stun_builder *b, uint16_t type, const void *value, size_t len);
 void stun_add_u32(struct stun_builder *b, uint16_t type, uint32_t v);
 void stun_add_string(struct stun_builder *b, uint16_t type, const char *s);
 void stun_add_xor_addr(struct stun_builder *b, uint16_t type, const struct tr_addr *a);
@@ -188,23 +186,23 @@ ssize_t stun_build_finish(struct stun_builder *b);
  * phrase: RFC 8489 14.8, RFC 8656 19, RFC 6062 6.3, RFC 8016 3.4.
  * X(name, code, phrase); the enum and the phrase table are built from it,
  * so a code cannot go without its phrase. */
-#define STUN_ERROR_LIST(X)                                                  \
-	X(TRY_ALTERNATE, 300, "Try Alternate")                              \
-	X(BAD_REQUEST, 400, "Bad Request")                                  \
-	X(UNAUTHORIZED, 401, "Unauthorized")                                \
-	X(FORBIDDEN, 403, "Forbidden")                                      \
-	X(MOBILITY_FORBIDDEN, 405, "Mobility Forbidden")                    \
-	X(UNKNOWN_ATTRIBUTE, 420, "Unknown Attribute")                      \
-	X(ALLOCATION_MISMATCH, 437, "Allocation Mismatch")                  \
-	X(STALE_NONCE, 438, "Stale Nonce")                                  \
-	X(ADDRESS_FAMILY, 440, "Address Family not Supported")              \
-	X(WRONG_CREDENTIALS, 441, "Wrong Credentials")                      \
-	X(UNSUPPORTED_TRANSPORT, 442, "Unsupported Transport Protocol")     \
-	X(PEER_FAMILY_MISMATCH, 443, "Peer Address Family Mismatch")        \
-	X(CONNECTION_EXISTS, 446, "Connection Already Exists")              \
-	X(CONNECTION_FAILURE, 447, "Connection Timeout or Failure")         \
-	X(QUOTA_REACHED, 486, "Allocation Quota Reached")                   \
-	X(SERVER_ERROR, 500, "Server Error")                                \
+#define STUN_ERROR_LIST(X)                                                               \
+	X(TRY_ALTERNATE, 300, "Try Alternate")                                           \
+	X(BAD_REQUEST, 400, "Bad Request")                                               \
+	X(UNAUTHORIZED, 401, "Unauthorized")                                             \
+	X(FORBIDDEN, 403, "Forbidden")                                                   \
+	X(MOBILITY_FORBIDDEN, 405, "Mobility Forbidden")                                 \
+	X(UNKNOWN_ATTRIBUTE, 420, "Unknown Attribute")                                   \
+	X(ALLOCATION_MISMATCH, 437, "Allocation Mismatch")                               \
+	X(STALE_NONCE, 438, "Stale Nonce")                                               \
+	X(ADDRESS_FAMILY, 440, "Address Family not Supported")                           \
+	X(WRONG_CREDENTIALS, 441, "Wrong Credentials")                                   \
+	X(UNSUPPORTED_TRANSPORT, 442, "Unsupported Transport Protocol")                  \
+	X(PEER_FAMILY_MISMATCH, 443, "Peer Address Family Mismatch")                     \
+	X(CONNECTION_EXISTS, 446, "Connection Already Exists")                           \
+	X(CONNECTION_FAILURE, 447, "Connection Timeout or Failure")                      \
+	X(QUOTA_REACHED, 486, "Allocation Quota Reached")                                \
+	X(SERVER_ERROR, 500, "Server Error")                                             \
 	X(INSUFFICIENT_CAPACITY, 508, "Insufficient Capacity")
 
 #define STUN_ERROR_ENUM_(name, code, phrase) STUN_ERR_##name = code,

@@ -9,9 +9,8 @@
 #include "util/bytes.h"
 #include "util/errors.h"
 
-void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap,
-		      uint16_t method, enum stun_class cls,
-		      const uint8_t tid[STUN_TID_LEN])
+void stun_build_start(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
+		      enum stun_class cls, const uint8_t tid[STUN_TID_LEN])
 {
 	b->buf = buf;
 	b->cap = cap;
@@ -54,8 +53,7 @@ static uint8_t *attr_reserve(struct stun_builder *b, uint16_t type, size_t len)
 	return v;
 }
 
-void stun_add_attr(struct stun_builder *b, uint16_t type, const void *value,
-		   size_t len)
+void stun_add_attr(struct stun_builder *b, uint16_t type, const void *value, size_t len)
 {
 	uint8_t *v = attr_reserve(b, type, len);
 
@@ -80,8 +78,8 @@ void stun_add_string(struct stun_builder *b, uint16_t type, const char *s)
  * form, cookie followed by the transaction id for the XOR form). An
  * address of another family marks the builder failed rather than leave
  * out an attribute the caller asked for. */
-static void encode_addr(struct stun_builder *b, uint16_t type,
-			const struct tr_addr *a, const uint8_t mask[16])
+static void encode_addr(struct stun_builder *b, uint16_t type, const struct tr_addr *a,
+			const uint8_t mask[16])
 {
 	size_t alen;
 	const uint8_t *ip;

@@ -75,8 +75,8 @@ static size_t integrity_mac(const uint8_t *raw, size_t attr_off, size_t vlen,
 
 	memcpy(header, raw, STUN_HEADER_LEN);
 	wr16(header + 2, (uint16_t)(attr_off + 4 + vlen - STUN_HEADER_LEN));
-	return hmac2(digest, key, keylen, header, STUN_HEADER_LEN,
-		     raw + STUN_HEADER_LEN, attr_off - STUN_HEADER_LEN, out, outcap);
+	return hmac2(digest, key, keylen, header, STUN_HEADER_LEN, raw + STUN_HEADER_LEN,
+		     attr_off - STUN_HEADER_LEN, out, outcap);
 }
 
 static bool check_mac(const struct stun_msg *msg, size_t off, const char *digest,
@@ -90,8 +90,8 @@ static bool check_mac(const struct stun_msg *msg, size_t off, const char *digest
 	vlen = rd16(msg->raw + off + 2);
 	if (vlen > sizeof(mac) || off + 4 + vlen > msg->len)
 		return false;
-	maclen = integrity_mac(msg->raw, off, vlen, digest, key, keylen, mac,
-			       sizeof(mac));
+	maclen =
+		integrity_mac(msg->raw, off, vlen, digest, key, keylen, mac, sizeof(mac));
 	/* MI-SHA256 may be truncated (RFC 8489 14.6); MI never is. */
 	if (maclen < vlen || vlen == 0)
 		return false;
@@ -127,8 +127,8 @@ static void add_mac(struct stun_builder *b, uint16_t type, size_t vlen,
 	if (b->overflow)
 		return;
 	off = b->len - 4 - vlen;
-	if (integrity_mac(b->buf, off, vlen, digest, key, keylen, mac,
-			  sizeof(mac)) < vlen) {
+	if (integrity_mac(b->buf, off, vlen, digest, key, keylen, mac, sizeof(mac)) <
+	    vlen) {
 		b->overflow = true;
 		return;
 	}
@@ -142,8 +142,7 @@ void stun_add_integrity(struct stun_builder *b, const uint8_t *key, size_t keyle
 
 void stun_add_integrity_sha256(struct stun_builder *b, const uint8_t *key, size_t keylen)
 {
-	add_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, SHA256_LEN, "SHA256", key,
-		keylen);
+	add_mac(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, SHA256_LEN, "SHA256", key, keylen);
 }
 
 /* RFC 8489 14.7: CRC-32 over the message before FINGERPRINT, with the

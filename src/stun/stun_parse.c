@@ -15,8 +15,8 @@ uint16_t stun_type(uint16_t method, enum stun_class cls)
 {
 	unsigned m = method & 0x0FFFu, c = (unsigned)cls & 3u;
 
-	return (uint16_t)(((m & 0xF80u) << 2) | ((m & 0x070u) << 1) |
-			  (m & 0x00Fu) | ((c & 2u) << 7) | ((c & 1u) << 4));
+	return (uint16_t)(((m & 0xF80u) << 2) | ((m & 0x070u) << 1) | (m & 0x00Fu) |
+			  ((c & 2u) << 7) | ((c & 1u) << 4));
 }
 
 uint16_t stun_type_method(uint16_t type)
@@ -66,8 +66,8 @@ static bool attr_recorded(const struct parse_state *st, uint16_t type)
 
 /* Checks the lengths of the trailing attributes and notes their offsets.
  * Returns 0 or TR_EINVAL. */
-static int note_trailer(struct stun_msg *msg, struct parse_state *st,
-			uint16_t type, uint16_t alen, size_t off)
+static int note_trailer(struct stun_msg *msg, struct parse_state *st, uint16_t type,
+			uint16_t alen, size_t off)
 {
 	switch (type) {
 	case STUN_ATTR_MESSAGE_INTEGRITY:
@@ -178,22 +178,41 @@ bool stun_has_fingerprint(const struct stun_msg *msg)
 
 /* Every attribute of enum stun_attr_type: the ones this codec knows. */
 static const uint16_t known_attrs[] = {
-	STUN_ATTR_MAPPED_ADDRESS, STUN_ATTR_USERNAME,
-	STUN_ATTR_MESSAGE_INTEGRITY, STUN_ATTR_ERROR_CODE,
-	STUN_ATTR_UNKNOWN_ATTRIBUTES, STUN_ATTR_CHANNEL_NUMBER,
-	STUN_ATTR_LIFETIME, STUN_ATTR_XOR_PEER_ADDRESS, STUN_ATTR_DATA,
-	STUN_ATTR_REALM, STUN_ATTR_NONCE, STUN_ATTR_XOR_RELAYED_ADDRESS,
-	STUN_ATTR_REQUESTED_ADDRESS_FAMILY, STUN_ATTR_EVEN_PORT,
-	STUN_ATTR_REQUESTED_TRANSPORT, STUN_ATTR_DONT_FRAGMENT,
-	STUN_ATTR_MESSAGE_INTEGRITY_SHA256, STUN_ATTR_PASSWORD_ALGORITHM,
-	STUN_ATTR_USERHASH, STUN_ATTR_XOR_MAPPED_ADDRESS,
-	STUN_ATTR_RESERVATION_TOKEN, STUN_ATTR_PRIORITY,
-	STUN_ATTR_USE_CANDIDATE, STUN_ATTR_CONNECTION_ID,
-	STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY, STUN_ATTR_ADDRESS_ERROR_CODE,
-	STUN_ATTR_PASSWORD_ALGORITHMS, STUN_ATTR_ALTERNATE_DOMAIN,
-	STUN_ATTR_ICMP, STUN_ATTR_SOFTWARE, STUN_ATTR_ALTERNATE_SERVER,
-	STUN_ATTR_FINGERPRINT, STUN_ATTR_ICE_CONTROLLED,
-	STUN_ATTR_ICE_CONTROLLING, STUN_ATTR_RESPONSE_ORIGIN,
+	STUN_ATTR_MAPPED_ADDRESS,
+	STUN_ATTR_USERNAME,
+	STUN_ATTR_MESSAGE_INTEGRITY,
+	STUN_ATTR_ERROR_CODE,
+	STUN_ATTR_UNKNOWN_ATTRIBUTES,
+	STUN_ATTR_CHANNEL_NUMBER,
+	STUN_ATTR_LIFETIME,
+	STUN_ATTR_XOR_PEER_ADDRESS,
+	STUN_ATTR_DATA,
+	STUN_ATTR_REALM,
+	STUN_ATTR_NONCE,
+	STUN_ATTR_XOR_RELAYED_ADDRESS,
+	STUN_ATTR_REQUESTED_ADDRESS_FAMILY,
+	STUN_ATTR_EVEN_PORT,
+	STUN_ATTR_REQUESTED_TRANSPORT,
+	STUN_ATTR_DONT_FRAGMENT,
+	STUN_ATTR_MESSAGE_INTEGRITY_SHA256,
+	STUN_ATTR_PASSWORD_ALGORITHM,
+	STUN_ATTR_USERHASH,
+	STUN_ATTR_XOR_MAPPED_ADDRESS,
+	STUN_ATTR_RESERVATION_TOKEN,
+	STUN_ATTR_PRIORITY,
+	STUN_ATTR_USE_CANDIDATE,
+	STUN_ATTR_CONNECTION_ID,
+	STUN_ATTR_ADDITIONAL_ADDRESS_FAMILY,
+	STUN_ATTR_ADDRESS_ERROR_CODE,
+	STUN_ATTR_PASSWORD_ALGORITHMS,
+	STUN_ATTR_ALTERNATE_DOMAIN,
+	STUN_ATTR_ICMP,
+	STUN_ATTR_SOFTWARE,
+	STUN_ATTR_ALTERNATE_SERVER,
+	STUN_ATTR_FINGERPRINT,
+	STUN_ATTR_ICE_CONTROLLED,
+	STUN_ATTR_ICE_CONTROLLING,
+	STUN_ATTR_RESPONSE_ORIGIN,
 	STUN_ATTR_OTHER_ADDRESS,
 };
 
@@ -294,8 +313,8 @@ int stun_attr_addr(const struct stun_attr *a, struct tr_addr *out)
 /* RFC 8489 14.8: two reserved bytes (21 bits in all), class 3..6 in the low
  * three bits of the third byte, number 0..99 in the fourth, then the reason
  * phrase. */
-int stun_attr_error_code(const struct stun_attr *a, int *code,
-			 const char **reason, size_t *reason_len)
+int stun_attr_error_code(const struct stun_attr *a, int *code, const char **reason,
+			 size_t *reason_len)
 {
 	int cls, number;
 

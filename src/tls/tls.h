@@ -28,8 +28,8 @@ enum tls_transport {
  * "stun.turn" and "http/1.1" (RFC 7443). NULL with err naming the file
  * on failure. Called again on SIGHUP for a fresh context: live
  * connections keep a reference to theirs. Caller frees with SSL_CTX_free. */
-SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport,
-		     char *err, size_t errlen);
+SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport, char *err,
+		     size_t errlen);
 
 /* Failed handshakes of one kind of listener: counted, and logged one line
  * each with the peer and OpenSSL's reason, at most LOG_LIMIT_PER_SEC
@@ -44,8 +44,8 @@ void tls_failures_free(struct tls_failures *f);
  * was queued); ssl (may be NULL) gives the name the client asked for (SNI,
  * escaped); fallback says what happened when err is 0 (a socket error, the
  * peer closing). Does not touch OpenSSL's error queue. */
-void tls_failures_note(struct tls_failures *f, const struct tr_addr *peer,
-		       const SSL *ssl, unsigned long err, const char *fallback);
+void tls_failures_note(struct tls_failures *f, const struct tr_addr *peer, const SSL *ssl,
+		       unsigned long err, const char *fallback);
 uint64_t tls_failures_count(const struct tls_failures *f);
 
 #endif

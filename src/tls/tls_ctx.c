@@ -56,18 +56,20 @@ static int load_dh(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport,
-		     char *err, size_t errlen)
+SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport, char *err,
+		     size_t errlen)
 {
 	bool dtls = transport == TLS_OVER_UDP;
 	SSL_CTX *ctx = SSL_CTX_new(dtls ? DTLS_server_method() : TLS_server_method());
 
 	if (!ctx) {
-		ssl_error(err, errlen, "cannot create a", dtls ? "DTLS context" : "TLS context");
+		ssl_error(err, errlen, "cannot create a",
+			  dtls ? "DTLS context" : "TLS context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, dtls ? DTLS1_2_VERSION : TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_options(ctx,
+			    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1) {
 		ssl_error(err, errlen, "cannot load certificate", conf->cert);
 		goto fail;
@@ -77,15 +79,17 @@ SSL_CTX *tls_ctx_new(const struct conf *conf, enum tls_transport transport,
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_error(err, errlen, "private key does not match certificate", conf->cert);
+		ssl_error(err, errlen, "private key does not match certificate",
+			  conf->cert);
 		goto fail;
 	}
 	/* coturn's own sample cipher-list names suites that do not exist;
 	 * coturn starts anyway, and so do we, on OpenSSL's defaults. */
 	if (conf->cipher_list && SSL_CTX_set_cipher_list(ctx, conf->cipher_list) != 1) {
 		ERR_clear_error();
-		log_warn("cipher-list '%s' matches no cipher: OpenSSL's defaults are used",
-			 conf->cipher_list);
+		log_warn(
+			"cipher-list '%s' matches no cipher: OpenSSL's defaults are used",
+			conf->cipher_list);
 	}
 	if (conf->dh_file && load_dh(ctx, conf->dh_file, err, errlen))
 		goto fail;

@@ -46,17 +46,19 @@ static const char *reason_of(unsigned long err, const char *fallback, char *buf,
 	return buf;
 }
 
-void tls_failures_note(struct tls_failures *f, const struct tr_addr *peer,
-		       const SSL *ssl, unsigned long err, const char *fallback)
+void tls_failures_note(struct tls_failures *f, const struct tr_addr *peer, const SSL *ssl,
+		       unsigned long err, const char *fallback)
 {
 	char client[ADDR_STR_MAX], sni[ESC_LOG_LEN], buf[256];
-	const char *name = ssl ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+	const char *name =
+		ssl ? SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name) : NULL;
 
 	f->count++;
 	/* The SNI name is the client's text: escaped. */
 	log_info_limited(&f->limit, "%s handshake with %s failed: %s%s%s%s", f->what,
 			 addr_to_str(peer, client, sizeof(client)),
-			 reason_of(err, fallback, buf, sizeof(buf)), name ? " (SNI '" : "",
+			 reason_of(err, fallback, buf, sizeof(buf)),
+			 name ? " (SNI '" : "",
 			 name ? esc_str(sni, sizeof(sni), name) : "", name ? "')" : "");
 }
 

@@ -72,7 +72,8 @@ void turn_bw_grant(struct turn_request *r, struct allocation *a)
 
 void turn_bw_release(struct turn_server *s, struct allocation *a)
 {
-	s->bps_granted -= a->bps_reserved <= s->bps_granted ? a->bps_reserved : s->bps_granted;
+	s->bps_granted -=
+		a->bps_reserved <= s->bps_granted ? a->bps_reserved : s->bps_granted;
 	a->bps_reserved = 0;
 }
 

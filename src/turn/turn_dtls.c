@@ -35,8 +35,8 @@
  * holds. */
 #define DTLS_HANDSHAKE_MS 10000u
 /* A session carrying no allocation is dropped after this much silence. */
-#define DTLS_IDLE_MS	     120000u
-#define DTLS_MTU	     1400
+#define DTLS_IDLE_MS 120000u
+#define DTLS_MTU 1400
 #define DTLS_INITIAL_BUCKETS 256
 /* Refusals are logged at most once per this interval, with a count. */
 #define DTLS_REFUSE_LOG_MS 10000u
@@ -51,18 +51,18 @@ enum dtls_refusal {
 };
 
 static const char *const refusal_label[REFUSE_COUNT] = {
-    [REFUSE_SESSIONS] = "sessions",
-    [REFUSE_HANDSHAKES] = "handshakes",
-    [REFUSE_SESSIONS_PER_IP] = "sessions_per_ip",
-    [REFUSE_HANDSHAKES_PER_IP] = "handshakes_per_ip",
+	[REFUSE_SESSIONS] = "sessions",
+	[REFUSE_HANDSHAKES] = "handshakes",
+	[REFUSE_SESSIONS_PER_IP] = "sessions_per_ip",
+	[REFUSE_HANDSHAKES_PER_IP] = "handshakes_per_ip",
 };
 
 /* The option each cap is set by, for the log. */
 static const char *const refusal_option[REFUSE_COUNT] = {
-    [REFUSE_SESSIONS] = "dtls-max-sessions",
-    [REFUSE_HANDSHAKES] = "dtls-max-handshakes",
-    [REFUSE_SESSIONS_PER_IP] = "dtls-max-sessions-per-ip",
-    [REFUSE_HANDSHAKES_PER_IP] = "dtls-max-handshakes-per-ip",
+	[REFUSE_SESSIONS] = "dtls-max-sessions",
+	[REFUSE_HANDSHAKES] = "dtls-max-handshakes",
+	[REFUSE_SESSIONS_PER_IP] = "dtls-max-sessions-per-ip",
+	[REFUSE_HANDSHAKES_PER_IP] = "dtls-max-handshakes-per-ip",
 };
 
 struct dtls_session {
@@ -74,7 +74,7 @@ struct dtls_session {
 	bool established;
 	bool has_alloc; /* refreshed by each tick */
 	uint64_t started_ms, last_ms;
-	struct dtls_session *hash_next;	  /* bucket chain */
+	struct dtls_session *hash_next;   /* bucket chain */
 	struct dtls_session *prev, *next; /* every session, for the tick */
 };
 
@@ -87,7 +87,7 @@ struct dtls_listener {
 };
 
 struct dtls_counters {
-	uint64_t hello_verify;	     /* HelloVerifyRequests sent */
+	uint64_t hello_verify;       /* HelloVerifyRequests sent */
 	uint64_t handshakes_started; /* sessions created (valid cookie) */
 	uint64_t handshakes_done, handshakes_failed;
 	uint64_t refused[REFUSE_COUNT];
@@ -230,7 +230,7 @@ static void session_free(struct turn_dtls *t, struct dtls_session *d)
 /* Decrypted application data: STUN or ChannelData, as over plain UDP. */
 static void deliver(struct dtls_session *d, const uint8_t *p, size_t len)
 {
-	struct client_packet pkt = {.data = p, .len = len};
+	struct client_packet pkt = { .data = p, .len = len };
 
 	pkt.ft.transport = TURN_UDP;
 	pkt.ft.client = d->client;
@@ -262,8 +262,8 @@ static bool session_step(struct dtls_session *d)
 			dtls_guard_source_remove(t->guard, &d->client,
 						 DTLS_SRC_HANDSHAKES);
 		} else if (SSL_get_error(d->ssl, n) != SSL_ERROR_WANT_READ) {
-			tls_failures_note(t->failures, &d->client, d->ssl, ERR_peek_error(),
-					  NULL);
+			tls_failures_note(t->failures, &d->client, d->ssl,
+					  ERR_peek_error(), NULL);
 			ERR_clear_error();
 			return false;
 		}
@@ -385,8 +385,8 @@ static void send_hello_verify(struct turn_dtls *t, struct dtls_listener *l,
 {
 	uint8_t buf[512];
 	BIO *wbio = SSL_get_wbio(t->listen);
-	int n =
-	    BIO_pending(wbio) <= (int)sizeof(buf) ? BIO_read(wbio, buf, sizeof(buf)) : 0;
+	int n = BIO_pending(wbio) <= (int)sizeof(buf) ? BIO_read(wbio, buf, sizeof(buf))
+						      : 0;
 
 	(void)BIO_reset(wbio);
 	if (n <= 0 || (size_t)n > request_len)
@@ -525,19 +525,19 @@ void turn_dtls_write_metrics(struct turn_server *s, struct evbuffer *out)
 	const struct dtls_counters *c = t ? &t->c : &none;
 
 	prom_metric(out, "turnroom_dtls_sessions", "gauge", "Established DTLS sessions.",
-	       t ? t->n_established : 0);
-	prom_metric(out, "turnroom_dtls_handshakes", "gauge", "DTLS handshakes in progress.",
-	       t ? t->n_handshaking : 0);
+		    t ? t->n_established : 0);
+	prom_metric(out, "turnroom_dtls_handshakes", "gauge",
+		    "DTLS handshakes in progress.", t ? t->n_handshaking : 0);
 	prom_metric(out, "turnroom_dtls_hello_verify_total", "counter",
-	       "HelloVerifyRequests sent to ClientHellos without a valid cookie.",
-	       c->hello_verify);
+		    "HelloVerifyRequests sent to ClientHellos without a valid cookie.",
+		    c->hello_verify);
 	prom_metric(out, "turnroom_dtls_handshakes_started_total", "counter",
-	       "DTLS sessions created (ClientHello with a valid cookie).",
-	       c->handshakes_started);
+		    "DTLS sessions created (ClientHello with a valid cookie).",
+		    c->handshakes_started);
 	prom_metric(out, "turnroom_dtls_handshakes_completed_total", "counter",
-	       "DTLS handshakes completed.", c->handshakes_done);
+		    "DTLS handshakes completed.", c->handshakes_done);
 	prom_metric(out, "turnroom_dtls_handshakes_failed_total", "counter",
-	       "DTLS handshakes that failed or timed out.", c->handshakes_failed);
+		    "DTLS handshakes that failed or timed out.", c->handshakes_failed);
 	prom_family(out, "turnroom_dtls_refused_total", "counter",
 		    "ClientHellos dropped by a DTLS cap.");
 	for (int i = 0; i < REFUSE_COUNT; i++)

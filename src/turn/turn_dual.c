@@ -117,8 +117,7 @@ void turn_dual_open(struct turn_request *r, struct allocation *a, int family)
 
 /* ADDRESS-ERROR-CODE (RFC 8656 18.12): family, 13 reserved bits, class,
  * number, reason phrase. */
-static void add_address_error(struct stun_builder *b, uint16_t type, int family,
-			      int code)
+static void add_address_error(struct stun_builder *b, uint16_t type, int family, int code)
 {
 	const char *reason = stun_reason_phrase(code);
 	size_t rlen = strlen(reason);
@@ -143,8 +142,9 @@ void turn_dual_add_response(const struct turn_request *r, const struct allocatio
 	if (a->relay2_fd >= 0)
 		stun_add_xor_addr(b, STUN_ATTR_XOR_RELAYED_ADDRESS, &a->relay2_public);
 	else if (a->relay2_err)
-		add_address_error(b, legacy ? LEGACY_ADDRESS_ERROR_CODE
-					    : STUN_ATTR_ADDRESS_ERROR_CODE,
+		add_address_error(b,
+				  legacy ? LEGACY_ADDRESS_ERROR_CODE
+					 : STUN_ATTR_ADDRESS_ERROR_CODE,
 				  a->relay2_err_family, a->relay2_err);
 }
 

@@ -36,7 +36,8 @@ static void fds_count(struct turn_server *s)
 
 	b->counted_ms = s->now_ms;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		b->limit = rl.rlim_cur == RLIM_INFINITY ? (size_t)1 << 20 : (size_t)rl.rlim_cur;
+		b->limit = rl.rlim_cur == RLIM_INFINITY ? (size_t)1 << 20
+							: (size_t)rl.rlim_cur;
 	if (!d)
 		return; /* no /proc: keep the estimate */
 	while ((e = readdir(d)))
@@ -62,7 +63,8 @@ static size_t fds_estimate(const struct turn_server *s)
 
 	if (relay >= b->relay_at_count)
 		return b->open + (relay - b->relay_at_count);
-	return b->open > b->relay_at_count - relay ? b->open - (b->relay_at_count - relay) : 0;
+	return b->open > b->relay_at_count - relay ? b->open - (b->relay_at_count - relay)
+						   : 0;
 }
 
 /* Near: within twice the reserve of the limit. */

@@ -57,12 +57,12 @@ struct tcp_conn {
 	struct bufferevent *bev;
 	struct tr_addr client, local;
 	uint64_t opened_ms;
-	unsigned n_allocs;           /* allocations riding on it */
-	struct tls_queue *tls;       /* NULL for plain TCP */
-	bool busy;                   /* inside its read callback */
-	bool closing;                /* close asked for while busy */
-	struct front_slot *slot;     /* owned: its connection-limit place */
-	bool taken;                  /* bev handed over (RFC 6062 data) */
+	unsigned n_allocs;       /* allocations riding on it */
+	struct tls_queue *tls;   /* NULL for plain TCP */
+	bool busy;               /* inside its read callback */
+	bool closing;            /* close asked for while busy */
+	struct front_slot *slot; /* owned: its connection-limit place */
+	bool taken;              /* bev handed over (RFC 6062 data) */
 	struct tcp_conn *prev, *next;
 };
 
@@ -150,7 +150,7 @@ struct allocation {
 	struct bw_bucket bw_to_peer, bw_from_peer;
 	struct allocation *hash_next;
 	struct turn_server *server;
-	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
+	struct tcp_relay *tcp; /* RFC 6062 state; NULL for a UDP relay */
 };
 
 /* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
@@ -278,26 +278,26 @@ struct fd_budget {
 	size_t open;           /* descriptors open at the last count */
 	size_t relay_at_count; /* allocations + reservations at that count */
 	uint64_t counted_ms;
-	uint64_t refused;              /* Allocates answered 508 for it */
+	uint64_t refused; /* Allocates answered 508 for it */
 };
 
 struct turn_server {
-	struct event_base *base;     /* borrowed */
-	const struct conf *conf;     /* borrowed */
-	struct auth *auth;           /* borrowed */
+	struct event_base *base; /* borrowed */
+	const struct conf *conf; /* borrowed */
+	struct auth *auth;       /* borrowed */
 	struct peer_filter *filter;
 	struct alloc_table *allocs;
 	struct auth_limiter *auth_failures; /* per source, username, total */
 	struct relay_family relay4, relay6;
 	struct udp_listener **udp;
 	size_t n_udp;
-	struct tcp_conn *conns;      /* list of live TCP connections */
-	struct turn_dtls *dtls;      /* NULL without cert or with no-dtls */
+	struct tcp_conn *conns; /* list of live TCP connections */
+	struct turn_dtls *dtls; /* NULL without cert or with no-dtls */
 	struct reservation *reservations;
 	size_t n_reservations, cap_reservations;
 	struct event *cron;
 	uint8_t nonce_key[AUTH_SERVER_KEY_LEN];
-	uint64_t now_ms;             /* refreshed once per I/O batch */
+	uint64_t now_ms; /* refreshed once per I/O batch */
 	int64_t now_wall_s;
 	struct turn_counters counters;
 	char software[64];
@@ -306,13 +306,13 @@ struct turn_server {
 	uint8_t *udp_scratch;
 	uint64_t indication_seq;
 	uint8_t indication_prefix[4]; /* random, independent of nonce_key */
-	uint16_t channel_max;        /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
-	bool draining;               /* no new allocations (turn_drain.c) */
-	size_t alt_next;             /* round robin over alternate-server */
+	uint16_t channel_max;         /* 0x4FFF, 0x7FFF with rfc5766-channel-numbers */
+	bool draining;                /* no new allocations (turn_drain.c) */
+	size_t alt_next;              /* round robin over alternate-server */
 	struct fd_budget fds;
 	uint64_t limit_log_ms, limit_log_skipped; /* refusals logged 1/s */
-	struct mobility *mobility;   /* RFC 8016 tickets (turn_mobility.c) */
-	uint64_t bps_granted;        /* sum of bps_reserved (bps-capacity) */
+	struct mobility *mobility;                /* RFC 8016 tickets (turn_mobility.c) */
+	uint64_t bps_granted;                     /* sum of bps_reserved (bps-capacity) */
 	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
 	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
 	struct tcp_peer_conn **tcp_conn_buckets;
@@ -377,8 +377,7 @@ bool turn_mobility_suspend(struct turn_server *s, struct allocation *a);
 void turn_mobility_forget(struct turn_server *s, struct allocation *a);
 void turn_mobility_free(struct turn_server *s);
 /* Closes sockets, returns ports, removes and frees the allocation. */
-void turn_allocation_delete(struct turn_server *s, struct allocation *a,
-			    const char *why);
+void turn_allocation_delete(struct turn_server *s, struct allocation *a, const char *why);
 /* Deletes every allocation whose client link is this TCP connection or
  * this DTLS session (one of them NULL). */
 void turn_delete_allocations_of_link(struct turn_server *s, struct tcp_conn *c,

@@ -61,8 +61,8 @@ int turn_udp_listener_open(struct event_base *base, const struct tr_addr *addr,
 
 	*fd = turn_udp_socket(addr);
 	if (*fd < 0) {
-		log_err("cannot bind %s %s: %s", kind, addr_to_str(addr, text, sizeof(text)),
-			strerror(errno));
+		log_err("cannot bind %s %s: %s", kind,
+			addr_to_str(addr, text, sizeof(text)), strerror(errno));
 		return TR_EIO;
 	}
 	if (buf) {
@@ -98,8 +98,8 @@ static int udp_listener_open(struct turn_server *s, const struct tr_addr *addr)
 	l->local = *addr;
 	/* Every client's packets meet on this socket: give bursts room (the
 	 * kernel caps it at net.core.rmem_max/wmem_max). */
-	rc = turn_udp_listener_open(s->base, addr, "UDP", UDP_LISTENER_BUF, udp_read_cb, l,
-				    &l->fd, &l->ev);
+	rc = turn_udp_listener_open(s->base, addr, "UDP", UDP_LISTENER_BUF, udp_read_cb,
+				    l, &l->fd, &l->ev);
 	if (rc) {
 		free(l);
 		return rc;
@@ -274,8 +274,9 @@ void turn_tcp_expire_idle(struct turn_server *s)
 {
 	for (struct tcp_conn *c = s->conns, *next; c; c = next) {
 		next = c->next;
-		if (!c->n_allocs && s->now_ms - c->opened_ms >=
-					    (uint64_t)s->conf->max_allocate_timeout * 1000u) {
+		if (!c->n_allocs &&
+		    s->now_ms - c->opened_ms >=
+			    (uint64_t)s->conf->max_allocate_timeout * 1000u) {
 			log_debug("TCP client without an allocation for %u s: closed",
 				  s->conf->max_allocate_timeout);
 			tcp_conn_free(c);

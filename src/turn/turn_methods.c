@@ -187,7 +187,8 @@ static enum stun_error quota_check(struct turn_request *r, const char *user,
 		if (taken && !strcmp(taken->quota_user, user))
 			held--;
 		if (held >= limit) {
-			log_refusal(r, STUN_ERR_QUOTA_REACHED, "user-quota or member-quota reached");
+			log_refusal(r, STUN_ERR_QUOTA_REACHED,
+				    "user-quota or member-quota reached");
 			return STUN_ERR_QUOTA_REACHED;
 		}
 	}
@@ -220,7 +221,8 @@ static int reservation_add(struct turn_server *s, int fd, const struct tr_addr *
 
 	if (s->n_reservations == s->cap_reservations) {
 		size_t cap = s->cap_reservations ? s->cap_reservations * 2 : 8;
-		struct reservation *grown = realloc(s->reservations, cap * sizeof(*grown));
+		struct reservation *grown =
+			realloc(s->reservations, cap * sizeof(*grown));
 
 		if (!grown)
 			return TR_ENOMEM;
@@ -303,7 +305,8 @@ static enum stun_error allocate_admit(struct turn_request *r, const char *user,
 	if (code)
 		return code;
 	if (!*res && turn_fds_exhausted(r->s, even && (even->value[0] & 0x80) ? 2 : 1)) {
-		log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "file descriptor reserve reached (fd-reserve)");
+		log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY,
+			    "file descriptor reserve reached (fd-reserve)");
 		return STUN_ERR_INSUFFICIENT_CAPACITY;
 	}
 	return 0;
@@ -382,7 +385,7 @@ void turn_handle_allocate(struct turn_request *r)
 	if (second)
 		turn_dual_open(r, a, second);
 	if ((turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(s, a)
-						 : turn_relay_watch(s, a)) ||
+					      : turn_relay_watch(s, a)) ||
 	    turn_mobility_enable(r, a)) {
 		turn_allocation_delete(s, a, "out of memory");
 		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
@@ -470,7 +473,8 @@ static bool permissions_over_cap(struct turn_request *r, const struct tr_addr *p
 	}
 	if (a->n_perms + fresh <= r->s->conf->max_permissions_per_allocation)
 		return false;
-	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "max-permissions-per-allocation reached");
+	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY,
+		    "max-permissions-per-allocation reached");
 	return true;
 }
 
@@ -488,7 +492,8 @@ static bool channel_over_cap(struct turn_request *r, uint16_t number,
 	if (alloc_channel_exists(a, number, peer) ||
 	    a->n_chans < r->s->conf->max_channels_per_allocation)
 		return false;
-	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY, "max-channels-per-allocation reached");
+	log_refusal(r, STUN_ERR_INSUFFICIENT_CAPACITY,
+		    "max-channels-per-allocation reached");
 	return true;
 }
 
@@ -565,7 +570,8 @@ void turn_handle_channel_bind(struct turn_request *r)
 		return;
 	}
 	/* 11.2: bad number, or number/peer already bound elsewhere: 400. */
-	if (alloc_channel_bind(r->alloc, number, r->s->channel_max, &peer, r->s->now_ms, c->channel_lifetime) ||
+	if (alloc_channel_bind(r->alloc, number, r->s->channel_max, &peer, r->s->now_ms,
+			       c->channel_lifetime) ||
 	    alloc_permission_add(r->alloc, &peer, r->s->now_ms, c->permission_lifetime)) {
 		log_debug("ChannelBind 0x%04x: number or peer bound elsewhere", number);
 		turn_respond_error(r, STUN_ERR_BAD_REQUEST);

@@ -45,17 +45,19 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 
 	alloc_table_each(s->allocs, add_children, &t);
 	prom_metric(out, "turnroom_allocations", "gauge", "Live TURN allocations.",
-	       alloc_table_count(s->allocs));
+		    alloc_table_count(s->allocs));
 	prom_metric(out, "turnroom_allocations_created_total", "counter",
-	       "TURN allocations created.", c->allocations_created);
+		    "TURN allocations created.", c->allocations_created);
 	prom_metric(out, "turnroom_allocations_deleted_total", "counter",
-	       "TURN allocations deleted (expired, refreshed to 0, dropped).",
-	       c->allocations_deleted);
-	prom_metric(out, "turnroom_permissions", "gauge", "Live permissions.", t.permissions);
+		    "TURN allocations deleted (expired, refreshed to 0, dropped).",
+		    c->allocations_deleted);
+	prom_metric(out, "turnroom_permissions", "gauge", "Live permissions.",
+		    t.permissions);
 	prom_metric(out, "turnroom_tcp_relay_connections", "gauge",
-	       "Live RFC 6062 peer connections (connecting, awaiting bind, bound).",
-	       s->tcp_conn_count);
-	prom_metric(out, "turnroom_channels", "gauge", "Live channel bindings.", t.channels);
+		    "Live RFC 6062 peer connections (connecting, awaiting bind, bound).",
+		    s->tcp_conn_count);
+	prom_metric(out, "turnroom_channels", "gauge", "Live channel bindings.",
+		    t.channels);
 	directions(out, "turnroom_relayed_packets_total", "Packets relayed.",
 		   c->relayed_pkts_out, c->relayed_pkts_in);
 	directions(out, "turnroom_relayed_bytes_total", "Payload bytes relayed.",
@@ -65,20 +67,21 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	for (int i = 0; i < AUTH_FAIL_COUNT; i++)
 		prom_sample(out, "turnroom_auth_failures_total", "reason",
 			    auth_failure_label[i], c->auth_failures[i]);
-	prom_metric(out, "turnroom_auth_rate_limited_total", "counter",
-	       "Requests dropped because their source failed authentication too often.",
-	       c->auth_rate_limited);
-	prom_metric(out, "turnroom_stale_nonces_total", "counter", "438 Stale Nonce answers.",
-	       c->stale_nonces);
+	prom_metric(
+		out, "turnroom_auth_rate_limited_total", "counter",
+		"Requests dropped because their source failed authentication too often.",
+		c->auth_rate_limited);
+	prom_metric(out, "turnroom_stale_nonces_total", "counter",
+		    "438 Stale Nonce answers.", c->stale_nonces);
 	prom_metric(out, "turnroom_peer_refused_total", "counter",
-	       "Permissions and channels refused by the peer filter (403).",
-	       c->peer_refused);
+		    "Permissions and channels refused by the peer filter (403).",
+		    c->peer_refused);
 	prom_metric(out, "turnroom_client_output_dropped_total", "counter",
-	       "Packets dropped because a TCP/TLS client did not read its queue.",
-	       c->client_output_dropped);
+		    "Packets dropped because a TCP/TLS client did not read its queue.",
+		    c->client_output_dropped);
 	prom_metric(out, "turnroom_malformed_dropped_total", "counter",
-	       "Client packets that were neither STUN nor ChannelData.",
-	       c->malformed_dropped);
+		    "Client packets that were neither STUN nor ChannelData.",
+		    c->malformed_dropped);
 	turn_bw_write_metrics(s, out);
 	turn_dtls_write_metrics(s, out);
 }
@@ -120,10 +123,11 @@ static void write_session(struct allocation *a, void *arg)
 	struct turn_server *s = a->server;
 	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX];
 	char user[ESC_LOG_LEN], room_text[ESC_LOG_LEN], id[AUTH_NAME_MAX];
-	uint64_t left = a->expires_ms > s->now_ms ? (a->expires_ms - s->now_ms) / 1000 : 0;
+	uint64_t left =
+		a->expires_ms > s->now_ms ? (a->expires_ms - s->now_ms) / 1000 : 0;
 	size_t n;
-	const char *idp = auth_cred_user(a->cred.kind, a->username, s->conf->rest_api_separator,
-					 &n);
+	const char *idp = auth_cred_user(a->cred.kind, a->username,
+					 s->conf->rest_api_separator, &n);
 	const char *room = NULL;
 
 	if (sl->room_of && a->cred.kind == AUTH_KIND_REST) {
@@ -131,18 +135,21 @@ static void write_session(struct allocation *a, void *arg)
 		room = sl->room_of(sl->ctx, id);
 	}
 
-	evbuffer_add_printf(sl->out,
-			    "allocation user=%s room=%s client=%s/%s relay=%s lifetime_left=%llu "
-			    "permissions=%zu channels=%zu to_peer_bytes=%llu "
-			    "from_peer_bytes=%llu\n",
-			    esc_str(user, sizeof(user), a->username),
-			    room ? esc_str(room_text, sizeof(room_text), room) : "-",
-			    addr_to_str(&a->ft.client, client, sizeof(client)),
-			    a->link.tcp ? "tcp" : a->link.dtls ? "dtls" : "udp",
-			    addr_to_str(&a->relay_public, relay, sizeof(relay)),
-			    (unsigned long long)left, a->n_perms, a->n_chans,
-			    (unsigned long long)a->bytes_to_peer,
-			    (unsigned long long)a->bytes_from_peer);
+	evbuffer_add_printf(
+		sl->out,
+		"allocation user=%s room=%s client=%s/%s relay=%s lifetime_left=%llu "
+		"permissions=%zu channels=%zu to_peer_bytes=%llu "
+		"from_peer_bytes=%llu\n",
+		esc_str(user, sizeof(user), a->username),
+		room ? esc_str(room_text, sizeof(room_text), room) : "-",
+		addr_to_str(&a->ft.client, client, sizeof(client)),
+		a->link.tcp    ? "tcp"
+		: a->link.dtls ? "dtls"
+			       : "udp",
+		addr_to_str(&a->relay_public, relay, sizeof(relay)),
+		(unsigned long long)left, a->n_perms, a->n_chans,
+		(unsigned long long)a->bytes_to_peer,
+		(unsigned long long)a->bytes_from_peer);
 }
 
 void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out,

@@ -76,8 +76,7 @@ static int ticket_parse(const struct mobility *m, const struct stun_attr *attr,
 	if (attr->len != MOB_TEXT_LEN ||
 	    EVP_DecodeBlock(raw, attr->value, MOB_TEXT_LEN) != MOB_RAW_LEN)
 		return TR_EINVAL;
-	if (!ticket_mac(m, raw, want) ||
-	    CRYPTO_memcmp(want, raw + 12, MOB_MAC_LEN) != 0)
+	if (!ticket_mac(m, raw, want) || CRYPTO_memcmp(want, raw + 12, MOB_MAC_LEN) != 0)
 		return TR_EINVAL;
 	*id = (uint64_t)rd32(raw) << 32 | rd32(raw + 4);
 	*gen = rd32(raw + 8);

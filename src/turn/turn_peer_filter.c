@@ -33,9 +33,9 @@ struct pf_list {
 
 struct peer_filter {
 	struct pf_list allowed;
-	struct pf_list denied; /* built-in defaults plus denied-peer-ip */
-	struct pf_list self;   /* this server's own addresses */
-	struct pf_list pinned; /* external-ip private halves (also in self) */
+	struct pf_list denied;         /* built-in defaults plus denied-peer-ip */
+	struct pf_list self;           /* this server's own addresses */
+	struct pf_list pinned;         /* external-ip private halves (also in self) */
 	uint16_t relay_min, relay_max; /* 0, 0: no port is a relay port */
 	uint16_t listen[PF_LISTEN_MAX];
 	size_t n_listen;
@@ -49,22 +49,38 @@ static const struct {
 	const char *cidr;
 	bool loopback; /* dropped when loopback peers are allowed */
 } pf_defaults[] = {
-	{ "0.0.0.0/8", false },	       { "10.0.0.0/8", false },
-	{ "100.64.0.0/10", false },    { "127.0.0.0/8", true },
-	{ "169.254.0.0/16", false },   { "172.16.0.0/12", false },
-	{ "192.0.0.0/24", false },     { "192.0.2.0/24", false },
-	{ "192.31.196.0/24", false },  { "192.52.193.0/24", false },
-	{ "192.88.99.0/24", false },   { "192.168.0.0/16", false },
-	{ "192.175.48.0/24", false },  { "198.18.0.0/15", false },
-	{ "198.51.100.0/24", false },  { "203.0.113.0/24", false },
-	{ "224.0.0.0/4", false },      { "240.0.0.0/4", false },
-	{ "::/128", false },	       { "::1/128", true },
-	{ "64:ff9b::/96", false },     { "64:ff9b:1::/48", false },
-	{ "100::/64", false },	       { "2001::/23", false },
-	{ "2001:db8::/32", false },    { "2002::/16", false },
-	{ "2620:4f:8000::/48", false }, { "3fff::/20", false },
-	{ "5f00::/16", false },	       { "fc00::/7", false },
-	{ "fe80::/10", false },	       { "fec0::/10", false },
+	{ "0.0.0.0/8", false },
+	{ "10.0.0.0/8", false },
+	{ "100.64.0.0/10", false },
+	{ "127.0.0.0/8", true },
+	{ "169.254.0.0/16", false },
+	{ "172.16.0.0/12", false },
+	{ "192.0.0.0/24", false },
+	{ "192.0.2.0/24", false },
+	{ "192.31.196.0/24", false },
+	{ "192.52.193.0/24", false },
+	{ "192.88.99.0/24", false },
+	{ "192.168.0.0/16", false },
+	{ "192.175.48.0/24", false },
+	{ "198.18.0.0/15", false },
+	{ "198.51.100.0/24", false },
+	{ "203.0.113.0/24", false },
+	{ "224.0.0.0/4", false },
+	{ "240.0.0.0/4", false },
+	{ "::/128", false },
+	{ "::1/128", true },
+	{ "64:ff9b::/96", false },
+	{ "64:ff9b:1::/48", false },
+	{ "100::/64", false },
+	{ "2001::/23", false },
+	{ "2001:db8::/32", false },
+	{ "2002::/16", false },
+	{ "2620:4f:8000::/48", false },
+	{ "3fff::/20", false },
+	{ "5f00::/16", false },
+	{ "fc00::/7", false },
+	{ "fe80::/10", false },
+	{ "fec0::/10", false },
 	{ "ff00::/8", false },
 };
 
@@ -111,8 +127,7 @@ static bool pf_is_mapped(const uint8_t *ip6)
 static bool pf_embedded_v4(const uint8_t *ip6, uint8_t *v4)
 {
 	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
-	bool compat = pf_all_zero(ip6, 12) &&
-		      !(pf_all_zero(ip6 + 12, 3) && ip6[15] <= 1);
+	bool compat = pf_all_zero(ip6, 12) && !(pf_all_zero(ip6 + 12, 3) && ip6[15] <= 1);
 	const uint8_t *src = NULL;
 
 	if (pf_is_mapped(ip6) || compat || memcmp(ip6, nat64, 12) == 0)
@@ -191,8 +206,7 @@ void peer_filter_free(struct peer_filter *f)
 }
 
 /* One view of the peer passes when allowed, or else when not denied. */
-static bool pf_view_passes(const struct peer_filter *f, const uint8_t *ip,
-			   size_t len)
+static bool pf_view_passes(const struct peer_filter *f, const uint8_t *ip, size_t len)
 {
 	return pf_list_covers(&f->allowed, ip, len) ||
 	       !pf_list_covers(&f->denied, ip, len);
@@ -238,13 +252,14 @@ static bool pf_is_loopback(const uint8_t *ip, size_t len)
 
 /* The rule for this server's own addresses. */
 enum pf_self_verdict {
-	PF_SELF_REFUSED,  /* one of our listeners, or not loopback */
-	PF_SELF_ALLOWED,  /* a pinned external-ip half on a relay port */
-	PF_SELF_GENERAL,  /* not ours, or loopback: the general verdict */
+	PF_SELF_REFUSED, /* one of our listeners, or not loopback */
+	PF_SELF_ALLOWED, /* a pinned external-ip half on a relay port */
+	PF_SELF_GENERAL, /* not ours, or loopback: the general verdict */
 };
 
 static enum pf_self_verdict pf_self_rule(const struct peer_filter *f,
-					 const struct pf_views *v, size_t n, uint16_t port)
+					 const struct pf_views *v, size_t n,
+					 uint16_t port)
 {
 	bool loopback = false, in_range;
 
@@ -252,10 +267,12 @@ static enum pf_self_verdict pf_self_rule(const struct peer_filter *f,
 		return PF_SELF_GENERAL;
 	for (size_t i = 0; i < f->n_listen; i++)
 		if (f->listen[i] == port)
-			return PF_SELF_REFUSED; /* no TURN-in-TURN into our own listeners */
+			return PF_SELF_REFUSED; /* no TURN-in-TURN into our own listeners
+						 */
 	in_range = f->relay_max && port >= f->relay_min && port <= f->relay_max;
 	if (in_range)
-		return pf_views_covered(&f->pinned, v, n) ? PF_SELF_ALLOWED : PF_SELF_GENERAL;
+		return pf_views_covered(&f->pinned, v, n) ? PF_SELF_ALLOWED
+							  : PF_SELF_GENERAL;
 	for (size_t i = 0; i < n; i++)
 		loopback = loopback || pf_is_loopback(v->ip[i], v->len[i]);
 	/* Loopback is only ever open by the operator's choice, for tests. */

@@ -31,7 +31,7 @@ static void port_mark(struct port_pool *p, uint16_t port, bool used)
 		p->used[port >> 3] |= (uint8_t)(1u << (port & 7));
 		p->in_use++;
 	} else {
-		p->used[port >> 3] &= (uint8_t)~(1u << (port & 7));
+		p->used[port >> 3] &= (uint8_t) ~(1u << (port & 7));
 		p->in_use--;
 	}
 }

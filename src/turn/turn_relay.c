@@ -129,7 +129,8 @@ static void relay_read_cb(evutil_socket_t fd, short what, void *arg)
 		struct tr_addr peer;
 
 		if (turn_batch_sender(&b, i, &peer) == 0)
-			relay_deliver(a->server, a, &peer, b.iov[i].iov_base, b.msgs[i].msg_len);
+			relay_deliver(a->server, a, &peer, b.iov[i].iov_base,
+				      b.msgs[i].msg_len);
 	}
 }
 

@@ -88,7 +88,8 @@ static void log_auth_failure(struct turn_request *r, enum auth_failure why_code)
 	const char *why = auth_failure_text[why_code];
 
 	r->s->counters.auth_failures[why_code]++;
-	auth_limiter_fail(r->s->auth_failures, &r->pkt->ft.client, r->username, r->s->now_ms);
+	auth_limiter_fail(r->s->auth_failures, &r->pkt->ft.client, r->username,
+			  r->s->now_ms);
 	log_info("auth failure: client %s user '%s': %s",
 		 addr_to_str(&r->pkt->ft.client, client, sizeof(client)),
 		 esc_str(user, sizeof(user), r->username), why);
@@ -113,7 +114,8 @@ static bool auth_existing(struct turn_request *r)
 	}
 	/* Presence-bound credentials: a member gone elsewhere (a cluster
 	 * backend) ends its allocations here too. */
-	if (a->cred.kind == AUTH_KIND_REST && !auth_member_live(r->s->auth, a->username)) {
+	if (a->cred.kind == AUTH_KIND_REST &&
+	    !auth_member_live(r->s->auth, a->username)) {
 		log_auth_failure(r, AUTH_FAIL_REST_EXPIRED);
 		turn_respond_error(r, STUN_ERR_UNAUTHORIZED);
 		return false;
@@ -135,8 +137,8 @@ static bool auth_new_session(struct turn_request *r)
 		r->s->counters.auth_rate_limited++;
 		return false;
 	}
-	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s, false,
-			&r->cred);
+	rc = auth_check(r->s->auth, r->msg, r->username, r->realm, r->s->now_wall_s,
+			false, &r->cred);
 	/* A departed member's genuine credential: no new allocation (401);
 	 * any other request finds none and is answered 437 by its handler. */
 	if (rc == TR_ENOTFOUND && r->msg->method != STUN_ALLOCATE) {
@@ -166,7 +168,8 @@ static bool authenticate(struct turn_request *r)
 
 	if (r->s->conf->no_auth)
 		return true;
-	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL, r->s->now_ms)) {
+	if (auth_limiter_check(r->s->auth_failures, &r->pkt->ft.client, NULL,
+			       r->s->now_ms)) {
 		r->s->counters.auth_rate_limited++;
 		return false;
 	}
@@ -184,8 +187,8 @@ static bool authenticate(struct turn_request *r)
 		return false;
 	}
 	rc = auth_nonce_check(r->s->nonce_key, &r->pkt->ft.client,
-			      (const char *)nonce->value, nonce->len,
-			      r->s->now_wall_s, r->s->conf->stale_nonce);
+			      (const char *)nonce->value, nonce->len, r->s->now_wall_s,
+			      r->s->conf->stale_nonce);
 	if (rc) {
 		r->s->counters.stale_nonces++;
 		turn_respond_error(r, STUN_ERR_STALE_NONCE);
@@ -262,8 +265,7 @@ static void handle_send_indication(struct turn_server *s, const struct client_pa
 	const struct stun_attr *data = stun_find(msg, STUN_ATTR_DATA);
 	struct tr_addr peer;
 
-	if (!a || !peer_attr || !data ||
-	    stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
+	if (!a || !peer_attr || !data || stun_attr_xor_addr(peer_attr, msg->tid, &peer) ||
 	    turn_dual_fd_for(a, addr_family(&peer)) < 0)
 		return;
 	/* The permission is per IP (RFC 8656 9); the server's own addresses

@@ -8,17 +8,17 @@
 #define TURN_RESPONSE_MAX 1024
 
 struct turn_request {
-	struct turn_server *s;              /* borrowed */
-	const struct client_packet *pkt;    /* borrowed */
-	const struct stun_msg *msg;         /* borrowed */
-	struct allocation *alloc;           /* of this 5-tuple, or NULL */
-	const uint8_t *key;                 /* signs the response when set */
+	struct turn_server *s;           /* borrowed */
+	const struct client_packet *pkt; /* borrowed */
+	const struct stun_msg *msg;      /* borrowed */
+	struct allocation *alloc;        /* of this 5-tuple, or NULL */
+	const uint8_t *key;              /* signs the response when set */
 	bool fingerprint;
 	char username[AUTH_NAME_MAX];
 	char realm[AUTH_REALM_MAX];
 	struct auth_result cred;
-	const char *reason;                 /* detail for include-reason-string */
-	uint8_t out[TURN_RESPONSE_MAX];     /* must stay last (see memset) */
+	const char *reason;             /* detail for include-reason-string */
+	uint8_t out[TURN_RESPONSE_MAX]; /* must stay last (see memset) */
 };
 
 void turn_response_start(struct turn_request *r, struct stun_builder *b,

@@ -81,8 +81,7 @@ void turn_send_to_client(struct turn_server *s, const struct client_link *link,
 		s->counters.client_output_dropped++;
 }
 
-void turn_allocation_delete(struct turn_server *s, struct allocation *a,
-			    const char *why)
+void turn_allocation_delete(struct turn_server *s, struct allocation *a, const char *why)
 {
 	char client[ADDR_STR_MAX], relay[ADDR_STR_MAX], user[ESC_LOG_LEN];
 	struct relay_family *rf =
@@ -92,7 +91,8 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a,
 		 "to peer %llu pkts/%llu bytes, from peer %llu pkts/%llu bytes",
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
 		 addr_to_str(&a->relay_public, relay, sizeof(relay)),
-		 esc_str(user, sizeof(user), a->username), why, (unsigned long long)a->pkts_to_peer,
+		 esc_str(user, sizeof(user), a->username), why,
+		 (unsigned long long)a->pkts_to_peer,
 		 (unsigned long long)a->bytes_to_peer,
 		 (unsigned long long)a->pkts_from_peer,
 		 (unsigned long long)a->bytes_from_peer);
@@ -168,16 +168,18 @@ static void warn_private_relay(const struct turn_server *s)
 	char text[ADDR_STR_MAX];
 
 	for (size_t i = 0; i < ips->n; i++)
-		if (addr_is_any(&ips->v[i]) || !turn_address_denied_by_default(&ips->v[i]))
+		if (addr_is_any(&ips->v[i]) ||
+		    !turn_address_denied_by_default(&ips->v[i]))
 			public_listener = true;
 	for (int i = 0; public_listener && i < 2; i++) {
 		const struct relay_family *rf = i ? &s->relay6 : &s->relay4;
 
 		if (rf->present && turn_address_denied_by_default(&rf->external))
-			log_warn("relay address %s is private but turnroom listens beyond "
-				 "it: clients on the Internet cannot reach it; set "
-				 "external-ip=PUBLIC/PRIVATE",
-				 addr_ip_to_str(&rf->external, text, sizeof(text)));
+			log_warn(
+				"relay address %s is private but turnroom listens beyond "
+				"it: clients on the Internet cannot reach it; set "
+				"external-ip=PUBLIC/PRIVATE",
+				addr_ip_to_str(&rf->external, text, sizeof(text)));
 	}
 }
 
@@ -307,8 +309,7 @@ static int relay_family_set(struct relay_family *rf, const struct tr_addr *ip)
 		return 0;
 	rf->ip = *ip;
 	addr_set_port(&rf->ip, 0);
-	if (addr_is_any(&rf->ip) &&
-	    pick_interface_address(addr_family(ip), &rf->ip) == 0)
+	if (addr_is_any(&rf->ip) && pick_interface_address(addr_family(ip), &rf->ip) == 0)
 		log_warn("relay address is a wildcard; relaying from %s (set relay-ip)",
 			 addr_ip_to_str(&rf->ip, text, sizeof(text)));
 	rf->external = rf->ip;
@@ -398,7 +399,8 @@ static int filter_add_interfaces(struct peer_filter *f)
 	return rc;
 }
 
-static int filter_add_self_addr(struct peer_filter *f, const struct tr_addr *a, bool pinned)
+static int filter_add_self_addr(struct peer_filter *f, const struct tr_addr *a,
+				bool pinned)
 {
 	struct peer_range r;
 
@@ -440,7 +442,8 @@ static const char *filter_add_self(struct peer_filter *f, const struct conf *c)
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
 		if (ports[i] && ports[i] <= 65535)
 			listen[n++] = (uint16_t)ports[i];
-	if (peer_filter_set_ports(f, (uint16_t)c->min_port, (uint16_t)c->max_port, listen, n))
+	if (peer_filter_set_ports(f, (uint16_t)c->min_port, (uint16_t)c->max_port, listen,
+				  n))
 		return "(min-port/max-port)";
 	return NULL;
 }
@@ -498,9 +501,11 @@ static int relay_prepare(const struct turn_server *s, struct turn_reload *r,
 	if (relay_addresses(conf, &r->relay4, &r->relay6))
 		return TR_EINVAL;
 	if (r->relay4.present && !s->relay4.ports)
-		r->relay4.ports = port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
+		r->relay4.ports =
+			port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
 	if (r->relay6.present && !s->relay6.ports)
-		r->relay6.ports = port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
+		r->relay6.ports =
+			port_pool_new((uint16_t)conf->min_port, (uint16_t)conf->max_port);
 	if ((r->relay4.present && !s->relay4.ports && !r->relay4.ports) ||
 	    (r->relay6.present && !s->relay6.ports && !r->relay6.ports))
 		return TR_ENOMEM;
@@ -514,14 +519,16 @@ static void relay_commit(struct relay_family *live, struct relay_family *next)
 	char now[ADDR_STR_MAX], ext[ADDR_STR_MAX];
 
 	if (live->present && !next->present)
-		log_info("reload: no relay address of the family of %s for new allocations",
-			 addr_ip_to_str(&live->ip, now, sizeof(now)));
+		log_info(
+			"reload: no relay address of the family of %s for new allocations",
+			addr_ip_to_str(&live->ip, now, sizeof(now)));
 	else if (next->present &&
 		 (!live->present || !addr_equal_ip(&live->ip, &next->ip) ||
 		  !addr_equal_ip(&live->external, &next->external)))
-		log_info("reload: relay address %s, advertised as %s, for new allocations",
-			 addr_ip_to_str(&next->ip, now, sizeof(now)),
-			 addr_ip_to_str(&next->external, ext, sizeof(ext)));
+		log_info(
+			"reload: relay address %s, advertised as %s, for new allocations",
+			addr_ip_to_str(&next->ip, now, sizeof(now)),
+			addr_ip_to_str(&next->external, ext, sizeof(ext)));
 	live->present = next->present;
 	live->ip = next->ip;
 	live->external = next->external;
@@ -570,11 +577,14 @@ void turn_server_reload_commit(struct turn_server *s, struct turn_reload *r,
 	r->filter = NULL;
 	turn_dtls_reload_commit(s, r->dtls_ctx);
 	r->dtls_ctx = NULL;
-	auth_limiter_configure(s->auth_failures, &(struct auth_limits){
-		conf->auth_fail_source, conf->auth_fail_user, conf->auth_fail_global });
+	auth_limiter_configure(s->auth_failures,
+			       &(struct auth_limits){ conf->auth_fail_source,
+						      conf->auth_fail_user,
+						      conf->auth_fail_global });
 	s->conf = conf;
 	s->auth = auth;
-	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
+	s->channel_max =
+		conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_reload_free(r);
 }
 
@@ -591,7 +601,8 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	s->auth = auth;
 	snprintf(s->software, sizeof(s->software), "%s/%s", PACKAGE_NAME,
 		 PACKAGE_VERSION);
-	s->channel_max = conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
+	s->channel_max =
+		conf->rfc5766_channel_numbers ? CHANNEL_MAX_RFC5766 : CHANNEL_MAX;
 	turn_server_touch_clock(s);
 	if (RAND_bytes(s->nonce_key, sizeof(s->nonce_key)) != 1 ||
 	    RAND_bytes(s->indication_prefix, sizeof(s->indication_prefix)) != 1)

@@ -74,11 +74,13 @@ enum stun_error turn_transport_refused(struct turn_request *r, uint8_t proto)
 	const struct conf *c = r->s->conf;
 
 	if (proto == TURN_UDP && c->no_udp_relay) {
-		r->reason = "UDP Transport is not allowed by the TURN Server configuration";
+		r->reason =
+			"UDP Transport is not allowed by the TURN Server configuration";
 		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	}
 	if (proto == TURN_TCP && c->no_tcp_relay) {
-		r->reason = "TCP Transport is not allowed by the TURN Server configuration";
+		r->reason =
+			"TCP Transport is not allowed by the TURN Server configuration";
 		return STUN_ERR_UNSUPPORTED_TRANSPORT;
 	}
 	return 0;

@@ -49,15 +49,15 @@ enum pc_state { PC_CONNECTING, PC_PENDING, PC_BOUND };
 struct tcp_peer_conn {
 	struct turn_server *s;
 	struct allocation *a;
-	uint32_t id;                    /* CONNECTION-ID */
+	uint32_t id; /* CONNECTION-ID */
 	struct tr_addr peer;
 	enum pc_state state;
 	struct bufferevent *peer_bev;
 	struct bufferevent *client_bev; /* set at ConnectionBind */
 	struct event *timer;            /* connect / bind deadline */
 	uint8_t connect_tid[STUN_TID_LEN];
-	bool connect_fp;                /* the Connect had a FINGERPRINT */
-	bool closing;                   /* one side ended: flush, then free */
+	bool connect_fp;                       /* the Connect had a FINGERPRINT */
+	bool closing;                          /* one side ended: flush, then free */
 	struct tcp_peer_conn *a_prev, *a_next; /* the allocation's list */
 	struct tcp_peer_conn *g_prev, *g_next; /* its id bucket */
 };
@@ -89,7 +89,8 @@ enum stun_error turn_tcp_relay_check_allocate(struct turn_request *r)
 	 * and 3: only for a client on TCP or TLS, and nothing of UDP's. */
 	if (!r->pkt->link.tcp)
 		return STUN_ERR_BAD_REQUEST;
-	if (stun_find(m, STUN_ATTR_EVEN_PORT) || stun_find(m, STUN_ATTR_RESERVATION_TOKEN) ||
+	if (stun_find(m, STUN_ATTR_EVEN_PORT) ||
+	    stun_find(m, STUN_ATTR_RESERVATION_TOKEN) ||
 	    stun_find(m, STUN_ATTR_DONT_FRAGMENT))
 		return STUN_ERR_BAD_REQUEST;
 	return 0;
@@ -190,7 +191,8 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 	struct timeval tv = { deadline_ms / 1000, (deadline_ms % 1000) * 1000 };
 
 	if (!s->tcp_conn_buckets)
-		s->tcp_conn_buckets = calloc(TCP_RELAY_BUCKETS, sizeof(*s->tcp_conn_buckets));
+		s->tcp_conn_buckets =
+			calloc(TCP_RELAY_BUCKETS, sizeof(*s->tcp_conn_buckets));
 	if (!pc || !s->tcp_conn_buckets) {
 		free(pc);
 		return NULL;
@@ -408,7 +410,8 @@ static void pair_start(struct tcp_peer_conn *pc, struct bufferevent *client)
 	pc->state = PC_BOUND;
 	evtimer_del(pc->timer);
 	for (int i = 0; i < 2; i++) {
-		bufferevent_setcb(sides[i], pair_read_cb, pair_write_cb, pair_event_cb, pc);
+		bufferevent_setcb(sides[i], pair_read_cb, pair_write_cb, pair_event_cb,
+				  pc);
 		bufferevent_setwatermark(sides[i], EV_READ, 0, TCP_RELAY_READ_MAX);
 		bufferevent_setwatermark(sides[i], EV_WRITE, TCP_RELAY_OUT_LOW, 0);
 		bufferevent_enable(sides[i], EV_READ | EV_WRITE);
@@ -494,7 +497,8 @@ void turn_handle_connect(struct turn_request *r)
 		return;
 	}
 	fd = stream_socket(&r->alloc->relay);
-	pc = fd < 0 ? NULL : conn_new(s, r->alloc, &peer, PC_CONNECTING, TCP_RELAY_CONNECT_MS);
+	pc = fd < 0 ? NULL
+		    : conn_new(s, r->alloc, &peer, PC_CONNECTING, TCP_RELAY_CONNECT_MS);
 	if (!pc) {
 		if (fd >= 0)
 			close(fd);

@@ -62,8 +62,8 @@ void accept_guard_on_error(struct accept_guard *g)
 	evtimer_add(g->resume, &tv);
 	if (g->backoff_ms < GUARD_BACKOFF_MAX_MS)
 		g->backoff_ms = g->backoff_ms * 2 > GUARD_BACKOFF_MAX_MS
-				    ? GUARD_BACKOFF_MAX_MS
-				    : g->backoff_ms * 2;
+					? GUARD_BACKOFF_MAX_MS
+					: g->backoff_ms * 2;
 }
 
 struct accept_guard *accept_guard_new(struct event_base *base, const char *what)
@@ -94,7 +94,7 @@ void accept_guard_free(struct accept_guard *g)
 int accept_guard_add(struct accept_guard *g, struct evconnlistener *lev)
 {
 	struct evconnlistener **grown =
-	    realloc(g->levs, (g->n_levs + 1) * sizeof(*grown));
+		realloc(g->levs, (g->n_levs + 1) * sizeof(*grown));
 
 	if (!grown)
 		return TR_ENOMEM;

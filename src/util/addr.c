@@ -134,14 +134,13 @@ uint32_t addr_hash(const struct tr_addr *a, uint32_t seed)
 
 char *addr_ip_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 {
-	const void *src = a->u.sa.sa_family == AF_INET6
-				  ? (const void *)&a->u.v6.sin6_addr
-				  : (const void *)&a->u.v4.sin_addr;
+	const void *src = a->u.sa.sa_family == AF_INET6 ? (const void *)&a->u.v6.sin6_addr
+							: (const void *)&a->u.v4.sin_addr;
 
 	if (buflen == 0)
 		return buf;
-	if (!inet_ntop(a->u.sa.sa_family == AF_INET6 ? AF_INET6 : AF_INET, src,
-		       buf, (socklen_t)buflen))
+	if (!inet_ntop(a->u.sa.sa_family == AF_INET6 ? AF_INET6 : AF_INET, src, buf,
+		       (socklen_t)buflen))
 		snprintf(buf, buflen, "?");
 	return buf;
 }

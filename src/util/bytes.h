@@ -12,8 +12,8 @@ static inline uint16_t rd16(const uint8_t *p)
 
 static inline uint32_t rd32(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
+	       (uint32_t)p[3];
 }
 
 static inline void wr16(uint8_t *p, uint16_t v)

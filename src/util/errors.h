@@ -11,20 +11,20 @@
 
 enum tr_error {
 	TR_OK = 0,
-	TR_ENOMEM = TR_ERR_BASE,	/* allocation failed */
-	TR_EINVAL = TR_ERR_BASE - 1,	/* malformed input or argument */
-	TR_EIO = TR_ERR_BASE - 2,	/* socket or file error */
-	TR_ENOTFOUND = TR_ERR_BASE - 3, /* no such user, secret, allocation, ... */
-	TR_EEXISTS = TR_ERR_BASE - 4,	/* already present */
-	TR_EAUTH = TR_ERR_BASE - 5,	/* credentials do not match */
-	TR_ESTALE = TR_ERR_BASE - 6,	/* nonce expired */
-	TR_EQUOTA = TR_ERR_BASE - 7,	/* a quota is reached */
-	TR_ENOPORT = TR_ERR_BASE - 8,	/* relay port pool exhausted */
-	TR_EDB = TR_ERR_BASE - 9,	/* sqlite error */
+	TR_ENOMEM = TR_ERR_BASE,          /* allocation failed */
+	TR_EINVAL = TR_ERR_BASE - 1,      /* malformed input or argument */
+	TR_EIO = TR_ERR_BASE - 2,         /* socket or file error */
+	TR_ENOTFOUND = TR_ERR_BASE - 3,   /* no such user, secret, allocation, ... */
+	TR_EEXISTS = TR_ERR_BASE - 4,     /* already present */
+	TR_EAUTH = TR_ERR_BASE - 5,       /* credentials do not match */
+	TR_ESTALE = TR_ERR_BASE - 6,      /* nonce expired */
+	TR_EQUOTA = TR_ERR_BASE - 7,      /* a quota is reached */
+	TR_ENOPORT = TR_ERR_BASE - 8,     /* relay port pool exhausted */
+	TR_EDB = TR_ERR_BASE - 9,         /* sqlite error */
 	TR_EFORBIDDEN = TR_ERR_BASE - 10, /* peer refused by the filter */
-	TR_ETRUNC = TR_ERR_BASE - 11,	/* output buffer too small */
-	TR_EEXPIRED = TR_ERR_BASE - 12, /* REST credential past its EXPIRY */
-	TR_ELAST = TR_EEXPIRED		/* the lowest code; keep last */
+	TR_ETRUNC = TR_ERR_BASE - 11,     /* output buffer too small */
+	TR_EEXPIRED = TR_ERR_BASE - 12,   /* REST credential past its EXPIRY */
+	TR_ELAST = TR_EEXPIRED            /* the lowest code; keep last */
 };
 
 /* Whether err is one of the codes above (not 0, not a POSIX -1). */

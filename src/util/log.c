@@ -162,8 +162,7 @@ static bool has_control(const char *s)
 	return false;
 }
 
-void log_write(enum log_level level, const char *file, int line,
-	       const char *fmt, ...)
+void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
 {
 	char raw[1024], safe[2048], stamp[32];
 	const char *msg = raw;
@@ -187,8 +186,8 @@ void log_write(enum log_level level, const char *file, int line,
 		fprintf(sink.fp ? sink.fp : stderr, "%s.%03ld %s %s:%d: %s\n", stamp,
 			ts.tv_nsec / 1000000, level_name[level], base, line, msg);
 	if (sink.use_syslog)
-		syslog(level_syslog[level], "%s %s:%d: %s", level_name[level],
-		       base, line, msg);
+		syslog(level_syslog[level], "%s %s:%d: %s", level_name[level], base, line,
+		       msg);
 }
 
 bool log_limit_allow(struct log_limit *l, const char *file, int line)

@@ -31,8 +31,8 @@ int log_reopen(void);
 void log_close(void);
 bool log_enabled(enum log_level level);
 
-void log_write(enum log_level level, const char *file, int line,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_write(enum log_level level, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* A budget of lines for one decision made per packet or per connection
  * (a flood must not become a log flood): LOG_LIMIT_PER_SEC lines a second,
@@ -56,25 +56,22 @@ void log_route_libevent(void);
 #define log_err(...) log_write(LOG_LVL_ERR, __FILE__, __LINE__, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_LVL_WARN, __FILE__, __LINE__, __VA_ARGS__)
 #define log_info(...) log_write(LOG_LVL_INFO, __FILE__, __LINE__, __VA_ARGS__)
-#define log_debug(...)                                                        \
-	do {                                                                  \
-		if (log_enabled(LOG_LVL_DEBUG))                               \
-			log_write(LOG_LVL_DEBUG, __FILE__, __LINE__,          \
-				  __VA_ARGS__);                               \
+#define log_debug(...)                                                                   \
+	do {                                                                             \
+		if (log_enabled(LOG_LVL_DEBUG))                                          \
+			log_write(LOG_LVL_DEBUG, __FILE__, __LINE__, __VA_ARGS__);       \
 	} while (0)
 
-#define log_warn_limited(lim, ...)                                            \
-	do {                                                                  \
-		if (log_limit_allow((lim), __FILE__, __LINE__))               \
-			log_write(LOG_LVL_WARN, __FILE__, __LINE__,           \
-				  __VA_ARGS__);                               \
+#define log_warn_limited(lim, ...)                                                       \
+	do {                                                                             \
+		if (log_limit_allow((lim), __FILE__, __LINE__))                          \
+			log_write(LOG_LVL_WARN, __FILE__, __LINE__, __VA_ARGS__);        \
 	} while (0)
-#define log_info_limited(lim, ...)                                            \
-	do {                                                                  \
-		if (log_enabled(LOG_LVL_INFO) &&                              \
-		    log_limit_allow((lim), __FILE__, __LINE__))               \
-			log_write(LOG_LVL_INFO, __FILE__, __LINE__,           \
-				  __VA_ARGS__);                               \
+#define log_info_limited(lim, ...)                                                       \
+	do {                                                                             \
+		if (log_enabled(LOG_LVL_INFO) &&                                         \
+		    log_limit_allow((lim), __FILE__, __LINE__))                          \
+			log_write(LOG_LVL_INFO, __FILE__, __LINE__, __VA_ARGS__);        \
 	} while (0)
 
 #endif

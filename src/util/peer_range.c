@@ -147,7 +147,8 @@ char *peer_range_to_str(const struct peer_range *r, char *buf, size_t buflen)
 	int af = r->len == 4 ? AF_INET : AF_INET6;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(af, r->first, a, sizeof(a)) || !inet_ntop(af, r->last, b, sizeof(b)))
+	if (!inet_ntop(af, r->first, a, sizeof(a)) ||
+	    !inet_ntop(af, r->last, b, sizeof(b)))
 		a[0] = b[0] = '\0';
 	if (memcmp(r->first, r->last, r->len) == 0)
 		snprintf(buf, buflen, "%s", a);

@@ -65,8 +65,7 @@ static struct limiter_slot *slot_of(struct ip_limiter *l, const struct tr_addr *
 	return s;
 }
 
-bool ip_limiter_blocked(struct ip_limiter *l, const struct tr_addr *ip,
-			  uint64_t now_ms)
+bool ip_limiter_blocked(struct ip_limiter *l, const struct tr_addr *ip, uint64_t now_ms)
 {
 	struct limiter_slot *s = slot_of(l, ip, now_ms, false);
 

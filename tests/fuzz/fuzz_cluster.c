@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
 #include "cluster/cluster.h"
+#include "fuzz.h"
 
 static void relay(const uint8_t *data, size_t size)
 {

@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fuzz.h"
 #include "eio/eio.h"
+#include "fuzz.h"
 
-#define FUZZ_ASSERT(c)                                                        \
-	do {                                                                  \
-		if (!(c))                                                     \
-			abort();                                              \
+#define FUZZ_ASSERT(c)                                                                   \
+	do {                                                                             \
+		if (!(c))                                                                \
+			abort();                                                         \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (n >= 0) {
 				FUZZ_ASSERT((size_t)n <= pkt.len);
 				if ((size_t)n <= sizeof(out))
-					FUZZ_ASSERT(eio_base64_decode(pkt.data, pkt.len, out,
+					FUZZ_ASSERT(eio_base64_decode(pkt.data, pkt.len,
+								      out,
 								      sizeof(out)) == n);
 			}
 		}
@@ -44,12 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t h[10];
 
 		if (eio_ws_frame_head(data, size, &f) == 1) {
-			FUZZ_ASSERT(f.head_len >= 2 && f.head_len <= 14 && f.head_len <= size);
+			FUZZ_ASSERT(f.head_len >= 2 && f.head_len <= 14 &&
+				    f.head_len <= size);
 			FUZZ_ASSERT(f.opcode <= EIO_WS_PONG);
 			if (f.opcode >= EIO_WS_CLOSE)
 				FUZZ_ASSERT(f.len <= 125 && f.fin);
 			/* What we write reads back the same. */
-			size_t n = eio_ws_head_write(h, (enum eio_ws_opcode)f.opcode, f.len);
+			size_t n =
+				eio_ws_head_write(h, (enum eio_ws_opcode)f.opcode, f.len);
 			struct eio_ws_frame g;
 
 			FUZZ_ASSERT(eio_ws_frame_head(h, n, &g) == 1 && g.len == f.len &&

@@ -9,10 +9,10 @@
 #include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
 
-#define FUZZ_ASSERT(c)                                                        \
-	do {                                                                  \
-		if (!(c))                                                     \
-			abort();                                              \
+#define FUZZ_ASSERT(c)                                                                   \
+	do {                                                                             \
+		if (!(c))                                                                \
+			abort();                                                         \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

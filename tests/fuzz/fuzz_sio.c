@@ -9,10 +9,10 @@
 #include "fuzz.h"
 #include "sio/sio.h"
 
-#define FUZZ_ASSERT(c)                                                        \
-	do {                                                                  \
-		if (!(c))                                                     \
-			abort();                                              \
+#define FUZZ_ASSERT(c)                                                                   \
+	do {                                                                             \
+		if (!(c))                                                                \
+			abort();                                                         \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* The scanner agrees with jansson on what is JSON (jansson
 		 * also checks UTF-8, which the transport does for us). */
-		json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-				       NULL);
+		json_t *j = json_loadb((const char *)data, size,
+				       JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 		/* (shallower than the scanner's 64 levels, and without a raw
 		 * NUL, where jansson stops reading) */
 		if (j && size < 128 && !memchr(data, 0, size))
@@ -45,15 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	FUZZ_ASSERT(p.type <= SIO_BINARY_ACK);
 	FUZZ_ASSERT(p.attachments <= SIO_MAX_ATTACHMENTS);
-	FUZZ_ASSERT((const uint8_t *)p.data >= data && (const uint8_t *)p.data + p.data_len ==
-						      data + size);
+	FUZZ_ASSERT((const uint8_t *)p.data >= data &&
+		    (const uint8_t *)p.data + p.data_len == data + size);
 	FUZZ_ASSERT(p.nsp_len >= 1 && p.nsp_len <= SIO_NSP_MAX);
 	if (p.data_len)
-		v = json_loadb(p.data, p.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+		v = json_loadb(p.data, p.data_len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+			       NULL);
 	sio_payload_valid(&p, v);
 	sio_placeholders_valid(v, p.attachments);
 	json_decref(v);
-	FUZZ_ASSERT(sio_head_write(head, sizeof(head), p.type, p.attachments, NULL, p.has_ack,
-				   p.ack_id) > 0);
+	FUZZ_ASSERT(sio_head_write(head, sizeof(head), p.type, p.attachments, NULL,
+				   p.has_ack, p.ack_id) > 0);
 	return 0;
 }

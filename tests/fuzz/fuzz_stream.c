@@ -17,10 +17,10 @@
 #include "turn/turn_internal.h"
 #include "util/errors.h"
 
-#define FUZZ_ASSERT(c)                 \
-	do {                           \
-		if (!(c))              \
-			abort();       \
+#define FUZZ_ASSERT(c)                                                                   \
+	do {                                                                             \
+		if (!(c))                                                                \
+			abort();                                                         \
 	} while (0)
 
 struct framed {

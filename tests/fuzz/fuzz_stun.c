@@ -13,10 +13,10 @@
 #include "stun/stun.h"
 #include "util/errors.h"
 
-#define FUZZ_ASSERT(c)                 \
-	do {                           \
-		if (!(c))              \
-			abort();       \
+#define FUZZ_ASSERT(c)                                                                   \
+	do {                                                                             \
+		if (!(c))                                                                \
+			abort();                                                         \
 	} while (0)
 
 static const uint8_t fuzz_key[] = "fuzz-key";
@@ -128,7 +128,8 @@ static void rebuild(const struct stun_msg *m)
 		FUZZ_ASSERT(memcmp(m2.attrs[i].value, m->attrs[i].value,
 				   m->attrs[i].len) == 0);
 	}
-	FUZZ_ASSERT(!m->integrity_off || stun_check_integrity(&m2, fuzz_key, FUZZ_KEYLEN));
+	FUZZ_ASSERT(!m->integrity_off ||
+		    stun_check_integrity(&m2, fuzz_key, FUZZ_KEYLEN));
 	FUZZ_ASSERT(!m->integrity_sha256_off ||
 		    stun_check_integrity_sha256(&m2, fuzz_key, FUZZ_KEYLEN));
 	FUZZ_ASSERT(stun_has_fingerprint(&m2) == stun_has_fingerprint(m));

@@ -19,9 +19,9 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "fuzz.h"
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "fuzz.h"
 #include "signaling/signaling.h"
 #include "util/log.h"
 

@@ -10,78 +10,78 @@
 static int harness_failed_checks;
 static int harness_tests_passed, harness_tests_failed;
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "  %s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                   \
-			harness_failed_checks++;                              \
-		}                                                             \
+#define CHECK(cond)                                                                      \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,         \
+				__LINE__, #cond);                                        \
+			harness_failed_checks++;                                         \
+		}                                                                        \
 	} while (0)
 
 /* Like CHECK, but a failure also ends the test function (which returns
  * void): for preconditions the rest of the test would dereference. */
-#define REQUIRE(cond)                                                         \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "  %s:%d: requirement failed: %s\n",  \
-				__FILE__, __LINE__, #cond);                   \
-			harness_failed_checks++;                              \
-			return;                                               \
-		}                                                             \
+#define REQUIRE(cond)                                                                    \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "  %s:%d: requirement failed: %s\n", __FILE__,   \
+				__LINE__, #cond);                                        \
+			harness_failed_checks++;                                         \
+			return;                                                          \
+		}                                                                        \
 	} while (0)
 
 /* REQUIRE for a test that owns resources: a failure jumps to its cleanup
  * label instead of returning. */
-#define REQUIRE_OR_GOTO(cond, label)                                          \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "  %s:%d: requirement failed: %s\n",  \
-				__FILE__, __LINE__, #cond);                   \
-			harness_failed_checks++;                              \
-			goto label;                                           \
-		}                                                             \
+#define REQUIRE_OR_GOTO(cond, label)                                                     \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "  %s:%d: requirement failed: %s\n", __FILE__,   \
+				__LINE__, #cond);                                        \
+			harness_failed_checks++;                                         \
+			goto label;                                                      \
+		}                                                                        \
 	} while (0)
 
 /* RUN_WITH(fn, fx, setup, teardown): runs fn(fx) between setup(fx) and
  * teardown(fx), so fn may REQUIRE and still have its resources released.
  * setup returns false (after FAIL) when it could not build the fixture;
  * teardown runs either way and accepts a half-built one. */
-#define RUN_WITH(fn, fx, setup, teardown)                                    \
-	do {                                                                  \
-		int _before = harness_failed_checks;                          \
-		if (setup(fx))                                                \
-			fn(fx);                                               \
-		teardown(fx);                                                 \
-		harness_report(#fn, _before);                                 \
+#define RUN_WITH(fn, fx, setup, teardown)                                                \
+	do {                                                                             \
+		int _before = harness_failed_checks;                                     \
+		if (setup(fx))                                                           \
+			fn(fx);                                                          \
+		teardown(fx);                                                            \
+		harness_report(#fn, _before);                                            \
 	} while (0)
 
 /* An unconditional failure, for branches a test must not reach. */
-#define FAIL(what)                                                            \
-	do {                                                                  \
-		fprintf(stderr, "  %s:%d: %s\n", __FILE__, __LINE__, what);  \
-		harness_failed_checks++;                                      \
+#define FAIL(what)                                                                       \
+	do {                                                                             \
+		fprintf(stderr, "  %s:%d: %s\n", __FILE__, __LINE__, what);              \
+		harness_failed_checks++;                                                 \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                    \
-	do {                                                                  \
-		long long _a = (long long)(a), _b = (long long)(b);           \
-		if (_a != _b) {                                               \
-			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n", \
-				__FILE__, __LINE__, #a, _a, _b);              \
-			harness_failed_checks++;                              \
-		}                                                             \
+#define CHECK_EQ_INT(a, b)                                                               \
+	do {                                                                             \
+		long long _a = (long long)(a), _b = (long long)(b);                      \
+		if (_a != _b) {                                                          \
+			fprintf(stderr, "  %s:%d: %s == %lld, expected %lld\n",          \
+				__FILE__, __LINE__, #a, _a, _b);                         \
+			harness_failed_checks++;                                         \
+		}                                                                        \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                       \
-	do {                                                                  \
-		const char *_a = (a), *_b = (b);                              \
-		if (!_a || !_b || strcmp(_a, _b)) {                           \
-			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n", \
-				__FILE__, __LINE__, #a, _a ? _a : "(null)",   \
-				_b ? _b : "(null)");                          \
-			harness_failed_checks++;                              \
-		}                                                             \
+#define CHECK_STR(a, b)                                                                  \
+	do {                                                                             \
+		const char *_a = (a), *_b = (b);                                         \
+		if (!_a || !_b || strcmp(_a, _b)) {                                      \
+			fprintf(stderr, "  %s:%d: %s == \"%s\", expected \"%s\"\n",      \
+				__FILE__, __LINE__, #a, _a ? _a : "(null)",              \
+				_b ? _b : "(null)");                                     \
+			harness_failed_checks++;                                         \
+		}                                                                        \
 	} while (0)
 
 /* One "ok"/"FAIL" line for a test that started at failed-check count
@@ -97,16 +97,15 @@ static inline void harness_report(const char *name, int before)
 	}
 }
 
-#define RUN(fn)                                                               \
-	do {                                                                  \
-		int _before = harness_failed_checks;                          \
-		fn();                                                         \
-		harness_report(#fn, _before);                                 \
+#define RUN(fn)                                                                          \
+	do {                                                                             \
+		int _before = harness_failed_checks;                                     \
+		fn();                                                                    \
+		harness_report(#fn, _before);                                            \
 	} while (0)
 
-#define HARNESS_DONE()                                                        \
-	(printf("%d passed, %d failed\n", harness_tests_passed,               \
-		harness_tests_failed),                                        \
+#define HARNESS_DONE()                                                                   \
+	(printf("%d passed, %d failed\n", harness_tests_passed, harness_tests_failed),   \
 	 harness_tests_failed)
 
 #endif

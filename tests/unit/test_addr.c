@@ -109,7 +109,8 @@ static void test_ip_to_str(void)
 	CHECK(memchr(small, '\0', sizeof(small)) != NULL);
 	/* A long form fits ADDR_STR_MAX. */
 	CHECK_EQ_INT(addr_parse_ip(&a, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255",
-				   65535), 0);
+				   65535),
+		     0);
 	CHECK_STR(addr_to_str(&a, buf, sizeof(buf)),
 		  "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
 }
@@ -196,11 +197,16 @@ static const struct {
 	bool loopback;
 	bool any;
 } class_rows[] = {
-	{ "127.0.0.1", true, false },	{ "127.255.255.254", true, false },
-	{ "126.255.255.255", false, false }, { "128.0.0.0", false, false },
-	{ "::1", true, false },		{ "::2", false, false },
-	{ "0.0.0.0", false, true },	{ "::", false, true },
-	{ "0.0.0.1", false, false },	{ "8.8.8.8", false, false },
+	{ "127.0.0.1", true, false },
+	{ "127.255.255.254", true, false },
+	{ "126.255.255.255", false, false },
+	{ "128.0.0.0", false, false },
+	{ "::1", true, false },
+	{ "::2", false, false },
+	{ "0.0.0.0", false, true },
+	{ "::", false, true },
+	{ "0.0.0.1", false, false },
+	{ "8.8.8.8", false, false },
 	{ "2001:db8::1", false, false },
 };
 
@@ -212,9 +218,8 @@ static void test_loopback_and_any(void)
 		CHECK_EQ_INT(addr_parse_ip(&a, class_rows[i].text, 1), 0);
 		if (addr_is_loopback(&a) != class_rows[i].loopback ||
 		    addr_is_any(&a) != class_rows[i].any) {
-			fprintf(stderr, "  %s: loopback %d any %d\n",
-				class_rows[i].text, addr_is_loopback(&a),
-				addr_is_any(&a));
+			fprintf(stderr, "  %s: loopback %d any %d\n", class_rows[i].text,
+				addr_is_loopback(&a), addr_is_any(&a));
 			harness_failed_checks++;
 		}
 	}

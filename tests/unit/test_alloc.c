@@ -94,7 +94,8 @@ static void test_growth_keeps_entries(void)
 		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
 		struct allocation *a = alloc_table_insert(t, &ft);
 
-		snprintf(a->quota_user, sizeof(a->quota_user), "%s", i % 3 ? "bob" : "alice");
+		snprintf(a->quota_user, sizeof(a->quota_user), "%s",
+			 i % 3 ? "bob" : "alice");
 	}
 	for (int i = 0; i < 3000; i++) {
 		struct five_tuple ft = tuple("198.51.100.7", (uint16_t)(1024 + i));
@@ -164,8 +165,10 @@ static void test_channels(void)
 	uint64_t now = 0;
 
 	a->expires_ms = 10000000;
-	CHECK_EQ_INT(alloc_channel_bind(a, 0x3FFF, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
-	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x3FFF, CHANNEL_MAX, &p1, now, 600),
+		     TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, CHANNEL_MAX, &p1, now, 600),
+		     TR_EINVAL);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x5000, 0x7FFF, &p1, now, 600), 0);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x8000, 0x7FFF, &p2, now, 600), TR_EINVAL);
 	alloc_expire_children(a, 600000); /* RFC 5766 range checked; start over */
@@ -173,8 +176,10 @@ static void test_channels(void)
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p1, now, 600), 0);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p2, now, 600), 0);
 	/* 11.2: number bound to another peer, peer bound to another number */
-	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p2, now, 600), TR_EINVAL);
-	CHECK_EQ_INT(alloc_channel_bind(a, 0x4001, CHANNEL_MAX, &p1, now, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p2, now, 600),
+		     TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4001, CHANNEL_MAX, &p1, now, 600),
+		     TR_EINVAL);
 	/* rebinding the same pair refreshes */
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4000, CHANNEL_MAX, &p1, 500000, 600), 0);
 	CHECK(alloc_channel_by_number(a, 0x4000, 0)->number == 0x4000);
@@ -185,7 +190,8 @@ static void test_channels(void)
 	alloc_table_sweep(t, 600000, count_deleted, &t);
 	CHECK_EQ_INT(a->n_chans, 1);
 	/* once expired and swept, the number is free for another peer */
-	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 600000, 600), TR_EINVAL);
+	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 600000, 600),
+		     TR_EINVAL);
 	alloc_table_sweep(t, 1100000, count_deleted, &t);
 	CHECK_EQ_INT(alloc_channel_bind(a, 0x4FFF, CHANNEL_MAX, &p1, 1100000, 600), 0);
 	alloc_table_free(t, NULL);
@@ -207,16 +213,18 @@ static void test_index_many(void)
 	for (int i = 0; i < NP; i++) {
 		struct tr_addr p;
 
-		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256, i % 256);
+		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256,
+			 i % 256);
 		p = ip(text, (uint16_t)(1000 + i));
 		/* odd ones live 100 s, even ones 300 s */
 		bad += alloc_permission_add(a, &p, 0, i % 2 ? 100 : 300) != 0;
 	}
 	for (int i = 0; i < NC; i++) {
-		struct tr_addr p = ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
+		struct tr_addr p =
+			ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
 
-		bad += alloc_channel_bind(a, (uint16_t)(CHANNEL_MIN + i), CHANNEL_MAX, &p, 0,
-					  i % 3 ? 600 : 100) != 0;
+		bad += alloc_channel_bind(a, (uint16_t)(CHANNEL_MIN + i), CHANNEL_MAX, &p,
+					  0, i % 3 ? 600 : 100) != 0;
 	}
 	CHECK_EQ_INT(bad, 0);
 	CHECK_EQ_INT(a->n_perms, NP);
@@ -225,18 +233,22 @@ static void test_index_many(void)
 	for (int i = 0; i < NP; i++) {
 		struct tr_addr p;
 
-		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256, i % 256);
+		snprintf(text, sizeof(text), "198.%d.%d.%d", 51 + i % 2, i / 256 % 256,
+			 i % 256);
 		p = ip(text, 9);
 		bad += alloc_permission_ok(a, &p, 100000) != !(i % 2);
 	}
 	for (int i = 0; i < NC; i++) {
-		struct tr_addr p = ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
-		const struct turn_channel *c = alloc_channel_by_number(a, (uint16_t)(CHANNEL_MIN + i), 100000);
+		struct tr_addr p =
+			ip(i % 2 ? "2001:db8::7" : "203.0.113.9", (uint16_t)(2000 + i));
+		const struct turn_channel *c =
+			alloc_channel_by_number(a, (uint16_t)(CHANNEL_MIN + i), 100000);
 		const struct turn_channel *d = alloc_channel_by_peer(a, &p, 100000);
 		bool live = i % 3 != 0;
 
 		bad += (c != NULL) != live || c != d;
-		bad += live && (c->number != CHANNEL_MIN + i || !addr_equal(&c->peer, &p));
+		bad += live &&
+		       (c->number != CHANNEL_MIN + i || !addr_equal(&c->peer, &p));
 	}
 	CHECK_EQ_INT(bad, 0);
 	CHECK_EQ_INT(a->n_perms, NP / 2);
@@ -329,7 +341,8 @@ static void test_port_pool_with(void)
 static void test_ip_limiter(void)
 {
 	struct ip_limiter *l = ip_limiter_new(3, 2);
-	struct tr_addr bad = ip("198.51.100.9", 1000), bad_other_port = ip("198.51.100.9", 7);
+	struct tr_addr bad = ip("198.51.100.9", 1000),
+		       bad_other_port = ip("198.51.100.9", 7);
 	struct tr_addr good = ip("198.51.100.10", 1000);
 	uint64_t now = 1000;
 

@@ -10,14 +10,14 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "harness.h"
 #include "stun/stun.h"
 #include "util/errors.h"
-#include "harness.h"
 
 #define NOW 1700000000LL
 
 static const uint8_t server_key[AUTH_SERVER_KEY_LEN] = {
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
 	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
 
@@ -52,10 +52,14 @@ static void test_key_hex(void)
 	memset(back, 0xAA, sizeof(back));
 	CHECK_EQ_INT(auth_key_from_hex("", key), TR_EINVAL);
 	CHECK_EQ_INT(auth_key_from_hex("0x", key), TR_EINVAL);
-	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b", back), TR_EINVAL);
-	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b2a", back), TR_EINVAL);
-	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51bg", back), TR_EINVAL);
-	CHECK_EQ_INT(auth_key_from_hex(" 543e1aec5d3614f03141652d6ada51b", back), TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b", back),
+		     TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51b2a", back),
+		     TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex("543e1aec5d3614f03141652d6ada51bg", back),
+		     TR_EINVAL);
+	CHECK_EQ_INT(auth_key_from_hex(" 543e1aec5d3614f03141652d6ada51b", back),
+		     TR_EINVAL);
 	/* A failed parse leaves the output alone. */
 	CHECK_EQ_INT(back[0], 0xAA);
 }
@@ -69,12 +73,14 @@ static void test_rest_password(void)
 	 *   print(base64.b64encode(hmac.new(b"mysecret", b"1700000000:alice",
 	 *   hashlib.sha1).digest()).decode())' */
 	CHECK_EQ_INT(auth_rest_password("mysecret", "1700000000:alice", pass,
-					sizeof(pass)), 0);
+					sizeof(pass)),
+		     0);
 	CHECK_STR(pass, "PSwWMIID0EkUrZ8pwY2wbdTQnTc=");
 	CHECK_EQ_INT(strlen(pass), 28);
 	/* 28 characters need 29 bytes with the NUL. */
 	CHECK_EQ_INT(auth_rest_password("mysecret", "1700000000:alice", small,
-					sizeof(small)), TR_ETRUNC);
+					sizeof(small)),
+		     TR_ETRUNC);
 }
 
 static void test_rest_expiry(void)
@@ -175,10 +181,12 @@ static void test_nonce(void)
 	CHECK_EQ_INT(len, 48);
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW, 600), 0);
 	/* The port is not bound: a rebinding NAT keeps the nonce valid. */
-	CHECK_EQ_INT(auth_nonce_check(server_key, &c1_other_port, n, len, NOW + 1, 600), 0);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1_other_port, n, len, NOW + 1, 600),
+		     0);
 	/* Valid while age <= lifetime; stale one second later. */
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW + 600, 600), 0);
-	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW + 601, 600), TR_ESTALE);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, len, NOW + 601, 600),
+		     TR_ESTALE);
 	/* Another client, another family, another server key. */
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c2, n, len, NOW, 600), TR_EINVAL);
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c6, n, len, NOW, 600), TR_EINVAL);
@@ -193,7 +201,8 @@ static void test_nonce(void)
 	for (size_t i = 0; i < len; i++) {
 		memcpy(bad, n, sizeof(bad));
 		bad[i] = bad[i] == '0' ? '1' : '0';
-		CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len, NOW, 600), TR_EINVAL);
+		CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len, NOW, 600),
+			     TR_EINVAL);
 	}
 	memcpy(bad, n, sizeof(bad));
 	for (size_t i = 0; i < len; i++)
@@ -207,12 +216,14 @@ static void test_nonce(void)
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, 0, NOW, 600), TR_EINVAL);
 	memcpy(bad, n, sizeof(bad));
 	bad[len] = '0';
-	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len + 1, NOW, 600), TR_EINVAL);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, bad, len + 1, NOW, 600),
+		     TR_EINVAL);
 	/* From the future: a few seconds of slack, then refused. */
 	auth_nonce_make(server_key, &c1, NOW + 3, n);
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, strlen(n), NOW, 600), 0);
 	auth_nonce_make(server_key, &c1, NOW + 60, n);
-	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, strlen(n), NOW, 600), TR_EINVAL);
+	CHECK_EQ_INT(auth_nonce_check(server_key, &c1, n, strlen(n), NOW, 600),
+		     TR_EINVAL);
 	/* IPv6 clients work too. */
 	auth_nonce_make(server_key, &c6, NOW, n);
 	CHECK_EQ_INT(auth_nonce_check(server_key, &c6, n, strlen(n), NOW, 600), 0);
@@ -294,16 +305,19 @@ static bool stop_at_first(const char *secret, void *arg)
 static int count_tables(const char *path)
 {
 	static const char *const names[] = {
-		"turnusers_lt", "turn_secret", "allowed_peer_ip", "denied_peer_ip",
-		"turn_origin_to_realm", "turn_realm_option", "oauth_key", "admin_user",
+		"turnusers_lt",   "turn_secret",          "allowed_peer_ip",
+		"denied_peer_ip", "turn_origin_to_realm", "turn_realm_option",
+		"oauth_key",      "admin_user",
 	};
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int found = 0;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE "
-			       "type='table' AND name=?", -1, &st, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v2(db,
+			       "SELECT count(*) FROM sqlite_master WHERE "
+			       "type='table' AND name=?",
+			       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
@@ -326,9 +340,10 @@ static bool raw_user(const char *path, const char *realm, const char *name,
 	bool ok = false;
 
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO turnusers_lt "
-			       "(realm,name,hmackey) VALUES (?,?,?)", -1, &st,
-			       NULL) == SQLITE_OK) {
+	    sqlite3_prepare_v2(db,
+			       "INSERT OR REPLACE INTO turnusers_lt "
+			       "(realm,name,hmackey) VALUES (?,?,?)",
+			       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, realm, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, hmackey, -1, SQLITE_STATIC);
@@ -364,12 +379,15 @@ static void test_store(struct store_fx *fx)
 	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
 
 	/* Short or non-hex hmackey: not found. A longer one: first 32. */
-	CHECK(raw_user(fx->db, "example.org", "short", "543e1aec5d3614f03141652d6ada51b"));
+	CHECK(raw_user(fx->db, "example.org", "short",
+		       "543e1aec5d3614f03141652d6ada51b"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "short", got), TR_ENOTFOUND);
-	CHECK(raw_user(fx->db, "example.org", "nothex", "zz3e1aec5d3614f03141652d6ada51b2"));
+	CHECK(raw_user(fx->db, "example.org", "nothex",
+		       "zz3e1aec5d3614f03141652d6ada51b2"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "nothex", got), TR_ENOTFOUND);
-	CHECK(raw_user(fx->db, "example.org", "long",
-		       "543e1aec5d3614f03141652d6ada51b2ffffffffffffffffffffffffffffffff"));
+	CHECK(raw_user(
+		fx->db, "example.org", "long",
+		"543e1aec5d3614f03141652d6ada51b2ffffffffffffffffffffffffffffffff"));
 	CHECK_EQ_INT(auth_store_user_key(s, "example.org", "long", got), 0);
 	auth_lt_key("alice", "example.org", "secret", key);
 	CHECK(!memcmp(key, got, AUTH_KEY_LEN));
@@ -532,7 +550,9 @@ static void conf_init(struct test_conf *tc, const char *const *users,
 static bool signed_allocate(uint8_t *buf, size_t cap, struct stun_msg *msg,
 			    const char *user, const char *realm, const char *pass)
 {
-	static const uint8_t tid[STUN_TID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	static const uint8_t tid[STUN_TID_LEN] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
+	};
 	struct stun_builder b;
 	struct tr_addr client;
 	char nonce[AUTH_NONCE_MAX];
@@ -632,13 +652,14 @@ static void test_check_config_user(void)
 		static const uint8_t tid[STUN_TID_LEN] = { 9 };
 		ssize_t n;
 
-		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE,
-				 STUN_CLASS_REQUEST, tid);
+		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_REQUEST,
+				 tid);
 		stun_add_string(&b, STUN_ATTR_USERNAME, "bob");
 		stun_add_integrity(&b, want, sizeof(want));
 		n = stun_build_finish(&b);
 		CHECK(n > 0 && stun_parse(&msg, buf, (size_t)n) == n);
-		CHECK_EQ_INT(auth_check(a, &msg, "bob", "example.org", NOW, false, &res), 0);
+		CHECK_EQ_INT(auth_check(a, &msg, "bob", "example.org", NOW, false, &res),
+			     0);
 		CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
 	}
 	/* A password with a colon: split at the first one. */
@@ -646,11 +667,15 @@ static void test_check_config_user(void)
 	CHECK_EQ_INT(auth_check(a, &msg, "carol", "example.org", NOW, false, &res), 0);
 	/* (f) wrong password, unknown user, other name for a good MAC. */
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "wrong"));
-	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res), TR_EAUTH);
-	CHECK(signed_allocate(buf, sizeof(buf), &msg, "mallory", "example.org", "secret"));
-	CHECK_EQ_INT(auth_check(a, &msg, "mallory", "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK_EQ_INT(auth_check(a, &msg, "alice", "example.org", NOW, false, &res),
+		     TR_EAUTH);
+	CHECK(signed_allocate(buf, sizeof(buf), &msg, "mallory", "example.org",
+			      "secret"));
+	CHECK_EQ_INT(auth_check(a, &msg, "mallory", "example.org", NOW, false, &res),
+		     TR_EAUTH);
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "alice", "example.org", "secret"));
-	CHECK_EQ_INT(auth_check(a, &msg, "carol", "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK_EQ_INT(auth_check(a, &msg, "carol", "example.org", NOW, false, &res),
+		     TR_EAUTH);
 	auth_free(a);
 }
 
@@ -675,7 +700,8 @@ static void test_check_store_user(struct store_fx *fx)
 	CHECK_EQ_INT(res.kind, AUTH_KIND_USER);
 	CHECK(!memcmp(res.key, key, AUTH_KEY_LEN));
 	CHECK(signed_allocate(buf, sizeof(buf), &msg, "dora", "example.org", "nope"));
-	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK_EQ_INT(auth_check(a, &msg, "dora", "example.org", NOW, false, &res),
+		     TR_EAUTH);
 }
 
 static void test_check_rest_static(void)
@@ -717,7 +743,8 @@ static void test_check_rest_static(void)
 	/* (f) a secret we do not have. */
 	snprintf(user, sizeof(user), "%lld:alice", NOW + 3600);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "unknown"));
-	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res),
+		     TR_EAUTH);
 	auth_free(a);
 }
 
@@ -752,13 +779,15 @@ static void test_check_rest_presence(void)
 	snprintf(user, sizeof(user), "%lld:room~m1", NOW + 3600);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "mysecret"));
 	/* No presence source: no member is live. */
-	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_ENOTFOUND);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res),
+		     TR_ENOTFOUND);
 	CHECK(!auth_member_live(a, user));
 	auth_set_presence(a, live_set, (void *)"m1");
 	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
 	CHECK(auth_member_live(a, user));
 	auth_set_presence(a, live_set, (void *)"m2");
-	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_ENOTFOUND);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res),
+		     TR_ENOTFOUND);
 	CHECK_EQ_INT(res.kind, AUTH_KIND_REST); /* genuine: the key is filled */
 	/* Not room-minted: not presence-bound. */
 	snprintf(user, sizeof(user), "%lld:m1", NOW + 3600);
@@ -793,11 +822,13 @@ static void test_check_rest_rotation(struct store_fx *fx)
 	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), 0);
 	/* Another realm's secret is not this realm's. */
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "foreign"));
-	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EAUTH);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res),
+		     TR_EAUTH);
 	/* Expired under a DB secret. */
 	snprintf(user, sizeof(user), "%lld:alice", NOW - 1);
 	CHECK(rest_allocate(buf, sizeof(buf), &msg, user, "zzz-new"));
-	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res), TR_EEXPIRED);
+	CHECK_EQ_INT(auth_check(a, &msg, user, "example.org", NOW, false, &res),
+		     TR_EEXPIRED);
 }
 
 static void test_check_side_by_side(struct store_fx *fx)

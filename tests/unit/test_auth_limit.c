@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "auth/auth.h"
-#include "util/addr.h"
 #include "harness.h"
+#include "util/addr.h"
 
 static struct tr_addr ip(const char *text)
 {
@@ -42,14 +42,14 @@ static void test_source_key_aggregation(void)
 
 	auth_limiter_source_key(&a, k1);
 	auth_limiter_source_key(&b, k2);
-	CHECK(!memcmp(k1, k2, sizeof(k1)));          /* same /64 */
+	CHECK(!memcmp(k1, k2, sizeof(k1))); /* same /64 */
 	auth_limiter_source_key(&c, k2);
-	CHECK(memcmp(k1, k2, sizeof(k1)) != 0);      /* next /64 */
+	CHECK(memcmp(k1, k2, sizeof(k1)) != 0); /* next /64 */
 	auth_limiter_source_key(&d, k1);
 	auth_limiter_source_key(&e, k2);
-	CHECK(!memcmp(k1, k2, sizeof(k1)));          /* v4-mapped is the IPv4 */
+	CHECK(!memcmp(k1, k2, sizeof(k1))); /* v4-mapped is the IPv4 */
 	auth_limiter_source_key(&f, k1);
-	CHECK(memcmp(k1, k2, sizeof(k1)) != 0);      /* IPv4 per address */
+	CHECK(memcmp(k1, k2, sizeof(k1)) != 0); /* IPv4 per address */
 }
 
 static void test_per_source_v6_64(void)

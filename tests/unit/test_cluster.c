@@ -37,7 +37,8 @@ static void test_frame_roundtrip(void)
 	CHECK_EQ_INT((size_t)n, cluster_frame_size(&f));
 	CHECK_EQ_INT(cluster_frame_decode(buf, (size_t)n, &g), 0);
 	CHECK_EQ_INT(g.kind, CLUSTER_MSG_EVENT);
-	CHECK(g.payload_len == f.payload_len && !memcmp(g.payload, f.payload, f.payload_len));
+	CHECK(g.payload_len == f.payload_len &&
+	      !memcmp(g.payload, f.payload, f.payload_len));
 	CHECK(g.to_len == 32 && !memcmp(g.to, f.to, 32));
 	CHECK(g.room_len == 6 && !memcmp(g.room, "room.1", 6));
 	/* Too small an output buffer is refused, not overrun. */
@@ -47,7 +48,8 @@ static void test_frame_roundtrip(void)
 /* The Lua reaper writes GONE frames by hand: they must decode. */
 static void test_frame_as_lua_writes_it(void)
 {
-	static const char lua[] = "TR1G6:node-b6:room.132:0123456789abcdef0123456789abcdef0:0:";
+	static const char lua[] =
+		"TR1G6:node-b6:room.132:0123456789abcdef0123456789abcdef0:0:";
 	struct cluster_frame g;
 
 	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)lua, strlen(lua), &g), 0);
@@ -62,25 +64,29 @@ static void test_frame_refusals(void)
 	static const char *bad[] = {
 		"",
 		"TR1",
-		"TR2E0:0:0:0:0:",                      /* magic */
-		"TR1X0:0:0:0:0:",                      /* unknown kind */
-		"TR1E0:0:0:0:",                        /* a field missing */
-		"TR1E0:0:0:0:0:x",                     /* trailing byte */
-		"TR1E01:a0:0:0:0:",                    /* leading zero */
-		"TR1E:0:0:0:0:",                       /* no digits */
-		"TR1E5:ab0:0:0:0:",                    /* length past the end */
-		"TR1E0:0:0:0:99999999999999999999:",   /* overflowing length */
+		"TR2E0:0:0:0:0:",                    /* magic */
+		"TR1X0:0:0:0:0:",                    /* unknown kind */
+		"TR1E0:0:0:0:",                      /* a field missing */
+		"TR1E0:0:0:0:0:x",                   /* trailing byte */
+		"TR1E01:a0:0:0:0:",                  /* leading zero */
+		"TR1E:0:0:0:0:",                     /* no digits */
+		"TR1E5:ab0:0:0:0:",                  /* length past the end */
+		"TR1E0:0:0:0:99999999999999999999:", /* overflowing length */
 		"TR1E65:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa0:0:0:0:",
 	};
 	struct cluster_frame g;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)bad[i], strlen(bad[i]), &g),
+		CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)bad[i], strlen(bad[i]),
+						  &g),
 			     TR_EINVAL);
 	/* A NUL inside an id field; the payload may be binary. */
-	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E1:\0" "0:0:0:0:", 14, &g),
+	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E1:\0"
+							   "0:0:0:0:",
+					  14, &g),
 		     TR_EINVAL);
-	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E0:0:0:0:2:\0\1", 16, &g), 0);
+	CHECK_EQ_INT(cluster_frame_decode((const uint8_t *)"TR1E0:0:0:0:2:\0\1", 16, &g),
+		     0);
 }
 
 static void test_endpoint(void)
@@ -123,7 +129,9 @@ static void test_mirror(void)
 	CHECK(cluster_mirror_has(m, "000000000000000000000000000003e7", 32));
 	CHECK(!cluster_mirror_has(m, "000000000000000000000000000003e8", 32));
 	/* Putting again updates, does not duplicate. */
-	CHECK_EQ_INT(cluster_mirror_put(m, "000000000000000000000000000003e7", 32, "n2", 2, "r", 1), 0);
+	CHECK_EQ_INT(cluster_mirror_put(m, "000000000000000000000000000003e7", 32, "n2",
+					2, "r", 1),
+		     0);
 	CHECK_EQ_INT(cluster_mirror_count(m), 1000);
 	for (int i = 0; i < 1000; i += 2) {
 		snprintf(id, sizeof(id), "%032x", i);
@@ -142,8 +150,10 @@ static void test_mirror(void)
 static void test_relay_roundtrip(void)
 {
 	static const uint8_t bin[] = { 0, 1, 2, 255, 0, 128 };
-	struct cluster_relay r = { .event = "receiveOffer", .event_len = 12,
-				   .args = "[\"receiveOffer\",{\"a\":1}]", .args_len = 24,
+	struct cluster_relay r = { .event = "receiveOffer",
+				   .event_len = 12,
+				   .args = "[\"receiveOffer\",{\"a\":1}]",
+				   .args_len = 24,
 				   .n_blobs = 2 };
 	struct cluster_relay g;
 	uint8_t buf[256];
@@ -162,7 +172,8 @@ static void test_relay_roundtrip(void)
 	CHECK(g.blob_len[0] == sizeof(bin) && !memcmp(g.blob[0], bin, sizeof(bin)));
 	CHECK_EQ_INT(g.blob_len[1], 0);
 	CHECK_EQ_INT(cluster_relay_decode(buf, (size_t)n - 1, &g), TR_EINVAL);
-	CHECK_EQ_INT(cluster_relay_decode((const uint8_t *)"R1:e2:[]2:65", 12, &g), TR_EINVAL);
+	CHECK_EQ_INT(cluster_relay_decode((const uint8_t *)"R1:e2:[]2:65", 12, &g),
+		     TR_EINVAL);
 	CHECK_EQ_INT(cluster_relay_encode(&r, buf, (size_t)n - 1), TR_ETRUNC);
 }
 

@@ -105,8 +105,8 @@ static void test_defaults(void)
 static void test_separators(void)
 {
 	static const char *const lines[] = {
-	    "realm=a\n",	   "realm a\n",	      "realm = a\n",   "realm\ta\n",
-	    "realm \t=\t \"a\"\n", "   realm=a   \n", "\trealm=a\r\n", "realm=a",
+		"realm=a\n",           "realm a\n",       "realm = a\n",   "realm\ta\n",
+		"realm \t=\t \"a\"\n", "   realm=a   \n", "\trealm=a\r\n", "realm=a",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -135,10 +135,10 @@ static void test_comments_quotes_inline_hash(void)
 
 static void test_bools(void)
 {
-	static const char *const yes[] = {"",	"=1",  "=9",  "=yes", "=Y",	"=true",
-					  "=T", "=on", "=ON", " On",  "=\"on\""};
-	static const char *const no[] = {"=0", "=no",  "=N",  "=false",
-					 "=F", "=off", "=OFF"};
+	static const char *const yes[] = { "",   "=1",  "=9",  "=yes", "=Y",     "=true",
+					   "=T", "=on", "=ON", " On",  "=\"on\"" };
+	static const char *const no[] = { "=0", "=no",  "=N",  "=false",
+					  "=F", "=off", "=OFF" };
 	char text[64];
 
 	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
@@ -196,14 +196,16 @@ static void test_unknown_keys(void)
 static void test_numbers(void)
 {
 	static const char *const bad[] = {
-	    "abc",   "0",   "65536", "3478x", "-1", "+5", "99999999999999999999",
-	    "34 78", "0x10"};
+		"abc",   "0",   "65536", "3478x", "-1", "+5", "99999999999999999999",
+		"34 78", "0x10"
+	};
 	char text[64], msg[128];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "listening-port=%s\n", bad[i]);
 		snprintf(msg, sizeof(msg),
-			 "bad value '%s' for 'listening-port': expected a number 1-65535", bad[i]);
+			 "bad value '%s' for 'listening-port': expected a number 1-65535",
+			 bad[i]);
 		expect_error(text, 1, msg);
 	}
 	expect_error("listening-port\n", 1, "'listening-port' needs a value");
@@ -232,23 +234,23 @@ static void test_stale_nonce_and_separator(void)
 static void test_peer_ranges(void)
 {
 	struct conf *c =
-	    parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
-		     "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
-		     "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
-		     "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
+		parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
+			 "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
+			 "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
+			 "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
 	static const char *const bad[] = {
-	    "10.0.0.0/33",
-	    "::/129",
-	    "10.0.0.9-10.0.0.1",
-	    "1.2.3.4-::1",
-	    "1.2.3.0/24-1.2.3.9",
-	    "foo",
-	    "1.2.3",
-	    "10.0.0.0/",
-	    "10.0.0.0/x",
-	    "10.0.0.1-",
-	    "-10.0.0.1",
-	    "fe80::1%eth0",
+		"10.0.0.0/33",
+		"::/129",
+		"10.0.0.9-10.0.0.1",
+		"1.2.3.4-::1",
+		"1.2.3.0/24-1.2.3.9",
+		"foo",
+		"1.2.3",
+		"10.0.0.0/",
+		"10.0.0.0/x",
+		"10.0.0.1-",
+		"-10.0.0.1",
+		"fe80::1%eth0",
 	};
 	char text[96];
 
@@ -304,12 +306,15 @@ static void test_typed_addresses(void)
 
 	REQUIRE(c != NULL);
 	REQUIRE(c->external_ips.n == 2 && c->relay_ips.n == 2 && c->listening_ips.n == 1);
-	CHECK(!c->external_ips.v[0].has_priv && ip_is(&c->external_ips.v[0].pub, "203.0.113.5"));
+	CHECK(!c->external_ips.v[0].has_priv &&
+	      ip_is(&c->external_ips.v[0].pub, "203.0.113.5"));
 	CHECK(c->external_ips.v[1].has_priv &&
 	      ip_is(&c->external_ips.v[1].pub, "198.51.100.1") &&
 	      ip_is(&c->external_ips.v[1].priv, "10.0.0.1"));
-	CHECK(ip_is(&c->relay_ips.v[0], "2001:db8::7") && ip_is(&c->relay_ips.v[1], "10.0.0.1"));
-	CHECK(addr_is_any(&c->listening_ips.v[0]) && addr_port(&c->listening_ips.v[0]) == 0);
+	CHECK(ip_is(&c->relay_ips.v[0], "2001:db8::7") &&
+	      ip_is(&c->relay_ips.v[1], "10.0.0.1"));
+	CHECK(addr_is_any(&c->listening_ips.v[0]) &&
+	      addr_port(&c->listening_ips.v[0]) == 0);
 	CHECK(ip_is(&c->prometheus_address, "::1"));
 	REQUIRE(c->denied_peer_ips.n == 1 && c->allowed_peer_ips.n == 1);
 	CHECK(range_is(&c->denied_peer_ips.v[0], "10.1.0.0-10.1.255.255"));
@@ -321,8 +326,9 @@ static void test_typed_addresses(void)
 	REQUIRE(c != NULL);
 	CHECK(ip_is(&c->prometheus_address, "127.0.0.1"));
 	conf_free(c);
-	expect_error("\nprometheus-address=localhost\n", 2,
-		     "bad value 'localhost' for 'prometheus-address': expected an IP address");
+	expect_error(
+		"\nprometheus-address=localhost\n", 2,
+		"bad value 'localhost' for 'prometheus-address': expected an IP address");
 	expect_error("relay-ip=10.0.0.1\nrelay-ip=10.0.0.300\n", 2,
 		     "bad value '10.0.0.300' for 'relay-ip': expected an IP address");
 	expect_error("external-ip=/10.0.0.1\n", 1, "for 'external-ip'");
@@ -333,9 +339,9 @@ static void test_typed_enums(void)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = conf_new();
-	char *a1[] = {"turnroom", "--signaling-auth=bogus"};
-	char *a2[] = {"turnroom", "-K", "-A", "ipv6"};
-	char *a3[] = {"turnroom", "--signaling-auth", "token", "--signaling-secret=k"};
+	char *a1[] = { "turnroom", "--signaling-auth=bogus" };
+	char *a2[] = { "turnroom", "-K", "-A", "ipv6" };
+	char *a3[] = { "turnroom", "--signaling-auth", "token", "--signaling-secret=k" };
 
 	REQUIRE(c != NULL);
 	CHECK(c->signaling_auth == CONF_SIGNALING_OPEN);
@@ -348,10 +354,12 @@ static void test_typed_enums(void)
 	c = parse_ok("allocation-default-address-family=ipv6\n");
 	CHECK(c && c->allocation_default_address_family == CONF_FAMILY_IPV6);
 	conf_free(c);
-	expect_error("\n\nsignaling-auth=Open\n", 3,
-		     "bad value 'Open' for 'signaling-auth': expected one of open|user|token");
-	expect_error("allocation-default-address-family=\"ipv5\"\n", 1,
-		     "for 'allocation-default-address-family': expected one of ipv4|ipv6|keep");
+	expect_error(
+		"\n\nsignaling-auth=Open\n", 3,
+		"bad value 'Open' for 'signaling-auth': expected one of open|user|token");
+	expect_error(
+		"allocation-default-address-family=\"ipv5\"\n", 1,
+		"for 'allocation-default-address-family': expected one of ipv4|ipv6|keep");
 	expect_error("signaling-auth\n", 1, "'signaling-auth' needs a value");
 	c = conf_new();
 	REQUIRE(c != NULL);
@@ -381,7 +389,7 @@ static void test_default_listening_ip(void)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c = conf_new();
-	char *a1[] = {"turnroom"};
+	char *a1[] = { "turnroom" };
 
 	REQUIRE(c != NULL);
 	CHECK_EQ_INT(c->listening_ips.n, 0);
@@ -393,12 +401,12 @@ static void test_default_listening_ip(void)
 static void test_users(void)
 {
 	static const char *const bad[] = {
-	    ":pw",
-	    "nocolon",
-	    "name:",
-	    "a:0x0123",
-	    "a:0xzz23456789abcdef0123456789abcdef",
-	    "a:0x0123456789abcdef0123456789abcdef00",
+		":pw",
+		"nocolon",
+		"name:",
+		"a:0x0123",
+		"a:0xzz23456789abcdef0123456789abcdef",
+		"a:0x0123456789abcdef0123456789abcdef00",
 	};
 	char text[96], err[CONF_ERR_MAX], path[64];
 	int rc;
@@ -420,8 +428,8 @@ static void test_users(void)
 static void test_aliases_and_inverted(void)
 {
 	struct conf *c =
-	    parse_ok("db=/var/lib/turn/turndb\nallow-loopback-peers\n"
-		     "Verbose\nno-multicast-peers=yes\nrfc5766-channel-numbers\n");
+		parse_ok("db=/var/lib/turn/turndb\nallow-loopback-peers\n"
+			 "Verbose\nno-multicast-peers=yes\nrfc5766-channel-numbers\n");
 
 	CHECK(c && c->verbose && c->allow_loopback_peers && c->no_multicast_peers);
 	CHECK(c && c->rfc5766_channel_numbers);
@@ -495,11 +503,11 @@ static void test_cmdline_overrides_file(void)
 	write_tmp("realm=file\nlistening-port=1000\nuser=a:1\nmin-port=50000\n"
 		  "no-tcp\n",
 		  path);
-	char *argv[] = {"turnroom",	    "-c",	  path,
-			"--realm",	    "cli",	  "-p2000",
-			"--user=b:2",	    "-u",	  "c:3",
-			"--min-port=50001", "-vf",	  "--no-tcp=off",
-			"--stale-nonce",    "--max-port", "60000"};
+	char *argv[] = { "turnroom",         "-c",         path,
+			 "--realm",          "cli",        "-p2000",
+			 "--user=b:2",       "-u",         "c:3",
+			 "--min-port=50001", "-vf",        "--no-tcp=off",
+			 "--stale-nonce",    "--max-port", "60000" };
 	CHECK_EQ_INT(conf_load(c, ARGC(argv), argv, &help, &version, err, sizeof(err)),
 		     0);
 	CHECK(!help && !version);
@@ -516,8 +524,8 @@ static void test_cmdline_overrides_file(void)
 	conf_free(c);
 
 	/* --config=FILE and -c=FILE name the file too. */
-	char *argv2[] = {"turnroom", "--config=", "-p=3000"};
-	char *argv3[] = {"turnroom", "-c=/nonexistent/turnroom.conf"};
+	char *argv2[] = { "turnroom", "--config=", "-p=3000" };
+	char *argv3[] = { "turnroom", "-c=/nonexistent/turnroom.conf" };
 	c = conf_new();
 	snprintf(err, sizeof(err), "x");
 	argv2[1] = malloc(80);
@@ -528,7 +536,7 @@ static void test_cmdline_overrides_file(void)
 	CHECK_EQ_INT(conf_load(c, ARGC(argv3), argv3, NULL, NULL, err, sizeof(err)),
 		     TR_EINVAL);
 	CHECK(strstr(err, "/nonexistent/turnroom.conf: cannot read config file") == err);
-	char *argv4[] = {"turnroom", "-c", "/"};
+	char *argv4[] = { "turnroom", "-c", "/" };
 	CHECK_EQ_INT(conf_load(c, ARGC(argv4), argv4, NULL, NULL, err, sizeof(err)),
 		     TR_EINVAL);
 	CHECK(strstr(err, "/: cannot read config file") == err);
@@ -550,16 +558,16 @@ static void test_cmdline_errors_and_help(void)
 {
 	char err[CONF_ERR_MAX];
 	bool help = false, version = false;
-	char *a1[] = {"turnroom", "--foo"};
-	char *a2[] = {"turnroom", "--foo=1"};
-	char *a3[] = {"turnroom", "-x"};
-	char *a4[] = {"turnroom", "stray"};
-	char *a5[] = {"turnroom", "--realm"};
-	char *a6[] = {"turnroom", "--listening-port", "x"};
-	char *a7[] = {"turnroom", "-c", "/nonexistent/a.conf", "--help"};
-	char *a8[] = {"turnroom", "--version"};
-	char *a9[] = {"turnroom", "-vh"};
-	char *a10[] = {"turnroom", "--no-tls", "--max-bps", "100", "-m", "4", "-n"};
+	char *a1[] = { "turnroom", "--foo" };
+	char *a2[] = { "turnroom", "--foo=1" };
+	char *a3[] = { "turnroom", "-x" };
+	char *a4[] = { "turnroom", "stray" };
+	char *a5[] = { "turnroom", "--realm" };
+	char *a6[] = { "turnroom", "--listening-port", "x" };
+	char *a7[] = { "turnroom", "-c", "/nonexistent/a.conf", "--help" };
+	char *a8[] = { "turnroom", "--version" };
+	char *a9[] = { "turnroom", "-vh" };
+	char *a10[] = { "turnroom", "--no-tls", "--max-bps", "100", "-m", "4", "-n" };
 
 	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
 	CHECK_STR(err, "--foo: unknown option");
@@ -588,14 +596,14 @@ static void test_validation(void)
 {
 	char err[CONF_ERR_MAX];
 	struct conf *c;
-	char *a1[] = {"turnroom", "--min-port", "60000", "--max-port", "50000"};
-	char *a2[] = {"turnroom", "-z", "-u", "a:b"};
-	char *a3[] = {"turnroom", "--no-auth", "--lt-cred-mech"};
-	char *a4[] = {"turnroom", "--use-auth-secret"};
-	char *a5[] = {"turnroom", "--use-auth-secret", "--userdb", "/tmp/x.db"};
-	char *a6[] = {"turnroom", "-C", "5"};
-	char *a7[] = {"turnroom", "--no-udp", "--no-tcp"};
-	char *a8[] = {"turnroom", "--static-auth-secret=s", "--no-auth=0"};
+	char *a1[] = { "turnroom", "--min-port", "60000", "--max-port", "50000" };
+	char *a2[] = { "turnroom", "-z", "-u", "a:b" };
+	char *a3[] = { "turnroom", "--no-auth", "--lt-cred-mech" };
+	char *a4[] = { "turnroom", "--use-auth-secret" };
+	char *a5[] = { "turnroom", "--use-auth-secret", "--userdb", "/tmp/x.db" };
+	char *a6[] = { "turnroom", "-C", "5" };
+	char *a7[] = { "turnroom", "--no-udp", "--no-tcp" };
+	char *a8[] = { "turnroom", "--static-auth-secret=s", "--no-auth=0" };
 
 	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
 	CHECK_STR(err, "min-port 60000 is above max-port 50000");
@@ -638,7 +646,8 @@ static void test_help_text(void)
 	CHECK(strstr(buf, " mongo-userdb") != NULL);
 	/* An enum's metavar and default come from its name table. */
 	CHECK(strstr(buf, "--signaling-auth=open|user|token") != NULL);
-	CHECK(strstr(buf, "-A, --allocation-default-address-family=ipv4|ipv6|keep") != NULL);
+	CHECK(strstr(buf, "-A, --allocation-default-address-family=ipv4|ipv6|keep") !=
+	      NULL);
 	free(buf);
 }
 
@@ -678,7 +687,8 @@ static void check_sample_line(const char *line, size_t n)
 	d = conf_doc_find(name);
 	c = parse_text(text, &rc, err, path);
 	if (!o || rc != 0 || !c || !def) {
-		fprintf(stderr, "  sample line %s: %s\n", text, o ? err : "no such option");
+		fprintf(stderr, "  sample line %s: %s\n", text,
+			o ? err : "no such option");
 		harness_failed_checks++;
 	} else if (o->default_text && !(d && d->example)) {
 		conf_diff(def, c, count_difference, &diffs);
@@ -759,7 +769,8 @@ static void test_docs_follow_table(void)
 		snprintf(head, sizeof(head), "%s\\fB%s\\fR",
 			 o->type == CONF_UNIMPL ? "" : ".TP\n", roff);
 		if (!strstr(o->type == CONF_UNIMPL ? unimpl : man, head)) {
-			fprintf(stderr, "  option %s missing from the man page\n", o->name);
+			fprintf(stderr, "  option %s missing from the man page\n",
+				o->name);
 			harness_failed_checks++;
 		}
 		implemented += o->type != CONF_UNIMPL;
@@ -767,7 +778,8 @@ static void test_docs_follow_table(void)
 	CHECK_EQ_INT(lines, implemented);
 	for (size_t i = 0; i < conf_doc_count; i++)
 		if (!conf_option_find(conf_docs[i].name)) {
-			fprintf(stderr, "  conf_doc.c documents no option %s\n", conf_docs[i].name);
+			fprintf(stderr, "  conf_doc.c documents no option %s\n",
+				conf_docs[i].name);
 			harness_failed_checks++;
 		}
 	for (size_t i = 0; i < conf_section_count; i++)

@@ -6,7 +6,7 @@
 #include "turn/turn_dtls.h"
 #include "util/addr.h"
 
-#define HS  DTLS_SRC_HANDSHAKES
+#define HS DTLS_SRC_HANDSHAKES
 #define EST DTLS_SRC_SESSIONS
 
 static const uint8_t secret[DTLS_SECRET_LEN] = "0123456789abcdef0123456789abcdef";

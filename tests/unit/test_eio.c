@@ -30,8 +30,11 @@ static void test_payload_split(void)
 	struct eio_packet p[4];
 
 	/* Recorded from the real client: three packets batched in one POST. */
-	CHECK_EQ_INT(count_packets("42[\"leave\",{\"roomId\":\"r\"}]\x1e" "42[\"join\"]\x1e" "3",
-				   p, 4), 3);
+	CHECK_EQ_INT(count_packets("42[\"leave\",{\"roomId\":\"r\"}]\x1e"
+				   "42[\"join\"]\x1e"
+				   "3",
+				   p, 4),
+		     3);
 	CHECK_EQ_INT(p[0].type, EIO_MESSAGE);
 	CHECK_EQ_INT(p[0].len, strlen("2[\"leave\",{\"roomId\":\"r\"}]"));
 	CHECK(!memcmp(p[0].data, "2[\"leave\"", 9));
@@ -46,10 +49,16 @@ static void test_payload_refused(void)
 {
 	struct eio_packet p[4];
 
-	CHECK_EQ_INT(count_packets("4a\x1e", p, 4), TR_EINVAL);  /* trailing separator */
-	CHECK_EQ_INT(count_packets("\x1e" "4a", p, 4), TR_EINVAL); /* empty packet */
-	CHECK_EQ_INT(count_packets("7x", p, 4), TR_EINVAL);         /* unknown type */
-	CHECK_EQ_INT(count_packets("40\x1e" "x", p, 4), TR_EINVAL);
+	CHECK_EQ_INT(count_packets("4a\x1e", p, 4), TR_EINVAL); /* trailing separator */
+	CHECK_EQ_INT(count_packets("\x1e"
+				   "4a",
+				   p, 4),
+		     TR_EINVAL);                            /* empty packet */
+	CHECK_EQ_INT(count_packets("7x", p, 4), TR_EINVAL); /* unknown type */
+	CHECK_EQ_INT(count_packets("40\x1e"
+				   "x",
+				   p, 4),
+		     TR_EINVAL);
 }
 
 static void test_base64_packets(void)
@@ -98,14 +107,17 @@ static void test_ids(void)
 	CHECK(eio_random_id(b));
 	CHECK_EQ_INT(strlen(a), 20);
 	CHECK(strcmp(a, b));
-	CHECK_EQ_INT(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-		     20);
+	CHECK_EQ_INT(
+		strspn(a,
+		       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+		20);
 }
 
 static void test_ws_frames(void)
 {
 	/* RFC 6455 5.7: a masked "Hello" from a client. */
-	uint8_t hello[] = { 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58 };
+	uint8_t hello[] = { 0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d,
+			    0x7f, 0x9f, 0x4d, 0x51, 0x58 };
 	uint8_t big[10], out[10];
 	struct eio_ws_frame f;
 
@@ -150,7 +162,7 @@ static void test_ws_frames(void)
 /* ---- the session layer against fake connections and a fake app ---- */
 
 struct fake_conn {
-	int status;          /* last reply, 0 none */
+	int status; /* last reply, 0 none */
 	char body[512];
 	bool ws_closed, detached;
 	char ws_out[8][128]; /* WebSocket messages sent */
@@ -171,8 +183,8 @@ static void f_ws_send(void *conn, bool binary, const void *p, size_t len)
 	struct fake_conn *c = conn;
 
 	if (c->n_ws < 8)
-		snprintf(c->ws_out[c->n_ws++], 128, "%s%.*s", binary ? "bin:" : "", (int)len,
-			 (const char *)p);
+		snprintf(c->ws_out[c->n_ws++], 128, "%s%.*s", binary ? "bin:" : "",
+			 (int)len, (const char *)p);
 }
 
 static void f_ws_close(void *conn)
@@ -229,9 +241,14 @@ static enum eio_verdict req(struct eio_server *e, struct fake_conn *c, enum eio_
 			    const char *query, const char *body, bool ws,
 			    struct eio_session **held)
 {
-	struct eio_request r = { .method = m, .query = query, .origin = "", .host = "h",
-				 .websocket = ws, .peer = &loopback,
-				 .body = (const uint8_t *)body, .body_len = body ? strlen(body) : 0 };
+	struct eio_request r = { .method = m,
+				 .query = query,
+				 .origin = "",
+				 .host = "h",
+				 .websocket = ws,
+				 .peer = &loopback,
+				 .body = (const uint8_t *)body,
+				 .body_len = body ? strlen(body) : 0 };
 	struct eio_session *h = NULL;
 
 	memset(c, 0, sizeof(*c));
@@ -240,8 +257,10 @@ static enum eio_verdict req(struct eio_server *e, struct fake_conn *c, enum eio_
 
 static struct eio_server *new_server(struct event_base *base, struct fake_app *app)
 {
-	struct eio_config cfg = { .ping_interval_ms = 25000, .ping_timeout_ms = 20000,
-				  .max_payload = 1000000, .max_queued = 4096,
+	struct eio_config cfg = { .ping_interval_ms = 25000,
+				  .ping_timeout_ms = 20000,
+				  .max_payload = 1000000,
+				  .max_queued = 4096,
 				  .rate = 1000 };
 
 	addr_parse_ip(&loopback, "127.0.0.1", 1);
@@ -266,7 +285,8 @@ static void test_polling_session(void)
 	struct eio_session *held = NULL;
 	char sid[32], q[96];
 
-	CHECK_EQ_INT(req(e, &get, EIO_M_GET, "EIO=4&transport=polling&t=x", NULL, false, NULL),
+	CHECK_EQ_INT(req(e, &get, EIO_M_GET, "EIO=4&transport=polling&t=x", NULL, false,
+			 NULL),
 		     EIO_ANSWERED);
 	CHECK_EQ_INT(get.status, 200);
 	CHECK(get.body[0] == '0' && strstr(get.body, "\"upgrades\":[\"websocket\"]"));
@@ -276,11 +296,15 @@ static void test_polling_session(void)
 	/* A held GET, released by the echo of a POSTed batch, in one body. */
 	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, &held), EIO_HELD);
 	CHECK(held == app.s);
-	CHECK_EQ_INT(req(e, &post, EIO_M_POST, q, "4hello\x1e" "bAQID", false, NULL),
+	CHECK_EQ_INT(req(e, &post, EIO_M_POST, q,
+			 "4hello\x1e"
+			 "bAQID",
+			 false, NULL),
 		     EIO_ANSWERED);
 	CHECK_STR(post.body, "ok");
 	CHECK_EQ_INT(get.status, 200);
-	CHECK_STR(get.body, "4hello\x1e" "bAQID");
+	CHECK_STR(get.body, "4hello\x1e"
+			    "bAQID");
 	CHECK(get.detached);
 	/* A second GET while one is held closes the session. */
 	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_HELD);
@@ -338,8 +362,11 @@ static void test_upgrade(void)
 	struct eio_server *e = new_server(base, &app);
 	struct fake_conn get, ws, c;
 	struct eio_session *s;
-	struct eio_request r = { .method = EIO_M_GET, .origin = "", .host = "h",
-				 .websocket = true, .peer = &loopback };
+	struct eio_request r = { .method = EIO_M_GET,
+				 .origin = "",
+				 .host = "h",
+				 .websocket = true,
+				 .peer = &loopback };
 	char sid[32], q[96], wq[96];
 
 	req(e, &get, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
@@ -355,7 +382,7 @@ static void test_upgrade(void)
 	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_HELD);
 	eio_ws_message(s, &ws, false, (const uint8_t *)"2probe", 6);
 	CHECK_STR(ws.ws_out[0], "3probe");
-	CHECK_STR(get.body, "6"); /* the pending poll released */
+	CHECK_STR(get.body, "6");                  /* the pending poll released */
 	eio_session_send(s, false, "2[\"x\"]", 6); /* queued during the upgrade */
 	eio_ws_message(s, &ws, false, (const uint8_t *)"5", 1);
 	CHECK(eio_session_websocket(s));
@@ -378,12 +405,18 @@ static void test_heartbeat(void)
 {
 	struct event_base *base = event_base_new();
 	struct fake_app app;
-	struct eio_config cfg = { .ping_interval_ms = 20, .ping_timeout_ms = 20,
-				  .max_payload = 1000, .max_queued = 4096, .rate = 1000 };
+	struct eio_config cfg = { .ping_interval_ms = 20,
+				  .ping_timeout_ms = 20,
+				  .max_payload = 1000,
+				  .max_queued = 4096,
+				  .rate = 1000 };
 	struct eio_server *e;
 	struct fake_conn ws;
-	struct eio_request r = { .method = EIO_M_GET, .query = "EIO=4&transport=websocket",
-				 .origin = "", .host = "h", .websocket = true,
+	struct eio_request r = { .method = EIO_M_GET,
+				 .query = "EIO=4&transport=websocket",
+				 .origin = "",
+				 .host = "h",
+				 .websocket = true,
 				 .peer = &loopback };
 	struct eio_session *s;
 
@@ -393,7 +426,8 @@ static void test_heartbeat(void)
 	memset(&ws, 0, sizeof(ws));
 	s = eio_ws_attach(e, &r, &ws);
 	CHECK(s != NULL);
-	CHECK(!strncmp(ws.ws_out[0], "0{\"sid\":", 8) && strstr(ws.ws_out[0], "\"upgrades\":[]"));
+	CHECK(!strncmp(ws.ws_out[0], "0{\"sid\":", 8) &&
+	      strstr(ws.ws_out[0], "\"upgrades\":[]"));
 	/* A ping after the interval; no pong: closed after the timeout. */
 	event_base_loopexit(base, &(struct timeval){ 0, 30000 });
 	event_base_dispatch(base);

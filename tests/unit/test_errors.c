@@ -49,7 +49,8 @@ static void test_stun_error_phrases(void)
 		for (size_t j = 0; j < i; j++)
 			CHECK(stun_errors[j].code != stun_errors[i].code);
 		if (strcmp(p, stun_errors[i].phrase))
-			fprintf(stderr, "  STUN_ERR_%s has no phrase\n", stun_errors[i].name);
+			fprintf(stderr, "  STUN_ERR_%s has no phrase\n",
+				stun_errors[i].name);
 	}
 	/* The names say the numbers of RFC 8489 14.8, RFC 8656 19, RFC 6062 6.3. */
 	CHECK_EQ_INT(STUN_ERR_TRY_ALTERNATE, 300);
@@ -79,7 +80,8 @@ static void test_stun_error_encoding(void)
 		ssize_t n;
 		int code;
 
-		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_ERROR, tid);
+		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_ERROR,
+				 tid);
 		stun_add_error(&b, (int)stun_errors[i].code, NULL);
 		n = stun_build_finish(&b);
 		REQUIRE(n > 0);

@@ -65,8 +65,8 @@ static void test_ipv6_prefix(void)
 static void test_total(void)
 {
 	struct front_limits *l = front_limits_new(3, 10);
-	struct tr_addr a[4] = {ip("192.0.2.1"), ip("192.0.2.2"), ip("::1"),
-			       ip("192.0.2.4")};
+	struct tr_addr a[4] = { ip("192.0.2.1"), ip("192.0.2.2"), ip("::1"),
+				ip("192.0.2.4") };
 	struct front_slot *s[3];
 	enum front_admit why;
 

@@ -53,10 +53,14 @@ static void test_not_an_upgrade(void)
 {
 	struct http_request r;
 
-	CHECK_EQ_INT(parse("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", &r), 0);
+	CHECK_EQ_INT(parse("GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
+			   &r),
+		     0);
 	CHECK(!r.upgrade_websocket); /* no Connection: upgrade */
 	CHECK_EQ_INT(parse("GET /ws HTTP/1.1\r\nConnection: upgradeX\r\n"
-			   "Upgrade: websocket\r\n\r\n", &r), 0);
+			   "Upgrade: websocket\r\n\r\n",
+			   &r),
+		     0);
 	CHECK(!r.upgrade_websocket); /* a token, not a prefix */
 	CHECK_EQ_INT(parse("HEAD /healthz HTTP/1.0\r\n\r\n", &r), 0);
 	CHECK(http_method_is_head(r.method));
@@ -71,8 +75,8 @@ static void test_malformed_heads(void)
 		"GARBAGE\r\n\r\n",
 		"GET\r\n\r\n",
 		"GET / HTTP/9\r\n\r\n",
-		"GET * HTTP/1.1\r\n\r\n",               /* not a path */
-		"GET / HTTP/1.1\r\nHost a\r\n\r\n",    /* no colon */
+		"GET * HTTP/1.1\r\n\r\n",           /* not a path */
+		"GET / HTTP/1.1\r\nHost a\r\n\r\n", /* no colon */
 		"GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
 	};
 	struct http_request r;
@@ -113,23 +117,23 @@ static void test_utf8(void)
 		bool valid;
 	} cases[] = {
 		{ "plain ascii", true },
-		{ "\xc3\xa9t\xc3\xa9", true },              /* été */
-		{ "\xe2\x82\xac", true },                   /* € */
-		{ "\xf0\x9f\x98\x80", true },               /* U+1F600 */
-		{ "\xf4\x8f\xbf\xbf", true },               /* U+10FFFF */
-		{ "\xc0\xaf", false },                      /* overlong / */
-		{ "\xe0\x80\xaf", false },                  /* overlong */
-		{ "\xed\xa0\x80", false },                  /* surrogate */
-		{ "\xf4\x90\x80\x80", false },              /* > U+10FFFF */
-		{ "\xc3", false },                          /* truncated */
+		{ "\xc3\xa9t\xc3\xa9", true }, /* été */
+		{ "\xe2\x82\xac", true },      /* € */
+		{ "\xf0\x9f\x98\x80", true },  /* U+1F600 */
+		{ "\xf4\x8f\xbf\xbf", true },  /* U+10FFFF */
+		{ "\xc0\xaf", false },         /* overlong / */
+		{ "\xe0\x80\xaf", false },     /* overlong */
+		{ "\xed\xa0\x80", false },     /* surrogate */
+		{ "\xf4\x90\x80\x80", false }, /* > U+10FFFF */
+		{ "\xc3", false },             /* truncated */
 		{ "\xe2\x82", false },
-		{ "\x80", false },                          /* lone continuation */
+		{ "\x80", false }, /* lone continuation */
 		{ "\xff", false },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (signaling_utf8_valid((const uint8_t *)cases[i].bytes, strlen(cases[i].bytes)) !=
-		    cases[i].valid) {
+		if (signaling_utf8_valid((const uint8_t *)cases[i].bytes,
+					 strlen(cases[i].bytes)) != cases[i].valid) {
 			fprintf(stderr, "  case %zu judged wrongly\n", i);
 			FAIL("utf8");
 		}
@@ -157,21 +161,26 @@ static void test_query_and_chunked_head(void)
 
 static int chunked(const char *body, char *out, size_t cap, size_t *out_len, size_t *used)
 {
-	return http_chunked_decode((const uint8_t *)body, strlen(body), (uint8_t *)out, cap,
-				   out_len, used);
+	return http_chunked_decode((const uint8_t *)body, strlen(body), (uint8_t *)out,
+				   cap, out_len, used);
 }
 
 static void test_chunked_body(void)
 {
 	char out[64];
 	size_t n = 0, used = 0;
-	const char *whole = "2\r\n40\r\na;ext=1\r\n\x1e" "42[\"x\",1]\r\n0\r\n\r\nGET";
+	const char *whole = "2\r\n40\r\na;ext=1\r\n\x1e"
+			    "42[\"x\",1]\r\n0\r\n\r\nGET";
 
 	CHECK_EQ_INT(chunked(whole, out, sizeof(out), &n, &used), 1);
 	CHECK_EQ_INT(n, 12);
-	CHECK(!memcmp(out, "40\x1e" "42[\"x\",1]", 12));
+	CHECK(!memcmp(out,
+		      "40\x1e"
+		      "42[\"x\",1]",
+		      12));
 	CHECK_EQ_INT(used, strlen(whole) - 3); /* the next request stays */
-	CHECK_EQ_INT(chunked("2\r\n40\r\n0\r\nTrailer: t\r\n\r\n", out, 64, &n, &used), 1);
+	CHECK_EQ_INT(chunked("2\r\n40\r\n0\r\nTrailer: t\r\n\r\n", out, 64, &n, &used),
+		     1);
 	CHECK_EQ_INT(n, 2);
 	/* Not all there yet. */
 	CHECK_EQ_INT(chunked("2\r\n4", out, sizeof(out), &n, &used), 0);
@@ -180,7 +189,8 @@ static void test_chunked_body(void)
 	/* Malformed, or over the bound. */
 	CHECK_EQ_INT(chunked("zz\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
 	CHECK_EQ_INT(chunked("\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
-	CHECK_EQ_INT(chunked("2\r\n40xx0\r\n\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("2\r\n40xx0\r\n\r\n", out, sizeof(out), &n, &used),
+		     TR_EINVAL);
 	CHECK_EQ_INT(chunked("123456789\r\n", out, sizeof(out), &n, &used), TR_EINVAL);
 	CHECK_EQ_INT(chunked("41\r\n", out, sizeof(out), &n, &used), TR_ETRUNC);
 }

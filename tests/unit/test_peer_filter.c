@@ -34,23 +34,22 @@ static int add_self_text(struct peer_filter *f, const char *text, bool pinned)
 }
 
 /* Checks every row against f; label names the table in failure output. */
-static void check_rows(const struct peer_filter *f, const struct row *rows,
-		       size_t n, const char *label)
+static void check_rows(const struct peer_filter *f, const struct row *rows, size_t n,
+		       const char *label)
 {
 	for (size_t i = 0; i < n && rows[i].ip; i++) {
 		struct tr_addr a;
 		bool got;
 
 		if (addr_parse_ip(&a, rows[i].ip, 3478) < 0) {
-			fprintf(stderr, "  %s: bad test address %s\n", label,
-				rows[i].ip);
+			fprintf(stderr, "  %s: bad test address %s\n", label, rows[i].ip);
 			harness_failed_checks++;
 			continue;
 		}
 		got = peer_filter_allows(f, &a);
 		if (got != rows[i].allowed) {
-			fprintf(stderr, "  %s: %s %s, expected %s\n", label,
-				rows[i].ip, got ? "allowed" : "denied",
+			fprintf(stderr, "  %s: %s %s, expected %s\n", label, rows[i].ip,
+				got ? "allowed" : "denied",
 				rows[i].allowed ? "allowed" : "denied");
 			harness_failed_checks++;
 		}
@@ -71,9 +70,13 @@ static void check_table(bool allow_loopback, const struct row *rows, size_t n,
 /* First, middle and last address of every default range. */
 static const struct row default_inside[] = {
 	/* 0.0.0.0/8 */
-	{ "0.0.0.0", false }, { "0.127.255.255", false }, { "0.255.255.255", false },
+	{ "0.0.0.0", false },
+	{ "0.127.255.255", false },
+	{ "0.255.255.255", false },
 	/* 10.0.0.0/8 */
-	{ "10.0.0.0", false }, { "10.127.255.255", false }, { "10.255.255.255", false },
+	{ "10.0.0.0", false },
+	{ "10.127.255.255", false },
+	{ "10.255.255.255", false },
 	/* 100.64.0.0/10 */
 	{ "100.64.0.0", false },
 	{ "100.95.255.255", false },
@@ -91,9 +94,13 @@ static const struct row default_inside[] = {
 	{ "172.23.255.255", false },
 	{ "172.31.255.255", false },
 	/* 192.0.0.0/24 */
-	{ "192.0.0.0", false }, { "192.0.0.127", false }, { "192.0.0.255", false },
+	{ "192.0.0.0", false },
+	{ "192.0.0.127", false },
+	{ "192.0.0.255", false },
 	/* 192.0.2.0/24 */
-	{ "192.0.2.0", false }, { "192.0.2.127", false }, { "192.0.2.255", false },
+	{ "192.0.2.0", false },
+	{ "192.0.2.127", false },
+	{ "192.0.2.255", false },
 	/* 192.31.196.0/24 */
 	{ "192.31.196.0", false },
 	{ "192.31.196.127", false },
@@ -247,51 +254,80 @@ static const struct row default_outside[] = {
  * private, CGNAT, metadata, their IPv4-in-IPv6 forms, ...), and some
  * public addresses that must stay reachable. */
 static const struct row probes[] = {
-	{ "0.0.0.0", false },		{ "127.0.0.1", false },
-	{ "10.0.0.1", false },		{ "172.16.0.1", false },
-	{ "192.168.1.1", false },	{ "100.64.0.1", false },
-	{ "169.254.169.254", false },	{ "192.0.0.1", false },
-	{ "192.0.2.1", false },		{ "198.18.0.1", false },
-	{ "198.51.100.1", false },	{ "203.0.113.1", false },
-	{ "224.0.0.1", false },		{ "239.255.255.250", false },
-	{ "240.0.0.1", false },		{ "255.255.255.255", false },
-	{ "::", false },		{ "::1", false },
-	{ "fe80::1", false },		{ "fc00::1", false },
-	{ "fd00::1", false },		{ "ff02::1", false },
-	{ "2001:db8::1", false },	{ "::ffff:127.0.0.1", false },
-	{ "::ffff:169.254.169.254", false }, { "64:ff9b::7f00:1", false },
-	{ "8.8.8.8", true },		{ "1.1.1.1", true },
-	{ "2606:4700::1111", true },	{ "2a00:1450:4001::200e", true },
+	{ "0.0.0.0", false },
+	{ "127.0.0.1", false },
+	{ "10.0.0.1", false },
+	{ "172.16.0.1", false },
+	{ "192.168.1.1", false },
+	{ "100.64.0.1", false },
+	{ "169.254.169.254", false },
+	{ "192.0.0.1", false },
+	{ "192.0.2.1", false },
+	{ "198.18.0.1", false },
+	{ "198.51.100.1", false },
+	{ "203.0.113.1", false },
+	{ "224.0.0.1", false },
+	{ "239.255.255.250", false },
+	{ "240.0.0.1", false },
+	{ "255.255.255.255", false },
+	{ "::", false },
+	{ "::1", false },
+	{ "fe80::1", false },
+	{ "fc00::1", false },
+	{ "fd00::1", false },
+	{ "ff02::1", false },
+	{ "2001:db8::1", false },
+	{ "::ffff:127.0.0.1", false },
+	{ "::ffff:169.254.169.254", false },
+	{ "64:ff9b::7f00:1", false },
+	{ "8.8.8.8", true },
+	{ "1.1.1.1", true },
+	{ "2606:4700::1111", true },
+	{ "2a00:1450:4001::200e", true },
 };
 
 /* IPv4 carried in IPv6 (CVE-2026-27624): judged as IPv4 as well. */
 static const struct row embedded[] = {
 	/* mapped ::ffff:a.b.c.d */
-	{ "::ffff:127.0.0.1", false },	{ "::ffff:10.1.2.3", false },
-	{ "::ffff:169.254.169.254", false }, { "::ffff:0.0.0.0", false },
-	{ "::ffff:255.255.255.255", false }, { "::ffff:8.8.8.8", true },
+	{ "::ffff:127.0.0.1", false },
+	{ "::ffff:10.1.2.3", false },
+	{ "::ffff:169.254.169.254", false },
+	{ "::ffff:0.0.0.0", false },
+	{ "::ffff:255.255.255.255", false },
+	{ "::ffff:8.8.8.8", true },
 	{ "::ffff:1.1.1.1", true },
 	/* compatible ::a.b.c.d */
-	{ "::127.0.0.1", false },	{ "::10.1.2.3", false },
-	{ "::169.254.169.254", false },	{ "::2", false },
+	{ "::127.0.0.1", false },
+	{ "::10.1.2.3", false },
+	{ "::169.254.169.254", false },
+	{ "::2", false },
 	{ "::8.8.8.8", true },
 	/* NAT64 64:ff9b::/96 is shut whatever it carries */
-	{ "64:ff9b::a9fe:a9fe", false }, { "64:ff9b::808:808", false },
+	{ "64:ff9b::a9fe:a9fe", false },
+	{ "64:ff9b::808:808", false },
 	{ "64:ff9b::7f00:1", false },
 	/* 6to4 2002:AABB:CCDD::/48 likewise */
-	{ "2002:7f00:1::1", false },	{ "2002:a9fe:a9fe::1", false },
+	{ "2002:7f00:1::1", false },
+	{ "2002:a9fe:a9fe::1", false },
 	{ "2002:808:808::1", false },
 	/* look-alikes that carry nothing */
-	{ "::ffff:0:808:808", true },	{ "1::ffff:808:808", true },
+	{ "::ffff:0:808:808", true },
+	{ "1::ffff:808:808", true },
 };
 
 static const struct row loopback_on[] = {
-	{ "127.0.0.1", true },		{ "127.255.255.255", true },
-	{ "::1", true },		{ "::ffff:127.0.0.1", true },
-	{ "::127.0.0.1", true },	{ "10.0.0.1", false },
-	{ "0.0.0.0", false },		{ "::", false },
-	{ "::ffff:10.0.0.1", false },	{ "169.254.169.254", false },
-	{ "64:ff9b::7f00:1", false },	{ "2002:7f00:1::1", false },
+	{ "127.0.0.1", true },
+	{ "127.255.255.255", true },
+	{ "::1", true },
+	{ "::ffff:127.0.0.1", true },
+	{ "::127.0.0.1", true },
+	{ "10.0.0.1", false },
+	{ "0.0.0.0", false },
+	{ "::", false },
+	{ "::ffff:10.0.0.1", false },
+	{ "169.254.169.254", false },
+	{ "64:ff9b::7f00:1", false },
+	{ "2002:7f00:1::1", false },
 	{ "8.8.8.8", true },
 };
 
@@ -331,68 +367,95 @@ struct add_case {
 
 static const struct add_case add_cases[] = {
 	{ { { "10.0.0.0/8", true } },
-	  { { "10.0.0.0", true }, { "10.255.255.255", true },
-	    { "::ffff:10.1.2.3", true }, { "::10.1.2.3", true },
-	    { "64:ff9b::a01:203", false }, { "2002:a01:203::1", false },
-	    { "9.255.255.255", true }, { "172.16.0.1", false },
+	  { { "10.0.0.0", true },
+	    { "10.255.255.255", true },
+	    { "::ffff:10.1.2.3", true },
+	    { "::10.1.2.3", true },
+	    { "64:ff9b::a01:203", false },
+	    { "2002:a01:203::1", false },
+	    { "9.255.255.255", true },
+	    { "172.16.0.1", false },
 	    { "127.0.0.1", false } } },
 	{ { { "10.1.1.1-10.1.1.5", true } },
-	  { { "10.1.1.0", false }, { "10.1.1.1", true }, { "10.1.1.3", true },
-	    { "10.1.1.5", true }, { "10.1.1.6", false },
+	  { { "10.1.1.0", false },
+	    { "10.1.1.1", true },
+	    { "10.1.1.3", true },
+	    { "10.1.1.5", true },
+	    { "10.1.1.6", false },
 	    { "::ffff:10.1.1.4", true } } },
 	{ { { "10.2.2.2", true } },
-	  { { "10.2.2.1", false }, { "10.2.2.2", true }, { "10.2.2.3", false },
+	  { { "10.2.2.1", false },
+	    { "10.2.2.2", true },
+	    { "10.2.2.3", false },
 	    { "::ffff:10.2.2.2", true } } },
 	{ { { "fd00::/8", true } },
-	  { { "fd00::", true }, { "fd12:3456::1", true },
+	  { { "fd00::", true },
+	    { "fd12:3456::1", true },
 	    { "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", true },
-	    { "fc00::1", false }, { "fe80::1", false }, { "10.0.0.1", false } } },
+	    { "fc00::1", false },
+	    { "fe80::1", false },
+	    { "10.0.0.1", false } } },
 	/* Host bits past the prefix are ignored. */
 	{ { { "192.168.1.77/16", true } },
-	  { { "192.168.0.0", true }, { "192.168.255.255", true },
+	  { { "192.168.0.0", true },
+	    { "192.168.255.255", true },
 	    { "172.16.0.1", false } } },
 	{ { { "127.0.0.1", true } },
-	  { { "127.0.0.1", true }, { "::ffff:127.0.0.1", true },
-	    { "127.0.0.2", false }, { "::1", false } } },
+	  { { "127.0.0.1", true },
+	    { "::ffff:127.0.0.1", true },
+	    { "127.0.0.2", false },
+	    { "::1", false } } },
 	{ { { "::1", true } },
 	  { { "::1", true }, { "127.0.0.1", false }, { "::", false } } },
 	/* Opening NAT64 or 6to4 keeps what they carry judged. */
 	{ { { "64:ff9b::/96", true } },
-	  { { "64:ff9b::808:808", true }, { "64:ff9b::a9fe:a9fe", false },
-	    { "64:ff9b::7f00:1", false }, { "64:ff9b:1::1", false } } },
+	  { { "64:ff9b::808:808", true },
+	    { "64:ff9b::a9fe:a9fe", false },
+	    { "64:ff9b::7f00:1", false },
+	    { "64:ff9b:1::1", false } } },
 	{ { { "2002::/16", true } },
 	  { { "2002:808:808::1", true }, { "2002:a9fe:a9fe::1", false } } },
 	{ { { "64:ff9b::/96", true }, { "169.254.169.254", true } },
-	  { { "64:ff9b::a9fe:a9fe", true }, { "169.254.169.254", true },
+	  { { "64:ff9b::a9fe:a9fe", true },
+	    { "169.254.169.254", true },
 	    { "169.254.169.253", false } } },
 	{ { { "8.8.8.0/24", false } },
-	  { { "8.8.8.0", false }, { "8.8.8.8", false }, { "8.8.8.255", false },
-	    { "8.8.7.255", true }, { "8.8.9.0", true },
-	    { "::ffff:8.8.8.8", false }, { "::8.8.8.8", false } } },
+	  { { "8.8.8.0", false },
+	    { "8.8.8.8", false },
+	    { "8.8.8.255", false },
+	    { "8.8.7.255", true },
+	    { "8.8.9.0", true },
+	    { "::ffff:8.8.8.8", false },
+	    { "::8.8.8.8", false } } },
 	{ { { "2001:4860::/32", false } },
-	  { { "2001:4860::", false }, { "2001:4860:4860::8888", false },
+	  { { "2001:4860::", false },
+	    { "2001:4860:4860::8888", false },
 	    { "2001:4860:ffff:ffff:ffff:ffff:ffff:ffff", false },
 	    { "2001:485f:ffff:ffff:ffff:ffff:ffff:ffff", true },
 	    { "2001:4861::", true } } },
 	/* A mapped range means IPv4: it also catches plain IPv4 peers. */
 	{ { { "::ffff:1.2.3.0/120", false } },
-	  { { "1.2.3.4", false }, { "::ffff:1.2.3.4", false },
-	    { "1.2.4.0", true } } },
+	  { { "1.2.3.4", false }, { "::ffff:1.2.3.4", false }, { "1.2.4.0", true } } },
 	{ { { "1.1.1.1-1.1.1.1", false } },
 	  { { "1.1.1.1", false }, { "1.1.1.0", true }, { "1.1.1.2", true } } },
 	{ { { "0.0.0.0/0", false } },
-	  { { "8.8.8.8", false }, { "::ffff:8.8.8.8", false },
+	  { { "8.8.8.8", false },
+	    { "::ffff:8.8.8.8", false },
 	    { "2606:4700::1111", true } } },
 	{ { { "::/0", false } },
-	  { { "2606:4700::1111", false }, { "::ffff:8.8.8.8", false },
+	  { { "2606:4700::1111", false },
+	    { "::ffff:8.8.8.8", false },
 	    { "8.8.8.8", true } } },
 	/* Allowed beats denied, in either order of adding. */
 	{ { { "8.8.0.0/16", false }, { "8.8.8.0/24", true } },
-	  { { "8.8.8.8", true }, { "::ffff:8.8.8.8", true },
-	    { "8.8.9.9", false }, { "8.9.0.0", true } } },
+	  { { "8.8.8.8", true },
+	    { "::ffff:8.8.8.8", true },
+	    { "8.8.9.9", false },
+	    { "8.9.0.0", true } } },
 	{ { { "10.0.0.0/8", true }, { "10.1.0.0/16", false } },
 	  { { "10.1.2.3", true }, { "10.200.0.1", true } } },
-	{ { { "2606:4700::/32", true }, { "2606:4700::/32", false },
+	{ { { "2606:4700::/32", true },
+	    { "2606:4700::/32", false },
 	    { "2606::/16", false } },
 	  { { "2606:4700::1111", true }, { "2606:4701::1", false } } },
 };
@@ -408,8 +471,7 @@ static void test_added_ranges(void)
 		if (!f)
 			continue;
 		for (size_t j = 0; j < NROWS(c->add) && c->add[j].range; j++)
-			CHECK_EQ_INT(add_text(f, c->add[j].range,
-						     c->add[j].allow), 0);
+			CHECK_EQ_INT(add_text(f, c->add[j].range, c->add[j].allow), 0);
 		snprintf(label, sizeof(label), "case %zu (%s)", i, c->add[0].range);
 		check_rows(f, c->rows, NROWS(c->rows), label);
 		peer_filter_free(f);
@@ -458,7 +520,8 @@ static const struct {
 	{ "", TR_EINVAL },
 	{ "1.2.3.4 1.2.3.5", TR_EINVAL },
 	{ "1111:2222:3333:4444:5555:6666:7777:8888-1111:2222:3333:4444:5555:"
-	  "6666:7777:8888:9", TR_EINVAL },
+	  "6666:7777:8888:9",
+	  TR_EINVAL },
 	{ "[1.2.3.4]", TR_EINVAL },
 };
 
@@ -469,7 +532,7 @@ static void test_syntax(void)
 	/* Were any rejected text half-applied as a deny, one of these (all
 	 * public, all named in the bad rows) would be refused. */
 	static const struct row untouched[] = {
-		{ "1.2.3.4", true }, { "1.2.3.5", true }, { "1.2.3.6", true },
+		{ "1.2.3.4", true }, { "1.2.3.5", true },         { "1.2.3.6", true },
 		{ "8.8.8.8", true }, { "2606:4700::1111", true },
 	};
 	char longtext[300];
@@ -587,8 +650,8 @@ static void test_self_addresses(void)
 	CHECK(!allows_at(f, "1.2.3.4", 5349));
 	CHECK(!allows_at(f, "1.2.3.4", 8443));
 	CHECK(allows_at(f, "1.2.3.4", 50000));
-	CHECK(allows_at(f, "8.8.8.8", 53));      /* someone else's service */
-	CHECK(allows_at(f, "8.8.8.8", 3478));    /* someone else's TURN server */
+	CHECK(allows_at(f, "8.8.8.8", 53));   /* someone else's service */
+	CHECK(allows_at(f, "8.8.8.8", 3478)); /* someone else's TURN server */
 	/* Send indications: only our own addresses are judged by port */
 	CHECK(send_allowed(f, "8.8.8.8", 53));
 	CHECK(!send_allowed(f, "10.0.0.5", 53));
@@ -603,7 +666,8 @@ static void test_self_addresses(void)
  * allow-loopback-peers, also inside the relay range. */
 static void test_self_loopback(void)
 {
-	struct peer_filter *open_lo = peer_filter_new(true), *shut = peer_filter_new(false);
+	struct peer_filter *open_lo = peer_filter_new(true),
+			   *shut = peer_filter_new(false);
 	const uint16_t inside[] = { 3478 };
 
 	REQUIRE_OR_GOTO(open_lo && shut, out);

@@ -11,9 +11,9 @@
 
 #include "conf/conf.h"
 #include "conf/conf_internal.h"
-#include "util/addr.h"
 #include "harness.h"
 #include "signaling/signaling_rooms.h"
+#include "util/addr.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -58,7 +58,8 @@ static void test_every_kind_has_ops(void)
 			continue;
 		}
 		if (!k || !k->equal || !k->copy || !k->show) {
-			fprintf(stderr, "  option %s: its kind has no operations\n", o->name);
+			fprintf(stderr, "  option %s: its kind has no operations\n",
+				o->name);
 			harness_failed_checks++;
 		}
 	}
@@ -88,7 +89,9 @@ static void test_help_says_when(void)
 	CHECK_STR(conf_option_when(conf_option_find("room-capacity")), "[reload]");
 	CHECK_STR(conf_option_when(conf_option_find("listening-port")), "[restart]");
 	CHECK_STR(conf_option_when(conf_option_find("no-multicast-peers")),
-		  "[accepted,\x1f" "no\x1f" "effect]");
+		  "[accepted,\x1f"
+		  "no\x1f"
+		  "effect]");
 	unlink(path);
 }
 
@@ -174,17 +177,23 @@ static void test_keep_restart_only(void)
 		char ip[ADDR_STR_MAX];
 
 		CHECK(next->listening_ips.n == 1 &&
-		      !strcmp(addr_ip_to_str(&next->listening_ips.v[0], ip, sizeof(ip)), "127.0.0.1"));
+		      !strcmp(addr_ip_to_str(&next->listening_ips.v[0], ip, sizeof(ip)),
+			      "127.0.0.1"));
 	}
 	CHECK(next->redis_password == NULL);
 	CHECK_EQ_INT(next->room_capacity, 5);
 	CHECK_STR(next->realm, "new.example");
-	CHECK_EQ_INT(count_lines(logpath, "reload: listening-port changed; needs a restart "
-					  "(keeping 3478)"), 1);
+	CHECK_EQ_INT(count_lines(logpath,
+				 "reload: listening-port changed; needs a restart "
+				 "(keeping 3478)"),
+		     1);
 	CHECK_EQ_INT(count_lines(logpath, "reload: listening-ip changed; needs a restart "
-					  "(keeping 127.0.0.1)"), 1);
-	CHECK_EQ_INT(count_lines(logpath, "reload: redis-password changed; needs a restart "
-					  "(keeping the old value)"), 1);
+					  "(keeping 127.0.0.1)"),
+		     1);
+	CHECK_EQ_INT(count_lines(logpath,
+				 "reload: redis-password changed; needs a restart "
+				 "(keeping the old value)"),
+		     1);
 	CHECK_EQ_INT(count_lines(logpath, "hunter2"), 0);
 	CHECK_EQ_INT(count_lines(logpath, "needs a restart"), 3);
 	/* Now equal: a second pass keeps nothing. */

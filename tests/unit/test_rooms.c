@@ -8,10 +8,10 @@
 #include "harness.h"
 #include "signaling/signaling_rooms.h"
 
-#define NROWS(a)    (sizeof(a) / sizeof((a)[0]))
-#define MAX_EVENTS  256
+#define NROWS(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_EVENTS 256
 #define MAX_CLIENTS 8
-#define WINDOW	    1000
+#define WINDOW 1000
 
 /* One delivered event, copied out of the borrowed room_event. */
 struct rec_ev {
@@ -107,11 +107,11 @@ static struct fx *fx_new_bytes(unsigned capacity, size_t max_queued,
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct room_config cfg = {
-	    .capacity = capacity,
-	    .resume_window_ms = WINDOW,
-	    .max_queued = max_queued,
-	    .max_queued_bytes = max_queued_bytes,
-	    .on_gone = record_gone,
+		.capacity = capacity,
+		.resume_window_ms = WINDOW,
+		.max_queued = max_queued,
+		.max_queued_bytes = max_queued_bytes,
+		.on_gone = record_gone,
 	};
 
 	cfg.gone_ctx = f;
@@ -187,8 +187,8 @@ static void test_room_id_valid(void)
 {
 	char max[ROOM_ID_MAX + 2];
 	static const char *bad[] = {
-	    "",	    " ",   "a b",    "a/b", "../x", "caf\xc3\xa9",
-	    "a\tb", "a:b", "room?x", "%2e", "a+b",
+		"",     " ",   "a b",    "a/b", "../x", "caf\xc3\xa9",
+		"a\tb", "a:b", "room?x", "%2e", "a+b",
 	};
 	struct fx *f = fx_new(0, 0, 1);
 
@@ -298,9 +298,9 @@ static void test_already_in_room(void)
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_OK);
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", NULL, 0), ROOM_E_ALREADY_IN_ROOM);
 	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r2", NULL, 0), ROOM_E_ALREADY_IN_ROOM);
-	CHECK_EQ_INT(
-	    room_join(f->e, f->c[0].p, "r", last(f, ROOM_EV_JOINED, 0)->token, 0),
-	    ROOM_E_ALREADY_IN_ROOM);
+	CHECK_EQ_INT(room_join(f->e, f->c[0].p, "r", last(f, ROOM_EV_JOINED, 0)->token,
+			       0),
+		     ROOM_E_ALREADY_IN_ROOM);
 	CHECK_EQ_INT(room_engine_member_count(f->e), 1);
 	CHECK_EQ_INT(room_engine_room_count(f->e), 1);
 	CHECK_EQ_INT(count(f, -1, 0), 1);
@@ -342,9 +342,9 @@ static void test_message(void)
 	f->n_ev = 0;
 	snprintf(self, sizeof(self), "%s", uid(f, 0));
 	CHECK_EQ_INT(room_send(f->e, f->c[0].p, self, "x", 1), ROOM_E_NO_SUCH_PEER);
-	CHECK_EQ_INT(
-	    room_send(f->e, f->c[0].p, "0123456789abcdef0123456789abcdef", "x", 1),
-	    ROOM_E_NO_SUCH_PEER);
+	CHECK_EQ_INT(room_send(f->e, f->c[0].p, "0123456789abcdef0123456789abcdef", "x",
+			       1),
+		     ROOM_E_NO_SUCH_PEER);
 	CHECK_EQ_INT(room_send(f->e, f->c[0].p, "", "x", 1), ROOM_E_NO_SUCH_PEER);
 	CHECK_EQ_INT(room_send(f->e, f->c[3].p, NULL, "x", 1), ROOM_E_NOT_IN_ROOM);
 	CHECK_EQ_INT(room_send(f->e, f->c[3].p, self, "x", 1), ROOM_E_NOT_IN_ROOM);
@@ -479,7 +479,7 @@ static void test_resume(void)
 	CHECK(strcmp(ev->token, tok) != 0);
 	snprintf(tok2, sizeof(tok2), "%s", ev->token);
 	for (int i = 1; i <= 3; i++) {
-		char want[3] = {'m', (char)('0' + i), '\0'};
+		char want[3] = { 'm', (char)('0' + i), '\0' };
 
 		CHECK_EQ_INT(f->ev[i].kind, ROOM_EV_MESSAGE);
 		CHECK_EQ_INT(f->ev[i].who, 1);
@@ -533,7 +533,7 @@ static void count_deliver(void *ctx, const struct room_event *ev)
 /* resume-window=0 turns resume off: the ghost goes at the next tick. */
 static void test_zero_window(void)
 {
-	struct room_config cfg = {.resume_window_ms = 0};
+	struct room_config cfg = { .resume_window_ms = 0 };
 	struct room_engine *e = room_engine_new(&cfg);
 	size_t n = 0;
 	struct room_peer *a = room_peer_new(e, count_deliver, &n);
@@ -758,7 +758,7 @@ static void test_many_rooms(void)
 static void test_room_check(void)
 {
 	struct fx *f = fx_new(5, 0, 1);
-	struct room_config cfg = {.capacity = 1000};
+	struct room_config cfg = { .capacity = 1000 };
 	struct room_engine *e;
 	unsigned n = 99, cap = 0;
 
@@ -794,7 +794,8 @@ static void test_chosen_id_and_relay(void)
 
 	CHECK_EQ_INT(room_peer_set_user_id(f->c[0].p, "dY3mlnbGYx0jM4DTAAAA"), ROOM_OK);
 	CHECK_EQ_INT(room_peer_set_user_id(f->c[1].p, ""), ROOM_E_BAD_ROOM_ID);
-	CHECK_EQ_INT(room_peer_set_user_id(f->c[1].p, "012345678901234567890123456789012"),
+	CHECK_EQ_INT(room_peer_set_user_id(f->c[1].p,
+					   "012345678901234567890123456789012"),
 		     ROOM_E_BAD_ROOM_ID); /* 33 characters */
 	CHECK_EQ_INT(room_relay(f->e, f->c[0].p, "x", "[\"x\"]", 5, NULL, 0),
 		     ROOM_E_NOT_IN_ROOM);
@@ -807,7 +808,8 @@ static void test_chosen_id_and_relay(void)
 	CHECK_EQ_INT(room_join(f->e, f->c[2].p, "r", NULL, 0), ROOM_OK);
 	fx_disconnect(f, 2); /* a ghost misses relayed events */
 	f->n_ev = 0;
-	CHECK_EQ_INT(room_relay(f->e, f->c[0].p, "receiveOffer", args, strlen(args), &b, 1),
+	CHECK_EQ_INT(room_relay(f->e, f->c[0].p, "receiveOffer", args, strlen(args), &b,
+				1),
 		     ROOM_OK);
 	CHECK_EQ_INT(count(f, ROOM_EV_RELAY, 0), 0);
 	CHECK_EQ_INT(count(f, ROOM_EV_RELAY, 1), 1);
@@ -925,7 +927,8 @@ static void test_join_as_and_outside_messages(void)
 	CHECK(room_has_member(f->e, "r", remote.user_id));
 	CHECK(!room_has_member(f->e, "r", "nobody"));
 	/* A message from a member of another node. */
-	CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "aaaa", "{\"x\":1}", 7),
+	CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "aaaa", "{\"x\":1}",
+					  7),
 		     ROOM_OK);
 	j = last(f, ROOM_EV_MESSAGE, 1);
 	CHECK(j && !strcmp(j->from, "aaaa") && j->payload_len == 7 &&
@@ -940,9 +943,11 @@ static void test_join_as_and_outside_messages(void)
 
 		copy_str(token, sizeof(token), last(f, ROOM_EV_JOINED, 1)->token);
 		fx_disconnect(f, 1);
-		CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "bbbb", "q", 1),
+		CHECK_EQ_INT(room_deliver_message(f->e, "r", local.user_id, "bbbb", "q",
+						  1),
 			     ROOM_OK);
-		CHECK_EQ_INT(room_join(f->e, fx_reconnect(f, 1), "r", token, f->now), ROOM_OK);
+		CHECK_EQ_INT(room_join(f->e, fx_reconnect(f, 1), "r", token, f->now),
+			     ROOM_OK);
 	}
 	j = last(f, ROOM_EV_MESSAGE, 1);
 	CHECK(j && !strcmp(j->from, "bbbb") && j->payload_len == 1);

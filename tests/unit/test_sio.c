@@ -47,9 +47,9 @@ static void test_bad_heads(void)
 	CHECK_EQ_INT(parse("", &p), TR_EINVAL);
 	CHECK_EQ_INT(parse("7", &p), TR_EINVAL);
 	CHECK_EQ_INT(parse("x", &p), TR_EINVAL);
-	CHECK_EQ_INT(parse("5[\"x\"]", &p), TR_EINVAL);  /* no attachment count */
-	CHECK_EQ_INT(parse("51[\"x\"]", &p), TR_EINVAL); /* no '-' */
-	CHECK_EQ_INT(parse("565-[]", &p), TR_EINVAL);    /* over the bound */
+	CHECK_EQ_INT(parse("5[\"x\"]", &p), TR_EINVAL);       /* no attachment count */
+	CHECK_EQ_INT(parse("51[\"x\"]", &p), TR_EINVAL);      /* no '-' */
+	CHECK_EQ_INT(parse("565-[]", &p), TR_EINVAL);         /* over the bound */
 	CHECK_EQ_INT(parse("212345678901[]", &p), TR_EINVAL); /* 11-digit ack id */
 }
 
@@ -84,8 +84,9 @@ static void test_payloads(void)
 	CHECK(valid("3[]"));
 	CHECK(!valid("3{}"));
 	CHECK(valid("51-[\"x\",{\"_placeholder\":true,\"num\":0}]"));
-	CHECK(!valid("51-[\"x\",{\"_placeholder\":true,\"num\":1}]")); /* num out of range */
-	CHECK(!valid("52-[\"x\",{\"_placeholder\":true,\"num\":0}]"));  /* one missing */
+	CHECK(!valid(
+		"51-[\"x\",{\"_placeholder\":true,\"num\":1}]")); /* num out of range */
+	CHECK(!valid("52-[\"x\",{\"_placeholder\":true,\"num\":0}]")); /* one missing */
 	CHECK(valid("52-[\"x\",{\"a\":[{\"_placeholder\":true,\"num\":1}]},"
 		    "{\"_placeholder\":true,\"num\":0}]"));
 }
@@ -110,7 +111,8 @@ static bool jv(const char *s)
 
 static void test_json_scanner(void)
 {
-	const char *ev = " [\"message\" , {\"roomId\":\"r\",\"data\":{\"sdp\":\"v=0\\r\\n\"}}]";
+	const char *ev =
+		" [\"message\" , {\"roomId\":\"r\",\"data\":{\"sdp\":\"v=0\\r\\n\"}}]";
 	struct sio_span it[2], v;
 	size_t n;
 

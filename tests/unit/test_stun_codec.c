@@ -14,8 +14,8 @@
 #include "util/errors.h"
 
 /* A header with the given type and body length, then body bytes. */
-static size_t make_msg(uint8_t *buf, uint16_t type, const uint8_t *body,
-		       size_t body_len, uint16_t len_field)
+static size_t make_msg(uint8_t *buf, uint16_t type, const uint8_t *body, size_t body_len,
+		       uint16_t len_field)
 {
 	wr16(buf, type);
 	wr16(buf + 2, len_field);
@@ -71,18 +71,23 @@ static void test_bounds_attrs(void)
 	size_t n;
 
 	/* Attribute length runs past the body. */
-	n = make_msg(buf, 0x0001, (const uint8_t *)"\x80\x22\x00\x08" "abcd", 8, 8);
+	n = make_msg(buf, 0x0001,
+		     (const uint8_t *)"\x80\x22\x00\x08"
+				      "abcd",
+		     8, 8);
 	CHECK_EQ_INT(stun_parse(&m, buf, n), TR_EINVAL);
 	/* The value (and its padding) would run past the message into bytes
 	 * that are in the buffer but belong to whatever follows. With a body
 	 * length that is a multiple of 4, a value that fits always has its
 	 * padding inside too, so this is the only way padding can overrun. */
 	n = make_msg(buf, 0x0001,
-		     (const uint8_t *)"\x80\x22\x00\x05" "abcdefgh", 12, 8);
+		     (const uint8_t *)"\x80\x22\x00\x05"
+				      "abcdefgh",
+		     12, 8);
 	CHECK_EQ_INT(stun_parse(&m, buf, n), TR_EINVAL);
 	/* Zero-length attributes are fine. */
-	n = make_msg(buf, 0x0001, (const uint8_t *)"\x80\x22\x00\x00\x80\x22\x00\x00",
-		     8, 8);
+	n = make_msg(buf, 0x0001, (const uint8_t *)"\x80\x22\x00\x00\x80\x22\x00\x00", 8,
+		     8);
 	CHECK_EQ_INT(stun_parse(&m, buf, n), 28);
 	CHECK_EQ_INT(m.n_attrs, 2);
 }
@@ -174,12 +179,11 @@ static void test_integrity_lengths(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ssize_t n;
 
-		stun_build_start(&b, buf, sizeof(buf), STUN_BINDING,
-				 STUN_CLASS_REQUEST, tid);
+		stun_build_start(&b, buf, sizeof(buf), STUN_BINDING, STUN_CLASS_REQUEST,
+				 tid);
 		stun_add_attr(&b, cases[i].type, zeros, cases[i].len);
 		n = stun_build_finish(&b);
-		CHECK_EQ_INT(stun_parse(&m, buf, (size_t)n),
-			     cases[i].ok ? n : TR_EINVAL);
+		CHECK_EQ_INT(stun_parse(&m, buf, (size_t)n), cases[i].ok ? n : TR_EINVAL);
 	}
 }
 
@@ -298,8 +302,8 @@ static void test_xor_addr_decode(void)
 
 static void test_addr_roundtrip(void)
 {
-	static const char *const ips[] = { "203.0.113.7", "0.0.0.0",
-					   "2001:db8::1", "::ffff:10.1.2.3" };
+	static const char *const ips[] = { "203.0.113.7", "0.0.0.0", "2001:db8::1",
+					   "::ffff:10.1.2.3" };
 	uint8_t buf[256], tid[12];
 	struct stun_builder b;
 	struct stun_msg m;
@@ -309,17 +313,20 @@ static void test_addr_roundtrip(void)
 		tid[i] = (uint8_t)(0x31 * i + 7);
 	for (size_t i = 0; i < sizeof(ips) / sizeof(ips[0]); i++) {
 		CHECK_EQ_INT(addr_parse_ip(&in, ips[i], (uint16_t)(1000 + i)), 0);
-		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE,
-				 STUN_CLASS_SUCCESS, tid);
+		stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_SUCCESS,
+				 tid);
 		stun_add_xor_addr(&b, STUN_ATTR_XOR_RELAYED_ADDRESS, &in);
 		stun_add_addr(&b, STUN_ATTR_MAPPED_ADDRESS, &in);
 		CHECK(stun_build_finish(&b) > 0);
 		CHECK(stun_parse(&m, buf, b.len) > 0);
 		CHECK_EQ_INT(stun_attr_xor_addr(stun_find(&m,
-				STUN_ATTR_XOR_RELAYED_ADDRESS), m.tid, &out), 0);
+							  STUN_ATTR_XOR_RELAYED_ADDRESS),
+						m.tid, &out),
+			     0);
 		CHECK(addr_equal(&in, &out));
 		CHECK_EQ_INT(stun_attr_addr(stun_find(&m, STUN_ATTR_MAPPED_ADDRESS),
-					    &out), 0);
+					    &out),
+			     0);
 		CHECK(addr_equal(&in, &out));
 	}
 	/* A non-IP family fails the build rather than drop the attribute. */
@@ -364,7 +371,8 @@ static void test_error_code(void)
 	CHECK_EQ_INT(rd16(buf), 0x0113);
 	CHECK(stun_parse(&m, buf, b.len) > 0);
 	CHECK_EQ_INT(stun_attr_error_code(stun_find(&m, STUN_ATTR_ERROR_CODE), &code,
-					  &reason, &rlen), 0);
+					  &reason, &rlen),
+		     0);
 	CHECK_EQ_INT(code, 438);
 	CHECK(rlen == 11 && memcmp(reason, "Stale Nonce", 11) == 0);
 	stun_add_error(&b, 200, "no");
@@ -417,10 +425,10 @@ static void test_unknown_required(void)
 	stun_build_start(&b, buf, sizeof(buf), STUN_ALLOCATE, STUN_CLASS_REQUEST, tid);
 	stun_add_u32(&b, STUN_ATTR_REQUESTED_TRANSPORT, 17u << 24);
 	stun_add_u32(&b, 0x0030, 1);
-	stun_add_u32(&b, 0x8030, 1);   /* optional: never reported */
+	stun_add_u32(&b, 0x8030, 1); /* optional: never reported */
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, 600);
 	stun_add_u32(&b, 0x7FFF, 1);
-	stun_add_u32(&b, 0x0030, 2);   /* listed once */
+	stun_add_u32(&b, 0x0030, 2); /* listed once */
 	stun_add_attr(&b, STUN_ATTR_DONT_FRAGMENT, NULL, 0);
 	CHECK(stun_build_finish(&b) > 0);
 	CHECK(stun_parse(&m, buf, b.len) > 0);
@@ -467,7 +475,7 @@ static void test_builder(void)
 	/* 24 bytes left: a 20-byte value fits exactly, anything more not. */
 	stun_add_attr(&b, STUN_ATTR_DATA, buf, 21);
 	CHECK_EQ_INT(stun_build_finish(&b), TR_ETRUNC);
-	CHECK_EQ_INT(rd16(buf + 2), 20); /* nothing half-written */
+	CHECK_EQ_INT(rd16(buf + 2), 20);         /* nothing half-written */
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, 1); /* sticky */
 	CHECK_EQ_INT(stun_build_finish(&b), TR_ETRUNC);
 	CHECK_EQ_INT(rd16(buf + 2), 20);
@@ -539,8 +547,9 @@ static void test_send_indication(void)
 	CHECK_EQ_INT(stun_parse(&m, buf, b.len), 44);
 	CHECK_EQ_INT(m.method, STUN_SEND);
 	CHECK_EQ_INT(m.cls, STUN_CLASS_INDICATION);
-	CHECK_EQ_INT(stun_attr_xor_addr(stun_find(&m, STUN_ATTR_XOR_PEER_ADDRESS),
-					m.tid, &out), 0);
+	CHECK_EQ_INT(stun_attr_xor_addr(stun_find(&m, STUN_ATTR_XOR_PEER_ADDRESS), m.tid,
+					&out),
+		     0);
 	CHECK(addr_equal(&peer, &out));
 	d = find_ok(&m, STUN_ATTR_DATA);
 	CHECK(d && d->len == 5 && memcmp(d->value, "hello", 5) == 0);

@@ -71,8 +71,7 @@ static const struct stun_attr *find_ok(const struct stun_msg *m, uint16_t type)
 	return a;
 }
 
-static void check_string_attr(const struct stun_msg *m, uint16_t type,
-			      const char *want)
+static void check_string_attr(const struct stun_msg *m, uint16_t type, const char *want)
 {
 	const struct stun_attr *a = find_ok(m, type);
 	char buf[128];
@@ -88,8 +87,7 @@ static void long_term_key(uint8_t key[16])
 	char text[128];
 	unsigned int n = 0;
 
-	snprintf(text, sizeof(text), "%s:%s:%s", rfc_lt_user, "example.org",
-		 "TheMatrIX");
+	snprintf(text, sizeof(text), "%s:%s:%s", rfc_lt_user, "example.org", "TheMatrIX");
 	CHECK(EVP_Digest(text, strlen(text), key, &n, EVP_md5(), NULL) == 1);
 	CHECK_EQ_INT(n, 16);
 }
@@ -104,9 +102,8 @@ static void long_term_key(uint8_t key[16])
  *   both trailing attributes (then nothing verifies); and even with the
  *   CRC recomputed by an attacker, MESSAGE-INTEGRITY fails for every bit
  *   before FINGERPRINT. */
-static void check_one_flip(const struct stun_msg *orig, const uint8_t *vec,
-			   size_t len, size_t bit, const uint8_t *key,
-			   size_t keylen)
+static void check_one_flip(const struct stun_msg *orig, const uint8_t *vec, size_t len,
+			   size_t bit, const uint8_t *key, size_t keylen)
 {
 	bool has_fp = stun_has_fingerprint(orig);
 	size_t byte = bit / 8, fp_off = has_fp ? orig->fingerprint_off : len;
@@ -130,7 +127,7 @@ static void check_one_flip(const struct stun_msg *orig, const uint8_t *vec,
 	}
 	if (has_fp)
 		CHECK(rc < 0 || (!stun_has_fingerprint(&m) &&
-				  !stun_check_integrity(&m, key, keylen)));
+				 !stun_check_integrity(&m, key, keylen)));
 	if (byte >= fp_off)
 		return;
 	if (has_fp)
@@ -150,8 +147,8 @@ static void check_tamper(const uint8_t *vec, size_t len, const uint8_t *key,
 		check_one_flip(&orig, vec, len, bit, key, keylen);
 }
 
-static void check_vector_integrity(const uint8_t *vec, size_t len,
-				   const uint8_t *key, size_t keylen, bool has_fp)
+static void check_vector_integrity(const uint8_t *vec, size_t len, const uint8_t *key,
+				   size_t keylen, bool has_fp)
 {
 	struct stun_msg m;
 	uint8_t wrong[32];
@@ -267,9 +264,10 @@ static void test_rfc5769_request_rebuild(void)
 	CHECK(stun_parse(&m, vec, len) > 0);
 	CHECK_EQ_INT(stun_attr_u32(stun_find(&m, STUN_ATTR_PRIORITY), &prio), 0);
 	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_USERNAME), user,
-				      sizeof(user)), 0);
-	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_SOFTWARE), sw,
-				      sizeof(sw)), 0);
+				      sizeof(user)),
+		     0);
+	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_SOFTWARE), sw, sizeof(sw)),
+		     0);
 	const struct stun_attr *ice = stun_find(&m, STUN_ATTR_ICE_CONTROLLED);
 
 	for (int exact = 1; exact >= 0; exact--) {
@@ -289,8 +287,8 @@ static void test_rfc5769_request_rebuild(void)
 		}
 		CHECK(memcmp(out, vec, 73) == 0);
 		CHECK(memcmp(out + 73, "\0\0\0", 3) == 0);
-		CHECK(memcmp(out + 76, vec + 76, 4) == 0);    /* MI header */
-		CHECK(memcmp(out + 100, vec + 100, 4) == 0);  /* FP header */
+		CHECK(memcmp(out + 76, vec + 76, 4) == 0);   /* MI header */
+		CHECK(memcmp(out + 100, vec + 100, 4) == 0); /* FP header */
 		CHECK(stun_parse(&m2, out, len) == (ssize_t)len);
 		CHECK(stun_check_integrity(&m2, key, keylen));
 	}
@@ -312,8 +310,9 @@ static void test_rfc5769_ipv4_response(void)
 	CHECK_EQ_INT(m.method, STUN_BINDING);
 	CHECK_EQ_INT(m.cls, STUN_CLASS_SUCCESS);
 	check_string_attr(&m, STUN_ATTR_SOFTWARE, "test vector");
-	CHECK_EQ_INT(stun_attr_xor_addr(find_ok(&m, STUN_ATTR_XOR_MAPPED_ADDRESS),
-					m.tid, &addr), 0);
+	CHECK_EQ_INT(stun_attr_xor_addr(find_ok(&m, STUN_ATTR_XOR_MAPPED_ADDRESS), m.tid,
+					&addr),
+		     0);
 	CHECK_EQ_INT(addr_family(&addr), AF_INET);
 	CHECK_STR(addr_to_str(&addr, ip, sizeof(ip)), "192.0.2.1:32853");
 	check_vector_integrity(vec, len, key, keylen, true);
@@ -345,10 +344,11 @@ static void test_rfc5769_ipv6_response(void)
 	CHECK_EQ_INT(len, 92);
 	CHECK_EQ_INT(stun_parse(&m, vec, len), 92);
 	check_string_attr(&m, STUN_ATTR_SOFTWARE, "test vector");
-	CHECK_EQ_INT(stun_attr_xor_addr(find_ok(&m, STUN_ATTR_XOR_MAPPED_ADDRESS),
-					m.tid, &addr), 0);
-	CHECK_EQ_INT(addr_parse_ip(&want, "2001:db8:1234:5678:11:2233:4455:6677",
-				   32853), 0);
+	CHECK_EQ_INT(stun_attr_xor_addr(find_ok(&m, STUN_ATTR_XOR_MAPPED_ADDRESS), m.tid,
+					&addr),
+		     0);
+	CHECK_EQ_INT(addr_parse_ip(&want, "2001:db8:1234:5678:11:2233:4455:6677", 32853),
+		     0);
 	CHECK(addr_equal(&addr, &want));
 	check_vector_integrity(vec, len, key, keylen, true);
 
@@ -383,11 +383,14 @@ static void test_rfc5769_long_term(void)
 	check_vector_integrity(vec, len, key, sizeof(key), false);
 
 	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_USERNAME), user,
-				      sizeof(user)), 0);
+				      sizeof(user)),
+		     0);
 	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_NONCE), nonce,
-				      sizeof(nonce)), 0);
+				      sizeof(nonce)),
+		     0);
 	CHECK_EQ_INT(stun_attr_string(stun_find(&m, STUN_ATTR_REALM), realm,
-				      sizeof(realm)), 0);
+				      sizeof(realm)),
+		     0);
 	stun_build_start(&b, out, sizeof(out), m.method, m.cls, m.tid);
 	stun_add_string(&b, STUN_ATTR_USERNAME, user);
 	stun_add_string(&b, STUN_ATTR_NONCE, nonce);
@@ -396,7 +399,6 @@ static void test_rfc5769_long_term(void)
 	CHECK_EQ_INT(stun_build_finish(&b), len);
 	CHECK(memcmp(out, vec, len) == 0);
 }
-
 
 int main(void)
 {

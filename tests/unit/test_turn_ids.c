@@ -17,9 +17,14 @@ struct built {
 
 static int build(struct built *b)
 {
-	char *argv[] = { "turnroom", "--no-udp", "--no-dtls", "--no-tls",
-			 "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-			 "--realm=test", "--static-auth-secret=shared" };
+	char *argv[] = { "turnroom",
+			 "--no-udp",
+			 "--no-dtls",
+			 "--no-tls",
+			 "--listening-ip=127.0.0.1",
+			 "--relay-ip=127.0.0.1",
+			 "--realm=test",
+			 "--static-auth-secret=shared" };
 	char err[CONF_ERR_MAX];
 	bool help = false, version = false;
 
