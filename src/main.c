@@ -367,7 +367,7 @@ static int ctl_disconnect(void *ctx, const char *user, struct evbuffer *out, cha
 		evbuffer_add_printf(out, "cluster asked\n");
 	if (!allocs && !ws && !others) {
 		snprintf(err, errlen, "no sessions of %s", shown);
-		return -1;
+		return TR_ENOTFOUND;
 	}
 	return 0;
 }
@@ -379,7 +379,7 @@ static int ctl_reload(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 	if (app_reload(app)) {
 		snprintf(err, errlen,
 			 "reload failed; the old configuration stays (see the log)");
-		return -1;
+		return TR_EINVAL;
 	}
 	return 0;
 }
@@ -402,7 +402,7 @@ static int ctl_drain(void *ctx, struct evbuffer *out, char *err, size_t errlen)
 
 	if (app_drain(app, app->conf->drain_timeout)) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return TR_ENOMEM;
 	}
 	evbuffer_add_printf(out, "draining allocations %zu members %zu\n",
 			    turn_server_allocation_count(app->turn),

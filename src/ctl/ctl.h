@@ -11,7 +11,8 @@ struct event_base;
 struct evbuffer;
 
 /* What the server does for each command; out receives the text lines.
- * Each returns 0, or non-zero with err filled (answered "ERR err"). */
+ * Each returns 0, or a TR_E* code (util/errors.h) with err filled (answered
+ * "ERR err"). */
 struct ctl_ops {
 	void *ctx;
 	int (*sessions)(void *ctx, struct evbuffer *out, char *err, size_t errlen);

@@ -17,7 +17,6 @@
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
-#include "front/front.h"
 #include "turn/turn_internal.h"
 #include "turn/turn_tcp_relay.h"
 #include "util/clock.h"
