@@ -260,6 +260,13 @@ pass() {
 	exit 0
 }
 
+# self_signed_cert KEY CERT CN: a throw-away RSA key and certificate for a
+# TLS or DTLS listener (valid two days).
+self_signed_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1" -out "$2" -days 2 \
+		-subj "/CN=$3" >/dev/null 2>&1 || fail "openssl req failed for $3"
+}
+
 # base_conf PORT MINPORT MAXPORT: common lines of every test config.
 base_conf() {
 	cat <<EOF

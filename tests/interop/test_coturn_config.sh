@@ -7,8 +7,7 @@ PORT=$(free_port)
 PEER_PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 TLS_PORT=$(free_port)
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/pkey.pem" -out "$TMP/cert.pem" \
-	-days 2 -subj /CN=turn.example.org >/dev/null 2>&1 || fail "openssl req failed"
+self_signed_cert "$TMP/pkey.pem" "$TMP/cert.pem" "turn.example.org"
 cat >"$TMP/turnserver.conf" <<CONF
 # /etc/turnserver.conf of a coturn operator
 listening-port=$PORT

@@ -25,8 +25,7 @@ TLS=$(free_port)
 HTTP=$(free_port)
 PEER_PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
-	-days 2 -subj "/CN=dtls.test" >/dev/null 2>&1 || fail "openssl req failed"
+self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" "dtls.test"
 {
 	base_conf "$PORT" "$MINP" "$MAXP" | grep -v '^http-port'
 	echo "http-port=$HTTP"

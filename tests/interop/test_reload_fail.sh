@@ -17,9 +17,7 @@ TLS=$(free_port)
 HTTP=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 for n in a b; do
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/$n-key.pem" \
-		-out "$TMP/$n-cert.pem" -days 2 -subj "/CN=$n.test" >/dev/null 2>&1 ||
-		fail "openssl req failed"
+	self_signed_cert "$TMP/$n-key.pem" "$TMP/$n-cert.pem" "$n.test"
 done
 write_conf() { # write_conf SECRET CERT USERDB [EXTRA-LINES...]
 	{

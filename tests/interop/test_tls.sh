@@ -12,9 +12,7 @@ HTTP=$(free_port)
 PEER_PORT=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 mkcert() { # mkcert CN PREFIX
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/$2-key.pem" \
-		-out "$TMP/$2-cert.pem" -days 2 -subj "/CN=$1" >/dev/null 2>&1 ||
-		fail "openssl req failed"
+	self_signed_cert "$TMP/$2-key.pem" "$TMP/$2-cert.pem" "$1"
 }
 mkcert first.test a
 cp "$TMP/a-cert.pem" "$TMP/cert.pem"

@@ -12,8 +12,7 @@ need openssl
 PORT=$(free_port)
 TLS=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
-	-days 2 -subj "/CN=hs.test" >/dev/null 2>&1 || fail "openssl req failed"
+self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" "hs.test"
 {
 	base_conf "$PORT" "$MINP" "$MAXP"
 	echo "tls-listening-port=$TLS"

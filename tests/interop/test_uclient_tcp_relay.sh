@@ -9,8 +9,7 @@
 need openssl
 PORT=$(free_port)
 TLS_PORT=$(free_port)
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
-	-days 2 -subj "/CN=relay.test" >/dev/null 2>&1 || fail "openssl req failed"
+self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" "relay.test"
 read -r MINP MAXP <<<"$(relay_window)"
 {
 	base_conf "$PORT" "$MINP" "$MAXP"

@@ -97,6 +97,22 @@ static inline void harness_report(const char *name, int before)
 	}
 }
 
+/* Lines of the file at path that contain needle; -1 when unreadable (log
+ * assertions). */
+static inline int count_lines(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
 #define RUN(fn)                                                                          \
 	do {                                                                             \
 		int _before = harness_failed_checks;                                     \

@@ -459,21 +459,6 @@ static void test_line_rules(void)
 	free(text);
 }
 
-/* Counts lines of path that contain needle. */
-static int count_lines(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 static void test_unimplemented(void)
 {
 	char logpath[64];

@@ -30,21 +30,6 @@ static bool temp_path(char path[64])
 	return true;
 }
 
-/* Lines of path that contain needle; -1 when unreadable. */
-static int count_lines(const char *path, const char *needle)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	int n = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n;
-}
-
 /* A new value kind without equal/copy/show would be skipped by the diff
  * (a change to it never reported): every kind in the table has them. */
 static void test_every_kind_has_ops(void)
