@@ -1,6 +1,9 @@
 /* A tiny assert harness: each test_*.c defines test functions and a main
  * that runs them with RUN(); the exit status is the number of failures.
- * Output: one "ok"/"FAIL" line per test, then "N passed, N failed". */
+ * Output is TAP (the Test Anything Protocol automake's tap-driver.sh reads,
+ * so `make check` counts every test function): one "ok N - name" or
+ * "not ok N - name" line per test, the plan "1..N" at the end; the failed
+ * checks themselves go to stderr. */
 #ifndef TR_HARNESS_H
 #define TR_HARNESS_H
 
@@ -84,17 +87,19 @@ static int harness_tests_passed, harness_tests_failed;
 		}                                                                        \
 	} while (0)
 
-/* One "ok"/"FAIL" line for a test that started at failed-check count
- * before. */
+/* One TAP line for a test that started at failed-check count before. */
 static inline void harness_report(const char *name, int before)
 {
+	int n = harness_tests_passed + harness_tests_failed + 1;
+
 	if (harness_failed_checks == before) {
 		harness_tests_passed++;
-		printf("ok   %s\n", name);
+		printf("ok %d - %s\n", n, name);
 	} else {
 		harness_tests_failed++;
-		printf("FAIL %s\n", name);
+		printf("not ok %d - %s\n", n, name);
 	}
+	fflush(stdout); /* in order with the checks' lines on stderr */
 }
 
 /* Lines of the file at path that contain needle; -1 when unreadable (log
@@ -121,7 +126,9 @@ static inline int count_lines(const char *path, const char *needle)
 	} while (0)
 
 #define HARNESS_DONE()                                                                   \
-	(printf("%d passed, %d failed\n", harness_tests_passed, harness_tests_failed),   \
+	(printf("1..%d\n# %d passed, %d failed\n",                                       \
+		harness_tests_passed + harness_tests_failed, harness_tests_passed,       \
+		harness_tests_failed),                                                   \
 	 harness_tests_failed)
 
 #endif
