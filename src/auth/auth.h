@@ -117,6 +117,12 @@ int auth_store_delete_secret(struct auth_store *s, const char *realm, const char
 /* Deletes every turn_secret row of the realm. 0 or TR_EDB. */
 int auth_store_delete_all_secrets(struct auth_store *s, const char *realm);
 
+/* Keeps value (a NUL-terminated string in a buffer of len bytes) under
+ * key in turnroom's own table unless one is kept already; either way
+ * value gets the kept one. In one transaction, so two processes sharing
+ * the store agree. 0 or TR_EDB (also when the kept value does not fit). */
+int auth_store_keep_value(struct auth_store *s, const char *key, char *value, size_t len);
+
 /* ---- the check a TURN request goes through ---- */
 
 struct auth;

@@ -36,6 +36,9 @@ static const char *const store_schema[] = {
 	"primary key (kid))",
 	"CREATE TABLE IF NOT EXISTS admin_user (name varchar(32), realm varchar(127), "
 	"password varchar(127), primary key (name))",
+	/* Ours: small facts a node keeps across restarts (its cluster
+	 * node-id). coturn never reads it. */
+	"CREATE TABLE IF NOT EXISTS turnroom_node (key TEXT PRIMARY KEY, value TEXT)",
 };
 
 enum store_stmt {
@@ -48,6 +51,8 @@ enum store_stmt {
 	ST_EACH_SECRET,
 	ST_DEL_SECRET,
 	ST_DEL_SECRETS,
+	ST_KEEP_VALUE,
+	ST_GET_VALUE,
 	ST_COUNT
 };
 
@@ -65,6 +70,10 @@ static const char *const store_sql[ST_COUNT] = {
 			    "WHERE ?1 IS NULL OR realm=?1 ORDER BY realm,value"),
 	[ST_DEL_SECRET] = "DELETE FROM turn_secret WHERE realm=? AND value=?",
 	[ST_DEL_SECRETS] = "DELETE FROM turn_secret WHERE realm=?",
+	/* First writer wins: a second process sharing the store reads back
+	 * the value the first one kept. */
+	[ST_KEEP_VALUE] = "INSERT OR IGNORE INTO turnroom_node (key,value) VALUES (?,?)",
+	[ST_GET_VALUE] = "SELECT value FROM turnroom_node WHERE key=?",
 };
 
 struct auth_store {
@@ -455,4 +464,56 @@ int auth_store_each_secret_all(struct auth_store *s, const char *realm,
 {
 	return store_each_in_realm(s, ST_EACH_SECRET, realm, fn, arg,
 				   "listing turn_secret");
+}
+
+/* ---- turnroom's own values ---- */
+
+static int store_get_value(struct auth_store *s, const char *key, char *value, size_t len)
+{
+	sqlite3_stmt *st = s->stmt[ST_GET_VALUE];
+	const unsigned char *text;
+	int rc, ret = TR_EDB;
+
+	if (!bind_text(st, 1, key)) {
+		store_log_err(s, "binding a value lookup");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		text = sqlite3_column_text(st, 0);
+		if (text && strlen((const char *)text) < len) {
+			strcpy(value, (const char *)text);
+			ret = 0;
+		} else {
+			log_err("sqlite %s: turnroom_node %s is empty or too long",
+				s->path, key);
+		}
+	} else {
+		store_log_err(s, "reading a kept value");
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int auth_store_keep_value(struct auth_store *s, const char *key, char *value, size_t len)
+{
+	sqlite3_stmt *st = s->stmt[ST_KEEP_VALUE];
+	int ret;
+
+	if (auth_store_begin(s) < 0)
+		return TR_EDB;
+	if (!bind_text(st, 1, key) || !bind_text(st, 2, value)) {
+		store_log_err(s, "binding a kept value");
+		stmt_done(st);
+		ret = TR_EDB;
+	} else {
+		ret = store_write(s, st, "keeping a value");
+	}
+	if (ret == 0)
+		ret = store_get_value(s, key, value, len);
+	if (ret == 0)
+		return auth_store_commit(s);
+	auth_store_rollback(s);
+	return ret;
 }

@@ -395,6 +395,33 @@ static void each_local(void *ctx, cluster_member_fn fn, void *arg)
 
 /* ---- what the protocol layer calls ---- */
 
+/* A configured node-id wins. Otherwise one is generated once and kept in
+ * the store, so a node restarted (even by kill -9) comes back under the
+ * same id and its old members leave at once (the peers see it register
+ * again) instead of lingering until node-timeout. Without a store the id
+ * is new at every start, as before. 0 or -1 with err filled. */
+static int node_id_choose(const struct signaling_server *s, char *id, size_t len,
+			  char *err, size_t errlen)
+{
+	const char *how = "generated, not kept: no userdb";
+
+	if (s->conf->node_id) {
+		snprintf(id, len, "%s", s->conf->node_id);
+		how = "configured";
+	} else if (!room_random_hex(id, 8)) {
+		snprintf(err, errlen, "no randomness for a node id");
+		return -1;
+	} else if (s->store) {
+		if (auth_store_keep_value(s->store, "node-id", id, len) < 0) {
+			snprintf(err, errlen, "cannot keep the node id in the store");
+			return -1;
+		}
+		how = "kept in the store";
+	}
+	log_info("cluster: node-id %s (%s)", id, how);
+	return 0;
+}
+
 int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen)
 {
 	const struct conf *conf = s->conf;
@@ -417,11 +444,8 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return TR_ENOMEM;
 	}
-	if (conf->node_id) {
-		snprintf(k->node_id, sizeof(k->node_id), "%s", conf->node_id);
-	} else if (!room_random_hex(k->node_id, 8)) {
+	if (node_id_choose(s, k->node_id, sizeof(k->node_id), err, errlen) < 0) {
 		free(k);
-		snprintf(err, errlen, "no randomness for a node id");
 		return TR_EIO;
 	}
 	cc.node_id = k->node_id;

@@ -10,7 +10,9 @@ Run: /usr/bin/python3 tests/interop/signal_cluster.py [TEST...]
 
 import asyncio
 import os
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -249,6 +251,41 @@ async def restart_under_same_id_ends_old_members():
     bye = await a.recv_event("bye", 5.0)
     check_eq(bye, {"roomId": r, "userId": jb["userId"]}, "bye after the restart")
     check(time.monotonic() - t0 < NODE_TIMEOUT + 3, "bye came from the restart, not a reap")
+    await a.close()
+
+
+def logged_node_ids(srv):
+    """The node ids srv's log names, one per start."""
+    return re.findall(r"cluster: node (\S+), redis", srv.log_text())
+
+
+@S.test(timeout=60)
+async def generated_node_id_is_kept_in_the_store():
+    """No node-id, a userdb each: the generated id is kept in the store, so
+    a node killed and restarted comes back under it and its old members
+    leave at once, well before its node-timeout; two stores, two ids."""
+    long_timeout = 15
+    conf = ["redis=127.0.0.1:%d" % redis().port, "node-timeout=%d" % long_timeout,
+            "static-auth-secret=%s" % SECRET, "resume-window=1", "ws-rate=1000"]
+    g1 = S.server("g1", conf)
+    g2 = S.server("g2", conf)
+    id1, id2 = logged_node_ids(g1)[-1], logged_node_ids(g2)[-1]
+    check(id1 != id2, "two nodes with their own stores got the same id %s" % id1)
+    with sqlite3.connect(g2.userdb) as db:
+        kept = db.execute("SELECT value FROM turnroom_node WHERE key='node-id'").fetchall()
+    check_eq(kept, [(id2,)], "the node id kept in g2's store")
+    check("cluster: node-id %s (kept in the store)" % id2 in g2.log_text(),
+          "the start log line says where the id comes from")
+    r, a, ja, b, jb = await pair_across(g1, g2)
+    g2.kill()                                      # kill -9: no goodbye
+    t0 = time.monotonic()
+    g2.start()
+    check_eq(logged_node_ids(g2), [id2, id2], "g2's node id before and after the restart")
+    bye = await a.recv_event("bye", 6.0)
+    took = time.monotonic() - t0
+    check_eq(bye, {"roomId": r, "userId": jb["userId"]}, "bye after the restart")
+    check(took < long_timeout / 3, "bye %.1f s after the restart (node-timeout %d s)"
+          % (took, long_timeout))
     await a.close()
 
 
