@@ -567,11 +567,15 @@ const struct conf_doc conf_docs[] = {
 	  "The Redis database of this cluster (channels carry it too).",
 	  NULL },
 	{ "node-id",
-	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-]. None given: a random one\n"
-	  "at each start. A node that restarts under the same id removes the members\n"
-	  "it had before at once; under a new id they leave when the old id's\n"
-	  "heartbeat expires.",
-	  "This node's name (default: random at each start).",
+	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-]. None given: a random one,\n"
+	  "generated once and kept in the\n"
+	  ".B userdb\n"
+	  "(table turnroom_node), so it survives restarts; without a userdb, a new\n"
+	  "one at each start. A node that restarts under the same id removes the\n"
+	  "members it had before at once; under a new id they leave when the old\n"
+	  "id's heartbeat expires.",
+	  "This node's name (default: random, generated once and kept in the userdb; "
+	  "without a userdb, new at each start).",
 	  "vps-1" },
 	{ "drain-timeout",
 	  "SIGTERM drains first: no new joins or allocations, live calls go on, and\n"
