@@ -289,6 +289,27 @@ async def generated_node_id_is_kept_in_the_store():
     await a.close()
 
 
+@S.test(timeout=60)
+async def without_a_store_the_node_id_is_new_at_each_start():
+    """No node-id and no userdb: nowhere to keep an id, so each start has
+    its own (today's behaviour), and the log says it is not kept."""
+    conf = ["redis=127.0.0.1:%d" % redis().port, "node-timeout=%d" % NODE_TIMEOUT,
+            "static-auth-secret=%s" % SECRET]
+    g0 = S.server("g0", conf, start=False)
+    with_store = g0.conf_text
+    g0.conf_text = lambda: "".join(line + "\n" for line in with_store().splitlines()
+                                   if not line.startswith("userdb="))
+    g0.start()
+    g0.kill()
+    g0.start()
+    ids = logged_node_ids(g0)
+    check(len(ids) == 2 and ids[0] != ids[1], "node ids of two starts without a store: %r"
+          % ids)
+    check("cluster: node-id %s (generated, not kept: no userdb)" % ids[1] in g0.log_text(),
+          "the start log line says the id is not kept")
+    check(not os.path.exists(g0.userdb), "a store was created without userdb=")
+
+
 @S.test()
 async def generated_secret_is_shared():
     """Nodes given no static-auth-secret, each with its own store: TURN

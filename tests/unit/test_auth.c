@@ -483,6 +483,41 @@ static void test_store_admin_ops(struct store_fx *fx)
 	CHECK_EQ_INT(auth_store_user_key(s, "a.org", "kept", got), 0);
 }
 
+/* turnroom's own values (the cluster node-id): the first kept wins, also
+ * for a second handle on the same file and after a reopen. */
+static void test_store_keep_value(struct store_fx *fx)
+{
+	struct auth_store *other;
+	char v[17], small[4];
+
+	strcpy(v, "aaaaaaaaaaaaaaaa");
+	CHECK_EQ_INT(auth_store_keep_value(fx->s, "node-id", v, sizeof(v)), 0);
+	CHECK_STR(v, "aaaaaaaaaaaaaaaa");
+	other = auth_store_open(fx->db);
+	REQUIRE(other != NULL);
+	strcpy(v, "bbbbbbbbbbbbbbbb");
+	CHECK_EQ_INT(auth_store_keep_value(other, "node-id", v, sizeof(v)), 0);
+	CHECK_STR(v, "aaaaaaaaaaaaaaaa");
+	auth_store_free(other);
+	auth_store_free(fx->s);
+	fx->s = auth_store_open(fx->db);
+	REQUIRE(fx->s != NULL);
+	strcpy(v, "cccccccccccccccc");
+	CHECK_EQ_INT(auth_store_keep_value(fx->s, "node-id", v, sizeof(v)), 0);
+	CHECK_STR(v, "aaaaaaaaaaaaaaaa");
+	/* Another key is kept apart. */
+	strcpy(v, "dddd");
+	CHECK_EQ_INT(auth_store_keep_value(fx->s, "other", v, sizeof(v)), 0);
+	CHECK_STR(v, "dddd");
+	/* A kept value longer than the buffer: an error, never truncated. */
+	strcpy(small, "eee");
+	CHECK_EQ_INT(auth_store_keep_value(fx->s, "node-id", small, sizeof(small)),
+		     TR_EDB);
+	/* ... and the failed call left no transaction open. */
+	CHECK_EQ_INT(auth_store_begin(fx->s), 0);
+	CHECK_EQ_INT(auth_store_commit(fx->s), 0);
+}
+
 /* Runs in an empty fixture dir: turnadmin makes the database. */
 static void test_store_turnadmin(struct store_fx *fx)
 {
@@ -882,6 +917,7 @@ int main(void)
 	RUN(test_nonce);
 	RUN_STORE(test_store);
 	RUN_STORE(test_store_admin_ops);
+	RUN_STORE(test_store_keep_value);
 	RUN_DIR(test_store_turnadmin);
 	RUN(test_auth_new_errors);
 	RUN(test_check_config_user);
