@@ -280,9 +280,13 @@ const struct conf_doc conf_docs[] = {
 	  "its own (client to peer, peer to client), as coturn's max\\-bps. A token\n"
 	  "bucket holding a tenth of a second's worth: what exceeds the rate is\n"
 	  "dropped and counted in turnroom_bandwidth_dropped_packets_total and\n"
-	  "turnroom_bandwidth_dropped_bytes_total (label direction). The limit an\n"
+	  "turnroom_bandwidth_dropped_bytes_total (label direction). An RFC 6062\n"
+	  "TCP allocation shares the same bucket among its connection pairs but\n"
+	  "loses no byte: a direction that has spent it stops being read until it\n"
+	  "refills, so the sender is slowed by TCP flow control. The limit an\n"
 	  "allocation gets is fixed when it is made. Default: 0 (unlimited).",
-	  "Payload bytes per second per allocation, each direction; excess dropped. "
+	  "Payload bytes per second per allocation, each direction; excess dropped "
+	  "(TCP relays: reading paused instead). "
 	  "Command line: -s. 0 = unlimited.",
 	  NULL },
 	{ "bps-capacity",

@@ -1,6 +1,7 @@
 /* Bandwidth limits with coturn's meaning: max-bps bytes per second per
  * allocation, each direction on its own (README.turnserver "-s"), excess
- * dropped; bps-capacity the total those limits may add up to, each
+ * dropped (RFC 6062 TCP pairs instead pause reading: a stream loses no
+ * byte); bps-capacity the total those limits may add up to, each
  * allocation reserving its limit for its life (coturn netengine.c
  * allocate_bps); member-max-bps the limit of REST credentials, which the
  * room server mints for its members. */
@@ -77,24 +78,31 @@ void turn_bw_release(struct turn_server *s, struct allocation *a)
 	a->bps_reserved = 0;
 }
 
-/* Token bucket in thousandths of a byte: a packet passes while the
- * bucket is not empty and may take it below zero (a large datagram under
- * a small limit still passes, then waits out its debt). */
-bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, size_t len)
+/* Adds what the time since the last refill earned, up to the burst. */
+static void bucket_refill(struct turn_server *s, struct allocation *a,
+			  struct bw_bucket *b)
 {
-	struct bw_bucket *b = to_peer ? &a->bw_to_peer : &a->bw_from_peer;
 	int64_t burst = (int64_t)a->bps * 1000 / BW_BURST_DIV;
-	uint64_t gap;
+	uint64_t gap = s->now_ms > b->last_ms ? s->now_ms - b->last_ms : 0;
 
-	if (!a->bps)
-		return true;
-	gap = s->now_ms > b->last_ms ? s->now_ms - b->last_ms : 0;
 	if (gap > BW_MAX_GAP_MS)
 		gap = BW_MAX_GAP_MS;
 	b->last_ms = s->now_ms;
 	b->millibytes += (int64_t)gap * a->bps;
 	if (b->millibytes > burst)
 		b->millibytes = burst;
+}
+
+/* Token bucket in thousandths of a byte: a packet passes while the
+ * bucket is not empty and may take it below zero (a large datagram under
+ * a small limit still passes, then waits out its debt). */
+bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, size_t len)
+{
+	struct bw_bucket *b = to_peer ? &a->bw_to_peer : &a->bw_from_peer;
+
+	if (!a->bps)
+		return true;
+	bucket_refill(s, a, b);
 	if (b->millibytes <= 0) {
 		s->counters.bw_dropped_pkts[to_peer]++;
 		s->counters.bw_dropped_bytes[to_peer] += len;
@@ -102,6 +110,35 @@ bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, siz
 	}
 	b->millibytes -= (int64_t)len * 1000;
 	return true;
+}
+
+/* The same bucket for a stream (RFC 6062 pairs): len bytes already read
+ * are charged, never dropped, and the answer is how long the reader must
+ * pause for the bucket to be above zero again. */
+uint32_t turn_bw_stream_wait(struct turn_server *s, struct allocation *a, bool to_peer,
+			     size_t len)
+{
+	struct bw_bucket *b = to_peer ? &a->bw_to_peer : &a->bw_from_peer;
+
+	if (!a->bps)
+		return 0;
+	bucket_refill(s, a, b);
+	b->millibytes -= (int64_t)len * 1000;
+	if (b->millibytes > 0)
+		return 0;
+	/* Rounded up, and at least 1 ms, so the bucket is positive then. */
+	return (uint32_t)((-b->millibytes) / a->bps + 1);
+}
+
+/* Bytes a stream reader may take at once under a's limit: a tenth of a
+ * second's worth (the burst), at least cap_min, at most cap_max. */
+size_t turn_bw_stream_read_max(const struct allocation *a, size_t cap_min, size_t cap_max)
+{
+	size_t burst = a->bps / BW_BURST_DIV;
+
+	if (!a->bps || burst > cap_max)
+		return cap_max;
+	return burst < cap_min ? cap_min : burst;
 }
 
 void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out)

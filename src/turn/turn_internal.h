@@ -417,6 +417,14 @@ void turn_tcp_expire_idle(struct turn_server *s);
  * release of its bps-capacity reservation when it goes. */
 bool turn_bw_pass(struct turn_server *s, struct allocation *a, bool to_peer, size_t len);
 void turn_bw_release(struct turn_server *s, struct allocation *a);
+/* A stream's len bytes charged to the same bucket (never dropped): 0, or
+ * the ms to stop reading until the bucket refills above zero. */
+uint32_t turn_bw_stream_wait(struct turn_server *s, struct allocation *a, bool to_peer,
+			     size_t len);
+/* The largest single read under a's limit (its burst), within
+ * [cap_min, cap_max]; cap_max when unlimited. */
+size_t turn_bw_stream_read_max(const struct allocation *a, size_t cap_min,
+			       size_t cap_max);
 /* Appends the bandwidth and STUN-mode counters (Prometheus text). */
 void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out);
 

@@ -5,7 +5,10 @@
  * then the pair carries raw bytes both ways. Each direction has bounded
  * buffers: when one side's output is full, the other side stops being
  * read until it drains (libevent watermarks), so a slow reader costs at
- * most a few hundred KiB, never the sender's whole stream. */
+ * most a few hundred KiB, never the sender's whole stream. Under max-bps
+ * (or member-max-bps) a direction that has used up the allocation's
+ * bucket (turn_bandwidth.c) stops being read until it refills: a stream
+ * is slowed, never cut, as coturn limits its TCP relays. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,9 @@
 #define TCP_RELAY_READ_MAX (64 * 1024)
 #define TCP_RELAY_OUT_HIGH (256 * 1024)
 #define TCP_RELAY_OUT_LOW (64 * 1024)
+/* Under a bandwidth limit a read takes at most the bucket's burst, but
+ * not less than this (a byte-sized read per wakeup would cost CPU). */
+#define TCP_RELAY_BW_READ_MIN 512
 #define TCP_RELAY_BACKLOG 16
 #define TCP_RELAY_ACCEPT_BATCH 16
 /* Out of descriptors, a listening socket stays readable: its accepts
@@ -55,6 +61,8 @@ struct tcp_peer_conn {
 	struct bufferevent *peer_bev;
 	struct bufferevent *client_bev; /* set at ConnectionBind */
 	struct event *timer;            /* connect / bind deadline */
+	struct event *bw_timer;         /* resumes reads paused by max-bps */
+	bool bw_paused[2];              /* indexed by to_peer: the side not read */
 	uint8_t connect_tid[STUN_TID_LEN];
 	bool connect_fp;                       /* the Connect had a FINGERPRINT */
 	bool closing;                          /* one side ended: flush, then free */
@@ -167,6 +175,8 @@ static void conn_free(struct tcp_peer_conn *pc)
 	}
 	if (pc->timer)
 		event_free(pc->timer);
+	if (pc->bw_timer)
+		event_free(pc->bw_timer);
 	if (pc->peer_bev) {
 		bufferevent_free(pc->peer_bev);
 		s->tcp_relay_fds--;
@@ -328,8 +338,83 @@ static struct bufferevent *other_side(const struct tcp_peer_conn *pc,
 	return bev == pc->peer_bev ? pc->client_bev : pc->peer_bev;
 }
 
+static void ms_to_tv(uint32_t ms, struct timeval *tv)
+{
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (suseconds_t)(ms % 1000) * 1000;
+}
+
+/* from may be read again: neither its bandwidth pause nor a full output
+ * on the other side holds it back. */
+static void maybe_resume(struct tcp_peer_conn *pc, struct bufferevent *from)
+{
+	struct bufferevent *to = other_side(pc, from);
+
+	if (pc->closing || pc->bw_paused[from == pc->client_bev])
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(to)) < TCP_RELAY_OUT_HIGH)
+		bufferevent_enable(from, EV_READ);
+}
+
+/* The allocation's bucket has refilled for the paused sides (shared with
+ * its other pairs, so it may not have: then wait again). */
+static void bw_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct tcp_peer_conn *pc = arg;
+	struct bufferevent *sides[2] = { pc->peer_bev, pc->client_bev };
+	uint32_t wait = 0;
+
+	(void)fd;
+	(void)what;
+	turn_server_touch_clock(pc->s);
+	for (int to_peer = 0; to_peer < 2; to_peer++) {
+		uint32_t w;
+
+		if (!pc->bw_paused[to_peer])
+			continue;
+		w = turn_bw_stream_wait(pc->s, pc->a, to_peer, 0);
+		if (w) {
+			wait = !wait || w < wait ? w : wait;
+			continue;
+		}
+		pc->bw_paused[to_peer] = false;
+		maybe_resume(pc, sides[to_peer]);
+	}
+	if (wait) {
+		struct timeval tv;
+
+		ms_to_tv(wait, &tv);
+		evtimer_add(pc->bw_timer, &tv);
+	}
+}
+
+/* n bytes read from the side to_peer names: charged to the allocation's
+ * bucket; when it is spent, that side stops being read for as long as
+ * the refill takes. A pending timer is kept: it re-checks both sides. */
+static void bw_charge(struct tcp_peer_conn *pc, struct bufferevent *from, bool to_peer,
+		      size_t n)
+{
+	struct timeval tv;
+	uint32_t wait;
+
+	turn_server_touch_clock(pc->s);
+	wait = turn_bw_stream_wait(pc->s, pc->a, to_peer, n);
+	if (!wait)
+		return;
+	if (!pc->bw_timer)
+		pc->bw_timer = evtimer_new(pc->s->base, bw_timer_cb, pc);
+	if (!pc->bw_timer)
+		return; /* out of memory: unlimited rather than stuck */
+	bufferevent_disable(from, EV_READ);
+	pc->bw_paused[to_peer] = true;
+	if (evtimer_pending(pc->bw_timer, NULL))
+		return;
+	ms_to_tv(wait, &tv);
+	evtimer_add(pc->bw_timer, &tv);
+}
+
 /* Moves what from has read into to's output (no copy: chains move), and
- * stops reading from when to's output is full. */
+ * stops reading from when to's output is full or the bandwidth is spent. */
 static void pump(struct tcp_peer_conn *pc, struct bufferevent *from,
 		 struct bufferevent *to)
 {
@@ -337,19 +422,22 @@ static void pump(struct tcp_peer_conn *pc, struct bufferevent *from,
 	struct evbuffer *out = bufferevent_get_output(to);
 	size_t n = evbuffer_get_length(in);
 	struct turn_server *s = pc->s;
+	bool to_peer = from == pc->client_bev;
 
 	if (!n)
 		return;
-	if (from == pc->peer_bev) {
-		pc->a->bytes_from_peer += n;
-		s->counters.relayed_bytes_in += n;
-	} else {
+	if (to_peer) {
 		pc->a->bytes_to_peer += n;
 		s->counters.relayed_bytes_out += n;
+	} else {
+		pc->a->bytes_from_peer += n;
+		s->counters.relayed_bytes_in += n;
 	}
 	evbuffer_add_buffer(out, in);
 	if (evbuffer_get_length(out) >= TCP_RELAY_OUT_HIGH)
 		bufferevent_disable(from, EV_READ);
+	if (pc->a->bps)
+		bw_charge(pc, from, to_peer, n);
 }
 
 static void pair_read_cb(struct bufferevent *bev, void *arg)
@@ -372,8 +460,7 @@ static void pair_write_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	pump(pc, from, bev);
-	if (evbuffer_get_length(bufferevent_get_output(bev)) < TCP_RELAY_OUT_HIGH)
-		bufferevent_enable(from, EV_READ);
+	maybe_resume(pc, from);
 }
 
 /* One side ended: what it sent still reaches the other, then both close
@@ -414,6 +501,12 @@ static void pair_start(struct tcp_peer_conn *pc, struct bufferevent *client)
 				  pc);
 		bufferevent_setwatermark(sides[i], EV_READ, 0, TCP_RELAY_READ_MAX);
 		bufferevent_setwatermark(sides[i], EV_WRITE, TCP_RELAY_OUT_LOW, 0);
+		/* A read is charged whole: under a limit, keep it to a burst. */
+		if (pc->a->bps)
+			bufferevent_set_max_single_read(
+				sides[i],
+				turn_bw_stream_read_max(pc->a, TCP_RELAY_BW_READ_MIN,
+							TCP_RELAY_READ_MAX));
 		bufferevent_enable(sides[i], EV_READ | EV_WRITE);
 	}
 	/* Bytes the client sent right behind its ConnectionBind are in the

@@ -135,11 +135,70 @@ static void test_capacity(void)
 	conf_free(g.conf);
 }
 
+/* A stream reader (RFC 6062 pair) on the simulated clock: reads len
+ * bytes whenever not paused, then sleeps out the wait it is told, for ms;
+ * returns the bytes read. */
+static size_t stream(struct rig *g, struct allocation *a, bool to_peer, size_t len,
+		     unsigned ms)
+{
+	uint64_t end = g->s.now_ms + ms;
+	size_t read = 0;
+
+	while (g->s.now_ms < end) {
+		uint32_t wait = turn_bw_stream_wait(&g->s, a, to_peer, len);
+
+		read += len;
+		g->s.now_ms += wait ? wait : 1;
+	}
+	return read;
+}
+
+static void test_stream_paced(void)
+{
+	struct rig g;
+	struct allocation a;
+	size_t out, in;
+	uint32_t wait;
+
+	rig_init(&g, 10000, 4000, 0);
+	CHECK_EQ_INT(allocate(&g, &a, AUTH_KIND_USER), 0);
+	/* 10 s of 4000-byte reads: 10 KB/s plus the burst and one read,
+	 * nothing dropped, each direction on its own. */
+	out = stream(&g, &a, true, 4000, 10000);
+	CHECK(out >= 100000 && out <= 105000);
+	g.s.now_ms -= 10000; /* the same 10 s for the other direction */
+	a.bw_from_peer.last_ms = g.s.now_ms;
+	in = stream(&g, &a, false, 1000, 10000);
+	CHECK(in >= 100000 && in <= 103000);
+	CHECK_EQ_INT(g.s.counters.bw_dropped_bytes[0] + g.s.counters.bw_dropped_bytes[1],
+		     0);
+	/* A wait sleeps the debt out exactly: after it the bucket has room. */
+	g.s.now_ms += 1000; /* a full bucket */
+	wait = turn_bw_stream_wait(&g.s, &a, true, 5000);
+	CHECK(wait >= 400 && wait <= 401);
+	g.s.now_ms += wait - 1;
+	CHECK(turn_bw_stream_wait(&g.s, &a, true, 0) > 0);
+	g.s.now_ms += 1;
+	CHECK_EQ_INT(turn_bw_stream_wait(&g.s, &a, true, 0), 0);
+	CHECK_EQ_INT(turn_bw_stream_read_max(&a, 512, 65536), 1000);
+	/* A member's stream gets member-max-bps; unlimited reads stay whole. */
+	CHECK_EQ_INT(allocate(&g, &a, AUTH_KIND_REST), 0);
+	CHECK(stream(&g, &a, true, 400, 5000) <= 20000 + 400 + 400);
+	CHECK_EQ_INT(turn_bw_stream_read_max(&a, 512, 65536), 512);
+	conf_free(g.conf);
+	rig_init(&g, 0, 0, 0);
+	CHECK_EQ_INT(allocate(&g, &a, AUTH_KIND_USER), 0);
+	CHECK_EQ_INT(turn_bw_stream_wait(&g.s, &a, true, 1 << 20), 0);
+	CHECK_EQ_INT(turn_bw_stream_read_max(&a, 512, 65536), 65536);
+	conf_free(g.conf);
+}
+
 int main(void)
 {
 	RUN(test_rate_each_direction);
 	RUN(test_below_limit_and_big_datagrams);
 	RUN(test_member_limit);
 	RUN(test_capacity);
+	RUN(test_stream_paced);
 	return HARNESS_DONE();
 }
