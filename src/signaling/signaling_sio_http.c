@@ -17,31 +17,6 @@
 #include "util/errors.h"
 #include "util/log.h"
 
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 101:
-		return "Switching Protocols";
-	case 200:
-		return "OK";
-	case 204:
-		return "No Content";
-	case 304:
-		return "Not Modified";
-	case 400:
-		return "Bad Request";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 413:
-		return "Payload Too Large";
-	case 500:
-		return "Internal Server Error";
-	}
-	return "Error";
-}
-
 /* eio_conn_ops.reply: the response, then the next request on the same
  * connection unless the client asked to close. */
 static void conn_reply(void *conn, int status, const char *type, const char *extra,
@@ -60,7 +35,8 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 			    "X-Content-Type-Options: nosniff\r\n"
 			    "%s"
 			    "Connection: %s\r\n\r\n",
-			    status, status_text(status), type, len, extra ? extra : "",
+			    status, signaling_http_status_text(status), type, len,
+			    extra ? extra : "",
 			    c->eio_keep_alive ? "keep-alive" : "close");
 	if (len && !c->eio_head_only)
 		evbuffer_add(out, body, len);

@@ -69,18 +69,8 @@ void port_pool_release(struct port_pool *p, uint16_t port)
 int turn_udp_socket(const struct tr_addr *addr)
 {
 	int fd = socket(addr_family(addr), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int saved, on = 1;
 
-	if (fd < 0)
-		return -1;
-	if (addr_family(addr) == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, &addr->u.sa, addr_len(addr)) == 0)
-		return fd;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return fd < 0 ? -1 : addr_bind_or_close(fd, addr);
 }
 
 /* A relay socket on ip:port, or -1 (errno kept). */

@@ -110,20 +110,13 @@ enum stun_error turn_tcp_relay_check_allocate(struct turn_request *r)
 static int stream_socket(const struct tr_addr *addr)
 {
 	int fd = socket(addr_family(addr), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int saved, on = 1;
+	int on = 1;
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
-	if (addr_family(addr) == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-	if (bind(fd, &addr->u.sa, addr_len(addr)) == 0)
-		return fd;
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return addr_bind_or_close(fd, addr);
 }
 
 static int listening_socket(const struct tr_addr *addr)

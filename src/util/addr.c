@@ -1,8 +1,12 @@
 #include "util/addr.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "util/errors.h"
 
@@ -155,4 +159,18 @@ char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 	else
 		snprintf(buf, buflen, "%s:%u", ip, addr_port(a));
 	return buf;
+}
+
+int addr_bind_or_close(int fd, const struct tr_addr *a)
+{
+	int saved, on = 1;
+
+	if (addr_family(a) == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, &a->u.sa, addr_len(a)) == 0)
+		return fd;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }

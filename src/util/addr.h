@@ -32,6 +32,10 @@ uint16_t addr_port(const struct tr_addr *a);
 void addr_set_port(struct tr_addr *a, uint16_t port);
 /* Raw address bytes (4 or 16) and their count. */
 const uint8_t *addr_bytes(const struct tr_addr *a, size_t *len);
+/* Binds fd (a new socket of a's family) to a, IPv6 sockets v6-only so an
+ * IPv4 socket can take the same port. Returns fd; or -1 with fd closed
+ * and errno kept. */
+int addr_bind_or_close(int fd, const struct tr_addr *a);
 bool addr_equal(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_equal_ip(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_is_any(const struct tr_addr *a);

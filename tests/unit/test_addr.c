@@ -1,7 +1,11 @@
 /* util/addr: parsing, formatting, comparison and hashing of addresses. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "util/addr.h"
@@ -242,6 +246,27 @@ static void test_hash(void)
 	CHECK(addr_hash(&a, 0) != addr_hash(&d, 0));
 }
 
+/* addr_bind_or_close: the fd back when bound; on failure the fd is closed
+ * and errno is bind's (a second socket on a taken port: EADDRINUSE). */
+static void test_bind_or_close(void)
+{
+	struct tr_addr a, bound;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), again;
+
+	REQUIRE(fd >= 0 && addr_parse_ip(&a, "127.0.0.1", 0) == 0);
+	CHECK_EQ_INT(addr_bind_or_close(fd, &a), fd);
+	REQUIRE(getsockname(fd, (struct sockaddr *)&ss, &len) == 0);
+	REQUIRE(addr_from_sockaddr(&bound, (struct sockaddr *)&ss, len) == 0);
+	again = socket(AF_INET, SOCK_DGRAM, 0);
+	REQUIRE(again >= 0);
+	CHECK_EQ_INT(addr_bind_or_close(again, &bound), -1);
+	CHECK_EQ_INT(errno, EADDRINUSE);
+	CHECK(fcntl(again, F_GETFD) == -1 && errno == EBADF);
+	close(fd);
+}
+
 int main(void)
 {
 	RUN(test_parse_and_to_str);
@@ -252,5 +277,6 @@ int main(void)
 	RUN(test_from_sockaddr);
 	RUN(test_loopback_and_any);
 	RUN(test_hash);
+	RUN(test_bind_or_close);
 	return HARNESS_DONE();
 }
