@@ -242,9 +242,8 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 
 	if (s->closed)
 		return false;
-	s->srv->counters.packets_out++;
-	s->srv->counters.bytes_out += len;
 	if (s->transport == EIO_T_WEBSOCKET && s->ws) {
+		eio_count_out(s->srv, len);
 		s->srv->conn->ws_send(s->ws, binary, p, len);
 		return true;
 	}
@@ -269,6 +268,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 		s->q_head = pkt;
 	s->q_tail = pkt;
 	s->q_bytes += len;
+	eio_count_out(s->srv, len);
 	if (!s->upgrading && !s->batching)
 		eio_session_flush_poll(s, false);
 	return true;
