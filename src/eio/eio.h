@@ -198,6 +198,15 @@ const struct tr_addr *eio_session_peer(const struct eio_session *s);
 const char *eio_session_host(const struct eio_session *s);
 bool eio_session_websocket(const struct eio_session *s);
 
+/* A WebSocket message over max_payload was refused (the HTTP layer reads
+ * the frames): counted as a payload-too-large close. */
+void eio_session_note_too_large(struct eio_session *s);
+
+/* ---- metrics (eio_metrics.c) ---- */
+struct evbuffer;
+/* The turnroom_engineio_* series: fixed label sets, no sids or peers. */
+void eio_server_write_metrics(const struct eio_server *e, struct evbuffer *out);
+
 /* 20 characters of base64url from 15 CSPRNG bytes, NUL-ended (the shape
  * of the reference server's ids). false when RAND_bytes fails. */
 #define EIO_ID_LEN 20

@@ -41,6 +41,32 @@ struct eio_session {
 	uint64_t rate_last_ms;
 };
 
+/* The labels of turnroom_engineio_sessions_closed_total: engine.io's
+ * close reasons, and ours for the limits; a fixed set (eio_metrics.c). */
+enum eio_close_reason {
+	EIO_R_PING_TIMEOUT,
+	EIO_R_TRANSPORT_CLOSE,
+	EIO_R_TRANSPORT_ERROR,
+	EIO_R_PARSE_ERROR,
+	EIO_R_FORCED_CLOSE,
+	EIO_R_SHUTDOWN,
+	EIO_R_RATE_LIMIT,
+	EIO_R_TOO_LARGE,
+	EIO_R_QUEUE_FULL,
+	EIO_R_COUNT
+};
+
+/* engine.io's Server.errors: the code of an error answer. */
+#define EIO_ERR_COUNT 6
+
+/* What /metrics reads: increments only, never reset. */
+struct eio_counters {
+	uint64_t opened, upgrades, closed[EIO_R_COUNT];
+	uint64_t packets_in, packets_out, bytes_in, bytes_out;
+	uint64_t poll_get, poll_post, errors[EIO_ERR_COUNT];
+	uint64_t rate_limited, too_large;
+};
+
 struct eio_server {
 	struct event_base *base;
 	struct eio_config cfg;
@@ -50,6 +76,7 @@ struct eio_server {
 	struct eio_session **buckets;
 	size_t n_buckets, n_sessions;
 	const struct timeval *tv_interval, *tv_timeout; /* common timeouts */
+	struct eio_counters counters;
 };
 
 /* ---- eio_session.c ---- */
@@ -86,5 +113,12 @@ void eio_poll_headers(const struct eio_server *e, const char *origin, char *out,
  * that is checked, i.e. all, as engine.io; see eio_transport.c). */
 bool eio_origin_allowed(const struct eio_server *e, const char *origin);
 uint64_t eio_now_ms(void);
+/* Counts a packet written outside eio_session_push (the open packet,
+ * 3probe, a poll's noop or close answer). */
+void eio_count_out(struct eio_server *e, size_t len);
+
+/* ---- eio_metrics.c ---- */
+/* The label of a close reason string (those eio_session_end is given). */
+enum eio_close_reason eio_close_reason_of(const char *reason);
 
 #endif

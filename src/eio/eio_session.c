@@ -139,6 +139,7 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 	e->buckets[b] = s;
 	if (++e->n_sessions > e->n_buckets)
 		table_grow(e);
+	e->counters.opened++;
 	return s;
 fail:
 	if (s->timer)
@@ -199,6 +200,7 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 	if (s->closed)
 		return;
 	s->closed = true;
+	e->counters.closed[eio_close_reason_of(reason)]++;
 	table_remove(e, s);
 	evtimer_del(s->timer);
 	s->app_ctx = NULL;
@@ -208,6 +210,7 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 		void *conn = s->poll_get;
 
 		s->poll_get = NULL;
+		eio_count_out(e, 1);
 		/* A client's own close gets the noop it waits for; otherwise a
 		 * close packet tells the client the session is over. */
 		e->conn->reply(conn, 200, "text/plain; charset=UTF-8",
@@ -240,6 +243,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 	if (s->closed)
 		return false;
 	if (s->transport == EIO_T_WEBSOCKET && s->ws) {
+		eio_count_out(s->srv, len);
 		s->srv->conn->ws_send(s->ws, binary, p, len);
 		return true;
 	}
@@ -264,6 +268,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 		s->q_head = pkt;
 	s->q_tail = pkt;
 	s->q_bytes += len;
+	eio_count_out(s->srv, len);
 	if (!s->upgrading && !s->batching)
 		eio_session_flush_poll(s, false);
 	return true;
@@ -331,6 +336,8 @@ void eio_session_flush_poll(struct eio_session *s, bool force)
 		return;
 	}
 	s->poll_get = NULL;
+	if (!body)
+		eio_count_out(s->srv, 1);
 	/* Never an empty body: the client reads it as an error packet. */
 	s->srv->conn->reply(conn, 200, "text/plain; charset=UTF-8",
 			    s->poll_headers ? s->poll_headers : "",
@@ -396,7 +403,9 @@ bool eio_session_dispatch(struct eio_session *s, const struct eio_packet *pkt)
 {
 	if (s->closed)
 		return true;
+	s->srv->counters.packets_in++;
 	if (!eio_session_rate_ok(s)) {
+		s->srv->counters.rate_limited++;
 		log_info("Engine.IO session over %u packets/s: closed", s->srv->cfg.rate);
 		eio_session_end(s, "rate limit", false);
 		return true;
@@ -433,6 +442,17 @@ const struct tr_addr *eio_session_peer(const struct eio_session *s)
 const char *eio_session_host(const struct eio_session *s)
 {
 	return s->host;
+}
+
+void eio_count_out(struct eio_server *e, size_t len)
+{
+	e->counters.packets_out++;
+	e->counters.bytes_out += len;
+}
+
+void eio_session_note_too_large(struct eio_session *s)
+{
+	s->srv->counters.too_large++;
 }
 
 bool eio_session_websocket(const struct eio_session *s)

@@ -77,6 +77,7 @@ static enum eio_verdict reply_error(struct eio_server *e, const struct eio_reque
 	char body[96];
 	int n;
 
+	e->counters.errors[code]++;
 	/* engine.io answers a refused WebSocket upgrade with the bare
 	 * message as text/html (abortUpgrade), other requests with JSON. */
 	if (req->websocket) {
@@ -146,11 +147,13 @@ static enum eio_verdict handshake_polling(struct eio_server *e,
 	}
 	eio_session_hold(s);
 	n = eio_open_packet(s, open, sizeof(open));
-	if (eio_session_open_app(s))
+	if (eio_session_open_app(s)) {
+		eio_count_out(e, n);
 		reply(e, req, conn, 200, "text/plain; charset=UTF-8",
 		      "Cache-Control: no-store\r\n", open, n);
-	else
+	} else {
 		reply(e, req, conn, 500, "text/plain", "", "server error\n", 13);
+	}
 	eio_session_release(s);
 	return EIO_ANSWERED;
 }
@@ -159,6 +162,7 @@ static enum eio_verdict long_poll(struct eio_server *e, const struct eio_request
 				  void *conn, struct eio_session *s,
 				  struct eio_session **held)
 {
+	e->counters.poll_get++;
 	if (s->poll_get) {
 		/* v4 "HTTP long-polling": a second GET in flight ends the
 		 * session. */
@@ -189,7 +193,10 @@ static enum eio_verdict post(struct eio_server *e, const struct eio_request *req
 	size_t off = 0;
 	int rc;
 
+	e->counters.poll_post++;
+	e->counters.bytes_in += req->body_len;
 	if (req->body_too_large) {
+		e->counters.too_large++;
 		log_info("Engine.IO POST over socketio-max-payload: session closed");
 		eio_session_end(s, "payload too large", false);
 		reply(e, req, conn, 413, "text/plain", "", "payload too large\n", 18);
@@ -305,6 +312,7 @@ struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request
 	n = eio_open_packet(s, open, sizeof(open));
 	/* The open packet is the first frame of a WebSocket-only session. */
 	e->conn->ws_send(conn, false, open, n);
+	eio_count_out(e, n);
 	if (!eio_session_open_app(s)) {
 		eio_session_release(s);
 		return NULL;
@@ -318,8 +326,10 @@ static void probe_message(struct eio_session *s, void *conn, const struct eio_pa
 {
 	struct eio_server *e = s->srv;
 
+	e->counters.packets_in++;
 	if (pkt->type == EIO_PING && pkt->len == 5 && !memcmp(pkt->data, "probe", 5)) {
 		e->conn->ws_send(conn, false, "3probe", 6);
+		eio_count_out(e, 6);
 		s->upgrading = true;
 		/* Release the pending poll so the client can pause polling. */
 		eio_session_flush_poll(s, true);
@@ -335,6 +345,7 @@ static void probe_message(struct eio_session *s, void *conn, const struct eio_pa
 		s->q_head = q;
 		s->transport = EIO_T_WEBSOCKET;
 		s->upgrading = false;
+		e->counters.upgrades++;
 		eio_session_flush_ws(s);
 		return;
 	}
@@ -354,6 +365,7 @@ void eio_ws_message(struct eio_session *s, void *conn, bool binary, const uint8_
 
 	if (s->closed || conn != s->ws)
 		return;
+	s->srv->counters.bytes_in += len;
 	eio_session_hold(s);
 	if (binary) {
 		/* v4: a binary frame is a message packet, no type byte. */
@@ -362,10 +374,15 @@ void eio_ws_message(struct eio_session *s, void *conn, bool binary, const uint8_
 		pkt.data = p;
 		pkt.len = len;
 		if (s->transport == EIO_T_WEBSOCKET) {
-			if (eio_session_rate_ok(s) && s->app_ctx)
+			bool ok = eio_session_rate_ok(s);
+
+			s->srv->counters.packets_in++;
+			if (ok && s->app_ctx) {
 				s->srv->app_ops->message(s->app_ctx, true, p, len);
-			else if (!s->closed)
+			} else if (!s->closed) {
+				s->srv->counters.rate_limited += !ok;
 				eio_session_end(s, "rate limit", false);
+			}
 		}
 	} else if (eio_packet_parse(p, len, &pkt) || pkt.b64) {
 		log_info("Engine.IO WebSocket: malformed packet: session closed");

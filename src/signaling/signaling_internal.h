@@ -257,6 +257,8 @@ struct eio_session;
 int signaling_sio_new(struct signaling_server *s);
 void signaling_sio_free(struct signaling_server *s);
 void signaling_sio_reconfigure(struct signaling_server *s);
+/* The turnroom_engineio_* and turnroom_socketio_* series. */
+void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *out);
 /* Routes requests under socketio-path: true when it answered or took
  * the connection. */
 bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req);

@@ -106,6 +106,7 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 	if (s->conf->prometheus_room_labels)
 		write_room_bytes(s, out);
 	signaling_cluster_write_metrics(s, out);
+	signaling_sio_write_metrics(s, out);
 }
 
 void signaling_server_set_metrics(struct signaling_server *s,

@@ -17,6 +17,7 @@
 #include "signaling/signaling_sio.h"
 #include "util/errors.h"
 #include "util/log.h"
+#include "util/prom.h"
 
 /* ---- output ---- */
 
@@ -352,6 +353,7 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	json_decref(k->auth);
 	k->auth = json_incref(auth);
 	k->connected = true;
+	k->app->counters.connects++;
 	evtimer_del(k->timer);
 	n = snprintf(reply, sizeof(reply), "0{\"sid\":\"%s\"}", k->id);
 	send_text(k, reply, (size_t)n);
@@ -420,6 +422,7 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 	case SIO_DISCONNECT:
 		if (k->connected && pkt->nsp_len == 1) {
 			k->connected = false;
+			k->app->counters.disconnects++;
 			evtimer_del(k->timer);
 			sio_room_gone(k, false);
 			signaling_cluster_cancel(&k->ticket);
@@ -477,6 +480,8 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 		protocol_error(k, "malformed packet");
 		return;
 	}
+	if ((pkt.type == SIO_EVENT || pkt.type == SIO_BINARY_EVENT) && k->connected)
+		k->app->counters.events++;
 	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1) {
 		if (!event_rate_ok(k, pkt.has_ack, pkt.ack_id) ||
 		    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
@@ -550,6 +555,7 @@ static void on_closed(void *ctx, const char *reason)
 
 	sock_hold(k);
 	log_debug("Socket.IO session closed: %s", reason);
+	k->app->counters.disconnects += k->connected;
 	k->eio = NULL;
 	sio_room_gone(k, lost);
 	k->gone = true;
@@ -682,6 +688,23 @@ size_t signaling_sio_disconnect(struct signaling_server *s, const char *user_id)
 		break; /* ids are unique; k may be gone */
 	}
 	return n;
+}
+
+void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *out)
+{
+	const struct sio_counters *k;
+
+	if (!s->sio)
+		return;
+	k = &s->sio->counters;
+	eio_server_write_metrics(s->sio->eio, out);
+	prom_metric(out, "turnroom_socketio_connects_total", "counter",
+		    "Socket.IO CONNECTs accepted.", k->connects);
+	prom_metric(out, "turnroom_socketio_disconnects_total", "counter",
+		    "Connected Socket.IO sockets ended (DISCONNECT or session closed).",
+		    k->disconnects);
+	prom_metric(out, "turnroom_socketio_events_total", "counter",
+		    "Socket.IO events received from connected sockets.", k->events);
 }
 
 size_t signaling_sio_session_count(const struct signaling_server *s)

@@ -11,10 +11,18 @@
 #include "signaling/signaling_rooms.h"
 #include "sio/sio.h"
 
+/* What /metrics reads of the Socket.IO layer: increments only. */
+struct sio_counters {
+	uint64_t connects;    /* CONNECTs accepted on "/" */
+	uint64_t disconnects; /* connected sockets ended (41 or session gone) */
+	uint64_t events;      /* EVENT and BINARY_EVENT packets of sockets */
+};
+
 struct signaling_sio {
 	struct signaling_server *server;
 	struct eio_server *eio;
 	struct sio_sock *socks; /* every live socket, for admin listings */
+	struct sio_counters counters;
 };
 
 /* One Socket.IO socket (one Engine.IO session, namespace "/"). */

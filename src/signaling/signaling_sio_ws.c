@@ -188,6 +188,8 @@ void signaling_sio_ws_on_read(struct signaling_conn *c)
 		if (f.len > max || c->eio_frag_len + f.len > max) {
 			log_info(
 				"Socket.IO WebSocket message over socketio-max-payload: closed");
+			if (c->eio)
+				eio_session_note_too_large(c->eio);
 			signaling_sio_ws_close(c, WS_TOO_BIG);
 			return;
 		}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "eio/eio.h"
@@ -442,6 +443,105 @@ static void test_heartbeat(void)
 	event_base_free(base);
 }
 
+/* The sample line `line` (name, labels, value) is in the exposition. */
+static bool has_line(struct evbuffer *out, const char *line)
+{
+	size_t n = evbuffer_get_length(out);
+	char *text = malloc(n + 2);
+	char want[160];
+	bool found;
+
+	if (!text)
+		return false;
+	text[0] = '\n';
+	evbuffer_copyout(out, text + 1, n);
+	text[n + 1] = '\0';
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	found = strstr(text, want) != NULL;
+	free(text);
+	return found;
+}
+
+/* The counters move where the decision is made: error answers by code,
+ * a rate-limit close, a too-large POST, a client close. */
+static void test_metrics(void)
+{
+	struct event_base *base = event_base_new();
+	struct fake_app app;
+	struct eio_server *e = new_server(base, &app);
+	struct evbuffer *out = evbuffer_new();
+	struct eio_config cfg = { .ping_interval_ms = 25000,
+				  .ping_timeout_ms = 20000,
+				  .max_payload = 1000,
+				  .max_queued = 4096,
+				  .rate = 1 };
+	struct fake_conn c, get;
+	char sid[32], q[96];
+
+	REQUIRE(out != NULL);
+	eio_server_set_config(e, &cfg);
+	req(e, &c, EIO_M_GET, "EIO=3&transport=polling", NULL, false, NULL);
+	req(e, &c, EIO_M_GET, "EIO=4", NULL, false, NULL);
+	req(e, &c, EIO_M_GET, "EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA", NULL,
+	    false, NULL);
+	/* rate=1: a burst of 2 s, so the third packet of a POST closes. */
+	req(e, &get, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	sid_of(get.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	req(e, &c, EIO_M_POST, q,
+	    "6\x1e"
+	    "6\x1e"
+	    "6",
+	    false, NULL);
+	CHECK_STR(app.reason, "rate limit");
+	/* Over max_payload: 413, closed. */
+	req(e, &get, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	sid_of(get.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	{
+		struct eio_request r = { .method = EIO_M_POST,
+					 .query = q,
+					 .origin = "",
+					 .host = "h",
+					 .peer = &loopback,
+					 .body_too_large = true };
+		struct eio_session *h = NULL;
+
+		memset(&c, 0, sizeof(c));
+		eio_handle(e, &r, &c, &h);
+		CHECK_EQ_INT(c.status, 413);
+	}
+	/* A client close packet: engine.io's "transport close". */
+	req(e, &get, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	sid_of(get.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	req(e, &c, EIO_M_POST, q, "1", false, NULL);
+	eio_server_write_metrics(e, out);
+	CHECK(has_line(out, "turnroom_engineio_errors_total{code=\"0\"} 1"));
+	CHECK(has_line(out, "turnroom_engineio_errors_total{code=\"1\"} 1"));
+	CHECK(has_line(out, "turnroom_engineio_errors_total{code=\"5\"} 1"));
+	CHECK(has_line(out, "turnroom_engineio_errors_total{code=\"3\"} 0"));
+	CHECK(has_line(out, "turnroom_engineio_sessions_opened_total 3"));
+	CHECK(has_line(out, "turnroom_engineio_rate_limited_total 1"));
+	CHECK(has_line(out, "turnroom_engineio_payload_too_large_total 1"));
+	CHECK(has_line(
+		out, "turnroom_engineio_sessions_closed_total{reason=\"rate limit\"} 1"));
+	CHECK(has_line(
+		out,
+		"turnroom_engineio_sessions_closed_total{reason=\"payload too large\"} 1"));
+	CHECK(has_line(
+		out,
+		"turnroom_engineio_sessions_closed_total{reason=\"transport close\"} 1"));
+	CHECK(has_line(out, "turnroom_engineio_sessions{transport=\"polling\"} 0"));
+	/* In: the three noops (the third refused) and the close. */
+	CHECK(has_line(out, "turnroom_engineio_packets_total{direction=\"in\"} 4"));
+	CHECK(has_line(out,
+		       "turnroom_engineio_polling_requests_total{method=\"POST\"} 3"));
+	evbuffer_free(out);
+	eio_server_free(e);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	RUN(test_payload_split);
@@ -454,5 +554,6 @@ int main(void)
 	RUN(test_polling_refusals);
 	RUN(test_upgrade);
 	RUN(test_heartbeat);
+	RUN(test_metrics);
 	return HARNESS_DONE();
 }
