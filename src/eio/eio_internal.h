@@ -112,7 +112,6 @@ void eio_poll_headers(const struct eio_server *e, const char *origin, char *out,
 /* Whether origin may be served (empty list: only requests without one
  * that is checked, i.e. all, as engine.io; see eio_transport.c). */
 bool eio_origin_allowed(const struct eio_server *e, const char *origin);
-uint64_t eio_now_ms(void);
 /* Counts a packet written outside eio_session_push (the open packet,
  * 3probe, a poll's noop or close answer). */
 void eio_count_out(struct eio_server *e, size_t len);
