@@ -2,6 +2,7 @@
 ConnectionBind on a data connection, ConnectionAttempt indications."""
 import socket
 import struct
+import sys
 import time
 
 import stunpy as s
@@ -64,6 +65,32 @@ def wait_indication(c, method, timeout=5.0):
 def code_of(rsp):
     ec = s.error_code(rsp)
     return ec[0] if ec else 200
+
+
+def relayed_pair(server, rcvbuf=None):
+    """A TCP allocation of alice on server with one peer connection made by
+    Connect and bound to a data connection: (control, client data socket,
+    peer socket). rcvbuf, when given, is the peer side's SO_RCVBUF. Exits
+    the test with a message on any failure."""
+    c = control(server)
+    if code_of(allocate_tcp(c)) != 200:
+        sys.exit("TCP Allocate failed")
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+    c.create_permission([("127.0.0.1", 0)])
+    rsp = connect(c, ls.getsockname())
+    if code_of(rsp) != 200:
+        sys.exit("Connect failed: %r" % rsp)
+    ls.settimeout(5)
+    peer, _ = ls.accept()
+    ls.close()
+    d, rsp = connection_bind(server, connection_id(rsp), ctrl=c)
+    if code_of(rsp) != 200 or d.buf:
+        sys.exit("ConnectionBind failed: %r" % rsp)
+    return c, d.sock, peer
 
 
 def listener(ip="127.0.0.1"):

@@ -39,23 +39,7 @@ def rss_kb():
                 return int(line.split()[1])
     return 0
 
-c = t.control(server)
-if t.code_of(t.allocate_tcp(c)) != 200:
-    sys.exit("TCP Allocate failed")
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-c.create_permission([("127.0.0.1", 0)])
-rsp = t.connect(c, ls.getsockname())
-if t.code_of(rsp) != 200:
-    sys.exit("Connect failed: %r" % rsp)
-ls.settimeout(5)
-peer, _ = ls.accept()
-d, rsp = t.connection_bind(server, t.connection_id(rsp), ctrl=c)
-if t.code_of(rsp) != 200 or d.buf:
-    sys.exit("ConnectionBind failed: %r" % rsp)
-client = d.sock
+c, client, peer = t.relayed_pair(server, rcvbuf=65536)
 client.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
 client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
 peer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)

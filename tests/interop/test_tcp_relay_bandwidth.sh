@@ -32,22 +32,7 @@ server = ("127.0.0.1", int(sys.argv[1]))
 TOTAL = 400 * 1024
 data = {"c2p": os.urandom(TOTAL), "p2c": os.urandom(TOTAL)}
 
-c = t.control(server)
-if t.code_of(t.allocate_tcp(c)) != 200:
-    sys.exit("TCP Allocate failed")
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-ls.bind(("127.0.0.1", 0))
-ls.listen(1)
-c.create_permission([("127.0.0.1", 0)])
-rsp = t.connect(c, ls.getsockname())
-if t.code_of(rsp) != 200:
-    sys.exit("Connect failed: %r" % rsp)
-ls.settimeout(5)
-peer, _ = ls.accept()
-d, rsp = t.connection_bind(server, t.connection_id(rsp), ctrl=c)
-if t.code_of(rsp) != 200 or d.buf:
-    sys.exit("ConnectionBind failed: %r" % rsp)
-client = d.sock
+c, client, peer = t.relayed_pair(server)
 for so in (client, peer):
     so.settimeout(20)
 
