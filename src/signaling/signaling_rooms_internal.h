@@ -74,8 +74,21 @@ struct room_snap {
 	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
 };
 
+#define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
+
+/* ---- the room table (signaling_rooms_table.c) ---- */
+
 /* The room named id, or NULL. */
 struct room *room_find(const struct room_engine *e, const char *id);
+/* A new, empty room named id (valid: checked by the caller), in the
+ * table with the engine's current capacity and resume window. NULL on
+ * allocation failure. */
+struct room *room_create(struct room_engine *e, const char *id);
+/* Takes r out of the table and frees it (its members are gone). */
+void room_destroy(struct room_engine *e, struct room *r);
+
+/* ---- the members (signaling_rooms.c) ---- */
+
 /* The member of r with user_id, or NULL. */
 struct room_member *room_member_find(const struct room *r, const char *user_id);
 /* Queues a copy of a message for a disconnected member, within the
