@@ -423,6 +423,9 @@ void front_write_metrics(const struct front *f, struct evbuffer *out)
 	prom_family(out, refused, "counter", "Connections closed at once for a limit.");
 	prom_sample(out, refused, "limit", "total", f->refused_total);
 	prom_sample(out, refused, "limit", "per_source", f->refused_source);
+	prom_metric(out, "turnroom_tls_handshakes_failed_total", "counter",
+		    "TLS handshakes that failed (each also logged, rate-limited).",
+		    tls_failures_count(f->tls_failures));
 	prom_metric(out, "turnroom_accept_pauses_total", "counter",
 		    "Listener pauses for want of file descriptors.",
 		    accept_guard_pauses(f->guard));

@@ -11,6 +11,7 @@
 need openssl
 PORT=$(free_port)
 TLS=$(free_port)
+METRICS=$(free_port)
 read -r MINP MAXP <<<"$(relay_window)"
 self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" "hs.test"
 {
@@ -20,6 +21,8 @@ self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" "hs.test"
 	echo "cert=$TMP/cert.pem"
 	echo "pkey=$TMP/key.pem"
 	echo "no-auth"
+	echo "prometheus"
+	echo "prometheus-port=$METRICS"
 } >"$TMP/turn.conf"
 start_turnroom "$TMP/turn.conf"
 
@@ -117,6 +120,11 @@ note "1000 failures, ${secs} s: $lines lines, $suppressed 'suppressed' lines cou
 # Every failure was seen: logged or counted as left out.
 [ $((lines + unlogged)) -eq 1000 ] ||
 	fail "$lines logged + $unlogged left out != 1000 failures"
+# ... and counted in /metrics, with the failures of the cases above.
+counted=$(curl -s "http://127.0.0.1:$METRICS/metrics" |
+	awk '$1 == "turnroom_tls_handshakes_failed_total" { print $2 }')
+[ "${counted:-0}" -ge 1000 ] ||
+	fail "turnroom_tls_handshakes_failed_total is '${counted:-absent}' after 1000 failures"
 
 # DTLS on the same port number: a DTLS 1.0 client is logged the same way.
 echo | timeout 10 openssl s_client -dtls1 -connect "127.0.0.1:$TLS" \
