@@ -7,42 +7,11 @@
 #include <event2/bufferevent.h>
 
 #include "conf/conf.h"
+#include "http/http.h"
 #include "signaling/signaling_health.h"
-#include "signaling/signaling_http.h"
 #include "signaling/signaling_internal.h"
 #include "util/escape.h"
 #include "util/log.h"
-
-/* RFC 9110 section 15 reason phrases of the statuses this server sends. */
-static const struct {
-	int status;
-	const char *text;
-} status_texts[] = {
-	{ 101, "Switching Protocols" },
-	{ 200, "OK" },
-	{ 204, "No Content" },
-	{ 304, "Not Modified" },
-	{ 400, "Bad Request" },
-	{ 401, "Unauthorized" },
-	{ 403, "Forbidden" },
-	{ 404, "Not Found" },
-	{ 405, "Method Not Allowed" },
-	{ 408, "Request Timeout" },
-	{ 413, "Payload Too Large" },
-	{ 426, "Upgrade Required" },
-	{ 429, "Too Many Requests" },
-	{ 431, "Request Header Fields Too Large" },
-	{ 500, "Internal Server Error" },
-	{ 503, "Service Unavailable" },
-};
-
-const char *signaling_http_status_text(int status)
-{
-	for (size_t i = 0; i < sizeof(status_texts) / sizeof(status_texts[0]); i++)
-		if (status_texts[i].status == status)
-			return status_texts[i].text;
-	return "Error";
-}
 
 void signaling_http_respond(struct signaling_conn *c, int status,
 			    const char *content_type, const void *body, size_t len,
@@ -58,7 +27,7 @@ void signaling_http_respond(struct signaling_conn *c, int status,
 			    "X-Content-Type-Options: nosniff\r\n"
 			    "%s"
 			    "Connection: close\r\n\r\n",
-			    status, signaling_http_status_text(status), content_type, len,
+			    status, http_status_text(status), content_type, len,
 			    status == 405 ? "Allow: GET, HEAD\r\n" : "");
 	if (!head_only && len)
 		evbuffer_add(out, body, len);

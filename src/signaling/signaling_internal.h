@@ -10,8 +10,8 @@
 
 #include <wslay/wslay.h>
 
+#include "rooms/rooms.h"
 #include "signaling/signaling.h"
-#include "signaling/signaling_rooms.h"
 #include "util/addr.h"
 #include "util/log.h"
 #include "util/ratelimit.h"
@@ -131,8 +131,6 @@ void signaling_http_on_read(struct signaling_conn *c);
 void signaling_http_respond(struct signaling_conn *c, int status,
 			    const char *content_type, const void *body, size_t len,
 			    bool head_only);
-/* The reason phrase of an HTTP status ("Error" for one not listed). */
-const char *signaling_http_status_text(int status);
 
 /* The Host header without its port. */
 void signaling_host_without_port(const char *host, char *out, size_t outlen);

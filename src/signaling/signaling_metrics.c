@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "signaling/signaling_internal.h"
 #include "turn/turn.h"
 #include "util/prom.h"

@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "eio/eio.h"
-#include "signaling/signaling_rooms.h"
+#include "rooms/rooms.h"
 #include "sio/sio.h"
 
 /* What /metrics reads of the Socket.IO layer: increments only. */

@@ -16,7 +16,7 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "signaling/signaling_internal.h"
 #include "util/errors.h"
 #include "util/log.h"

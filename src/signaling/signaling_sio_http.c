@@ -12,7 +12,7 @@
 
 #include "conf/conf.h"
 #include "eio/eio.h"
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "signaling/signaling_internal.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -35,7 +35,7 @@ static void conn_reply(void *conn, int status, const char *type, const char *ext
 			    "X-Content-Type-Options: nosniff\r\n"
 			    "%s"
 			    "Connection: %s\r\n\r\n",
-			    status, signaling_http_status_text(status), type, len,
+			    status, http_status_text(status), type, len,
 			    extra ? extra : "",
 			    c->eio_keep_alive ? "keep-alive" : "close");
 	if (len && !c->eio_head_only)

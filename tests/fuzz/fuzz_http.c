@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "signaling/signaling_internal.h"
 
 #define FUZZ_ASSERT(c)                                                                   \

@@ -3,7 +3,7 @@
  * text frames. */
 #include "harness.h"
 
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "signaling/signaling_internal.h"
 #include "util/errors.h"
 

@@ -12,7 +12,7 @@
 #include "conf/conf.h"
 #include "conf/conf_internal.h"
 #include "harness.h"
-#include "signaling/signaling_rooms.h"
+#include "rooms/rooms.h"
 #include "util/addr.h"
 #include "util/errors.h"
 #include "util/log.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "signaling/signaling_rooms.h"
+#include "rooms/rooms.h"
 
 #define NROWS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_EVENTS 256

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "signaling/signaling_http.h"
+#include "http/http.h"
 #include "util/errors.h"
 #include "util/hex.h"
 
@@ -282,4 +282,35 @@ int http_chunked_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
 		}
 		i = eol + 1;
 	}
+}
+
+/* The reason phrases of the statuses the server sends (RFC 9110 section 15). */
+static const struct {
+	int status;
+	const char *text;
+} status_texts[] = {
+	{ 101, "Switching Protocols" },
+	{ 200, "OK" },
+	{ 204, "No Content" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 413, "Payload Too Large" },
+	{ 426, "Upgrade Required" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 503, "Service Unavailable" },
+};
+
+const char *http_status_text(int status)
+{
+	for (size_t i = 0; i < sizeof(status_texts) / sizeof(status_texts[0]); i++)
+		if (status_texts[i].status == status)
+			return status_texts[i].text;
+	return "Error";
 }

@@ -1,4 +1,4 @@
-/* The room engine: rooms (their table is signaling_rooms_table.c), their
+/* The room engine: rooms (their table is rooms_table.c), their
  * members, and the resume windows of members whose connection dropped
  * ("ghosts"). No I/O and no clock reads:
  * time is passed in, so resume windows are unit-tested with a fake clock.
@@ -8,7 +8,7 @@
  * peer handle from room_peer_new until room_peer_disconnect (or
  * room_engine_free). Invariant: a member is in the ghost list exactly
  * when its peer is NULL. */
-#include "signaling/signaling_rooms_internal.h"
+#include "rooms/rooms_internal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

@@ -1,6 +1,6 @@
-/* The room engine's table (used by signaling_rooms.c): room ids, and rooms
+/* The room engine's table (used by rooms.c): room ids, and rooms
  * by id in a hash table keyed per engine. */
-#include "signaling/signaling_rooms_internal.h"
+#include "rooms/rooms_internal.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>

@@ -2,10 +2,10 @@
  * signaling_cluster.c): joins under an id a node registered in Redis,
  * events a node forwards to a member here, and the member ids a caller
  * chooses (a Socket.IO sid, a cluster node's registration). The engine
- * itself is signaling_rooms.c. */
+ * itself is rooms.c. */
 #include <string.h>
 
-#include "signaling/signaling_rooms_internal.h"
+#include "rooms/rooms_internal.h"
 
 int room_join_as(struct room_engine *e, struct room_peer *p, const char *room_id,
 		 const struct room_join_opts *o)

@@ -1,14 +1,14 @@
-/* Private to the room engine (signaling_rooms.c, the core, and
- * signaling_rooms_remote.c, the entry points of other nodes' members):
+/* Private to the room engine (rooms.c, the core, rooms_table.c,
+ * the room table, and rooms_remote.c, the entry points of other nodes' members):
  * its data structures and the helpers both files use. Nothing else
  * includes this. */
-#ifndef TR_SIGNAL_ROOMS_INTERNAL_H
-#define TR_SIGNAL_ROOMS_INTERNAL_H
+#ifndef TR_ROOMS_INTERNAL_H
+#define TR_ROOMS_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "signaling/signaling_rooms.h"
+#include "rooms/rooms.h"
 
 /* A message addressed to a disconnected member, kept until it resumes. */
 struct room_msg {
@@ -76,7 +76,7 @@ struct room_snap {
 
 #define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
 
-/* ---- the room table (signaling_rooms_table.c) ---- */
+/* ---- the room table (rooms_table.c) ---- */
 
 /* The room named id, or NULL. */
 struct room *room_find(const struct room_engine *e, const char *id);
@@ -87,7 +87,7 @@ struct room *room_create(struct room_engine *e, const char *id);
 /* Takes r out of the table and frees it (its members are gone). */
 void room_destroy(struct room_engine *e, struct room *r);
 
-/* ---- the members (signaling_rooms.c) ---- */
+/* ---- the members (rooms.c) ---- */
 
 /* The member of r with user_id, or NULL. */
 struct room_member *room_member_find(const struct room *r, const char *user_id);

@@ -1,11 +1,13 @@
-/* Private to src/signaling: the room engine. It knows nothing of WebSocket or
- * JSON: a peer is a handle with a "deliver event" callback, so any framing
- * (native WebSocket, later Socket.IO) plugs in without touching rooms.
+/* The room engine (src/rooms): members, capacity, resume windows, the
+ * members of other nodes and the room table. It knows nothing of WebSocket,
+ * Engine.IO or JSON and includes nothing from src/signaling: a peer is a
+ * handle with a "deliver event" callback, so every framing (native
+ * WebSocket, Socket.IO over WebSocket or long polling) plugs in the same way.
  * Room state lives behind this one interface (in memory now; Redis later).
  * Pure: no I/O; time is passed in; user ids and resume tokens come from
  * OpenSSL's RAND_bytes. */
-#ifndef TR_SIGNAL_ROOMS_H
-#define TR_SIGNAL_ROOMS_H
+#ifndef TR_ROOMS_H
+#define TR_ROOMS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,9 @@
-/* Private to src/signaling: the HTTP request head, parsed by a pure codec
- * over http-parser (no I/O, no allocation), and the connection layer. */
-#ifndef TR_SIGNAL_HTTP_H
-#define TR_SIGNAL_HTTP_H
+/* The HTTP/1.1 layer (src/http) the room page, /healthz, /metrics, /ws and
+ * /socket.io/ share: the request head, parsed by a pure codec over
+ * http-parser (no I/O, no allocation), and chunked bodies. It includes
+ * nothing from src/signaling. */
+#ifndef TR_HTTP_H
+#define TR_HTTP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,5 +50,7 @@ bool http_method_is_get(unsigned method);
 bool http_method_is_head(unsigned method);
 bool http_method_is_post(unsigned method);
 bool http_method_is_options(unsigned method);
+/* The reason phrase of an HTTP status ("Error" for one not listed). */
+const char *http_status_text(int status);
 
 #endif
