@@ -321,8 +321,11 @@ const struct conf_doc conf_docs[] = {
 	  "https://app.example.org" },
 	{ "ws-max-message",
 	  NULL,
-	  "Largest WebSocket message in bytes; a larger one closes the connection with "
-	  "1009. Range 256-16777216.",
+	  "Largest room event in bytes, the one maximum of both protocols: a native "
+	  "message (a larger one closes the connection with 1009; a message whose data "
+	  "grows past it when relayed gets the error too-large), a Socket.IO event's "
+	  "arguments plus its binary attachments (refused too-large to its sender). "
+	  "Every receiver's output cap has room for one such event. Range 256-16777216.",
 	  NULL },
 	{ "ws-rate",
 	  "Signaling messages per second per connection (burst: two seconds' worth);\n"
@@ -427,11 +430,13 @@ const struct conf_doc conf_docs[] = {
 	  NULL },
 	{ "ws-join-timeout",
 	  "A WebSocket that is in no room this long (after it opened or left) is\n"
-	  "closed with 1008 \"join timeout\", whatever signaling\\-auth says. Default 15.",
-	  "A WebSocket in no room this long is closed with 1008.",
+	  "closed with 1008 \"join timeout\", whatever signaling\\-auth says; a\n"
+	  "Socket.IO session too, connected or not. Default 15.",
+	  "A WebSocket or Socket.IO session in no room this long is closed.",
 	  NULL },
 	{ "ws-max-output",
-	  "Output queued for one WebSocket: a client that does not read past it is\n"
+	  "Output queued for one WebSocket (either protocol), beyond one legal room\n"
+	  "event (2 x ws\\-max\\-message + 1 KiB): a client that does not read past it is\n"
 	  "disconnected with a logged reason. Also the payload bytes kept for one\n"
 	  "member during its resume window: past it the oldest messages are dropped.\n"
 	  "Default 262144 (256 KiB).",

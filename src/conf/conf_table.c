@@ -194,7 +194,8 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("room-capacity", 0, room_capacity, "2", 1, 64, CONF_F_RELOAD, "N",
 		 "Members per room."),
 	UINT_OPT("ws-max-message", 0, ws_max_message, "65536", 256, 16777216, CONF_F_RELOAD, "BYTES",
-		 "Largest WebSocket message; a larger one closes the connection with 1009."),
+		 "Largest room event, both protocols (native message; Socket.IO arguments "
+		 "plus attachments): refused to its sender."),
 	UINT_OPT("ws-rate", 0, ws_rate, "20", 1, 100000, CONF_F_RELOAD, "N",
 		 "Signaling messages per second per connection (burst: two seconds' worth)."),
 	BOOL_OPT("no-socketio", 0, no_socketio, 0,
@@ -235,9 +236,10 @@ const struct conf_option conf_options[] = {
 		 "N", "TCP and TLS connections per source IPv4 address or IPv6 /64; "
 		 "0 = max-connections/8 within 16..1024."),
 	UINT_OPT("ws-join-timeout", 0, ws_join_timeout, "15", 1, 3600, CONF_F_RELOAD, "SECONDS",
-		 "A WebSocket not in a room this long is closed with 1008."),
+		 "A WebSocket or Socket.IO session not in a room this long is closed."),
 	UINT_OPT("ws-max-output", 0, ws_max_output, "262144", 4096, 16777216, CONF_F_RELOAD, "BYTES",
-		 "Output queued for one WebSocket (a slow reader is disconnected) and "
+		 "Output queued for one WebSocket beyond one legal event (a slow reader is "
+		 "disconnected) and "
 		 "messages kept for one member in its resume window (oldest dropped)."),
 	UINT_OPT("signaling-max-queued", 0, signaling_max_queued, "67108864", 65536, UMAX, CONF_F_RELOAD,
 		 "BYTES", "Queued signaling bytes of all connections together; past it the "
