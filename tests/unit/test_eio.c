@@ -557,12 +557,17 @@ static void test_metrics(void)
 	event_base_free(base);
 }
 
+/* The connections of handshake_from: a WebSocket session keeps its own
+ * until the server is freed. */
+static struct fake_conn hs_conns[32];
+static size_t n_hs_conns;
+
 /* A handshake from peer (polling, or a WebSocket upgrade request): the
  * status eio answers, 101 for a WebSocket it accepts. */
 static int handshake_from(struct eio_server *e, const char *peer, bool ws)
 {
 	struct tr_addr a;
-	struct fake_conn c;
+	struct fake_conn *c = &hs_conns[n_hs_conns++ % 32];
 	struct eio_request r = { .method = EIO_M_GET,
 				 .query = ws ? "EIO=4&transport=websocket"
 					     : "EIO=4&transport=polling",
@@ -573,10 +578,10 @@ static int handshake_from(struct eio_server *e, const char *peer, bool ws)
 	struct eio_session *held = NULL;
 
 	addr_parse_ip(&a, peer, 40000);
-	memset(&c, 0, sizeof(c));
-	if (eio_handle(e, &r, &c, &held) != EIO_ACCEPT_WS)
-		return c.status;
-	return eio_ws_attach(e, &r, &c) ? 101 : 500;
+	memset(c, 0, sizeof(*c));
+	if (eio_handle(e, &r, c, &held) != EIO_ACCEPT_WS)
+		return c->status;
+	return eio_ws_attach(e, &r, c) ? 101 : 500;
 }
 
 /* socketio-max-sessions-per-ip counts an IPv6 /64 as one source (one
