@@ -374,11 +374,12 @@ const struct conf_doc conf_docs[] = {
 	{ "socketio-max-sessions",
 	  "Socket.IO sessions in total; a handshake beyond gets 403\n"
 	  "{\"code\":4,\"message\":\"Forbidden\"}. 0 = unlimited. Default 20000.",
-	  "Sessions in total and per source address (0 = unlimited).",
+	  "Sessions in total and per source IPv4 address or IPv6 /64 (0 = unlimited).",
 	  NULL },
 	{ "socketio-max-sessions-per-ip",
-	  "Socket.IO sessions per source address, answered the same way. 0 = unlimited.\n"
-	  "Default 256.",
+	  "Socket.IO sessions per source, answered the same way: an IPv4 address, or an\n"
+	  "IPv6 /64 (one host usually holds a whole /64: all its addresses count\n"
+	  "together, as for max\\-connections\\-per\\-source). 0 = unlimited. Default 256.",
 	  NULL,
 	  NULL },
 	{ "socketio-max-queued",
