@@ -120,7 +120,9 @@ static int decode_join(const redisReply *r, struct cluster_reply *d)
 	d->status = (enum cluster_status)st;
 	d->count = (unsigned)n;
 	if (st != CLUSTER_OK)
-		return r->elements == 2 ? 0 : bad(d, "%zu elements for a refusal", r->elements);
+		return r->elements == 2
+			       ? 0
+			       : bad(d, "%zu elements for a refusal", r->elements);
 	if (r->elements != 3)
 		return bad(d, "%zu elements for a join (3 expected)", r->elements);
 	if (decode_user_node_pairs(reply_at(r, 2), d))
@@ -154,7 +156,8 @@ static int decode_members(const redisReply *r, struct cluster_reply *d)
 		return bad(d, "not an array of pairs");
 	for (size_t i = 0; i < r->elements; i += 2) {
 		size_t ulen = 0, vlen = 0;
-		const char *u = reply_str_at(r, i, &ulen), *v = reply_str_at(r, i + 1, &vlen);
+		const char *u = reply_str_at(r, i, &ulen),
+			   *v = reply_str_at(r, i + 1, &vlen);
 
 		if (!id_bytes_ok(u, ulen, CLUSTER_USER_MAX))
 			return bad(d, "element %zu is not a user id", i);
