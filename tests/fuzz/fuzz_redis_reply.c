@@ -37,7 +37,7 @@ static struct {
 } F;
 
 #define SUBSCRIBED                                                                       \
-	"*3\r\n$9\r\nsubscribe\r\n$8\r\ntr:0:all\r\n:1\r\n"                                \
+	"*3\r\n$9\r\nsubscribe\r\n$8\r\ntr:0:all\r\n:1\r\n"                              \
 	"*3\r\n$9\r\nsubscribe\r\n$12\r\ntr:0:node:n1\r\n:2\r\n"
 #define REGISTERED "+OK\r\n:1\r\n*2\r\n:0\r\n:1\r\n*0\r\n:0\r\n"
 
