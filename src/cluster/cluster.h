@@ -171,9 +171,10 @@ void cluster_each_member(const struct cluster *c,
  * not handed back to on_frame). 0 or TR_EIO when down. */
 int cluster_broadcast(struct cluster *c, const struct cluster_frame *f);
 
-/* Counters for /metrics. */
+/* Counters for /metrics. replies_bad: Redis replies of the wrong type or
+ * shape, each handled as an outage (the link dropped and reconnected). */
 struct cluster_stats {
-	uint64_t frames_in, frames_out, frames_bad, reconnects, reaped;
+	uint64_t frames_in, frames_out, frames_bad, reconnects, reaped, replies_bad;
 };
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *out);
 

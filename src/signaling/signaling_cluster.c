@@ -538,6 +538,8 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 	if (st == CLUSTER_OK && t->cancelled) {
 		cluster_leave(s->cluster->link, t->room, t->user); /* gone meanwhile */
 	} else if (st == CLUSTER_OK) {
+		/* src/cluster checked every id of others (never NULL, 1-64 of
+		 * [A-Za-z0-9._-]) or answered UNAVAILABLE. */
 		for (size_t i = 0; i < n_others; i++)
 			if (strcmp(others[i].node, self))
 				proxy_add(s, t->room, others[i].user,
@@ -733,4 +735,8 @@ void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer
 		    "Redis connections lost.", st.reconnects);
 	prom_metric(out, "turnroom_cluster_reaped_total", "counter",
 		    "Members of dead nodes this node removed.", st.reaped);
+	prom_metric(out, "turnroom_cluster_replies_malformed_total", "counter",
+		    "Redis replies of the wrong type or shape (each handled as an "
+		    "outage).",
+		    st.replies_bad);
 }
