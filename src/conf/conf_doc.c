@@ -558,9 +558,12 @@ const struct conf_doc conf_docs[] = {
 	  "and --status; none given: no socket.",
 	  "/run/turnroom/turnroom.ctl" },
 	{ "redis",
-	  "Turns clustering on. IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR. Debian's hiredis\n"
-	  "0.14 has no TLS: reach Redis over loopback, a unix socket or a private\n"
-	  "network. None given: this node alone, nothing changes.",
+	  "Turns clustering on. \\fIHOST\\fR is a DNS name or an IP address, IPv6 as\n"
+	  "[\\fIIP\\fR]:\\fIPORT\\fR; the port is required. Checked when the\n"
+	  "configuration is read: a bad value stops start\\-up (or a reload) with\n"
+	  "the file and line. Debian's hiredis 0.14 has no TLS: reach Redis over\n"
+	  "loopback, a unix socket or a private network. None given: this node\n"
+	  "alone, nothing changes.",
 	  "A Redis server shared by the nodes: HOST:PORT, [IPv6]:PORT or unix:PATH. "
 	  "Debian's hiredis has no TLS: keep Redis on a private network.",
 	  "10.0.0.5:6379" },
@@ -572,7 +575,8 @@ const struct conf_doc conf_docs[] = {
 	  "The Redis database of this cluster (channels carry it too).",
 	  NULL },
 	{ "node-id",
-	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-]. None given: a random one,\n"
+	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-] (checked when the\n"
+	  "configuration is read). None given: a random one,\n"
 	  "generated once and kept in the\n"
 	  ".B userdb\n"
 	  "(table turnroom_node), so it survives restarts; without a userdb, a new\n"
@@ -594,14 +598,17 @@ const struct conf_doc conf_docs[] = {
 	{ "alternate-server",
 	  "As coturn: while draining, an Allocate is answered 300 Try Alternate with\n"
 	  "an ALTERNATE\\-SERVER of the client's address family, round robin over\n"
-	  "these (IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port defaults to\n"
-	  "\\fBlistening\\-port\\fR); repeatable. None given: 508 while draining.",
+	  "these (IP addresses, not names: IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port\n"
+	  "defaults to \\fBlistening\\-port\\fR); repeatable. None given: 508 while\n"
+	  "draining.",
 	  "While draining, Allocate gets 300 Try Alternate toward these (coturn's option; "
 	  "IP, IPv4:PORT or [IPv6]:PORT; repeatable). None: 508.",
 	  "203.0.113.11:3478" },
 	{ "turn-servers",
 	  "The TURN servers named in iceServers instead of this node (a pool;\n"
-	  "repeatable; the port defaults to \\fBlistening\\-port\\fR). Every node of\n"
+	  "repeatable): a DNS name or an IP address, IPv6 in brackets when a port\n"
+	  "follows; the port defaults to \\fBlistening\\-port\\fR. A bad value stops\n"
+	  "start\\-up (or a reload) with the file and line. Every node of\n"
 	  "a cluster checks the credentials of every other: nodes given no\n"
 	  "\\fBstatic\\-auth\\-secret\\fR share the first node's secret through Redis.",
 	  "TURN servers named in iceServers instead of this node; repeatable.",
