@@ -419,9 +419,9 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	c->h = *h;
 	c->db = cfg->db;
 	c->timeout_ms = cfg->node_timeout_ms < 300 ? 300 : cfg->node_timeout_ms;
-	if (cluster_endpoint_parse(cfg->redis, &c->ep)) {
-		snprintf(err, errlen, "redis: '%s' is neither HOST:PORT nor unix:PATH",
-			 cfg->redis ? cfg->redis : "");
+	c->ep = cfg->redis;
+	if (!c->ep.host[0] || (!c->ep.is_unix && !c->ep.port)) {
+		snprintf(err, errlen, "redis: no host:port or unix:PATH");
 		goto fail;
 	}
 	if (!id_ok(cfg->node_id, CLUSTER_NODE_ID_MAX)) {

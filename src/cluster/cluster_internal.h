@@ -119,7 +119,7 @@ struct cluster_pending {
 
 struct cluster {
 	struct event_base *base;
-	struct cluster_endpoint ep;
+	struct tr_endpoint ep;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char *user, *password;
 	unsigned db, timeout_ms;

@@ -206,6 +206,20 @@ char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 	return buf;
 }
 
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen)
+{
+	bool v6 = strchr(e->host, ':') != NULL;
+
+	if (e->is_unix)
+		snprintf(buf, buflen, "unix:%s", e->host);
+	else if (!e->port)
+		snprintf(buf, buflen, "%s", e->host);
+	else
+		snprintf(buf, buflen, "%s%s%s:%u", v6 ? "[" : "", e->host, v6 ? "]" : "",
+			 e->port);
+	return buf;
+}
+
 int addr_bind_or_close(int fd, const struct tr_addr *a)
 {
 	int saved, on = 1;

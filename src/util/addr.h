@@ -17,6 +17,16 @@ struct tr_addr {
 	} u;
 };
 
+/* A server an option names by host (redis=, turn-servers=): a DNS name or
+ * an IP literal (kept without brackets) and a port, or a unix socket path.
+ * src/conf parses the text once; all zero (host "") means none. */
+#define ADDR_HOST_MAX 256
+struct tr_endpoint {
+	char host[ADDR_HOST_MAX]; /* or the unix socket path */
+	unsigned port;            /* 0: a unix socket, or the option's default */
+	bool is_unix;
+};
+
 /* Longest text addr_to_str writes: "[ipv6%scope]:port" plus NUL. */
 #define ADDR_STR_MAX 64
 
@@ -55,6 +65,10 @@ bool addr_same_source(const struct tr_addr *a, const struct tr_addr *b);
 /* The source of a for a log line: "192.0.2.1" or "2001:db8:1::/64". */
 char *addr_source_to_str(const struct tr_addr *a, char *buf, size_t buflen);
 
+/* An endpoint as config text: "unix:PATH", "host", "host:5", "[::1]:5"
+ * (no port when it is 0); always NUL-terminated. Returns buf. */
+#define ADDR_ENDPOINT_STR_MAX (ADDR_HOST_MAX + 16)
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen);
 /* "1.2.3.4:5" or "[::1]:5"; always NUL-terminated. Returns buf. */
 char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen);
 /* IP only, no port. */

@@ -100,32 +100,6 @@ static void test_frame_refusals(void)
 		     0);
 }
 
-static void test_endpoint(void)
-{
-	struct cluster_endpoint ep;
-
-	CHECK_EQ_INT(cluster_endpoint_parse("127.0.0.1:6379", &ep), 0);
-	CHECK_STR(ep.host, "127.0.0.1");
-	CHECK_EQ_INT(ep.port, 6379);
-	CHECK(!ep.is_unix);
-	CHECK_EQ_INT(cluster_endpoint_parse("[::1]:7000", &ep), 0);
-	CHECK_STR(ep.host, "::1");
-	CHECK_EQ_INT(ep.port, 7000);
-	CHECK_EQ_INT(cluster_endpoint_parse("unix:/run/redis.sock", &ep), 0);
-	CHECK(ep.is_unix);
-	CHECK_STR(ep.host, "/run/redis.sock");
-	CHECK_EQ_INT(cluster_endpoint_parse("redis.internal:6380", &ep), 0);
-	CHECK_STR(ep.host, "redis.internal");
-	CHECK_EQ_INT(cluster_endpoint_parse("::1:6379", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:0", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:65536", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:12x", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse(":6379", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("unix:", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("[::1]6379", &ep), TR_EINVAL);
-}
-
 static void test_mirror(void)
 {
 	struct cluster_mirror *m = cluster_mirror_new();
@@ -593,7 +567,6 @@ int main(void)
 	RUN(test_frame_roundtrip);
 	RUN(test_frame_as_lua_writes_it);
 	RUN(test_frame_refusals);
-	RUN(test_endpoint);
 	RUN(test_mirror);
 	RUN(test_reply_decode);
 	RUN(test_reply_pairs);
