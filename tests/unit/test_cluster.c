@@ -429,19 +429,19 @@ static bool live_open(struct live *L)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct cluster_config cc = { .node_id = "n1", .node_timeout_ms = 60000 };
 	struct cluster_handlers h = { .ctx = L, .on_state = live_state };
-	char spec[sizeof(L->path) + 8], err[128];
+	char err[128];
 
 	memset(L, 0, sizeof(*L));
 	snprintf(L->path, sizeof(L->path), "/tmp/tr-test-cluster-%ld.sock",
 		 (long)getpid());
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", L->path);
-	snprintf(spec, sizeof(spec), "unix:%s", L->path);
 	unlink(L->path);
 	L->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (L->lfd < 0 || bind(L->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(L->lfd, 8) || !(L->base = event_base_new()))
 		return false;
-	cc.redis = spec;
+	cc.redis.is_unix = true;
+	snprintf(cc.redis.host, sizeof(cc.redis.host), "%s", L->path);
 	L->c = cluster_new(L->base, &cc, &h, err, sizeof(err));
 	if (!L->c || !L->c->cmd || !L->c->sub)
 		return false;
