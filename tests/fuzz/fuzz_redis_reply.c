@@ -79,19 +79,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct cluster_config cc = { .node_id = "n1", .node_timeout_ms = 60000 };
 	struct cluster_handlers h = { 0 };
-	char spec[sizeof(sa.sun_path) + 8], err[128];
+	char err[128];
 
 	log_open(NULL, false, LOG_LVL_ERR);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/tr-fuzz-redis-%ld.sock",
 		 (long)getpid());
-	snprintf(spec, sizeof(spec), "unix:%s", sa.sun_path);
 	unlink(sa.sun_path);
 	F.lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (F.lfd < 0 || bind(F.lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(F.lfd, 16) || fcntl(F.lfd, F_SETFL, O_NONBLOCK) ||
 	    !(F.base = event_base_new()))
 		abort();
-	cc.redis = spec;
+	cc.redis.is_unix = true;
+	snprintf(cc.redis.host, sizeof(cc.redis.host), "%s", sa.sun_path);
 	F.c = cluster_new(F.base, &cc, &h, err, sizeof(err));
 	if (!F.c)
 		abort();
