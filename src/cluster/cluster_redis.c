@@ -183,7 +183,7 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 	if (!c || !reply || setup_failed(c, reply, CLUSTER_REPLY_PUBSUB, "SUBSCRIBE", &d))
 		return;
 	if (d.message) {
-		cluster_on_message(c, (const uint8_t *)d.str, d.len);
+		cluster_on_message(c, d.chan, d.chan_len, (const uint8_t *)d.str, d.len);
 	} else if (d.count == 2 && c->sub_state != LINK_READY) {
 		c->sub_state = LINK_READY;
 		cluster_on_subscribed(c);

@@ -162,6 +162,11 @@ struct conf {
 	unsigned drain_timeout;             /* seconds; 0: SIGTERM exits at once */
 	struct conf_list alternate_servers; /* 300 Try Alternate while draining */
 	struct conf_list turn_servers;      /* "HOST[:PORT]" handed out in iceServers */
+	/* cluster: sealed frames and Redis Sentinel (src/cluster) */
+	char *cluster_secret;             /* frames' keys; or cluster_secret_file */
+	char *cluster_secret_file;        /* read at start */
+	struct conf_list redis_sentinels; /* "HOST:PORT": Sentinel instead of redis */
+	char *redis_master_name;          /* the master the sentinels watch */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port; /* 5349 */
