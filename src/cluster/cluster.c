@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/errors.h"
 #include "util/escape.h"
 #include "util/hex.h"
@@ -387,8 +388,17 @@ static void on_members(struct cluster *c, const struct cluster_reply *d, void *a
 	sync_local(c);
 	c->registered = true;
 	c->backoff_ms = 0;
-	log_info("cluster: node %s registered (%zu members in the cluster)", c->node_id,
-		 cluster_mirror_count(c->mirror));
+	if (c->down_since_ms)
+		log_info(
+			"cluster: node %s registered again at %s:%u after %llu ms without "
+			"redis (%zu members in the cluster)",
+			c->node_id, c->ep.host, c->ep.port,
+			(unsigned long long)(clock_mono_ms() - c->down_since_ms),
+			cluster_mirror_count(c->mirror));
+	else
+		log_info("cluster: node %s registered (%zu members in the cluster)",
+			 c->node_id, cluster_mirror_count(c->mirror));
+	c->down_since_ms = 0;
 	if (c->h.on_state)
 		c->h.on_state(c->h.ctx, true);
 }
@@ -533,7 +543,10 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	c->h = *h;
 	c->db = cfg->db;
 	c->timeout_ms = cfg->node_timeout_ms < 300 ? 300 : cfg->node_timeout_ms;
-	if (cluster_endpoint_parse(cfg->redis, &c->ep)) {
+	if (cfg->n_sentinels) {
+		if (cluster_sentinel_init(c, cfg, err, errlen))
+			goto fail;
+	} else if (cluster_endpoint_parse(cfg->redis, &c->ep)) {
 		snprintf(err, errlen, "redis: '%s' is neither HOST:PORT nor unix:PATH",
 			 cfg->redis ? cfg->redis : "");
 		goto fail;
@@ -562,6 +575,8 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	beat.tv_sec = c->timeout_ms / 3 / 1000;
 	beat.tv_usec = (c->timeout_ms / 3 % 1000) * 1000;
 	event_add(c->beat, &beat);
+	if (c->n_sentinels && cluster_sentinel_start(c))
+		goto nomem;
 	cluster_redis_connect(c);
 	return c;
 nomem:
@@ -578,6 +593,7 @@ void cluster_free(struct cluster *c)
 	c->h.on_state = NULL;
 	c->registered = false; /* a shutdown, not an outage: nothing to say */
 	cluster_redis_drop(c, false);
+	cluster_sentinel_free(c);
 	if (c->reconnect)
 		event_free(c->reconnect);
 	if (c->beat)

@@ -83,7 +83,7 @@ struct event_base;
 struct cluster;
 
 struct cluster_config {
-	const char *redis;        /* endpoint spec, see cluster_endpoint_parse */
+	const char *redis;        /* endpoint spec, see cluster_endpoint_parse; or: */
 	const char *user;         /* ACL user; NULL: none */
 	const char *password;     /* NULL: no AUTH */
 	unsigned db;              /* SELECT db */
@@ -93,6 +93,11 @@ struct cluster_config {
 	 * (cluster_seal.c); required. */
 	const uint8_t *secret;
 	size_t secret_len;
+	/* Redis Sentinel instead of redis: "HOST:PORT" each, and the name of
+	 * the master they watch. */
+	char *const *sentinels;
+	size_t n_sentinels;
+	const char *master_name;
 };
 
 struct cluster_member {

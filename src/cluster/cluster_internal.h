@@ -26,6 +26,8 @@ enum cluster_reply_kind {
 	CLUSTER_REPLY_SYNC,    /* the re-registration script (as REAP's) */
 	CLUSTER_REPLY_COUNT,   /* HLEN tr:room:R (checkRoom) */
 	CLUSTER_REPLY_PUBSUB,  /* a push on the subscribed connection */
+	CLUSTER_REPLY_MASTER,  /* SENTINEL get-master-addr-by-name: host, port */
+	CLUSTER_REPLY_ROLE,    /* ROLE: its first element */
 	CLUSTER_REPLY_STRAY,   /* what the guard refused on the command connection */
 };
 
@@ -40,10 +42,11 @@ enum cluster_reply_kind {
 struct cluster_reply {
 	enum cluster_reply_kind kind;
 	enum cluster_status status; /* JOIN */
-	unsigned count;  /* JOIN, COUNT: members; REAP: nodes; PUBSUB: subscriptions */
-	bool message;    /* PUBSUB: a message (str, len), else a subscription */
-	bool error;      /* decoding failed on an error reply (not malformed) */
-	const char *str; /* a PUBSUB message's data (binary) */
+	unsigned count; /* JOIN, COUNT: members; REAP: nodes; PUBSUB: subscriptions */
+	bool message;   /* PUBSUB: a message (str, len), else a subscription */
+	bool error;     /* decoding failed on an error reply (not malformed) */
+	/* a PUBSUB message's data (binary); MASTER's host; ROLE's role */
+	const char *str;
 	size_t len;
 	const char *chan; /* a PUBSUB message's channel (binary) */
 	size_t chan_len;
@@ -189,10 +192,26 @@ struct cluster {
 	void (*each_local)(void *ctx, cluster_member_fn fn, void *arg);
 	void *each_ctx;
 	struct cluster_stats stats;
+	/* Sentinel (cluster_sentinel.c); n_sentinels 0 with redis= */
+	struct cluster_endpoint *sentinels;
+	size_t n_sentinels, next_sentinel, tried;
+	char *master_name;
+	bool master_known; /* ep is what a sentinel (or +switch-master) named */
+	struct redisAsyncContext *query; /* a discovery in flight */
+	struct cluster_guard query_guard;
+	struct redisAsyncContext **watch; /* +switch-master, one per sentinel */
+	struct cluster_guard *watch_guard;
+	struct event *watch_timer;
+	uint64_t down_since_ms; /* monotonic: when the link was lost, 0 if up */
 };
 
-/* Starts both connections now (or schedules the next attempt). */
+/* Starts both connections now (or schedules the next attempt); with
+ * sentinels, asks them for the master first unless it is known. */
 void cluster_redis_connect(struct cluster *c);
+/* Both connections to c->ep, now. */
+void cluster_redis_open(struct cluster *c);
+/* The next attempt after the backoff. */
+void cluster_redis_schedule(struct cluster *c);
 /* Tears both down (no callbacks to the user) and schedules a reconnect
  * when reconnect is true. */
 void cluster_redis_drop(struct cluster *c, bool reconnect);
@@ -212,6 +231,22 @@ int cluster_redis_cmd(struct cluster *c, enum cluster_reply_kind kind,
  * link dropped as in an outage. */
 void cluster_reply_malformed(struct cluster *c, enum cluster_reply_kind kind,
 			     const char *why);
+
+/* ---- Redis Sentinel (cluster_sentinel.c) ---- */
+
+/* From cfg: 0, or TR_EINVAL / TR_ENOMEM with err filled. */
+int cluster_sentinel_init(struct cluster *c, const struct cluster_config *cfg, char *err,
+			  size_t errlen);
+void cluster_sentinel_free(struct cluster *c);
+/* Subscribes to +switch-master on every sentinel (and again, every
+ * second, where a subscription was lost). 0 or TR_ENOMEM. */
+int cluster_sentinel_start(struct cluster *c);
+/* Asks the sentinels, one after the other, where the master is; then
+ * cluster_redis_open, or the backoff when none knows. */
+void cluster_sentinel_discover(struct cluster *c);
+/* ROLE on the command connection: the link goes down unless the server
+ * says master (a sentinel's answer may be stale). */
+void cluster_sentinel_verify(struct cluster *c);
 
 /* ---- logic (cluster.c), called by cluster_redis.c ---- */
 

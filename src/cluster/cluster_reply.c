@@ -230,6 +230,47 @@ static int decode_pubsub(const redisReply *r, struct cluster_reply *d)
 	return bad(d, "unknown push kind");
 }
 
+/* SENTINEL get-master-addr-by-name: {host, port}; nil when the sentinels
+ * know no master of that name (an error of ours: not malformed, but the
+ * master is not known, so it decodes as a failure). */
+static int decode_master(const redisReply *r, struct cluster_reply *d)
+{
+	size_t hl = 0, pl = 0;
+	const char *h = reply_str_at(r, 0, &hl), *p = reply_str_at(r, 1, &pl);
+	unsigned port = 0;
+
+	if (r->type == REDIS_REPLY_NIL) {
+		d->error = true; /* the sentinel does not know it: not nonsense */
+		return bad(d, "no master of that name");
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !h || !p || hl == 0 ||
+	    hl >= 256 || pl == 0 || pl > 5)
+		return bad(d, "not {host, port}");
+	for (size_t i = 0; i < hl; i++)
+		if (h[i] <= ' ' || h[i] > '~')
+			return bad(d, "the host is not printable");
+	for (size_t i = 0; i < pl; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return bad(d, "the port is not a number");
+		port = port * 10 + (unsigned)(p[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		return bad(d, "the port is out of range");
+	d->str = h;
+	d->len = hl;
+	d->count = port;
+	return 0;
+}
+
+/* ROLE: {role, ...}; only the role is read. */
+static int decode_role(const redisReply *r, struct cluster_reply *d)
+{
+	d->str = reply_str_at(r, 0, &d->len);
+	if (r->type != REDIS_REPLY_ARRAY || !d->str)
+		return bad(d, "not {role, ...}");
+	return 0;
+}
+
 int cluster_reply_decode(enum cluster_reply_kind kind, const struct redisReply *r,
 			 struct cluster_reply *d)
 {
@@ -255,6 +296,10 @@ int cluster_reply_decode(enum cluster_reply_kind kind, const struct redisReply *
 		return decode_count(r, d);
 	case CLUSTER_REPLY_PUBSUB:
 		return decode_pubsub(r, d);
+	case CLUSTER_REPLY_MASTER:
+		return decode_master(r, d);
+	case CLUSTER_REPLY_ROLE:
+		return decode_role(r, d);
 	case CLUSTER_REPLY_STRAY:
 		break;
 	}
@@ -271,6 +316,8 @@ const char *cluster_reply_kind_name(enum cluster_reply_kind kind)
 		[CLUSTER_REPLY_SYNC] = "the re-registration script",
 		[CLUSTER_REPLY_COUNT] = "HLEN (checkRoom)",
 		[CLUSTER_REPLY_PUBSUB] = "the subscription",
+		[CLUSTER_REPLY_MASTER] = "SENTINEL get-master-addr-by-name",
+		[CLUSTER_REPLY_ROLE] = "ROLE",
 		[CLUSTER_REPLY_STRAY] = "the command connection",
 	};
 

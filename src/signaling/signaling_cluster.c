@@ -456,13 +456,16 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 		.password = conf->redis_password,
 		.db = conf->redis_db,
 		.node_timeout_ms = conf->node_timeout * 1000u,
+		.sentinels = conf->redis_sentinels.items,
+		.n_sentinels = conf->redis_sentinels.n,
+		.master_name = conf->redis_master_name,
 	};
 	struct cluster_handlers h = { .ctx = s,
 				      .on_frame = on_frame,
 				      .on_state = on_state };
 	char *secret;
 
-	if (!conf->redis)
+	if (!conf->redis && !conf->redis_sentinels.n)
 		return 0;
 	k = calloc(1, sizeof(*k));
 	if (!k) {
@@ -498,7 +501,11 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 		memset(rest, 0, sizeof(rest));
 	}
 	cluster_set_local_members(k->link, each_local, s);
-	log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
+	if (conf->redis)
+		log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
+	else
+		log_info("cluster: node %s, redis master %s through %zu sentinels",
+			 k->node_id, conf->redis_master_name, conf->redis_sentinels.n);
 	return 0;
 }
 
