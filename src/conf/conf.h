@@ -173,6 +173,12 @@ struct conf {
 	struct conf_addrs alternate_servers;
 	/* handed out in iceServers instead of this node; port 0 = listening-port */
 	struct conf_endpoints turn_servers;
+	/* cluster: sealed frames and Redis Sentinel (src/cluster) */
+	char *cluster_secret;      /* frames' keys; or cluster_secret_file */
+	char *cluster_secret_file; /* read at start */
+	/* Sentinel instead of redis; port 0 = 26379 */
+	struct conf_endpoints redis_sentinels;
+	char *redis_master_name; /* the master the sentinels watch */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port; /* 5349 */

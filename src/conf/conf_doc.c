@@ -625,6 +625,40 @@ const struct conf_doc conf_docs[] = {
 	  "their TURN allocations. Heartbeats go every third of it.",
 	  "A node silent this long is dead: its members leave their rooms.",
 	  NULL },
+	{ "cluster-secret",
+	  "Required with\n"
+	  ".B redis\n"
+	  "and\n"
+	  ".BR redis-sentinel ,\n"
+	  "the same on every node, at least 16 characters (\\fBopenssl rand -hex 32\\fR).\n"
+	  "Every frame between nodes is encrypted and authenticated (AES\\-256\\-GCM)\n"
+	  "under keys derived from it: a reader of Redis sees no SDP, a writer of\n"
+	  "Redis cannot forge, modify or replay a frame. Nodes given no\n"
+	  ".B static-auth-secret\n"
+	  "mint TURN credentials with a secret derived from it; Redis holds none.\n"
+	  "Prefer\n"
+	  ".BR cluster-secret-file .",
+	  "Shared by every node (openssl rand -hex 32); every frame between nodes is "
+	  "sealed with it. Required with redis.",
+	  "0123456789abcdef0123456789abcdef" },
+	{ "cluster-secret-file",
+	  "A file (mode 0600) whose first line is the cluster secret, read at start.",
+	  "A file whose first line is cluster-secret.", "/etc/turnroom/cluster-secret" },
+	{ "redis-sentinel",
+	  "A Redis Sentinel, HOST:PORT; repeat for each. Instead of\n"
+	  ".BR redis :\n"
+	  "the nodes ask the sentinels where the master\n"
+	  ".B redis-master-name\n"
+	  "is, check it with ROLE, and follow +switch-master to the new master\n"
+	  "after a fail-over (registering again, their members too). Keep\n"
+	  ".B node-timeout\n"
+	  "above the fail-over time, or nodes reap each other's members.",
+	  "A Redis Sentinel (repeatable), instead of redis: the nodes follow its "
+	  "fail-overs.",
+	  "10.0.0.5:26379" },
+	{ "redis-master-name",
+	  "The name the sentinels monitor the master under (sentinel monitor NAME ...).",
+	  "The master's name at the sentinels.", "mymaster" },
 };
 /* clang-format on */
 

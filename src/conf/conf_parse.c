@@ -723,6 +723,31 @@ static const char *relay_mode_problem(const struct conf *c)
 	return NULL;
 }
 
+/* Several nodes through Redis: frames are sealed, so a cluster needs its
+ * secret (doc/cluster.md, the trust model). */
+static const char *cluster_problem(const struct conf *c)
+{
+	bool clustered = c->redis.host[0] || c->redis_sentinels.n;
+
+	if (c->redis.host[0] && c->redis_sentinels.n)
+		return "redis and redis-sentinel exclude each other (sentinels name the "
+		       "master)";
+	if (c->redis_sentinels.n && (!c->redis_master_name || !c->redis_master_name[0]))
+		return "redis-sentinel needs redis-master-name";
+	if (c->cluster_secret && c->cluster_secret_file)
+		return "cluster-secret and cluster-secret-file exclude each other";
+	if (clustered && !c->cluster_secret && !c->cluster_secret_file)
+		return c->redis.host[0]
+			       ? "redis needs cluster-secret (or cluster-secret-file): "
+				 "every node's frames are sealed with it"
+			       : "redis-sentinel needs cluster-secret (or "
+				 "cluster-secret-file): every node's frames are sealed "
+				 "with it";
+	if (c->cluster_secret && strlen(c->cluster_secret) < 16)
+		return "cluster-secret must be at least 16 characters";
+	return NULL;
+}
+
 int conf_validate(const struct conf *c, char *err, size_t errlen)
 {
 	char dummy[1];
@@ -755,6 +780,8 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 		problem = "a bare external-ip may be given only once";
 	if (!problem && (unsigned)c->signaling_auth > CONF_SIGNALING_TOKEN)
 		problem = "signaling-auth must be open, user or token";
+	if (!problem)
+		problem = cluster_problem(c);
 	if (!problem && (!c->cert != !c->pkey))
 		problem = "cert and pkey go together";
 	if (!problem && c->signaling_auth == CONF_SIGNALING_TOKEN &&

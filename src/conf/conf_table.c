@@ -326,6 +326,16 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("node-timeout", 0, node_timeout, "6", 1, 3600, 0, "SECONDS",
 		 "A node silent this long is dead: its members leave their rooms and "
 		 "their TURN credentials end."),
+	STR_OPT("cluster-secret", 0, cluster_secret, NULL, CONF_F_SECRET, "SECRET",
+		"Shared by every node, at least 16 characters (openssl rand -hex 32): "
+		"seals every frame between nodes; required with redis."),
+	STR_OPT("cluster-secret-file", 0, cluster_secret_file, NULL, 0, "PATH",
+		"File holding cluster-secret (its first line), instead of the option."),
+	ENDPOINTS_OPT("redis-sentinel", 0, redis_sentinels, 0, "HOST[:PORT]",
+		      "A Redis Sentinel to find the master through, instead of redis "
+		      "(port 26379 when left out); repeatable."),
+	STR_OPT("redis-master-name", 0, redis_master_name, NULL, 0, "NAME",
+		"The master's name at the sentinels (redis-sentinel)."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),

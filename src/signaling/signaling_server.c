@@ -424,7 +424,8 @@ struct signaling_server *signaling_server_new(struct event_base *base,
 		.max_queued = SIG_RESUME_QUEUE,
 		.max_queued_bytes = conf->ws_max_output,
 		.on_gone = member_gone,
-		.external_capacity = conf->redis.host[0] != '\0',
+		.external_capacity =
+			conf->redis.host[0] != '\0' || conf->redis_sentinels.n > 0,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 

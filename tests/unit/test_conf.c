@@ -402,6 +402,42 @@ static void test_validation(void)
 	conf_free(c);
 }
 
+/* Several nodes: frames are sealed, so a cluster cannot start without its
+ * secret; Sentinel goes with a master name and not with redis. */
+static void test_cluster_options(void)
+{
+	char err[CONF_ERR_MAX];
+	char *a1[] = { "turnroom", "--redis=127.0.0.1:6379" };
+	char *a2[] = { "turnroom", "--redis=127.0.0.1:6379", "--cluster-secret=short" };
+	char *a3[] = { "turnroom", "--redis=127.0.0.1:6379",
+		       "--cluster-secret=0123456789abcdef" };
+	char *a4[] = { "turnroom", "--redis=h:1", "--cluster-secret-file=/x" };
+	char *a5[] = { "turnroom", "--redis-sentinel=h:1", "--cluster-secret-file=/x" };
+	char *a6[] = { "turnroom", "--redis-sentinel=h:1", "--redis-sentinel=h:2",
+		       "--redis-master-name=m", "--cluster-secret-file=/x" };
+	char *a7[] = { "turnroom", "--redis=h:1", "--redis-sentinel=h:2",
+		       "--redis-master-name=m", "--cluster-secret-file=/x" };
+	char *a8[] = { "turnroom", "--redis-sentinel=h:1", "--redis-master-name=m" };
+	char *a9[] = { "turnroom", "--redis=h:1", "--cluster-secret-file=/x",
+		       "--cluster-secret=0123456789abcdef" };
+
+	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis needs cluster-secret") == err);
+	CHECK_EQ_INT(load(ARGC(a2), a2, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "cluster-secret must be at least 16 characters");
+	CHECK_EQ_INT(load(ARGC(a3), a3, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a4), a4, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a5), a5, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "redis-sentinel needs redis-master-name");
+	CHECK_EQ_INT(load(ARGC(a6), a6, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a7), a7, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis and redis-sentinel exclude each other") == err);
+	CHECK_EQ_INT(load(ARGC(a8), a8, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis-sentinel needs cluster-secret") == err);
+	CHECK_EQ_INT(load(ARGC(a9), a9, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "exclude each other") != NULL);
+}
+
 static void test_help_text(void)
 {
 	char *buf = NULL;
@@ -580,6 +616,7 @@ int main(void)
 	RUN(test_cmdline_overrides_file);
 	RUN(test_cmdline_errors_and_help);
 	RUN(test_validation);
+	RUN(test_cluster_options);
 	RUN(test_help_text);
 	RUN(test_docs_follow_table);
 	return HARNESS_DONE();
