@@ -104,5 +104,8 @@ struct offload_run {
 	uint32_t verdict, duration_ns;
 };
 int offload_test_run(struct offload *o, bool xdp, struct offload_run *run);
+/* For tests: every next hop is this one from now on (no lookups). */
+void offload_fixed_nexthop(struct offload *o, int ifindex, const uint8_t smac[6],
+			   const uint8_t dmac[6]);
 
 #endif

@@ -4,9 +4,9 @@
 #ifndef __OFFLOAD_BPF_SKEL_H__
 #define __OFFLOAD_BPF_SKEL_H__
 
+#include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <bpf/libbpf.h>
 
 struct offload_bpf {
 	struct bpf_object_skeleton *skeleton;
@@ -27,10 +27,11 @@ struct offload_bpf {
 	struct offload_bpf__bss {
 		struct ol_counters ol_counters[16384];
 		__u64 ol_stats[7];
-	} *bss;
+	} * bss;
 
 #ifdef __cplusplus
-	static inline struct offload_bpf *open(const struct bpf_object_open_opts *opts = nullptr);
+	static inline struct offload_bpf *
+	open(const struct bpf_object_open_opts *opts = nullptr);
 	static inline struct offload_bpf *open_and_load();
 	static inline int load(struct offload_bpf *skel);
 	static inline int attach(struct offload_bpf *skel);
@@ -40,8 +41,7 @@ struct offload_bpf {
 #endif /* __cplusplus */
 };
 
-static void
-offload_bpf__destroy(struct offload_bpf *obj)
+static void offload_bpf__destroy(struct offload_bpf *obj)
 {
 	if (!obj)
 		return;
@@ -50,8 +50,7 @@ offload_bpf__destroy(struct offload_bpf *obj)
 	free(obj);
 }
 
-static inline int
-offload_bpf__create_skeleton(struct offload_bpf *obj);
+static inline int offload_bpf__create_skeleton(struct offload_bpf *obj);
 
 static inline struct offload_bpf *
 offload_bpf__open_opts(const struct bpf_object_open_opts *opts)
@@ -80,20 +79,17 @@ err_out:
 	return NULL;
 }
 
-static inline struct offload_bpf *
-offload_bpf__open(void)
+static inline struct offload_bpf *offload_bpf__open(void)
 {
 	return offload_bpf__open_opts(NULL);
 }
 
-static inline int
-offload_bpf__load(struct offload_bpf *obj)
+static inline int offload_bpf__load(struct offload_bpf *obj)
 {
 	return bpf_object__load_skeleton(obj->skeleton);
 }
 
-static inline struct offload_bpf *
-offload_bpf__open_and_load(void)
+static inline struct offload_bpf *offload_bpf__open_and_load(void)
 {
 	struct offload_bpf *obj;
 	int err;
@@ -110,28 +106,25 @@ offload_bpf__open_and_load(void)
 	return obj;
 }
 
-static inline int
-offload_bpf__attach(struct offload_bpf *obj)
+static inline int offload_bpf__attach(struct offload_bpf *obj)
 {
 	return bpf_object__attach_skeleton(obj->skeleton);
 }
 
-static inline void
-offload_bpf__detach(struct offload_bpf *obj)
+static inline void offload_bpf__detach(struct offload_bpf *obj)
 {
 	bpf_object__detach_skeleton(obj->skeleton);
 }
 
 static inline const void *offload_bpf__elf_bytes(size_t *sz);
 
-static inline int
-offload_bpf__create_skeleton(struct offload_bpf *obj)
+static inline int offload_bpf__create_skeleton(struct offload_bpf *obj)
 {
 	struct bpf_object_skeleton *s;
 	int err;
 
 	s = (struct bpf_object_skeleton *)calloc(1, sizeof(*s));
-	if (!s)	{
+	if (!s) {
 		err = -ENOMEM;
 		goto err;
 	}
@@ -2929,22 +2922,44 @@ static inline const void *offload_bpf__elf_bytes(size_t *sz)
 }
 
 #ifdef __cplusplus
-struct offload_bpf *offload_bpf::open(const struct bpf_object_open_opts *opts) { return offload_bpf__open_opts(opts); }
-struct offload_bpf *offload_bpf::open_and_load() { return offload_bpf__open_and_load(); }
-int offload_bpf::load(struct offload_bpf *skel) { return offload_bpf__load(skel); }
-int offload_bpf::attach(struct offload_bpf *skel) { return offload_bpf__attach(skel); }
-void offload_bpf::detach(struct offload_bpf *skel) { offload_bpf__detach(skel); }
-void offload_bpf::destroy(struct offload_bpf *skel) { offload_bpf__destroy(skel); }
-const void *offload_bpf::elf_bytes(size_t *sz) { return offload_bpf__elf_bytes(sz); }
+struct offload_bpf *offload_bpf::open(const struct bpf_object_open_opts *opts)
+{
+	return offload_bpf__open_opts(opts);
+}
+struct offload_bpf *offload_bpf::open_and_load()
+{
+	return offload_bpf__open_and_load();
+}
+int offload_bpf::load(struct offload_bpf *skel)
+{
+	return offload_bpf__load(skel);
+}
+int offload_bpf::attach(struct offload_bpf *skel)
+{
+	return offload_bpf__attach(skel);
+}
+void offload_bpf::detach(struct offload_bpf *skel)
+{
+	offload_bpf__detach(skel);
+}
+void offload_bpf::destroy(struct offload_bpf *skel)
+{
+	offload_bpf__destroy(skel);
+}
+const void *offload_bpf::elf_bytes(size_t *sz)
+{
+	return offload_bpf__elf_bytes(sz);
+}
 #endif /* __cplusplus */
 
-__attribute__((unused)) static void
-offload_bpf__assert(struct offload_bpf *s __attribute__((unused)))
+__attribute__((unused)) static void offload_bpf__assert(struct offload_bpf *s
+							__attribute__((unused)))
 {
 #ifdef __cplusplus
 #define _Static_assert static_assert
 #endif
-	_Static_assert(sizeof(s->bss->ol_counters) == 524288, "unexpected size of 'ol_counters'");
+	_Static_assert(sizeof(s->bss->ol_counters) == 524288,
+		       "unexpected size of 'ol_counters'");
 	_Static_assert(sizeof(s->bss->ol_stats) == 56, "unexpected size of 'ol_stats'");
 #ifdef __cplusplus
 #undef _Static_assert

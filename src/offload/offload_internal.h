@@ -30,7 +30,8 @@ struct offload {
 	uint32_t free_slots[OL_MAX_ENTRIES];
 	uint32_t n_free;
 	size_t entries;
-	int nl_fd; /* rtnetlink, for next hops; -1 until first used */
+	int nl_fd;          /* rtnetlink, for next hops; -1 until first used */
+	struct ol_l2 fixed; /* offload_fixed_nexthop (tests); ifindex 0: none */
 	uint32_t nl_seq;
 };
 

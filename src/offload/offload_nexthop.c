@@ -217,6 +217,11 @@ void offload_nexthop(struct offload *o, uint8_t family, const uint8_t src[16],
 	uint8_t nh[16];
 	int oif;
 
+	if (o->fixed.ifindex) {
+		*l2 = o->fixed;
+		*xdp_ok = true;
+		return;
+	}
 	memset(l2, 0, sizeof(*l2));
 	*xdp_ok = false;
 	if (route_get(o, af, src, dst, len, &oif, nh) ||
@@ -230,4 +235,12 @@ void offload_nexthop(struct offload *o, uint8_t family, const uint8_t src[16],
 	for (size_t i = 0; i < o->n_ifaces; i++)
 		if (o->ifaces[i].ifindex == oif && o->ifaces[i].is_veth && o->tc)
 			*xdp_ok = false;
+}
+
+void offload_fixed_nexthop(struct offload *o, int ifindex, const uint8_t smac[6],
+			   const uint8_t dmac[6])
+{
+	o->fixed.ifindex = (uint32_t)ifindex;
+	memcpy(o->fixed.smac, smac, 6);
+	memcpy(o->fixed.dmac, dmac, 6);
 }
