@@ -15,9 +15,9 @@ need curl curl
 offload_topology
 PORT=3478
 
-in_p turnutils_peer -L 203.0.113.20 -p 3480 >"$TMP/peer4.log" 2>&1 &
+ip netns exec "$NS_P" turnutils_peer -L 203.0.113.20 -p 3480 >"$TMP/peer4.log" 2>&1 &
 STARTED_PIDS+=("$!")
-in_p turnutils_peer -L 2001:db8:2::20 -p 3480 >"$TMP/peer6.log" 2>&1 &
+ip netns exec "$NS_P" turnutils_peer -L 2001:db8:2::20 -p 3480 >"$TMP/peer6.log" 2>&1 &
 STARTED_PIDS+=("$!")
 
 counts() { # "USERSPACE KERNEL": relayed packets, both directions
