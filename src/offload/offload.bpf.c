@@ -366,17 +366,31 @@ static __always_inline int prepare(void *data, void *end, struct pkt *p, struct 
 	payload = p->udp_len - sizeof(struct udphdr);
 	if (*dir == 0) {
 		rewrite(p, f, p->udp_len - CD_HDR, p->cd_word, 0);
-		count(f, 0, payload - CD_HDR);
 		*delta = -CD_HDR;
 	} else {
 		__u32 word = bpf_htonl(((__u32)bpf_ntohs(f->channel) << 16) | payload);
 
 		p->cd_word = word;
 		rewrite(p, f, p->udp_len + CD_HDR, 0, word);
-		count(f, 1, payload);
 		*delta = CD_HDR;
 	}
 	return 0;
+}
+
+/* The ChannelData header makes a peer's datagram 4 bytes longer: one that
+ * no longer fits the output interface's MTU goes up, and userspace sends
+ * it (fragmented). Then the packet is counted: it will be relayed. */
+static __always_inline int fits(void *ctx, struct pkt *p, const struct ol_fwd *f, int dir,
+				int delta)
+{
+	__u32 mtu = 0;
+
+	if (dir == 1 && bpf_check_mtu(ctx, f->l2.ifindex, &mtu, delta, 0) > 0) {
+		stat_add(OL_STAT_PASS_MTU);
+		return 0;
+	}
+	count(f, dir, p->udp_len - sizeof(struct udphdr) - (dir == 0 ? CD_HDR : 0));
+	return 1;
 }
 
 SEC("xdp")
@@ -389,7 +403,7 @@ int turnroom_xdp(struct xdp_md *ctx)
 	int dir, delta;
 	long excess;
 
-	if (prepare(data, end, &p, &f, &dir, &delta, 1))
+	if (prepare(data, end, &p, &f, &dir, &delta, 1) || !fits(ctx, &p, &f, dir, delta))
 		return XDP_PASS;
 	/* Ethernet padding of a short frame is not part of the datagram. */
 	excess = (long)(end - data) - (long)p.frame_len;
@@ -420,7 +434,7 @@ int turnroom_tc(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
-	if (prepare(data, end, &p, &f, &dir, &delta, 0))
+	if (prepare(data, end, &p, &f, &dir, &delta, 0) || !fits(skb, &p, &f, dir, delta))
 		return TC_ACT_OK;
 	if (skb->len > p.frame_len && bpf_skb_change_tail(skb, p.frame_len, 0))
 		return TC_ACT_SHOT;

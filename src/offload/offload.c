@@ -280,6 +280,7 @@ void offload_stats(const struct offload *o, struct offload_stats *out)
 	out->passed_no_nexthop = st[OL_STAT_PASS_NO_L2] + st[OL_STAT_PASS_XDP_TARGET];
 	out->passed_length = st[OL_STAT_PASS_LENGTH];
 	out->passed_ttl = st[OL_STAT_PASS_TTL];
+	out->passed_mtu = st[OL_STAT_PASS_MTU];
 }
 
 int offload_test_run(struct offload *o, bool xdp, struct offload_run *run)

@@ -86,7 +86,7 @@ size_t offload_entry_count(const struct offload *o);
  * ChannelData length, TTL). */
 struct offload_stats {
 	uint64_t relayed_to_peer, relayed_from_peer;
-	uint64_t passed_expired, passed_no_nexthop, passed_length, passed_ttl;
+	uint64_t passed_expired, passed_no_nexthop, passed_length, passed_ttl, passed_mtu;
 };
 void offload_stats(const struct offload *o, struct offload_stats *out);
 

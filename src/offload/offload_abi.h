@@ -86,6 +86,7 @@ enum ol_stat {
 	OL_STAT_PASS_LENGTH,     /* ChannelData length past or short of the datagram */
 	OL_STAT_PASS_TTL,        /* TTL / hop limit 1 or less */
 	OL_STAT_PASS_XDP_TARGET, /* XDP cannot redirect there: left to TC */
+	OL_STAT_PASS_MTU,        /* too long for the output interface once framed */
 	OL_STAT_N
 };
 

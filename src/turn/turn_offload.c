@@ -230,4 +230,5 @@ void turn_offload_write_metrics(struct turn_server *s, struct evbuffer *out)
 	prom_sample(out, name, "reason", "no_nexthop", st.passed_no_nexthop);
 	prom_sample(out, name, "reason", "length", st.passed_length);
 	prom_sample(out, name, "reason", "ttl", st.passed_ttl);
+	prom_sample(out, name, "reason", "mtu", st.passed_mtu);
 }
