@@ -235,6 +235,7 @@ int offload_start(enum offload_mode mode, const struct tr_addr *addrs, size_t n,
 	if (find_ifaces(o, addrs, n, err, errlen) || (rc = load(o, err, errlen)))
 		goto fail;
 	rc = TR_EIO;
+	o->veth_xdp = mode == OFFLOAD_XDP;
 	for (size_t i = 0; i < o->n_ifaces; i++)
 		if (attach_one(o, mode, &o->ifaces[i], err, errlen))
 			goto fail;

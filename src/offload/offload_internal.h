@@ -25,7 +25,8 @@ struct offload {
 	int c2p_fd, p2c_fd;
 	struct offload_iface ifaces[OFFLOAD_MAX_IFACES];
 	size_t n_ifaces;
-	bool xdp, tc; /* what is attached */
+	bool xdp, tc;  /* what is attached */
+	bool veth_xdp; /* relay-offload=xdp: XDP redirects into veths too */
 	/* Counter slots: a free list over ol_counters. */
 	uint32_t free_slots[OL_MAX_ENTRIES];
 	uint32_t n_free;

@@ -228,13 +228,15 @@ void offload_nexthop(struct offload *o, uint8_t family, const uint8_t src[16],
 	    neigh_get(o, af, oif, nh, len, l2->dmac) || own_mac(oif, l2->smac))
 		return;
 	l2->ifindex = (uint32_t)oif;
-	/* XDP_REDIRECT into a veth is lost unless its other end runs XDP
-	 * or GRO, which cannot be seen from here: with TC attached too
-	 * (auto), TC relays those. */
-	*xdp_ok = true;
+	/* XDP redirects only to an interface that runs our XDP program (its
+	 * driver then takes redirected frames), and to a veth only when
+	 * relay-offload=xdp says so: a veth loses them unless its other end
+	 * runs XDP or GRO, which cannot be seen from here. The rest is TC's
+	 * (auto attaches both) or userspace's. */
 	for (size_t i = 0; i < o->n_ifaces; i++)
-		if (o->ifaces[i].ifindex == oif && o->ifaces[i].is_veth && o->tc)
-			*xdp_ok = false;
+		if (o->ifaces[i].ifindex == oif)
+			*xdp_ok = o->ifaces[i].xdp_fd >= 0 &&
+				  (!o->ifaces[i].is_veth || o->veth_xdp);
 }
 
 void offload_fixed_nexthop(struct offload *o, int ifindex, const uint8_t smac[6],
