@@ -431,14 +431,17 @@ static int bench(void)
 			uint64_t total = 0, runs = 200000;
 			struct offload_stats st;
 
-			r.in_len = frame(in, false, &fx.ch.client, &fx.ch.server, cd, n, 64);
+			r.in_len =
+				frame(in, false, &fx.ch.client, &fx.ch.server, cd, n, 64);
 			for (uint64_t i = 0; i < runs; i++) {
 				r.out_len = sizeof(out);
-				if (offload_test_run(fx.o, xdp, &r) || r.verdict != relayed(xdp))
+				if (offload_test_run(fx.o, xdp, &r) ||
+				    r.verdict != relayed(xdp))
 					goto done;
 				total += r.duration_ns;
 			}
-			r.in_len = frame(in, false, &fx.ch.peer, &fx.ch.server, cd, n, 64);
+			r.in_len =
+				frame(in, false, &fx.ch.peer, &fx.ch.server, cd, n, 64);
 			r.repeat = 1000000;
 			r.out_len = sizeof(out);
 			if (offload_test_run(fx.o, xdp, &r))
