@@ -275,8 +275,6 @@ void offload_stats(const struct offload *o, struct offload_stats *out)
 {
 	const volatile __u64 *st = o->skel->bss->ol_stats;
 
-	out->relayed_to_peer = st[OL_STAT_RELAYED_C2P];
-	out->relayed_from_peer = st[OL_STAT_RELAYED_P2C];
 	out->passed_expired = st[OL_STAT_PASS_EXPIRED];
 	out->passed_no_nexthop = st[OL_STAT_PASS_NO_L2] + st[OL_STAT_PASS_XDP_TARGET];
 	out->passed_length = st[OL_STAT_PASS_LENGTH];

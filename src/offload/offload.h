@@ -81,11 +81,10 @@ void offload_tick(struct offload *o, struct offload_set **set, uint64_t now_ms,
 /* Entries live (channels the kernel relays). */
 size_t offload_entry_count(const struct offload *o);
 
-/* The program's own counters: packets relayed each way and the packets it
- * passed up for a reason of its own (expired entry, unresolved next hop,
- * ChannelData length, TTL). */
+/* The program's own counters: packets of an entry it passed up for a
+ * reason of its own (expired entry, unresolved next hop, ChannelData
+ * length, TTL, MTU). */
 struct offload_stats {
-	uint64_t relayed_to_peer, relayed_from_peer;
 	uint64_t passed_expired, passed_no_nexthop, passed_length, passed_ttl, passed_mtu;
 };
 void offload_stats(const struct offload *o, struct offload_stats *out);

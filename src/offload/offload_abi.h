@@ -77,10 +77,10 @@ struct ol_counters {
 	__u64 p2c_pkts, p2c_bytes;
 };
 
-/* Why the program let a packet go up (ol_stats), for tests and metrics. */
+/* Why the program let a packet of an entry go up (ol_stats), for tests
+ * and metrics; rare, so one shared counter each (what is relayed is
+ * counted per entry, in ol_counters, never in a shared line). */
 enum ol_stat {
-	OL_STAT_RELAYED_C2P,
-	OL_STAT_RELAYED_P2C,
 	OL_STAT_PASS_EXPIRED,    /* entry past its deadline */
 	OL_STAT_PASS_NO_L2,      /* next hop unresolved */
 	OL_STAT_PASS_LENGTH,     /* ChannelData length past or short of the datagram */
