@@ -12,6 +12,9 @@
  * deletion (lifetime, Refresh 0, --disconnect, reload, room member gone,
  * connection closed) goes through turn_allocation_delete, which removes
  * them before it logs the allocation's totals. */
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <event2/buffer.h>
 
 #include "conf/conf.h"
@@ -90,7 +93,33 @@ static void add_counts(struct turn_server *s, struct allocation *a,
 static bool eligible(const struct turn_server *s, const struct allocation *a)
 {
 	return s->offload && a->ft.transport == TURN_UDP && a->link.udp && !a->link.tcp &&
-	       !a->link.dtls && !a->tcp && a->bps == 0 && !addr_is_any(&a->ft.server);
+	       !a->link.dtls && !a->tcp && a->bps == 0;
+}
+
+/* The listener address the client's packets reach and ours leave from. A
+ * wildcard listener answers from the address the kernel picks toward the
+ * client (its route's preferred source): the same one, asked the same
+ * way. A client that reaches another address of a multi-homed host then
+ * matches no entry, and userspace relays it, as before. */
+static int listener_address(const struct allocation *a, struct tr_addr *out)
+{
+	socklen_t len = sizeof(out->u.ss);
+	int fd;
+
+	*out = a->ft.server;
+	if (!addr_is_any(out))
+		return 0;
+	fd = socket(addr_family(&a->ft.client), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return TR_EIO;
+	if (connect(fd, &a->ft.client.u.sa, addr_len(&a->ft.client)) ||
+	    getsockname(fd, &out->u.sa, &len)) {
+		close(fd);
+		return TR_EIO;
+	}
+	close(fd);
+	addr_set_port(out, addr_port(&a->ft.server));
+	return 0;
 }
 
 static uint64_t permission_expiry(const struct allocation *a, const struct tr_addr *peer)
@@ -124,8 +153,9 @@ static void put_channel(struct turn_server *s, struct allocation *a,
 	if (ch->expires_ms <= now || perm <= now || !relay ||
 	    addr_family(&a->ft.client) != addr_family(&ch->peer))
 		return;
+	if (listener_address(a, &c.server))
+		return;
 	c.client = a->ft.client;
-	c.server = a->ft.server;
 	c.relay = *relay;
 	c.peer = ch->peer;
 	c.number = ch->number;

@@ -62,13 +62,17 @@ _cleanup_ns_and_tmp() {
 
 # offload_conf PORT MODE [EXTRA-LINES...]: a server config for the
 # topology: user alice:wonderland, the documentation ranges allowed as
-# peers, a Prometheus listener on the server namespace's loopback.
+# peers, a Prometheus listener on the server namespace's loopback. MODE
+# auto-wildcard: relay-offload=auto with wildcard listening addresses.
 offload_conf() {
-	local port=$1 mode=$2
+	local port=$1 mode=$2 l4=198.51.100.1 l6=2001:db8:1::1
 	shift 2
+	if [ "$mode" = auto-wildcard ]; then
+		mode=auto l4=0.0.0.0 l6=::
+	fi
 	cat <<EOF
-listening-ip=198.51.100.1
-listening-ip=2001:db8:1::1
+listening-ip=$l4
+listening-ip=$l6
 relay-ip=203.0.113.1
 relay-ip=2001:db8:2::1
 listening-port=$port

@@ -6,7 +6,8 @@
 # run resolves the neighbours (its first packets go through userspace,
 # whose sends make the kernel resolve them); during a second run the
 # userspace path stays flat: every relayed packet is the kernel's. The
-# allocation-deleted lines count the kernel's packets.
+# allocation-deleted lines count the kernel's packets. Last, the same with
+# relay-offload=auto and wildcard listening addresses (0.0.0.0, ::).
 . "$(dirname "$0")/lib.sh"
 . "$INTEROP_DIR/offload_lib.sh"
 need turnutils_uclient
@@ -30,10 +31,12 @@ counts() { # "USERSPACE KERNEL": relayed packets, both directions
 }
 
 summary=
-for mode in xdp tc; do
+for mode in xdp tc auto-wildcard; do
 	offload_conf "$PORT" "$mode" >"$TMP/turn-$mode.conf"
 	start_ns_server "$TMP/turn-$mode.conf" "$PORT"
-	grep -q "relay-offload: ChannelData relayed in the kernel ($mode" "$SERVER_LOG" ||
+	want=$mode
+	[ "$mode" = auto-wildcard ] && want=xdp+tc
+	grep -q "relay-offload: ChannelData relayed in the kernel ($want" "$SERVER_LOG" ||
 		fail "$mode: not attached: $(grep relay-offload "$SERVER_LOG")"
 	for fam in 4 6; do
 		srv=198.51.100.1 peer=203.0.113.20
