@@ -54,6 +54,14 @@ struct conf_peer_ranges {
 /* allocation-default-address-family (keep-address-family folds into KEEP). */
 enum conf_family { CONF_FAMILY_IPV4, CONF_FAMILY_IPV6, CONF_FAMILY_KEEP };
 
+/* relay-offload: where ChannelData is relayed (src/offload). */
+enum conf_relay_offload {
+	CONF_OFFLOAD_OFF,
+	CONF_OFFLOAD_AUTO,
+	CONF_OFFLOAD_XDP,
+	CONF_OFFLOAD_TC
+};
+
 /* signaling-auth: who may join a room. */
 enum conf_signaling_auth {
 	CONF_SIGNALING_OPEN,
@@ -118,6 +126,7 @@ struct conf {
 	unsigned bps_capacity;    /* bytes/s of max-bps granted in total; 0 = none */
 	unsigned member_max_bps;  /* REST credentials (room members); 0 = none */
 	bool no_auth_pings;       /* no networked auth DB to ping: no effect */
+	enum conf_relay_offload relay_offload; /* auto: eBPF fast path when possible */
 	/* logging and process */
 	bool verbose;
 	char *log_file;

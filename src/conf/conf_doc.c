@@ -300,6 +300,34 @@ const struct conf_doc conf_docs[] = {
 	  "Total of the allocations' max-bps; beyond it Allocate gets 486. Needs max-bps. "
 	  "Command line: -B. 0 = no total.",
 	  NULL },
+	{ "relay-offload",
+	  "Relay ChannelData in the kernel: an eBPF program at XDP or TC ingress of\n"
+	  "the Ethernet interfaces that carry a listening\\-ip or relay\\-ip address\n"
+	  "(every one when an address is a wildcard) rewrites a client's ChannelData\n"
+	  "for a bound channel into the datagram from the relayed address to the\n"
+	  "peer, and a permitted peer's datagram into ChannelData to the client, IPv4\n"
+	  "and IPv6, checksums and TTL/hop limit (one less) included, and sends it\n"
+	  "out without the socket path. It relays only what this server put in its\n"
+	  "maps: a plain UDP allocation's channel whose permission is live, until the\n"
+	  "earliest of the channel's, the permission's and the allocation's expiry;\n"
+	  "the entries go at once on delete, \\-\\-disconnect, reload and when a room\n"
+	  "member leaves. Everything else (STUN, indications, TCP, TLS, DTLS, RFC\n"
+	  "6062, fragments, a client and a peer of different families, allocations\n"
+	  "with max\\-bps, datagrams a ChannelData header would push past the MTU,\n"
+	  "a next hop not yet in the neighbour table) is relayed in userspace as\n"
+	  "before. The next hop comes from the kernel's route and neighbour tables\n"
+	  "(IP forwarding stays off). Counters (\\-\\-sessions, the allocation\\-deleted\n"
+	  "line, /metrics) include the kernel's packets; turnroom_offload_* split\n"
+	  "them out. auto: XDP, and TC ingress next to it for what XDP cannot redirect (a veth\n"
+	  "output interface); without privilege (CAP_BPF, CAP_NET_ADMIN), kernel\n"
+	  "support or such an interface, one log line and userspace relaying. xdp or\n"
+	  "tc: only that attach point, and the server refuses to start without it\n"
+	  "(xdp on a veth needs XDP or GRO on the other end). off: userspace only.\n"
+	  "Attachments are links held by the process: a restart, even after SIGKILL,\n"
+	  "finds nothing stale. With proc\\-user the fast path is off (its maps need\n"
+	  "CAP_BPF). Needs Linux 6.6 for TC (tcx). Default: auto.",
+	  "Relay bound channels in the kernel (eBPF, XDP or TC ingress): auto, xdp, tc or off.",
+	  NULL },
 	{ "member-max-bps",
 	  "max\\-bps for allocations made with REST credentials (use\\-auth\\-secret),\n"
 	  "which is what the room server hands its members: applies when set and\n"

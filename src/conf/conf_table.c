@@ -48,6 +48,11 @@ static const struct conf_enum_name family_names[] = {
 	{ "ipv4", CONF_FAMILY_IPV4 }, { "ipv6", CONF_FAMILY_IPV6 },
 	{ "keep", CONF_FAMILY_KEEP }, { NULL, 0 },
 };
+static const struct conf_enum_name relay_offload_names[] = {
+	{ "auto", CONF_OFFLOAD_AUTO }, { "xdp", CONF_OFFLOAD_XDP },
+	{ "tc", CONF_OFFLOAD_TC },     { "off", CONF_OFFLOAD_OFF },
+	{ NULL, 0 },
+};
 static const struct conf_enum_name signaling_auth_names[] = {
 	{ "open", CONF_SIGNALING_OPEN }, { "user", CONF_SIGNALING_USER },
 	{ "token", CONF_SIGNALING_TOKEN }, { NULL, 0 },
@@ -176,6 +181,9 @@ const struct conf_option conf_options[] = {
 		 "0 = max-bps."),
 	BOOL_OPT("no-auth-pings", 0, no_auth_pings, CONF_F_RELOAD | CONF_F_NOOP,
 		 "Accepted for coturn configs: there is no Redis or SQL auth database to ping."),
+	ENUM_OPT("relay-offload", 0, relay_offload, "auto", relay_offload_names, 0,
+		 "Relay bound channels in the kernel (eBPF at XDP or TC ingress): auto, xdp, tc "
+		 "or off."),
 	BOOL_OPT("rfc5766-channel-numbers", 0, rfc5766_channel_numbers, CONF_F_RELOAD,
 		 "Accept channel numbers 0x4000-0x7FFF (RFC 5766), not only 0x4000-0x4FFF (RFC 8656)."),
 	/* logging and process */

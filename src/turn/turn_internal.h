@@ -168,7 +168,8 @@ struct allocation {
 	struct bw_bucket bw_to_peer, bw_from_peer;
 	struct allocation *hash_next;
 	struct turn_server *server;
-	struct tcp_relay *tcp; /* RFC 6062 state; NULL for a UDP relay */
+	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
+	struct offload_set *offload; /* channels the kernel relays (turn_offload.c) */
 };
 
 /* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
@@ -269,6 +270,9 @@ struct turn_counters {
 	 * stun-only / no-stun; Allocates refused by bps-capacity. */
 	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
 	uint64_t stun_mode_ignored, bps_capacity_refused;
+	/* relay-offload: what the kernel relayed, [0] from peer, [1] to
+	 * peer (also counted in relayed_*). */
+	uint64_t offload_pkts[2], offload_bytes[2];
 };
 
 struct reservation {
@@ -335,6 +339,7 @@ struct turn_server {
 	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
 	struct tcp_peer_conn **tcp_conn_buckets;
 	size_t tcp_conn_count, tcp_relay_fds;
+	struct offload *offload; /* relay-offload; NULL: userspace only */
 };
 
 /* A datagram or frame that arrived from a client. */
@@ -445,6 +450,23 @@ size_t turn_bw_stream_read_max(const struct allocation *a, size_t cap_min,
 			       size_t cap_max);
 /* Appends the bandwidth and STUN-mode counters (Prometheus text). */
 void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out);
+
+/* relay-offload (turn_offload.c). _start: 0, or TR_EIO when relay-offload
+ * is xdp or tc and cannot be had (auto logs and goes on). _sync puts the
+ * allocation's live channels in the kernel's maps and removes the others
+ * (after ChannelBind, CreatePermission, Refresh, a mobility move); _drop
+ * removes them all (before the allocation goes); _collect adds what the
+ * kernel relayed to the counters (before they are read); _tick, from the
+ * cron, also drops expired entries and refreshes next hops. */
+struct offload;
+struct offload_set;
+int turn_offload_start(struct turn_server *s);
+void turn_offload_stop(struct turn_server *s);
+void turn_offload_sync(struct turn_server *s, struct allocation *a);
+void turn_offload_drop(struct turn_server *s, struct allocation *a);
+void turn_offload_collect(struct turn_server *s);
+void turn_offload_tick(struct turn_server *s);
+void turn_offload_write_metrics(struct turn_server *s, struct evbuffer *out);
 
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);

@@ -416,6 +416,7 @@ void turn_handle_refresh(struct turn_request *r)
 	} else {
 		r->alloc->expires_ms = r->s->now_ms + (uint64_t)lifetime * 1000u;
 		log_allocation("refreshed", r->alloc, lifetime);
+		turn_offload_sync(r->s, r->alloc);
 	}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, lifetime);
@@ -531,6 +532,7 @@ void turn_handle_create_permission(struct turn_request *r)
 			turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 			return;
 		}
+	turn_offload_sync(r->s, r->alloc);
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	turn_response_send(r, &b);
 }
@@ -573,6 +575,7 @@ void turn_handle_channel_bind(struct turn_request *r)
 		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
+	turn_offload_sync(r->s, r->alloc);
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	turn_response_send(r, &b);
 }
