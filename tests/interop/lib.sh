@@ -93,11 +93,36 @@ no_sanitizer_report() {
 	done
 }
 
-# relay_window: "MIN MAX", a random 1000-port window inside 20000-31999,
-# below the ephemeral range so client sockets never take relay ports.
+# relay_window: "MIN MAX", a 500-port window inside 20000-31999, below
+# the ephemeral range so client sockets never take relay ports. The
+# scripts run side by side (make check-interop runs several at once, and
+# scripts/test both build trees at once), so the window is one of
+# RELAY_SLOTS slots locked with flock(1) until this test exits (signal_lib.py
+# takes its slots from the same lock files): no other test's server takes
+# a port of it, and a small pool (test_error_codes runs out of its six
+# ports on purpose) runs out only by this test's own allocations. When
+# every slot is locked, a random window, which may overlap another's.
+RELAY_LOCK_DIR=/tmp/turnroom-relay-windows
+RELAY_SLOTS=24
 relay_window() {
-	local start=$((20000 + RANDOM % 11000))
-	echo "$start $((start + 999))"
+	local first=$((RANDOM % RELAY_SLOTS)) i n fd start
+	[ -d "$RELAY_LOCK_DIR" ] ||
+		{ mkdir -p "$RELAY_LOCK_DIR" && chmod 1777 "$RELAY_LOCK_DIR"; } 2>/dev/null
+	for ((i = 0; i < RELAY_SLOTS; i++)); do
+		n=$(((first + i) % RELAY_SLOTS))
+		{ exec {fd}>>"$RELAY_LOCK_DIR/slot-$n"; } 2>/dev/null || continue
+		if flock -n "$fd"; then
+			# This runs in $(...): a process that lives as long as the
+			# test ($$) inherits the locked descriptor and holds the lock.
+			tail --pid=$$ -f /dev/null </dev/null >/dev/null 2>&1 &
+			exec {fd}>&-
+			echo "$((20000 + n * 500)) $((20000 + n * 500 + 499))"
+			return 0
+		fi
+		exec {fd}>&-
+	done
+	start=$((20000 + RANDOM % 11500))
+	echo "$start $((start + 499))"
 }
 
 # _coturn_conf IN OUT NAME: IN plus what coturn 4.6.1 needs on a test box
