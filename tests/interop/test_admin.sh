@@ -18,7 +18,7 @@ adm() {
 	"$ADMIN" "$@" >"$TMP/out" 2>"$TMP/err" || RC=$?
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
-	"$PY" "$INTEROP_DIR/sanitizer_scan.py" "$TMP/err" >/dev/null ||
+	sanitizer_report "$TMP/err" >/dev/null &&
 		fail "sanitizer report from turnroom-admin $*: $(head -n 3 "$TMP/err")"
 	CHECKS=$((CHECKS + 1))
 	return 0

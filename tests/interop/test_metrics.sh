@@ -69,11 +69,19 @@ later=$(value 'turnroom_relayed_packets_total{direction="from_peer"}')
 [ "$later" -gt "$mid" ] || fail "from_peer packets did not grow during the session ($mid -> $later)"
 wait "$UPID"
 
-# A wrong password counts under its reason.
+# A wrong password counts under its reason. uclient retries a refused
+# Allocate for two minutes before it gives up: stopped once counted.
 turnutils_uclient -m 1 -n 1 -c -u alice -w wrong -e 127.0.0.1 -r "$PEER_PORT" \
-	-p "$PORT" 127.0.0.1 >"$TMP/uclient-bad.log" 2>&1
-bad=$(value 'turnroom_auth_failures_total{reason="wrong_credentials"}')
-[ "${bad:-0}" -gt 0 ] || fail "wrong password not counted"
+	-p "$PORT" 127.0.0.1 >"$TMP/uclient-bad.log" 2>&1 &
+UPID=$!
+STARTED_PIDS+=("$UPID")
+for _ in $(seq 1 100); do
+	bad=$(value 'turnroom_auth_failures_total{reason="wrong_credentials"}')
+	[ "${bad:-0}" -gt 0 ] && break
+	sleep 0.2
+done
+kill "$UPID" 2>/dev/null
+[ "${bad:-0}" -gt 0 ] || fail "wrong password not counted within 20 s"
 
 # A room member: rooms and joins move, and its room id appears nowhere
 # (neither on the metrics listener nor through the token on http-port).
