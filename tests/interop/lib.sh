@@ -76,12 +76,32 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || fail "$1 not installed (Debian package ${2:-coturn})"
 }
 
-# free_port: a port free for both UDP and TCP on 127.0.0.1, from the
-# kernel's ephemeral range (relay windows stay below 32768); the Python
-# tests use the same free_port.py.
+# free_port: a port free for both UDP and TCP on 127.0.0.1, from this
+# test's block (free_port.py; the Python tests use the same file).
 free_port() {
 	"$PY" "$INTEROP_DIR/free_port.py"
 }
+
+# The test's slot (free_port.py says why): one of 24 lock files, held
+# with flock by this shell until the test exits; its number and the
+# counter of the block's ports go to the test's processes through the
+# environment. A script this one runs keeps its parent's slot.
+_take_test_slot() {
+	local dir=/tmp/turnroom-test-slots first=$((RANDOM % 24)) i n
+	[ -d "$dir" ] || { mkdir -p "$dir" && chmod 1777 "$dir"; } 2>/dev/null
+	for ((i = 0; i < 24; i++)); do
+		n=$(((first + i) % 24))
+		{ exec {_SLOT_FD}>>"$dir/slot-$n"; } 2>/dev/null || continue
+		if flock -n "$_SLOT_FD"; then
+			export TURNROOM_TEST_SLOT=$n
+			export TURNROOM_PORT_COUNTER=$TMP/.free-port-next
+			return 0
+		fi
+		exec {_SLOT_FD}>&-
+	done
+	return 1 # every slot taken: ports and relay windows as before the slots
+}
+[ -n "${TURNROOM_TEST_SLOT:-}" ] || _take_test_slot
 
 # sanitizer_report LOG: prints "LOG: first report line" and succeeds when
 # LOG holds an ASan, UBSan or LSan report (the scan the Python tests use:
@@ -102,36 +122,14 @@ no_sanitizer_report() {
 	done
 }
 
-# relay_window: "MIN MAX", a 500-port window inside 20000-31999, below
-# the ephemeral range so client sockets never take relay ports. The
-# scripts run side by side (make check-interop runs several at once, and
-# scripts/test both build trees at once), so the window is one of
-# RELAY_SLOTS slots locked with flock(1) until this test exits (signal_lib.py
-# takes its slots from the same lock files): no other test's server takes
-# a port of it, and a small pool (test_error_codes runs out of its six
-# ports on purpose) runs out only by this test's own allocations. When
-# every slot is locked, a random window, which may overlap another's.
-RELAY_LOCK_DIR=/tmp/turnroom-relay-windows
-RELAY_SLOTS=24
+# relay_window: "MIN MAX", the 500 relay ports of the test's slot (see
+# free_port.py), below the ephemeral range so client sockets never take
+# relay ports, and no other test's either: a small pool (test_error_codes
+# runs out of its six ports on purpose) runs out only by this test's own
+# allocations. Without a slot, a random one of the same windows.
 relay_window() {
-	local first=$((RANDOM % RELAY_SLOTS)) i n fd start
-	[ -d "$RELAY_LOCK_DIR" ] ||
-		{ mkdir -p "$RELAY_LOCK_DIR" && chmod 1777 "$RELAY_LOCK_DIR"; } 2>/dev/null
-	for ((i = 0; i < RELAY_SLOTS; i++)); do
-		n=$(((first + i) % RELAY_SLOTS))
-		{ exec {fd}>>"$RELAY_LOCK_DIR/slot-$n"; } 2>/dev/null || continue
-		if flock -n "$fd"; then
-			# This runs in $(...): a process that lives as long as the
-			# test ($$) inherits the locked descriptor and holds the lock.
-			tail --pid=$$ -f /dev/null </dev/null >/dev/null 2>&1 &
-			exec {fd}>&-
-			echo "$((20000 + n * 500)) $((20000 + n * 500 + 499))"
-			return 0
-		fi
-		exec {fd}>&-
-	done
-	start=$((20000 + RANDOM % 11500))
-	echo "$start $((start + 499))"
+	local slot=${TURNROOM_TEST_SLOT:-$((RANDOM % 24))}
+	echo "$((20000 + slot * 500)) $((20000 + slot * 500 + 499))"
 }
 
 # _coturn_conf IN OUT NAME: IN plus what coturn 4.6.1 needs on a test box

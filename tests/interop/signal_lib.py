@@ -23,7 +23,6 @@ Standard library plus Debian's python3-websockets; run with /usr/bin/python3.
 import asyncio
 import base64
 import ctypes
-import fcntl
 import hashlib
 import hmac
 import json
@@ -92,54 +91,15 @@ def free_port():
         raise TestFailure(str(e))
 
 
-# Relay windows: RELAY_SLOTS slots of 500 ports inside 20000-31999, below the
-# ephemeral range (32768-60999 here: a load client's sockets would otherwise
-# take the relay's ports), locked with flock like lib.sh's relay_window (the
-# same lock files): tests run side by side, and a slot this process holds is
-# no other test's. A process locks at most two and alternates between them
-# (successive servers differ); with none free, a random slot, unlocked, as
-# before the locks.
-RELAY_LOCK_DIR = "/tmp/turnroom-relay-windows"
-RELAY_SLOTS = 24
-_window_held = []   # (open lock file, slot), held until the process exits
-_window_calls = [0]
-
-
-def _lock_window():
-    try:
-        if not os.path.isdir(RELAY_LOCK_DIR):
-            os.makedirs(RELAY_LOCK_DIR, exist_ok=True)
-            os.chmod(RELAY_LOCK_DIR, 0o1777)
-    except OSError:
-        return
-    first = random.randrange(0, RELAY_SLOTS)
-    for i in range(RELAY_SLOTS):
-        n = (first + i) % RELAY_SLOTS
-        try:
-            f = open(os.path.join(RELAY_LOCK_DIR, "slot-%d" % n), "a")
-        except OSError:
-            continue
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            f.close()
-            continue
-        _window_held.append((f, n))
-        return
-
-
 def relay_window():
-    """(min, max): a 500-port relay window (see RELAY_SLOTS)."""
-    if len(_window_held) < 2:
-        _lock_window()
-    calls = _window_calls[0]
-    _window_calls[0] += 1
-    if _window_held:
-        n = _window_held[calls % len(_window_held)][1]
-    else:
-        n = random.randrange(0, RELAY_SLOTS)
-    base = 20000 + n * 500
-    return base, base + 499
+    """(min, max): the relay window of the test's slot (free_port.py), 500
+    ports below the ephemeral range (32768-60999 here: a load client's
+    sockets would otherwise take the relay's ports); without a slot, a
+    random one of the same windows."""
+    slot = _free_port.test_slot()
+    if slot is None:
+        slot = random.randrange(_free_port.SLOTS)
+    return _free_port.relay_window(slot)
 
 
 def make_tmpdir(name):
