@@ -125,18 +125,22 @@ def _next_index(take):
 
 
 def _from_block(slot):
+    """Every other port of the block: clients take a port's neighbour too
+    (turnutils_peer and uclient's RTCP peer PORT + 1, coturn's alternate
+    listener), and it must not be the next listener."""
     block = _block(slot)
     if block is None:
         return None
     first, size = block
+    count = size // 2
     found = []
 
     def take(index):
-        for k in range(size):
-            port = first + (index + k) % size
+        for k in range(count):
+            port = first + 2 * ((index + k) % count)
             if _bindable(port):
                 found.append(port)
-                return (index + k + 1) % size
+                return (index + k + 1) % count
         return index
     _next_index(take)
     return found[0] if found else None
