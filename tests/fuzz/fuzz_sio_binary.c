@@ -20,7 +20,7 @@
 #define MAX_CLIENTS 3
 #define MAX_MESSAGE 256 /* ws-max-message below */
 /* Steps of one input: each costs a write and a turn of the loop. */
-#define MAX_STEPS 32
+#define MAX_STEPS 24
 
 enum op {
 	OP_OPEN,       /* a new client (the current one) */
