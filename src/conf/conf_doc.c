@@ -442,9 +442,10 @@ const struct conf_doc conf_docs[] = {
 	{ "signaling-max-queued",
 	  "Queued signaling bytes of every queue together, whatever the transport:\n"
 	  "connections' output, resume queues, Socket.IO polling queues and pending\n"
-	  "attachments, POST bodies in flight. Past it the largest consumers are\n"
-	  "disconnected (a Socket.IO session closed, a departed member ended) until the\n"
-	  "total is back under seven eighths of it. Default 67108864 (64 MiB).",
+	  "attachments, input held (POST bodies, WebSocket messages arriving). Past it\n"
+	  "the largest consumers are disconnected (a Socket.IO session closed, a\n"
+	  "departed member ended) until the total is back under seven eighths of it.\n"
+	  "Default 67108864 (64 MiB).",
 	  "Queued signaling bytes of every queue together (connections, resume queues, "
 	  "Socket.IO polling queues, POST bodies); past it the largest consumers are "
 	  "disconnected.",

@@ -73,6 +73,9 @@ struct signaling_conn {
 	/* After the last answer, input bytes to drop before the connection
 	 * ends (a POST answered before its body was read: RFC 9112 9.6). */
 	size_t linger_left;
+	/* Input held and not handled yet (a POST body, a partial WebSocket
+	 * frame or message), as counted in the budget (signaling_server.c). */
+	size_t in_counted;
 	struct signaling_conn *prev, *next;
 };
 
@@ -279,8 +282,8 @@ void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *ou
 bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req);
 /* Input on a connection reading a POST body or holding a poll. */
 void signaling_sio_on_body(struct signaling_conn *c);
-/* The bytes a POST body in flight on c holds (0 when none); frees it,
- * giving them back to the budget (at close, and at the server's end). */
+/* The decoded bytes a POST body in flight on c holds (0 when none); frees
+ * it (at close, and at the server's end). */
 size_t signaling_sio_body_bytes(const struct signaling_conn *c);
 void signaling_sio_body_free(struct signaling_conn *c);
 /* Input on an Engine.IO WebSocket (signaling_sio_ws.c). */

@@ -110,6 +110,23 @@ void signaling_budget_sub(struct signaling_server *s, size_t n)
 	s->budget_bytes -= n < s->budget_bytes ? n : s->budget_bytes;
 }
 
+/* What c holds of its client's input, not handled yet: a POST body in
+ * flight (its input and its decoded data), a WebSocket frame still
+ * arriving, a fragmented message. Counted in the budget like its output,
+ * after every read, and given back when it closes. */
+static void input_account(struct signaling_conn *c)
+{
+	size_t now = c->dead ? 0
+			     : evbuffer_get_length(bufferevent_get_input(c->bev)) +
+				       c->eio_frag_len + signaling_sio_body_bytes(c);
+
+	if (now > c->in_counted)
+		signaling_budget_add(c->server, now - c->in_counted);
+	else
+		signaling_budget_sub(c->server, c->in_counted - now);
+	c->in_counted = now;
+}
+
 /* eio's budget hook: Engine.IO queues and charges. */
 static void eio_budget(void *ctx, size_t added, size_t removed)
 {
@@ -146,6 +163,7 @@ void signaling_conn_close(struct signaling_conn *c)
 	}
 	if (c->state == SIG_WEBSOCKET)
 		s->counters.ws_closed++;
+	input_account(c); /* dead: all of it back */
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	/* Never to be written now: the memory counts as free at once. */
 	evbuffer_drain(bufferevent_get_output(c->bev),
@@ -176,6 +194,7 @@ static void linger_read_cb(struct bufferevent *bev, void *arg)
 	size_t n = evbuffer_get_length(in);
 
 	evbuffer_drain(in, n);
+	input_account(c);
 	c->linger_left = n < c->linger_left ? c->linger_left - n : 0;
 	if (!c->linger_left)
 		signaling_conn_close(c);
@@ -236,6 +255,7 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		signaling_sio_on_body(c);
 	else if (c->state == SIG_EIO_WS)
 		signaling_sio_ws_on_read(c);
+	input_account(c);
 	/* What was read may have been queued for departed members, whose
 	 * queues have no output callback. */
 	over_budget_check(c->server);
@@ -380,12 +400,12 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	cron_trim(s, n);
 }
 
-/* What shedding a connection gives back: its output and its POST body. */
+/* What shedding a connection gives back: its output and its input held. */
 static size_t conn_weight(const struct signaling_conn *c)
 {
 	return c->dead ? 0
 		       : evbuffer_get_length(bufferevent_get_output(c->bev)) +
-				 signaling_sio_body_bytes(c);
+				 c->in_counted;
 }
 
 static int by_weight_desc(const void *a, const void *b)

@@ -167,38 +167,22 @@ static void dispatch(struct signaling_conn *c, const struct http_request *req,
 }
 
 /* A POST body on its way in: its request head, and for a chunked one the
- * decoder and the data decoded so far. What it holds (that data and the
- * input not read yet) is counted against signaling-max-queued. */
+ * decoder and the data decoded so far. That data, with the input not read
+ * yet, counts against signaling-max-queued (signaling_server.c). */
 struct signaling_sio_body {
 	struct http_request req;
 	struct http_chunked dec;
 	uint8_t *data;
 	size_t len, cap;
-	size_t max;     /* socketio-max-payload when the head came */
-	size_t counted; /* in the budget now */
+	size_t max; /* socketio-max-payload when the head came */
 };
 
-/* Keeps the budget's share of the body equal to what it holds. */
-static void body_account(struct signaling_conn *c)
-{
-	struct signaling_sio_body *b = c->eio_body;
-	size_t now = b->cap + evbuffer_get_length(bufferevent_get_input(c->bev));
-
-	if (now > b->counted)
-		signaling_budget_add(c->server, now - b->counted);
-	else
-		signaling_budget_sub(c->server, b->counted - now);
-	b->counted = now;
-}
-
-/* The body leaves c (read whole, or refused): out of the budget. */
+/* The body leaves c: read whole, or refused. */
 static struct signaling_sio_body *body_take(struct signaling_conn *c)
 {
 	struct signaling_sio_body *b = c->eio_body;
 
 	c->eio_body = NULL;
-	if (b)
-		signaling_budget_sub(c->server, b->counted);
 	return b;
 }
 
@@ -211,7 +195,7 @@ static void body_destroy(struct signaling_sio_body *b)
 
 size_t signaling_sio_body_bytes(const struct signaling_conn *c)
 {
-	return c->eio_body ? c->eio_body->counted : 0;
+	return c->eio_body ? c->eio_body->cap : 0;
 }
 
 void signaling_sio_body_free(struct signaling_conn *c)
@@ -247,10 +231,8 @@ static void read_body(struct signaling_conn *c)
 	struct signaling_sio_body *b;
 	const uint8_t *body;
 
-	if (evbuffer_get_length(in) < need) {
-		body_account(c);
+	if (evbuffer_get_length(in) < need)
 		return;
-	}
 	body = evbuffer_pullup(in, (ssize_t)need);
 	b = body_take(c);
 	c->linger_left = 0;
@@ -293,10 +275,8 @@ static void read_chunked(struct signaling_conn *c)
 	ssize_t rc = decode_input(c, c->eio_body);
 	struct signaling_sio_body *b;
 
-	if (rc >= 0 && !c->eio_body->dec.done) {
-		body_account(c);
+	if (rc >= 0 && !c->eio_body->dec.done)
 		return;
-	}
 	b = body_take(c);
 	if (rc == TR_ETRUNC) {
 		dispatch(c, &b->req, NULL, 0, true);

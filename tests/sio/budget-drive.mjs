@@ -98,11 +98,24 @@ if (PHASES.includes('2')) {
 	s.destroy();
 	const after = await until('turnroom_signaling_queued_bytes', (v) => v < 100000);
 	assert.ok(after < 100000, `queued bytes once the body was read: ${after}`);
+	// A WebSocket message still arriving is held input too.
+	const ws = net.connect(Number(u.port), u.hostname);
+	await new Promise((r) => ws.once('connect', r));
+	ws.on('error', () => {});
+	ws.write(`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${u.host}\r\n` +
+		'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+		'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+	const frameHead = Buffer.from([0x81, 0xff, 0, 0, 0, 0, 0, 0x0d, 0xbb, 0xa0, 0, 0, 0, 0]); // 900000, zero mask
+	ws.write(Buffer.concat([frameHead, Buffer.alloc(600000, 0x36)]));
+	const partial = await until('turnroom_signaling_queued_bytes', (v) => v >= 600000);
+	assert.ok(partial >= 600000, `queued bytes with 600 KB of a WebSocket frame in: ${partial}`);
+	ws.destroy();
+	await until('turnroom_signaling_queued_bytes', (v) => v < 100000);
 	const evil = await rawHttp(url, [postHead(q, 'Origin: http://evil.test\r\nContent-Length: 500000\r\n\r\n')]);
 	assert.equal(evil.status, 403, evil.head || 'no answer before the body');
 	assert.equal(evil.body, '{"code":4,"message":"Forbidden"}');
 	console.log(`2. a 600 KB body in flight counted (${inflight} bytes queued), then released (${after}); ` +
-		'a foreign Origin refused from the head');
+		`600 KB of a WebSocket frame counted (${partial}); a foreign Origin refused from the head`);
 }
 
 // 2b. Bodies in flight past the budget: the largest goes first.
