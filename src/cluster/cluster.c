@@ -19,7 +19,6 @@
 #include "cluster/cluster_internal.h"
 
 #include <event2/event.h>
-#include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,7 +226,7 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 	for (int i = 0; i < 11; i++)
 		lens[i] = strlen(argv[i]);
 	lens[11] = flen;
-	cluster_redis_cmd(c, NULL, NULL, 12, argv, lens);
+	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 12, argv, lens);
 	cluster_mirror_put(c->mirror, user, strlen(user), c->node_id, strlen(c->node_id),
 			   room, strlen(room));
 	free(frame);
@@ -274,28 +273,30 @@ static void sync_local(struct cluster *c)
 	if (c->each_local)
 		c->each_local(c->each_ctx, collect_user, &l);
 	if (l.n >= 5 && l.n < (size_t)INT32_MAX)
-		cluster_redis_cmd(c, NULL, NULL, (int)l.n, l.argv, l.lens);
+		cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, (int)l.n, l.argv,
+				  l.lens);
 	free(l.argv);
 	free(l.lens);
 	if (c->each_local)
 		c->each_local(c->each_ctx, rejoin_one, c);
 }
 
-static void on_members(struct cluster *c, redisReply *r, void *arg)
+static void on_members(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
-	if (!r || r->type != REDIS_REPLY_ARRAY) {
+	struct cluster_reply_pair m;
+
+	if (!d) {
 		pending_clear(c);
 		c->loading = false;
-		return; /* the link is going down; registration starts over */
+		/* The link is going down (registration starts over when it is
+		 * back) or Redis refused: try again at the next beat. */
+		return;
 	}
 	cluster_mirror_clear(c->mirror);
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
-		const char *v = r->element[i + 1]->str, *sp = v ? strchr(v, ' ') : NULL;
-
-		if (sp)
-			cluster_mirror_put(c->mirror, r->element[i]->str,
-					   r->element[i]->len, v, (size_t)(sp - v),
-					   sp + 1, strlen(sp + 1));
+	for (size_t i = 0; i < d->n_pairs; i++) {
+		cluster_reply_pair_at(d, i, &m);
+		cluster_mirror_put(c->mirror, m.user, m.user_len, m.node, m.node_len,
+				   m.room, m.room_len);
 	}
 	c->loading = false;
 	while (c->pend_head) {
@@ -327,7 +328,8 @@ static void try_register(struct cluster *c)
 		return;
 	heartbeat(c);
 	c->loading = true;
-	if (cluster_redis_cmd(c, on_members, NULL, 2, hgetall, NULL))
+	if (cluster_redis_cmd(c, CLUSTER_REPLY_MEMBERS, on_members, NULL, 2, hgetall,
+			      NULL))
 		c->loading = false;
 }
 
@@ -353,16 +355,15 @@ void cluster_on_down(struct cluster *c)
 
 /* ---- heartbeat and reaping ---- */
 
-static void on_reap(struct cluster *c, redisReply *r, void *arg)
+static void on_reap(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
-	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+	if (!d)
 		return;
-	if (r->element[0]->integer > 0) {
-		c->stats.reaped += (uint64_t)r->element[0]->integer;
-		log_info("cluster: removed %lld members of dead nodes",
-			 r->element[0]->integer);
+	if (d->reaped > 0) {
+		c->stats.reaped += d->reaped;
+		log_info("cluster: removed %u members of dead nodes", d->reaped);
 	}
-	c->n_nodes = (size_t)r->element[1]->integer;
+	c->n_nodes = d->count;
 }
 
 static void heartbeat(struct cluster *c)
@@ -374,16 +375,20 @@ static void heartbeat(struct cluster *c)
 
 	snprintf(key, sizeof(key), "tr:node:%s", c->node_id);
 	snprintf(px, sizeof(px), "%u", c->timeout_ms);
-	cluster_redis_cmd(c, NULL, NULL, 5, set, NULL);
-	cluster_redis_cmd(c, NULL, NULL, 3, sadd, NULL);
-	cluster_redis_cmd(c, on_reap, NULL, 5, reap, NULL);
+	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 5, set, NULL);
+	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, sadd, NULL);
+	cluster_redis_cmd(c, CLUSTER_REPLY_REAP, on_reap, NULL, 5, reap, NULL);
 }
 
 static void beat_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct cluster *c = arg;
 
-	if (c->cmd_state == LINK_READY)
+	/* Not registered yet with both links up: Redis refused the members'
+	 * snapshot; ask again (try_register beats too). */
+	if (c->cmd_state == LINK_READY && !c->registered)
+		try_register(c);
+	else if (c->cmd_state == LINK_READY)
 		heartbeat(c);
 }
 
@@ -414,9 +419,9 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	c->h = *h;
 	c->db = cfg->db;
 	c->timeout_ms = cfg->node_timeout_ms < 300 ? 300 : cfg->node_timeout_ms;
-	if (cluster_endpoint_parse(cfg->redis, &c->ep)) {
-		snprintf(err, errlen, "redis: '%s' is neither HOST:PORT nor unix:PATH",
-			 cfg->redis ? cfg->redis : "");
+	c->ep = cfg->redis;
+	if (!c->ep.host[0] || (!c->ep.is_unix && !c->ep.port)) {
+		snprintf(err, errlen, "redis: no host:port or unix:PATH");
 		goto fail;
 	}
 	if (!id_ok(cfg->node_id, CLUSTER_NODE_ID_MAX)) {
@@ -509,33 +514,39 @@ struct join_call {
 	char room[CLUSTER_ROOM_MAX + 1];
 };
 
-static void on_join(struct cluster *c, redisReply *r, void *arg)
+/* The ids of the other members, NUL-terminated for the callback. */
+struct join_others {
+	struct cluster_member m[CLUSTER_JOIN_OTHERS_MAX];
+	char user[CLUSTER_JOIN_OTHERS_MAX][CLUSTER_USER_MAX + 1];
+	char node[CLUSTER_JOIN_OTHERS_MAX][CLUSTER_NODE_ID_MAX + 1];
+};
+
+static void on_join(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
 	struct join_call *j = arg;
-	struct cluster_member others[CLUSTER_ROOM_MAX];
-	size_t n = 0;
+	struct join_others o;
+	struct cluster_reply_pair p;
 
-	if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-	    r->element[0]->type != REDIS_REPLY_INTEGER) {
-		if (r && r->type == REDIS_REPLY_ERROR)
-			log_err("cluster: join script failed: %s", r->str);
+	if (!d) {
 		j->cb(j->arg, CLUSTER_UNAVAILABLE, 0, NULL, 0);
 		free(j);
 		return;
 	}
-	if (r->element[0]->integer == CLUSTER_OK && r->elements == 3) {
-		redisReply *m = r->element[2];
-
-		for (size_t i = 0; i + 1 < m->elements && n < CLUSTER_ROOM_MAX; i += 2) {
-			others[n].user = m->element[i]->str;
-			others[n].node = m->element[i + 1]->str;
-			n++;
-		}
+	/* The decoder checked every id (CLUSTER_JOIN_OTHERS_MAX pairs at
+	 * most, each of its maximum length). */
+	for (size_t i = 0; i < d->n_pairs; i++) {
+		cluster_reply_pair_at(d, i, &p);
+		memcpy(o.user[i], p.user, p.user_len);
+		o.user[i][p.user_len] = '\0';
+		memcpy(o.node[i], p.node, p.node_len);
+		o.node[i][p.node_len] = '\0';
+		o.m[i].user = o.user[i];
+		o.m[i].node = o.node[i];
+	}
+	if (d->status == CLUSTER_OK)
 		cluster_mirror_put(c->mirror, j->user, strlen(j->user), c->node_id,
 				   strlen(c->node_id), j->room, strlen(j->room));
-	}
-	j->cb(j->arg, (enum cluster_status)r->element[0]->integer,
-	      (unsigned)r->element[1]->integer, others, n);
+	j->cb(j->arg, d->status, d->count, o.m, d->n_pairs);
 	free(j);
 }
 
@@ -565,7 +576,7 @@ void cluster_join(struct cluster *c, const char *room, const char *user,
 	for (int i = 0; i < 11; i++)
 		lens[i] = strlen(argv[i]);
 	lens[11] = flen;
-	if (cluster_redis_cmd(c, on_join, j, 12, argv, lens))
+	if (cluster_redis_cmd(c, CLUSTER_REPLY_JOIN, on_join, j, 12, argv, lens))
 		goto unavailable;
 	c->stats.frames_out++;
 	free(frame);
@@ -597,7 +608,7 @@ void cluster_leave(struct cluster *c, const char *room, const char *user)
 	/* While Redis is down this is lost; the member is not re-registered
 	 * when the link comes back (it is no longer local), and a member
 	 * left in Redis by a crash is reaped with its node. */
-	if (!cluster_redis_cmd(c, NULL, NULL, 10, argv, lens))
+	if (!cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 10, argv, lens))
 		c->stats.frames_out++;
 	free(frame);
 }
@@ -607,12 +618,12 @@ struct check_call {
 	void *arg;
 };
 
-static void on_check(struct cluster *c, redisReply *r, void *arg)
+static void on_check(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
 	struct check_call *k = arg;
 
-	if (r && r->type == REDIS_REPLY_INTEGER)
-		k->cb(k->arg, CLUSTER_OK, (unsigned)r->integer);
+	if (d)
+		k->cb(k->arg, CLUSTER_OK, d->count);
 	else
 		k->cb(k->arg, CLUSTER_UNAVAILABLE, 0);
 	free(k);
@@ -630,7 +641,7 @@ void cluster_check(struct cluster *c, const char *room, cluster_check_cb cb, voi
 	k->cb = cb;
 	k->arg = arg;
 	snprintf(key_room, sizeof(key_room), "tr:room:%s", room);
-	if (!cluster_redis_cmd(c, on_check, k, 2, argv, NULL))
+	if (!cluster_redis_cmd(c, CLUSTER_REPLY_COUNT, on_check, k, 2, argv, NULL))
 		return;
 unavailable:
 	free(k);
@@ -654,7 +665,7 @@ static int publish(struct cluster *c, const char *chan, const struct cluster_fra
 	lens[0] = 7;
 	lens[1] = strlen(chan);
 	lens[2] = flen;
-	rc = cluster_redis_cmd(c, NULL, NULL, 3, argv, lens);
+	rc = cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, argv, lens);
 	if (!rc)
 		c->stats.frames_out++;
 	free(frame);
@@ -674,11 +685,13 @@ struct secret_call {
 	void *arg;
 };
 
-static void on_secret(struct cluster *c, redisReply *r, void *arg)
+static void on_secret(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
 	struct secret_call *k = arg;
 
-	k->cb(k->arg, r && r->type == REDIS_REPLY_STRING ? r->str : NULL);
+	/* The decoder checked: no NUL inside, so str is the whole secret
+	 * (hiredis ends every string with a NUL). */
+	k->cb(k->arg, d ? d->str : NULL);
 	free(k);
 }
 
@@ -694,7 +707,7 @@ void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secr
 	}
 	k->cb = cb;
 	k->arg = arg;
-	if (cluster_redis_cmd(c, on_secret, k, 5, argv, NULL)) {
+	if (cluster_redis_cmd(c, CLUSTER_REPLY_SECRET, on_secret, k, 5, argv, NULL)) {
 		free(k);
 		cb(arg, NULL);
 	}

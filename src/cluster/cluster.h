@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/addr.h"
+
 #define CLUSTER_NODE_ID_MAX 64
 #define CLUSTER_ROOM_MAX 64
 #define CLUSTER_USER_MAX 64
@@ -68,22 +70,13 @@ ssize_t cluster_relay_encode(const struct cluster_relay *r, uint8_t *out, size_t
  * name or the arguments, too many blobs). */
 int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r);
 
-/* "HOST:PORT", "[V6]:PORT" or "unix:PATH" into host/port or path. Returns 0
- * or TR_EINVAL. */
-struct cluster_endpoint {
-	char host[256]; /* or the unix socket path */
-	unsigned port;  /* 0 for a unix socket */
-	bool is_unix;
-};
-int cluster_endpoint_parse(const char *spec, struct cluster_endpoint *ep);
-
 /* ---- the cluster link (cluster.c) ---- */
 
 struct event_base;
 struct cluster;
 
 struct cluster_config {
-	const char *redis;        /* endpoint spec, see cluster_endpoint_parse */
+	struct tr_endpoint redis; /* host:port or unix socket (redis=, src/conf) */
 	const char *user;         /* ACL user; NULL: none */
 	const char *password;     /* NULL: no AUTH */
 	unsigned db;              /* SELECT db */
@@ -171,9 +164,10 @@ void cluster_each_member(const struct cluster *c,
  * not handed back to on_frame). 0 or TR_EIO when down. */
 int cluster_broadcast(struct cluster *c, const struct cluster_frame *f);
 
-/* Counters for /metrics. */
+/* Counters for /metrics. replies_bad: Redis replies of the wrong type or
+ * shape, each handled as an outage (the link dropped and reconnected). */
 struct cluster_stats {
-	uint64_t frames_in, frames_out, frames_bad, reconnects, reaped;
+	uint64_t frames_in, frames_out, frames_bad, reconnects, reaped, replies_bad;
 };
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *out);
 

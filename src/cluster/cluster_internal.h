@@ -7,10 +7,82 @@
 #include <stdint.h>
 
 #include "cluster/cluster.h"
+#include "util/log.h"
 
 struct redisAsyncContext;
+struct redisCallbackList;
+struct redisReader;
 struct redisReply;
 struct event;
+
+/* ---- Redis replies (cluster_reply.c): every reply is decoded here ---- */
+
+/* What a reply answers; each kind has one decoder. */
+enum cluster_reply_kind {
+	CLUSTER_REPLY_OK,      /* AUTH, SELECT: +OK */
+	CLUSTER_REPLY_JOIN,    /* the join script */
+	CLUSTER_REPLY_MEMBERS, /* HGETALL tr:members */
+	CLUSTER_REPLY_REAP,    /* the reap script */
+	CLUSTER_REPLY_COUNT,   /* HLEN tr:room:R (checkRoom) */
+	CLUSTER_REPLY_SECRET,  /* the shared-secret script */
+	CLUSTER_REPLY_PUBSUB,  /* a push on the subscribed connection */
+	CLUSTER_REPLY_STRAY,   /* what the guard refused on the command connection */
+};
+
+#define CLUSTER_JOIN_OTHERS_MAX ((size_t)64) /* room-capacity's maximum */
+#define CLUSTER_SECRET_MAX ((size_t)1024)
+/* An array longer than this is refused while it is parsed: hiredis would
+ * allocate its element table from the count alone. 2^21 elements is
+ * HGETALL tr:members of a million members. */
+#define CLUSTER_REPLY_MAX_ELEMENTS 2097152
+
+/* A reply that decoded. Pointers borrow the reply: valid during the
+ * callback it is handed to. */
+struct cluster_reply {
+	enum cluster_reply_kind kind;
+	enum cluster_status status; /* JOIN */
+	unsigned count;  /* JOIN, COUNT: members; REAP: nodes; PUBSUB: subscriptions */
+	unsigned reaped; /* REAP */
+	bool message;    /* PUBSUB: a message (str, len), else a subscription */
+	bool error;      /* decoding failed on an error reply (not malformed) */
+	const char *str; /* SECRET; a PUBSUB message's data (binary) */
+	size_t len;
+	size_t n_pairs;                 /* JOIN's other members, MEMBERS' entries */
+	const struct redisReply *pairs; /* read through cluster_reply_pair_at */
+	char why[96];                   /* what was wrong, when decoding failed */
+};
+
+/* One member of a decoded JOIN (user, node) or MEMBERS (user, node,
+ * room): ids of 1 to their maximum of [A-Za-z0-9._-], not NUL-terminated. */
+struct cluster_reply_pair {
+	const char *user, *node, *room;
+	size_t user_len, node_len, room_len;
+};
+
+/* The one way to read a reply: 0 and d filled, or TR_EINVAL with d->why
+ * saying what was wrong (d->error when r is an error reply). r may be
+ * NULL (the connection went first). */
+int cluster_reply_decode(enum cluster_reply_kind kind, const struct redisReply *r,
+			 struct cluster_reply *d);
+/* i < d->n_pairs of a decoded JOIN or MEMBERS reply. */
+void cluster_reply_pair_at(const struct cluster_reply *d, size_t i,
+			   struct cluster_reply_pair *p);
+/* For log lines: "the join script", ... */
+const char *cluster_reply_kind_name(enum cluster_reply_kind kind);
+
+/* Guards a connection's reader against replies hiredis's async layer
+ * would assert on (or read past): on the subscribed connection (sub) a
+ * push must be {"message"|"subscribe", string, any}; on the command one,
+ * a reply must answer a command (replies: the context's callback list);
+ * no array may have more than CLUSTER_REPLY_MAX_ELEMENTS. A refused reply
+ * makes hiredis drop the connection; refused says why. */
+struct cluster_guard {
+	bool sub;
+	bool push; /* parsing a push (private) */
+	const struct redisCallbackList *replies;
+	const char *refused;
+};
+void cluster_reply_guard(struct redisReader *r, struct cluster_guard *g);
 
 /* ---- the mirror of live members (cluster_mirror.c) ---- */
 
@@ -47,13 +119,15 @@ struct cluster_pending {
 
 struct cluster {
 	struct event_base *base;
-	struct cluster_endpoint ep;
+	struct tr_endpoint ep;
 	char node_id[CLUSTER_NODE_ID_MAX + 1];
 	char *user, *password;
 	unsigned db, timeout_ms;
 	struct cluster_handlers h;
 	/* Two connections: a subscribed one can run no other command. */
 	struct redisAsyncContext *cmd, *sub;
+	struct cluster_guard cmd_guard, sub_guard;
+	struct log_limit bad_log; /* malformed replies and Redis errors */
 	enum cluster_link_state cmd_state, sub_state;
 	bool subscribed, registered, loading;
 	unsigned backoff_ms;
@@ -75,9 +149,20 @@ void cluster_redis_connect(struct cluster *c);
 void cluster_redis_drop(struct cluster *c, bool reconnect);
 /* A command on the command connection; fn gets (c, reply-or-NULL, arg).
  * Returns 0, or TR_EIO when not ready (fn is then not called). */
-typedef void (*cluster_reply_fn)(struct cluster *c, struct redisReply *r, void *arg);
-int cluster_redis_cmd(struct cluster *c, cluster_reply_fn fn, void *arg, int argc,
-		      const char **argv, const size_t *lens);
+/* A command on the command connection: its reply is decoded as `kind`,
+ * then fn gets (c, decoded, arg), or (c, NULL, arg) when the connection
+ * went away, Redis answered an error, or the reply was malformed (then
+ * the link is dropped first, as in an outage). Returns 0, or TR_EIO when
+ * not ready (fn is then not called). fn NULL: nothing reads the reply. */
+typedef void (*cluster_reply_fn)(struct cluster *c, const struct cluster_reply *d,
+				 void *arg);
+int cluster_redis_cmd(struct cluster *c, enum cluster_reply_kind kind,
+		      cluster_reply_fn fn, void *arg, int argc, const char **argv,
+		      const size_t *lens);
+/* A reply that did not decode: counted, logged (rate-limited), and the
+ * link dropped as in an outage. */
+void cluster_reply_malformed(struct cluster *c, enum cluster_reply_kind kind,
+			     const char *why);
 
 /* ---- logic (cluster.c), called by cluster_redis.c ---- */
 

@@ -118,6 +118,21 @@ static bool check_user(const char *v)
 	return pw - colon - 3 == 32;
 }
 
+/* node-id: it names Redis keys and pub/sub channels ("tr:node:ID"), so a
+ * short, plain charset. */
+static bool check_id(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > CONF_NODE_ID_MAX)
+		return false;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || *v == '.' || *v == '_' || *v == '-'))
+			return false;
+	return true;
+}
+
 /* ---- setters ---- */
 
 static int list_append(struct conf_list *l, const char *v)
@@ -193,6 +208,8 @@ static int set_string(struct conf *c, const struct conf_option *o, const char *v
 
 	if (!v)
 		return ctx_err(ctx, "'%s' needs a value", o->name);
+	if ((o->flags & CONF_F_CHECK_ID) && !check_id(v))
+		return bad_value(ctx, o, v, "expected 1-64 of A-Z a-z 0-9 . _ -");
 	copy = strdup(v);
 	if (!copy) {
 		ctx_err(ctx, "out of memory");
@@ -270,6 +287,9 @@ static int conf_apply(struct conf *c, const struct conf_option *o, const char *v
 	case CONF_ADDR_LIST:
 	case CONF_EXTERNAL_IP:
 	case CONF_PEER_RANGE:
+	case CONF_ADDR_PORT_LIST:
+	case CONF_ENDPOINT:
+	case CONF_ENDPOINT_LIST:
 		return set_typed(c, o, v, ctx);
 	case CONF_UNIMPL:
 		warn_unimplemented(o, ctx);

@@ -85,6 +85,7 @@ static void table_remove(struct eio_server *e, struct eio_session *s)
 	if (*pp) {
 		*pp = s->hash_next;
 		e->n_sessions--;
+		eio_sources_remove(e->sources, &s->peer);
 	}
 }
 
@@ -131,7 +132,8 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 	s->timer = evtimer_new(e->base, timer_cb, s);
 	s->rate_tokens_milli = 2000u * e->cfg.rate;
 	s->rate_last_ms = clock_mono_ms();
-	if (!s->host || !s->timer || !eio_random_id(s->sid))
+	if (!s->host || !s->timer || !eio_random_id(s->sid) ||
+	    !eio_sources_add(e->sources, &s->peer))
 		goto fail;
 	evtimer_add(s->timer, e->tv_interval);
 	b = sid_bucket(e, s->sid);
@@ -567,8 +569,9 @@ struct eio_server *eio_server_new(struct event_base *base, const struct eio_conf
 	e->app = app;
 	e->n_buckets = EIO_INITIAL_BUCKETS;
 	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
+	e->sources = eio_sources_new();
 	set_config(e, cfg);
-	if (!e->buckets || !e->tv_interval || !e->tv_timeout) {
+	if (!e->buckets || !e->sources || !e->tv_interval || !e->tv_timeout) {
 		eio_server_free(e);
 		return NULL;
 	}
@@ -588,6 +591,7 @@ void eio_server_free(struct eio_server *e)
 		while (e->buckets[i])
 			eio_session_end(e->buckets[i], "server shutting down", false);
 	free(e->buckets);
+	eio_sources_free(e->sources);
 	free(e);
 }
 

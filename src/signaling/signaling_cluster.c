@@ -395,6 +395,9 @@ static void each_local(void *ctx, cluster_member_fn fn, void *arg)
 
 /* ---- what the protocol layer calls ---- */
 
+/* src/conf checks a configured node-id against the cluster's bound. */
+_Static_assert(CONF_NODE_ID_MAX == CLUSTER_NODE_ID_MAX, "node-id bound");
+
 /* A configured node-id wins. Otherwise one is generated once and kept in
  * the store, so a node restarted (even by kill -9) comes back under the
  * same id and its old members leave at once (the peers see it register
@@ -426,6 +429,7 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 {
 	const struct conf *conf = s->conf;
 	struct signaling_cluster *k;
+	char where[ADDR_ENDPOINT_STR_MAX];
 	struct cluster_config cc = {
 		.redis = conf->redis,
 		.user = conf->redis_user,
@@ -437,7 +441,7 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 				      .on_frame = on_frame,
 				      .on_state = on_state };
 
-	if (!conf->redis)
+	if (!conf->redis.host[0])
 		return 0;
 	k = calloc(1, sizeof(*k));
 	if (!k) {
@@ -455,7 +459,8 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 	if (!k->link)
 		return TR_EIO;
 	cluster_set_local_members(k->link, each_local, s);
-	log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
+	log_info("cluster: node %s, redis %s", k->node_id,
+		 addr_endpoint_to_str(&conf->redis, where, sizeof(where)));
 	return 0;
 }
 
@@ -538,6 +543,8 @@ static void join_done(void *arg, enum cluster_status st, unsigned user_num,
 	if (st == CLUSTER_OK && t->cancelled) {
 		cluster_leave(s->cluster->link, t->room, t->user); /* gone meanwhile */
 	} else if (st == CLUSTER_OK) {
+		/* src/cluster checked every id of others (never NULL, 1-64 of
+		 * [A-Za-z0-9._-]) or answered UNAVAILABLE. */
 		for (size_t i = 0; i < n_others; i++)
 			if (strcmp(others[i].node, self))
 				proxy_add(s, t->room, others[i].user,
@@ -733,4 +740,8 @@ void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer
 		    "Redis connections lost.", st.reconnects);
 	prom_metric(out, "turnroom_cluster_reaped_total", "counter",
 		    "Members of dead nodes this node removed.", st.reaped);
+	prom_metric(out, "turnroom_cluster_replies_malformed_total", "counter",
+		    "Redis replies of the wrong type or shape (each handled as an "
+		    "outage).",
+		    st.replies_bad);
 }

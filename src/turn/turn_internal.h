@@ -25,6 +25,25 @@ struct bufferevent;
 
 enum turn_transport { TURN_UDP = 17, TURN_TCP = 6 };
 
+/* ---- quotas (turn_quota.c): pure ---- */
+
+/* A quota key: one letter for the kind of credential, then the name. */
+#define TURN_QUOTA_KEY_MAX (AUTH_NAME_MAX + 1)
+/* Whom an allocation counts against: the kind of credential ("L" long-term,
+ * "R" REST) and the name a quota counts (auth_cred_user), so a long-term
+ * user and a REST ID of the same name never share a count. */
+void turn_quota_key(enum auth_kind kind, const char *username, char sep,
+		    char out[TURN_QUOTA_KEY_MAX]);
+/* The allocations and reserved ports one key may hold, 0 = unlimited:
+ * user-quota, and for a room-minted credential (auth_room_member_id) also
+ * member-quota when that is lower. *option names the one in force, for the
+ * log line. */
+size_t turn_quota_user_limit(const struct conf *c, enum auth_kind kind,
+			     const char *username, const char **option);
+/* total-quota, or when 0 the relay port range less a tenth: the relay never
+ * hands out its last ports. */
+size_t turn_quota_total_limit(const struct conf *c);
+
 /* RFC 8656 2: an allocation is named by its client 5-tuple. */
 struct five_tuple {
 	enum turn_transport transport;
@@ -130,9 +149,8 @@ struct allocation {
 	uint64_t mob_id;
 	uint32_t mob_gen;
 	struct allocation *mob_next;
-	/* What user-quota and member-quota count: the username, or the ID
-	 * part of a REST username (coturn: the "real" user). */
-	char quota_user[AUTH_NAME_MAX];
+	/* Whom user-quota and member-quota count (turn_quota_key). */
+	char quota_user[TURN_QUOTA_KEY_MAX];
 	/* Dense arrays (order carries no meaning) plus hash indexes, so the
 	 * packet path finds a permission or channel in O(1); entries are
 	 * capped by max-permissions/max-channels-per-allocation. */
@@ -260,7 +278,7 @@ struct reservation {
 	uint64_t expires_ms;
 	/* The reserving allocation's quota_user: a held port counts against
 	 * that user and the total until it expires or is taken. */
-	char quota_user[AUTH_NAME_MAX];
+	char quota_user[TURN_QUOTA_KEY_MAX];
 };
 
 struct relay_family {
