@@ -1,7 +1,8 @@
 // Driven by tests/interop/test_sio_budget.sh (not a node --test file): the
 // Socket.IO endpoint against signaling-max-queued (issue 17). SIO_URL names
 // the server, METRICS_TOKEN its metrics-token, SERVER_PID its process,
-// BUDGET its signaling-max-queued, ORIGIN its allowed-origin.
+// BUDGET its signaling-max-queued, SANITIZED=1 for an ASan build (no RSS
+// bound then).
 //   1. 200 POSTs to an unknown sid, each sending 990 KB of a 1 MB body:
 //      refused from their heads, the server's peak memory barely moves.
 //   2. A POST body in flight counts in turnroom_signaling_queued_bytes;
@@ -26,7 +27,7 @@ async function metric(name) {
 }
 
 // Polls a metric until pred holds (at most ms); its last value.
-async function until(name, pred, ms = 5000) {
+async function until(name, pred, ms = 15000) {
 	const end = Date.now() + ms;
 	let v;
 	while (Date.now() < end) {
@@ -76,7 +77,8 @@ if (PHASES.includes('1')) {
 	const grown = peakKb() - before;
 	console.log(`1. 200 POSTs to an unknown sid answered ${[...new Set(statuses)]}; peak memory +${grown} kB`);
 	assert.ok(statuses.every((s) => s === 400), 'every POST refused with 400');
-	assert.ok(grown < 40000, `peak memory grew by ${grown} kB for 200 refused POSTs`);
+	if (process.env.SANITIZED !== '1') // ASan's quarantine keeps what was freed
+		assert.ok(grown < 40000, `peak memory grew by ${grown} kB for 200 refused POSTs`);
 }
 
 // 2. A body in flight is in the budget; a foreign Origin is refused first.
