@@ -475,11 +475,15 @@ const struct conf_doc conf_docs[] = {
 	  "dropped past it).",
 	  NULL },
 	{ "signaling-max-queued",
-	  "Queued signaling bytes of all connections and resume queues together: past\n"
-	  "it the largest consumers are disconnected (or, for a departed member, ended)\n"
-	  "until the total is back under seven eighths of it. Default 67108864 (64 MiB).",
-	  "Queued signaling bytes of all connections together; past it the largest "
-	  "consumers are disconnected.",
+	  "Queued signaling bytes of every queue together, whatever the transport:\n"
+	  "connections' output, resume queues, Socket.IO polling queues and pending\n"
+	  "attachments, input held (POST bodies, WebSocket messages arriving). Past it\n"
+	  "the largest consumers are disconnected (a Socket.IO session closed, a\n"
+	  "departed member ended) until the total is back under seven eighths of it.\n"
+	  "Default 67108864 (64 MiB).",
+	  "Queued signaling bytes of every queue together (connections, resume queues, "
+	  "Socket.IO polling queues, POST bodies); past it the largest consumers are "
+	  "disconnected.",
 	  NULL },
 	{ "prometheus",
 	  "Serve GET /metrics (Prometheus text format) on a listener of its own,\n"

@@ -257,8 +257,8 @@ const struct conf_option conf_options[] = {
 		 "disconnected) and "
 		 "messages kept for one member in its resume window (oldest dropped)."),
 	UINT_OPT("signaling-max-queued", 0, signaling_max_queued, "67108864", 65536, UMAX, CONF_F_RELOAD,
-		 "BYTES", "Queued signaling bytes of all connections together; past it the "
-		 "largest consumers are disconnected."),
+		 "BYTES", "Queued signaling bytes of every queue together, whatever the "
+		 "transport; past it the largest consumers are disconnected."),
 	BOOL_OPT("prometheus", 0, prometheus, 0,
 		 "Serve /metrics on prometheus-address:prometheus-port."),
 	UINT_OPT("prometheus-port", 0, prometheus_port, "9641", 1, 65535, 0, "PORT",

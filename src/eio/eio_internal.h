@@ -36,7 +36,8 @@ struct eio_session {
 	bool closed;   /* closing: no more sends or dispatch */
 	unsigned busy; /* dispatch frames on the stack: free deferred */
 	struct eio_pkt *q_head, *q_tail;
-	size_t q_bytes;
+	size_t q_bytes;      /* in the budget (eio_queue_account) */
+	size_t charged;      /* the application's bytes, in the budget too */
 	struct event *timer; /* ping interval, then ping timeout */
 	uint32_t rate_tokens_milli;
 	uint64_t rate_last_ms;
@@ -54,6 +55,7 @@ enum eio_close_reason {
 	EIO_R_RATE_LIMIT,
 	EIO_R_TOO_LARGE,
 	EIO_R_QUEUE_FULL,
+	EIO_R_BUDGET,
 	EIO_R_COUNT
 };
 
@@ -94,6 +96,9 @@ struct eio_server {
 	struct log_limit refused_log; /* handshakes refused by the limits */
 	const struct timeval *tv_interval, *tv_timeout; /* common timeouts */
 	struct eio_counters counters;
+	size_t queued;        /* q_bytes + charged of every session */
+	eio_budget_fn budget; /* may be NULL */
+	void *budget_ctx;
 };
 
 /* ---- eio_session.c ---- */

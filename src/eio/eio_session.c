@@ -161,8 +161,64 @@ bool eio_session_open_app(struct eio_session *s)
 	return true;
 }
 
+/* ---- the global budget: every byte a session holds is reported ---- */
+
+static void account(struct eio_server *e, size_t added, size_t removed)
+{
+	e->queued += added;
+	e->queued -= removed;
+	if (e->budget && (added || removed))
+		e->budget(e->budget_ctx, added, removed);
+}
+
+void eio_server_set_budget(struct eio_server *e, eio_budget_fn fn, void *ctx)
+{
+	e->budget = fn;
+	e->budget_ctx = ctx;
+}
+
+void eio_session_charge(struct eio_session *s, size_t n)
+{
+	if (s->closed)
+		return;
+	s->charged += n;
+	account(s->srv, n, 0);
+}
+
+void eio_session_uncharge(struct eio_session *s, size_t n)
+{
+	if (n > s->charged)
+		n = s->charged;
+	s->charged -= n;
+	account(s->srv, 0, n);
+}
+
+size_t eio_session_queued(const struct eio_session *s)
+{
+	return s->q_bytes + s->charged;
+}
+
+size_t eio_server_queued(const struct eio_server *e)
+{
+	return e->queued;
+}
+
+/* A scan of every session: only when the budget is exceeded. */
+struct eio_session *eio_server_largest(const struct eio_server *e)
+{
+	struct eio_session *best = NULL;
+
+	for (size_t i = 0; i < e->n_buckets; i++)
+		for (struct eio_session *s = e->buckets[i]; s; s = s->hash_next)
+			if (eio_session_queued(s) &&
+			    (!best || eio_session_queued(s) > eio_session_queued(best)))
+				best = s;
+	return best;
+}
+
 static void queue_free(struct eio_session *s)
 {
+	account(s->srv, 0, s->q_bytes);
 	while (s->q_head) {
 		struct eio_pkt *next = s->q_head->next;
 
@@ -227,6 +283,10 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 		e->conn->ws_close(conn);
 		e->conn->detach(conn);
 	}
+	/* Nothing is sent any more: the budget gets its bytes back now,
+	 * even while a dispatch frame keeps the session itself. */
+	queue_free(s);
+	eio_session_uncharge(s, s->charged);
 	if (!s->busy)
 		session_free(s);
 }
@@ -270,6 +330,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 		s->q_head = pkt;
 	s->q_tail = pkt;
 	s->q_bytes += len;
+	account(s->srv, len, 0);
 	eio_count_out(s->srv, len);
 	if (!s->upgrading && !s->batching)
 		eio_session_flush_poll(s, false);
@@ -345,14 +406,16 @@ void eio_session_flush_poll(struct eio_session *s, bool force)
 			    s->poll_headers ? s->poll_headers : "",
 			    body ? (void *)body : "6", body ? len : 1);
 	s->srv->conn->detach(conn);
+	if (body)
+		queue_free(s);
 	free(body);
-	queue_free(s);
 }
 
 void eio_session_flush_ws(struct eio_session *s)
 {
 	struct eio_pkt *q = s->q_head;
 
+	account(s->srv, 0, s->q_bytes);
 	s->q_head = s->q_tail = NULL;
 	s->q_bytes = 0;
 	while (q) {

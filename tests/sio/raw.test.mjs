@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { need, URL_DEFAULT, room, connect, closeAll } from './lib.mjs';
 import { SEP, sleep, request, poll, post, handshake, pollingConnect, pollUntilGone,
-	RawWs, wsConnect, rawUpgrade } from './rawlib.mjs';
+	RawWs, wsConnect, rawUpgrade, rawHttp } from './rawlib.mjs';
 
 const TIGHT = need('SIO_TIGHT_URL');     // ping 400/400 ms, maxPayload 2000, connect timeout 1000 ms
 const CORS = need('SIO_CORS_URL');
@@ -49,6 +49,26 @@ describe('engine.io errors', { timeout: 20000 }, () => {
 			assert.equal(r.status, 400, r.head);
 			assert.equal(r.body, message);
 		});
+	}
+});
+
+// engine.io verifies a request (transport, sid) from its head, before a
+// POST body is read: the refusal comes without the body ever being sent.
+describe('a POST is refused from its head', { timeout: 40000 }, () => {
+	for (const [query, code, message] of [
+		['EIO=4&transport=polling&sid=nosuchsid', 1, 'Session ID unknown'],
+		['EIO=4&transport=abc&sid=nosuchsid', 0, 'Transport unknown'],
+		['EIO=4&transport=polling', 2, 'Bad handshake method'],
+	]) {
+		for (const framing of ['Content-Length: 500000', 'Transfer-Encoding: chunked']) {
+			test(`POST ?${query} (${framing}, no body sent) -> 400 {"code":${code}}`, async () => {
+				const u = new URL(URL_DEFAULT);
+				const r = await rawHttp(URL_DEFAULT, [`POST /socket.io/?${query} HTTP/1.1\r\n` +
+					`Host: ${u.host}\r\nContent-Type: text/plain;charset=UTF-8\r\n${framing}\r\n\r\n`]);
+				assert.equal(r.status, 400, r.head || 'no answer before the body');
+				assert.equal(r.body, JSON.stringify({ code, message }));
+			});
+		}
 	}
 });
 
@@ -226,6 +246,27 @@ describe('long-polling', { timeout: 30000 }, () => {
 		const p = await post(URL_DEFAULT, sid, '40', { chunked: true });
 		assert.equal(p.status, 200);
 		assert.equal(p.body, 'ok');
+		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
+		assert.match(g.body, /^40\{"sid":"/);
+	});
+
+	// node's http.request without a length sends its body chunked, and a
+	// chunk larger than one read arrives in pieces: its declared size is
+	// not a reason to refuse it before the rest comes.
+	test('a chunked POST whose chunk spans two reads is read whole', async () => {
+		const { sid } = await handshake(URL_DEFAULT);
+		const u = new URL(URL_DEFAULT);
+		const body = '40' + '\x1e6'.repeat(100);
+		const head = `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\n` +
+			`Host: ${u.host}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
+			'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n';
+		const r = await rawHttp(URL_DEFAULT, [
+			head + body.length.toString(16) + '\r\n' + body.slice(0, 50),
+			body.slice(50, 120),
+			body.slice(120) + '\r\n0\r\n\r\n',
+		]);
+		assert.equal(r.status, 200, r.head);
+		assert.equal(r.body, 'ok');
 		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
 		assert.match(g.body, /^40\{"sid":"/);
 	});
