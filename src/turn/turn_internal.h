@@ -12,6 +12,7 @@
 #include "stun/stun.h"
 #include "turn/turn.h"
 #include "util/addr.h"
+#include "util/htable.h"
 #include "util/ratelimit.h"
 
 struct event;
@@ -104,6 +105,9 @@ struct bw_bucket {
 };
 
 struct allocation {
+	/* In the allocation table by 5-tuple; next to ft so a lookup reads
+	 * the chain link, the hash and the client address in one line. */
+	struct htable_node node;
 	struct five_tuple ft;
 	struct client_link link;
 	struct tr_addr relay;        /* bound address of relay_fd */
@@ -148,7 +152,6 @@ struct allocation {
 	 * reserved against bps-capacity (turn_bandwidth.c). */
 	uint32_t bps, bps_reserved;
 	struct bw_bucket bw_to_peer, bw_from_peer;
-	struct allocation *hash_next;
 	struct turn_server *server;
 	struct tcp_relay *tcp; /* RFC 6062 state; NULL for a UDP relay */
 };

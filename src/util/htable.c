@@ -2,6 +2,7 @@
  * iterator. */
 #include "util/htable.h"
 
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,11 +26,18 @@
 
 static uint64_t rd64le(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v)); /* one load where unaligned loads are fine */
+	return le64toh(v);
+}
+
+static uint64_t rd32le(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 #define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -53,7 +61,7 @@ uint64_t htable_hash(const struct htable *t, const void *key, size_t len)
 	uint64_t v0 = 0x736f6d6570736575ULL ^ t->k0, v1 = 0x646f72616e646f6dULL ^ t->k1;
 	uint64_t v2 = 0x6c7967656e657261ULL ^ t->k0, v3 = 0x7465646279746573ULL ^ t->k1;
 	uint64_t last = (uint64_t)len << 56;
-	size_t i;
+	size_t i, r;
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		uint64_t m = rd64le(s + i);
@@ -62,8 +70,14 @@ uint64_t htable_hash(const struct htable *t, const void *key, size_t len)
 		SIPROUND;
 		v0 ^= m;
 	}
-	for (size_t j = 0; i + j < len; j++)
-		last |= (uint64_t)s[i + j] << (8 * j);
+	/* The last 0 to 7 bytes, little-endian: two overlapping 4-byte
+	 * loads, or the first, middle and last byte. */
+	r = len - i;
+	if (r >= 4)
+		last |= rd32le(s + i) | (uint64_t)rd32le(s + len - 4) << (8 * (r - 4));
+	else if (r)
+		last |= s[i] | (uint64_t)s[i + r / 2] << (8 * (r / 2)) |
+			(uint64_t)s[len - 1] << (8 * (r - 1));
 	v3 ^= last;
 	SIPROUND;
 	v0 ^= last;
