@@ -109,6 +109,7 @@ static enum eio_verdict preflight(struct eio_server *e, const struct eio_request
 static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 {
 	unsigned same = 0;
+	struct htable_node *n;
 
 	if (e->cfg.max_sessions && e->n_sessions >= e->cfg.max_sessions) {
 		log_info(
@@ -118,9 +119,8 @@ static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 	}
 	if (!e->cfg.max_per_ip)
 		return true;
-	for (size_t i = 0; i < e->n_buckets; i++)
-		for (struct eio_session *s = e->buckets[i]; s; s = s->hash_next)
-			same += addr_equal_ip(&s->peer, peer);
+	for (struct htable_iter it = { 0 }; (n = htable_iter_next(&e->sessions, &it));)
+		same += addr_equal_ip(&HTABLE_ENTRY(n, struct eio_session, node)->peer, peer);
 	if (same >= e->cfg.max_per_ip) {
 		log_info("Engine.IO handshake refused: %u sessions from one address "
 			 "(socketio-max-sessions-per-ip)",

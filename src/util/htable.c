@@ -227,3 +227,17 @@ struct htable_node *htable_iter_next(const struct htable *t, struct htable_iter 
 	it->next = n->next;
 	return n;
 }
+
+struct htable_node *htable_drain_next(const struct htable *t, size_t *cursor)
+{
+	size_t n_old = t->old ? t->n_old - t->moved : 0;
+
+	for (; *cursor < n_old + t->n_b; ++*cursor) {
+		struct htable_node *n = *cursor < n_old ? t->old[t->moved + *cursor]
+							: t->b[*cursor - n_old];
+
+		if (n)
+			return n;
+	}
+	return NULL;
+}

@@ -111,4 +111,10 @@ struct htable_iter {
 
 struct htable_node *htable_iter_next(const struct htable *t, struct htable_iter *it);
 
+/* For emptying a table whose entries' teardown may take out other entries
+ * too: a node still in t, or NULL when t is empty. The caller removes the
+ * node it gets before asking again (or it gets it again); *cursor starts
+ * at 0. O(buckets + entries) over the whole drain. */
+struct htable_node *htable_drain_next(const struct htable *t, size_t *cursor);
+
 #endif

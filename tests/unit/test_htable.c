@@ -160,6 +160,46 @@ static void test_iterate(void)
 	htable_fini(&t); /* twice is harmless */
 }
 
+/* Draining while a doubling is half done, each step also taking out
+ * another entry (as a session's teardown may end another session): every
+ * entry comes out once, the table ends empty. */
+static void test_drain(void)
+{
+	enum { N = 700 };
+	struct item items[N];
+	struct htable t;
+	struct htable_node *n;
+	size_t cursor = 0, drained = 0, total;
+
+	REQUIRE(htable_init(&t, 1) == 0);
+	for (uint32_t i = 0; i < N; i++) {
+		items[i] = (struct item){ .key = i };
+		htable_insert(&t, &items[i].node, item_hash(&t, i));
+		if (i > 300 && t.old)
+			break;
+	}
+	CHECK(t.old != NULL);
+	total = htable_count(&t);
+	while ((n = htable_drain_next(&t, &cursor))) {
+		struct item *x = HTABLE_ENTRY(n, struct item, node), *other;
+
+		htable_remove(&t, n);
+		x->seen++;
+		drained++;
+		other = item_find(&t, (uint32_t)(total - 1 - x->key));
+		if (other) {
+			htable_remove(&t, &other->node);
+			other->seen++;
+			drained++;
+		}
+	}
+	CHECK_EQ_INT(drained, total);
+	CHECK_EQ_INT(htable_count(&t), 0);
+	for (size_t i = 0; i < total; i++)
+		CHECK_EQ_INT(items[i].seen, 1);
+	htable_fini(&t);
+}
+
 /* Same hash, different keys: the chain walk goes on to the next match. */
 static void test_equal_hashes(void)
 {
@@ -188,6 +228,7 @@ int main(void)
 	RUN(test_key_per_table);
 	RUN(test_insert_find_remove);
 	RUN(test_iterate);
+	RUN(test_drain);
 	RUN(test_equal_hashes);
 	return HARNESS_DONE();
 }
