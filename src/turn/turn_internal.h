@@ -130,10 +130,10 @@ struct allocation {
 	uint16_t relay2_err;
 	int relay2_err_family;
 	/* RFC 8016 mobility (turn_mobility.c): ticket id (0: no ticket was
-	 * asked for), tickets issued so far, chain of the id index. */
+	 * asked for), tickets issued so far, its node in the id index. */
 	uint64_t mob_id;
 	uint32_t mob_gen;
-	struct allocation *mob_next;
+	struct htable_node mob_node;
 	/* What user-quota and member-quota count: the username, or the ID
 	 * part of a REST username (coturn: the "real" user). */
 	char quota_user[AUTH_NAME_MAX];
@@ -318,7 +318,7 @@ struct turn_server {
 	uint64_t bps_granted;                     /* sum of bps_reserved (bps-capacity) */
 	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
 	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
-	struct tcp_peer_conn **tcp_conn_buckets;
+	struct htable tcp_conns; /* RFC 6062 peer connections by id (turn_tcp_relay.c) */
 	size_t tcp_conn_count, tcp_relay_fds;
 };
 
