@@ -120,7 +120,8 @@ static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 	if (!e->cfg.max_per_ip)
 		return true;
 	for (struct htable_iter it = { 0 }; (n = htable_iter_next(&e->sessions, &it));)
-		same += addr_equal_ip(&HTABLE_ENTRY(n, struct eio_session, node)->peer, peer);
+		same += addr_equal_ip(&HTABLE_ENTRY(n, struct eio_session, node)->peer,
+				      peer);
 	if (same >= e->cfg.max_per_ip) {
 		log_info("Engine.IO handshake refused: %u sessions from one address "
 			 "(socketio-max-sessions-per-ip)",

@@ -57,7 +57,8 @@ struct room *room_find(const struct room_engine *e, const char *id)
 	if (len > ROOM_ID_MAX)
 		return NULL;
 	h = room_hash(e, id, len);
-	for (struct htable_node *n = htable_first(&e->rooms, h); n; n = htable_next(n, h)) {
+	for (struct htable_node *n = htable_first(&e->rooms, h); n;
+	     n = htable_next(n, h)) {
 		struct room *r = HTABLE_ENTRY(n, struct room, node);
 
 		if (!strcmp(r->id, id))

@@ -47,7 +47,7 @@ struct htable {
 };
 
 /* The struct containing node p as its member m. */
-#define HTABLE_ENTRY(p, type, m) ((type *)(void *)((char *)(p) - offsetof(type, m)))
+#define HTABLE_ENTRY(p, type, m) ((type *)(void *)((char *)(p)-offsetof(type, m)))
 
 /* An empty table of at least min_buckets chains (rounded up to a power of
  * two) with a fresh random key. 0, TR_ENOMEM, or TR_EIO when the CSPRNG

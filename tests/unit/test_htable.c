@@ -43,10 +43,9 @@ static void test_siphash13_vectors(void)
 		{ 3, 0x8bf80ab8e7ddf7fbULL },  { 4, 0xcf75576088d38328ULL },
 		{ 5, 0xdef9d52f49533b67ULL },  { 6, 0xc50d2b50c59f22a7ULL },
 		{ 7, 0xd3927d989bb11140ULL },  { 12, 0x78a384b157b4d9a2ULL },
-		{ 19, 0xf21f9de58d297d1cULL },
-		{ 8, 0x369095118d299a8eULL },  { 15, 0xd320d86d2a519956ULL },
-		{ 16, 0xcc4fdd1a7d908b66ULL }, { 39, 0x626b57547b108392ULL },
-		{ 64, 0xf17997ec4b4a6065ULL },
+		{ 19, 0xf21f9de58d297d1cULL }, { 8, 0x369095118d299a8eULL },
+		{ 15, 0xd320d86d2a519956ULL }, { 16, 0xcc4fdd1a7d908b66ULL },
+		{ 39, 0x626b57547b108392ULL }, { 64, 0xf17997ec4b4a6065ULL },
 	};
 	struct htable t;
 	uint8_t msg[64];
