@@ -232,7 +232,8 @@ void auth_limiter_fail(struct auth_limiter *l, const struct tr_addr *client,
 /* Requests refused because of budget kind so far. */
 uint64_t auth_limiter_dropped(const struct auth_limiter *l, enum auth_limit kind);
 /* The source key of an address: IPv4 whole, IPv4-mapped IPv6 as IPv4,
- * other IPv6 its /64. key gets 17 bytes (family byte + 16). For tests. */
+ * other IPv6 its /64. key gets 17 bytes (a zero byte, then
+ * addr_source_key's 16). For tests. */
 void auth_limiter_source_key(const struct tr_addr *client, uint8_t key[17]);
 
 #endif

@@ -106,18 +106,9 @@ static void bucket_take(struct bucket *b, unsigned n, uint64_t now_ms)
 
 void auth_limiter_source_key(const struct tr_addr *client, uint8_t key[17])
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	size_t len;
-	const uint8_t *p = addr_bytes(client, &len);
-
-	memset(key, 0, 17);
-	if (len == 16 && !memcmp(p, mapped, sizeof(mapped))) {
-		p += 12;
-		len = 4;
-	}
-	key[0] = (uint8_t)len;
 	/* An IPv6 host usually gets a whole /64: one budget for all of it. */
-	memcpy(key + 1, p, len == 16 ? 8 : len);
+	key[0] = 0;
+	addr_source_key(client, key + 1);
 }
 
 /* FNV-1a over the seed and the bytes: spreads keys over the slots. */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
 #include "util/log.h"
 
 /* hiredis's adapter is a header of static functions. */
@@ -24,11 +26,12 @@
 
 struct cmd_call {
 	struct cluster *c;
+	enum cluster_reply_kind kind;
 	cluster_reply_fn fn;
 	void *arg;
 };
 
-static void schedule_reconnect(struct cluster *c)
+void cluster_redis_schedule(struct cluster *c)
 {
 	struct timeval tv;
 
@@ -54,15 +57,27 @@ static void link_lost(struct cluster *c, const char *what, const char *why)
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
 	struct cluster *c = ac->data;
+	bool is_cmd;
+	struct cluster_guard *g;
 
 	if (!c)
 		return; /* a drop we asked for */
+	is_cmd = ac == c->cmd;
+	g = is_cmd ? &c->cmd_guard : &c->sub_guard;
 	/* hiredis frees ac after this returns. */
 	if (ac == c->cmd)
 		c->cmd = NULL;
 	else if (ac == c->sub)
 		c->sub = NULL;
-	link_lost(c, ac == c->cmd ? "command" : "subscription",
+	if (g->refused) {
+		/* The guard refused a reply: hiredis says "out of memory". */
+		cluster_reply_malformed(c,
+					is_cmd ? CLUSTER_REPLY_STRAY
+					       : CLUSTER_REPLY_PUBSUB,
+					g->refused);
+		return;
+	}
+	link_lost(c, is_cmd ? "command" : "subscription",
 		  status == REDIS_OK ? NULL : ac->errstr);
 }
 
@@ -80,7 +95,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	link_lost(c, "connect", ac->errstr);
 }
 
-static redisAsyncContext *open_ctx(struct cluster *c)
+static redisAsyncContext *open_ctx(struct cluster *c, struct cluster_guard *g, bool sub)
 {
 	redisAsyncContext *ac = c->ep.is_unix
 					? redisAsyncConnectUnix(c->ep.host)
@@ -101,6 +116,9 @@ static redisAsyncContext *open_ctx(struct cluster *c)
 	}
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	g->sub = sub;
+	g->replies = &ac->replies;
+	cluster_reply_guard(ac->c.reader, g);
 	return ac;
 }
 
@@ -113,29 +131,45 @@ static void send_auth(struct cluster *c, redisAsyncContext *ac, redisCallbackFn 
 	redisAsyncCommandArgv(ac, fn, NULL, argc, argv, NULL);
 }
 
-static bool reply_failed(struct cluster *c, redisReply *r, const char *what)
+static void log_redis_error(struct cluster *c, const redisReply *r, const char *what)
 {
-	if (r && r->type != REDIS_REPLY_ERROR)
+	char e[ESC_LOG_LEN];
+
+	log_warn_limited(&c->bad_log, "cluster: redis refused %s: %s", what,
+			 esc_bytes(e, sizeof(e), r->str, r->len));
+}
+
+/* The reply of a command of the connection set-up (AUTH, SELECT, the
+ * subscription): anything but what was asked for takes the link down. */
+static bool setup_failed(struct cluster *c, redisReply *r, enum cluster_reply_kind kind,
+			 const char *what, struct cluster_reply *d)
+{
+	if (!cluster_reply_decode(kind, r, d))
 		return false;
-	if (r)
-		log_err("cluster: redis %s refused: %s", what, r->str);
-	link_lost(c, what, r ? r->str : "no reply");
+	if (d->error) {
+		log_redis_error(c, r, what);
+		link_lost(c, what, "refused");
+	} else {
+		cluster_reply_malformed(c, kind, d->why);
+	}
 	return true;
 }
 
 static void on_auth(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct cluster *c = ac->data;
+	struct cluster_reply d;
 
 	if (c && reply)
-		reply_failed(c, reply, "AUTH");
+		setup_failed(c, reply, CLUSTER_REPLY_OK, "AUTH", &d);
 }
 
 static void on_select(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct cluster *c = ac->data;
+	struct cluster_reply d;
 
-	if (!c || !reply || reply_failed(c, reply, "SELECT"))
+	if (!c || !reply || setup_failed(c, reply, CLUSTER_REPLY_OK, "SELECT", &d))
 		return;
 	c->cmd_state = LINK_READY;
 	cluster_on_cmd_ready(c);
@@ -145,24 +179,13 @@ static void on_select(redisAsyncContext *ac, void *reply, void *priv)
 static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct cluster *c = ac->data;
-	redisReply *r = reply;
+	struct cluster_reply d;
 
-	if (!c || !r)
+	if (!c || !reply || setup_failed(c, reply, CLUSTER_REPLY_PUBSUB, "SUBSCRIBE", &d))
 		return;
-	if (r->type == REDIS_REPLY_ERROR) {
-		reply_failed(c, r, "SUBSCRIBE");
-		return;
-	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
-	    r->element[0]->type != REDIS_REPLY_STRING)
-		return;
-	if (!strcmp(r->element[0]->str, "message") &&
-	    r->element[2]->type == REDIS_REPLY_STRING) {
-		cluster_on_message(c, (const uint8_t *)r->element[2]->str,
-				   r->element[2]->len);
-	} else if (!strcmp(r->element[0]->str, "subscribe") &&
-		   r->element[2]->type == REDIS_REPLY_INTEGER &&
-		   r->element[2]->integer == 2) {
+	if (d.message) {
+		cluster_on_message(c, d.chan, d.chan_len, (const uint8_t *)d.str, d.len);
+	} else if (d.count == 2 && c->sub_state != LINK_READY) {
 		c->sub_state = LINK_READY;
 		cluster_on_subscribed(c);
 	}
@@ -170,12 +193,20 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 
 void cluster_redis_connect(struct cluster *c)
 {
+	if (c->n_sentinels && !c->master_known)
+		cluster_sentinel_discover(c);
+	else
+		cluster_redis_open(c);
+}
+
+void cluster_redis_open(struct cluster *c)
+{
 	char db[16];
 	const char *sel[2] = { "SELECT", db };
 	const char *subv[3] = { "SUBSCRIBE", c->chan_all, c->chan_node };
 
-	c->cmd = open_ctx(c);
-	c->sub = c->cmd ? open_ctx(c) : NULL;
+	c->cmd = open_ctx(c, &c->cmd_guard, false);
+	c->sub = c->cmd ? open_ctx(c, &c->sub_guard, true) : NULL;
 	if (!c->cmd || !c->sub) {
 		cluster_redis_drop(c, true);
 		return;
@@ -185,6 +216,8 @@ void cluster_redis_connect(struct cluster *c)
 		send_auth(c, c->cmd, on_auth);
 		send_auth(c, c->sub, on_auth);
 	}
+	if (c->n_sentinels)
+		cluster_sentinel_verify(c);
 	snprintf(db, sizeof(db), "%u", c->db);
 	redisAsyncCommandArgv(c->cmd, on_select, NULL, 2, sel, NULL);
 	redisAsyncCommandArgv(c->sub, on_sub, NULL, 3, subv, NULL);
@@ -198,6 +231,10 @@ void cluster_redis_drop(struct cluster *c, bool reconnect)
 	c->cmd = c->sub = NULL;
 	c->cmd_state = c->sub_state = LINK_DOWN;
 	c->registered = c->subscribed = c->loading = false;
+	/* Where the master is, the sentinels say again at the next attempt. */
+	c->master_known = false;
+	if (was_registered)
+		c->down_since_ms = clock_mono_ms();
 	/* Detach first: freeing runs the pending callbacks (with no reply)
 	 * and the disconnect callback, which must not see us. */
 	if (cmd) {
@@ -212,22 +249,47 @@ void cluster_redis_drop(struct cluster *c, bool reconnect)
 		cluster_on_down(c);
 	if (reconnect && !evtimer_pending(c->reconnect, NULL)) {
 		c->stats.reconnects++;
-		schedule_reconnect(c);
+		cluster_redis_schedule(c);
 	}
+}
+
+void cluster_reply_malformed(struct cluster *c, enum cluster_reply_kind kind,
+			     const char *why)
+{
+	c->stats.replies_bad++;
+	log_warn_limited(&c->bad_log,
+			 "cluster: malformed reply from redis to %s (%s): handled as an "
+			 "outage, reconnecting",
+			 cluster_reply_kind_name(kind), why);
+	/* Quietly: the line above says why the link goes down. */
+	cluster_redis_drop(c, true);
 }
 
 static void on_cmd_reply(redisAsyncContext *ac, void *reply, void *priv)
 {
 	struct cmd_call *call = priv;
+	struct cluster *c = call->c;
+	struct cluster_reply d;
 
 	/* reply is NULL when the connection went away first; the callback
-	 * still runs once, so its owner learns the outcome. */
-	call->fn(call->c, reply, call->arg);
+	 * still runs once, so its owner learns the outcome. A malformed
+	 * reply takes the link down before the owner hears "unavailable",
+	 * so the node is degraded when its client is told. */
+	if (!cluster_reply_decode(call->kind, reply, &d)) {
+		call->fn(c, &d, call->arg);
+	} else {
+		if (d.error)
+			log_redis_error(c, reply, cluster_reply_kind_name(call->kind));
+		else if (reply && ac->data)
+			cluster_reply_malformed(c, call->kind, d.why);
+		call->fn(c, NULL, call->arg);
+	}
 	free(call);
 }
 
-int cluster_redis_cmd(struct cluster *c, cluster_reply_fn fn, void *arg, int argc,
-		      const char **argv, const size_t *lens)
+int cluster_redis_cmd(struct cluster *c, enum cluster_reply_kind kind,
+		      cluster_reply_fn fn, void *arg, int argc, const char **argv,
+		      const size_t *lens)
 {
 	struct cmd_call *call;
 
@@ -237,7 +299,8 @@ int cluster_redis_cmd(struct cluster *c, cluster_reply_fn fn, void *arg, int arg
 	if (!call)
 		return TR_ENOMEM;
 	call->c = c;
-	call->fn = fn ? fn : NULL;
+	call->kind = kind;
+	call->fn = fn;
 	call->arg = arg;
 	if (redisAsyncCommandArgv(c->cmd, fn ? on_cmd_reply : NULL, fn ? call : NULL,
 				  argc, argv, lens) != REDIS_OK) {

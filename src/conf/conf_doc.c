@@ -125,10 +125,11 @@ const struct conf_doc conf_docs[] = {
 	  "Concurrent allocations per user, each port held by an EVEN\\-PORT\n"
 	  "reservation counted as one; beyond: 486. For REST credentials the user is\n"
 	  "the ID part of the username (as in coturn), so fresh credentials of one ID\n"
-	  "share the count. 0 = unlimited. Default: 0.",
+	  "share the count. A long\\-term user and a REST ID of the same name are\n"
+	  "counted apart. 0 = unlimited. Default: 0.",
 	  "Concurrent allocations (and reserved ports) per user; for REST credentials the "
-	  "user is the ID part of the username, as in coturn. 0 = unlimited. Command line: "
-	  "-q or --user-quota.",
+	  "user is the ID part of the username, as in coturn, and a long-term user and a "
+	  "REST ID of one name count apart. 0 = unlimited. Command line: -q or --user-quota.",
 	  NULL },
 	{ "total-quota",
 	  "Concurrent allocations in total, each port held by an EVEN\\-PORT\n"
@@ -143,22 +144,22 @@ const struct conf_doc conf_docs[] = {
 	  "not unlimited. Command line: -Q or --total-quota.",
 	  NULL },
 	{ "member-quota",
-	  "Concurrent allocations (and reserved ports) per REST credential ID: the ID\n"
-	  "part of an\n"
-	  ".I EXPIRY:ID\n"
-	  "username, which for credentials the room server hands out at join is the\n"
-	  "member's user id, so every credential a member is given (refreshIce\n"
-	  "included) shares one count; beyond: 486. Applies to every REST credential\n"
-	  "(also those a site's backend mints with the same secret); user\\-quota,\n"
-	  "when set and lower, applies as well. Long\\-term users are not affected.\n"
-	  "Default: 10, so one open join cannot take the relay's ports: a browser\n"
-	  "peer connection gathers at most one allocation per TURN URL handed out\n"
-	  "(udp, tcp, tls), so 10 covers three peer connections of one member plus a\n"
-	  "spare. 0 = unlimited.",
-	  "Concurrent allocations and reserved ports per REST credential ID (the room "
-	  "server's credentials carry the member's user id), so one open join cannot take "
-	  "every relay port: three TURN URLs for each of three peer connections plus a "
-	  "spare. 0 = unlimited.",
+	  "Concurrent allocations (and reserved ports) per room member: the\n"
+	  "credentials the room server hands out at join, whose usernames are\n"
+	  ".I EXPIRY:room~ID\n"
+	  "with ID the member's user id, so every credential a member is given\n"
+	  "(refreshIce included) shares one count; beyond: 486. REST credentials a\n"
+	  "site's backend mints with the same secret (any other ID) are not affected:\n"
+	  "they keep coturn's user\\-quota, so a coturn deployment with\n"
+	  "use\\-auth\\-secret moves over unchanged. user\\-quota, when set and lower,\n"
+	  "applies to members as well. Default: 10, so one open join cannot take the\n"
+	  "relay's ports: a browser peer connection gathers at most one allocation per\n"
+	  "TURN URL handed out (udp, tcp, tls), so 10 covers three peer connections of\n"
+	  "one member plus a spare. 0 = unlimited.",
+	  "Concurrent allocations and reserved ports per room member (the room server's "
+	  "credentials, EXPIRY:room~ID), so one open join cannot take every relay port: "
+	  "three TURN URLs for each of three peer connections plus a spare. Other REST "
+	  "credentials keep coturn's user-quota. 0 = unlimited.",
 	  NULL },
 	{ "max-permissions-per-allocation",
 	  "Permissions (distinct peer IP addresses) one allocation may hold. A\n"
@@ -299,6 +300,34 @@ const struct conf_doc conf_docs[] = {
 	  "Total of the allocations' max-bps; beyond it Allocate gets 486. Needs max-bps. "
 	  "Command line: -B. 0 = no total.",
 	  NULL },
+	{ "relay-offload",
+	  "Relay ChannelData in the kernel: an eBPF program at XDP or TC ingress of\n"
+	  "the Ethernet interfaces that carry a listening\\-ip or relay\\-ip address\n"
+	  "(every one when an address is a wildcard) rewrites a client's ChannelData\n"
+	  "for a bound channel into the datagram from the relayed address to the\n"
+	  "peer, and a permitted peer's datagram into ChannelData to the client, IPv4\n"
+	  "and IPv6, checksums and TTL/hop limit (one less) included, and sends it\n"
+	  "out without the socket path. It relays only what this server put in its\n"
+	  "maps: a plain UDP allocation's channel whose permission is live, until the\n"
+	  "earliest of the channel's, the permission's and the allocation's expiry;\n"
+	  "the entries go at once on delete, \\-\\-disconnect, reload and when a room\n"
+	  "member leaves. Everything else (STUN, indications, TCP, TLS, DTLS, RFC\n"
+	  "6062, fragments, a client and a peer of different families, allocations\n"
+	  "with max\\-bps, datagrams a ChannelData header would push past the MTU,\n"
+	  "a next hop not yet in the neighbour table) is relayed in userspace as\n"
+	  "before. The next hop comes from the kernel's route and neighbour tables\n"
+	  "(IP forwarding stays off). Counters (\\-\\-sessions, the allocation\\-deleted\n"
+	  "line, /metrics) include the kernel's packets; turnroom_offload_* split\n"
+	  "them out. auto: XDP, and TC ingress next to it for what XDP cannot redirect (a veth\n"
+	  "output interface); without privilege (CAP_BPF, CAP_NET_ADMIN), kernel\n"
+	  "support or such an interface, one log line and userspace relaying. xdp or\n"
+	  "tc: only that attach point, and the server refuses to start without it\n"
+	  "(xdp on a veth needs XDP or GRO on the other end). off: userspace only.\n"
+	  "Attachments are links held by the process: a restart, even after SIGKILL,\n"
+	  "finds nothing stale. With proc\\-user the fast path is off (its maps need\n"
+	  "CAP_BPF). Needs Linux 6.6 for TC (tcx). Default: auto.",
+	  "Relay bound channels in the kernel (eBPF, XDP or TC ingress): auto, xdp, tc or off.",
+	  NULL },
 	{ "member-max-bps",
 	  "max\\-bps for allocations made with REST credentials (use\\-auth\\-secret),\n"
 	  "which is what the room server hands its members: applies when set and\n"
@@ -321,8 +350,11 @@ const struct conf_doc conf_docs[] = {
 	  "https://app.example.org" },
 	{ "ws-max-message",
 	  NULL,
-	  "Largest WebSocket message in bytes; a larger one closes the connection with "
-	  "1009. Range 256-16777216.",
+	  "Largest room event in bytes, the one maximum of both protocols: a native "
+	  "message (a larger one closes the connection with 1009; a message whose data "
+	  "grows past it when relayed gets the error too-large), a Socket.IO event's "
+	  "arguments plus its binary attachments (refused too-large to its sender). "
+	  "Every receiver's output cap has room for one such event. Range 256-16777216.",
 	  NULL },
 	{ "ws-rate",
 	  "Signaling messages per second per connection (burst: two seconds' worth);\n"
@@ -371,11 +403,12 @@ const struct conf_doc conf_docs[] = {
 	{ "socketio-max-sessions",
 	  "Socket.IO sessions in total; a handshake beyond gets 403\n"
 	  "{\"code\":4,\"message\":\"Forbidden\"}. 0 = unlimited. Default 20000.",
-	  "Sessions in total and per source address (0 = unlimited).",
+	  "Sessions in total and per source IPv4 address or IPv6 /64 (0 = unlimited).",
 	  NULL },
 	{ "socketio-max-sessions-per-ip",
-	  "Socket.IO sessions per source address, answered the same way. 0 = unlimited.\n"
-	  "Default 256.",
+	  "Socket.IO sessions per source, answered the same way: an IPv4 address, or an\n"
+	  "IPv6 /64 (one host usually holds a whole /64: all its addresses count\n"
+	  "together, as for max\\-connections\\-per\\-source). 0 = unlimited. Default 256.",
 	  NULL,
 	  NULL },
 	{ "socketio-max-queued",
@@ -427,11 +460,13 @@ const struct conf_doc conf_docs[] = {
 	  NULL },
 	{ "ws-join-timeout",
 	  "A WebSocket that is in no room this long (after it opened or left) is\n"
-	  "closed with 1008 \"join timeout\", whatever signaling\\-auth says. Default 15.",
-	  "A WebSocket in no room this long is closed with 1008.",
+	  "closed with 1008 \"join timeout\", whatever signaling\\-auth says; a\n"
+	  "Socket.IO session too, connected or not. Default 15.",
+	  "A WebSocket or Socket.IO session in no room this long is closed.",
 	  NULL },
 	{ "ws-max-output",
-	  "Output queued for one WebSocket: a client that does not read past it is\n"
+	  "Output queued for one WebSocket (either protocol), beyond one legal room\n"
+	  "event (2 x ws\\-max\\-message + 1 KiB): a client that does not read past it is\n"
 	  "disconnected with a logged reason. Also the payload bytes kept for one\n"
 	  "member during its resume window: past it the oldest messages are dropped.\n"
 	  "Default 262144 (256 KiB).",
@@ -557,9 +592,12 @@ const struct conf_doc conf_docs[] = {
 	  "and --status; none given: no socket.",
 	  "/run/turnroom/turnroom.ctl" },
 	{ "redis",
-	  "Turns clustering on. IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR. Debian's hiredis\n"
-	  "0.14 has no TLS: reach Redis over loopback, a unix socket or a private\n"
-	  "network. None given: this node alone, nothing changes.",
+	  "Turns clustering on. \\fIHOST\\fR is a DNS name or an IP address, IPv6 as\n"
+	  "[\\fIIP\\fR]:\\fIPORT\\fR; the port is required. Checked when the\n"
+	  "configuration is read: a bad value stops start\\-up (or a reload) with\n"
+	  "the file and line. Debian's hiredis 0.14 has no TLS: reach Redis over\n"
+	  "loopback, a unix socket or a private network. None given: this node\n"
+	  "alone, nothing changes.",
 	  "A Redis server shared by the nodes: HOST:PORT, [IPv6]:PORT or unix:PATH. "
 	  "Debian's hiredis has no TLS: keep Redis on a private network.",
 	  "10.0.0.5:6379" },
@@ -571,7 +609,8 @@ const struct conf_doc conf_docs[] = {
 	  "The Redis database of this cluster (channels carry it too).",
 	  NULL },
 	{ "node-id",
-	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-]. None given: a random one,\n"
+	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-] (checked when the\n"
+	  "configuration is read). None given: a random one,\n"
 	  "generated once and kept in the\n"
 	  ".B userdb\n"
 	  "(table turnroom_node), so it survives restarts; without a userdb, a new\n"
@@ -593,14 +632,17 @@ const struct conf_doc conf_docs[] = {
 	{ "alternate-server",
 	  "As coturn: while draining, an Allocate is answered 300 Try Alternate with\n"
 	  "an ALTERNATE\\-SERVER of the client's address family, round robin over\n"
-	  "these (IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port defaults to\n"
-	  "\\fBlistening\\-port\\fR); repeatable. None given: 508 while draining.",
+	  "these (IP addresses, not names: IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port\n"
+	  "defaults to \\fBlistening\\-port\\fR); repeatable. None given: 508 while\n"
+	  "draining.",
 	  "While draining, Allocate gets 300 Try Alternate toward these (coturn's option; "
 	  "IP, IPv4:PORT or [IPv6]:PORT; repeatable). None: 508.",
 	  "203.0.113.11:3478" },
 	{ "turn-servers",
 	  "The TURN servers named in iceServers instead of this node (a pool;\n"
-	  "repeatable; the port defaults to \\fBlistening\\-port\\fR). Every node of\n"
+	  "repeatable): a DNS name or an IP address, IPv6 in brackets when a port\n"
+	  "follows; the port defaults to \\fBlistening\\-port\\fR. A bad value stops\n"
+	  "start\\-up (or a reload) with the file and line. Every node of\n"
 	  "a cluster checks the credentials of every other: nodes given no\n"
 	  "\\fBstatic\\-auth\\-secret\\fR share the first node's secret through Redis.",
 	  "TURN servers named in iceServers instead of this node; repeatable.",
@@ -611,6 +653,40 @@ const struct conf_doc conf_docs[] = {
 	  "their TURN allocations. Heartbeats go every third of it.",
 	  "A node silent this long is dead: its members leave their rooms.",
 	  NULL },
+	{ "cluster-secret",
+	  "Required with\n"
+	  ".B redis\n"
+	  "and\n"
+	  ".BR redis-sentinel ,\n"
+	  "the same on every node, at least 16 characters (\\fBopenssl rand -hex 32\\fR).\n"
+	  "Every frame between nodes is encrypted and authenticated (AES\\-256\\-GCM)\n"
+	  "under keys derived from it: a reader of Redis sees no SDP, a writer of\n"
+	  "Redis cannot forge, modify or replay a frame. Nodes given no\n"
+	  ".B static-auth-secret\n"
+	  "mint TURN credentials with a secret derived from it; Redis holds none.\n"
+	  "Prefer\n"
+	  ".BR cluster-secret-file .",
+	  "Shared by every node (openssl rand -hex 32); every frame between nodes is "
+	  "sealed with it. Required with redis.",
+	  "0123456789abcdef0123456789abcdef" },
+	{ "cluster-secret-file",
+	  "A file (mode 0600) whose first line is the cluster secret, read at start.",
+	  "A file whose first line is cluster-secret.", "/etc/turnroom/cluster-secret" },
+	{ "redis-sentinel",
+	  "A Redis Sentinel, HOST:PORT; repeat for each. Instead of\n"
+	  ".BR redis :\n"
+	  "the nodes ask the sentinels where the master\n"
+	  ".B redis-master-name\n"
+	  "is, check it with ROLE, and follow +switch-master to the new master\n"
+	  "after a fail-over (registering again, their members too). Keep\n"
+	  ".B node-timeout\n"
+	  "above the fail-over time, or nodes reap each other's members.",
+	  "A Redis Sentinel (repeatable), instead of redis: the nodes follow its "
+	  "fail-overs.",
+	  "10.0.0.5:26379" },
+	{ "redis-master-name",
+	  "The name the sentinels monitor the master under (sentinel monitor NAME ...).",
+	  "The master's name at the sentinels.", "mymaster" },
 };
 /* clang-format on */
 

@@ -105,7 +105,7 @@ struct eio_config {
 	size_t max_payload;         /* bytes of a POST body / WebSocket message */
 	size_t max_queued;          /* bytes waiting for a poll, per session */
 	unsigned max_sessions;      /* 0 = unlimited */
-	unsigned max_per_ip;        /* 0 = unlimited */
+	unsigned max_per_ip;        /* per IPv4 address or IPv6 /64; 0 = unlimited */
 	unsigned rate;              /* packets per second per session, burst 2 s */
 	const char *const *origins; /* allowed Origins for CORS; n_origins 0 = none */
 	size_t n_origins;
@@ -178,7 +178,8 @@ enum eio_verdict eio_handle(struct eio_server *e, const struct eio_request *req,
 /* After EIO_ACCEPT_WS and the 101: binds the WebSocket conn to the session
  * named by sid= in query (an upgrade) or opens a new session on it.
  * Returns the session (the connection keeps it until detach()) or NULL
- * when it is gone meanwhile (then close the connection). */
+ * when it is gone meanwhile or cannot be taken over (upgraded already, or
+ * another probe under way): then close the connection. */
 struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request *req,
 				  void *conn);
 /* A WebSocket message of conn bound to s. */

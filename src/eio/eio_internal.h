@@ -4,6 +4,7 @@
 
 #include "eio/eio.h"
 #include "util/htable.h"
+#include "util/log.h"
 
 struct event;
 struct timeval;
@@ -68,6 +69,20 @@ struct eio_counters {
 	uint64_t rate_limited, too_large;
 };
 
+/* ---- eio_sources.c: sessions per source (IPv4 address, IPv6 /64) ---- */
+struct eio_sources;
+/* NULL on allocation failure. Caller frees. */
+struct eio_sources *eio_sources_new(void);
+void eio_sources_free(struct eio_sources *t);
+/* Sessions counted for a's source. */
+unsigned eio_sources_count(const struct eio_sources *t, const struct tr_addr *a);
+/* One more session of a's source; false on allocation failure. */
+bool eio_sources_add(struct eio_sources *t, const struct tr_addr *a);
+/* One session of a's source fewer (after a successful add). */
+void eio_sources_remove(struct eio_sources *t, const struct tr_addr *a);
+/* Sources with at least one session. */
+size_t eio_sources_size(const struct eio_sources *t);
+
 struct eio_server {
 	struct event_base *base;
 	struct eio_config cfg;
@@ -76,6 +91,8 @@ struct eio_server {
 	void *app;
 	struct htable sessions; /* of eio_session.node */
 	size_t n_sessions;
+	struct eio_sources *sources;  /* every session in the table, by source */
+	struct log_limit refused_log; /* handshakes refused by the limits */
 	const struct timeval *tv_interval, *tv_timeout; /* common timeouts */
 	struct eio_counters counters;
 };

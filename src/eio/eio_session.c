@@ -56,6 +56,7 @@ static void table_remove(struct eio_server *e, struct eio_session *s)
 {
 	htable_remove(&e->sessions, &s->node);
 	e->n_sessions--;
+	eio_sources_remove(e->sources, &s->peer);
 }
 
 /* ---- heartbeat ---- */
@@ -100,7 +101,8 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 	s->timer = evtimer_new(e->base, timer_cb, s);
 	s->rate_tokens_milli = 2000u * e->cfg.rate;
 	s->rate_last_ms = clock_mono_ms();
-	if (!s->host || !s->timer || !eio_random_id(s->sid))
+	if (!s->host || !s->timer || !eio_random_id(s->sid) ||
+	    !eio_sources_add(e->sources, &s->peer))
 		goto fail;
 	evtimer_add(s->timer, e->tv_interval);
 	htable_insert(&e->sessions, &s->node, sid_hash(e, s->sid));
@@ -468,9 +470,10 @@ struct eio_server *eio_server_new(struct event_base *base, const struct eio_conf
 	e->conn = conn_ops;
 	e->app_ops = app_ops;
 	e->app = app;
+	e->sources = eio_sources_new();
 	set_config(e, cfg);
-	if (htable_init(&e->sessions, EIO_INITIAL_BUCKETS) || !e->tv_interval ||
-	    !e->tv_timeout) {
+	if (htable_init(&e->sessions, EIO_INITIAL_BUCKETS) || !e->sources ||
+	    !e->tv_interval || !e->tv_timeout) {
 		eio_server_free(e);
 		return NULL;
 	}
@@ -494,6 +497,7 @@ void eio_server_free(struct eio_server *e)
 		eio_session_end(HTABLE_ENTRY(n, struct eio_session, node),
 				"server shutting down", false);
 	htable_fini(&e->sessions);
+	eio_sources_free(e->sources);
 	free(e);
 }
 

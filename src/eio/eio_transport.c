@@ -106,26 +106,30 @@ static enum eio_verdict preflight(struct eio_server *e, const struct eio_request
 	return EIO_ANSWERED;
 }
 
+/* socketio-max-sessions and socketio-max-sessions-per-ip, the latter per
+ * source (an IPv4 address or an IPv6 /64: one host holds a whole /64) from
+ * a count kept as sessions open and close: a refusal costs O(1), and its
+ * log line is rate-limited, as a flood of handshakes is what it refuses. */
 static bool under_limits(struct eio_server *e, const struct tr_addr *peer)
 {
-	unsigned same = 0;
-	struct htable_node *n;
+	char src[ADDR_STR_MAX];
+	unsigned same;
 
 	if (e->cfg.max_sessions && e->n_sessions >= e->cfg.max_sessions) {
-		log_info(
+		log_info_limited(
+			&e->refused_log,
 			"Engine.IO handshake refused: %zu sessions (socketio-max-sessions)",
 			e->n_sessions);
 		return false;
 	}
 	if (!e->cfg.max_per_ip)
 		return true;
-	for (struct htable_iter it = { 0 }; (n = htable_iter_next(&e->sessions, &it));)
-		same += addr_equal_ip(&HTABLE_ENTRY(n, struct eio_session, node)->peer,
-				      peer);
+	same = eio_sources_count(e->sources, peer);
 	if (same >= e->cfg.max_per_ip) {
-		log_info("Engine.IO handshake refused: %u sessions from one address "
-			 "(socketio-max-sessions-per-ip)",
-			 same);
+		log_info_limited(&e->refused_log,
+				 "Engine.IO handshake refused: %u sessions from %s "
+				 "(socketio-max-sessions-per-ip)",
+				 same, addr_source_to_str(peer, src, sizeof(src)));
 		return false;
 	}
 	return true;
@@ -255,8 +259,11 @@ enum eio_verdict eio_handle(struct eio_server *e, const struct eio_request *req,
 		s = eio_session_find(e, sid);
 		if (!s)
 			return reply_error(e, req, conn, EIO_E_SID);
-		if (ws && req->websocket && req->method == EIO_M_GET &&
-		    s->transport == EIO_T_POLLING && !s->ws)
+		/* engine.io completes every WebSocket handshake that names a
+		 * live session, then closes one that cannot take it over (it
+		 * is upgraded already, or another probe is under way):
+		 * eio_ws_attach refuses it after the 101. */
+		if (ws && req->websocket && req->method == EIO_M_GET)
 			return EIO_ACCEPT_WS;
 		if (ws || s->transport != EIO_T_POLLING)
 			return reply_error(e, req, conn, EIO_E_BAD_REQUEST);
@@ -295,10 +302,14 @@ struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request
 	size_t n;
 
 	if (eio_query_get(req->query, "sid", sid, sizeof(sid))) {
-		/* An upgrade probe: the session stays on polling until 5. */
+		/* An upgrade probe: the session stays on polling until 5.
+		 * None for a session upgraded already or being probed. */
 		s = eio_session_find(e, sid);
-		if (!s || s->ws || s->transport != EIO_T_POLLING)
+		if (!s || s->ws || s->transport != EIO_T_POLLING) {
+			log_debug("Engine.IO: a WebSocket for a session it cannot "
+				  "take over: closed");
 			return NULL;
+		}
 		s->ws = conn;
 		return s;
 	}

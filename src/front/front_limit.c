@@ -1,7 +1,7 @@
 /* Connection accounting for every TCP and TLS connection the front door
  * accepts (TURN, HTTP, WebSocket): a total and a count per source, where
- * a source is an IPv4 address or an IPv6 /64 (one subscriber's prefix,
- * RFC 6177: counting per /128 would let one host open 2^64 sources).
+ * a source is an IPv4 address or an IPv6 /64 (addr_source_key, the unit
+ * of every per-source limit).
  * A slot travels with its connection to whichever module ends up owning
  * it, which gives it back when it frees the connection. */
 #include <stdbool.h>
@@ -16,7 +16,7 @@
 
 struct source {
 	struct htable_node node;
-	uint8_t key[16];
+	uint8_t key[ADDR_SOURCE_KEY_LEN]; /* addr_source_key */
 	unsigned n;
 };
 
@@ -35,41 +35,21 @@ struct front_limits {
 	struct front_slot *slots; /* every slot held */
 };
 
-/* IPv4 (also when mapped into IPv6) as ::ffff:a.b.c.d; IPv6 as its /64. */
-static void source_key(const struct tr_addr *a, uint8_t key[16])
+static struct source *source_get(struct front_limits *l,
+				 const uint8_t key[ADDR_SOURCE_KEY_LEN], bool create)
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	size_t len;
-	const uint8_t *b = addr_bytes(a, &len);
-
-	memset(key, 0, 16);
-	if (len == 16 && !memcmp(b, mapped, 12)) {
-		b += 12;
-		len = 4;
-	}
-	if (len == 4) {
-		memcpy(key, mapped, 12);
-		memcpy(key + 12, b, 4);
-	} else if (len == 16) {
-		memcpy(key, b, 8);
-	}
-}
-
-static struct source *source_get(struct front_limits *l, const uint8_t key[16],
-				 bool create)
-{
-	uint64_t h = htable_hash(&l->sources, key, 16);
+	uint64_t h = htable_hash(&l->sources, key, ADDR_SOURCE_KEY_LEN);
 	struct source *s;
 
 	for (struct htable_node *n = htable_first(&l->sources, h); n;
 	     n = htable_next(n, h)) {
 		s = HTABLE_ENTRY(n, struct source, node);
-		if (!memcmp(s->key, key, 16))
+		if (!memcmp(s->key, key, ADDR_SOURCE_KEY_LEN))
 			return s;
 	}
 	if (!create || !(s = calloc(1, sizeof(*s))))
 		return NULL;
-	memcpy(s->key, key, 16);
+	memcpy(s->key, key, ADDR_SOURCE_KEY_LEN);
 	htable_insert(&l->sources, &s->node, h);
 	return s;
 }
@@ -120,11 +100,11 @@ void front_limits_free(struct front_limits *l)
 struct front_slot *front_limits_admit(struct front_limits *l,
 				      const struct tr_addr *client, enum front_admit *why)
 {
-	uint8_t key[16];
+	uint8_t key[ADDR_SOURCE_KEY_LEN];
 	struct source *src;
 	struct front_slot *slot;
 
-	source_key(client, key);
+	addr_source_key(client, key);
 	src = source_get(l, key, false);
 	*why = l->total >= l->max_total             ? FRONT_ADMIT_TOTAL
 	       : src && src->n >= l->max_per_source ? FRONT_ADMIT_SOURCE

@@ -12,6 +12,7 @@
 
 #include "rooms/rooms.h"
 #include "signaling/signaling.h"
+#include "signaling/signaling_policy.h"
 #include "util/addr.h"
 #include "util/log.h"
 #include "util/ratelimit.h"
@@ -50,11 +51,10 @@ struct signaling_conn {
 	struct front_slot *slot;          /* owned: connection-limit place */
 	struct evbuffer_cb_entry *out_cb; /* counts output in out_bytes */
 	wslay_event_context_ptr ws;
-	struct room_peer *room_peer; /* while a WebSocket; NULL after */
-	char host[256];              /* Host header without port */
-	uint64_t ice_push_ms;        /* next unasked iceServers; 0 none */
-	uint32_t rate_tokens_milli;  /* ws-rate token bucket */
-	uint64_t rate_last_ms;
+	struct room_peer *room_peer;     /* while a WebSocket; NULL after */
+	char host[256];                  /* Host header without port */
+	uint64_t ice_push_ms;            /* next unasked iceServers; 0 none */
+	struct sig_rate rate;            /* ws-rate */
 	bool dead;                       /* queued for freeing */
 	bool tls;                        /* arrived over TLS */
 	struct signaling_ticket *ticket; /* a cluster join/checkRoom in flight */
@@ -169,21 +169,6 @@ void signaling_proto_error(struct signaling_conn *c, const char *code,
 struct json_t;
 void signaling_proto_send(struct signaling_conn *c, const char *event,
 			  struct json_t *data);
-/* signaling-auth: whether credentials (a JSON object: username and
- * password, or token) may join room_id (NULL: any room, for a Socket.IO
- * CONNECT). */
-struct json_t;
-bool signaling_join_allowed(struct signaling_server *s, struct json_t *creds,
-			    const char *room_id);
-/* The error code a client is told for a ROOM_E_* result (both framings). */
-const char *signaling_room_error_code(int rc);
-/* The roomId of an event's data (both framings), or NULL with the code
- * and message of the refusal to send: "bad-request" or "bad-room-id". */
-const char *signaling_room_id_of(struct json_t *data, const char **code,
-				 const char **message);
-/* Names only the server sends (joined, bye, ...): never relayed, so no
- * member can forge them to the others. */
-bool signaling_event_reserved(const char *event);
 /* Pushes fresh iceServers to connections whose time has come. */
 void signaling_proto_push_ice(struct signaling_conn *c);
 
@@ -273,6 +258,8 @@ void signaling_sio_ws_start_direct(struct signaling_conn *c);
 void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
 void signaling_sio_conn_closed(struct signaling_conn *c);
+/* Once a second (the server's cron): ws-join-timeout for Socket.IO sockets. */
+void signaling_sio_cron(struct signaling_server *s);
 /* The client library files of socketio-client-dir: true when answered. */
 bool signaling_sio_client_file(struct signaling_conn *c, const struct http_request *req);
 void signaling_sio_files_free(struct signaling_server *s);

@@ -2,19 +2,16 @@
  * {"event": NAME, "data": {...}}, dispatched through a table; the room
  * engine's events turned back into JSON. Every refusal is an "error"
  * event with a stable code, and the connection lives on. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
-#include <jwt.h>
 
-#include "auth/auth.h"
 #include "conf/conf.h"
 #include "eio/eio.h"
 #include "signaling/signaling_internal.h"
-#include "util/clock.h"
-#include "util/escape.h"
+#include "signaling/signaling_policy.h"
+#include "sio/sio.h"
 #include "util/log.h"
 
 static void send_event(struct signaling_conn *c, const char *event, json_t *data)
@@ -37,6 +34,13 @@ void signaling_proto_error(struct signaling_conn *c, const char *code,
 			   const char *message)
 {
 	send_event(c, "error", json_pack("{s:s, s:s}", "code", code, "message", message));
+}
+
+/* A refusal of the policy as the native protocol's error; none: nothing. */
+static void refuse(struct signaling_conn *c, struct sig_refusal why)
+{
+	if (why.code)
+		signaling_proto_error(c, why.code, why.message);
 }
 
 /* ---- the room engine's events ---- */
@@ -95,41 +99,46 @@ static void deliver_message(struct signaling_conn *c, const struct room_event *e
 /* A Socket.IO member's custom event (seed 000's receiveOffer, ...), as a
  * native member sees it: {"event": NAME, "from": ID, "data": first
  * argument, "args": [all arguments]}, binary attachments in "attachments"
- * as base64 strings (the arguments keep their placeholders). */
+ * as base64 strings (the arguments keep their placeholders). The
+ * arguments' text is written as it came, never decoded and encoded again:
+ * what a legal event becomes is bounded (signaling_event_out_max). */
 static void deliver_relay(struct signaling_conn *c, const struct room_event *ev)
 {
-	json_t *all = json_loadb(ev->payload, ev->payload_len, JSON_ALLOW_NUL, NULL);
-	json_t *env, *blobs = json_array();
+	struct sio_span it[2];
+	size_t n, cap = 96 + strlen(ev->from) + 2 * ev->payload_len, w;
+	const char *p = ev->payload;
 	char *text;
 
-	if (!json_is_array(all) || !blobs) {
-		json_decref(all);
-		json_decref(blobs);
+	if (!sio_json_array_items(p, ev->payload_len, it, 2, &n) || !n)
 		return;
-	}
-	json_array_remove(all, 0);
+	for (size_t i = 0; i < ev->n_blobs; i++)
+		cap += eio_base64_len(ev->blobs[i].len) + 3;
+	text = malloc(cap);
+	if (!text)
+		return;
+	w = (size_t)snprintf(text, cap, "{\"event\":%.*s,\"from\":\"%s\",\"data\":%.*s,",
+			     (int)it[0].len, p + it[0].off, ev->from,
+			     (int)(n > 1 ? it[1].len : 4),
+			     n > 1 ? p + it[1].off : "null");
+	/* "args": the array without its first item. */
+	w += (size_t)snprintf(text + w, cap - w, "\"args\":[%.*s",
+			      (int)(n > 1 ? ev->payload_len - it[1].off : 1),
+			      n > 1 ? p + it[1].off : "]");
+	if (ev->n_blobs)
+		w += (size_t)snprintf(text + w, cap - w, ",\"attachments\":[");
 	for (size_t i = 0; i < ev->n_blobs; i++) {
-		char *b64 = malloc(eio_base64_len(ev->blobs[i].len) + 1);
-
-		if (!b64)
-			break;
-		eio_base64_encode(ev->blobs[i].p, ev->blobs[i].len, b64);
-		b64[eio_base64_len(ev->blobs[i].len)] = '\0';
-		json_array_append_new(blobs, json_string(b64));
-		free(b64);
+		text[w++] = i ? ',' : '"';
+		if (i)
+			text[w++] = '"';
+		eio_base64_encode(ev->blobs[i].p, ev->blobs[i].len, text + w);
+		w += eio_base64_len(ev->blobs[i].len);
+		text[w++] = '"';
 	}
-	env = json_pack("{s:s, s:s, s:O, s:o}", "event", ev->event, "from", ev->from,
-			"data",
-			json_array_size(all) ? json_array_get(all, 0) : json_null(),
-			"args", all);
-	if (env && ev->n_blobs)
-		json_object_set(env, "attachments", blobs);
-	text = env ? json_dumps(env, JSON_COMPACT) : NULL;
-	if (text)
-		signaling_ws_send_text(c, text, strlen(text));
+	if (ev->n_blobs)
+		text[w++] = ']';
+	text[w++] = '}';
+	signaling_ws_send_text(c, text, w);
 	free(text);
-	json_decref(env);
-	json_decref(blobs);
 }
 
 void signaling_proto_deliver(void *ctx, const struct room_event *ev)
@@ -180,113 +189,16 @@ void signaling_proto_push_ice(struct signaling_conn *c)
 	schedule_ice_push(c);
 }
 
-/* ---- who may join ---- */
-
-/* Clock skew allowed between the site's backend and us on nbf (RFC 7519
- * 4.1.5 allows "some small leeway"). */
-#define SIG_JWT_NBF_LEEWAY_S 30
-
-/* RFC 7519 4.1.5: a token is not accepted before its nbf. An absent nbf
- * is fine; one that is not a number refuses the token. */
-static bool nbf_ok(jwt_t *jwt)
-{
-	char *text = jwt_get_grants_json(jwt, "nbf");
-	json_t *nbf;
-	bool ok;
-
-	if (!text)
-		return true;
-	/* libjwt's jwt_get_grant_int reads a string as 0: check the type. */
-	nbf = json_loads(text, JSON_DECODE_ANY, NULL);
-	free(text);
-	ok = json_is_integer(nbf) &&
-	     json_integer_value(nbf) <= clock_wall_s() + SIG_JWT_NBF_LEEWAY_S;
-	json_decref(nbf);
-	return ok;
-}
-
-/* signaling-auth=token: an HS256 JWT with claims room (or "*"), sub, exp,
- * and optionally nbf. A NULL room_id checks all but the room claim (a
- * Socket.IO CONNECT). */
-static bool token_ok(struct signaling_server *s, json_t *data, const char *room_id)
-{
-	const char *secret = s->conf->signaling_secret;
-	const char *token = json_string_value(json_object_get(data, "token"));
-	const char *room, *sub;
-	jwt_t *jwt = NULL;
-	long exp;
-	bool ok = false;
-
-	if (!token || jwt_decode(&jwt, token, (const unsigned char *)secret,
-				 (int)strlen(secret)) != 0)
-		goto done;
-	if (jwt_get_alg(jwt) != JWT_ALG_HS256)
-		goto done;
-	room = jwt_get_grant(jwt, "room");
-	sub = jwt_get_grant(jwt, "sub");
-	errno = 0;
-	exp = jwt_get_grant_int(jwt, "exp");
-	ok = room && sub && errno == 0 && exp > clock_wall_s() && nbf_ok(jwt) &&
-	     (!room_id || !strcmp(room, "*") || !strcmp(room, room_id));
-done:
-	jwt_free(jwt);
-	return ok;
-}
-
-bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char *room_id)
-{
-	enum conf_signaling_auth mode = s->conf->signaling_auth;
-
-	if (mode == CONF_SIGNALING_USER) {
-		const char *u = json_string_value(json_object_get(data, "username"));
-		const char *p = json_string_value(json_object_get(data, "password"));
-
-		return u && p && auth_check_password(s->auth, u, p) == 0;
-	}
-	if (mode == CONF_SIGNALING_TOKEN)
-		return token_ok(s, data, room_id);
-	return true;
-}
-
 /* ---- client events ---- */
-
-const char *signaling_room_error_code(int rc)
-{
-	switch (rc) {
-	case ROOM_E_BAD_ROOM_ID:
-		return "bad-room-id";
-	case ROOM_E_ALREADY_IN_ROOM:
-		return "already-in-room";
-	case ROOM_E_NOT_IN_ROOM:
-		return "not-in-room";
-	case ROOM_E_NO_SUCH_PEER:
-		return "no-such-peer";
-	case ROOM_E_BAD_RESUME:
-		return "bad-resume";
-	case ROOM_E_FULL:
-		return "full";
-	}
-	return "server-error";
-}
-
-const char *signaling_room_id_of(json_t *data, const char **code, const char **message)
-{
-	const char *room_id = json_string_value(json_object_get(data, "roomId"));
-
-	*code = room_id ? "bad-room-id" : "bad-request";
-	*message =
-		room_id ? "roomId: 1-64 of A-Z a-z 0-9 . _ -" : "roomId must be a string";
-	return room_id && room_id_valid(room_id) ? room_id : NULL;
-}
 
 /* roomId of data: NULL after answering bad-request or bad-room-id. */
 static const char *room_id_of(struct signaling_conn *c, json_t *data)
 {
-	const char *code, *message,
-		*room_id = signaling_room_id_of(data, &code, &message);
+	struct sig_refusal why;
+	const char *room_id = signaling_room_id_of(data, &why);
 
 	if (!room_id)
-		signaling_proto_error(c, code, message);
+		refuse(c, why);
 	return room_id;
 }
 
@@ -295,6 +207,7 @@ static void on_join(struct signaling_conn *c, json_t *data)
 	struct signaling_server *s = c->server;
 	const char *room_id = room_id_of(c, data);
 	const char *resume = json_string_value(json_object_get(data, "resumeToken"));
+	struct sig_refusal why;
 	unsigned num, cap;
 	int rc;
 
@@ -305,23 +218,9 @@ static void on_join(struct signaling_conn *c, json_t *data)
 				      "leave the current room first");
 		return;
 	}
-	if (s->draining && !resume) {
-		signaling_proto_error(c, "draining",
-				      "this node is draining; join through another");
-		return;
-	}
-	if (ip_limiter_blocked(s->join_failures, &c->peer, s->now_ms)) {
-		signaling_proto_error(c, "rate-limited", "too many refused joins; wait");
-		return;
-	}
-	if (!signaling_join_allowed(s, data, room_id)) {
-		ip_limiter_hit(s->join_failures, &c->peer, s->now_ms);
-		s->counters.join_refusals++;
-		char room[ESC_LOG_LEN];
-
-		log_info("join of room %s refused: bad credentials",
-			 esc_str(room, sizeof(room), room_id));
-		signaling_proto_error(c, "unauthorized", "credentials refused");
+	why = signaling_admit_join(s, &c->peer, data, room_id, resume != NULL);
+	if (why.code) {
+		refuse(c, why);
 		return;
 	}
 	/* Clustered: capacity is the cluster's (Redis); a resume stays on
@@ -363,29 +262,7 @@ static void on_leave(struct signaling_conn *c, json_t *data)
 
 static void on_message(struct signaling_conn *c, json_t *data)
 {
-	json_t *to = json_object_get(data, "to");
-	char *payload;
-	int rc;
-
-	if (!in_room_named(c, data))
-		return;
-	if (to && !json_is_string(to)) {
-		signaling_proto_error(c, "bad-request", "to must be a user id");
-		return;
-	}
-	/* Only the sender's `data` travels (absent: null); roomId and to
-	 * are routing, not content. */
-	payload = json_dumps(json_object_get(data, "data") ? json_object_get(data, "data")
-							   : json_null(),
-			     JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!payload)
-		return;
-	rc = room_send(c->server->rooms, c->room_peer, json_string_value(to), payload,
-		       strlen(payload));
-	free(payload);
-	if (rc)
-		signaling_proto_error(c, signaling_room_error_code(rc),
-				      "message not delivered");
+	refuse(c, signaling_route_message(c->server, c->room_peer, data));
 }
 
 static void on_refresh_ice(struct signaling_conn *c, json_t *data)
@@ -422,37 +299,21 @@ static void on_check_room(struct signaling_conn *c, json_t *data)
 /* Any other event of a member goes to the others of its room as it is
  * (so that seed 000's offer/answer/candidate events flow between a native
  * member and a Socket.IO one): a Socket.IO member receives it as
- * emit(NAME, data). */
-bool signaling_event_reserved(const char *event)
-{
-	static const char *const server_events[] = {
-		"joined",
-		"otherjoined",
-		"full",
-		"leaved",
-		"bye",
-		"iceServers",
-		"error",
-		"checkRoomSuccess",
-		"joinRoomSuccess",
-	};
-
-	for (size_t i = 0; i < sizeof(server_events) / sizeof(server_events[0]); i++)
-		if (!strcmp(event, server_events[i]))
-			return true;
-	return false;
-}
-
+ * emit(NAME, data). The native protocol has always called a reserved name
+ * and an event outside a room unknown-event. */
 static void relay_custom(struct signaling_conn *c, const char *event, json_t *data)
 {
 	json_t *args = json_pack("[s, O]", event, data);
 	char *text = args ? json_dumps(args, JSON_COMPACT) : NULL;
+	struct sig_refusal why = { "server-error", "out of memory" };
 
-	if (!room_peer_room(c->room_peer) || signaling_event_reserved(event))
-		signaling_proto_error(c, "unknown-event", event);
-	else if (text)
-		room_relay(c->server->rooms, c->room_peer, event, text, strlen(text),
-			   NULL, 0);
+	if (text)
+		why = signaling_route_relay(c->server, c->room_peer, event, text,
+					    strlen(text), NULL, 0);
+	if (why.code &&
+	    (!strcmp(why.code, "reserved-event") || !strcmp(why.code, "not-in-room")))
+		why = (struct sig_refusal){ "unknown-event", event };
+	refuse(c, why);
 	free(text);
 	json_decref(args);
 }
@@ -468,29 +329,13 @@ static const struct {
 	{ "checkRoom", on_check_room },
 };
 
-/* ws-rate: a token bucket of two seconds' worth of messages. */
-static bool rate_ok(struct signaling_conn *c)
-{
-	uint64_t rate = c->server->conf->ws_rate;
-	uint64_t cap = 2000u * rate;
-	uint64_t tokens =
-		c->rate_tokens_milli + (c->server->now_ms - c->rate_last_ms) * rate;
-
-	c->rate_last_ms = c->server->now_ms;
-	c->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
-	if (c->rate_tokens_milli < 1000u)
-		return false;
-	c->rate_tokens_milli -= 1000u;
-	return true;
-}
-
 void signaling_proto_on_text(struct signaling_conn *c, const uint8_t *p, size_t len)
 {
 	json_t *msg, *data;
 	const char *event;
 
 	c->server->counters.messages_in++;
-	if (!rate_ok(c)) {
+	if (!signaling_rate_take(c->server, &c->rate)) {
 		signaling_proto_error(c, "rate-limited", "too many messages; slow down");
 		return;
 	}

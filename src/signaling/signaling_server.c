@@ -223,13 +223,9 @@ static bool cron_join_timeout(struct signaling_server *s, struct signaling_conn 
 {
 	char peer[ADDR_STR_MAX];
 
-	if (c->room_peer && room_peer_room(c->room_peer)) {
-		c->unjoined_since_ms = s->now_ms;
+	if (!signaling_join_timeout_due(s, &c->unjoined_since_ms,
+					c->room_peer && room_peer_room(c->room_peer)))
 		return false;
-	}
-	if (s->now_ms - c->unjoined_since_ms < (uint64_t)s->conf->ws_join_timeout * 1000u)
-		return false;
-	s->counters.join_timeouts++;
 	log_info_limited(&s->slow_log, "WebSocket %s in no room for %u s: closed",
 			 addr_to_str(&c->peer, peer, sizeof(peer)),
 			 s->conf->ws_join_timeout);
@@ -308,6 +304,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 		c = next;
 		n++;
 	}
+	signaling_sio_cron(s);
 	room_engine_tick(s->rooms, s->now_ms);
 	/* Resume queues grow without an output callback: checked here. */
 	if (queued_total(s) > s->conf->signaling_max_queued)
@@ -427,7 +424,8 @@ struct signaling_server *signaling_server_new(struct event_base *base,
 		.max_queued = SIG_RESUME_QUEUE,
 		.max_queued_bytes = conf->ws_max_output,
 		.on_gone = member_gone,
-		.external_capacity = conf->redis != NULL,
+		.external_capacity =
+			conf->redis.host[0] != '\0' || conf->redis_sentinels.n > 0,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 

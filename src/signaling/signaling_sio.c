@@ -4,6 +4,7 @@
  * event relayed to the room as it came (binary attachments included).
  * A socket.io member is a peer of the one room engine, like a native /ws
  * member, so the two meet in the same rooms. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "conf/conf.h"
 #include "eio/eio.h"
 #include "signaling/signaling_internal.h"
+#include "signaling/signaling_policy.h"
 #include "signaling/signaling_sio.h"
 #include "util/errors.h"
 #include "util/log.h"
@@ -246,27 +248,19 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 
 /* ---- packets from the client ---- */
 
-/* ws-rate, as on /ws: room events in a token bucket of two seconds'
- * worth; one over it is refused ("rate-limited") and dropped. */
+/* ws-rate, as on /ws (signaling_policy.c): one over it is refused
+ * ("rate-limited") and dropped. */
 static bool event_rate_ok(struct sio_sock *k, bool has_ack, uint64_t ack_id)
 {
-	const struct signaling_server *s = k->app->server;
-	uint64_t rate = s->conf->ws_rate, cap = 2000u * rate;
-	uint64_t tokens = k->rate_tokens_milli + (s->now_ms - k->rate_last_ms) * rate;
-
-	k->rate_last_ms = s->now_ms;
-	k->rate_tokens_milli = (uint32_t)(tokens > cap ? cap : tokens);
-	if (k->rate_tokens_milli >= 1000u) {
-		k->rate_tokens_milli -= 1000u;
+	if (signaling_rate_take(k->app->server, &k->rate))
 		return true;
-	}
 	sio_refuse(k, has_ack, ack_id, "rate-limited", "too many messages; slow down");
 	return false;
 }
 
 static void bin_reset(struct sio_sock *k)
 {
-	for (unsigned i = 0; i < k->bin_have; i++)
+	for (unsigned i = 0; k->blobs && i < k->bin_have; i++)
 		free((void *)k->blobs[i].p);
 	free(k->blobs);
 	k->blobs = NULL;
@@ -274,9 +268,21 @@ static void bin_reset(struct sio_sock *k)
 	free(k->bin_text);
 	k->bin_args = NULL;
 	k->bin_text = NULL;
+	k->bin_text_len = 0;
 	k->bin_want = k->bin_have = 0;
-	k->bin_bytes = 0;
-	k->bin_has_ack_only = false;
+	k->app->counters.attachment_bytes -= k->bin_held;
+	k->bin_bytes = k->bin_held = 0;
+	k->bin_drop = k->bin_too_large = false;
+}
+
+/* Attachments to read and drop: nothing of them is kept. */
+static void begin_drop(struct sio_sock *k, const struct sio_packet *pkt, bool too_large)
+{
+	k->bin_want = pkt->attachments;
+	k->bin_drop = true;
+	k->bin_too_large = too_large;
+	k->bin_has_ack = pkt->has_ack;
+	k->bin_ack = pkt->ack_id;
 }
 
 /* socket.io closes the connection on a packet it cannot decode. */
@@ -305,8 +311,8 @@ static bool new_peer(struct sio_sock *k)
 static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t *auth)
 {
 	struct signaling_server *s = k->app->server;
-	bool user_mode = s->conf->signaling_auth == CONF_SIGNALING_USER;
-	char reply[64];
+	struct sig_refusal why;
+	char reply[96];
 	int n;
 
 	if (pkt->nsp_len != 1) {
@@ -324,25 +330,13 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	}
 	if (k->connected)
 		return;
-	/* Passwords can be guessed, HS256 signatures cannot: only
-	 * signaling-auth=user needs the per-address brake. */
-	if (user_mode &&
-	    ip_limiter_blocked(s->join_failures, eio_session_peer(k->eio), s->now_ms)) {
-		static const char e[] =
-			"4{\"message\":\"too many refused attempts; wait\"}";
-
-		send_text(k, e, sizeof(e) - 1);
-		return;
-	}
-	if (!signaling_join_allowed(s, auth, NULL)) {
-		static const char e[] = "4{\"message\":\"credentials refused\"}";
-
-		if (user_mode)
-			ip_limiter_hit(s->join_failures, eio_session_peer(k->eio),
-				       s->now_ms);
-		s->counters.join_refusals++;
-		log_info("Socket.IO CONNECT refused: bad credentials");
-		send_text(k, e, sizeof(e) - 1);
+	/* The admission of a join, but for any room (signaling_policy.c): the
+	 * brake on refused attempts, then signaling-auth. Its messages are
+	 * plain ASCII without quotes: JSON as they are. */
+	why = signaling_admit(s, eio_session_peer(k->eio), auth, NULL);
+	if (why.code) {
+		n = snprintf(reply, sizeof(reply), "4{\"message\":\"%s\"}", why.message);
+		send_text(k, reply, (size_t)n);
 		return;
 	}
 	/* A CONNECT after a DISCONNECT is a new socket: a new id. */
@@ -359,7 +353,8 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	send_text(k, reply, (size_t)n);
 }
 
-/* A BINARY_EVENT head: keep it until its attachments have come. */
+/* A BINARY_EVENT head on a connected socket: kept until its attachments
+ * have come, within one room event's size (ws-max-message). */
 static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_t *args)
 {
 	k->bin_text = malloc(pkt->data_len + 1);
@@ -369,10 +364,12 @@ static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_
 		free(k->blobs);
 		k->bin_text = NULL;
 		k->blobs = NULL;
+		begin_drop(k, pkt, false);
 		return;
 	}
 	memcpy(k->bin_text, pkt->data, pkt->data_len);
 	k->bin_text[pkt->data_len] = '\0';
+	k->bin_text_len = pkt->data_len;
 	k->bin_args = json_incref(args);
 	k->bin_want = pkt->attachments;
 	k->bin_has_ack = pkt->has_ack;
@@ -381,14 +378,28 @@ static void begin_binary(struct sio_sock *k, const struct sio_packet *pkt, json_
 
 static void finish_binary(struct sio_sock *k)
 {
-	if (k->bin_has_ack_only) {
-		bin_reset(k);
-		return;
-	}
-	if (event_rate_ok(k, k->bin_has_ack, k->bin_ack))
-		sio_room_event(k, k->bin_args, k->bin_text, strlen(k->bin_text), k->blobs,
+	const struct conf *conf = k->app->server->conf;
+
+	if (k->bin_too_large)
+		sio_refuse(k, k->bin_has_ack, k->bin_ack, "too-large",
+			   signaling_event_size(conf, SIZE_MAX).message);
+	else if (!k->bin_drop)
+		sio_room_event(k, k->bin_args, k->bin_text, k->bin_text_len, k->blobs,
 			       k->bin_have, k->bin_has_ack, k->bin_ack);
 	bin_reset(k);
+}
+
+/* Past one event's size the attachments so far are let go, and the rest
+ * are counted only: what a socket holds is bounded by ws-max-message. */
+static void drop_kept(struct sio_sock *k)
+{
+	for (unsigned i = 0; k->blobs && i < k->bin_have; i++) {
+		free((void *)k->blobs[i].p);
+		k->blobs[i].p = NULL;
+	}
+	k->app->counters.attachment_bytes -= k->bin_held;
+	k->bin_held = 0;
+	k->bin_drop = k->bin_too_large = true;
 }
 
 static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
@@ -400,17 +411,54 @@ static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
 		return;
 	}
 	k->bin_bytes += len;
-	if (k->bin_bytes > k->app->server->conf->socketio_max_payload ||
-	    !(copy = malloc(len ? len : 1))) {
-		protocol_error(k, "attachments over socketio-max-payload");
-		return;
+	if (!k->bin_drop &&
+	    signaling_event_size(k->app->server->conf, k->bin_text_len + k->bin_bytes)
+		    .code)
+		drop_kept(k);
+	if (!k->bin_drop) {
+		copy = malloc(len ? len : 1);
+		if (!copy) {
+			protocol_error(k, "out of memory");
+			return;
+		}
+		if (len)
+			memcpy(copy, p, len);
+		k->blobs[k->bin_have].p = copy;
+		k->blobs[k->bin_have].len = len;
+		k->bin_held += len;
+		k->app->counters.attachment_bytes += len;
 	}
-	if (len)
-		memcpy(copy, p, len);
-	k->blobs[k->bin_have].p = copy;
-	k->blobs[k->bin_have].len = len;
 	if (++k->bin_have == k->bin_want)
 		finish_binary(k);
+}
+
+/* BINARY_EVENT and BINARY_ACK: nothing is kept for a namespace the socket
+ * has not connected to (socket.io's own Client closes on any packet of a
+ * namespace not connected: "invalid state"). */
+static void on_binary(struct sio_sock *k, const struct sio_packet *pkt, json_t *payload)
+{
+	if (!sio_placeholders_valid(payload, pkt->attachments)) {
+		protocol_error(k, "bad attachment placeholders");
+		return;
+	}
+	if (!k->connected || pkt->nsp_len != 1) {
+		protocol_error(k, "binary packet for a namespace not connected");
+		return;
+	}
+	/* A BINARY_ACK's attachments are read and dropped: we never ask acks.
+	 * An event over ws-rate is refused before anything is kept. */
+	if (pkt->type == SIO_BINARY_ACK) {
+		if (pkt->attachments)
+			begin_drop(k, pkt, false);
+	} else if (!event_rate_ok(k, pkt->has_ack, pkt->ack_id)) {
+		if (pkt->attachments)
+			begin_drop(k, pkt, false);
+	} else if (pkt->attachments) {
+		begin_binary(k, pkt, payload);
+	} else {
+		sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
+			       pkt->has_ack, pkt->ack_id);
+	}
 }
 
 static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *payload)
@@ -438,33 +486,33 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 				       pkt->has_ack, pkt->ack_id);
 		return;
 	case SIO_BINARY_EVENT:
-		if (!sio_placeholders_valid(payload, pkt->attachments)) {
-			protocol_error(k, "bad attachment placeholders");
-			return;
-		}
-		if (!k->connected || pkt->nsp_len != 1)
-			return; /* its attachments are then unexpected: closed */
-		if (pkt->attachments)
-			begin_binary(k, pkt, payload);
-		else if (event_rate_ok(k, pkt->has_ack, pkt->ack_id))
-			sio_room_event(k, payload, pkt->data, pkt->data_len, NULL, 0,
-				       pkt->has_ack, pkt->ack_id);
-		return;
 	case SIO_BINARY_ACK:
-		if (!sio_placeholders_valid(payload, pkt->attachments)) {
-			protocol_error(k, "bad attachment placeholders");
-			return;
-		}
-		/* Its attachments are read and dropped: we never ask acks. */
-		if (pkt->attachments) {
-			begin_binary(k, pkt, payload);
-			k->bin_has_ack_only = true;
-		}
+		on_binary(k, pkt, payload);
 		return;
 	case SIO_ACK:
 	case SIO_CONNECT_ERROR:
 		return;
 	}
+}
+
+/* An event of a connected socket over ws-max-message is refused at once,
+ * before its JSON is read (its attachments, if any, are then dropped):
+ * never delivered, whatever the protocols of the others (issue 17). */
+static bool over_size(struct sio_sock *k, const struct sio_packet *pkt)
+{
+	struct sig_refusal why;
+
+	if ((pkt->type != SIO_EVENT && pkt->type != SIO_BINARY_EVENT) || !k->connected ||
+	    pkt->nsp_len != 1)
+		return false;
+	why = signaling_event_size(k->app->server->conf, pkt->data_len);
+	if (!why.code)
+		return false;
+	if (pkt->type == SIO_BINARY_EVENT && pkt->attachments)
+		begin_drop(k, pkt, true);
+	else
+		sio_refuse(k, pkt->has_ack, pkt->ack_id, why.code, why.message);
+	return true;
 }
 
 static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
@@ -482,12 +530,14 @@ static void on_text(struct sio_sock *k, const uint8_t *p, size_t len)
 	}
 	if ((pkt.type == SIO_EVENT || pkt.type == SIO_BINARY_EVENT) && k->connected)
 		k->app->counters.events++;
+	if (over_size(k, &pkt))
+		return;
 	if (pkt.type == SIO_EVENT && k->connected && pkt.nsp_len == 1) {
 		if (!event_rate_ok(k, pkt.has_ack, pkt.ack_id) ||
 		    sio_room_fast(k, pkt.data, pkt.data_len, pkt.has_ack, pkt.ack_id))
 			return;
 		/* The general path below counts it again: give it back. */
-		k->rate_tokens_milli += 1000u;
+		signaling_rate_give_back(&k->rate);
 	}
 	if (pkt.data_len) {
 		payload = json_loadb(pkt.data, pkt.data_len,
@@ -531,8 +581,8 @@ static void *on_open(void *app, struct eio_session *s)
 		return NULL;
 	k->app = sio;
 	k->eio = s;
-	k->rate_tokens_milli = 2000u * sio->server->conf->ws_rate;
-	k->rate_last_ms = sio->server->now_ms;
+	signaling_rate_init(sio->server, &k->rate);
+	k->unjoined_since_ms = sio->server->now_ms;
 	k->timer = evtimer_new(sio->server->base, timer_cb, k);
 	if (!k->timer || !new_peer(k)) {
 		k->gone = true;
@@ -602,7 +652,8 @@ static void config_of(const struct conf *c, struct eio_config *ec)
 	ec->ping_interval_ms = c->socketio_ping_interval;
 	ec->ping_timeout_ms = c->socketio_ping_timeout;
 	ec->max_payload = c->socketio_max_payload;
-	ec->max_queued = c->socketio_max_queued;
+	/* Room for one more legal event, as every receiver's cap. */
+	ec->max_queued = signaling_output_cap(c, c->socketio_max_queued);
 	ec->max_sessions = c->socketio_max_sessions;
 	ec->max_per_ip = c->socketio_max_sessions_per_ip;
 	ec->rate = c->socketio_rate;
@@ -705,6 +756,35 @@ void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *ou
 		    k->disconnects);
 	prom_metric(out, "turnroom_socketio_events_total", "counter",
 		    "Socket.IO events received from connected sockets.", k->events);
+	prom_metric(out, "turnroom_socketio_attachment_bytes", "gauge",
+		    "Bytes of binary attachments held for Socket.IO packets not yet "
+		    "complete.",
+		    k->attachment_bytes);
+}
+
+/* ws-join-timeout, as for a native WebSocket: a session in no room that
+ * long (since it opened or left one, connected or not) is closed. */
+void signaling_sio_cron(struct signaling_server *s)
+{
+	char peer[ADDR_STR_MAX];
+
+	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
+		next = k->next;
+		if (!k->eio ||
+		    !signaling_join_timeout_due(s, &k->unjoined_since_ms,
+						k->peer && room_peer_room(k->peer)))
+			continue;
+		log_info_limited(&s->slow_log,
+				 "Socket.IO session %s in no room for %u s: closed",
+				 addr_to_str(eio_session_peer(k->eio), peer,
+					     sizeof(peer)),
+				 s->conf->ws_join_timeout);
+		/* k is in no room: closing it delivers nothing to the others,
+		 * so next stays valid. */
+		sock_hold(k);
+		eio_session_close(k->eio, "join timeout");
+		sock_release(k);
+	}
 }
 
 size_t signaling_sio_session_count(const struct signaling_server *s)

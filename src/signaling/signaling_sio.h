@@ -9,13 +9,15 @@
 
 #include "eio/eio.h"
 #include "rooms/rooms.h"
+#include "signaling/signaling_policy.h"
 #include "sio/sio.h"
 
 /* What /metrics reads of the Socket.IO layer: increments only. */
 struct sio_counters {
-	uint64_t connects;    /* CONNECTs accepted on "/" */
-	uint64_t disconnects; /* connected sockets ended (41 or session gone) */
-	uint64_t events;      /* EVENT and BINARY_EVENT packets of sockets */
+	uint64_t connects;       /* CONNECTs accepted on "/" */
+	uint64_t disconnects;    /* connected sockets ended (41 or session gone) */
+	uint64_t events;         /* EVENT and BINARY_EVENT packets of sockets */
+	size_t attachment_bytes; /* held for binary packets not yet complete */
 };
 
 struct signaling_sio {
@@ -33,8 +35,8 @@ struct sio_sock {
 	char id[EIO_ID_LEN + 1]; /* the Socket.IO id: socket.id, userId */
 	bool connected;
 	bool gone;                  /* session closed: freed when not busy */
-	uint32_t rate_tokens_milli; /* ws-rate token bucket of room events */
-	uint64_t rate_last_ms;
+	struct sig_rate rate;       /* ws-rate of room events */
+	uint64_t unjoined_since_ms; /* ws-join-timeout: last time in a room */
 	unsigned busy;
 	json_t *auth; /* CONNECT auth payload (credentials) */
 	struct room_peer *peer;
@@ -42,15 +44,19 @@ struct sio_sock {
 	bool join_has_ack;               /* ... and the ack it owes */
 	uint64_t join_ack_id;
 	struct event *timer; /* connect timeout, then iceServers pushes */
-	/* A binary packet waiting for its attachments. */
+	/* A binary packet waiting for its attachments: only on a connected
+	 * socket, and at most one room event's worth (ws-max-message). */
 	json_t *bin_args;
 	char *bin_text;
+	size_t bin_text_len;
 	bool bin_has_ack;
-	bool bin_has_ack_only; /* a BINARY_ACK: attachments dropped */
+	bool bin_drop;      /* attachments counted, not kept (a BINARY_ACK, or refused) */
+	bool bin_too_large; /* ... refused "too-large" once they are all in */
 	uint64_t bin_ack;
 	unsigned bin_want, bin_have;
-	size_t bin_bytes;
-	struct room_blob *blobs; /* bin_want entries, owned copies */
+	size_t bin_bytes;        /* of the attachments so far */
+	size_t bin_held;         /* of those, kept (in attachment_bytes) */
+	struct room_blob *blobs; /* bin_want entries, owned copies; NULL when dropping */
 };
 
 /* ---- output (signaling_sio.c) ---- */

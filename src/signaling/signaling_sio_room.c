@@ -7,6 +7,7 @@
 
 #include "conf/conf.h"
 #include "signaling/signaling_internal.h"
+#include "signaling/signaling_policy.h"
 #include "signaling/signaling_sio.h"
 #include "util/log.h"
 
@@ -23,13 +24,23 @@ static void refuse(const struct sio_call *c, const char *code, const char *messa
 	sio_refuse(c->k, c->has_ack, c->ack_id, code, message);
 }
 
+/* The policy's answer: the refusal, or the ack {ok:true}. */
+static void answer(struct sio_sock *k, bool has_ack, uint64_t ack_id,
+		   struct sig_refusal why)
+{
+	if (why.code)
+		sio_refuse(k, has_ack, ack_id, why.code, why.message);
+	else
+		sio_accept(k, has_ack, ack_id);
+}
+
 static const char *room_id_of(const struct sio_call *c)
 {
-	const char *code, *message,
-		*room_id = signaling_room_id_of(c->data, &code, &message);
+	struct sig_refusal why;
+	const char *room_id = signaling_room_id_of(c->data, &why);
 
 	if (!room_id)
-		refuse(c, code, message);
+		refuse(c, why.code, why.message);
 	return room_id;
 }
 
@@ -73,23 +84,22 @@ static void on_join(const struct sio_call *c)
 	struct signaling_server *s = c->k->app->server;
 	const char *room_id = room_id_of(c);
 	const char *resume = json_string_value(json_object_get(c->data, "resumeToken"));
+	struct sig_refusal why;
 	unsigned num = 0, cap = 0;
 	int rc;
 
-	if (!room_id)
+	if (!room_id || !c->k->eio)
 		return;
 	if (room_peer_room(c->k->peer)) {
 		refuse(c, "already-in-room", "leave the current room first");
 		return;
 	}
-	if (!signaling_join_allowed(s, credentials(c), room_id)) {
-		s->counters.join_refusals++;
-		log_info("Socket.IO join of room %s refused: bad credentials", room_id);
-		refuse(c, "unauthorized", "credentials refused");
-		return;
-	}
-	if (s->draining && !resume) {
-		refuse(c, "draining", "this node is draining; join through another");
+	/* The one admission of both protocols: draining, the brake on
+	 * refused joins, signaling-auth. */
+	why = signaling_admit_join(s, eio_session_peer(c->k->eio), credentials(c),
+				   room_id, resume != NULL);
+	if (why.code) {
+		refuse(c, why.code, why.message);
 		return;
 	}
 	/* Clustered: capacity is the cluster's (Redis); a resume stays on
@@ -132,31 +142,8 @@ static void on_leave(const struct sio_call *c)
 /* message {roomId, data}: the others get exactly data (seed 003). */
 static void on_message(const struct sio_call *c)
 {
-	const char *current = room_peer_room(c->k->peer);
-	const char *named = json_string_value(json_object_get(c->data, "roomId"));
-	json_t *to = json_object_get(c->data, "to");
-	json_t *data = json_object_get(c->data, "data");
-	char *payload;
-	int rc;
-
-	if (!current || (named && strcmp(named, current))) {
-		refuse(c, "not-in-room", "not in that room");
-		return;
-	}
-	if (to && !json_is_string(to)) {
-		refuse(c, "bad-request", "to must be a user id");
-		return;
-	}
-	payload = json_dumps(data ? data : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!payload)
-		return;
-	rc = room_send(c->k->app->server->rooms, c->k->peer, json_string_value(to),
-		       payload, strlen(payload));
-	free(payload);
-	if (rc)
-		refuse(c, signaling_room_error_code(rc), "message not delivered");
-	else
-		sio_accept(c->k, c->has_ack, c->ack_id);
+	answer(c->k, c->has_ack, c->ack_id,
+	       signaling_route_message(c->k->app->server, c->k->peer, c->data));
 }
 
 static void check_answer(const struct sio_call *c, const char *room_id, unsigned num,
@@ -244,7 +231,6 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 {
 	const char *name = json_string_value(json_array_get(args, 0));
 	struct sio_call c = { k, json_array_get(args, 1), has_ack, ack_id };
-	int rc;
 
 	if (!name) {
 		sio_refuse(k, has_ack, ack_id, "bad-request", "event names are strings");
@@ -257,16 +243,9 @@ void sio_room_event(struct sio_sock *k, json_t *args, const char *text, size_t l
 		}
 	}
 	/* Seed 000: every other event goes to the others of the room. */
-	if (signaling_event_reserved(name)) {
-		sio_refuse(k, has_ack, ack_id, "reserved-event", name);
-		return;
-	}
-	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, blobs, n_blobs);
-	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
-			   "event not relayed");
-	else
-		sio_accept(k, has_ack, ack_id);
+	answer(k, has_ack, ack_id,
+	       signaling_route_relay(k->app->server, k->peer, name, text, len, blobs,
+				     n_blobs));
 }
 
 /* message {roomId, data}: data relayed as written. */
@@ -278,7 +257,6 @@ static bool fast_message(struct sio_sock *k, const char *p, const struct sio_spa
 	const char *obj = p + arg->off;
 	struct sio_span f[3];
 	const struct sio_span *room = &f[0], *data = &f[1];
-	int rc;
 
 	/* One pass over the object; the unusual (a "to", an escaped or
 	 * foreign roomId, not in a room) takes the general path. */
@@ -292,13 +270,10 @@ static bool fast_message(struct sio_sock *k, const char *p, const struct sio_spa
 		    memcmp(current, r + 1, room->len - 2))
 			return false;
 	}
-	rc = room_send(k->app->server->rooms, k->peer, NULL,
-		       data->len ? obj + data->off : "null", data->len ? data->len : 4);
-	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
-			   "message not delivered");
-	else
-		sio_accept(k, has_ack, ack_id);
+	answer(k, has_ack, ack_id,
+	       signaling_route_message_text(k->app->server, k->peer, NULL,
+					    data->len ? obj + data->off : "null",
+					    data->len ? data->len : 4));
 	return true;
 }
 
@@ -308,7 +283,6 @@ bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ac
 	struct sio_span it[2];
 	char name[64];
 	size_t n;
-	int rc;
 
 	if (!sio_json_array_items(text, len, it, 2, &n) || !n || text[it[0].off] != '"' ||
 	    it[0].len - 2 >= sizeof(name) || memchr(text + it[0].off, '\\', it[0].len))
@@ -323,12 +297,8 @@ bool sio_room_fast(struct sio_sock *k, const char *text, size_t len, bool has_ac
 	if (sio_event_reserved(name) || signaling_event_reserved(name) ||
 	    !room_peer_room(k->peer))
 		return false;
-	rc = room_relay(k->app->server->rooms, k->peer, name, text, len, NULL, 0);
-	if (rc)
-		sio_refuse(k, has_ack, ack_id, signaling_room_error_code(rc),
-			   "event not relayed");
-	else
-		sio_accept(k, has_ack, ack_id);
+	answer(k, has_ack, ack_id,
+	       signaling_route_relay(k->app->server, k->peer, name, text, len, NULL, 0));
 	return true;
 }
 

@@ -61,10 +61,9 @@ static void send_frame(struct signaling_conn *c, enum eio_ws_opcode op, const vo
 	if (c->dead || c->eio_close_sent)
 		return;
 	/* A client that does not read is cut off, not buffered for: ws-max-output
-	 * beyond one packet of the largest size a client may be sent. */
+	 * beyond one legal room event (signaling_output_cap, as on /ws). */
 	if (evbuffer_get_length(out) + len + sizeof(head) >
-	    (size_t)c->server->conf->socketio_max_payload +
-		    c->server->conf->ws_max_output) {
+	    signaling_output_cap(c->server->conf, c->server->conf->ws_max_output)) {
 		log_info(
 			"Socket.IO WebSocket: %zu bytes queued for a client that does not "
 			"read: closed",

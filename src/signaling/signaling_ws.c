@@ -98,8 +98,10 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 
 	/* wslay's own queue is unbounded and drains into ours at once; a peer
 	 * that does not read is cut off here instead of growing our memory.
-	 * Signaling is small: ws-max-output holds many offers. */
-	if (queued + len > s->conf->ws_max_output) {
+	 * Signaling is small: ws-max-output holds many offers, and the cap has
+	 * room for one more legal event on top, so that a member that reads
+	 * is never cut for what another may send (signaling_output_cap). */
+	if (queued + len > signaling_output_cap(s->conf, s->conf->ws_max_output)) {
 		s->counters.slow_closed++;
 		log_warn_limited(&s->slow_log,
 				 "WebSocket %s does not read: %zu bytes queued, over "
@@ -147,8 +149,7 @@ int signaling_ws_start(struct signaling_conn *c)
 	setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_SNDBUF, &(int){ WS_SNDBUF },
 		   sizeof(int));
 	c->state = SIG_WEBSOCKET;
-	c->rate_tokens_milli = 2000u * c->server->conf->ws_rate;
-	c->rate_last_ms = c->server->now_ms;
+	signaling_rate_init(c->server, &c->rate);
 	c->unjoined_since_ms = c->server->now_ms;
 	c->server->counters.ws_opened++;
 	c->room_peer = room_peer_new(c->server->rooms, signaling_proto_deliver, c);

@@ -21,7 +21,7 @@
 #define SOURCE_INITIAL_BUCKETS 256
 
 struct source {
-	uint8_t key[17]; /* family, then 16 address bytes (IPv6: /64, rest 0) */
+	uint8_t key[17]; /* 0, then addr_source_key (IPv6: the /64) */
 	unsigned count[DTLS_SRC_KINDS];
 	struct htable_node node;
 };
@@ -112,13 +112,9 @@ bool dtls_guard_cookie_ok(const struct dtls_guard *g, const struct tr_addr *clie
 
 static void source_key(const struct tr_addr *a, uint8_t key[17])
 {
-	size_t len;
-	const uint8_t *ip = addr_bytes(a, &len);
-
-	memset(key, 0, 17);
-	key[0] = (uint8_t)addr_family(a);
 	/* IPv6: the /64 prefix, the unit one subscriber usually holds. */
-	memcpy(key + 1, ip, len == 16 ? 8 : len > 16 ? 16 : len);
+	key[0] = 0;
+	addr_source_key(a, key + 1);
 }
 
 static struct source *source_find(const struct dtls_guard *g, const uint8_t key[17],

@@ -183,6 +183,7 @@ static void move_allocation(struct turn_request *r, struct allocation *a)
 	if (a->link.tcp)
 		a->link.tcp->n_allocs++;
 	alloc_table_move(r->s->allocs, a, &r->pkt->ft);
+	turn_offload_sync(r->s, a);
 }
 
 enum stun_error turn_mobility_refresh(struct turn_request *r)

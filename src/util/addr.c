@@ -144,6 +144,51 @@ size_t addr_key(const struct tr_addr *a, uint8_t *out)
 	return 7;
 }
 
+void addr_source_key(const struct tr_addr *a, uint8_t key[ADDR_SOURCE_KEY_LEN])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	size_t len;
+	const uint8_t *b = addr_bytes(a, &len);
+
+	memset(key, 0, ADDR_SOURCE_KEY_LEN);
+	if (len == 16 && !memcmp(b, mapped, sizeof(mapped))) {
+		b += 12;
+		len = 4;
+	}
+	if (len == 4) {
+		memcpy(key, mapped, sizeof(mapped));
+		memcpy(key + 12, b, 4);
+	} else if (len == 16) {
+		memcpy(key, b, 8);
+	}
+}
+
+bool addr_same_source(const struct tr_addr *a, const struct tr_addr *b)
+{
+	uint8_t ka[ADDR_SOURCE_KEY_LEN], kb[ADDR_SOURCE_KEY_LEN];
+
+	addr_source_key(a, ka);
+	addr_source_key(b, kb);
+	return !memcmp(ka, kb, sizeof(ka));
+}
+
+char *addr_source_to_str(const struct tr_addr *a, char *buf, size_t buflen)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t key[ADDR_SOURCE_KEY_LEN];
+	char ip[INET6_ADDRSTRLEN];
+
+	addr_source_key(a, key);
+	if (!memcmp(key, mapped, sizeof(mapped))) {
+		inet_ntop(AF_INET, key + 12, ip, sizeof(ip));
+		snprintf(buf, buflen, "%s", ip);
+	} else {
+		inet_ntop(AF_INET6, key, ip, sizeof(ip));
+		snprintf(buf, buflen, "%s/64", ip);
+	}
+	return buf;
+}
+
 char *addr_ip_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 {
 	const void *src = a->u.sa.sa_family == AF_INET6 ? (const void *)&a->u.v6.sin6_addr
@@ -166,6 +211,20 @@ char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 		snprintf(buf, buflen, "[%s]:%u", ip, addr_port(a));
 	else
 		snprintf(buf, buflen, "%s:%u", ip, addr_port(a));
+	return buf;
+}
+
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen)
+{
+	bool v6 = strchr(e->host, ':') != NULL;
+
+	if (e->is_unix)
+		snprintf(buf, buflen, "unix:%s", e->host);
+	else if (!e->port)
+		snprintf(buf, buflen, "%s", e->host);
+	else
+		snprintf(buf, buflen, "%s%s%s:%u", v6 ? "[" : "", e->host, v6 ? "]" : "",
+			 e->port);
 	return buf;
 }
 

@@ -30,6 +30,15 @@ static inline bool addr_equal(const struct tr_addr *a, const struct tr_addr *b)
 	return a->u.v4.sin_port == b->u.v4.sin_port &&
 	       a->u.v4.sin_addr.s_addr == b->u.v4.sin_addr.s_addr;
 }
+/* A server an option names by host (redis=, turn-servers=): a DNS name or
+ * an IP literal (kept without brackets) and a port, or a unix socket path.
+ * src/conf parses the text once; all zero (host "") means none. */
+#define ADDR_HOST_MAX 256
+struct tr_endpoint {
+	char host[ADDR_HOST_MAX]; /* or the unix socket path */
+	unsigned port;            /* 0: a unix socket, or the option's default */
+	bool is_unix;
+};
 
 /* Longest text addr_to_str writes: "[ipv6%scope]:port" plus NUL. */
 #define ADDR_STR_MAX 64
@@ -59,6 +68,23 @@ uint32_t addr_hash(const struct tr_addr *a, uint32_t seed);
 #define ADDR_KEY_MAX (1 + 2 + 16)
 size_t addr_key(const struct tr_addr *a, uint8_t *out);
 
+/* The unit every per-source limit counts (connections, sessions, refused
+ * joins, failed authentications): an IPv4 address, also when mapped into
+ * IPv6, or an IPv6 /64, which one subscriber usually holds whole (RFC
+ * 6177; counting /128s would let one host be 2^64 sources). The key is 16
+ * bytes: ::ffff:a.b.c.d for IPv4, the /64 then eight zero bytes for IPv6;
+ * the two never collide. The port is ignored. */
+#define ADDR_SOURCE_KEY_LEN 16
+void addr_source_key(const struct tr_addr *a, uint8_t key[ADDR_SOURCE_KEY_LEN]);
+/* Whether a and b are the same source. */
+bool addr_same_source(const struct tr_addr *a, const struct tr_addr *b);
+/* The source of a for a log line: "192.0.2.1" or "2001:db8:1::/64". */
+char *addr_source_to_str(const struct tr_addr *a, char *buf, size_t buflen);
+
+/* An endpoint as config text: "unix:PATH", "host", "host:5", "[::1]:5"
+ * (no port when it is 0); always NUL-terminated. Returns buf. */
+#define ADDR_ENDPOINT_STR_MAX (ADDR_HOST_MAX + 16)
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen);
 /* "1.2.3.4:5" or "[::1]:5"; always NUL-terminated. Returns buf. */
 char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen);
 /* IP only, no port. */

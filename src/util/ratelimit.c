@@ -1,7 +1,8 @@
-/* A rate limiter keyed by source IP: a token bucket per address, in a
- * fixed-size table so a flood of sources costs no memory. A colliding
- * source takes the slot over; that can only forget a limit, never impose
- * one on an innocent address. */
+/* A rate limiter keyed by source (addr_source_key: an IPv4 address or an
+ * IPv6 /64, so one host cannot be 2^64 sources): a token bucket per
+ * source, in a fixed-size table so a flood of sources costs no memory. A
+ * colliding source takes the slot over; that can only forget a limit,
+ * never impose one on an innocent source. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,7 @@
 #define LIMITER_SLOTS 4096
 
 struct limiter_slot {
-	struct tr_addr ip;
+	uint8_t key[ADDR_SOURCE_KEY_LEN];
 	uint64_t last_ms;
 	uint32_t tokens_milli; /* thousandths of an event allowed */
 	bool used;
@@ -38,21 +39,31 @@ void ip_limiter_free(struct ip_limiter *l)
 	free(l);
 }
 
-/* The slot of ip, refilled up to now; NULL when ip has no slot. */
+/* FNV-1a over the seed and the key. */
+static size_t slot_index(const struct ip_limiter *l, const uint8_t *key)
+{
+	uint32_t h = 2166136261u ^ l->seed;
+
+	for (size_t i = 0; i < ADDR_SOURCE_KEY_LEN; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return (h ^ (h >> 16)) % LIMITER_SLOTS;
+}
+
+/* The slot of ip's source, refilled up to now; NULL when it has none. */
 static struct limiter_slot *slot_of(struct ip_limiter *l, const struct tr_addr *ip,
 				    uint64_t now_ms, bool create)
 {
-	struct tr_addr key = *ip;
+	uint8_t key[ADDR_SOURCE_KEY_LEN];
 	struct limiter_slot *s;
 	uint64_t refill;
 
-	addr_set_port(&key, 0);
-	s = &l->slots[addr_hash(&key, l->seed) % LIMITER_SLOTS];
-	if (!s->used || !addr_equal_ip(&s->ip, &key)) {
+	addr_source_key(ip, key);
+	s = &l->slots[slot_index(l, key)];
+	if (!s->used || memcmp(s->key, key, sizeof(key))) {
 		if (!create)
 			return NULL;
 		s->used = true;
-		s->ip = key;
+		memcpy(s->key, key, sizeof(key));
 		s->last_ms = now_ms;
 		s->tokens_milli = l->burst * 1000u;
 		return s;

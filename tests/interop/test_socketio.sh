@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Socket.IO endpoint (issue 9): the node tests of tests/sio (node --test,
 # the real npm socket.io-client 4.8.4 and raw Engine.IO/Socket.IO exchanges)
-# against five turnroom instances: default settings, signaling-auth=token (two:
+# against six turnroom instances: default settings, signaling-auth=token (two:
 # accepted and refused CONNECTs, as refusals are rate-limited per address),
-# tight timers and payload limit, and allowed-origin (CORS). Fails if any
+# tight timers and payload limit, allowed-origin (CORS), and one of
+# signaling-auth=user with the smallest limits (policy.test.mjs). Fails if any
 # node test fails.
 #
 # SERVER=ref runs the same tests against the reference server instead
@@ -90,10 +91,16 @@ start_sio tight socketio-ping-interval=400 socketio-ping-timeout=400 \
 SIO_TIGHT_URL=$URL
 start_sio cors "allowed-origin=$ORIGIN"
 SIO_CORS_URL=$URL
+# issue 17: one policy for both protocols (policy.test.mjs)
+POLICY_METRICS=sio-policy-$RANDOM$RANDOM
+start_sio policy signaling-auth=user user=alice:pw ws-join-timeout=2 \
+	ws-max-output=4096 "metrics-token=$POLICY_METRICS"
+SIO_POLICY_URL=$URL
 
 TARGET=turnroom
 [ "$SERVER" = ref ] && TARGET=ref
-export TARGET SIO_URL SIO_TOKEN_URL SIO_TOKEN2_URL SIO_TIGHT_URL SIO_CORS_URL
+export TARGET SIO_URL SIO_TOKEN_URL SIO_TOKEN2_URL SIO_TIGHT_URL SIO_CORS_URL SIO_POLICY_URL
+export SIO_POLICY_METRICS_TOKEN=$POLICY_METRICS
 export SIO_TOKEN=$TOKEN SIO_BAD_TOKEN=$BAD_TOKEN SIO_ORIGIN=$ORIGIN
 (cd "$SIO_DIR" && timeout -k 5 150 node --test --test-concurrency=4 --test-reporter=spec ${SIO_TESTS:-./*.test.mjs}) \
 	>"$TMP/node-tests.log" 2>&1

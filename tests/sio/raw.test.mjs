@@ -352,6 +352,37 @@ describe('upgrade', { timeout: 20000 }, () => {
 		}
 	});
 
+	// engine.io completes the handshake of a WebSocket that names a session
+	// it cannot take over (upgraded already, or another probe under way),
+	// then closes it; the session goes on (the engine.io protocol test
+	// suite: "ignores WebSocket connection with same sid after upgrade").
+	test('a second WebSocket with an upgraded sid: 101, then closed; the session goes on', async () => {
+		const { sid } = await pollingConnect(URL_DEFAULT);
+		const w = new RawWs(URL_DEFAULT, `EIO=4&transport=websocket&sid=${sid}`);
+		let probing, w2;
+		try {
+			await w.opened;
+			probing = new RawWs(URL_DEFAULT, `EIO=4&transport=websocket&sid=${sid}`);
+			await probing.opened; // a probe under way: accepted, then closed
+			await probing.waitClosed(3000);
+			w.send('2probe');
+			assert.equal(await w.next(), '3probe');
+			w.send('5');
+			w2 = new RawWs(URL_DEFAULT, `EIO=4&transport=websocket&sid=${sid}`);
+			await w2.opened; // the 101: a refusal would reject here
+			await w2.waitClosed(3000);
+			assert.deepEqual(w2.q, [], 'nothing sent on the second WebSocket');
+			w.send('42["checkRoom",{"roomId":"dup-ws"}]');
+			const [ev] = await w.nextEvent();
+			assert.equal(ev, 'checkRoomSuccess');
+			assert.ok(!w.closed, 'the upgraded WebSocket stays open');
+		} finally {
+			w.close();
+			probing?.close();
+			w2?.close();
+		}
+	});
+
 	test('packets queued during the upgrade arrive over the WebSocket after "5"', async () => {
 		const { sid } = await pollingConnect(URL_DEFAULT);
 		const w = new RawWs(URL_DEFAULT, `EIO=4&transport=websocket&sid=${sid}`);

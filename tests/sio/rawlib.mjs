@@ -88,13 +88,13 @@ export async function pollUntilGone(base, sid, ms = 3000) {
 // binary frames as Buffers. autoPong (default) answers each ping "2" with
 // "3" as it arrives and keeps it out of the queue.
 export class RawWs {
-	constructor(base, query, headers = {}, { autoPong = true } = {}) {
+	constructor(base, query, headers = {}, { autoPong = true, localAddress } = {}) {
 		this.autoPong = autoPong;
 		this.q = [];
 		this.waiters = [];
 		this.closed = false;
 		this.ws = new WebSocket(base.replace(/^http/, 'ws') + '/socket.io/?' + query,
-			{ headers, perMessageDeflate: false });
+			{ headers, perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
 		this.ws.on('message', (data, isBinary) => {
 			if (this.autoPong && !isBinary && data.toString() === '2') {
 				this.send('3');
@@ -198,15 +198,15 @@ export class RawWs {
 }
 
 // Opens a WebSocket session (no sid), reads the open packet, CONNECTs.
-export async function wsConnect(base, { connect = true, autoPong = true } = {}) {
-	const w = new RawWs(base, 'EIO=4&transport=websocket', {}, { autoPong });
+export async function wsConnect(base, { connect = true, autoPong = true, auth, localAddress } = {}) {
+	const w = new RawWs(base, 'EIO=4&transport=websocket', {}, { autoPong, localAddress });
 	await w.opened;
 	const open = await w.next();
 	if (typeof open !== 'string' || open[0] !== '0')
 		throw new Error(`first frame is not an open packet: ${open}`);
 	w.open = JSON.parse(open.slice(1));
 	if (connect) {
-		w.send('40');
+		w.send('40' + (auth ? JSON.stringify(auth) : ''));
 		const r = await w.next();
 		const m = /^40(\{.*\})$/.exec(r);
 		if (!m)

@@ -1,4 +1,5 @@
-/* util/addr: parsing, formatting, comparison and hashing of addresses. */
+/* util/addr: parsing, formatting, comparison and hashing of addresses, and
+ * the source (IPv4 address, IPv6 /64) every per-source limit counts. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -271,6 +272,40 @@ static void test_key(void)
 	CHECK(!addr_equal(&a, &d) && !addr_equal(&a, &c) && addr_equal(&a, &b));
 }
 
+/* One source: an IPv4 address (also v4-mapped), an IPv6 /64; ports and
+ * the low 64 bits do not matter; IPv4 and IPv6 keys never meet. */
+static void test_source(void)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} rows[] = {
+		{ "2001:db8:1::1", "2001:db8:1::2", true },
+		{ "2001:db8:1::1", "2001:db8:1:0:ffff:ffff:ffff:ffff", true },
+		{ "2001:db8:1::1", "2001:db8:1:1::1", false },
+		{ "2001:db8:1::1", "2001:db9:1::1", false },
+		{ "192.0.2.1", "192.0.2.1", true },
+		{ "192.0.2.1", "192.0.2.2", false },
+		{ "192.0.2.1", "::ffff:192.0.2.1", true },
+		{ "::ffff:192.0.2.1", "::ffff:192.0.2.2", false },
+		{ "0.0.0.0", "::", false },
+		{ "::1", "::2", true },
+	};
+	struct tr_addr a, b;
+	char text[ADDR_STR_MAX];
+
+	for (size_t i = 0; i < NROWS(rows); i++) {
+		REQUIRE(addr_parse_ip(&a, rows[i].a, 1) == 0);
+		REQUIRE(addr_parse_ip(&b, rows[i].b, 2) == 0);
+		if (addr_same_source(&a, &b) != rows[i].same)
+			FAIL(rows[i].a);
+	}
+	addr_parse_ip(&a, "2001:db8:1:2:3:4:5:6", 9);
+	CHECK_STR(addr_source_to_str(&a, text, sizeof(text)), "2001:db8:1:2::/64");
+	addr_parse_ip(&a, "::ffff:192.0.2.7", 9);
+	CHECK_STR(addr_source_to_str(&a, text, sizeof(text)), "192.0.2.7");
+}
+
 /* addr_bind_or_close: the fd back when bound; on failure the fd is closed
  * and errno is bind's (a second socket on a taken port: EADDRINUSE). */
 static void test_bind_or_close(void)
@@ -303,6 +338,7 @@ int main(void)
 	RUN(test_loopback_and_any);
 	RUN(test_hash);
 	RUN(test_key);
+	RUN(test_source);
 	RUN(test_bind_or_close);
 	return HARNESS_DONE();
 }

@@ -365,6 +365,26 @@ static void test_ip_limiter(void)
 	ip_limiter_free(l);
 }
 
+/* Refused joins count per source: one IPv6 /64 is one budget (a host
+ * holds a whole /64 and would otherwise be 2^64 budgets). */
+static void test_ip_limiter_per_64(void)
+{
+	struct ip_limiter *l = ip_limiter_new(3, 1);
+	struct tr_addr a = ip("2001:db8:1::1", 1000), b = ip("2001:db8:1::ffff", 2),
+		       other = ip("2001:db8:2::1", 1000);
+	uint64_t now = 1000;
+
+	REQUIRE(l != NULL);
+	ip_limiter_hit(l, &a, now);
+	ip_limiter_hit(l, &b, now);
+	CHECK(!ip_limiter_blocked(l, &a, now));
+	ip_limiter_hit(l, &b, now);
+	CHECK(ip_limiter_blocked(l, &a, now));
+	CHECK(ip_limiter_blocked(l, &b, now));
+	CHECK(!ip_limiter_blocked(l, &other, now));
+	ip_limiter_free(l);
+}
+
 int main(void)
 {
 	RUN(test_insert_find_remove);
@@ -377,5 +397,6 @@ int main(void)
 	RUN(test_port_pool);
 	RUN(test_port_pool_with);
 	RUN(test_ip_limiter);
+	RUN(test_ip_limiter_per_64);
 	return HARNESS_DONE();
 }

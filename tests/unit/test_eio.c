@@ -1,5 +1,7 @@
-/* Unit tests for the Engine.IO v4 codec: polling payloads (0x1E
- * separators), packet types, base64 "b" packets and the query string. */
+/* Unit tests for Engine.IO v4: the codec (polling payloads with 0x1E
+ * separators, packet types, base64 "b" packets, the query string,
+ * WebSocket frames) and the session layer against fake connections
+ * (polling, upgrade, heartbeat, metrics, the session limits per source). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
-#include "eio/eio.h"
+#include "eio/eio_internal.h"
 #include "harness.h"
 #include "util/errors.h"
 
@@ -380,6 +382,9 @@ static void test_upgrade(void)
 	s = eio_ws_attach(e, &r, &ws);
 	CHECK(s == app.s);
 	CHECK_EQ_INT(ws.n_ws, 0); /* no open packet on an upgrade */
+	/* A second WebSocket while this probe is under way: 101, then closed. */
+	CHECK_EQ_INT(req(e, &c, EIO_M_GET, wq, NULL, true, NULL), EIO_ACCEPT_WS);
+	CHECK(eio_ws_attach(e, &r, &c) == NULL);
 	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_HELD);
 	eio_ws_message(s, &ws, false, (const uint8_t *)"2probe", 6);
 	CHECK_STR(ws.ws_out[0], "3probe");
@@ -394,6 +399,16 @@ static void test_upgrade(void)
 	/* Polling is over for this session. */
 	req(e, &c, EIO_M_GET, q, NULL, false, NULL);
 	CHECK_STR(c.body, "{\"code\":3,\"message\":\"Bad request\"}");
+	/* Another WebSocket naming the upgraded session: the handshake
+	 * completes (101), then it is closed; the session keeps its own
+	 * (engine.io, "ignores WebSocket connection with same sid after
+	 * upgrade"). */
+	CHECK_EQ_INT(req(e, &c, EIO_M_GET, wq, NULL, true, NULL), EIO_ACCEPT_WS);
+	memset(&c, 0, sizeof(c));
+	CHECK(eio_ws_attach(e, &r, &c) == NULL);
+	eio_ws_message(s, &ws, false, (const uint8_t *)"4after", 6);
+	CHECK_STR(app.got, "after");
+	CHECK_EQ_INT(app.closed, 0);
 	/* A lost WebSocket (no close frame) ends the session. */
 	eio_conn_gone(s, &ws, false);
 	CHECK_STR(app.reason, "transport error");
@@ -542,6 +557,125 @@ static void test_metrics(void)
 	event_base_free(base);
 }
 
+/* The connections of handshake_from: a WebSocket session keeps its own
+ * until the server is freed. */
+static struct fake_conn hs_conns[32];
+static size_t n_hs_conns;
+
+/* A handshake from peer (polling, or a WebSocket upgrade request): the
+ * status eio answers, 101 for a WebSocket it accepts. */
+static int handshake_from(struct eio_server *e, const char *peer, bool ws)
+{
+	struct tr_addr a;
+	struct fake_conn *c = &hs_conns[n_hs_conns++ % 32];
+	struct eio_request r = { .method = EIO_M_GET,
+				 .query = ws ? "EIO=4&transport=websocket"
+					     : "EIO=4&transport=polling",
+				 .origin = "",
+				 .host = "h",
+				 .websocket = ws,
+				 .peer = &a };
+	struct eio_session *held = NULL;
+
+	addr_parse_ip(&a, peer, 40000);
+	memset(c, 0, sizeof(*c));
+	if (eio_handle(e, &r, c, &held) != EIO_ACCEPT_WS)
+		return c->status;
+	return eio_ws_attach(e, &r, c) ? 101 : 500;
+}
+
+/* socketio-max-sessions-per-ip counts an IPv6 /64 as one source (one
+ * host holds a whole /64), an IPv4 address as one, v4-mapped as IPv4. */
+static void test_limit_per_source(void)
+{
+	struct event_base *base = event_base_new();
+	struct fake_app app;
+	struct eio_server *e = new_server(base, &app);
+	struct eio_config cfg = { .ping_interval_ms = 25000,
+				  .ping_timeout_ms = 20000,
+				  .max_payload = 1000,
+				  .max_queued = 4096,
+				  .max_sessions = 100,
+				  .max_per_ip = 3,
+				  .rate = 1000 };
+
+	eio_server_set_config(e, &cfg);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1::1", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1::2", true), 101);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1:0:ffff:ffff:ffff:ffff", false), 200);
+	/* The /64 is full, by either transport; other sources are not. */
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1::4", false), 403);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1:0:1234::5", true), 403);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:1:1::1", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "192.0.2.1", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "192.0.2.1", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "::ffff:192.0.2.1", true), 101);
+	CHECK_EQ_INT(handshake_from(e, "192.0.2.1", false), 403);
+	CHECK_EQ_INT(handshake_from(e, "192.0.2.2", false), 200);
+	/* A session closed gives its source a place back. */
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ_INT(handshake_from(e, "2001:db8:5::1", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:5::2", false), 403);
+	eio_session_close(app.s, "test");
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:5::2", false), 200);
+	CHECK_EQ_INT(handshake_from(e, "2001:db8:5::3", false), 403);
+	eio_server_free(e);
+	event_base_free(base);
+}
+
+/* The count per source is kept as sessions open and close, never found by
+ * walking the sessions: after many opens and closes across sources each
+ * count is exact and a source with none is forgotten. */
+static void test_source_counts(void)
+{
+	struct eio_sources *t = eio_sources_new();
+	enum { N_SRC = 300, PER = 5 };
+	struct tr_addr a[N_SRC];
+	char text[64];
+	bool ok = true;
+
+	REQUIRE(t != NULL);
+	for (int i = 0; i < N_SRC; i++) {
+		/* Three in four IPv6 (one /64 each), one in four IPv4. */
+		if (i % 4)
+			snprintf(text, sizeof(text), "2001:db8:%x:%x::%x", i, i % 7,
+				 i + 1);
+		else
+			snprintf(text, sizeof(text), "198.51.%d.%d", i / 256, i % 256);
+		addr_parse_ip(&a[i], text, 1);
+	}
+	for (int k = 0; k < PER; k++)
+		for (int i = 0; i < N_SRC; i++) {
+			struct tr_addr other = a[i];
+
+			/* Another host of the same /64, another port. */
+			if (i % 4)
+				other.u.v6.sin6_addr.s6_addr[15] ^= (uint8_t)(k + 1);
+			addr_set_port(&other, (uint16_t)(1000 + k));
+			ok &= eio_sources_add(t, k % 2 ? &other : &a[i]);
+		}
+	CHECK(ok);
+	CHECK_EQ_INT((int)eio_sources_size(t), N_SRC);
+	/* Source i loses i % (PER + 1) sessions. */
+	for (int i = 0; i < N_SRC; i++)
+		for (int k = 0; k < i % (PER + 1) && k < PER; k++)
+			eio_sources_remove(t, &a[i]);
+	for (int i = 0; i < N_SRC; i++) {
+		int want = PER - (i % (PER + 1) < PER ? i % (PER + 1) : PER);
+
+		if ((int)eio_sources_count(t, &a[i]) != want) {
+			FAIL("wrong count for a source");
+			break;
+		}
+	}
+	CHECK_EQ_INT((int)eio_sources_size(t), N_SRC - N_SRC / (PER + 1));
+	for (int i = 0; i < N_SRC; i++)
+		while (eio_sources_count(t, &a[i]))
+			eio_sources_remove(t, &a[i]);
+	CHECK_EQ_INT((int)eio_sources_size(t), 0);
+	eio_sources_free(t);
+}
+
 int main(void)
 {
 	RUN(test_payload_split);
@@ -555,5 +689,7 @@ int main(void)
 	RUN(test_upgrade);
 	RUN(test_heartbeat);
 	RUN(test_metrics);
+	RUN(test_limit_per_source);
+	RUN(test_source_counts);
 	return HARNESS_DONE();
 }
