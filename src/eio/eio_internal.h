@@ -3,6 +3,7 @@
 #define TR_EIO_INTERNAL_H
 
 #include "eio/eio.h"
+#include "util/htable.h"
 #include "util/log.h"
 
 struct event;
@@ -21,7 +22,7 @@ enum eio_transport { EIO_T_POLLING, EIO_T_WEBSOCKET };
 
 struct eio_session {
 	struct eio_server *srv;
-	struct eio_session *hash_next;
+	struct htable_node node; /* in srv->sessions, by sid */
 	char sid[EIO_ID_LEN + 1];
 	struct tr_addr peer;
 	char *host;
@@ -90,8 +91,8 @@ struct eio_server {
 	const struct eio_conn_ops *conn;
 	const struct eio_app_ops *app_ops;
 	void *app;
-	struct eio_session **buckets;
-	size_t n_buckets, n_sessions;
+	struct htable sessions; /* of eio_session.node */
+	size_t n_sessions;
 	struct eio_sources *sources;  /* every session in the table, by source */
 	struct log_limit refused_log; /* handshakes refused by the limits */
 	const struct timeval *tv_interval, *tv_timeout; /* common timeouts */

@@ -57,11 +57,13 @@ enum eio_close_reason eio_close_reason_of(const char *reason)
 static void write_sessions(const struct eio_server *e, struct evbuffer *out)
 {
 	uint64_t n[2] = { 0, 0 };
+	struct htable_iter it = { 0 };
+	struct htable_node *node;
 
 	/* Counted at scrape time: nothing to keep in step per session. */
-	for (size_t i = 0; i < e->n_buckets; i++)
-		for (const struct eio_session *s = e->buckets[i]; s; s = s->hash_next)
-			n[s->transport == EIO_T_WEBSOCKET]++;
+	while ((node = htable_iter_next(&e->sessions, &it)))
+		n[HTABLE_ENTRY(node, struct eio_session, node)->transport ==
+		  EIO_T_WEBSOCKET]++;
 	prom_family(out, "turnroom_engineio_sessions", "gauge",
 		    "Open Engine.IO sessions by transport.");
 	prom_sample(out, "turnroom_engineio_sessions", "transport", "polling", n[0]);

@@ -33,60 +33,30 @@ bool eio_random_id(char out[EIO_ID_LEN + 1])
 	return true;
 }
 
-/* Sids come from the CSPRNG, so their bytes are a fine hash as they are;
- * a client can look up chosen sids but never place one. */
-static size_t sid_bucket(const struct eio_server *e, const char *sid)
+static uint64_t sid_hash(const struct eio_server *e, const char *sid)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const char *p = sid; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-	return (size_t)(h & (e->n_buckets - 1));
+	return htable_hash(&e->sessions, sid, strlen(sid));
 }
 
 struct eio_session *eio_session_find(struct eio_server *e, const char *sid)
 {
-	for (struct eio_session *s = e->buckets[sid_bucket(e, sid)]; s; s = s->hash_next)
+	uint64_t h = sid_hash(e, sid);
+
+	for (struct htable_node *n = htable_first(&e->sessions, h); n;
+	     n = htable_next(n, h)) {
+		struct eio_session *s = HTABLE_ENTRY(n, struct eio_session, node);
+
 		if (!strcmp(s->sid, sid))
 			return s;
-	return NULL;
-}
-
-static void table_grow(struct eio_server *e)
-{
-	size_t n = e->n_buckets * 2;
-	struct eio_session **nb = calloc(n, sizeof(*nb));
-	struct eio_session **old = e->buckets;
-	size_t old_n = e->n_buckets;
-
-	if (!nb)
-		return;
-	e->buckets = nb;
-	e->n_buckets = n;
-	for (size_t i = 0; i < old_n; i++) {
-		while (old[i]) {
-			struct eio_session *s = old[i];
-			size_t b = sid_bucket(e, s->sid);
-
-			old[i] = s->hash_next;
-			s->hash_next = nb[b];
-			nb[b] = s;
-		}
 	}
-	free(old);
+	return NULL;
 }
 
 static void table_remove(struct eio_server *e, struct eio_session *s)
 {
-	struct eio_session **pp = &e->buckets[sid_bucket(e, s->sid)];
-
-	while (*pp && *pp != s)
-		pp = &(*pp)->hash_next;
-	if (*pp) {
-		*pp = s->hash_next;
-		e->n_sessions--;
-		eio_sources_remove(e->sources, &s->peer);
-	}
+	htable_remove(&e->sessions, &s->node);
+	e->n_sessions--;
+	eio_sources_remove(e->sources, &s->peer);
 }
 
 /* ---- heartbeat ---- */
@@ -121,7 +91,6 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 				    enum eio_transport t)
 {
 	struct eio_session *s = calloc(1, sizeof(*s));
-	size_t b;
 
 	if (!s)
 		return NULL;
@@ -136,11 +105,8 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 	    !eio_sources_add(e->sources, &s->peer))
 		goto fail;
 	evtimer_add(s->timer, e->tv_interval);
-	b = sid_bucket(e, s->sid);
-	s->hash_next = e->buckets[b];
-	e->buckets[b] = s;
-	if (++e->n_sessions > e->n_buckets)
-		table_grow(e);
+	htable_insert(&e->sessions, &s->node, sid_hash(e, s->sid));
+	e->n_sessions++;
 	e->counters.opened++;
 	return s;
 fail:
@@ -567,11 +533,10 @@ struct eio_server *eio_server_new(struct event_base *base, const struct eio_conf
 	e->conn = conn_ops;
 	e->app_ops = app_ops;
 	e->app = app;
-	e->n_buckets = EIO_INITIAL_BUCKETS;
-	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
 	e->sources = eio_sources_new();
 	set_config(e, cfg);
-	if (!e->buckets || !e->sources || !e->tv_interval || !e->tv_timeout) {
+	if (htable_init(&e->sessions, EIO_INITIAL_BUCKETS) || !e->sources ||
+	    !e->tv_interval || !e->tv_timeout) {
 		eio_server_free(e);
 		return NULL;
 	}
@@ -585,12 +550,16 @@ void eio_server_set_config(struct eio_server *e, const struct eio_config *cfg)
 
 void eio_server_free(struct eio_server *e)
 {
+	size_t cursor = 0;
+	struct htable_node *n;
+
 	if (!e)
 		return;
-	for (size_t i = 0; e->buckets && i < e->n_buckets; i++)
-		while (e->buckets[i])
-			eio_session_end(e->buckets[i], "server shutting down", false);
-	free(e->buckets);
+	/* Drained: a session's end may end others (the application's). */
+	while (e->sessions.b && (n = htable_drain_next(&e->sessions, &cursor)))
+		eio_session_end(HTABLE_ENTRY(n, struct eio_session, node),
+				"server shutting down", false);
+	htable_fini(&e->sessions);
 	eio_sources_free(e->sources);
 	free(e);
 }

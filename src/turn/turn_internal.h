@@ -12,6 +12,7 @@
 #include "stun/stun.h"
 #include "turn/turn.h"
 #include "util/addr.h"
+#include "util/htable.h"
 #include "util/ratelimit.h"
 
 struct event;
@@ -123,6 +124,9 @@ struct bw_bucket {
 };
 
 struct allocation {
+	/* In the allocation table by 5-tuple; next to ft so a lookup reads
+	 * the chain link, the hash and the client address in one line. */
+	struct htable_node node;
 	struct five_tuple ft;
 	struct client_link link;
 	struct tr_addr relay;        /* bound address of relay_fd */
@@ -145,10 +149,10 @@ struct allocation {
 	uint16_t relay2_err;
 	int relay2_err_family;
 	/* RFC 8016 mobility (turn_mobility.c): ticket id (0: no ticket was
-	 * asked for), tickets issued so far, chain of the id index. */
+	 * asked for), tickets issued so far, its node in the id index. */
 	uint64_t mob_id;
 	uint32_t mob_gen;
-	struct allocation *mob_next;
+	struct htable_node mob_node;
 	/* Whom user-quota and member-quota count (turn_quota_key). */
 	char quota_user[TURN_QUOTA_KEY_MAX];
 	/* Dense arrays (order carries no meaning) plus hash indexes, so the
@@ -166,7 +170,6 @@ struct allocation {
 	 * reserved against bps-capacity (turn_bandwidth.c). */
 	uint32_t bps, bps_reserved;
 	struct bw_bucket bw_to_peer, bw_from_peer;
-	struct allocation *hash_next;
 	struct turn_server *server;
 	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
 	struct offload_set *offload; /* channels the kernel relays (turn_offload.c) */
@@ -337,7 +340,7 @@ struct turn_server {
 	uint64_t bps_granted;                     /* sum of bps_reserved (bps-capacity) */
 	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
 	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
-	struct tcp_peer_conn **tcp_conn_buckets;
+	struct htable tcp_conns; /* RFC 6062 peer connections by id (turn_tcp_relay.c) */
 	size_t tcp_conn_count, tcp_relay_fds;
 	struct offload *offload; /* relay-offload; NULL: userspace only */
 };

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 struct tr_addr {
@@ -17,6 +18,18 @@ struct tr_addr {
 	} u;
 };
 
+/* Same family, address and port. Inline: the relay compares 5-tuples on
+ * every datagram (the allocation table's lookup). */
+static inline bool addr_equal(const struct tr_addr *a, const struct tr_addr *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET6)
+		return a->u.v6.sin6_port == b->u.v6.sin6_port &&
+		       !memcmp(&a->u.v6.sin6_addr, &b->u.v6.sin6_addr, 16);
+	return a->u.v4.sin_port == b->u.v4.sin_port &&
+	       a->u.v4.sin_addr.s_addr == b->u.v4.sin_addr.s_addr;
+}
 /* A server an option names by host (redis=, turn-servers=): a DNS name or
  * an IP literal (kept without brackets) and a port, or a unix socket path.
  * src/conf parses the text once; all zero (host "") means none. */
@@ -46,11 +59,14 @@ const uint8_t *addr_bytes(const struct tr_addr *a, size_t *len);
  * IPv4 socket can take the same port. Returns fd; or -1 with fd closed
  * and errno kept. */
 int addr_bind_or_close(int fd, const struct tr_addr *a);
-bool addr_equal(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_equal_ip(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_is_any(const struct tr_addr *a);
 bool addr_is_loopback(const struct tr_addr *a);
 uint32_t addr_hash(const struct tr_addr *a, uint32_t seed);
+/* The bytes addr_equal compares (family, port, address) into out, for a
+ * hash table key (util/htable.h); their count, at most ADDR_KEY_MAX. */
+#define ADDR_KEY_MAX (1 + 2 + 16)
+size_t addr_key(const struct tr_addr *a, uint8_t *out);
 
 /* The unit every per-source limit counts (connections, sessions, refused
  * joins, failed authentications): an IPv4 address, also when mapped into
