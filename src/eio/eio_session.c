@@ -173,12 +173,16 @@ size_t eio_server_queued(const struct eio_server *e)
 struct eio_session *eio_server_largest(const struct eio_server *e)
 {
 	struct eio_session *best = NULL;
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
 
-	for (size_t i = 0; i < e->n_buckets; i++)
-		for (struct eio_session *s = e->buckets[i]; s; s = s->hash_next)
-			if (eio_session_queued(s) &&
-			    (!best || eio_session_queued(s) > eio_session_queued(best)))
-				best = s;
+	while ((n = htable_iter_next(&e->sessions, &it))) {
+		struct eio_session *s = HTABLE_ENTRY(n, struct eio_session, node);
+
+		if (eio_session_queued(s) &&
+		    (!best || eio_session_queued(s) > eio_session_queued(best)))
+			best = s;
+	}
 	return best;
 }
 
