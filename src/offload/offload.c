@@ -34,7 +34,9 @@
 #define BPF_TCX_INGRESS 46
 #endif
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* libbpf's print callback: fmt is libbpf's own format string. */
+__attribute__((format(printf, 2, 0))) static int
+libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 
