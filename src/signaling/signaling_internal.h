@@ -258,6 +258,17 @@ void signaling_sio_ws_start_direct(struct signaling_conn *c);
 void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
 void signaling_sio_conn_closed(struct signaling_conn *c);
+/* Connection state recovery (signaling_sio_recover.c): the bytes of its
+ * logs and held sockets, counted in signaling-max-queued. Shedding: the
+ * logs of connected sockets go first (they only insure against a loss:
+ * nothing is closed), then the held socket with the largest log of at
+ * least min_bytes, which leaves its room (bytes freed, 0 when none). */
+size_t signaling_sio_recovery_bytes(const struct signaling_server *s);
+void signaling_sio_trim_logs(struct signaling_server *s);
+size_t signaling_sio_shed_recovery(struct signaling_server *s, size_t min_bytes);
+/* Over signaling-max-queued after something grew: shed at the next safe
+ * point (signaling_server.c). */
+void signaling_budget_check(struct signaling_server *s);
 /* Once a second (the server's cron): ws-join-timeout for Socket.IO sockets. */
 void signaling_sio_cron(struct signaling_server *s);
 /* The client library files of socketio-client-dir: true when answered. */

@@ -81,7 +81,14 @@ static void conn_free(struct signaling_conn *c)
 
 static size_t queued_total(const struct signaling_server *s)
 {
-	return s->out_bytes + room_engine_queued_bytes(s->rooms);
+	return s->out_bytes + room_engine_queued_bytes(s->rooms) +
+	       signaling_sio_recovery_bytes(s);
+}
+
+void signaling_budget_check(struct signaling_server *s)
+{
+	if (queued_total(s) > s->conf->signaling_max_queued)
+		event_active(s->shed, EV_TIMEOUT, 0);
 }
 
 /* Keeps out_bytes equal to the sum of every connection's output; past the
@@ -354,13 +361,15 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 	if (queued_total(s) <= s->conf->signaling_max_queued)
 		return;
 	signaling_touch_clock(s);
+	signaling_sio_trim_logs(s);
 	v = conns_by_output(s, &n);
 	while (queued_total(s) > target) {
 		size_t len =
 			i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev))
 			      : 0;
 
-		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1)) {
+		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1) ||
+		    signaling_sio_shed_recovery(s, len ? len : 1)) {
 			s->counters.budget_closed++;
 			continue;
 		}
