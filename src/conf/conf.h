@@ -127,7 +127,7 @@ struct conf {
 	/* Socket.IO endpoint (src/eio, src/signaling/signaling_sio*.c) */
 	bool no_socketio;
 	bool no_socketio_recovery; /* Socket.IO connection state recovery off */
-	char *socketio_path;                                    /* "/socket.io/" */
+	char *socketio_path;       /* "/socket.io/" */
 	unsigned socketio_ping_interval, socketio_ping_timeout; /* ms */
 	unsigned socketio_max_payload;                          /* bytes */
 	unsigned socketio_connect_timeout;                      /* ms */

@@ -29,68 +29,6 @@ static void send_text(struct sio_sock *k, const char *text, size_t len)
 		eio_session_send(k->eio, false, text, len);
 }
 
-/* 42["event", data]: data is consumed. */
-void sio_emit(struct sio_sock *k, const char *event, json_t *data)
-{
-	json_t *args = json_pack("[s, o]", event, data);
-	char *text = args ? json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-
-	if (text)
-		sio_send_event(k, "2", 1, text, strlen(text), NULL, 0);
-	free(text);
-	json_decref(args);
-}
-
-/* 43<id>[result]: result is consumed. */
-void sio_ack(struct sio_sock *k, bool has_ack, uint64_t id, json_t *result)
-{
-	char head[32], *text, *pkt;
-	int h;
-	size_t n;
-
-	if (!has_ack) {
-		json_decref(result);
-		return;
-	}
-	json_t *arr = json_pack("[o]", result);
-
-	h = sio_head_write(head, sizeof(head), SIO_ACK, 0, NULL, true, id);
-	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-	json_decref(arr);
-	if (h < 0 || !text) {
-		free(text);
-		return;
-	}
-	n = strlen(text);
-	pkt = malloc((size_t)h + n + 1);
-	if (pkt) {
-		memcpy(pkt, head, (size_t)h);
-		memcpy(pkt + h, text, n + 1);
-		send_text(k, pkt, (size_t)h + n);
-	}
-	free(pkt);
-	free(text);
-}
-
-/* A refusal: the ack gets {ok:false, code, message} when one was asked,
- * otherwise the socket gets an "error" event {code, message}. */
-void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
-		const char *message)
-{
-	if (has_ack)
-		sio_ack(k, true, id,
-			json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "message",
-				  message));
-	else
-		sio_emit(k, "error",
-			 json_pack("{s:s, s:s}", "code", code, "message", message));
-}
-
-void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
-{
-	sio_ack(k, has_ack, id, json_pack("{s:b}", "ok", 1));
-}
-
 /* ---- room events to the socket ---- */
 
 void sio_schedule_ice(struct sio_sock *k)

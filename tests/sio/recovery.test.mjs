@@ -12,11 +12,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { need, URL_DEFAULT, room, connect, Client, none, closeAll, sleep, blipProxy }
-	from './lib.mjs';
+import { need, TURNROOM, URL_DEFAULT, room, connect, Client, none, closeAll, sleep,
+	blipProxy } from './lib.mjs';
 import { handshake, request, post, wsConnect } from './rawlib.mjs';
 
 const URL_REC = need('SIO_RECOVERY_URL');
+// turnroom with signaling-max-queued=65536 and a 30 s window (socket.io has
+// no byte budget: no oracle for this one).
+const URL_BUDGET = TURNROOM ? need('SIO_RECOVERY_BUDGET_URL') : null;
 const WINDOW_MS = 3000;
 // Longer than a ping interval and timeout (500 + 500 ms): the server has
 // noticed a loss by then, however it was lost.
@@ -265,4 +268,39 @@ describe('recovery on the wire', { timeout: 30000 }, () => {
 		assert.equal(r.status, 400, `the session is gone: ${r.status} ${r.body}`);
 		assert.equal(JSON.parse(r.body).code, 1);
 	});
+});
+
+describe('recovery state in the byte budget', { skip: !TURNROOM, timeout: 30000 }, () => {
+	test('a held socket whose missed events outgrow signaling-max-queued is ended',
+		async () => {
+			const R = room('rec-budget');
+			const px = await blipProxy(URL_BUDGET);
+			let a, b;
+			try {
+				a = await connect(px.url, 'websocket');
+				b = await connect(URL_BUDGET, 'websocket');
+				a.emit('join', { roomId: R });
+				await a.next('joined');
+				b.emit('join', { roomId: R });
+				await b.next('joined');
+				await a.next('otherjoined');
+				const id = a.id;
+				px.blip();
+				await a.next('disconnect');
+				await sleep(300);
+				// 20 x 4 KB kept for a: over the 64 KiB budget, well under
+				// its own ws-max-output (256 KiB), within ws-rate's burst.
+				const big = 'x'.repeat(4000);
+				for (let i = 0; i < 20; i++)
+					await send(b, R, `${i}:${big}`);
+				// Shed: a leaves long before its 30 s window.
+				assert.deepEqual(bare(await b.next('bye', 5000)), [{ roomId: R, userId: id }]);
+				await comeBack(a);
+				assert.equal(a.socket.recovered, false);
+				await none(a, 'message', 200);
+			} finally {
+				closeAll(a, b);
+				px.close();
+			}
+		});
 });
