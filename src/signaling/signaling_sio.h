@@ -20,19 +20,21 @@ struct sio_counters {
 	size_t attachment_bytes; /* held for binary packets not yet complete */
 };
 
-/* Held sockets by pid (signaling_sio_recover.c): a keyed hash, so that a
- * lookup's cost says nothing of the pids held; pids are compared in
+/* Sockets by pid (signaling_sio_recover.c): a keyed hash, so that a
+ * lookup's cost says nothing of the pids in it; pids are compared in
  * constant time. */
-#define SIO_HELD_BUCKETS 1024
+#define SIO_PID_BUCKETS 1024
 
 struct signaling_sio {
 	struct signaling_server *server;
 	struct eio_server *eio;
 	struct sio_sock *socks; /* every live socket, for admin listings */
 	struct sio_counters counters;
-	/* Connection state recovery: the sockets held for their client. */
-	struct sio_sock *held[SIO_HELD_BUCKETS];
-	uint8_t held_key[16];
+	/* Connection state recovery: every socket with a pid, connected or
+	 * held for its client. */
+	struct sio_sock *pids[SIO_PID_BUCKETS];
+	uint8_t pid_key[16];
+	bool pid_key_set;
 	size_t n_held;
 	size_t recovery_bytes; /* logs and held sockets: in signaling-max-queued */
 };
@@ -85,7 +87,8 @@ struct sio_sock {
 	bool held_over;    /* its log outgrew ws-max-output: to be ended */
 	bool ending;       /* being ended: nothing more is logged */
 	uint64_t held_until_ms;
-	struct sio_sock *held_next; /* in its bucket of app->held */
+	bool in_table;             /* in app->pids (it has a pid) */
+	struct sio_sock *pid_next; /* in its bucket of app->pids */
 };
 
 /* ---- output (signaling_sio.c) ---- */
@@ -131,8 +134,10 @@ void sio_recovery_pong(struct sio_sock *k);
  * member stays in the room, events to it are logged). */
 bool sio_recovery_hold(struct sio_sock *k);
 /* A CONNECT's {pid, offset}: the held socket they name and whose log
- * covers the offset (taken out of the table), else NULL (a pid that names
- * a held socket with an offset it cannot serve ends that socket). */
+ * covers the offset (no longer held), else NULL (a pid that names a held
+ * socket with an offset it cannot serve ends that socket). A pid of a
+ * socket still connected (its loss not noticed yet) with an offset it can
+ * serve takes it over: its old session is closed as lost first. */
 struct sio_sock *sio_recovery_take(struct signaling_sio *app, json_t *auth,
 				   uint64_t *offset);
 /* Moves k's session onto the held h: h's missed events (after offset) go

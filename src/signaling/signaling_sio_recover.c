@@ -270,13 +270,71 @@ void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
 	sio_ack(k, has_ack, id, json_pack("{s:b}", "ok", 1));
 }
 
+/* ---- sockets by pid ---- */
+
+static size_t bucket_of(const struct signaling_sio *app, const char *pid)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a over key and pid */
+
+	for (size_t i = 0; i < sizeof(app->pid_key); i++)
+		h = (h ^ app->pid_key[i]) * 1099511628211ull;
+	for (size_t i = 0; i < EIO_ID_LEN && pid[i]; i++)
+		h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
+	return (size_t)(h % SIO_PID_BUCKETS);
+}
+
+static bool table_add(struct sio_sock *k)
+{
+	struct signaling_sio *app = k->app;
+	size_t b;
+
+	if (!app->pid_key_set) {
+		if (RAND_bytes(app->pid_key, sizeof(app->pid_key)) != 1)
+			return false;
+		app->pid_key_set = true;
+	}
+	b = bucket_of(app, k->pid);
+	k->pid_next = app->pids[b];
+	app->pids[b] = k;
+	k->in_table = true;
+	return true;
+}
+
+static void table_remove(struct sio_sock *k)
+{
+	struct sio_sock **pp;
+
+	if (!k->in_table)
+		return;
+	pp = &k->app->pids[bucket_of(k->app, k->pid)];
+	while (*pp && *pp != k)
+		pp = &(*pp)->pid_next;
+	if (*pp)
+		*pp = k->pid_next;
+	k->pid_next = NULL;
+	k->in_table = false;
+}
+
+/* The socket of pid, held or connected: compared in constant time. */
+static struct sio_sock *table_find(struct signaling_sio *app, const char *pid)
+{
+	if (strlen(pid) != EIO_ID_LEN || !app->pid_key_set)
+		return NULL;
+	for (struct sio_sock *k = app->pids[bucket_of(app, pid)]; k; k = k->pid_next)
+		if (!CRYPTO_memcmp(k->pid, pid, EIO_ID_LEN))
+			return k;
+	return NULL;
+}
+
 const char *sio_recovery_pid(struct sio_sock *k)
 {
 	if (!sio_recovery_on(k->app))
 		return "";
 	if (!k->pid[0]) {
-		if (!eio_random_id(k->pid))
-			k->pid[0] = '\0';
+		if (!eio_random_id(k->pid) || !table_add(k)) {
+			OPENSSL_cleanse(k->pid, sizeof(k->pid));
+			return "";
+		}
 		k->next_off = 1;
 		k->log_base = k->pong_mark = 0;
 	}
@@ -291,44 +349,23 @@ void sio_recovery_pong(struct sio_sock *k)
 	k->pong_mark = k->next_off - 1;
 }
 
-/* ---- held sockets by pid ---- */
+/* ---- held sockets ---- */
 
-static size_t bucket_of(const struct signaling_sio *app, const char *pid, size_t len)
+static void unhold(struct sio_sock *k)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a over key and pid */
-
-	for (size_t i = 0; i < sizeof(app->held_key); i++)
-		h = (h ^ app->held_key[i]) * 1099511628211ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
-	return (size_t)(h % SIO_HELD_BUCKETS);
-}
-
-static void held_remove(struct sio_sock *k)
-{
-	struct signaling_sio *app = k->app;
-	struct sio_sock **pp = &app->held[bucket_of(app, k->pid, strlen(k->pid))];
-
-	while (*pp && *pp != k)
-		pp = &(*pp)->held_next;
-	if (*pp) {
-		*pp = k->held_next;
-		app->n_held--;
-		count(k, 0, sizeof(*k));
-	}
-	k->held_next = NULL;
+	if (!k->held)
+		return;
 	k->held = false;
+	k->app->n_held--;
+	count(k, 0, sizeof(*k));
 }
 
 bool sio_recovery_hold(struct sio_sock *k)
 {
 	struct signaling_sio *app = k->app;
 	struct signaling_server *s = app->server;
-	size_t b;
 
-	if (!k->connected || !k->pid[0] || !sio_recovery_on(app))
-		return false;
-	if (!app->n_held && RAND_bytes(app->held_key, sizeof(app->held_key)) != 1)
+	if (!k->connected || !k->in_table || !sio_recovery_on(app))
 		return false;
 	k->connected = false;
 	k->held = true;
@@ -336,25 +373,9 @@ bool sio_recovery_hold(struct sio_sock *k)
 	k->held_until_ms = s->now_ms + (uint64_t)s->conf->resume_window * 1000u;
 	if (k->timer)
 		evtimer_del(k->timer);
-	b = bucket_of(app, k->pid, strlen(k->pid));
-	k->held_next = app->held[b];
-	app->held[b] = k;
 	app->n_held++;
 	count(k, sizeof(*k), 0);
 	return true;
-}
-
-static struct sio_sock *held_find(struct signaling_sio *app, const char *pid)
-{
-	size_t len = strlen(pid);
-
-	if (len != EIO_ID_LEN || !app->n_held)
-		return NULL;
-	for (struct sio_sock *k = app->held[bucket_of(app, pid, len)]; k;
-	     k = k->held_next)
-		if (!CRYPTO_memcmp(k->pid, pid, EIO_ID_LEN))
-			return k;
-	return NULL;
 }
 
 /* The offsets are decimal: anything else is no offset of ours. */
@@ -373,16 +394,40 @@ static bool parse_offset(const char *o, uint64_t *out)
 	return true;
 }
 
-/* Leaves the room (bye to the others) and frees h, out of the table. */
+/* Whether k can give back everything sent after off. */
+static bool can_serve(const struct sio_sock *k, const char *off, uint64_t *offset)
+{
+	return parse_offset(off, offset) && *offset >= k->log_base &&
+	       *offset < k->next_off && !k->held_over;
+}
+
+/* Leaves the room (bye to the others) and frees h. */
 static void held_end(struct sio_sock *h)
 {
 	struct signaling_server *s = h->app->server;
 
-	held_remove(h);
+	unhold(h);
+	table_remove(h);
 	h->ending = true;
 	if (room_peer_room(h->peer))
 		room_leave(s->rooms, h->peer);
 	sio_sock_discard(h);
+}
+
+/* A client back before the server noticed its loss (a connection that
+ * died silently: no FIN, pings not yet late): the pid and an offset its
+ * socket can serve prove it is that socket's client, so the old session
+ * is given up now as lost, as a takeover of a resume token does. */
+static bool take_over(struct sio_sock *h)
+{
+	if (!h->connected || !h->eio)
+		return false;
+	log_debug("Socket.IO: a socket's client is back on a new session: the old "
+		  "one is lost");
+	sio_sock_hold(h);
+	eio_session_close(h->eio, "transport error");
+	sio_sock_release(h);
+	return h->held;
 }
 
 struct sio_sock *sio_recovery_take(struct signaling_sio *app, json_t *auth,
@@ -393,18 +438,22 @@ struct sio_sock *sio_recovery_take(struct signaling_sio *app, json_t *auth,
 	struct sio_sock *h;
 
 	/* socket.io restores only with both (namespace.ts _createSocket). */
-	if (!pid || !off || !(h = held_find(app, pid)))
+	if (!pid || !off || !(h = table_find(app, pid)))
 		return NULL;
-	if (!parse_offset(off, offset) || *offset < h->log_base ||
-	    *offset >= h->next_off || h->held_over ||
-	    app->server->now_ms >= h->held_until_ms ||
-	    (h->held_in_room && !room_peer_room(h->peer))) {
+	if (!h->held) {
+		/* A live socket is given up only to a client that can
+		 * recover it; otherwise it is left alone. */
+		if (!can_serve(h, off, offset) || !take_over(h))
+			return NULL;
+	} else if (!can_serve(h, off, offset) ||
+		   app->server->now_ms >= h->held_until_ms ||
+		   (h->held_in_room && !room_peer_room(h->peer))) {
 		log_info("Socket.IO: recovery of a held socket refused (offset or "
 			 "window): it leaves, the client gets a new session");
 		held_end(h);
 		return NULL;
 	}
-	held_remove(h);
+	unhold(h);
 	return h;
 }
 
@@ -442,39 +491,52 @@ void sio_recovery_resume(struct sio_sock *k, struct sio_sock *h, uint64_t offset
 
 void sio_recovery_reset(struct sio_sock *k)
 {
-	if (k->held)
-		held_remove(k);
+	unhold(k);
+	table_remove(k);
 	log_free(k);
 	OPENSSL_cleanse(k->pid, sizeof(k->pid));
 	k->next_off = k->log_base = k->pong_mark = 0;
 }
 
+/* Held sockets, for a walk that may end them: collected first. */
+static size_t held_list(struct signaling_sio *app, struct sio_sock **v, size_t cap)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < SIO_PID_BUCKETS && n < cap; b++)
+		for (struct sio_sock *k = app->pids[b]; k && n < cap; k = k->pid_next)
+			if (k->held)
+				v[n++] = k;
+	return n;
+}
+
 void sio_recovery_cron(struct signaling_sio *app)
 {
 	uint64_t now = app->server->now_ms;
+	struct sio_sock **v;
+	size_t n;
 
-	if (!app->n_held)
+	if (!app->n_held || !(v = malloc(app->n_held * sizeof(*v))))
 		return;
-	for (size_t b = 0; b < SIO_HELD_BUCKETS; b++) {
-		struct sio_sock *k = app->held[b], *next;
-
-		for (; k; k = next) {
-			next = k->held_next;
-			if (now >= k->held_until_ms || k->held_over ||
-			    (k->held_in_room && !room_peer_room(k->peer)))
-				held_end(k); /* delivers only: next stays */
-		}
-	}
+	n = held_list(app, v, app->n_held);
+	/* Ending one delivers bye to others, which holds or frees none of
+	 * those collected (only a cron or a shed ends a held socket). */
+	for (size_t i = 0; i < n; i++)
+		if (now >= v[i]->held_until_ms || v[i]->held_over ||
+		    (v[i]->held_in_room && !room_peer_room(v[i]->peer)))
+			held_end(v[i]);
+	free(v);
 }
 
 void sio_recovery_free_all(struct signaling_sio *app)
 {
-	for (size_t b = 0; b < SIO_HELD_BUCKETS; b++)
-		while (app->held[b]) {
-			struct sio_sock *k = app->held[b];
+	for (size_t b = 0; b < SIO_PID_BUCKETS; b++)
+		while (app->pids[b]) {
+			struct sio_sock *k = app->pids[b];
 
-			held_remove(k);
-			sio_sock_discard(k);
+			sio_recovery_reset(k);
+			if (!k->eio)
+				sio_sock_discard(k);
 		}
 }
 
@@ -499,9 +561,9 @@ size_t signaling_sio_shed_recovery(struct signaling_server *s, size_t min_bytes)
 	if (!app || !app->n_held)
 		return 0;
 	before = app->recovery_bytes;
-	for (size_t b = 0; b < SIO_HELD_BUCKETS; b++)
-		for (struct sio_sock *k = app->held[b]; k; k = k->held_next)
-			if (k->log_bytes + sizeof(*k) >= min_bytes &&
+	for (size_t b = 0; b < SIO_PID_BUCKETS; b++)
+		for (struct sio_sock *k = app->pids[b]; k; k = k->pid_next)
+			if (k->held && k->log_bytes + sizeof(*k) >= min_bytes &&
 			    (!big || k->log_bytes > big->log_bytes))
 				big = k;
 	if (!big)

@@ -241,6 +241,23 @@ export async function blipProxy(url) {
 	await new Promise((r) => server.listen(0, '127.0.0.1', r));
 	p.url = `http://127.0.0.1:${server.address().port}`;
 	p.freeze = () => { p.frozen = true; };
+	// strand(): the client's side of every connection ends; the server's
+	// stays open and silent, as a connection whose network went away
+	// without a FIN (the server notices only when its pings go unanswered).
+	const stranded = [];
+	p.strand = () => {
+		for (const pair of [...pairs]) {
+			pairs.delete(pair);
+			for (const x of [pair.c, pair.s]) {
+				x.removeAllListeners('data');
+				x.removeAllListeners('close');
+				x.on('data', () => {});
+			}
+			pair.s.on('error', () => {});
+			stranded.push(pair.s);
+			pair.c.destroy();
+		}
+	};
 	p.blip = () => {
 		for (const { c, s } of [...pairs]) {
 			c.destroy();
@@ -259,6 +276,8 @@ export async function blipProxy(url) {
 	});
 	p.close = () => {
 		p.blip();
+		for (const s of stranded.splice(0))
+			s.destroy();
 		server.close();
 	};
 	return p;

@@ -270,6 +270,49 @@ describe('recovery on the wire', { timeout: 30000 }, () => {
 	});
 });
 
+// turnroom's own: socket.io recovers only a session it has seen end; a
+// client that is back first gets a fresh one there.
+describe('recovery before the server noticed the loss', { skip: !TURNROOM, timeout: 30000 },
+	() => {
+		test('the pid and a good offset take the old session over', async () => {
+			const R = room('rec-takeover');
+			const px = await blipProxy(URL_BUDGET); // 25 s pings: no timeout here
+			let a, b, c;
+			try {
+				a = await connect(px.url, 'websocket');
+				b = await connect(URL_BUDGET, 'websocket');
+				a.emit('join', { roomId: R });
+				await a.next('joined');
+				b.emit('join', { roomId: R });
+				await b.next('joined');
+				await a.next('otherjoined');
+				const id = a.id;
+				const pid = a.socket._pid;
+				px.strand();
+				await a.next('disconnect');
+				await send(b, R, 'into-the-void');
+				// A bad offset with the right pid: a fresh session, and
+				// the live socket is left alone.
+				c = new Client(URL_BUDGET, 'websocket', { autoConnect: false });
+				c.socket._pid = pid;
+				c.socket._lastOffset = '999999';
+				c.socket.connect();
+				await c.connected();
+				assert.equal(c.socket.recovered, false);
+				assert.notEqual(c.id, id);
+				await comeBack(a);
+				assert.equal(a.socket.recovered, true);
+				assert.equal(a.id, id);
+				assert.deepEqual(bare(await a.next('message')), ['into-the-void']);
+				await none(b, 'bye', 300);
+				await none(c, 'message', 0);
+			} finally {
+				closeAll(a, b, c);
+				px.close();
+			}
+		});
+	});
+
 describe('recovery state in the byte budget', { skip: !TURNROOM, timeout: 30000 }, () => {
 	test('a held socket whose missed events outgrow signaling-max-queued is ended',
 		async () => {
