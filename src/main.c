@@ -165,21 +165,6 @@ static int credentials_missing(const struct conf *c, char *err, size_t errlen)
 	return TR_EINVAL;
 }
 
-static int check_alternates(const struct conf *c)
-{
-	struct tr_addr a;
-
-	for (size_t i = 0; i < c->alternate_servers.n; i++) {
-		if (turn_alternate_parse(c->alternate_servers.items[i], c->listening_port,
-					 &a)) {
-			log_err("alternate-server: '%s' is not IP, IPv4:PORT or [IPv6]:PORT",
-				c->alternate_servers.items[i]);
-			return TR_EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* The log sink a config asks for, opened but not in use; NULL when the
  * file cannot be opened. */
 static struct log_next *log_open_conf(const struct conf *c)
@@ -234,7 +219,7 @@ static int reload_prepare(struct app *app, struct reload *r, char *err, size_t e
 		snprintf(err, errlen, "out of memory");
 		return TR_ENOMEM;
 	}
-	if (conf_validate(r->conf, err, errlen) || check_alternates(r->conf) ||
+	if (conf_validate(r->conf, err, errlen) ||
 	    open_credentials(r->conf, &r->store, &r->auth, err, errlen))
 		return TR_EINVAL;
 	r->log = log_open_conf(r->conf);
@@ -540,11 +525,12 @@ static int start_front(struct app *app, char *err, size_t errlen)
 	return 0;
 }
 
-static int app_start(struct app *app, int argc, char **argv)
+/* The options from the file and command line; 1 when --help or --version
+ * answered instead (nothing else to do). */
+static int app_load_conf(struct app *app, int argc, char **argv)
 {
 	char err[CONF_ERR_MAX];
 	bool want_help = false, want_version = false;
-	struct log_next *log_next;
 
 	app->conf = conf_new();
 	if (!app->conf)
@@ -561,7 +547,14 @@ static int app_start(struct app *app, int argc, char **argv)
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 1;
 	}
-	log_next = log_open_conf(app->conf);
+	return 0;
+}
+
+/* The log sink of the config, in use from here on. */
+static int app_open_log(const struct app *app)
+{
+	struct log_next *log_next = log_open_conf(app->conf);
+
 	if (!log_next) {
 		fprintf(stderr, "turnroom: cannot open log file %s\n",
 			app->conf->log_file);
@@ -573,15 +566,21 @@ static int app_start(struct app *app, int argc, char **argv)
 				     app->conf->syslog))
 		log_warn("no-stdout-log without log-file or syslog: logging to standard "
 			 "error anyway");
-	if (check_alternates(app->conf))
-		return TR_EINVAL;
+	return 0;
+}
+
+/* The credential sources (after becoming a daemon, if asked: before any
+ * socket or the event base, so the fork is safe). */
+static int app_open_credentials(struct app *app)
+{
+	char err[CONF_ERR_MAX];
+
 	if (credentials_missing(app->conf, err, sizeof(err))) {
 		log_err("%s", err);
 		return TR_EINVAL;
 	}
 	if (app->conf->no_auth)
 		log_warn("no-auth: this is an open relay, anyone may allocate");
-	/* Before any socket or the event base: fork safely, then bind. */
 	if (app->conf->daemon && daemon(1, 0) < 0) {
 		log_err("cannot become a daemon");
 		return TR_EIO;
@@ -590,33 +589,62 @@ static int app_start(struct app *app, int argc, char **argv)
 		log_err("%s", err);
 		return TR_EINVAL;
 	}
+	return 0;
+}
+
+/* The event base, the POSIX signals, the relay and the room server. */
+static int start_servers(struct app *app)
+{
+	char err[CONF_ERR_MAX];
+
 	app->base = event_base_new();
 	if (!app->base || setup_signals(app))
 		return TR_ENOMEM;
 	app->turn = turn_server_new(app->base, app->conf, app->auth);
 	if (!app->turn)
 		return TR_EIO;
-	if (app->conf->http_port) {
-		app->signaling =
-			signaling_server_new(app->base, app->conf, app->auth, app->store,
-					     app->turn, err, sizeof(err));
-		if (!app->signaling) {
-			log_err("room server: %s", err);
-			return TR_EIO;
-		}
-		auth_set_presence(app->auth, signaling_server_member_live,
-				  app->signaling);
-	}
-	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)))
+	if (!app->conf->http_port)
+		return 0;
+	app->signaling = signaling_server_new(app->base, app->conf, app->auth, app->store,
+					      app->turn, err, sizeof(err));
+	if (!app->signaling) {
+		log_err("room server: %s", err);
 		return TR_EIO;
-	if (app->conf->control_socket) {
-		struct ctl_ops ops = { app,        ctl_sessions, ctl_disconnect,
-				       ctl_reload, ctl_status,   ctl_drain };
-
-		app->ctl = ctl_server_new(app->base, app->conf->control_socket, &ops);
-		if (!app->ctl)
-			return TR_EIO;
 	}
+	auth_set_presence(app->auth, signaling_server_member_live, app->signaling);
+	return 0;
+}
+
+/* The control socket for turnroom-admin, when one is configured. */
+static int start_control(struct app *app)
+{
+	struct ctl_ops ops = { app,        ctl_sessions, ctl_disconnect,
+			       ctl_reload, ctl_status,   ctl_drain };
+
+	if (!app->conf->control_socket)
+		return 0;
+	app->ctl = ctl_server_new(app->base, app->conf->control_socket, &ops);
+	return app->ctl ? 0 : TR_EIO;
+}
+
+/* 0 when ready to run; 1 when --help or --version answered; else an
+ * error (logged). */
+static int app_start(struct app *app, int argc, char **argv)
+{
+	char err[CONF_ERR_MAX];
+	int rc = app_load_conf(app, argc, argv);
+
+	if (!rc)
+		rc = app_open_log(app);
+	if (!rc)
+		rc = app_open_credentials(app);
+	if (!rc)
+		rc = start_servers(app);
+	if (rc)
+		return rc;
+	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)) ||
+	    start_control(app))
+		return TR_EIO;
 	if (app->conf->pidfile) {
 		if (write_pidfile(app->conf->pidfile))
 			return TR_EIO;

@@ -15,15 +15,23 @@
  *
  * Every change of membership is one Lua script, so capacity holds when
  * nodes race, and publishes its broadcast inside that script, so no
- * node sees a member before Redis has it. */
+ * node sees a member before Redis has it. Every frame is sealed by the
+ * node that sends it (cluster_seal.c): a script publishes the sealed
+ * frame it is handed, and the scripts that remove members of a dead node
+ * return them, for the node that ran the script to publish their GONE
+ * frames (Redis holds no key to seal them with). */
 #include "cluster/cluster_internal.h"
 
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "util/clock.h"
 #include "util/errors.h"
+#include "util/escape.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #define MAX_PENDING 65536 /* frames buffered while the mirror loads */
@@ -60,52 +68,48 @@ static const char LUA_LEAVE[] =
 	"redis.call('PUBLISH', ARGV[3], ARGV[4])\n"
 	"return 1\n";
 
-/* Removes member u of node id and broadcasts its GONE frame (built here,
- * in cluster_frame_encode's layout). Prepended to the scripts below. */
+/* Removes member u of node id and lists it in out as node, room, user
+ * (the node that runs the script publishes its GONE frame). Prepended to
+ * the scripts below. */
 #define LUA_GONE_FN                                                                      \
-	"local function gone(id, u, chan)\n"                                             \
+	"local function gone(id, u, out)\n"                                              \
 	"  local v = redis.call('HGET', 'tr:members', u)\n"                              \
 	"  redis.call('SREM', 'tr:nm:' .. id, u)\n"                                      \
-	"  if not v then return 0 end\n"                                                 \
+	"  if not v then return end\n"                                                   \
 	"  local room = string.sub(v, string.find(v, ' ', 1, true) + 1)\n"               \
 	"  redis.call('HDEL', 'tr:room:' .. room, u)\n"                                  \
 	"  redis.call('HDEL', 'tr:members', u)\n"                                        \
-	"  redis.call('PUBLISH', chan, 'TR1G' .. #id .. ':' .. id .. #room .. ':' ..\n"  \
-	"    room .. #u .. ':' .. u .. '0:0:')\n"                                        \
-	"  return 1\n"                                                                   \
+	"  out[#out + 1] = id\n"                                                         \
+	"  out[#out + 1] = room\n"                                                       \
+	"  out[#out + 1] = u\n"                                                          \
 	"end\n"
 
 /* Nodes whose heartbeat expired: their members leave. One script, so two
  * surviving nodes never reap the same member twice. */
 static const char LUA_REAP[] = LUA_GONE_FN
-	"local out = 0\n"
+	"local out = {}\n"
 	"for _, id in ipairs(redis.call('SMEMBERS', 'tr:nodes')) do\n"
 	"  if id ~= ARGV[1] and redis.call('EXISTS', 'tr:node:' .. id) == 0 then\n"
 	"    for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. id)) do\n"
-	"      out = out + gone(id, u, ARGV[2])\n"
+	"      gone(id, u, out)\n"
 	"    end\n"
 	"    redis.call('DEL', 'tr:nm:' .. id)\n"
 	"    redis.call('SREM', 'tr:nodes', id)\n"
 	"  end\n"
 	"end\n"
-	"return {out, redis.call('SCARD', 'tr:nodes')}\n";
+	"return {redis.call('SCARD', 'tr:nodes'), out}\n";
 
 /* At (re-)registration: members Redis holds for this node that it does
  * not have (it restarted under the same node-id, or left them while Redis
- * was away) leave. ARGV[3...] are the members it has. */
+ * was away) leave. ARGV[2...] are the members it has. */
 static const char LUA_SYNC[] =
 	LUA_GONE_FN "local keep = {}\n"
-		    "for i = 3, #ARGV do keep[ARGV[i]] = true end\n"
-		    "local out = 0\n"
+		    "for i = 2, #ARGV do keep[ARGV[i]] = true end\n"
+		    "local out = {}\n"
 		    "for _, u in ipairs(redis.call('SMEMBERS', 'tr:nm:' .. ARGV[1])) do\n"
-		    "  if not keep[u] then out = out + gone(ARGV[1], u, ARGV[2]) end\n"
+		    "  if not keep[u] then gone(ARGV[1], u, out) end\n"
 		    "end\n"
-		    "return out\n";
-
-/* The REST secret of a cluster whose nodes were given none: the first
- * node's, kept in Redis. */
-static const char LUA_SECRET[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
-				 "return redis.call('GET', KEYS[1])\n";
+		    "return {0, out}\n";
 
 static bool id_ok(const char *s, size_t max)
 {
@@ -125,15 +129,41 @@ static bool id_ok(const char *s, size_t max)
 
 /* ---- frames ---- */
 
-static char *frame_new(const struct cluster_frame *f, size_t *len)
+/* The sender's clock in sealed frames (CLOCK_REALTIME: other nodes
+ * compare it with theirs). */
+static uint64_t wall_ms(void)
 {
-	size_t n = cluster_frame_size(f);
-	char *buf = malloc(n);
+	struct timespec ts;
 
-	if (!buf)
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* f encoded and sealed for channel chan: an owned buffer, NULL when out
+ * of memory. */
+static char *frame_new(struct cluster *c, const char *chan, const struct cluster_frame *f,
+		       size_t *len)
+{
+	size_t n = cluster_frame_size(f), cap;
+	uint8_t *plain = malloc(n);
+	char *out = NULL;
+	ssize_t rc = TR_ENOMEM;
+
+	if (!plain)
 		return NULL;
-	*len = (size_t)cluster_frame_encode(f, (uint8_t *)buf, n);
-	return buf;
+	cluster_frame_encode(f, plain, n);
+	cap = cluster_seal_size(c->seal, n);
+	out = malloc(cap);
+	if (out)
+		rc = cluster_seal_frame(c->seal, chan, plain, n, wall_ms(),
+					(uint8_t *)out, cap);
+	free(plain);
+	if (rc < 0) {
+		free(out);
+		return NULL;
+	}
+	*len = (size_t)rc;
+	return out;
 }
 
 static struct cluster_frame membership_frame(const struct cluster *c, enum cluster_kind k,
@@ -149,26 +179,57 @@ static struct cluster_frame membership_frame(const struct cluster *c, enum clust
 	return f;
 }
 
-static void handle_frame(struct cluster *c, const uint8_t *p, size_t len)
+/* A frame that does not open is never acted on: counted by reason, and
+ * one line (rate-limited) names its claimed sender. */
+static void frame_rejected(struct cluster *c, const char *chan, enum cluster_reject r,
+			   const uint8_t *p, size_t len)
 {
-	struct cluster_frame f;
+	char who[ESC_LOG_LEN];
+	/* The claimed sender of what looks like a sealed frame. */
+	size_t nl = len > 4 && !memcmp(p, "TS1", 3) ? p[3] : 0;
 
-	if (cluster_frame_decode(p, len, &f)) {
+	c->stats.rejected[r - 1]++;
+	if (nl > len - 4)
+		nl = len - 4;
+	log_warn_limited(
+		&c->reject_log,
+		"cluster: frame on %s dropped (%s), claiming to be from node %s: "
+		"not acted on",
+		chan, cluster_reject_name(r),
+		esc_bytes(who, sizeof(who), nl ? (const char *)p + 4 : "?", nl ? nl : 1));
+}
+
+static void handle_frame(struct cluster *c, bool to_all, const uint8_t *p, size_t len)
+{
+	const char *chan = to_all ? c->chan_all : c->chan_node;
+	struct cluster_frame f;
+	enum cluster_reject r;
+	uint8_t *plain = malloc(len ? len : 1);
+	size_t n = 0;
+
+	if (!plain) {
 		c->stats.frames_bad++;
 		return;
 	}
-	c->stats.frames_in++;
-	if (f.kind == CLUSTER_MSG_JOINED)
-		cluster_mirror_put(c->mirror, f.from, f.from_len, f.node, f.node_len,
-				   f.room, f.room_len);
-	else if (f.kind == CLUSTER_MSG_GONE)
-		cluster_mirror_del(c->mirror, f.from, f.from_len);
-	/* Our own broadcasts come back too: their effect was local already. */
-	if (f.kind != CLUSTER_MSG_EVENT && f.node_len == strlen(c->node_id) &&
-	    !memcmp(f.node, c->node_id, f.node_len))
-		return;
-	if (c->h.on_frame)
-		c->h.on_frame(c->h.ctx, &f);
+	r = cluster_open_frame(c->seal, chan, p, len, wall_ms(), plain, len, &n);
+	if (r != CLUSTER_REJECT_NONE) {
+		frame_rejected(c, chan, r, p, len);
+	} else if (cluster_frame_decode(plain, n, &f)) {
+		c->stats.frames_bad++; /* a node of ours sent it: a bug, not an attack */
+	} else {
+		c->stats.frames_in++;
+		if (f.kind == CLUSTER_MSG_JOINED)
+			cluster_mirror_put(c->mirror, f.from, f.from_len, f.node,
+					   f.node_len, f.room, f.room_len);
+		else if (f.kind == CLUSTER_MSG_GONE)
+			cluster_mirror_del(c->mirror, f.from, f.from_len);
+		/* Our own broadcasts come back too: their effect was local. */
+		if ((f.kind == CLUSTER_MSG_EVENT || f.node_len != strlen(c->node_id) ||
+		     memcmp(f.node, c->node_id, f.node_len)) &&
+		    c->h.on_frame)
+			c->h.on_frame(c->h.ctx, &f);
+	}
+	free(plain);
 }
 
 static void pending_clear(struct cluster *c)
@@ -181,12 +242,20 @@ static void pending_clear(struct cluster *c)
 	c->n_pending = 0;
 }
 
-void cluster_on_message(struct cluster *c, const uint8_t *p, size_t len)
+void cluster_on_message(struct cluster *c, const char *chan, size_t chan_len,
+			const uint8_t *p, size_t len)
 {
 	struct cluster_pending *q;
+	bool to_all =
+		chan_len == strlen(c->chan_all) && !memcmp(chan, c->chan_all, chan_len);
 
+	if (!to_all &&
+	    (chan_len != strlen(c->chan_node) || memcmp(chan, c->chan_node, chan_len))) {
+		c->stats.rejected[CLUSTER_REJECT_MALFORMED - 1]++;
+		return; /* we subscribe to no other */
+	}
 	if (!c->loading) {
-		handle_frame(c, p, len);
+		handle_frame(c, to_all, p, len);
 		return;
 	}
 	/* The mirror's snapshot is in flight: keep the order, replay after. */
@@ -195,6 +264,7 @@ void cluster_on_message(struct cluster *c, const uint8_t *p, size_t len)
 		return;
 	}
 	q->next = NULL;
+	q->to_all = to_all;
 	q->len = len;
 	memcpy(q->data, p, len);
 	if (c->pend_tail)
@@ -213,7 +283,7 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 	struct cluster_frame f = membership_frame(c, CLUSTER_MSG_JOINED, room, user);
 	char key_room[CLUSTER_ROOM_MAX + 16], key_nm[CLUSTER_NODE_ID_MAX + 16];
 	size_t flen;
-	char *frame = frame_new(&f, &flen);
+	char *frame = frame_new(c, c->chan_all, &f, &flen);
 	/* ARGV as LUA_JOIN's; the capacity (ARGV[3]) is not checked again. */
 	const char *argv[12] = { "EVAL", LUA_REJOIN, "3", key_room, "tr:members", key_nm,
 				 user,   c->node_id, "0", room,     c->chan_all,  frame };
@@ -263,18 +333,25 @@ static void collect_user(void *arg, const char *room, const char *user)
 /* Members Redis has for this node but the node has not leave; then the
  * node's members are registered again (both are no-ops on a first start
  * with a fresh node id). */
+static void on_removed(struct cluster *c, const struct cluster_reply *d, void *arg);
+
 static void sync_local(struct cluster *c)
 {
 	struct user_list l = { 0 };
-	const char *head[5] = { "EVAL", LUA_SYNC, "0", c->node_id, c->chan_all };
+	const char *head[4] = { "EVAL", LUA_SYNC, "0", c->node_id };
+	const char *del[2] = { "DEL", "tr:secret" };
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 4; i++)
 		collect_user(&l, NULL, head[i]);
 	if (c->each_local)
 		c->each_local(c->each_ctx, collect_user, &l);
-	if (l.n >= 5 && l.n < (size_t)INT32_MAX)
-		cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, (int)l.n, l.argv,
-				  l.lens);
+	if (l.n >= 4 && l.n < (size_t)INT32_MAX)
+		cluster_redis_cmd(c, CLUSTER_REPLY_SYNC, on_removed, NULL, (int)l.n,
+				  l.argv, l.lens);
+	/* The REST secret earlier versions kept here in plain text: it is
+	 * derived from cluster-secret now, and a reader of Redis must not
+	 * find one that still works. */
+	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 2, del, NULL);
 	free(l.argv);
 	free(l.lens);
 	if (c->each_local)
@@ -303,7 +380,7 @@ static void on_members(struct cluster *c, const struct cluster_reply *d, void *a
 		struct cluster_pending *p = c->pend_head;
 
 		c->pend_head = p->next;
-		handle_frame(c, p->data, p->len);
+		handle_frame(c, p->to_all, p->data, p->len);
 		free(p);
 	}
 	c->pend_tail = NULL;
@@ -311,8 +388,17 @@ static void on_members(struct cluster *c, const struct cluster_reply *d, void *a
 	sync_local(c);
 	c->registered = true;
 	c->backoff_ms = 0;
-	log_info("cluster: node %s registered (%zu members in the cluster)", c->node_id,
-		 cluster_mirror_count(c->mirror));
+	if (c->down_since_ms)
+		log_info(
+			"cluster: node %s registered again at %s:%u after %llu ms without "
+			"redis (%zu members in the cluster)",
+			c->node_id, c->ep.host, c->ep.port,
+			(unsigned long long)(clock_mono_ms() - c->down_since_ms),
+			cluster_mirror_count(c->mirror));
+	else
+		log_info("cluster: node %s registered (%zu members in the cluster)",
+			 c->node_id, cluster_mirror_count(c->mirror));
+	c->down_since_ms = 0;
 	if (c->h.on_state)
 		c->h.on_state(c->h.ctx, true);
 }
@@ -355,13 +441,51 @@ void cluster_on_down(struct cluster *c)
 
 /* ---- heartbeat and reaping ---- */
 
+/* The GONE frame of each member a script removed, published by this node
+ * (sealed). Should the link drop between the script and these, the other
+ * nodes learn of the departures when they load tr:members again. */
+static void publish_removed(struct cluster *c, const struct cluster_reply *d)
+{
+	struct cluster_reply_pair m;
+	struct cluster_frame f = { .kind = CLUSTER_MSG_GONE };
+	const char *argv[3] = { "PUBLISH", c->chan_all, NULL };
+	size_t lens[3] = { 7, strlen(c->chan_all), 0 };
+
+	for (size_t i = 0; i < d->n_pairs; i++) {
+		char *frame;
+
+		cluster_reply_pair_at(d, i, &m);
+		f.node = m.node;
+		f.node_len = m.node_len;
+		f.room = m.room;
+		f.room_len = m.room_len;
+		f.from = m.user;
+		f.from_len = m.user_len;
+		frame = frame_new(c, c->chan_all, &f, &lens[2]);
+		if (!frame)
+			continue;
+		argv[2] = frame;
+		if (!cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, argv, lens))
+			c->stats.frames_out++;
+		free(frame);
+	}
+}
+
+/* The re-registration script's reply. */
+static void on_removed(struct cluster *c, const struct cluster_reply *d, void *arg)
+{
+	if (d)
+		publish_removed(c, d);
+}
+
 static void on_reap(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
 	if (!d)
 		return;
-	if (d->reaped > 0) {
-		c->stats.reaped += d->reaped;
-		log_info("cluster: removed %u members of dead nodes", d->reaped);
+	if (d->n_pairs > 0) {
+		c->stats.reaped += d->n_pairs;
+		log_info("cluster: removed %zu members of dead nodes", d->n_pairs);
+		publish_removed(c, d);
 	}
 	c->n_nodes = d->count;
 }
@@ -371,13 +495,13 @@ static void heartbeat(struct cluster *c)
 	char key[CLUSTER_NODE_ID_MAX + 16], px[24];
 	const char *set[6] = { "SET", key, "1", "PX", px, NULL };
 	const char *sadd[3] = { "SADD", "tr:nodes", c->node_id };
-	const char *reap[6] = { "EVAL", LUA_REAP, "0", c->node_id, c->chan_all, NULL };
+	const char *reap[5] = { "EVAL", LUA_REAP, "0", c->node_id, NULL };
 
 	snprintf(key, sizeof(key), "tr:node:%s", c->node_id);
 	snprintf(px, sizeof(px), "%u", c->timeout_ms);
 	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 5, set, NULL);
 	cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, sadd, NULL);
-	cluster_redis_cmd(c, CLUSTER_REPLY_REAP, on_reap, NULL, 5, reap, NULL);
+	cluster_redis_cmd(c, CLUSTER_REPLY_REAP, on_reap, NULL, 4, reap, NULL);
 }
 
 static void beat_cb(evutil_socket_t fd, short what, void *arg)
@@ -419,16 +543,29 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	c->h = *h;
 	c->db = cfg->db;
 	c->timeout_ms = cfg->node_timeout_ms < 300 ? 300 : cfg->node_timeout_ms;
-	if (cluster_endpoint_parse(cfg->redis, &c->ep)) {
-		snprintf(err, errlen, "redis: '%s' is neither HOST:PORT nor unix:PATH",
-			 cfg->redis ? cfg->redis : "");
-		goto fail;
+	if (cfg->n_sentinels) {
+		if (cluster_sentinel_init(c, cfg, err, errlen))
+			goto fail;
+	} else {
+		c->ep = cfg->redis;
+		if (!c->ep.host[0] || (!c->ep.is_unix && !c->ep.port)) {
+			snprintf(err, errlen, "redis: no host:port or unix:PATH");
+			goto fail;
+		}
 	}
 	if (!id_ok(cfg->node_id, CLUSTER_NODE_ID_MAX)) {
 		snprintf(err, errlen, "node-id: 1-64 of [A-Za-z0-9._-]");
 		goto fail;
 	}
 	strcpy(c->node_id, cfg->node_id);
+	if (!cfg->secret || !cfg->secret_len) {
+		snprintf(err, errlen, "cluster-secret: required with redis");
+		goto fail;
+	}
+	if (!(c->seal = cluster_seal_new(cfg->secret, cfg->secret_len, c->node_id))) {
+		snprintf(err, errlen, "cluster-secret: cannot derive the frame keys");
+		goto fail;
+	}
 	snprintf(c->chan_all, sizeof(c->chan_all), "tr:%u:all", c->db);
 	snprintf(c->chan_node, sizeof(c->chan_node), "tr:%u:node:%s", c->db, c->node_id);
 	if (copy_opt(&c->user, cfg->user) || copy_opt(&c->password, cfg->password) ||
@@ -440,6 +577,8 @@ struct cluster *cluster_new(struct event_base *base, const struct cluster_config
 	beat.tv_sec = c->timeout_ms / 3 / 1000;
 	beat.tv_usec = (c->timeout_ms / 3 % 1000) * 1000;
 	event_add(c->beat, &beat);
+	if (c->n_sentinels && cluster_sentinel_start(c))
+		goto nomem;
 	cluster_redis_connect(c);
 	return c;
 nomem:
@@ -456,12 +595,14 @@ void cluster_free(struct cluster *c)
 	c->h.on_state = NULL;
 	c->registered = false; /* a shutdown, not an outage: nothing to say */
 	cluster_redis_drop(c, false);
+	cluster_sentinel_free(c);
 	if (c->reconnect)
 		event_free(c->reconnect);
 	if (c->beat)
 		event_free(c->beat);
 	pending_clear(c);
 	cluster_mirror_free(c->mirror);
+	cluster_seal_free(c->seal);
 	free(c->user);
 	free(c->password);
 	free(c);
@@ -503,6 +644,15 @@ size_t cluster_node_count(const struct cluster *c)
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *out)
 {
 	*out = c->stats;
+}
+
+_Static_assert(sizeof(((struct cluster_stats *)0)->rejected) / sizeof(uint64_t) ==
+		       CLUSTER_REJECT_COUNT - 1,
+	       "one counter per reason");
+
+const char *cluster_rejected_reason(size_t i)
+{
+	return cluster_reject_name((enum cluster_reject)(i + 1));
 }
 
 /* ---- membership and delivery ---- */
@@ -563,7 +713,7 @@ void cluster_join(struct cluster *c, const char *room, const char *user,
 
 	if (!c->registered || strlen(room) > CLUSTER_ROOM_MAX ||
 	    strlen(user) > CLUSTER_USER_MAX || !(j = calloc(1, sizeof(*j))) ||
-	    !(frame = frame_new(&f, &flen)))
+	    !(frame = frame_new(c, c->chan_all, &f, &flen)))
 		goto unavailable;
 	j->cb = cb;
 	j->arg = arg;
@@ -597,7 +747,8 @@ void cluster_leave(struct cluster *c, const char *room, const char *user)
 				 key_nm, user,      c->node_id, c->chan_all, NULL };
 
 	cluster_mirror_del(c->mirror, user, strlen(user));
-	if (strlen(room) > CLUSTER_ROOM_MAX || !(frame = frame_new(&f, &flen)))
+	if (strlen(room) > CLUSTER_ROOM_MAX ||
+	    !(frame = frame_new(c, c->chan_all, &f, &flen)))
 		return;
 	snprintf(key_room, sizeof(key_room), "tr:room:%s", room);
 	snprintf(key_nm, sizeof(key_nm), "tr:nm:%s", c->node_id);
@@ -658,7 +809,7 @@ static int publish(struct cluster *c, const char *chan, const struct cluster_fra
 
 	if (!c->registered)
 		return TR_EIO;
-	frame = frame_new(f, &flen);
+	frame = frame_new(c, chan, f, &flen);
 	if (!frame)
 		return TR_ENOMEM;
 	argv[2] = frame;
@@ -680,37 +831,20 @@ int cluster_send(struct cluster *c, const char *node, const struct cluster_frame
 	return publish(c, chan, f);
 }
 
-struct secret_call {
-	cluster_secret_cb cb;
-	void *arg;
-};
-
-static void on_secret(struct cluster *c, const struct cluster_reply *d, void *arg)
+int cluster_rest_secret(const struct cluster *c, char *out, size_t len)
 {
-	struct secret_call *k = arg;
+	static const char label[] = "turn rest secret";
+	uint8_t key[32];
+	int rc = TR_EIO;
 
-	/* The decoder checked: no NUL inside, so str is the whole secret
-	 * (hiredis ends every string with a NUL). */
-	k->cb(k->arg, d ? d->str : NULL);
-	free(k);
-}
-
-void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secret_cb cb,
-			   void *arg)
-{
-	const char *argv[5] = { "EVAL", LUA_SECRET, "1", "tr:secret", proposed };
-	struct secret_call *k = malloc(sizeof(*k));
-
-	if (!k) {
-		cb(arg, NULL);
-		return;
+	if (len >= 2 * sizeof(key) + 1 &&
+	    !cluster_seal_key(c->seal, label, sizeof(label) - 1, key, sizeof(key))) {
+		hex_encode(out, key, sizeof(key));
+		out[2 * sizeof(key)] = '\0';
+		rc = 0;
 	}
-	k->cb = cb;
-	k->arg = arg;
-	if (cluster_redis_cmd(c, CLUSTER_REPLY_SECRET, on_secret, k, 5, argv, NULL)) {
-		free(k);
-		cb(arg, NULL);
-	}
+	memset(key, 0, sizeof(key));
+	return rc;
 }
 
 void cluster_each_member(const struct cluster *c,

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/addr.h"
+
 #define CLUSTER_NODE_ID_MAX 64
 #define CLUSTER_ROOM_MAX 64
 #define CLUSTER_USER_MAX 64
@@ -68,27 +70,27 @@ ssize_t cluster_relay_encode(const struct cluster_relay *r, uint8_t *out, size_t
  * name or the arguments, too many blobs). */
 int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r);
 
-/* "HOST:PORT", "[V6]:PORT" or "unix:PATH" into host/port or path. Returns 0
- * or TR_EINVAL. */
-struct cluster_endpoint {
-	char host[256]; /* or the unix socket path */
-	unsigned port;  /* 0 for a unix socket */
-	bool is_unix;
-};
-int cluster_endpoint_parse(const char *spec, struct cluster_endpoint *ep);
-
 /* ---- the cluster link (cluster.c) ---- */
 
 struct event_base;
 struct cluster;
 
 struct cluster_config {
-	const char *redis;        /* endpoint spec, see cluster_endpoint_parse */
+	struct tr_endpoint redis; /* host:port or unix socket (redis=, src/conf); or: */
 	const char *user;         /* ACL user; NULL: none */
 	const char *password;     /* NULL: no AUTH */
 	unsigned db;              /* SELECT db */
 	const char *node_id;      /* this node's id, [A-Za-z0-9._-]{1,64} */
 	unsigned node_timeout_ms; /* a node silent this long is dead */
+	/* cluster-secret: every frame is sealed under keys derived from it
+	 * (cluster_seal.c); required. */
+	const uint8_t *secret;
+	size_t secret_len;
+	/* Redis Sentinel instead of redis: "HOST:PORT" each, and the name of
+	 * the master they watch. */
+	const struct tr_endpoint *sentinels; /* port 0: 26379 */
+	size_t n_sentinels;
+	const char *master_name;
 };
 
 struct cluster_member {
@@ -150,11 +152,11 @@ void cluster_set_local_members(struct cluster *c,
 			       void (*each)(void *ctx, cluster_member_fn fn, void *arg),
 			       void *ctx);
 
-/* The cluster's REST secret: `proposed` unless another node stored one
- * first. cb gets NULL when Redis is unreachable. */
-typedef void (*cluster_secret_cb)(void *arg, const char *secret);
-void cluster_shared_secret(struct cluster *c, const char *proposed, cluster_secret_cb cb,
-			   void *arg);
+/* The cluster's REST secret for nodes given no static-auth-secret:
+ * derived from cluster-secret (HKDF, its own label), so every node has
+ * it without Redis holding it. 64 hex digits and a NUL into out (at
+ * least 65 bytes): 0 or TR_EIO. */
+int cluster_rest_secret(const struct cluster *c, char *out, size_t len);
 
 /* Whether user is a live member anywhere in the cluster (mirror kept from
  * broadcasts; loaded from Redis at connect). */
@@ -175,7 +177,12 @@ int cluster_broadcast(struct cluster *c, const struct cluster_frame *f);
  * shape, each handled as an outage (the link dropped and reconnected). */
 struct cluster_stats {
 	uint64_t frames_in, frames_out, frames_bad, reconnects, reaped, replies_bad;
+	/* frames dropped before they were opened, by reason (index: malformed,
+	 * auth, replay, stale; see cluster_rejected_reason) */
+	uint64_t rejected[4];
 };
+/* "malformed", "auth", "replay", "stale" for i < 4. */
+const char *cluster_rejected_reason(size_t i);
 void cluster_get_stats(const struct cluster *c, struct cluster_stats *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/errors.h"
 #include "util/escape.h"
 #include "util/log.h"
@@ -30,7 +31,7 @@ struct cmd_call {
 	void *arg;
 };
 
-static void schedule_reconnect(struct cluster *c)
+void cluster_redis_schedule(struct cluster *c)
 {
 	struct timeval tv;
 
@@ -183,7 +184,7 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 	if (!c || !reply || setup_failed(c, reply, CLUSTER_REPLY_PUBSUB, "SUBSCRIBE", &d))
 		return;
 	if (d.message) {
-		cluster_on_message(c, (const uint8_t *)d.str, d.len);
+		cluster_on_message(c, d.chan, d.chan_len, (const uint8_t *)d.str, d.len);
 	} else if (d.count == 2 && c->sub_state != LINK_READY) {
 		c->sub_state = LINK_READY;
 		cluster_on_subscribed(c);
@@ -191,6 +192,14 @@ static void on_sub(redisAsyncContext *ac, void *reply, void *priv)
 }
 
 void cluster_redis_connect(struct cluster *c)
+{
+	if (c->n_sentinels && !c->master_known)
+		cluster_sentinel_discover(c);
+	else
+		cluster_redis_open(c);
+}
+
+void cluster_redis_open(struct cluster *c)
 {
 	char db[16];
 	const char *sel[2] = { "SELECT", db };
@@ -207,6 +216,8 @@ void cluster_redis_connect(struct cluster *c)
 		send_auth(c, c->cmd, on_auth);
 		send_auth(c, c->sub, on_auth);
 	}
+	if (c->n_sentinels)
+		cluster_sentinel_verify(c);
 	snprintf(db, sizeof(db), "%u", c->db);
 	redisAsyncCommandArgv(c->cmd, on_select, NULL, 2, sel, NULL);
 	redisAsyncCommandArgv(c->sub, on_sub, NULL, 3, subv, NULL);
@@ -220,6 +231,10 @@ void cluster_redis_drop(struct cluster *c, bool reconnect)
 	c->cmd = c->sub = NULL;
 	c->cmd_state = c->sub_state = LINK_DOWN;
 	c->registered = c->subscribed = c->loading = false;
+	/* Where the master is, the sentinels say again at the next attempt. */
+	c->master_known = false;
+	if (was_registered)
+		c->down_since_ms = clock_mono_ms();
 	/* Detach first: freeing runs the pending callbacks (with no reply)
 	 * and the disconnect callback, which must not see us. */
 	if (cmd) {
@@ -234,7 +249,7 @@ void cluster_redis_drop(struct cluster *c, bool reconnect)
 		cluster_on_down(c);
 	if (reconnect && !evtimer_pending(c->reconnect, NULL)) {
 		c->stats.reconnects++;
-		schedule_reconnect(c);
+		cluster_redis_schedule(c);
 	}
 }
 

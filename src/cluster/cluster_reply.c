@@ -169,17 +169,30 @@ static int decode_members(const redisReply *r, struct cluster_reply *d)
 	return 0;
 }
 
-/* LUA_REAP: {members removed, nodes registered}. */
+/* LUA_REAP and LUA_SYNC: {nodes registered, {node, room, user, ...}}, the
+ * members the script removed (the node publishes their GONE frames). */
 static int decode_reap(const redisReply *r, struct cluster_reply *d)
 {
-	long long reaped, nodes;
+	static const size_t max[3] = { CLUSTER_NODE_ID_MAX, CLUSTER_ROOM_MAX,
+				       CLUSTER_USER_MAX };
+	const redisReply *m = reply_at(r, 1);
+	long long nodes;
 
 	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    !reply_int_at(r, 0, 0, UINT_MAX, &reaped) ||
-	    !reply_int_at(r, 1, 0, UINT_MAX, &nodes))
-		return bad(d, "not {removed, nodes}");
-	d->reaped = (unsigned)reaped;
+	    !reply_int_at(r, 0, 0, UINT_MAX, &nodes) || !m ||
+	    m->type != REDIS_REPLY_ARRAY || m->elements % 3)
+		return bad(d, "not {nodes, {node, room, user, ...}}");
+	for (size_t i = 0; i < m->elements; i++) {
+		size_t len = 0;
+		const char *s = reply_str_at(m, i, &len);
+
+		if (!id_bytes_ok(s, len, max[i % 3]))
+			return bad(d, "removed member element %zu is not an id string",
+				   i);
+	}
 	d->count = (unsigned)nodes;
+	d->pairs = m;
+	d->n_pairs = m->elements / 3;
 	return 0;
 }
 
@@ -188,17 +201,6 @@ static int decode_count(const redisReply *r, struct cluster_reply *d)
 	if (r->type != REDIS_REPLY_INTEGER || r->integer < 0 || r->integer > UINT_MAX)
 		return bad(d, "not a count");
 	d->count = (unsigned)r->integer;
-	return 0;
-}
-
-/* LUA_SECRET: the secret, a non-empty string without NUL. */
-static int decode_secret(const redisReply *r, struct cluster_reply *d)
-{
-	if (r->type != REDIS_REPLY_STRING || !r->str || r->len == 0 ||
-	    r->len > CLUSTER_SECRET_MAX || memchr(r->str, '\0', r->len))
-		return bad(d, "not a secret string of 1-%zu bytes", CLUSTER_SECRET_MAX);
-	d->str = r->str;
-	d->len = r->len;
 	return 0;
 }
 
@@ -214,6 +216,7 @@ static int decode_pubsub(const redisReply *r, struct cluster_reply *d)
 	    !reply_str_at(r, 1, &clen))
 		return bad(d, "not {kind, channel, value}");
 	if (klen == 7 && !memcmp(kind, "message", 7)) {
+		d->chan = reply_str_at(r, 1, &d->chan_len);
 		d->str = reply_str_at(r, 2, &d->len);
 		d->message = true;
 		return d->str ? 0 : bad(d, "message data is not a string");
@@ -225,6 +228,47 @@ static int decode_pubsub(const redisReply *r, struct cluster_reply *d)
 		return 0;
 	}
 	return bad(d, "unknown push kind");
+}
+
+/* SENTINEL get-master-addr-by-name: {host, port}; nil when the sentinels
+ * know no master of that name (an error of ours: not malformed, but the
+ * master is not known, so it decodes as a failure). */
+static int decode_master(const redisReply *r, struct cluster_reply *d)
+{
+	size_t hl = 0, pl = 0;
+	const char *h = reply_str_at(r, 0, &hl), *p = reply_str_at(r, 1, &pl);
+	unsigned port = 0;
+
+	if (r->type == REDIS_REPLY_NIL) {
+		d->error = true; /* the sentinel does not know it: not nonsense */
+		return bad(d, "no master of that name");
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || !h || !p || hl == 0 ||
+	    hl >= 256 || pl == 0 || pl > 5)
+		return bad(d, "not {host, port}");
+	for (size_t i = 0; i < hl; i++)
+		if (h[i] <= ' ' || h[i] > '~')
+			return bad(d, "the host is not printable");
+	for (size_t i = 0; i < pl; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return bad(d, "the port is not a number");
+		port = port * 10 + (unsigned)(p[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		return bad(d, "the port is out of range");
+	d->str = h;
+	d->len = hl;
+	d->count = port;
+	return 0;
+}
+
+/* ROLE: {role, ...}; only the role is read. */
+static int decode_role(const redisReply *r, struct cluster_reply *d)
+{
+	d->str = reply_str_at(r, 0, &d->len);
+	if (r->type != REDIS_REPLY_ARRAY || !d->str)
+		return bad(d, "not {role, ...}");
+	return 0;
 }
 
 int cluster_reply_decode(enum cluster_reply_kind kind, const struct redisReply *r,
@@ -246,13 +290,16 @@ int cluster_reply_decode(enum cluster_reply_kind kind, const struct redisReply *
 	case CLUSTER_REPLY_MEMBERS:
 		return decode_members(r, d);
 	case CLUSTER_REPLY_REAP:
+	case CLUSTER_REPLY_SYNC:
 		return decode_reap(r, d);
 	case CLUSTER_REPLY_COUNT:
 		return decode_count(r, d);
-	case CLUSTER_REPLY_SECRET:
-		return decode_secret(r, d);
 	case CLUSTER_REPLY_PUBSUB:
 		return decode_pubsub(r, d);
+	case CLUSTER_REPLY_MASTER:
+		return decode_master(r, d);
+	case CLUSTER_REPLY_ROLE:
+		return decode_role(r, d);
 	case CLUSTER_REPLY_STRAY:
 		break;
 	}
@@ -266,9 +313,11 @@ const char *cluster_reply_kind_name(enum cluster_reply_kind kind)
 		[CLUSTER_REPLY_JOIN] = "the join script",
 		[CLUSTER_REPLY_MEMBERS] = "HGETALL tr:members",
 		[CLUSTER_REPLY_REAP] = "the reap script",
+		[CLUSTER_REPLY_SYNC] = "the re-registration script",
 		[CLUSTER_REPLY_COUNT] = "HLEN (checkRoom)",
-		[CLUSTER_REPLY_SECRET] = "the secret script",
 		[CLUSTER_REPLY_PUBSUB] = "the subscription",
+		[CLUSTER_REPLY_MASTER] = "SENTINEL get-master-addr-by-name",
+		[CLUSTER_REPLY_ROLE] = "ROLE",
 		[CLUSTER_REPLY_STRAY] = "the command connection",
 	};
 
@@ -281,9 +330,20 @@ void cluster_reply_pair_at(const struct cluster_reply *d, size_t i,
 			   struct cluster_reply_pair *p)
 {
 	const redisReply *m = d->pairs;
-	const redisReply *a = m->element[2 * i], *b = m->element[2 * i + 1];
+	const redisReply *a, *b;
 
 	memset(p, 0, sizeof(*p));
+	if (d->kind == CLUSTER_REPLY_REAP || d->kind == CLUSTER_REPLY_SYNC) {
+		p->node = m->element[3 * i]->str;
+		p->node_len = m->element[3 * i]->len;
+		p->room = m->element[3 * i + 1]->str;
+		p->room_len = m->element[3 * i + 1]->len;
+		p->user = m->element[3 * i + 2]->str;
+		p->user_len = m->element[3 * i + 2]->len;
+		return;
+	}
+	a = m->element[2 * i];
+	b = m->element[2 * i + 1];
 	p->user = a->str;
 	p->user_len = a->len;
 	if (d->kind == CLUSTER_REPLY_MEMBERS) {

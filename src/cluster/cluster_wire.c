@@ -1,6 +1,5 @@
-/* The frames nodes exchange over Redis pub/sub, and the Redis endpoint
- * syntax. Pure: no I/O, no allocation. Frames come from other nodes
- * through Redis, so they are parsed as untrusted input all the same. */
+/* The frames nodes exchange over Redis pub/sub. Pure: no I/O, no allocation. Frames come
+ * from other nodes through Redis, so they are parsed as untrusted input all the same. */
 #include "cluster/cluster.h"
 
 #include <stdio.h>
@@ -217,54 +216,4 @@ int cluster_relay_decode(const uint8_t *p, size_t len, struct cluster_relay *r)
 bad:
 	memset(r, 0, sizeof(*r));
 	return TR_EINVAL;
-}
-
-static int parse_port(const char *s, unsigned *port)
-{
-	char *end;
-	unsigned long v;
-
-	if (!*s || *s < '0' || *s > '9')
-		return TR_EINVAL;
-	v = strtoul(s, &end, 10);
-	if (*end || v == 0 || v > 65535)
-		return TR_EINVAL;
-	*port = (unsigned)v;
-	return 0;
-}
-
-int cluster_endpoint_parse(const char *spec, struct cluster_endpoint *ep)
-{
-	const char *colon;
-	size_t hl;
-
-	memset(ep, 0, sizeof(*ep));
-	if (!spec || !*spec)
-		return TR_EINVAL;
-	if (!strncmp(spec, "unix:", 5)) {
-		if (!spec[5] || strlen(spec + 5) >= sizeof(ep->host))
-			return TR_EINVAL;
-		strcpy(ep->host, spec + 5);
-		ep->is_unix = true;
-		return 0;
-	}
-	if (spec[0] == '[') { /* [v6]:port */
-		const char *close = strchr(spec, ']');
-
-		if (!close || close[1] != ':')
-			return TR_EINVAL;
-		hl = (size_t)(close - spec - 1);
-		colon = close + 1;
-		spec++;
-	} else {
-		colon = strrchr(spec, ':');
-		if (!colon || memchr(spec, ':', (size_t)(colon - spec)))
-			return TR_EINVAL; /* bare v6 needs brackets */
-		hl = (size_t)(colon - spec);
-	}
-	if (hl == 0 || hl >= sizeof(ep->host))
-		return TR_EINVAL;
-	memcpy(ep->host, spec, hl);
-	ep->host[hl] = '\0';
-	return parse_port(colon + 1, &ep->port);
 }

@@ -37,6 +37,15 @@ struct conf_external_ips {
 	size_t n;
 };
 
+/* turn-servers: host names with ports (0 = listening-port). */
+struct conf_endpoints {
+	struct tr_endpoint *v;
+	size_t n;
+};
+
+/* node-id: 1-64 of [A-Za-z0-9._-] (it names Redis keys and channels). */
+#define CONF_NODE_ID_MAX 64
+
 struct conf_peer_ranges {
 	struct peer_range *v;
 	size_t n;
@@ -44,6 +53,14 @@ struct conf_peer_ranges {
 
 /* allocation-default-address-family (keep-address-family folds into KEEP). */
 enum conf_family { CONF_FAMILY_IPV4, CONF_FAMILY_IPV6, CONF_FAMILY_KEEP };
+
+/* relay-offload: where ChannelData is relayed (src/offload). */
+enum conf_relay_offload {
+	CONF_OFFLOAD_OFF,
+	CONF_OFFLOAD_AUTO,
+	CONF_OFFLOAD_XDP,
+	CONF_OFFLOAD_TC
+};
 
 /* signaling-auth: who may join a room. */
 enum conf_signaling_auth {
@@ -109,6 +126,7 @@ struct conf {
 	unsigned bps_capacity;    /* bytes/s of max-bps granted in total; 0 = none */
 	unsigned member_max_bps;  /* REST credentials (room members); 0 = none */
 	bool no_auth_pings;       /* no networked auth DB to ping: no effect */
+	enum conf_relay_offload relay_offload; /* auto: eBPF fast path when possible */
 	/* logging and process */
 	bool verbose;
 	char *log_file;
@@ -155,14 +173,22 @@ struct conf {
 	bool daemon;
 	char *proc_user, *proc_group; /* privileges dropped after binding */
 	/* cluster (src/cluster, src/signaling/signaling_cluster.c) */
-	char *redis; /* HOST:PORT or unix:PATH; NULL = one node */
+	struct tr_endpoint redis; /* HOST:PORT or unix:PATH; host "" = one node */
 	char *redis_user, *redis_password;
-	unsigned redis_db;                  /* 0 */
-	char *node_id;                      /* NULL = generated at start */
-	unsigned node_timeout;              /* seconds, 6: a silent node is dead */
-	unsigned drain_timeout;             /* seconds; 0: SIGTERM exits at once */
-	struct conf_list alternate_servers; /* 300 Try Alternate while draining */
-	struct conf_list turn_servers;      /* "HOST[:PORT]" handed out in iceServers */
+	unsigned redis_db;      /* 0 */
+	char *node_id;          /* CONF_NODE_ID_MAX of [A-Za-z0-9._-]; NULL = generated */
+	unsigned node_timeout;  /* seconds, 6: a silent node is dead */
+	unsigned drain_timeout; /* seconds; 0: SIGTERM exits at once */
+	/* 300 Try Alternate while draining; port 0 = listening-port */
+	struct conf_addrs alternate_servers;
+	/* handed out in iceServers instead of this node; port 0 = listening-port */
+	struct conf_endpoints turn_servers;
+	/* cluster: sealed frames and Redis Sentinel (src/cluster) */
+	char *cluster_secret;      /* frames' keys; or cluster_secret_file */
+	char *cluster_secret_file; /* read at start */
+	/* Sentinel instead of redis; port 0 = 26379 */
+	struct conf_endpoints redis_sentinels;
+	char *redis_master_name; /* the master the sentinels watch */
 	/* TLS and DTLS (src/front, src/turn) */
 	char *cert, *pkey, *cipher_list, *dh_file;
 	unsigned tls_listening_port; /* 5349 */

@@ -196,8 +196,8 @@ static void addr_show(char *out, size_t len, const void *v, const struct conf_op
 	snprintf(out, len, "%s", addr_ip_to_str(v, ip, sizeof(ip)));
 }
 
-/* conf_addrs, conf_external_ips and conf_peer_ranges share one layout: an
- * array and its length. */
+/* conf_addrs, conf_external_ips, conf_peer_ranges and conf_endpoints share
+ * one layout: an array and its length. */
 struct conf_array {
 	void *v;
 	size_t n;
@@ -322,6 +322,67 @@ static void ranges_show(char *out, size_t len, const void *v, const struct conf_
 			    peer_range_to_str(&l->v[i], item, sizeof(item)));
 }
 
+/* alternate-server: "ip" when the port is listening-port's (0), else
+ * "ip:port" / "[ipv6]:port". */
+static void addr_ports_show(char *out, size_t len, const void *v,
+			    const struct conf_option *o)
+{
+	const struct conf_addrs *l = v;
+	char item[ADDR_STR_MAX];
+	size_t used = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < l->n; i++) {
+		if (addr_port(&l->v[i]))
+			addr_to_str(&l->v[i], item, sizeof(item));
+		else
+			addr_ip_to_str(&l->v[i], item, sizeof(item));
+		show_append(out, len, &used, item);
+	}
+}
+
+static bool endpoint_equal(const void *a, const void *b)
+{
+	return !memcmp(a, b, sizeof(struct tr_endpoint));
+}
+
+static int endpoint_copy(void *dst, const void *src)
+{
+	memcpy(dst, src, sizeof(struct tr_endpoint));
+	return 0;
+}
+
+static void endpoint_show(char *out, size_t len, const void *v,
+			  const struct conf_option *o)
+{
+	addr_endpoint_to_str(v, out, len);
+}
+
+static bool endpoints_equal(const void *a, const void *b)
+{
+	return array_equal(a, b, sizeof(struct tr_endpoint));
+}
+
+static int endpoints_copy(void *dst, const void *src)
+{
+	return array_copy(dst, src, sizeof(struct tr_endpoint));
+}
+
+static void endpoints_show(char *out, size_t len, const void *v,
+			   const struct conf_option *o)
+{
+	const struct conf_endpoints *l = v;
+	char item[ADDR_ENDPOINT_STR_MAX];
+	size_t used = 0;
+
+	if (len)
+		out[0] = '\0';
+	for (size_t i = 0; i < l->n; i++)
+		show_append(out, len, &used,
+			    addr_endpoint_to_str(&l->v[i], item, sizeof(item)));
+}
+
 /* Indexed by enum conf_type; a kind without a value has no entry. */
 static const struct conf_kind_ops conf_kinds[] = {
 	[CONF_BOOL] = { bool_equal, bool_copy, bool_show },
@@ -334,6 +395,9 @@ static const struct conf_kind_ops conf_kinds[] = {
 	[CONF_ADDR_LIST] = { addrs_equal, addrs_copy, addrs_show },
 	[CONF_EXTERNAL_IP] = { external_equal, external_copy, external_show },
 	[CONF_PEER_RANGE] = { ranges_equal, ranges_copy, ranges_show },
+	[CONF_ADDR_PORT_LIST] = { addrs_equal, addrs_copy, addr_ports_show },
+	[CONF_ENDPOINT] = { endpoint_equal, endpoint_copy, endpoint_show },
+	[CONF_ENDPOINT_LIST] = { endpoints_equal, endpoints_copy, endpoints_show },
 };
 
 const struct conf_kind_ops *conf_kind(enum conf_type t)

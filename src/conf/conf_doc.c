@@ -125,10 +125,11 @@ const struct conf_doc conf_docs[] = {
 	  "Concurrent allocations per user, each port held by an EVEN\\-PORT\n"
 	  "reservation counted as one; beyond: 486. For REST credentials the user is\n"
 	  "the ID part of the username (as in coturn), so fresh credentials of one ID\n"
-	  "share the count. 0 = unlimited. Default: 0.",
+	  "share the count. A long\\-term user and a REST ID of the same name are\n"
+	  "counted apart. 0 = unlimited. Default: 0.",
 	  "Concurrent allocations (and reserved ports) per user; for REST credentials the "
-	  "user is the ID part of the username, as in coturn. 0 = unlimited. Command line: "
-	  "-q or --user-quota.",
+	  "user is the ID part of the username, as in coturn, and a long-term user and a "
+	  "REST ID of one name count apart. 0 = unlimited. Command line: -q or --user-quota.",
 	  NULL },
 	{ "total-quota",
 	  "Concurrent allocations in total, each port held by an EVEN\\-PORT\n"
@@ -143,22 +144,22 @@ const struct conf_doc conf_docs[] = {
 	  "not unlimited. Command line: -Q or --total-quota.",
 	  NULL },
 	{ "member-quota",
-	  "Concurrent allocations (and reserved ports) per REST credential ID: the ID\n"
-	  "part of an\n"
-	  ".I EXPIRY:ID\n"
-	  "username, which for credentials the room server hands out at join is the\n"
-	  "member's user id, so every credential a member is given (refreshIce\n"
-	  "included) shares one count; beyond: 486. Applies to every REST credential\n"
-	  "(also those a site's backend mints with the same secret); user\\-quota,\n"
-	  "when set and lower, applies as well. Long\\-term users are not affected.\n"
-	  "Default: 10, so one open join cannot take the relay's ports: a browser\n"
-	  "peer connection gathers at most one allocation per TURN URL handed out\n"
-	  "(udp, tcp, tls), so 10 covers three peer connections of one member plus a\n"
-	  "spare. 0 = unlimited.",
-	  "Concurrent allocations and reserved ports per REST credential ID (the room "
-	  "server's credentials carry the member's user id), so one open join cannot take "
-	  "every relay port: three TURN URLs for each of three peer connections plus a "
-	  "spare. 0 = unlimited.",
+	  "Concurrent allocations (and reserved ports) per room member: the\n"
+	  "credentials the room server hands out at join, whose usernames are\n"
+	  ".I EXPIRY:room~ID\n"
+	  "with ID the member's user id, so every credential a member is given\n"
+	  "(refreshIce included) shares one count; beyond: 486. REST credentials a\n"
+	  "site's backend mints with the same secret (any other ID) are not affected:\n"
+	  "they keep coturn's user\\-quota, so a coturn deployment with\n"
+	  "use\\-auth\\-secret moves over unchanged. user\\-quota, when set and lower,\n"
+	  "applies to members as well. Default: 10, so one open join cannot take the\n"
+	  "relay's ports: a browser peer connection gathers at most one allocation per\n"
+	  "TURN URL handed out (udp, tcp, tls), so 10 covers three peer connections of\n"
+	  "one member plus a spare. 0 = unlimited.",
+	  "Concurrent allocations and reserved ports per room member (the room server's "
+	  "credentials, EXPIRY:room~ID), so one open join cannot take every relay port: "
+	  "three TURN URLs for each of three peer connections plus a spare. Other REST "
+	  "credentials keep coturn's user-quota. 0 = unlimited.",
 	  NULL },
 	{ "max-permissions-per-allocation",
 	  "Permissions (distinct peer IP addresses) one allocation may hold. A\n"
@@ -298,6 +299,34 @@ const struct conf_doc conf_docs[] = {
 	  "reserved total). Needs max\\-bps, as in coturn. Default: 0 (no total).",
 	  "Total of the allocations' max-bps; beyond it Allocate gets 486. Needs max-bps. "
 	  "Command line: -B. 0 = no total.",
+	  NULL },
+	{ "relay-offload",
+	  "Relay ChannelData in the kernel: an eBPF program at XDP or TC ingress of\n"
+	  "the Ethernet interfaces that carry a listening\\-ip or relay\\-ip address\n"
+	  "(every one when an address is a wildcard) rewrites a client's ChannelData\n"
+	  "for a bound channel into the datagram from the relayed address to the\n"
+	  "peer, and a permitted peer's datagram into ChannelData to the client, IPv4\n"
+	  "and IPv6, checksums and TTL/hop limit (one less) included, and sends it\n"
+	  "out without the socket path. It relays only what this server put in its\n"
+	  "maps: a plain UDP allocation's channel whose permission is live, until the\n"
+	  "earliest of the channel's, the permission's and the allocation's expiry;\n"
+	  "the entries go at once on delete, \\-\\-disconnect, reload and when a room\n"
+	  "member leaves. Everything else (STUN, indications, TCP, TLS, DTLS, RFC\n"
+	  "6062, fragments, a client and a peer of different families, allocations\n"
+	  "with max\\-bps, datagrams a ChannelData header would push past the MTU,\n"
+	  "a next hop not yet in the neighbour table) is relayed in userspace as\n"
+	  "before. The next hop comes from the kernel's route and neighbour tables\n"
+	  "(IP forwarding stays off). Counters (\\-\\-sessions, the allocation\\-deleted\n"
+	  "line, /metrics) include the kernel's packets; turnroom_offload_* split\n"
+	  "them out. auto: XDP, and TC ingress next to it for what XDP cannot redirect (a veth\n"
+	  "output interface); without privilege (CAP_BPF, CAP_NET_ADMIN), kernel\n"
+	  "support or such an interface, one log line and userspace relaying. xdp or\n"
+	  "tc: only that attach point, and the server refuses to start without it\n"
+	  "(xdp on a veth needs XDP or GRO on the other end). off: userspace only.\n"
+	  "Attachments are links held by the process: a restart, even after SIGKILL,\n"
+	  "finds nothing stale. With proc\\-user the fast path is off (its maps need\n"
+	  "CAP_BPF). Needs Linux 6.6 for TC (tcx). Default: auto.",
+	  "Relay bound channels in the kernel (eBPF, XDP or TC ingress): auto, xdp, tc or off.",
 	  NULL },
 	{ "member-max-bps",
 	  "max\\-bps for allocations made with REST credentials (use\\-auth\\-secret),\n"
@@ -457,11 +486,15 @@ const struct conf_doc conf_docs[] = {
 	  "dropped past it).",
 	  NULL },
 	{ "signaling-max-queued",
-	  "Queued signaling bytes of all connections and resume queues together: past\n"
-	  "it the largest consumers are disconnected (or, for a departed member, ended)\n"
-	  "until the total is back under seven eighths of it. Default 67108864 (64 MiB).",
-	  "Queued signaling bytes of all connections together; past it the largest "
-	  "consumers are disconnected.",
+	  "Queued signaling bytes of every queue together, whatever the transport:\n"
+	  "connections' output, resume queues, Socket.IO polling queues and pending\n"
+	  "attachments, input held (POST bodies, WebSocket messages arriving). Past it\n"
+	  "the largest consumers are disconnected (a Socket.IO session closed, a\n"
+	  "departed member ended) until the total is back under seven eighths of it.\n"
+	  "Default 67108864 (64 MiB).",
+	  "Queued signaling bytes of every queue together (connections, resume queues, "
+	  "Socket.IO polling queues, POST bodies); past it the largest consumers are "
+	  "disconnected.",
 	  NULL },
 	{ "prometheus",
 	  "Serve GET /metrics (Prometheus text format) on a listener of its own,\n"
@@ -574,9 +607,12 @@ const struct conf_doc conf_docs[] = {
 	  "and --status; none given: no socket.",
 	  "/run/turnroom/turnroom.ctl" },
 	{ "redis",
-	  "Turns clustering on. IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR. Debian's hiredis\n"
-	  "0.14 has no TLS: reach Redis over loopback, a unix socket or a private\n"
-	  "network. None given: this node alone, nothing changes.",
+	  "Turns clustering on. \\fIHOST\\fR is a DNS name or an IP address, IPv6 as\n"
+	  "[\\fIIP\\fR]:\\fIPORT\\fR; the port is required. Checked when the\n"
+	  "configuration is read: a bad value stops start\\-up (or a reload) with\n"
+	  "the file and line. Debian's hiredis 0.14 has no TLS: reach Redis over\n"
+	  "loopback, a unix socket or a private network. None given: this node\n"
+	  "alone, nothing changes.",
 	  "A Redis server shared by the nodes: HOST:PORT, [IPv6]:PORT or unix:PATH. "
 	  "Debian's hiredis has no TLS: keep Redis on a private network.",
 	  "10.0.0.5:6379" },
@@ -588,7 +624,8 @@ const struct conf_doc conf_docs[] = {
 	  "The Redis database of this cluster (channels carry it too).",
 	  NULL },
 	{ "node-id",
-	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-]. None given: a random one,\n"
+	  "This node's name, 1\\-64 of [A\\-Za\\-z0\\-9._\\-] (checked when the\n"
+	  "configuration is read). None given: a random one,\n"
 	  "generated once and kept in the\n"
 	  ".B userdb\n"
 	  "(table turnroom_node), so it survives restarts; without a userdb, a new\n"
@@ -610,14 +647,17 @@ const struct conf_doc conf_docs[] = {
 	{ "alternate-server",
 	  "As coturn: while draining, an Allocate is answered 300 Try Alternate with\n"
 	  "an ALTERNATE\\-SERVER of the client's address family, round robin over\n"
-	  "these (IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port defaults to\n"
-	  "\\fBlistening\\-port\\fR); repeatable. None given: 508 while draining.",
+	  "these (IP addresses, not names: IPv6 as [\\fIIP\\fR]:\\fIPORT\\fR; the port\n"
+	  "defaults to \\fBlistening\\-port\\fR); repeatable. None given: 508 while\n"
+	  "draining.",
 	  "While draining, Allocate gets 300 Try Alternate toward these (coturn's option; "
 	  "IP, IPv4:PORT or [IPv6]:PORT; repeatable). None: 508.",
 	  "203.0.113.11:3478" },
 	{ "turn-servers",
 	  "The TURN servers named in iceServers instead of this node (a pool;\n"
-	  "repeatable; the port defaults to \\fBlistening\\-port\\fR). Every node of\n"
+	  "repeatable): a DNS name or an IP address, IPv6 in brackets when a port\n"
+	  "follows; the port defaults to \\fBlistening\\-port\\fR. A bad value stops\n"
+	  "start\\-up (or a reload) with the file and line. Every node of\n"
 	  "a cluster checks the credentials of every other: nodes given no\n"
 	  "\\fBstatic\\-auth\\-secret\\fR share the first node's secret through Redis.",
 	  "TURN servers named in iceServers instead of this node; repeatable.",
@@ -628,6 +668,40 @@ const struct conf_doc conf_docs[] = {
 	  "their TURN allocations. Heartbeats go every third of it.",
 	  "A node silent this long is dead: its members leave their rooms.",
 	  NULL },
+	{ "cluster-secret",
+	  "Required with\n"
+	  ".B redis\n"
+	  "and\n"
+	  ".BR redis-sentinel ,\n"
+	  "the same on every node, at least 16 characters (\\fBopenssl rand -hex 32\\fR).\n"
+	  "Every frame between nodes is encrypted and authenticated (AES\\-256\\-GCM)\n"
+	  "under keys derived from it: a reader of Redis sees no SDP, a writer of\n"
+	  "Redis cannot forge, modify or replay a frame. Nodes given no\n"
+	  ".B static-auth-secret\n"
+	  "mint TURN credentials with a secret derived from it; Redis holds none.\n"
+	  "Prefer\n"
+	  ".BR cluster-secret-file .",
+	  "Shared by every node (openssl rand -hex 32); every frame between nodes is "
+	  "sealed with it. Required with redis.",
+	  "0123456789abcdef0123456789abcdef" },
+	{ "cluster-secret-file",
+	  "A file (mode 0600) whose first line is the cluster secret, read at start.",
+	  "A file whose first line is cluster-secret.", "/etc/turnroom/cluster-secret" },
+	{ "redis-sentinel",
+	  "A Redis Sentinel, HOST:PORT; repeat for each. Instead of\n"
+	  ".BR redis :\n"
+	  "the nodes ask the sentinels where the master\n"
+	  ".B redis-master-name\n"
+	  "is, check it with ROLE, and follow +switch-master to the new master\n"
+	  "after a fail-over (registering again, their members too). Keep\n"
+	  ".B node-timeout\n"
+	  "above the fail-over time, or nodes reap each other's members.",
+	  "A Redis Sentinel (repeatable), instead of redis: the nodes follow its "
+	  "fail-overs.",
+	  "10.0.0.5:26379" },
+	{ "redis-master-name",
+	  "The name the sentinels monitor the master under (sentinel monitor NAME ...).",
+	  "The master's name at the sentinels.", "mymaster" },
 };
 /* clang-format on */
 

@@ -15,12 +15,16 @@ enum conf_type {
 	CONF_LIST,   /* struct conf_list; every occurrence appends */
 	CONF_CHAR,   /* char; exactly one character */
 	/* typed kinds, parsed once (conf_kinds.c) */
-	CONF_ENUM,        /* a C enum stored as int; names from the row's enum_names */
-	CONF_ADDR,        /* struct tr_addr: one IP literal, port 0 */
-	CONF_ADDR_LIST,   /* struct conf_addrs; every occurrence appends */
-	CONF_EXTERNAL_IP, /* struct conf_external_ips: "pub" once or "pub/priv" */
-	CONF_PEER_RANGE,  /* struct conf_peer_ranges: "ip", "ip-ip" or "ip/prefix" */
-	CONF_UNIMPL       /* a coturn option we accept with one warning, no effect */
+	CONF_ENUM,           /* a C enum stored as int; names from the row's enum_names */
+	CONF_ADDR,           /* struct tr_addr: one IP literal, port 0 */
+	CONF_ADDR_LIST,      /* struct conf_addrs; every occurrence appends */
+	CONF_EXTERNAL_IP,    /* struct conf_external_ips: "pub" once or "pub/priv" */
+	CONF_PEER_RANGE,     /* struct conf_peer_ranges: "ip", "ip-ip" or "ip/prefix" */
+	CONF_ADDR_PORT_LIST, /* struct conf_addrs: "ip", "ipv4:port", "[ipv6]:port";
+				port 0 = listening-port; every occurrence appends */
+	CONF_ENDPOINT,       /* struct tr_endpoint: "host:port" or "unix:PATH" */
+	CONF_ENDPOINT_LIST,  /* struct conf_endpoints: "host[:port]"; appends */
+	CONF_UNIMPL          /* a coturn option we accept with one warning, no effect */
 };
 
 enum conf_flag {
@@ -34,7 +38,8 @@ enum conf_flag {
 	 * logs the change and keeps the running value (conf_keep_restart_only). */
 	CONF_F_RELOAD = 1 << 9,
 	/* Accepted for coturn configs, no effect here; --help says so. */
-	CONF_F_NOOP = 1 << 10
+	CONF_F_NOOP = 1 << 10,
+	CONF_F_CHECK_ID = 1 << 11 /* STRING: 1-CONF_NODE_ID_MAX of [A-Za-z0-9._-] */
 };
 
 /* One value of an ENUM option; a row's list ends with a NULL name. */

@@ -118,6 +118,21 @@ static bool check_user(const char *v)
 	return pw - colon - 3 == 32;
 }
 
+/* node-id: it names Redis keys and pub/sub channels ("tr:node:ID"), so a
+ * short, plain charset. */
+static bool check_id(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > CONF_NODE_ID_MAX)
+		return false;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || *v == '.' || *v == '_' || *v == '-'))
+			return false;
+	return true;
+}
+
 /* ---- setters ---- */
 
 static int list_append(struct conf_list *l, const char *v)
@@ -193,6 +208,8 @@ static int set_string(struct conf *c, const struct conf_option *o, const char *v
 
 	if (!v)
 		return ctx_err(ctx, "'%s' needs a value", o->name);
+	if ((o->flags & CONF_F_CHECK_ID) && !check_id(v))
+		return bad_value(ctx, o, v, "expected 1-64 of A-Z a-z 0-9 . _ -");
 	copy = strdup(v);
 	if (!copy) {
 		ctx_err(ctx, "out of memory");
@@ -270,6 +287,9 @@ static int conf_apply(struct conf *c, const struct conf_option *o, const char *v
 	case CONF_ADDR_LIST:
 	case CONF_EXTERNAL_IP:
 	case CONF_PEER_RANGE:
+	case CONF_ADDR_PORT_LIST:
+	case CONF_ENDPOINT:
+	case CONF_ENDPOINT_LIST:
 		return set_typed(c, o, v, ctx);
 	case CONF_UNIMPL:
 		warn_unimplemented(o, ctx);
@@ -703,6 +723,31 @@ static const char *relay_mode_problem(const struct conf *c)
 	return NULL;
 }
 
+/* Several nodes through Redis: frames are sealed, so a cluster needs its
+ * secret (doc/cluster.md, the trust model). */
+static const char *cluster_problem(const struct conf *c)
+{
+	bool clustered = c->redis.host[0] || c->redis_sentinels.n;
+
+	if (c->redis.host[0] && c->redis_sentinels.n)
+		return "redis and redis-sentinel exclude each other (sentinels name the "
+		       "master)";
+	if (c->redis_sentinels.n && (!c->redis_master_name || !c->redis_master_name[0]))
+		return "redis-sentinel needs redis-master-name";
+	if (c->cluster_secret && c->cluster_secret_file)
+		return "cluster-secret and cluster-secret-file exclude each other";
+	if (clustered && !c->cluster_secret && !c->cluster_secret_file)
+		return c->redis.host[0]
+			       ? "redis needs cluster-secret (or cluster-secret-file): "
+				 "every node's frames are sealed with it"
+			       : "redis-sentinel needs cluster-secret (or "
+				 "cluster-secret-file): every node's frames are sealed "
+				 "with it";
+	if (c->cluster_secret && strlen(c->cluster_secret) < 16)
+		return "cluster-secret must be at least 16 characters";
+	return NULL;
+}
+
 int conf_validate(const struct conf *c, char *err, size_t errlen)
 {
 	char dummy[1];
@@ -735,6 +780,8 @@ int conf_validate(const struct conf *c, char *err, size_t errlen)
 		problem = "a bare external-ip may be given only once";
 	if (!problem && (unsigned)c->signaling_auth > CONF_SIGNALING_TOKEN)
 		problem = "signaling-auth must be open, user or token";
+	if (!problem)
+		problem = cluster_problem(c);
 	if (!problem && (!c->cert != !c->pkey))
 		problem = "cert and pkey go together";
 	if (!problem && c->signaling_auth == CONF_SIGNALING_TOKEN &&

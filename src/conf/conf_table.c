@@ -33,6 +33,12 @@
 	{ n, s, CONF_EXTERNAL_IP, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
 #define RANGES_OPT(n, s, field, fl, mv, h) \
 	{ n, s, CONF_PEER_RANGE, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+#define ADDR_PORTS_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_ADDR_PORT_LIST, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+#define ENDPOINT_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_ENDPOINT, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
+#define ENDPOINTS_OPT(n, s, field, fl, mv, h) \
+	{ n, s, CONF_ENDPOINT_LIST, OFF(field), NULL, 0, 0, fl, mv, h, NULL }
 /* coturn options we knowingly do not implement (yet): accepted, one
  * warning each. UNIMPL_ARG ones take a value on the command line. */
 #define UNIMPL(n, s) { n, s, CONF_UNIMPL, 0, NULL, 0, 0, 0, NULL, NULL, NULL }
@@ -41,6 +47,11 @@
 static const struct conf_enum_name family_names[] = {
 	{ "ipv4", CONF_FAMILY_IPV4 }, { "ipv6", CONF_FAMILY_IPV6 },
 	{ "keep", CONF_FAMILY_KEEP }, { NULL, 0 },
+};
+static const struct conf_enum_name relay_offload_names[] = {
+	{ "auto", CONF_OFFLOAD_AUTO }, { "xdp", CONF_OFFLOAD_XDP },
+	{ "tc", CONF_OFFLOAD_TC },     { "off", CONF_OFFLOAD_OFF },
+	{ NULL, 0 },
 };
 static const struct conf_enum_name signaling_auth_names[] = {
 	{ "open", CONF_SIGNALING_OPEN }, { "user", CONF_SIGNALING_USER },
@@ -108,11 +119,11 @@ const struct conf_option conf_options[] = {
 	UINT_OPT("permission-lifetime", 0, permission_lifetime, "300", 1, UMAX, CONF_F_RELOAD, "SECONDS",
 		 "Permission lifetime."),
 	UINT_OPT("user-quota", 'q', user_quota, "0", 0, UMAX, CONF_F_RELOAD, "N",
-		 "Concurrent allocations and reserved ports per user (REST: its ID); 0 = unlimited."),
+		 "Concurrent allocations and reserved ports per long-term user or REST ID (counted apart); 0 = unlimited."),
 	UINT_OPT("total-quota", 'Q', total_quota, "0", 0, UMAX, CONF_F_RELOAD, "N",
 		 "Concurrent allocations and reserved ports in total; 0 = the relay port range less 1/10."),
 	UINT_OPT("member-quota", 0, member_quota, "10", 0, UMAX, CONF_F_RELOAD, "N",
-		 "Concurrent allocations and reserved ports per REST credential ID (room members); 0 = unlimited."),
+		 "Concurrent allocations and reserved ports per room member (the room server's credentials); 0 = unlimited."),
 	UINT_OPT("max-permissions-per-allocation", 0, max_permissions_per_allocation, "100",
 		 1, 65535, CONF_F_RELOAD, "N", "Permissions (peer IPs) one allocation may hold; beyond: 508."),
 	UINT_OPT("max-channels-per-allocation", 0, max_channels_per_allocation, "100",
@@ -170,6 +181,9 @@ const struct conf_option conf_options[] = {
 		 "0 = max-bps."),
 	BOOL_OPT("no-auth-pings", 0, no_auth_pings, CONF_F_RELOAD | CONF_F_NOOP,
 		 "Accepted for coturn configs: there is no Redis or SQL auth database to ping."),
+	ENUM_OPT("relay-offload", 0, relay_offload, "auto", relay_offload_names, 0,
+		 "Relay bound channels in the kernel (eBPF at XDP or TC ingress): auto, xdp, tc "
+		 "or off."),
 	BOOL_OPT("rfc5766-channel-numbers", 0, rfc5766_channel_numbers, CONF_F_RELOAD,
 		 "Accept channel numbers 0x4000-0x7FFF (RFC 5766), not only 0x4000-0x4FFF (RFC 8656)."),
 	/* logging and process */
@@ -245,8 +259,8 @@ const struct conf_option conf_options[] = {
 		 "disconnected) and "
 		 "messages kept for one member in its resume window (oldest dropped)."),
 	UINT_OPT("signaling-max-queued", 0, signaling_max_queued, "67108864", 65536, UMAX, CONF_F_RELOAD,
-		 "BYTES", "Queued signaling bytes of all connections together; past it the "
-		 "largest consumers are disconnected."),
+		 "BYTES", "Queued signaling bytes of every queue together, whatever the "
+		 "transport; past it the largest consumers are disconnected."),
 	BOOL_OPT("prometheus", 0, prometheus, 0,
 		 "Serve /metrics on prometheus-address:prometheus-port."),
 	UINT_OPT("prometheus-port", 0, prometheus_port, "9641", 1, 65535, 0, "PORT",
@@ -299,7 +313,7 @@ const struct conf_option conf_options[] = {
 		"Unix socket (mode 0600) for turnroom-admin --sessions, --disconnect, "
 		"--reload, --status; none given: no socket."),
 	/* cluster */
-	STR_OPT("redis", 0, redis, NULL, 0, "HOST:PORT|unix:PATH",
+	ENDPOINT_OPT("redis", 0, redis, 0, "HOST:PORT|unix:PATH",
 		"Redis server that makes several nodes one service (rooms, presence, "
 		"revocation); none given: this node alone."),
 	STR_OPT("redis-user", 0, redis_user, NULL, 0, "NAME", "Redis ACL user (Redis 6+)."),
@@ -307,21 +321,31 @@ const struct conf_option conf_options[] = {
 		"Redis password (AUTH)."),
 	UINT_OPT("redis-db", 0, redis_db, "0", 0, 100000, 0, "N",
 		 "Redis database of this cluster; clusters sharing a Redis use different ones."),
-	STR_OPT("node-id", 0, node_id, NULL, 0, "ID",
+	STR_OPT("node-id", 0, node_id, NULL, CONF_F_CHECK_ID, "ID",
 		"This node's name in the cluster, 1-64 of [A-Za-z0-9._-]; none given: "
 		"generated at start."),
 	UINT_OPT("drain-timeout", 0, drain_timeout, "0", 0, 86400, CONF_F_RELOAD, "SECONDS",
 		 "SIGTERM drains (no new joins or allocations) for at most this long "
 		 "before exiting; 0: exit at once."),
-	LIST_OPT("alternate-server", 0, alternate_servers, CONF_F_RELOAD, "IP[:PORT]",
+	ADDR_PORTS_OPT("alternate-server", 0, alternate_servers, CONF_F_RELOAD, "IP[:PORT]",
 		 "While draining, Allocate gets 300 Try Alternate toward these, round "
 		 "robin per family; repeatable. None: 508."),
-	LIST_OPT("turn-servers", 0, turn_servers, CONF_F_RELOAD, "HOST[:PORT]",
+	ENDPOINTS_OPT("turn-servers", 0, turn_servers, CONF_F_RELOAD, "HOST[:PORT]",
 		 "TURN servers named in iceServers instead of this node; repeatable "
 		 "(a pool: each joiner gets all of them)."),
 	UINT_OPT("node-timeout", 0, node_timeout, "6", 1, 3600, 0, "SECONDS",
 		 "A node silent this long is dead: its members leave their rooms and "
 		 "their TURN credentials end."),
+	STR_OPT("cluster-secret", 0, cluster_secret, NULL, CONF_F_SECRET, "SECRET",
+		"Shared by every node, at least 16 characters (openssl rand -hex 32): "
+		"seals every frame between nodes; required with redis."),
+	STR_OPT("cluster-secret-file", 0, cluster_secret_file, NULL, 0, "PATH",
+		"File holding cluster-secret (its first line), instead of the option."),
+	ENDPOINTS_OPT("redis-sentinel", 0, redis_sentinels, 0, "HOST[:PORT]",
+		      "A Redis Sentinel to find the master through, instead of redis "
+		      "(port 26379 when left out); repeatable."),
+	STR_OPT("redis-master-name", 0, redis_master_name, NULL, 0, "NAME",
+		"The master's name at the sentinels (redis-sentinel)."),
 
 	/* coturn options accepted with one warning each, in coturn's groups */
 	UNIMPL("cli", 0), UNIMPL("no-cli", 0), UNIMPL_ARG("cli-ip", 0),

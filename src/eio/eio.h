@@ -212,6 +212,33 @@ bool eio_session_websocket(const struct eio_session *s);
  * the frames): counted as a payload-too-large close. */
 void eio_session_note_too_large(struct eio_session *s);
 
+/* ---- the global byte budget ----
+ * What waits in sessions (polling queues, and whatever the application
+ * charges to a session) is reported to the owner of a global budget as it
+ * grows and shrinks, and the owner may end the session holding the most.
+ * The budget hook: added and removed bytes, one of them 0 (called from
+ * within sends and closes: it must only count, and maybe schedule). */
+typedef void (*eio_budget_fn)(void *ctx, size_t added, size_t removed);
+void eio_server_set_budget(struct eio_server *e, eio_budget_fn fn, void *ctx);
+/* Bytes the application keeps for s (a Socket.IO packet waiting for its
+ * binary attachments): counted as s's like its queue, released by
+ * eio_session_uncharge (never below 0) or when s ends. */
+void eio_session_charge(struct eio_session *s, size_t n);
+void eio_session_uncharge(struct eio_session *s, size_t n);
+/* Queued plus charged bytes of s; of every session. */
+size_t eio_session_queued(const struct eio_session *s);
+size_t eio_server_queued(const struct eio_server *e);
+/* The open session holding the most (queue and charge), NULL when none
+ * holds anything. End it with eio_session_close(s, EIO_REASON_BUDGET). */
+struct eio_session *eio_server_largest(const struct eio_server *e);
+#define EIO_REASON_BUDGET "queued budget"
+
+/* A POST's head, before its body is read (engine.io verifies a request
+ * before reading it): true when the body is wanted; otherwise the error
+ * was answered (unknown transport or sid, a foreign Origin, no sid, a
+ * session not on polling) and the body must not be read. */
+bool eio_post_admit(struct eio_server *e, const struct eio_request *req, void *conn);
+
 /* ---- metrics (eio_metrics.c) ---- */
 struct evbuffer;
 /* The turnroom_engineio_* series: fixed label sets, no sids or peers. */

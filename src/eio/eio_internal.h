@@ -3,6 +3,7 @@
 #define TR_EIO_INTERNAL_H
 
 #include "eio/eio.h"
+#include "util/htable.h"
 #include "util/log.h"
 
 struct event;
@@ -21,7 +22,7 @@ enum eio_transport { EIO_T_POLLING, EIO_T_WEBSOCKET };
 
 struct eio_session {
 	struct eio_server *srv;
-	struct eio_session *hash_next;
+	struct htable_node node; /* in srv->sessions, by sid */
 	char sid[EIO_ID_LEN + 1];
 	struct tr_addr peer;
 	char *host;
@@ -36,7 +37,8 @@ struct eio_session {
 	bool closed;   /* closing: no more sends or dispatch */
 	unsigned busy; /* dispatch frames on the stack: free deferred */
 	struct eio_pkt *q_head, *q_tail;
-	size_t q_bytes;
+	size_t q_bytes;      /* in the budget (eio_queue_account) */
+	size_t charged;      /* the application's bytes, in the budget too */
 	struct event *timer; /* ping interval, then ping timeout */
 	uint32_t rate_tokens_milli;
 	uint64_t rate_last_ms;
@@ -54,6 +56,7 @@ enum eio_close_reason {
 	EIO_R_RATE_LIMIT,
 	EIO_R_TOO_LARGE,
 	EIO_R_QUEUE_FULL,
+	EIO_R_BUDGET,
 	EIO_R_COUNT
 };
 
@@ -88,12 +91,15 @@ struct eio_server {
 	const struct eio_conn_ops *conn;
 	const struct eio_app_ops *app_ops;
 	void *app;
-	struct eio_session **buckets;
-	size_t n_buckets, n_sessions;
+	struct htable sessions; /* of eio_session.node */
+	size_t n_sessions;
 	struct eio_sources *sources;  /* every session in the table, by source */
 	struct log_limit refused_log; /* handshakes refused by the limits */
 	const struct timeval *tv_interval, *tv_timeout; /* common timeouts */
 	struct eio_counters counters;
+	size_t queued;        /* q_bytes + charged of every session */
+	eio_budget_fn budget; /* may be NULL */
+	void *budget_ctx;
 };
 
 /* ---- eio_session.c ---- */

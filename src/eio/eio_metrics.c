@@ -20,6 +20,7 @@ static const char *const reason_label[EIO_R_COUNT] = {
 	[EIO_R_RATE_LIMIT] = "rate limit",
 	[EIO_R_TOO_LARGE] = "payload too large",
 	[EIO_R_QUEUE_FULL] = "queue full",
+	[EIO_R_BUDGET] = EIO_REASON_BUDGET,
 };
 
 /* The reasons eio_session_end is given and their label; anything else
@@ -42,6 +43,7 @@ static const struct {
 	{ "rate limit", EIO_R_RATE_LIMIT },
 	{ "payload too large", EIO_R_TOO_LARGE },
 	{ "queue full", EIO_R_QUEUE_FULL },
+	{ EIO_REASON_BUDGET, EIO_R_BUDGET },
 };
 
 enum eio_close_reason eio_close_reason_of(const char *reason)
@@ -55,11 +57,13 @@ enum eio_close_reason eio_close_reason_of(const char *reason)
 static void write_sessions(const struct eio_server *e, struct evbuffer *out)
 {
 	uint64_t n[2] = { 0, 0 };
+	struct htable_iter it = { 0 };
+	struct htable_node *node;
 
 	/* Counted at scrape time: nothing to keep in step per session. */
-	for (size_t i = 0; i < e->n_buckets; i++)
-		for (const struct eio_session *s = e->buckets[i]; s; s = s->hash_next)
-			n[s->transport == EIO_T_WEBSOCKET]++;
+	while ((node = htable_iter_next(&e->sessions, &it)))
+		n[HTABLE_ENTRY(node, struct eio_session, node)->transport ==
+		  EIO_T_WEBSOCKET]++;
 	prom_family(out, "turnroom_engineio_sessions", "gauge",
 		    "Open Engine.IO sessions by transport.");
 	prom_sample(out, "turnroom_engineio_sessions", "transport", "polling", n[0]);
@@ -108,6 +112,10 @@ void eio_server_write_metrics(const struct eio_server *e, struct evbuffer *out)
 		prom_sample(out, "turnroom_engineio_errors_total", "code", code,
 			    k->errors[i]);
 	}
+	prom_metric(out, "turnroom_engineio_queued_bytes", "gauge",
+		    "Bytes waiting in Engine.IO sessions: polling queues and pending "
+		    "attachments (part of turnroom_signaling_queued_bytes).",
+		    e->queued);
 	prom_metric(out, "turnroom_engineio_rate_limited_total", "counter",
 		    "Packets over socketio-rate (each closes its session).",
 		    k->rate_limited);

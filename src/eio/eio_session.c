@@ -33,60 +33,30 @@ bool eio_random_id(char out[EIO_ID_LEN + 1])
 	return true;
 }
 
-/* Sids come from the CSPRNG, so their bytes are a fine hash as they are;
- * a client can look up chosen sids but never place one. */
-static size_t sid_bucket(const struct eio_server *e, const char *sid)
+static uint64_t sid_hash(const struct eio_server *e, const char *sid)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const char *p = sid; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-	return (size_t)(h & (e->n_buckets - 1));
+	return htable_hash(&e->sessions, sid, strlen(sid));
 }
 
 struct eio_session *eio_session_find(struct eio_server *e, const char *sid)
 {
-	for (struct eio_session *s = e->buckets[sid_bucket(e, sid)]; s; s = s->hash_next)
+	uint64_t h = sid_hash(e, sid);
+
+	for (struct htable_node *n = htable_first(&e->sessions, h); n;
+	     n = htable_next(n, h)) {
+		struct eio_session *s = HTABLE_ENTRY(n, struct eio_session, node);
+
 		if (!strcmp(s->sid, sid))
 			return s;
-	return NULL;
-}
-
-static void table_grow(struct eio_server *e)
-{
-	size_t n = e->n_buckets * 2;
-	struct eio_session **nb = calloc(n, sizeof(*nb));
-	struct eio_session **old = e->buckets;
-	size_t old_n = e->n_buckets;
-
-	if (!nb)
-		return;
-	e->buckets = nb;
-	e->n_buckets = n;
-	for (size_t i = 0; i < old_n; i++) {
-		while (old[i]) {
-			struct eio_session *s = old[i];
-			size_t b = sid_bucket(e, s->sid);
-
-			old[i] = s->hash_next;
-			s->hash_next = nb[b];
-			nb[b] = s;
-		}
 	}
-	free(old);
+	return NULL;
 }
 
 static void table_remove(struct eio_server *e, struct eio_session *s)
 {
-	struct eio_session **pp = &e->buckets[sid_bucket(e, s->sid)];
-
-	while (*pp && *pp != s)
-		pp = &(*pp)->hash_next;
-	if (*pp) {
-		*pp = s->hash_next;
-		e->n_sessions--;
-		eio_sources_remove(e->sources, &s->peer);
-	}
+	htable_remove(&e->sessions, &s->node);
+	e->n_sessions--;
+	eio_sources_remove(e->sources, &s->peer);
 }
 
 /* ---- heartbeat ---- */
@@ -128,7 +98,6 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 				    enum eio_transport t)
 {
 	struct eio_session *s = calloc(1, sizeof(*s));
-	size_t b;
 
 	if (!s)
 		return NULL;
@@ -143,11 +112,8 @@ struct eio_session *eio_session_new(struct eio_server *e, const struct eio_reque
 	    !eio_sources_add(e->sources, &s->peer))
 		goto fail;
 	evtimer_add(s->timer, e->tv_interval);
-	b = sid_bucket(e, s->sid);
-	s->hash_next = e->buckets[b];
-	e->buckets[b] = s;
-	if (++e->n_sessions > e->n_buckets)
-		table_grow(e);
+	htable_insert(&e->sessions, &s->node, sid_hash(e, s->sid));
+	e->n_sessions++;
 	e->counters.opened++;
 	return s;
 fail:
@@ -168,8 +134,68 @@ bool eio_session_open_app(struct eio_session *s)
 	return true;
 }
 
+/* ---- the global budget: every byte a session holds is reported ---- */
+
+static void account(struct eio_server *e, size_t added, size_t removed)
+{
+	e->queued += added;
+	e->queued -= removed;
+	if (e->budget && (added || removed))
+		e->budget(e->budget_ctx, added, removed);
+}
+
+void eio_server_set_budget(struct eio_server *e, eio_budget_fn fn, void *ctx)
+{
+	e->budget = fn;
+	e->budget_ctx = ctx;
+}
+
+void eio_session_charge(struct eio_session *s, size_t n)
+{
+	if (s->closed)
+		return;
+	s->charged += n;
+	account(s->srv, n, 0);
+}
+
+void eio_session_uncharge(struct eio_session *s, size_t n)
+{
+	if (n > s->charged)
+		n = s->charged;
+	s->charged -= n;
+	account(s->srv, 0, n);
+}
+
+size_t eio_session_queued(const struct eio_session *s)
+{
+	return s->q_bytes + s->charged;
+}
+
+size_t eio_server_queued(const struct eio_server *e)
+{
+	return e->queued;
+}
+
+/* A scan of every session: only when the budget is exceeded. */
+struct eio_session *eio_server_largest(const struct eio_server *e)
+{
+	struct eio_session *best = NULL;
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
+
+	while ((n = htable_iter_next(&e->sessions, &it))) {
+		struct eio_session *s = HTABLE_ENTRY(n, struct eio_session, node);
+
+		if (eio_session_queued(s) &&
+		    (!best || eio_session_queued(s) > eio_session_queued(best)))
+			best = s;
+	}
+	return best;
+}
+
 static void queue_free(struct eio_session *s)
 {
+	account(s->srv, 0, s->q_bytes);
 	while (s->q_head) {
 		struct eio_pkt *next = s->q_head->next;
 
@@ -234,6 +260,10 @@ void eio_session_end(struct eio_session *s, const char *reason, bool by_client)
 		e->conn->ws_close(conn);
 		e->conn->detach(conn);
 	}
+	/* Nothing is sent any more: the budget gets its bytes back now,
+	 * even while a dispatch frame keeps the session itself. */
+	queue_free(s);
+	eio_session_uncharge(s, s->charged);
 	if (!s->busy)
 		session_free(s);
 }
@@ -277,6 +307,7 @@ bool eio_session_push(struct eio_session *s, bool binary, const void *p, size_t 
 		s->q_head = pkt;
 	s->q_tail = pkt;
 	s->q_bytes += len;
+	account(s->srv, len, 0);
 	eio_count_out(s->srv, len);
 	if (!s->upgrading && !s->batching)
 		eio_session_flush_poll(s, false);
@@ -352,14 +383,16 @@ void eio_session_flush_poll(struct eio_session *s, bool force)
 			    s->poll_headers ? s->poll_headers : "",
 			    body ? (void *)body : "6", body ? len : 1);
 	s->srv->conn->detach(conn);
+	if (body)
+		queue_free(s);
 	free(body);
-	queue_free(s);
 }
 
 void eio_session_flush_ws(struct eio_session *s)
 {
 	struct eio_pkt *q = s->q_head;
 
+	account(s->srv, 0, s->q_bytes);
 	s->q_head = s->q_tail = NULL;
 	s->q_bytes = 0;
 	while (q) {
@@ -511,11 +544,10 @@ struct eio_server *eio_server_new(struct event_base *base, const struct eio_conf
 	e->conn = conn_ops;
 	e->app_ops = app_ops;
 	e->app = app;
-	e->n_buckets = EIO_INITIAL_BUCKETS;
-	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
 	e->sources = eio_sources_new();
 	set_config(e, cfg);
-	if (!e->buckets || !e->sources || !e->tv_interval || !e->tv_timeout) {
+	if (htable_init(&e->sessions, EIO_INITIAL_BUCKETS) || !e->sources ||
+	    !e->tv_interval || !e->tv_timeout) {
 		eio_server_free(e);
 		return NULL;
 	}
@@ -529,12 +561,16 @@ void eio_server_set_config(struct eio_server *e, const struct eio_config *cfg)
 
 void eio_server_free(struct eio_server *e)
 {
+	size_t cursor = 0;
+	struct htable_node *n;
+
 	if (!e)
 		return;
-	for (size_t i = 0; e->buckets && i < e->n_buckets; i++)
-		while (e->buckets[i])
-			eio_session_end(e->buckets[i], "server shutting down", false);
-	free(e->buckets);
+	/* Drained: a session's end may end others (the application's). */
+	while (e->sessions.b && (n = htable_drain_next(&e->sessions, &cursor)))
+		eio_session_end(HTABLE_ENTRY(n, struct eio_session, node),
+				"server shutting down", false);
+	htable_fini(&e->sessions);
 	eio_sources_free(e->sources);
 	free(e);
 }

@@ -294,6 +294,31 @@ enum eio_verdict eio_handle(struct eio_server *e, const struct eio_request *req,
 	return handshake_polling(e, req, conn);
 }
 
+/* The checks of eio_handle that a POST's head can answer, in its order, so
+ * a body is read only for a session that will take it. */
+bool eio_post_admit(struct eio_server *e, const struct eio_request *req, void *conn)
+{
+	char transport[16], sid[EIO_ID_LEN + 2];
+	struct eio_session *s;
+	enum eio_err err;
+
+	if (!eio_query_get(req->query, "transport", transport, sizeof(transport)) ||
+	    (strcmp(transport, "polling") && strcmp(transport, "websocket")))
+		err = EIO_E_TRANSPORT;
+	else if (!eio_origin_allowed(e, req->origin))
+		err = EIO_E_FORBIDDEN;
+	else if (!eio_query_get(req->query, "sid", sid, sizeof(sid)))
+		err = EIO_E_METHOD;
+	else if (!(s = eio_session_find(e, sid)))
+		err = EIO_E_SID;
+	else if (strcmp(transport, "polling") || s->transport != EIO_T_POLLING)
+		err = EIO_E_BAD_REQUEST;
+	else
+		return true;
+	reply_error(e, req, conn, err);
+	return false;
+}
+
 struct eio_session *eio_ws_attach(struct eio_server *e, const struct eio_request *req,
 				  void *conn)
 {

@@ -9,14 +9,13 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include <openssl/rand.h>
-
 #include "front/front_internal.h"
+#include "util/htable.h"
 
-#define SOURCE_BUCKETS 4096
+#define SOURCE_BUCKETS 256
 
 struct source {
-	struct source *next;
+	struct htable_node node;
 	uint8_t key[ADDR_SOURCE_KEY_LEN]; /* addr_source_key */
 	unsigned n;
 };
@@ -30,53 +29,36 @@ struct front_slot {
 struct front_limits {
 	unsigned max_total, max_per_source;
 	size_t total;
-	uint64_t seed[2];
-	struct source *buckets[SOURCE_BUCKETS];
+	/* Keyed, so that sources chosen by a client cannot pile into one
+	 * chain. */
+	struct htable sources;
 	struct front_slot *slots; /* every slot held */
 };
-
-/* Keyed so that sources chosen by a client cannot pile into one bucket. */
-static size_t source_bucket(const struct front_limits *l,
-			    const uint8_t key[ADDR_SOURCE_KEY_LEN])
-{
-	uint64_t h = l->seed[0], w[2];
-
-	memcpy(w, key, 16);
-	for (int i = 0; i < 2; i++) {
-		h ^= w[i] + l->seed[1];
-		h *= 0x9E3779B97F4A7C15ull;
-		h ^= h >> 29;
-	}
-	h *= 0xBF58476D1CE4E5B9ull;
-	return (size_t)((h ^ (h >> 32)) % SOURCE_BUCKETS);
-}
 
 static struct source *source_get(struct front_limits *l,
 				 const uint8_t key[ADDR_SOURCE_KEY_LEN], bool create)
 {
-	size_t b = source_bucket(l, key);
+	uint64_t h = htable_hash(&l->sources, key, ADDR_SOURCE_KEY_LEN);
 	struct source *s;
 
-	for (s = l->buckets[b]; s; s = s->next)
+	for (struct htable_node *n = htable_first(&l->sources, h); n;
+	     n = htable_next(n, h)) {
+		s = HTABLE_ENTRY(n, struct source, node);
 		if (!memcmp(s->key, key, ADDR_SOURCE_KEY_LEN))
 			return s;
+	}
 	if (!create || !(s = calloc(1, sizeof(*s))))
 		return NULL;
 	memcpy(s->key, key, ADDR_SOURCE_KEY_LEN);
-	s->next = l->buckets[b];
-	l->buckets[b] = s;
+	htable_insert(&l->sources, &s->node, h);
 	return s;
 }
 
 static void source_put(struct front_limits *l, struct source *s)
 {
-	struct source **pp = &l->buckets[source_bucket(l, s->key)];
-
 	if (--s->n)
 		return;
-	while (*pp != s)
-		pp = &(*pp)->next;
-	*pp = s->next;
+	htable_remove(&l->sources, &s->node);
 	free(s);
 }
 
@@ -86,7 +68,7 @@ struct front_limits *front_limits_new(unsigned max_total, unsigned max_per_sourc
 
 	if (!l)
 		return NULL;
-	if (RAND_bytes((unsigned char *)l->seed, sizeof(l->seed)) != 1) {
+	if (htable_init(&l->sources, SOURCE_BUCKETS)) {
 		free(l);
 		return NULL;
 	}
@@ -102,17 +84,16 @@ void front_limits_set(struct front_limits *l, unsigned max_total, unsigned max_p
 
 void front_limits_free(struct front_limits *l)
 {
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
+
 	if (!l)
 		return;
 	for (struct front_slot *s = l->slots; s; s = s->next)
 		s->limits = NULL;
-	for (size_t b = 0; b < SOURCE_BUCKETS; b++)
-		while (l->buckets[b]) {
-			struct source *s = l->buckets[b];
-
-			l->buckets[b] = s->next;
-			free(s);
-		}
+	while ((n = htable_iter_next(&l->sources, &it)))
+		free(HTABLE_ENTRY(n, struct source, node));
+	htable_fini(&l->sources);
 	free(l);
 }
 

@@ -38,10 +38,40 @@ size_t http_head_length(const uint8_t *p, size_t len);
 /* Parses a complete head of exactly len bytes. 0, or TR_EINVAL when the
  * head is malformed or a field does not fit its buffer. */
 int http_parse_head(const uint8_t *p, size_t len, struct http_request *req);
-/* A chunked body (RFC 9112 section 7.1) at the start of p: 1 when whole,
- * with its bytes in out (*out_len) and the input it took (*used); 0 when
- * more input is needed; TR_ETRUNC when the body exceeds cap; TR_EINVAL
- * when malformed. Extensions and trailers are skipped. Pure. */
+/* A chunked body (RFC 9112 section 7.1) decoded as it arrives, in reads
+ * of any size: the state between two reads is this struct, so a chunk may
+ * span any number of them. Pure: no I/O, no allocation. */
+struct http_chunked {
+	uint64_t left;     /* data bytes still due in the current chunk */
+	uint64_t total;    /* data bytes decoded so far */
+	uint64_t overhead; /* framing bytes so far: sizes, extensions, CRLFs, trailers */
+	uint32_t line;     /* bytes of the current size or trailer line */
+	uint8_t state;
+	uint8_t digits;
+	bool done; /* the last chunk and the trailer section are read */
+};
+
+/* A size line (with its extensions) or a trailer line longer than this is
+ * malformed; framing bytes beyond HTTP_CHUNKED_OVERHEAD_MAX in one body
+ * make it too large, whatever its data. */
+#define HTTP_CHUNK_LINE_MAX 1024
+#define HTTP_CHUNKED_OVERHEAD_MAX 65536
+
+void http_chunked_init(struct http_chunked *d);
+/* Decodes the next len bytes of a body. The data they carry goes to out,
+ * which must have room for min(len, max - d->total) bytes (data is never
+ * longer than its input, nor let past max); *out_len says how much. Returns
+ * the input bytes taken: all of len, or fewer once d->done (the bytes after
+ * the body belong to the next request); TR_ETRUNC when the data would pass
+ * max or the framing HTTP_CHUNKED_OVERHEAD_MAX; TR_EINVAL when malformed.
+ * After an error the decoder is not to be fed again. Extensions and
+ * trailer fields are skipped. */
+ssize_t http_chunked_feed(struct http_chunked *d, const uint8_t *p, size_t len,
+			  uint8_t *out, size_t *out_len, uint64_t max);
+/* The whole body at the start of p in one call: 1 when complete, with its
+ * data in out (*out_len, at most cap bytes) and the input it took (*used);
+ * 0 when more input is needed; TR_ETRUNC when the data exceeds cap;
+ * TR_EINVAL when malformed. */
 int http_chunked_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
 			size_t *out_len, size_t *used);
 /* "GET", "POST", ... for logs. */

@@ -8,7 +8,6 @@
 
 #include "http/http.h"
 #include "util/errors.h"
-#include "util/hex.h"
 
 enum which_header {
 	H_NONE,
@@ -225,63 +224,6 @@ bool http_method_is_post(unsigned method)
 bool http_method_is_options(unsigned method)
 {
 	return method == HTTP_OPTIONS;
-}
-
-/* The end of the line starting at p[i] (index of its '\n'), or 0. */
-static size_t line_end(const uint8_t *p, size_t len, size_t i)
-{
-	for (size_t k = i; k + 1 < len; k++)
-		if (p[k] == '\r' && p[k + 1] == '\n')
-			return k + 1;
-	return 0;
-}
-
-int http_chunked_decode(const uint8_t *p, size_t len, uint8_t *out, size_t cap,
-			size_t *out_len, size_t *used)
-{
-	size_t i = 0, o = 0;
-
-	for (;;) {
-		size_t eol = line_end(p, len, i), size = 0, digits = 0;
-
-		if (!eol)
-			return len - i > 1024 ? TR_EINVAL : 0;
-		for (; i < eol - 1 && p[i] != ';'; i++, digits++) {
-			int v = hex_digit((char)p[i], true);
-
-			if (v < 0 || digits >= 8)
-				return TR_EINVAL;
-			size = size * 16 + (size_t)v;
-		}
-		if (!digits)
-			return TR_EINVAL;
-		i = eol + 1;
-		if (!size)
-			break;
-		if (size > cap - o)
-			return TR_ETRUNC;
-		if (len - i < size + 2)
-			return 0;
-		memcpy(out + o, p + i, size);
-		o += size;
-		i += size;
-		if (p[i] != '\r' || p[i + 1] != '\n')
-			return TR_EINVAL;
-		i += 2;
-	}
-	/* Trailer fields, then the empty line. */
-	for (;;) {
-		size_t eol = line_end(p, len, i);
-
-		if (!eol)
-			return len - i > 1024 ? TR_EINVAL : 0;
-		if (eol == i + 1) {
-			*out_len = o;
-			*used = eol + 1;
-			return 1;
-		}
-		i = eol + 1;
-	}
 }
 
 /* The reason phrases of the statuses the server sends (RFC 9110 section 15). */

@@ -11,7 +11,6 @@
 #include "rooms/rooms_internal.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,9 +292,7 @@ struct room_engine *room_engine_new(const struct room_config *cfg)
 		e->cfg.max_queued = ROOM_DEFAULT_MAX_QUEUED;
 	if (!e->cfg.max_queued_bytes)
 		e->cfg.max_queued_bytes = ROOM_DEFAULT_MAX_QUEUED_BYTES;
-	e->n_buckets = ROOM_INITIAL_BUCKETS;
-	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
-	if (!e->buckets || RAND_bytes(e->hash_key, sizeof(e->hash_key)) != 1)
+	if (htable_init(&e->rooms, ROOM_INITIAL_BUCKETS))
 		goto fail;
 	return e;
 fail:
@@ -305,21 +302,19 @@ fail:
 
 void room_engine_free(struct room_engine *e)
 {
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
+
 	if (!e)
 		return;
-	for (size_t i = 0; e->buckets && i < e->n_buckets; i++) {
-		struct room *r = e->buckets[i];
+	while (e->rooms.b && (n = htable_iter_next(&e->rooms, &it))) {
+		struct room *r = HTABLE_ENTRY(n, struct room, node);
 
-		while (r) {
-			struct room *next = r->hash_next;
-
-			for (unsigned j = 0; j < r->n_members; j++) {
-				queue_free(r->members[j]->q_head);
-				free(r->members[j]);
-			}
-			free(r);
-			r = next;
+		for (unsigned j = 0; j < r->n_members; j++) {
+			queue_free(r->members[j]->q_head);
+			free(r->members[j]);
 		}
+		free(r);
 	}
 	while (e->peers) {
 		struct room_peer *next = e->peers->next;
@@ -327,8 +322,7 @@ void room_engine_free(struct room_engine *e)
 		free(e->peers);
 		e->peers = next;
 	}
-	free(e->buckets);
-	OPENSSL_cleanse(e->hash_key, sizeof(e->hash_key));
+	htable_fini(&e->rooms);
 	free(e);
 }
 
@@ -631,7 +625,7 @@ const char *room_peer_user_id(const struct room_peer *p)
 
 size_t room_engine_room_count(const struct room_engine *e)
 {
-	return e->n_rooms;
+	return htable_count(&e->rooms);
 }
 
 size_t room_engine_member_count(const struct room_engine *e)
@@ -644,9 +638,14 @@ void room_engine_each_member(const struct room_engine *e,
 					bool connected, void *arg),
 			     void *arg)
 {
-	for (size_t b = 0; b < e->n_buckets; b++)
-		for (const struct room *r = e->buckets[b]; r; r = r->hash_next)
-			for (unsigned i = 0; i < r->n_members; i++)
-				fn(r->id, r->members[i]->user_id,
-				   r->members[i]->peer != NULL, arg);
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
+
+	while ((n = htable_iter_next(&e->rooms, &it))) {
+		const struct room *r = HTABLE_ENTRY(n, struct room, node);
+
+		for (unsigned i = 0; i < r->n_members; i++)
+			fn(r->id, r->members[i]->user_id, r->members[i]->peer != NULL,
+			   arg);
+	}
 }

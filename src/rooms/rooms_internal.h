@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "rooms/rooms.h"
+#include "util/htable.h"
 
 /* A message addressed to a disconnected member, kept until it resumes. */
 struct room_msg {
@@ -31,8 +32,7 @@ struct room_member {
 };
 
 struct room {
-	struct room *hash_next;
-	uint64_t hash;
+	struct htable_node node; /* in the engine's rooms, by id */
 	char id[ROOM_ID_MAX + 1];
 	unsigned n_members;
 	/* The engine's settings when the room was made: a reload changes
@@ -52,15 +52,14 @@ struct room_peer {
 
 struct room_engine {
 	struct room_config cfg;
-	struct room **buckets;
-	size_t n_buckets, n_rooms, n_members;
+	struct htable rooms; /* of room.node */
+	size_t n_members;
 	/* Ghosts in order of their window's end, so the head is the next to
 	 * expire and a tick costs O(expired), not O(members). Windows differ
 	 * only between rooms made before and after a reload changed it. */
 	struct room_member *ghost_head, *ghost_tail;
 	struct room_peer *peers;
 	size_t queued_bytes; /* every member's q_bytes */
-	uint8_t hash_key[16];
 };
 
 /* Copies of the ids a round of deliveries needs, taken before any callback
@@ -74,7 +73,7 @@ struct room_snap {
 	char others[ROOM_CAPACITY_MAX][ROOM_USER_ID_LEN + 1];
 };
 
-#define ROOM_INITIAL_BUCKETS 64 /* a power of two; doubled as rooms grow */
+#define ROOM_INITIAL_BUCKETS 64
 
 /* ---- the room table (rooms_table.c) ---- */
 

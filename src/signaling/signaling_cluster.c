@@ -12,6 +12,7 @@
  * engine only mirrors it (room_config.external_capacity). */
 #include "signaling/signaling_internal.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -332,7 +333,8 @@ static void on_frame(void *ctx, const struct cluster_frame *f)
 }
 
 /* Every node must check what any node minted: a node given no
- * static-auth-secret adopts the cluster's (the first node's, in Redis). */
+ * static-auth-secret adopts the cluster's, derived from cluster-secret
+ * (never stored in Redis). */
 static void adopt_secret(struct signaling_server *s, const char *secret)
 {
 	struct signaling_cluster *k = s->cluster;
@@ -347,21 +349,11 @@ static void adopt_secret(struct signaling_server *s, const char *secret)
 	}
 }
 
-static void secret_done(void *arg, const char *secret)
-{
-	struct signaling_server *s = arg;
-
-	if (s->cluster && secret && *secret && strlen(secret) < SIG_SECRET_MAX)
-		adopt_secret(s, secret);
-}
-
 static void on_state(void *ctx, bool up)
 {
 	struct signaling_server *s = ctx;
 
 	s->cluster_degraded = !up;
-	if (up && !s->conf->static_auth_secrets.n)
-		cluster_shared_secret(s->cluster->link, s->ice_secret, secret_done, s);
 }
 
 void signaling_cluster_reconfigured(struct signaling_server *s)
@@ -395,6 +387,41 @@ static void each_local(void *ctx, cluster_member_fn fn, void *arg)
 
 /* ---- what the protocol layer calls ---- */
 
+/* src/conf checks a configured node-id against the cluster's bound. */
+_Static_assert(CONF_NODE_ID_MAX == CLUSTER_NODE_ID_MAX, "node-id bound");
+
+/* cluster-secret, or the first line of cluster-secret-file (conf checked
+ * that one of them is given). Owned; NULL with err filled. */
+static char *secret_load(const struct conf *conf, char *err, size_t errlen)
+{
+	char line[1024];
+	FILE *f;
+	size_t n;
+
+	if (conf->cluster_secret)
+		return strdup(conf->cluster_secret);
+	f = conf->cluster_secret_file ? fopen(conf->cluster_secret_file, "r") : NULL;
+	if (!f) {
+		snprintf(err, errlen, "cluster-secret-file: cannot read %s: %s",
+			 conf->cluster_secret_file ? conf->cluster_secret_file : "(none)",
+			 strerror(errno));
+		return NULL;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n < 16) {
+		snprintf(err, errlen,
+			 "cluster-secret-file: %s: the first line must hold at least 16 "
+			 "characters",
+			 conf->cluster_secret_file);
+		return NULL;
+	}
+	return strdup(line);
+}
+
 /* A configured node-id wins. Otherwise one is generated once and kept in
  * the store, so a node restarted (even by kill -9) comes back under the
  * same id and its old members leave at once (the peers see it register
@@ -426,18 +453,23 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 {
 	const struct conf *conf = s->conf;
 	struct signaling_cluster *k;
+	char where[ADDR_ENDPOINT_STR_MAX];
 	struct cluster_config cc = {
 		.redis = conf->redis,
 		.user = conf->redis_user,
 		.password = conf->redis_password,
 		.db = conf->redis_db,
 		.node_timeout_ms = conf->node_timeout * 1000u,
+		.sentinels = conf->redis_sentinels.v,
+		.n_sentinels = conf->redis_sentinels.n,
+		.master_name = conf->redis_master_name,
 	};
 	struct cluster_handlers h = { .ctx = s,
 				      .on_frame = on_frame,
 				      .on_state = on_state };
+	char *secret;
 
-	if (!conf->redis)
+	if (!conf->redis.host[0] && !conf->redis_sentinels.n)
 		return 0;
 	k = calloc(1, sizeof(*k));
 	if (!k) {
@@ -451,11 +483,34 @@ int signaling_cluster_start(struct signaling_server *s, char *err, size_t errlen
 	cc.node_id = k->node_id;
 	s->cluster = k;
 	s->cluster_degraded = true; /* until registered */
+	secret = secret_load(conf, err, errlen);
+	if (!secret)
+		return TR_EIO;
+	cc.secret = (const uint8_t *)secret;
+	cc.secret_len = strlen(secret);
 	k->link = cluster_new(s->base, &cc, &h, err, errlen);
+	memset(secret, 0, cc.secret_len);
+	free(secret);
 	if (!k->link)
 		return TR_EIO;
+	if (!conf->static_auth_secrets.n) {
+		char rest[2 * 32 + 1];
+
+		if (cluster_rest_secret(k->link, rest, sizeof(rest))) {
+			snprintf(err, errlen,
+				 "cluster-secret: cannot derive the REST secret");
+			return TR_EIO;
+		}
+		adopt_secret(s, rest);
+		memset(rest, 0, sizeof(rest));
+	}
 	cluster_set_local_members(k->link, each_local, s);
-	log_info("cluster: node %s, redis %s", k->node_id, conf->redis);
+	if (conf->redis.host[0])
+		log_info("cluster: node %s, redis %s", k->node_id,
+			 addr_endpoint_to_str(&conf->redis, where, sizeof(where)));
+	else
+		log_info("cluster: node %s, redis master %s through %zu sentinels",
+			 k->node_id, conf->redis_master_name, conf->redis_sentinels.n);
 	return 0;
 }
 
@@ -710,6 +765,7 @@ void signaling_cluster_write_sessions(struct signaling_server *s, struct evbuffe
 void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer *out)
 {
 	static const char *const frames = "turnroom_cluster_frames_total";
+	static const char *const rejected = "turnroom_cluster_frames_rejected_total";
 	struct cluster_stats st;
 
 	if (!s->cluster)
@@ -731,6 +787,13 @@ void signaling_cluster_write_metrics(struct signaling_server *s, struct evbuffer
 	prom_sample(out, frames, "direction", "in", st.frames_in);
 	prom_sample(out, frames, "direction", "out", st.frames_out);
 	prom_sample(out, frames, "direction", "bad", st.frames_bad);
+	prom_family(out, rejected, "counter",
+		    "Frames from Redis dropped unopened: not sealed (malformed), not "
+		    "sealed with cluster-secret or modified (auth), a genuine frame "
+		    "again (replay), or too old (stale).");
+	for (size_t i = 0; i < sizeof(st.rejected) / sizeof(st.rejected[0]); i++)
+		prom_sample(out, rejected, "reason", cluster_rejected_reason(i),
+			    st.rejected[i]);
 	prom_metric(out, "turnroom_cluster_reconnects_total", "counter",
 		    "Redis connections lost.", st.reconnects);
 	prom_metric(out, "turnroom_cluster_reaped_total", "counter",

@@ -182,28 +182,19 @@ static json_t *urls(const char *scheme, const char *host, unsigned port,
 	return list;
 }
 
-/* turn-servers=HOST[:PORT] (a pool of nodes): every one, in order, in
- * both entries; the credentials work on each (one secret per cluster). */
+/* turn-servers=HOST[:PORT] (a pool of nodes, parsed by src/conf): every
+ * one, in order, in both entries; one without a port has listening-port;
+ * the credentials work on each (one secret per cluster). */
 static void add_pool(const struct conf *c, bool tls, json_t *stun, json_t *turn)
 {
 	static const char *const tr[] = { "?transport=udp", "?transport=tcp" };
 
 	for (size_t i = 0; stun && turn && i < c->turn_servers.n; i++) {
-		const char *item = c->turn_servers.items[i];
-		const char *colon = strrchr(item, ':');
-		char bare[300], host[304], url[700];
-		unsigned port = c->listening_port;
+		const struct tr_endpoint *e = &c->turn_servers.v[i];
+		unsigned port = e->port ? e->port : c->listening_port;
+		char host[ADDR_HOST_MAX + 2], url[ADDR_HOST_MAX + 64];
 
-		/* "host:port", "[v6]:port", or a bare host / IPv6 literal. */
-		if (colon &&
-		    (item[0] == '[' ? colon > strchr(item, ']')
-				    : !memchr(item, ':', (size_t)(colon - item)))) {
-			port = (unsigned)strtoul(colon + 1, NULL, 10);
-			snprintf(bare, sizeof(bare), "%.*s", (int)(colon - item), item);
-		} else {
-			snprintf(bare, sizeof(bare), "%s", item);
-		}
-		url_host(bare, host, sizeof(host));
+		url_host(e->host, host, sizeof(host));
 		snprintf(url, sizeof(url), "stun:%s:%u", host, port);
 		json_array_append_new(stun, json_string(url));
 		for (size_t t = 0; t < 2; t++) {

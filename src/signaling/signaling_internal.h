@@ -67,9 +67,15 @@ struct signaling_conn {
 	uint8_t eio_frag_op;   /* opcode of a fragmented message */
 	uint8_t *eio_frag;     /* its bytes so far; owned */
 	size_t eio_frag_len;
-	bool eio_keep_alive;          /* the request in hand allows it */
-	bool eio_head_only;           /* a HEAD: the head of the answer only */
-	struct http_request *eio_req; /* a POST waiting for its body; owned */
+	bool eio_keep_alive;                 /* the request in hand allows it */
+	bool eio_head_only;                  /* a HEAD: the head of the answer only */
+	struct signaling_sio_body *eio_body; /* a POST reading its body; owned */
+	/* After the last answer, input bytes to drop before the connection
+	 * ends (a POST answered before its body was read: RFC 9112 9.6). */
+	size_t linger_left;
+	/* Input held and not handled yet (a POST body, a partial WebSocket
+	 * frame or message), as counted in the budget (signaling_server.c). */
+	size_t in_counted;
 	struct signaling_conn *prev, *next;
 };
 
@@ -102,6 +108,7 @@ struct signaling_server {
 	bool cluster_degraded;             /* redis= but Redis unreachable */
 	bool draining;                     /* no new joins; live members stay */
 	size_t out_bytes;                  /* output queued on every connection */
+	size_t budget_bytes;               /* the rest of signaling-max-queued's */
 	struct event *shed;                /* over signaling-max-queued: shed load */
 	struct log_limit slow_log;         /* slow consumers, budget, join timeouts */
 	size_t trim_peak;                  /* connections at most since the last trim */
@@ -123,6 +130,19 @@ void signaling_conn_close(struct signaling_conn *c);
 /* Closes once the output buffer has been written. */
 void signaling_conn_close_after_flush(struct signaling_conn *c);
 void signaling_touch_clock(struct signaling_server *s);
+
+/* signaling-max-queued, the one byte budget of every queue of the room
+ * server: connections' output (counted by the server), resume queues (the
+ * room engine), Engine.IO sessions' queues and charges (eio's budget
+ * hook), POST bodies in flight, and whatever else holds signaling bytes
+ * for a client: add when it grows, sub the same when it is freed. Past
+ * the budget the largest consumers are shed at the next safe point (only
+ * what a connection or a session holds can be shed: charge a session with
+ * eio_session_charge when the bytes are a client's). */
+void signaling_budget_add(struct signaling_server *s, size_t n);
+void signaling_budget_sub(struct signaling_server *s, size_t n);
+/* Every byte counted against the budget (turnroom_signaling_queued_bytes). */
+size_t signaling_budget_queued(const struct signaling_server *s);
 
 /* ---- HTTP (signaling_http.c) ---- */
 
@@ -247,6 +267,10 @@ void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *ou
 bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req);
 /* Input on a connection reading a POST body or holding a poll. */
 void signaling_sio_on_body(struct signaling_conn *c);
+/* The decoded bytes a POST body in flight on c holds (0 when none); frees
+ * it (at close, and at the server's end). */
+size_t signaling_sio_body_bytes(const struct signaling_conn *c);
+void signaling_sio_body_free(struct signaling_conn *c);
 /* Input on an Engine.IO WebSocket (signaling_sio_ws.c). */
 void signaling_sio_ws_on_read(struct signaling_conn *c);
 /* One message out on it (text or binary). */
@@ -258,17 +282,13 @@ void signaling_sio_ws_start_direct(struct signaling_conn *c);
 void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
 void signaling_sio_conn_closed(struct signaling_conn *c);
-/* Connection state recovery (signaling_sio_recover.c): the bytes of its
- * logs and held sockets, counted in signaling-max-queued. Shedding: the
- * logs of connected sockets go first (they only insure against a loss:
- * nothing is closed), then the held socket with the largest log of at
- * least min_bytes, which leaves its room (bytes freed, 0 when none). */
-size_t signaling_sio_recovery_bytes(const struct signaling_server *s);
+/* Connection state recovery (signaling_sio_recover.c): its logs and held
+ * sockets are in signaling-max-queued (signaling_budget_add). Shedding:
+ * the logs of connected sockets go first (they only insure against a
+ * loss: nothing is closed), then the held socket with the largest log of
+ * at least min_bytes, which leaves its room (bytes freed, 0 when none). */
 void signaling_sio_trim_logs(struct signaling_server *s);
 size_t signaling_sio_shed_recovery(struct signaling_server *s, size_t min_bytes);
-/* Over signaling-max-queued after something grew: shed at the next safe
- * point (signaling_server.c). */
-void signaling_budget_check(struct signaling_server *s);
 /* Once a second (the server's cron): ws-join-timeout for Socket.IO sockets. */
 void signaling_sio_cron(struct signaling_server *s);
 /* The client library files of socketio-client-dir: true when answered. */

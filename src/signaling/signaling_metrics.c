@@ -91,12 +91,13 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 	prom_metric(out, "turnroom_http_requests_total", "counter", "HTTP requests.",
 		    k->http_requests);
 	prom_metric(out, "turnroom_signaling_queued_bytes", "gauge",
-		    "Signaling bytes queued: connections' output, resume queues and "
-		    "Socket.IO recovery state.",
-		    s->out_bytes + room_engine_queued_bytes(s->rooms) +
-			    signaling_sio_recovery_bytes(s));
+		    "Signaling bytes queued against signaling-max-queued: connections' "
+		    "output, resume queues, Engine.IO polling queues and charges, POST "
+		    "bodies in flight, Socket.IO recovery state.",
+		    signaling_budget_queued(s));
 	prom_family(out, "turnroom_websocket_closed_total", "counter",
-		    "WebSockets closed by a limit.");
+		    "WebSockets (and, for queued_budget, any connection or Socket.IO "
+		    "session) closed by a limit.");
 	prom_sample(out, "turnroom_websocket_closed_total", "reason", "slow_consumer",
 		    k->slow_closed);
 	prom_sample(out, "turnroom_websocket_closed_total", "reason", "queued_budget",

@@ -3,10 +3,12 @@
  * the once-a-second housekeeping: head timeouts, join timeouts, pings,
  * resume windows, credential pushes, and giving memory back. Queued bytes
  * are bounded per connection (ws-max-output, signaling_ws.c) and in total
- * (signaling-max-queued, shed here). */
+ * (signaling-max-queued: the one budget of every queue, whatever the
+ * transport, counted and shed here). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -17,6 +19,7 @@
 
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "eio/eio.h"
 #include "front/front.h"
 #include "signaling/signaling_internal.h"
 #include "turn/turn.h"
@@ -71,7 +74,7 @@ static void conn_free(struct signaling_conn *c)
 		c->server->out_bytes -=
 			evbuffer_get_length(bufferevent_get_output(c->bev));
 	}
-	free(c->eio_req);
+	signaling_sio_body_free(c);
 	free(c->eio_frag);
 	if (c->bev)
 		bufferevent_free(c->bev);
@@ -81,14 +84,54 @@ static void conn_free(struct signaling_conn *c)
 
 static size_t queued_total(const struct signaling_server *s)
 {
-	return s->out_bytes + room_engine_queued_bytes(s->rooms) +
-	       signaling_sio_recovery_bytes(s);
+	return s->out_bytes + room_engine_queued_bytes(s->rooms) + s->budget_bytes;
 }
 
-void signaling_budget_check(struct signaling_server *s)
+size_t signaling_budget_queued(const struct signaling_server *s)
+{
+	return queued_total(s);
+}
+
+static void over_budget_check(struct signaling_server *s)
 {
 	if (queued_total(s) > s->conf->signaling_max_queued)
 		event_active(s->shed, EV_TIMEOUT, 0);
+}
+
+void signaling_budget_add(struct signaling_server *s, size_t n)
+{
+	s->budget_bytes += n;
+	if (n)
+		over_budget_check(s);
+}
+
+void signaling_budget_sub(struct signaling_server *s, size_t n)
+{
+	s->budget_bytes -= n < s->budget_bytes ? n : s->budget_bytes;
+}
+
+/* What c holds of its client's input, not handled yet: a POST body in
+ * flight (its input and its decoded data), a WebSocket frame still
+ * arriving, a fragmented message. Counted in the budget like its output,
+ * after every read, and given back when it closes. */
+static void input_account(struct signaling_conn *c)
+{
+	size_t now = c->dead ? 0
+			     : evbuffer_get_length(bufferevent_get_input(c->bev)) +
+				       c->eio_frag_len + signaling_sio_body_bytes(c);
+
+	if (now > c->in_counted)
+		signaling_budget_add(c->server, now - c->in_counted);
+	else
+		signaling_budget_sub(c->server, c->in_counted - now);
+	c->in_counted = now;
+}
+
+/* eio's budget hook: Engine.IO queues and charges. */
+static void eio_budget(void *ctx, size_t added, size_t removed)
+{
+	signaling_budget_sub(ctx, removed);
+	signaling_budget_add(ctx, added);
 }
 
 /* Keeps out_bytes equal to the sum of every connection's output; past the
@@ -101,8 +144,8 @@ static void out_changed_cb(struct evbuffer *buf, const struct evbuffer_cb_info *
 
 	s->out_bytes += info->n_added;
 	s->out_bytes -= info->n_deleted;
-	if (info->n_added && queued_total(s) > s->conf->signaling_max_queued)
-		event_active(s->shed, EV_TIMEOUT, 0);
+	if (info->n_added)
+		over_budget_check(s);
 }
 
 void signaling_conn_close(struct signaling_conn *c)
@@ -120,6 +163,7 @@ void signaling_conn_close(struct signaling_conn *c)
 	}
 	if (c->state == SIG_WEBSOCKET)
 		s->counters.ws_closed++;
+	input_account(c); /* dead: all of it back */
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	/* Never to be written now: the memory counts as free at once. */
 	evbuffer_drain(bufferevent_get_output(c->bev),
@@ -143,9 +187,44 @@ static void reaper_cb(evutil_socket_t fd, short what, void *arg)
 
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 
+static void linger_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct signaling_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n = evbuffer_get_length(in);
+
+	evbuffer_drain(in, n);
+	input_account(c);
+	c->linger_left = n < c->linger_left ? c->linger_left - n : 0;
+	if (!c->linger_left)
+		signaling_conn_close(c);
+}
+
+/* RFC 9112 section 9.6: closing while the client is still sending (a POST
+ * answered before its body was read) would make our TCP answer the unread
+ * bytes with a reset, which can destroy the answer before the client reads
+ * it. So: half-close, and drop what still comes, until EOF, linger_left
+ * bytes, or SIG_CLOSING_TIMEOUT_MS (cron). Nothing is kept. */
+static void linger(struct signaling_conn *c)
+{
+	int fd = bufferevent_getfd(c->bev);
+
+	/* Under TLS the close_notify is the record layer's: no half-close. */
+	if (!c->tls && fd >= 0)
+		shutdown(fd, SHUT_WR);
+	bufferevent_setcb(c->bev, linger_read_cb, NULL, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ);
+	linger_read_cb(c->bev, c);
+}
+
 static void write_done_cb(struct bufferevent *bev, void *arg)
 {
-	signaling_conn_close(arg);
+	struct signaling_conn *c = arg;
+
+	if (c->linger_left)
+		linger(c);
+	else
+		signaling_conn_close(c);
 }
 
 void signaling_conn_close_after_flush(struct signaling_conn *c)
@@ -155,7 +234,7 @@ void signaling_conn_close_after_flush(struct signaling_conn *c)
 	c->state = SIG_CLOSING;
 	c->closing_ms = c->server->now_ms;
 	if (evbuffer_get_length(out) == 0) {
-		signaling_conn_close(c);
+		write_done_cb(c->bev, c);
 		return;
 	}
 	bufferevent_disable(c->bev, EV_READ);
@@ -176,10 +255,10 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		signaling_sio_on_body(c);
 	else if (c->state == SIG_EIO_WS)
 		signaling_sio_ws_on_read(c);
+	input_account(c);
 	/* What was read may have been queued for departed members, whose
 	 * queues have no output callback. */
-	if (queued_total(c->server) > c->server->conf->signaling_max_queued)
-		event_active(c->server->shed, EV_TIMEOUT, 0);
+	over_budget_check(c->server);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -314,73 +393,96 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	signaling_sio_cron(s);
 	room_engine_tick(s->rooms, s->now_ms);
 	/* Resume queues grow without an output callback: checked here. */
-	if (queued_total(s) > s->conf->signaling_max_queued)
-		event_active(s->shed, EV_TIMEOUT, 0);
+	over_budget_check(s);
 	cron_trim(s, n);
 }
 
-static int by_output_desc(const void *a, const void *b)
+/* What shedding a connection gives back: its output and its input held. */
+static size_t conn_weight(const struct signaling_conn *c)
 {
-	size_t la = evbuffer_get_length(
-		bufferevent_get_output((*(struct signaling_conn *const *)a)->bev));
-	size_t lb = evbuffer_get_length(
-		bufferevent_get_output((*(struct signaling_conn *const *)b)->bev));
+	return c->dead ? 0
+		       : evbuffer_get_length(bufferevent_get_output(c->bev)) +
+				 c->in_counted;
+}
+
+static int by_weight_desc(const void *a, const void *b)
+{
+	size_t la = conn_weight(*(struct signaling_conn *const *)a);
+	size_t lb = conn_weight(*(struct signaling_conn *const *)b);
 
 	return la < lb ? 1 : la > lb ? -1 : 0;
 }
 
-/* The live connections with output queued, largest first; NULL when none
- * (or out of memory: shedding then falls back to the resume queues). */
-static struct signaling_conn **conns_by_output(struct signaling_server *s, size_t *n)
+/* The live connections holding bytes, largest first; NULL when none (or
+ * out of memory: shedding then falls back to sessions and resume queues). */
+static struct signaling_conn **conns_by_weight(struct signaling_server *s, size_t *n)
 {
 	struct signaling_conn **v;
 	size_t k = 0;
 
 	*n = 0;
 	for (struct signaling_conn *c = s->conns; c; c = c->next)
-		k += evbuffer_get_length(bufferevent_get_output(c->bev)) > 0;
+		k += conn_weight(c) > 0;
 	if (!k || !(v = malloc(k * sizeof(*v))))
 		return NULL;
 	for (struct signaling_conn *c = s->conns; c && *n < k; c = c->next)
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)))
+		if (conn_weight(c))
 			v[(*n)++] = c;
-	qsort(v, *n, sizeof(*v), by_output_desc);
+	qsort(v, *n, sizeof(*v), by_weight_desc);
 	return v;
 }
 
-/* Over signaling-max-queued: the largest consumers go first, a live
- * connection's output or a departed member's resume queue, whichever is
- * larger, until the total is back under the budget with some margin. */
+static void shed_log(struct signaling_server *s, const char *what,
+		     const struct tr_addr *peer, size_t len)
+{
+	char text[ADDR_STR_MAX];
+
+	s->counters.budget_closed++;
+	log_warn_limited(
+		&s->slow_log,
+		"signaling-max-queued exceeded: %s %s with %zu bytes queued, the "
+		"largest, disconnected",
+		what, addr_to_str(peer, text, sizeof(text)), len);
+}
+
+/* Over signaling-max-queued: the largest consumers go first, whatever
+ * holds them (a connection's output or POST body, an Engine.IO session's
+ * polling queue and charges, a departed member's resume queue), until the
+ * total is back under the budget with some margin. */
 static void shed_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct signaling_server *s = arg;
+	struct eio_server *eio = signaling_sio_eio(s);
 	size_t target = SIG_SHED_TARGET(s->conf->signaling_max_queued), n, i = 0;
 	struct signaling_conn **v;
-	char peer[ADDR_STR_MAX];
 
 	if (queued_total(s) <= s->conf->signaling_max_queued)
 		return;
 	signaling_touch_clock(s);
 	signaling_sio_trim_logs(s);
-	v = conns_by_output(s, &n);
+	v = conns_by_weight(s, &n);
 	while (queued_total(s) > target) {
-		size_t len =
-			i < n ? evbuffer_get_length(bufferevent_get_output(v[i]->bev))
-			      : 0;
+		struct eio_session *big = eio ? eio_server_largest(eio) : NULL;
+		size_t session = big ? eio_session_queued(big) : 0, len, most;
 
-		if (room_engine_end_largest_ghost(s->rooms, len ? len : 1) ||
-		    signaling_sio_shed_recovery(s, len ? len : 1)) {
+		while (i < n && v[i]->dead)
+			i++;
+		len = i < n ? conn_weight(v[i]) : 0;
+		most = len > session ? len : session;
+		if (room_engine_end_largest_ghost(s->rooms, most ? most : 1) ||
+		    signaling_sio_shed_recovery(s, most ? most : 1)) {
 			s->counters.budget_closed++;
+			continue;
+		}
+		if (session && session >= len) {
+			shed_log(s, "Socket.IO session of", eio_session_peer(big),
+				 session);
+			eio_session_close(big, EIO_REASON_BUDGET);
 			continue;
 		}
 		if (i >= n)
 			break;
-		s->counters.budget_closed++;
-		log_warn_limited(
-			&s->slow_log,
-			"signaling-max-queued exceeded: %s with %zu bytes queued, "
-			"the largest, disconnected",
-			addr_to_str(&v[i]->peer, peer, sizeof(peer)), len);
+		shed_log(s, "connection of", &v[i]->peer, len);
 		signaling_conn_close(v[i++]);
 	}
 	free(v);
@@ -433,7 +535,8 @@ struct signaling_server *signaling_server_new(struct event_base *base,
 		.max_queued = SIG_RESUME_QUEUE,
 		.max_queued_bytes = conf->ws_max_output,
 		.on_gone = member_gone,
-		.external_capacity = conf->redis != NULL,
+		.external_capacity =
+			conf->redis.host[0] != '\0' || conf->redis_sentinels.n > 0,
 	};
 	struct timeval tick = { SIG_CRON_MS / 1000, 0 };
 
@@ -461,6 +564,8 @@ struct signaling_server *signaling_server_new(struct event_base *base,
 		goto fail;
 	if (signaling_sio_new(s))
 		goto fail;
+	if (s->sio)
+		eio_server_set_budget(signaling_sio_eio(s), eio_budget, s);
 	warn_open_beyond_loopback(s);
 	return s;
 fail:

@@ -207,6 +207,8 @@ static void bin_reset(struct sio_sock *k)
 	k->bin_text_len = 0;
 	k->bin_want = k->bin_have = 0;
 	k->app->counters.attachment_bytes -= k->bin_held;
+	if (k->eio)
+		eio_session_uncharge(k->eio, k->bin_held);
 	k->bin_bytes = k->bin_held = 0;
 	k->bin_drop = k->bin_too_large = false;
 }
@@ -347,6 +349,8 @@ static void drop_kept(struct sio_sock *k)
 		k->blobs[i].p = NULL;
 	}
 	k->app->counters.attachment_bytes -= k->bin_held;
+	if (k->eio)
+		eio_session_uncharge(k->eio, k->bin_held);
 	k->bin_held = 0;
 	k->bin_drop = k->bin_too_large = true;
 }
@@ -376,6 +380,9 @@ static void on_attachment(struct sio_sock *k, const uint8_t *p, size_t len)
 		k->blobs[k->bin_have].len = len;
 		k->bin_held += len;
 		k->app->counters.attachment_bytes += len;
+		/* signaling-max-queued sees them, shed with the session. */
+		if (k->eio)
+			eio_session_charge(k->eio, len);
 	}
 	if (++k->bin_have == k->bin_want)
 		finish_binary(k);

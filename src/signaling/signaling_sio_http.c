@@ -2,7 +2,9 @@
  * socketio-path are handed to the Engine.IO server (src/eio) with their
  * POST body, answered with HTTP/1.1 keep-alive (a browser alternates its
  * polls over its connections), held as long polls, or upgraded to a
- * WebSocket that carries Engine.IO packets. */
+ * WebSocket that carries Engine.IO packets. A POST is checked from its
+ * head before its body is read, and a body in flight counts against
+ * signaling-max-queued. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,59 +166,131 @@ static void dispatch(struct signaling_conn *c, const struct http_request *req,
 	}
 }
 
-/* A POST body: whole in memory (bounded by socketio-max-payload). */
+/* A POST body on its way in: its request head, and for a chunked one the
+ * decoder and the data decoded so far. That data, with the input not read
+ * yet, counts against signaling-max-queued (signaling_server.c). */
+struct signaling_sio_body {
+	struct http_request req;
+	struct http_chunked dec;
+	uint8_t *data;
+	size_t len, cap;
+	size_t max; /* socketio-max-payload when the head came */
+};
+
+/* The body leaves c: read whole, or refused. */
+static struct signaling_sio_body *body_take(struct signaling_conn *c)
+{
+	struct signaling_sio_body *b = c->eio_body;
+
+	c->eio_body = NULL;
+	return b;
+}
+
+static void body_destroy(struct signaling_sio_body *b)
+{
+	if (b)
+		free(b->data);
+	free(b);
+}
+
+size_t signaling_sio_body_bytes(const struct signaling_conn *c)
+{
+	return c->eio_body ? c->eio_body->cap : 0;
+}
+
+void signaling_sio_body_free(struct signaling_conn *c)
+{
+	body_destroy(body_take(c));
+}
+
+/* Room for n more decoded bytes (b->len + n never passes max). */
+static bool body_room(struct signaling_sio_body *b, size_t n, size_t max)
+{
+	size_t want = b->len + n, cap = b->cap ? b->cap : 256;
+	uint8_t *grown;
+
+	if (b->data && want <= b->cap)
+		return true;
+	while (cap < want)
+		cap *= 2;
+	if (cap > max)
+		cap = max > want ? max : want;
+	grown = realloc(b->data, cap ? cap : 1);
+	if (!grown)
+		return false;
+	b->data = grown;
+	b->cap = cap;
+	return true;
+}
+
+/* A body with Content-Length: read once it is all in the input. */
 static void read_body(struct signaling_conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t need = (size_t)c->eio_req->content_length;
-	struct http_request *req = c->eio_req;
+	size_t need = (size_t)c->eio_body->req.content_length;
+	struct signaling_sio_body *b;
 	const uint8_t *body;
 
 	if (evbuffer_get_length(in) < need)
 		return;
 	body = evbuffer_pullup(in, (ssize_t)need);
-	c->eio_req = NULL;
-	dispatch(c, req, body, need, false);
+	b = body_take(c);
+	c->linger_left = 0;
+	dispatch(c, &b->req, body, need, false);
 	if (!c->dead)
 		evbuffer_drain(in, need);
-	free(req);
+	body_destroy(b);
 }
 
-/* A chunked POST body (node's http.request without a length sends one):
- * decoded whole once it has all arrived, bounded like any other. */
-static void read_chunked(struct signaling_conn *c)
+/* Decodes what the input holds of a chunked body (node's http.request
+ * without a length sends one), read by read: the input is drained as it
+ * is decoded, and the cap is on the data decoded. */
+static ssize_t decode_input(struct signaling_conn *c, struct signaling_sio_body *b)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t have = evbuffer_get_length(in),
-	       max = c->server->conf->socketio_max_payload;
-	struct http_request *req = c->eio_req;
-	size_t body_len = 0, used = 0;
-	const uint8_t *p = evbuffer_pullup(in, -1);
-	uint8_t *body = malloc(have ? have : 1);
-	int rc = body ? http_chunked_decode(p, have, body, have < max ? have : max,
-					    &body_len, &used)
-		      : TR_ENOMEM;
+	ssize_t rc = 0;
 
-	if (rc == 0 && have > max + 65536)
-		rc = TR_ETRUNC;
-	if (rc == 0) {
-		free(body);
-		return;
+	while (!b->dec.done && evbuffer_get_length(in)) {
+		struct evbuffer_iovec v;
+		size_t room, wrote;
+
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		/* b->len is dec.total, never past b->max */
+		room = v.iov_len < b->max - b->len ? v.iov_len : b->max - b->len;
+		if (!body_room(b, room, b->max))
+			return TR_ENOMEM;
+		rc = http_chunked_feed(&b->dec, v.iov_base, v.iov_len, b->data + b->len,
+				       &wrote, b->max);
+		if (rc < 0)
+			return rc;
+		b->len += wrote;
+		evbuffer_drain(in, (size_t)rc);
 	}
-	c->eio_req = NULL;
+	return rc;
+}
+
+static void read_chunked(struct signaling_conn *c)
+{
+	ssize_t rc = decode_input(c, c->eio_body);
+	struct signaling_sio_body *b;
+
+	if (rc >= 0 && !c->eio_body->dec.done)
+		return;
+	b = body_take(c);
 	if (rc == TR_ETRUNC) {
-		c->eio_keep_alive = false;
-		dispatch(c, req, NULL, 0, true);
+		dispatch(c, &b->req, NULL, 0, true);
+	} else if (rc == TR_ENOMEM) {
+		signaling_conn_close(c);
 	} else if (rc < 0) {
 		c->eio_keep_alive = false;
 		signaling_http_respond(c, 400, "text/plain; charset=utf-8",
 				       "bad chunked body\n", 17, false);
 	} else {
-		evbuffer_drain(in, used);
-		dispatch(c, req, body, body_len, false);
+		c->linger_left = 0;
+		dispatch(c, &b->req, b->data, b->len, false);
 	}
-	free(body);
-	free(req);
+	body_destroy(b);
 }
 
 void signaling_sio_on_body(struct signaling_conn *c)
@@ -230,10 +304,53 @@ void signaling_sio_on_body(struct signaling_conn *c)
 		}
 		return;
 	}
-	if (c->eio_req && c->eio_req->chunked)
+	if (c->eio_body && c->eio_body->req.chunked)
 		read_chunked(c);
-	else if (c->eio_req)
+	else if (c->eio_body)
 		read_body(c);
+}
+
+/* engine.io verifies a request before it reads its body: a POST to no
+ * session (or one that is not polling, or from a foreign Origin) is
+ * answered from its head, and its connection ends without the body being
+ * read. True when the body is wanted. */
+static bool post_admitted(struct signaling_conn *c, const struct http_request *req)
+{
+	struct eio_request er;
+
+	fill_request(c, req, &er);
+	c->eio_keep_alive = false;
+	c->eio_head_only = false;
+	c->state = SIG_HTTP_HELD; /* until reply() ends it */
+	if (!eio_post_admit(signaling_sio_eio(c->server), &er, c))
+		return false;
+	c->state = SIG_HTTP_HEAD;
+	return true;
+}
+
+/* A POST with a body: checked from its head, then its body read. Until
+ * it has been read whole, an answer that ends the connection drops what
+ * the client still sends first (signaling_conn_close_after_flush). */
+static void start_post(struct signaling_conn *c, const struct http_request *req)
+{
+	c->linger_left =
+		c->server->conf->socketio_max_payload + HTTP_CHUNKED_OVERHEAD_MAX;
+	if (!post_admitted(c, req))
+		return;
+	if (req->content_length > c->server->conf->socketio_max_payload) {
+		dispatch(c, req, NULL, 0, true);
+		return;
+	}
+	c->eio_body = calloc(1, sizeof(*c->eio_body));
+	if (!c->eio_body) {
+		signaling_conn_close(c);
+		return;
+	}
+	c->eio_body->req = *req;
+	c->eio_body->max = c->server->conf->socketio_max_payload;
+	http_chunked_init(&c->eio_body->dec);
+	c->state = SIG_HTTP_BODY;
+	signaling_sio_on_body(c);
 }
 
 bool signaling_sio_route(struct signaling_conn *c, const struct http_request *req)
@@ -246,22 +363,10 @@ bool signaling_sio_route(struct signaling_conn *c, const struct http_request *re
 		return true;
 	if (!path_is_endpoint(conf, req->path))
 		return false;
-	if (http_method_is_post(req->method) && (req->content_length || req->chunked)) {
-		if (req->content_length > conf->socketio_max_payload) {
-			dispatch(c, req, NULL, 0, true);
-			return true;
-		}
-		c->eio_req = malloc(sizeof(*req));
-		if (!c->eio_req) {
-			signaling_conn_close(c);
-			return true;
-		}
-		*c->eio_req = *req;
-		c->state = SIG_HTTP_BODY;
-		signaling_sio_on_body(c);
-		return true;
-	}
-	dispatch(c, req, NULL, 0, false);
+	if (http_method_is_post(req->method) && (req->content_length || req->chunked))
+		start_post(c, req);
+	else
+		dispatch(c, req, NULL, 0, false);
 	return true;
 }
 
@@ -269,6 +374,7 @@ void signaling_sio_conn_closed(struct signaling_conn *c)
 {
 	struct eio_session *s = c->eio;
 
+	signaling_sio_body_free(c);
 	if (!s)
 		return;
 	c->eio = NULL;

@@ -51,8 +51,8 @@ static void count(struct sio_sock *k, size_t add, size_t sub)
 
 	app->recovery_bytes += add;
 	app->recovery_bytes -= sub;
-	if (add)
-		signaling_budget_check(app->server);
+	signaling_budget_add(app->server, add);
+	signaling_budget_sub(app->server, sub);
 }
 
 /* ---- the log ---- */
@@ -538,11 +538,6 @@ void sio_recovery_free_all(struct signaling_sio *app)
 			if (!k->eio)
 				sio_sock_discard(k);
 		}
-}
-
-size_t signaling_sio_recovery_bytes(const struct signaling_server *s)
-{
-	return s->sio ? s->sio->recovery_bytes : 0;
 }
 
 void signaling_sio_trim_logs(struct signaling_server *s)

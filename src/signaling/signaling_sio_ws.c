@@ -139,6 +139,28 @@ static void fragment(struct signaling_conn *c, const struct eio_ws_frame *f,
 	c->eio_frag_op = 0;
 }
 
+/* The code of our close frame in answer to a client's close frame of n
+ * bytes: the same code (5.5.1), 1000 for none, but never a code 7.4 keeps
+ * off the wire (1005, 1006, 1015, unassigned ones): an invalid code, a
+ * lone byte (5.5.1: a body starts with a 2-byte code) or a reason that is
+ * not UTF-8 is answered as a protocol error, as wslay does on /ws. */
+static uint16_t close_answer(const uint8_t *p, size_t n)
+{
+	uint16_t code;
+
+	if (n == 0)
+		return 1000;
+	if (n == 1)
+		return WS_PROTOCOL_ERROR;
+	code = (uint16_t)(p[0] << 8 | p[1]);
+	if (!((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+	      (code >= 3000 && code <= 4999)))
+		return WS_PROTOCOL_ERROR;
+	if (!signaling_utf8_valid(p + 2, n - 2))
+		return WS_INVALID_DATA;
+	return code;
+}
+
 static void frame(struct signaling_conn *c, const struct eio_ws_frame *f,
 		  const uint8_t *p)
 {
@@ -149,10 +171,8 @@ static void frame(struct signaling_conn *c, const struct eio_ws_frame *f,
 	case EIO_WS_PONG:
 		return;
 	case EIO_WS_CLOSE:
-		/* 5.5.1: answer with the same code, then close. */
 		c->eio_close_frame = true;
-		signaling_sio_ws_close(c,
-				       f->len >= 2 ? (uint16_t)(p[0] << 8 | p[1]) : 1000);
+		signaling_sio_ws_close(c, close_answer(p, (size_t)f->len));
 		return;
 	default:
 		break;

@@ -112,10 +112,6 @@ size_t turn_server_disconnect(struct turn_server *s, const char *user);
  * 508; live allocations go on. */
 void turn_server_set_draining(struct turn_server *s, bool on);
 bool turn_server_draining(const struct turn_server *s);
-/* "IP", "IPv4:PORT" or "[IPv6]:PORT" (alternate-server=), the port
- * defaulting to default_port. 0 or TR_EINVAL. */
-struct tr_addr;
-int turn_alternate_parse(const char *text, unsigned default_port, struct tr_addr *out);
 /* Deletes every allocation made with room-minted REST credentials
  * "EXPIRY:room~user_id" (presence-bound credentials of the room server).
  * Returns how many. */

@@ -8,18 +8,21 @@
 #include "util/errors.h"
 
 struct alloc_table {
-	struct allocation **buckets;
-	size_t n_buckets;
-	size_t count;
-	uint32_t seed;
+	struct htable h; /* of allocation.node, by 5-tuple */
 };
 
 #define ALLOC_INITIAL_BUCKETS 256
 
-static uint32_t five_tuple_hash(const struct five_tuple *ft, uint32_t seed)
+/* The client's address only: the rest of the 5-tuple, our listening
+ * address and the transport, takes a handful of values, so no more
+ * allocations than that can share a client address (five_tuple_equal
+ * tells them apart), and hashing 7 bytes instead of 15 keeps the lookup
+ * every client datagram makes as cheap as it was unkeyed. */
+static uint64_t five_tuple_hash(const struct alloc_table *t, const struct five_tuple *ft)
 {
-	return addr_hash(&ft->client, seed ^ (uint32_t)ft->transport) ^
-	       (addr_hash(&ft->server, seed) * 31u);
+	uint8_t key[ADDR_KEY_MAX];
+
+	return htable_hash(&t->h, key, addr_key(&ft->client, key));
 }
 
 static bool five_tuple_equal(const struct five_tuple *a, const struct five_tuple *b)
@@ -34,13 +37,10 @@ struct alloc_table *alloc_table_new(void)
 
 	if (!t)
 		return NULL;
-	t->n_buckets = ALLOC_INITIAL_BUCKETS;
-	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	if (!t->buckets) {
+	if (htable_init(&t->h, ALLOC_INITIAL_BUCKETS)) {
 		free(t);
 		return NULL;
 	}
-	t->seed = (uint32_t)(uintptr_t)t ^ 0x9e3779b9u;
 	return t;
 }
 
@@ -54,160 +54,113 @@ static void allocation_free(struct allocation *a)
 	free(a);
 }
 
+static struct allocation *next_allocation(const struct alloc_table *t,
+					  struct htable_iter *it)
+{
+	struct htable_node *n = htable_iter_next(&t->h, it);
+
+	return n ? HTABLE_ENTRY(n, struct allocation, node) : NULL;
+}
+
 void alloc_table_free(struct alloc_table *t, void (*on_free)(struct allocation *))
 {
+	struct htable_iter it = { 0 };
+	struct allocation *a;
+
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->n_buckets; i++) {
-		struct allocation *a = t->buckets[i];
-
-		while (a) {
-			struct allocation *next = a->hash_next;
-
-			if (on_free)
-				on_free(a);
-			allocation_free(a);
-			a = next;
-		}
+	while ((a = next_allocation(t, &it))) {
+		if (on_free)
+			on_free(a);
+		allocation_free(a);
 	}
-	free(t->buckets);
+	htable_fini(&t->h);
 	free(t);
 }
 
 size_t alloc_table_count(const struct alloc_table *t)
 {
-	return t->count;
+	return htable_count(&t->h);
 }
 
 size_t alloc_table_count_user(const struct alloc_table *t, const char *user)
 {
+	struct htable_iter it = { 0 };
+	struct allocation *a;
 	size_t n = 0;
 
-	for (size_t i = 0; i < t->n_buckets; i++)
-		for (struct allocation *a = t->buckets[i]; a; a = a->hash_next)
-			if (!strcmp(a->quota_user, user))
-				n++;
+	while ((a = next_allocation(t, &it)))
+		if (!strcmp(a->quota_user, user))
+			n++;
 	return n;
 }
 
+/* Every datagram from a client: hashed once, compared inline. */
 struct allocation *alloc_table_find(const struct alloc_table *t,
 				    const struct five_tuple *ft)
 {
-	size_t b = five_tuple_hash(ft, t->seed) & (t->n_buckets - 1);
+	uint64_t h = five_tuple_hash(t, ft);
 
-	for (struct allocation *a = t->buckets[b]; a; a = a->hash_next)
+	for (struct htable_node *n = htable_first(&t->h, h); n; n = htable_next(n, h)) {
+		struct allocation *a = HTABLE_ENTRY(n, struct allocation, node);
+
 		if (five_tuple_equal(&a->ft, ft))
 			return a;
-	return NULL;
-}
-
-/* Doubles the bucket array when the load factor passes 1; on allocation
- * failure the table simply stays denser. */
-static void alloc_table_grow(struct alloc_table *t)
-{
-	size_t n = t->n_buckets * 2;
-	struct allocation **nb = calloc(n, sizeof(*nb));
-
-	if (!nb)
-		return;
-	for (size_t i = 0; i < t->n_buckets; i++) {
-		struct allocation *a = t->buckets[i];
-
-		while (a) {
-			struct allocation *next = a->hash_next;
-			size_t b = five_tuple_hash(&a->ft, t->seed) & (n - 1);
-
-			a->hash_next = nb[b];
-			nb[b] = a;
-			a = next;
-		}
 	}
-	free(t->buckets);
-	t->buckets = nb;
-	t->n_buckets = n;
+	return NULL;
 }
 
 struct allocation *alloc_table_insert(struct alloc_table *t, const struct five_tuple *ft)
 {
 	struct allocation *a = calloc(1, sizeof(*a));
-	size_t b;
 
 	if (!a)
 		return NULL;
 	a->ft = *ft;
 	a->relay_fd = -1;
 	a->relay2_fd = -1;
-	a->ix_seed = t->seed ^ (uint32_t)((uintptr_t)a >> 4);
-	if (t->count >= t->n_buckets)
-		alloc_table_grow(t);
-	b = five_tuple_hash(ft, t->seed) & (t->n_buckets - 1);
-	a->hash_next = t->buckets[b];
-	t->buckets[b] = a;
-	t->count++;
+	/* The indexes' seed: the table's keyed hash of the allocation's
+	 * address, so it differs per allocation and tells nothing. */
+	a->ix_seed = (uint32_t)htable_hash(&t->h, &a, sizeof(a));
+	htable_insert(&t->h, &a->node, five_tuple_hash(t, ft));
 	return a;
 }
 
 void alloc_table_remove(struct alloc_table *t, struct allocation *a)
 {
-	size_t b = five_tuple_hash(&a->ft, t->seed) & (t->n_buckets - 1);
-
-	for (struct allocation **pp = &t->buckets[b]; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == a) {
-			*pp = a->hash_next;
-			t->count--;
-			allocation_free(a);
-			return;
-		}
-	}
+	htable_remove(&t->h, &a->node);
+	allocation_free(a);
 }
 
 void alloc_table_move(struct alloc_table *t, struct allocation *a,
 		      const struct five_tuple *ft)
 {
-	size_t b = five_tuple_hash(&a->ft, t->seed) & (t->n_buckets - 1);
-
-	for (struct allocation **pp = &t->buckets[b]; *pp; pp = &(*pp)->hash_next) {
-		if (*pp == a) {
-			*pp = a->hash_next;
-			break;
-		}
-	}
+	htable_remove(&t->h, &a->node);
 	a->ft = *ft;
-	b = five_tuple_hash(ft, t->seed) & (t->n_buckets - 1);
-	a->hash_next = t->buckets[b];
-	t->buckets[b] = a;
+	htable_insert(&t->h, &a->node, five_tuple_hash(t, ft));
 }
 
 void alloc_table_each(struct alloc_table *t, void (*fn)(struct allocation *, void *),
 		      void *arg)
 {
-	for (size_t i = 0; i < t->n_buckets; i++) {
-		struct allocation *a = t->buckets[i];
+	struct htable_iter it = { 0 };
+	struct allocation *a;
 
-		while (a) {
-			struct allocation *next = a->hash_next;
-
-			fn(a, arg);
-			a = next;
-		}
-	}
+	while ((a = next_allocation(t, &it)))
+		fn(a, arg);
 }
 
 void alloc_table_sweep(struct alloc_table *t, uint64_t now_ms,
 		       void (*fn)(struct allocation *, void *), void *arg)
 {
-	for (size_t i = 0; i < t->n_buckets; i++) {
-		struct allocation *a = t->buckets[i];
+	struct htable_iter it = { 0 };
+	struct allocation *a;
 
-		while (a) {
-			struct allocation *next = a->hash_next;
-
-			if (a->expires_ms <= now_ms)
-				fn(a, arg);
-			else
-				alloc_expire_children(a, now_ms);
-			a = next;
-		}
+	while ((a = next_allocation(t, &it))) {
+		if (a->expires_ms <= now_ms)
+			fn(a, arg);
+		else
+			alloc_expire_children(a, now_ms);
 	}
 }
 

@@ -20,7 +20,6 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 
 #include "conf/conf.h"
@@ -74,7 +73,7 @@ struct dtls_session {
 	bool established;
 	bool has_alloc; /* refreshed by each tick */
 	uint64_t started_ms, last_ms;
-	struct dtls_session *hash_next;   /* bucket chain */
+	struct htable_node node;          /* in t->sessions */
 	struct dtls_session *prev, *next; /* every session, for the tick */
 };
 
@@ -109,9 +108,7 @@ struct turn_dtls {
 	struct tls_failures *failures;
 	/* Sessions by (listener, client address): the 5-tuple, since the
 	 * listener fixes the server side and the transport. */
-	struct dtls_session **buckets;
-	size_t n_buckets;
-	uint32_t seed;
+	struct htable sessions;
 	struct dtls_session *all;
 	size_t n_established, n_handshaking;
 	struct dtls_counters c;
@@ -120,66 +117,42 @@ struct turn_dtls {
 
 /* ---- session table ---- */
 
-static size_t bucket_of(const struct turn_dtls *t, const struct dtls_listener *l,
-			const struct tr_addr *a)
+/* The client's address only: a client address has a session on a few
+ * listeners at most, and the compare tells those apart. */
+static uint64_t session_hash(const struct turn_dtls *t, const struct tr_addr *a)
 {
-	return addr_hash(a, t->seed ^ (l->index * 0x9e3779b9u)) & (t->n_buckets - 1);
+	uint8_t key[ADDR_KEY_MAX];
+
+	return htable_hash(&t->sessions, key, addr_key(a, key));
 }
 
 static struct dtls_session *session_find(struct turn_dtls *t, struct dtls_listener *l,
 					 const struct tr_addr *a)
 {
-	for (struct dtls_session *d = t->buckets[bucket_of(t, l, a)]; d; d = d->hash_next)
+	uint64_t h = session_hash(t, a);
+
+	for (struct htable_node *n = htable_first(&t->sessions, h); n;
+	     n = htable_next(n, h)) {
+		struct dtls_session *d = HTABLE_ENTRY(n, struct dtls_session, node);
+
 		if (d->listener == l && addr_equal(&d->client, a))
 			return d;
-	return NULL;
-}
-
-/* Doubles the buckets when sessions outnumber them; on allocation
- * failure the chains just grow longer. */
-static void table_grow(struct turn_dtls *t)
-{
-	size_t n = t->n_buckets * 2;
-	struct dtls_session **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return;
-	free(t->buckets);
-	t->buckets = b;
-	t->n_buckets = n;
-	for (struct dtls_session *d = t->all; d; d = d->next) {
-		size_t i = bucket_of(t, d->listener, &d->client);
-
-		d->hash_next = b[i];
-		b[i] = d;
 	}
+	return NULL;
 }
 
 static void table_insert(struct turn_dtls *t, struct dtls_session *d)
 {
-	size_t i;
-
 	d->next = t->all;
 	if (t->all)
 		t->all->prev = d;
 	t->all = d;
-	if (t->n_established + t->n_handshaking > t->n_buckets) {
-		table_grow(t); /* rehashes every session on t->all, d included */
-		return;
-	}
-	i = bucket_of(t, d->listener, &d->client);
-	d->hash_next = t->buckets[i];
-	t->buckets[i] = d;
+	htable_insert(&t->sessions, &d->node, session_hash(t, &d->client));
 }
 
 static void table_remove(struct turn_dtls *t, struct dtls_session *d)
 {
-	struct dtls_session **pp = &t->buckets[bucket_of(t, d->listener, &d->client)];
-
-	while (*pp && *pp != d)
-		pp = &(*pp)->hash_next;
-	if (*pp)
-		*pp = d->hash_next;
+	htable_remove(&t->sessions, &d->node);
 	if (d->prev)
 		d->prev->next = d->next;
 	else
@@ -580,13 +553,11 @@ static struct turn_dtls *dtls_new(struct turn_server *s)
 		return NULL;
 	t->server = s;
 	s->dtls = t;
-	t->n_buckets = DTLS_INITIAL_BUCKETS;
-	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
 	t->guard = dtls_guard_new(NULL);
 	t->listen_peer = BIO_ADDR_new();
 	t->failures = tls_failures_new("DTLS");
-	if (!t->buckets || !t->guard || !t->listen_peer || !t->failures ||
-	    RAND_bytes((uint8_t *)&t->seed, sizeof(t->seed)) != 1)
+	if (!t->guard || !t->listen_peer || !t->failures ||
+	    htable_init(&t->sessions, DTLS_INITIAL_BUCKETS))
 		return NULL; /* turn_dtls_stop frees the rest */
 	return t;
 }
@@ -663,7 +634,7 @@ void turn_dtls_stop(struct turn_server *s)
 		free(l);
 	}
 	free(t->listeners);
-	free(t->buckets);
+	htable_fini(&t->sessions);
 	SSL_free(t->listen);
 	BIO_ADDR_free(t->listen_peer);
 	SSL_CTX_free(t->ctx);

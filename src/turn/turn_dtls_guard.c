@@ -14,22 +14,21 @@
 #include "turn/turn_dtls.h"
 #include "util/bytes.h"
 #include "util/errors.h"
+#include "util/htable.h"
 
-/* Per-source counts live in a chained hash that doubles when its entries
- * outnumber its buckets (entries are bounded by dtls-max-sessions). */
+/* Per-source counts live in a hash table (entries are bounded by
+ * dtls-max-sessions). */
 #define SOURCE_INITIAL_BUCKETS 256
 
 struct source {
 	uint8_t key[17]; /* 0, then addr_source_key (IPv6: the /64) */
 	unsigned count[DTLS_SRC_KINDS];
-	struct source *next;
+	struct htable_node node;
 };
 
 struct dtls_guard {
 	uint8_t secret[DTLS_SECRET_LEN];
-	uint32_t seed;
-	size_t n_sources, n_buckets;
-	struct source **buckets;
+	struct htable sources;
 };
 
 struct dtls_guard *dtls_guard_new(const uint8_t *secret)
@@ -38,18 +37,14 @@ struct dtls_guard *dtls_guard_new(const uint8_t *secret)
 
 	if (!g)
 		return NULL;
-	g->n_buckets = SOURCE_INITIAL_BUCKETS;
-	g->buckets = calloc(g->n_buckets, sizeof(*g->buckets));
-	if (!g->buckets) {
+	if (htable_init(&g->sources, SOURCE_INITIAL_BUCKETS)) {
 		free(g);
 		return NULL;
 	}
 	if (secret) {
 		memcpy(g->secret, secret, DTLS_SECRET_LEN);
-	} else if (RAND_bytes(g->secret, DTLS_SECRET_LEN) != 1 ||
-		   RAND_bytes((uint8_t *)&g->seed, sizeof(g->seed)) != 1) {
-		free(g->buckets);
-		free(g);
+	} else if (RAND_bytes(g->secret, DTLS_SECRET_LEN) != 1) {
+		dtls_guard_free(g);
 		return NULL;
 	}
 	return g;
@@ -57,18 +52,15 @@ struct dtls_guard *dtls_guard_new(const uint8_t *secret)
 
 void dtls_guard_free(struct dtls_guard *g)
 {
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
+
 	if (!g)
 		return;
-	for (size_t i = 0; i < g->n_buckets; i++) {
-		while (g->buckets[i]) {
-			struct source *next = g->buckets[i]->next;
-
-			free(g->buckets[i]);
-			g->buckets[i] = next;
-		}
-	}
+	while ((n = htable_iter_next(&g->sources, &it)))
+		free(HTABLE_ENTRY(n, struct source, node));
 	OPENSSL_cleanse(g->secret, sizeof(g->secret));
-	free(g->buckets);
+	htable_fini(&g->sources);
 	free(g);
 }
 
@@ -125,45 +117,17 @@ static void source_key(const struct tr_addr *a, uint8_t key[17])
 	addr_source_key(a, key + 1);
 }
 
-static size_t source_bucket(const struct dtls_guard *g, const uint8_t key[17])
+static struct source *source_find(const struct dtls_guard *g, const uint8_t key[17],
+				  uint64_t h)
 {
-	uint32_t h = 2166136261u ^ g->seed;
+	for (struct htable_node *n = htable_first(&g->sources, h); n;
+	     n = htable_next(n, h)) {
+		struct source *s = HTABLE_ENTRY(n, struct source, node);
 
-	for (size_t i = 0; i < 17; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h & (g->n_buckets - 1);
-}
-
-/* Doubles the buckets; on allocation failure the chains grow longer. */
-static void sources_grow(struct dtls_guard *g)
-{
-	size_t old_n = g->n_buckets;
-	struct source **old = g->buckets, **b = calloc(old_n * 2, sizeof(*b));
-
-	if (!b)
-		return;
-	g->buckets = b;
-	g->n_buckets = old_n * 2;
-	for (size_t i = 0; i < old_n; i++) {
-		while (old[i]) {
-			struct source *s = old[i];
-			size_t j = source_bucket(g, s->key);
-
-			old[i] = s->next;
-			s->next = b[j];
-			b[j] = s;
-		}
+		if (!memcmp(s->key, key, 17))
+			return s;
 	}
-	free(old);
-}
-
-static struct source **source_find(const struct dtls_guard *g, const uint8_t key[17])
-{
-	struct source *const *pp = &g->buckets[source_bucket(g, key)];
-
-	while (*pp && memcmp((*pp)->key, key, 17))
-		pp = &(*pp)->next;
-	return (struct source **)pp;
+	return NULL;
 }
 
 unsigned dtls_guard_source_count(const struct dtls_guard *g, const struct tr_addr *client,
@@ -173,7 +137,7 @@ unsigned dtls_guard_source_count(const struct dtls_guard *g, const struct tr_add
 	struct source *s;
 
 	source_key(client, key);
-	s = *source_find(g, key);
+	s = source_find(g, key, htable_hash(&g->sources, key, sizeof(key)));
 	return s ? s->count[kind] : 0;
 }
 
@@ -181,23 +145,20 @@ int dtls_guard_source_add(struct dtls_guard *g, const struct tr_addr *client,
 			  enum dtls_source_kind kind)
 {
 	uint8_t key[17];
-	struct source **pp, *s;
+	uint64_t h;
+	struct source *s;
 
 	source_key(client, key);
-	pp = source_find(g, key);
-	if (!*pp) {
+	h = htable_hash(&g->sources, key, sizeof(key));
+	s = source_find(g, key, h);
+	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return TR_ENOMEM;
 		memcpy(s->key, key, sizeof(key));
-		*pp = s;
-		g->n_sources++;
-		s->count[kind]++;
-		if (g->n_sources > g->n_buckets)
-			sources_grow(g);
-		return 0;
+		htable_insert(&g->sources, &s->node, h);
 	}
-	(*pp)->count[kind]++;
+	s->count[kind]++;
 	return 0;
 }
 
@@ -205,12 +166,11 @@ void dtls_guard_source_remove(struct dtls_guard *g, const struct tr_addr *client
 			      enum dtls_source_kind kind)
 {
 	uint8_t key[17];
-	struct source **pp, *s;
+	struct source *s;
 	unsigned total = 0;
 
 	source_key(client, key);
-	pp = source_find(g, key);
-	s = *pp;
+	s = source_find(g, key, htable_hash(&g->sources, key, sizeof(key)));
 	if (!s || !s->count[kind])
 		return;
 	s->count[kind]--;
@@ -218,12 +178,11 @@ void dtls_guard_source_remove(struct dtls_guard *g, const struct tr_addr *client
 		total += s->count[k];
 	if (total)
 		return;
-	*pp = s->next;
+	htable_remove(&g->sources, &s->node);
 	free(s);
-	g->n_sources--;
 }
 
 size_t dtls_guard_source_entries(const struct dtls_guard *g)
 {
-	return g->n_sources;
+	return htable_count(&g->sources);
 }

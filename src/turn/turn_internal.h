@@ -12,6 +12,7 @@
 #include "stun/stun.h"
 #include "turn/turn.h"
 #include "util/addr.h"
+#include "util/htable.h"
 #include "util/ratelimit.h"
 
 struct event;
@@ -24,6 +25,25 @@ struct bufferevent;
 #define UDP_SLOT 65536
 
 enum turn_transport { TURN_UDP = 17, TURN_TCP = 6 };
+
+/* ---- quotas (turn_quota.c): pure ---- */
+
+/* A quota key: one letter for the kind of credential, then the name. */
+#define TURN_QUOTA_KEY_MAX (AUTH_NAME_MAX + 1)
+/* Whom an allocation counts against: the kind of credential ("L" long-term,
+ * "R" REST) and the name a quota counts (auth_cred_user), so a long-term
+ * user and a REST ID of the same name never share a count. */
+void turn_quota_key(enum auth_kind kind, const char *username, char sep,
+		    char out[TURN_QUOTA_KEY_MAX]);
+/* The allocations and reserved ports one key may hold, 0 = unlimited:
+ * user-quota, and for a room-minted credential (auth_room_member_id) also
+ * member-quota when that is lower. *option names the one in force, for the
+ * log line. */
+size_t turn_quota_user_limit(const struct conf *c, enum auth_kind kind,
+			     const char *username, const char **option);
+/* total-quota, or when 0 the relay port range less a tenth: the relay never
+ * hands out its last ports. */
+size_t turn_quota_total_limit(const struct conf *c);
 
 /* RFC 8656 2: an allocation is named by its client 5-tuple. */
 struct five_tuple {
@@ -104,6 +124,9 @@ struct bw_bucket {
 };
 
 struct allocation {
+	/* In the allocation table by 5-tuple; next to ft so a lookup reads
+	 * the chain link, the hash and the client address in one line. */
+	struct htable_node node;
 	struct five_tuple ft;
 	struct client_link link;
 	struct tr_addr relay;        /* bound address of relay_fd */
@@ -126,13 +149,12 @@ struct allocation {
 	uint16_t relay2_err;
 	int relay2_err_family;
 	/* RFC 8016 mobility (turn_mobility.c): ticket id (0: no ticket was
-	 * asked for), tickets issued so far, chain of the id index. */
+	 * asked for), tickets issued so far, its node in the id index. */
 	uint64_t mob_id;
 	uint32_t mob_gen;
-	struct allocation *mob_next;
-	/* What user-quota and member-quota count: the username, or the ID
-	 * part of a REST username (coturn: the "real" user). */
-	char quota_user[AUTH_NAME_MAX];
+	struct htable_node mob_node;
+	/* Whom user-quota and member-quota count (turn_quota_key). */
+	char quota_user[TURN_QUOTA_KEY_MAX];
 	/* Dense arrays (order carries no meaning) plus hash indexes, so the
 	 * packet path finds a permission or channel in O(1); entries are
 	 * capped by max-permissions/max-channels-per-allocation. */
@@ -148,9 +170,9 @@ struct allocation {
 	 * reserved against bps-capacity (turn_bandwidth.c). */
 	uint32_t bps, bps_reserved;
 	struct bw_bucket bw_to_peer, bw_from_peer;
-	struct allocation *hash_next;
 	struct turn_server *server;
-	struct tcp_relay *tcp; /* RFC 6062 state; NULL for a UDP relay */
+	struct tcp_relay *tcp;       /* RFC 6062 state; NULL for a UDP relay */
+	struct offload_set *offload; /* channels the kernel relays (turn_offload.c) */
 };
 
 /* ---- allocation table (turn_alloc.c): pure, clock passed in ---- */
@@ -251,6 +273,9 @@ struct turn_counters {
 	 * stun-only / no-stun; Allocates refused by bps-capacity. */
 	uint64_t bw_dropped_pkts[2], bw_dropped_bytes[2];
 	uint64_t stun_mode_ignored, bps_capacity_refused;
+	/* relay-offload: what the kernel relayed, [0] from peer, [1] to
+	 * peer (also counted in relayed_*). */
+	uint64_t offload_pkts[2], offload_bytes[2];
 };
 
 struct reservation {
@@ -260,7 +285,7 @@ struct reservation {
 	uint64_t expires_ms;
 	/* The reserving allocation's quota_user: a held port counts against
 	 * that user and the total until it expires or is taken. */
-	char quota_user[AUTH_NAME_MAX];
+	char quota_user[TURN_QUOTA_KEY_MAX];
 };
 
 struct relay_family {
@@ -315,8 +340,9 @@ struct turn_server {
 	uint64_t bps_granted;                     /* sum of bps_reserved (bps-capacity) */
 	uint64_t binding_log_ms, binding_log_n, binding_log_skipped; /* log-binding */
 	/* RFC 6062 (turn_tcp_relay.c): peer connections by CONNECTION-ID. */
-	struct tcp_peer_conn **tcp_conn_buckets;
+	struct htable tcp_conns; /* RFC 6062 peer connections by id (turn_tcp_relay.c) */
 	size_t tcp_conn_count, tcp_relay_fds;
+	struct offload *offload; /* relay-offload; NULL: userspace only */
 };
 
 /* A datagram or frame that arrived from a client. */
@@ -427,6 +453,23 @@ size_t turn_bw_stream_read_max(const struct allocation *a, size_t cap_min,
 			       size_t cap_max);
 /* Appends the bandwidth and STUN-mode counters (Prometheus text). */
 void turn_bw_write_metrics(struct turn_server *s, struct evbuffer *out);
+
+/* relay-offload (turn_offload.c). _start: 0, or TR_EIO when relay-offload
+ * is xdp or tc and cannot be had (auto logs and goes on). _sync puts the
+ * allocation's live channels in the kernel's maps and removes the others
+ * (after ChannelBind, CreatePermission, Refresh, a mobility move); _drop
+ * removes them all (before the allocation goes); _collect adds what the
+ * kernel relayed to the counters (before they are read); _tick, from the
+ * cron, also drops expired entries and refreshes next hops. */
+struct offload;
+struct offload_set;
+int turn_offload_start(struct turn_server *s);
+void turn_offload_stop(struct turn_server *s);
+void turn_offload_sync(struct turn_server *s, struct allocation *a);
+void turn_offload_drop(struct turn_server *s, struct allocation *a);
+void turn_offload_collect(struct turn_server *s);
+void turn_offload_tick(struct turn_server *s);
+void turn_offload_write_metrics(struct turn_server *s, struct evbuffer *out);
 
 /* Listeners (turn_listen.c). */
 int turn_listen_start(struct turn_server *s);

@@ -120,41 +120,6 @@ static void log_refusal(struct turn_request *r, enum stun_error code, const char
 	s->limit_log_skipped = 0;
 }
 
-/* What the quotas count (coturn): the ID part of a REST username,
- * "EXPIRY:ID" or "ID:EXPIRY"; else the whole username. */
-static void quota_user_of(const struct turn_request *r, char *out, size_t len)
-{
-	size_t n;
-	const char *id = auth_cred_user(r->cred.kind, r->username,
-					r->s->conf->rest_api_separator, &n);
-
-	snprintf(out, len, "%.*s", (int)n, id);
-}
-
-/* total-quota, or when 0 the relay port range less a tenth: the relay
- * never hands out its last ports. */
-static size_t total_limit(const struct conf *c)
-{
-	size_t span = (size_t)c->max_port - c->min_port + 1;
-
-	if (c->total_quota)
-		return c->total_quota;
-	return span - span / 10 ? span - span / 10 : 1;
-}
-
-/* user-quota for everyone; member-quota too for REST credentials (the
- * room server's); 0 when neither limits this user. */
-static size_t user_limit(const struct turn_request *r)
-{
-	const struct conf *c = r->s->conf;
-	size_t limit = c->user_quota;
-
-	if (r->cred.kind == AUTH_KIND_REST && c->member_quota &&
-	    (!limit || c->member_quota < limit))
-		limit = c->member_quota;
-	return limit;
-}
-
 static size_t reservations_of(const struct turn_server *s, const char *user)
 {
 	size_t n = 0;
@@ -172,11 +137,13 @@ static enum stun_error quota_check(struct turn_request *r, const char *user,
 {
 	struct turn_server *s = r->s;
 	size_t total = alloc_table_count(s->allocs) + s->n_reservations;
-	size_t limit = user_limit(r);
+	const char *option;
+	size_t limit = turn_quota_user_limit(s->conf, r->cred.kind, r->username, &option);
+	char why[64];
 
 	if (taken)
 		total--;
-	if (total >= total_limit(s->conf)) {
+	if (total >= turn_quota_total_limit(s->conf)) {
 		log_refusal(r, STUN_ERR_QUOTA_REACHED, "total-quota reached");
 		return STUN_ERR_QUOTA_REACHED;
 	}
@@ -187,8 +154,8 @@ static enum stun_error quota_check(struct turn_request *r, const char *user,
 		if (taken && !strcmp(taken->quota_user, user))
 			held--;
 		if (held >= limit) {
-			log_refusal(r, STUN_ERR_QUOTA_REACHED,
-				    "user-quota or member-quota reached");
+			snprintf(why, sizeof(why), "%s reached", option);
+			log_refusal(r, STUN_ERR_QUOTA_REACHED, why);
 			return STUN_ERR_QUOTA_REACHED;
 		}
 	}
@@ -312,63 +279,32 @@ static enum stun_error allocate_admit(struct turn_request *r, const char *user,
 	return 0;
 }
 
-void turn_handle_allocate(struct turn_request *r)
+/* A new allocation for the request's 5-tuple on the relay socket fd bound
+ * to bound, filled from the request; NULL when the table cannot grow, and
+ * then fd is closed, its port released and 508 answered. */
+static struct allocation *allocation_insert(struct turn_request *r, int fd,
+					    const struct tr_addr *bound, const char *user)
 {
 	struct turn_server *s = r->s;
-	struct relay_family *rf;
-	struct reservation *res;
-	struct allocation *a;
-	struct tr_addr bound;
-	char user[AUTH_NAME_MAX];
-	uint8_t token[8];
-	bool reserved;
-	enum stun_error code, second_err;
-	int family, second, second_err_family, fd;
-
-	if (r->alloc) {
-		/* RFC 8656 7.2: a retransmission gets the same success. */
-		if (!memcmp(r->alloc->alloc_tid, r->msg->tid, STUN_TID_LEN))
-			respond_allocate_success(r, r->alloc, NULL);
-		else
-			turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
-		return;
-	}
-	if (s->draining) {
-		turn_respond_alternate(r);
-		return;
-	}
-	quota_user_of(r, user, sizeof(user));
-	code = allocate_check_attributes(r, &family, &second, &second_err,
-					 &second_err_family);
-	if (!code)
-		code = allocate_admit(r, user, &res);
-	if (code) {
-		turn_respond_error(r, code);
-		return;
-	}
-	rf = family == AF_INET ? &s->relay4 : &s->relay6;
-	fd = allocate_socket(r, rf, res, user, &bound, token, &reserved, &code);
-	if (fd < 0) {
-		turn_respond_error(r, code);
-		return;
-	}
 	/* A reserved socket brings its own family. */
-	rf = addr_family(&bound) == AF_INET6 ? &s->relay6 : &s->relay4;
-	a = alloc_table_insert(s->allocs, &r->pkt->ft);
+	const struct relay_family *rf =
+		addr_family(bound) == AF_INET6 ? &s->relay6 : &s->relay4;
+	struct allocation *a = alloc_table_insert(s->allocs, &r->pkt->ft);
+
 	if (!a) {
 		close(fd);
-		port_pool_release(rf->ports, addr_port(&bound));
+		port_pool_release(rf->ports, addr_port(bound));
 		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
-		return;
+		return NULL;
 	}
 	a->server = s;
 	a->link = r->pkt->link;
 	if (a->link.tcp)
 		a->link.tcp->n_allocs++;
 	a->relay_fd = fd;
-	a->relay = bound;
+	a->relay = *bound;
 	a->relay_public = rf->external;
-	addr_set_port(&a->relay_public, addr_port(&bound));
+	addr_set_port(&a->relay_public, addr_port(bound));
 	memcpy(a->alloc_tid, r->msg->tid, STUN_TID_LEN);
 	a->alloc_lifetime_s = requested_lifetime(r);
 	if (!a->alloc_lifetime_s)
@@ -379,18 +315,78 @@ void turn_handle_allocate(struct turn_request *r)
 	snprintf(a->quota_user, sizeof(a->quota_user), "%s", user);
 	a->cred = r->cred;
 	a->had_fingerprint = r->fingerprint;
-	a->relay2_err = (uint16_t)second_err;
-	a->relay2_err_family = second_err_family;
+	return a;
+}
+
+/* Bandwidth, the second family, the relay's watch and mobility for the new
+ * allocation a; false (a deleted, 508 answered) when one cannot start. */
+static bool allocation_start(struct turn_request *r, struct allocation *a, int second)
+{
 	turn_bw_grant(r, a);
 	if (second)
 		turn_dual_open(r, a, second);
-	if ((turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(s, a)
-					      : turn_relay_watch(s, a)) ||
+	if ((turn_tcp_relay_requested(r->msg) ? turn_tcp_relay_start(r->s, a)
+					      : turn_relay_watch(r->s, a)) ||
 	    turn_mobility_enable(r, a)) {
-		turn_allocation_delete(s, a, "out of memory");
+		turn_allocation_delete(r->s, a, "out of memory");
 		turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
+		return false;
+	}
+	return true;
+}
+
+/* An Allocate on a 5-tuple that has one (RFC 8656 7.2): a retransmission
+ * gets the same success, anything else 437. */
+static void allocate_again(struct turn_request *r)
+{
+	if (!memcmp(r->alloc->alloc_tid, r->msg->tid, STUN_TID_LEN))
+		respond_allocate_success(r, r->alloc, NULL);
+	else
+		turn_respond_error(r, STUN_ERR_ALLOCATION_MISMATCH);
+}
+
+void turn_handle_allocate(struct turn_request *r)
+{
+	struct turn_server *s = r->s;
+	struct reservation *res;
+	struct allocation *a;
+	struct tr_addr bound;
+	char user[TURN_QUOTA_KEY_MAX];
+	uint8_t token[8];
+	bool reserved;
+	enum stun_error code, second_err;
+	int family, second, second_err_family, fd;
+
+	if (r->alloc) {
+		allocate_again(r);
 		return;
 	}
+	if (s->draining) {
+		turn_respond_alternate(r);
+		return;
+	}
+	turn_quota_key(r->cred.kind, r->username, s->conf->rest_api_separator, user);
+	code = allocate_check_attributes(r, &family, &second, &second_err,
+					 &second_err_family);
+	if (!code)
+		code = allocate_admit(r, user, &res);
+	if (code) {
+		turn_respond_error(r, code);
+		return;
+	}
+	fd = allocate_socket(r, family == AF_INET ? &s->relay4 : &s->relay6, res, user,
+			     &bound, token, &reserved, &code);
+	if (fd < 0) {
+		turn_respond_error(r, code);
+		return;
+	}
+	a = allocation_insert(r, fd, &bound, user);
+	if (!a)
+		return;
+	a->relay2_err = (uint16_t)second_err;
+	a->relay2_err_family = second_err_family;
+	if (!allocation_start(r, a, second))
+		return;
 	s->counters.allocations_created++;
 	log_allocation("created", a, a->alloc_lifetime_s);
 	respond_allocate_success(r, a, reserved ? token : NULL);
@@ -420,6 +416,7 @@ void turn_handle_refresh(struct turn_request *r)
 	} else {
 		r->alloc->expires_ms = r->s->now_ms + (uint64_t)lifetime * 1000u;
 		log_allocation("refreshed", r->alloc, lifetime);
+		turn_offload_sync(r->s, r->alloc);
 	}
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	stun_add_u32(&b, STUN_ATTR_LIFETIME, lifetime);
@@ -535,6 +532,7 @@ void turn_handle_create_permission(struct turn_request *r)
 			turn_respond_error(r, STUN_ERR_INSUFFICIENT_CAPACITY);
 			return;
 		}
+	turn_offload_sync(r->s, r->alloc);
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	turn_response_send(r, &b);
 }
@@ -577,6 +575,7 @@ void turn_handle_channel_bind(struct turn_request *r)
 		turn_respond_error(r, STUN_ERR_BAD_REQUEST);
 		return;
 	}
+	turn_offload_sync(r->s, r->alloc);
 	turn_response_start(r, &b, STUN_CLASS_SUCCESS);
 	turn_response_send(r, &b);
 }

@@ -43,6 +43,7 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 	const struct turn_counters *c = &s->counters;
 	struct live_totals t = { 0, 0 };
 
+	turn_offload_collect(s);
 	alloc_table_each(s->allocs, add_children, &t);
 	prom_metric(out, "turnroom_allocations", "gauge", "Live TURN allocations.",
 		    alloc_table_count(s->allocs));
@@ -84,6 +85,7 @@ void turn_server_write_metrics(struct turn_server *s, struct evbuffer *out)
 		    c->malformed_dropped);
 	turn_bw_write_metrics(s, out);
 	turn_dtls_write_metrics(s, out);
+	turn_offload_write_metrics(s, out);
 }
 
 struct user_bytes {
@@ -108,6 +110,7 @@ void turn_server_each_room_allocation(struct turn_server *s,
 {
 	struct user_bytes u = { fn, arg };
 
+	turn_offload_collect(s);
 	alloc_table_each(s->allocs, each_user_bytes, &u);
 }
 
@@ -158,6 +161,7 @@ void turn_server_write_sessions(struct turn_server *s, struct evbuffer *out,
 {
 	struct session_lines sl = { out, room_of, ctx };
 
+	turn_offload_collect(s);
 	alloc_table_each(s->allocs, write_session, &sl);
 }
 

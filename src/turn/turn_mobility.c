@@ -26,7 +26,7 @@
 #include "util/escape.h"
 #include "util/log.h"
 
-#define MOB_BUCKETS 4096u /* ids are random: chains stay short */
+#define MOB_BUCKETS 64
 #define MOB_KEY_LEN 32
 #define MOB_MAC_LEN 12
 #define MOB_RAW_LEN (8 + 4 + MOB_MAC_LEN)
@@ -34,7 +34,7 @@
 
 struct mobility {
 	uint8_t key[MOB_KEY_LEN]; /* random per process: tickets die with it */
-	struct allocation *buckets[MOB_BUCKETS];
+	struct htable ids;        /* of allocation.mob_node, by mob_id */
 };
 
 static struct mobility *mob_get(struct turn_server *s)
@@ -42,16 +42,15 @@ static struct mobility *mob_get(struct turn_server *s)
 	if (s->mobility)
 		return s->mobility;
 	s->mobility = calloc(1, sizeof(*s->mobility));
-	if (s->mobility && RAND_bytes(s->mobility->key, MOB_KEY_LEN) != 1) {
-		free(s->mobility);
-		s->mobility = NULL;
-	}
+	if (s->mobility && (RAND_bytes(s->mobility->key, MOB_KEY_LEN) != 1 ||
+			    htable_init(&s->mobility->ids, MOB_BUCKETS)))
+		turn_mobility_free(s);
 	return s->mobility;
 }
 
-static struct allocation **bucket_of(struct mobility *m, uint64_t id)
+static uint64_t id_hash(const struct mobility *m, uint64_t id)
 {
-	return &m->buckets[id & (MOB_BUCKETS - 1)];
+	return htable_hash(&m->ids, &id, sizeof(id));
 }
 
 static bool ticket_mac(const struct mobility *m, const uint8_t head[12],
@@ -89,12 +88,19 @@ struct allocation *turn_mobility_lookup(struct turn_server *s, const struct stun
 	uint64_t id;
 	uint32_t gen;
 
+	uint64_t h;
+
 	if (!attr || !s->conf->mobility || !s->mobility ||
 	    ticket_parse(s->mobility, attr, &id, &gen))
 		return NULL;
-	for (struct allocation *a = *bucket_of(s->mobility, id); a; a = a->mob_next)
+	h = id_hash(s->mobility, id);
+	for (struct htable_node *n = htable_first(&s->mobility->ids, h); n;
+	     n = htable_next(n, h)) {
+		struct allocation *a = HTABLE_ENTRY(n, struct allocation, mob_node);
+
 		if (a->mob_id == id)
 			return a;
+	}
 	return NULL;
 }
 
@@ -117,18 +123,14 @@ void turn_mobility_forget(struct turn_server *s, struct allocation *a)
 {
 	if (!a->mob_id || !s->mobility)
 		return;
-	for (struct allocation **pp = bucket_of(s->mobility, a->mob_id); *pp;
-	     pp = &(*pp)->mob_next) {
-		if (*pp == a) {
-			*pp = a->mob_next;
-			break;
-		}
-	}
+	htable_remove(&s->mobility->ids, &a->mob_node);
 	a->mob_id = 0;
 }
 
 void turn_mobility_free(struct turn_server *s)
 {
+	if (s->mobility)
+		htable_fini(&s->mobility->ids);
 	free(s->mobility);
 	s->mobility = NULL;
 }
@@ -150,7 +152,6 @@ int turn_mobility_enable(struct turn_request *r, struct allocation *a)
 {
 	struct mobility *m;
 	uint8_t idb[8];
-	struct allocation **b;
 
 	if (!stun_find(r->msg, STUN_ATTR_MOBILITY_TICKET))
 		return 0;
@@ -162,9 +163,7 @@ int turn_mobility_enable(struct turn_request *r, struct allocation *a)
 			return TR_EIO;
 		a->mob_id = (uint64_t)rd32(idb) << 32 | rd32(idb + 4);
 	} while (a->mob_id == 0);
-	b = bucket_of(m, a->mob_id);
-	a->mob_next = *b;
-	*b = a;
+	htable_insert(&m->ids, &a->mob_node, id_hash(m, a->mob_id));
 	return 0;
 }
 
@@ -184,6 +183,7 @@ static void move_allocation(struct turn_request *r, struct allocation *a)
 	if (a->link.tcp)
 		a->link.tcp->n_allocs++;
 	alloc_table_move(r->s->allocs, a, &r->pkt->ft);
+	turn_offload_sync(r->s, a);
 }
 
 enum stun_error turn_mobility_refresh(struct turn_request *r)

@@ -86,6 +86,7 @@ void turn_allocation_delete(struct turn_server *s, struct allocation *a, const c
 	struct relay_family *rf =
 		addr_family(&a->relay) == AF_INET6 ? &s->relay6 : &s->relay4;
 
+	turn_offload_drop(s, a);
 	log_info("allocation deleted: client %s relay %s user '%s' (%s), "
 		 "to peer %llu pkts/%llu bytes, from peer %llu pkts/%llu bytes",
 		 addr_to_str(&a->ft.client, client, sizeof(client)),
@@ -265,6 +266,7 @@ static void cron_cb(evutil_socket_t fd, short what, void *arg)
 	turn_server_touch_clock(s);
 	alloc_table_sweep(s->allocs, s->now_ms, expire_allocation, s);
 	reservations_expire(s);
+	turn_offload_tick(s);
 	turn_fds_tick(s);
 	turn_dtls_tick(s);
 	turn_tcp_expire_idle(s);
@@ -615,7 +617,7 @@ struct turn_server *turn_server_new(struct event_base *base, const struct conf *
 	s->cron = event_new(base, -1, EV_PERSIST, cron_cb, s);
 	if (!s->cron || event_add(s->cron, &tick))
 		goto fail;
-	if (turn_listen_start(s) || turn_dtls_start(s))
+	if (turn_listen_start(s) || turn_dtls_start(s) || turn_offload_start(s))
 		goto fail;
 	warn_private_relay(s);
 	return s;
@@ -626,6 +628,7 @@ fail:
 
 static void release_allocation(struct allocation *a)
 {
+	turn_offload_drop(a->server, a);
 	turn_tcp_relay_release(a);
 	if (a->relay_ev)
 		event_free(a->relay_ev);
@@ -641,6 +644,7 @@ void turn_server_free(struct turn_server *s)
 	turn_listen_stop(s);
 	turn_dtls_stop(s);
 	alloc_table_free(s->allocs, release_allocation);
+	turn_offload_stop(s);
 	turn_mobility_free(s);
 	for (size_t i = 0; i < s->n_reservations; i++)
 		close(s->reservations[i].fd);

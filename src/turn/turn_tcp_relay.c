@@ -45,9 +45,9 @@
 /* Out of descriptors, a listening socket stays readable: its accepts
  * pause this long instead of spinning. */
 #define TCP_RELAY_ACCEPT_PAUSE_MS 1000
-/* CONNECTION-ID lookup (ConnectionBind): chained buckets, allocated
- * while any peer connection exists. */
-#define TCP_RELAY_BUCKETS 4096
+/* CONNECTION-ID lookup (ConnectionBind): a util/htable, allocated while
+ * any peer connection exists. */
+#define TCP_RELAY_BUCKETS 64
 
 enum pc_state { PC_CONNECTING, PC_PENDING, PC_BOUND };
 
@@ -67,7 +67,7 @@ struct tcp_peer_conn {
 	bool connect_fp;                       /* the Connect had a FINGERPRINT */
 	bool closing;                          /* one side ended: flush, then free */
 	struct tcp_peer_conn *a_prev, *a_next; /* the allocation's list */
-	struct tcp_peer_conn *g_prev, *g_next; /* its id bucket */
+	struct htable_node node;               /* in s->tcp_conns, by id */
 };
 
 struct tcp_relay {
@@ -76,9 +76,9 @@ struct tcp_relay {
 	struct event *resume; /* re-arms accepting after a pause */
 };
 
-static struct tcp_peer_conn **bucket_of(const struct turn_server *s, uint32_t id)
+static uint64_t id_hash(const struct turn_server *s, uint32_t id)
 {
-	return &s->tcp_conn_buckets[id % TCP_RELAY_BUCKETS];
+	return htable_hash(&s->tcp_conns, &id, sizeof(id));
 }
 
 bool turn_tcp_relay_requested(const struct stun_msg *msg)
@@ -156,16 +156,9 @@ static void conn_free(struct tcp_peer_conn *pc)
 	if (pc->a_next)
 		pc->a_next->a_prev = pc->a_prev;
 	t->n--;
-	if (pc->g_prev)
-		pc->g_prev->g_next = pc->g_next;
-	else
-		*bucket_of(s, pc->id) = pc->g_next;
-	if (pc->g_next)
-		pc->g_next->g_prev = pc->g_prev;
-	if (--s->tcp_conn_count == 0) {
-		free(s->tcp_conn_buckets);
-		s->tcp_conn_buckets = NULL;
-	}
+	htable_remove(&s->tcp_conns, &pc->node);
+	if (--s->tcp_conn_count == 0)
+		htable_fini(&s->tcp_conns);
 	if (pc->timer)
 		event_free(pc->timer);
 	if (pc->bw_timer)
@@ -193,10 +186,7 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 	struct tcp_peer_conn *pc = calloc(1, sizeof(*pc));
 	struct timeval tv = { deadline_ms / 1000, (deadline_ms % 1000) * 1000 };
 
-	if (!s->tcp_conn_buckets)
-		s->tcp_conn_buckets =
-			calloc(TCP_RELAY_BUCKETS, sizeof(*s->tcp_conn_buckets));
-	if (!pc || !s->tcp_conn_buckets) {
+	if (!pc || (!s->tcp_conns.b && htable_init(&s->tcp_conns, TCP_RELAY_BUCKETS))) {
 		free(pc);
 		return NULL;
 	}
@@ -215,10 +205,8 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 		if (pc->timer)
 			event_free(pc->timer);
 		free(pc);
-		if (!s->tcp_conn_count) {
-			free(s->tcp_conn_buckets);
-			s->tcp_conn_buckets = NULL;
-		}
+		if (!s->tcp_conn_count)
+			htable_fini(&s->tcp_conns);
 		return NULL;
 	}
 	pc->a_next = a->tcp->conns;
@@ -226,21 +214,25 @@ static struct tcp_peer_conn *conn_new(struct turn_server *s, struct allocation *
 		pc->a_next->a_prev = pc;
 	a->tcp->conns = pc;
 	a->tcp->n++;
-	pc->g_next = *bucket_of(s, pc->id);
-	if (pc->g_next)
-		pc->g_next->g_prev = pc;
-	*bucket_of(s, pc->id) = pc;
+	htable_insert(&s->tcp_conns, &pc->node, id_hash(s, pc->id));
 	s->tcp_conn_count++;
 	return pc;
 }
 
 static struct tcp_peer_conn *conn_by_id(const struct turn_server *s, uint32_t id)
 {
-	if (!s->tcp_conn_buckets)
+	uint64_t h;
+
+	if (!s->tcp_conns.b)
 		return NULL;
-	for (struct tcp_peer_conn *pc = *bucket_of(s, id); pc; pc = pc->g_next)
+	h = id_hash(s, id);
+	for (struct htable_node *n = htable_first(&s->tcp_conns, h); n;
+	     n = htable_next(n, h)) {
+		struct tcp_peer_conn *pc = HTABLE_ENTRY(n, struct tcp_peer_conn, node);
+
 		if (pc->id == id)
 			return pc;
+	}
 	return NULL;
 }
 

@@ -96,11 +96,6 @@ bool addr_equal_ip(const struct tr_addr *a, const struct tr_addr *b)
 	       memcmp(pa, pb, la) == 0;
 }
 
-bool addr_equal(const struct tr_addr *a, const struct tr_addr *b)
-{
-	return addr_equal_ip(a, b) && addr_port(a) == addr_port(b);
-}
-
 bool addr_is_any(const struct tr_addr *a)
 {
 	size_t len;
@@ -134,6 +129,19 @@ uint32_t addr_hash(const struct tr_addr *a, uint32_t seed)
 	h = (h ^ (port & 0xff)) * 16777619u;
 	h = (h ^ (uint32_t)a->u.sa.sa_family) * 16777619u;
 	return h;
+}
+
+size_t addr_key(const struct tr_addr *a, uint8_t *out)
+{
+	out[0] = (uint8_t)a->u.sa.sa_family;
+	if (a->u.sa.sa_family == AF_INET6) {
+		memcpy(out + 1, &a->u.v6.sin6_port, 2);
+		memcpy(out + 3, a->u.v6.sin6_addr.s6_addr, 16);
+		return 19;
+	}
+	memcpy(out + 1, &a->u.v4.sin_port, 2);
+	memcpy(out + 3, &a->u.v4.sin_addr.s_addr, 4);
+	return 7;
 }
 
 void addr_source_key(const struct tr_addr *a, uint8_t key[ADDR_SOURCE_KEY_LEN])
@@ -203,6 +211,20 @@ char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen)
 		snprintf(buf, buflen, "[%s]:%u", ip, addr_port(a));
 	else
 		snprintf(buf, buflen, "%s:%u", ip, addr_port(a));
+	return buf;
+}
+
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen)
+{
+	bool v6 = strchr(e->host, ':') != NULL;
+
+	if (e->is_unix)
+		snprintf(buf, buflen, "unix:%s", e->host);
+	else if (!e->port)
+		snprintf(buf, buflen, "%s", e->host);
+	else
+		snprintf(buf, buflen, "%s%s%s:%u", v6 ? "[" : "", e->host, v6 ? "]" : "",
+			 e->port);
 	return buf;
 }
 

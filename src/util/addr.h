@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 
 struct tr_addr {
@@ -15,6 +16,28 @@ struct tr_addr {
 		struct sockaddr_in6 v6;
 		struct sockaddr_storage ss;
 	} u;
+};
+
+/* Same family, address and port. Inline: the relay compares 5-tuples on
+ * every datagram (the allocation table's lookup). */
+static inline bool addr_equal(const struct tr_addr *a, const struct tr_addr *b)
+{
+	if (a->u.sa.sa_family != b->u.sa.sa_family)
+		return false;
+	if (a->u.sa.sa_family == AF_INET6)
+		return a->u.v6.sin6_port == b->u.v6.sin6_port &&
+		       !memcmp(&a->u.v6.sin6_addr, &b->u.v6.sin6_addr, 16);
+	return a->u.v4.sin_port == b->u.v4.sin_port &&
+	       a->u.v4.sin_addr.s_addr == b->u.v4.sin_addr.s_addr;
+}
+/* A server an option names by host (redis=, turn-servers=): a DNS name or
+ * an IP literal (kept without brackets) and a port, or a unix socket path.
+ * src/conf parses the text once; all zero (host "") means none. */
+#define ADDR_HOST_MAX 256
+struct tr_endpoint {
+	char host[ADDR_HOST_MAX]; /* or the unix socket path */
+	unsigned port;            /* 0: a unix socket, or the option's default */
+	bool is_unix;
 };
 
 /* Longest text addr_to_str writes: "[ipv6%scope]:port" plus NUL. */
@@ -36,11 +59,14 @@ const uint8_t *addr_bytes(const struct tr_addr *a, size_t *len);
  * IPv4 socket can take the same port. Returns fd; or -1 with fd closed
  * and errno kept. */
 int addr_bind_or_close(int fd, const struct tr_addr *a);
-bool addr_equal(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_equal_ip(const struct tr_addr *a, const struct tr_addr *b);
 bool addr_is_any(const struct tr_addr *a);
 bool addr_is_loopback(const struct tr_addr *a);
 uint32_t addr_hash(const struct tr_addr *a, uint32_t seed);
+/* The bytes addr_equal compares (family, port, address) into out, for a
+ * hash table key (util/htable.h); their count, at most ADDR_KEY_MAX. */
+#define ADDR_KEY_MAX (1 + 2 + 16)
+size_t addr_key(const struct tr_addr *a, uint8_t *out);
 
 /* The unit every per-source limit counts (connections, sessions, refused
  * joins, failed authentications): an IPv4 address, also when mapped into
@@ -55,6 +81,10 @@ bool addr_same_source(const struct tr_addr *a, const struct tr_addr *b);
 /* The source of a for a log line: "192.0.2.1" or "2001:db8:1::/64". */
 char *addr_source_to_str(const struct tr_addr *a, char *buf, size_t buflen);
 
+/* An endpoint as config text: "unix:PATH", "host", "host:5", "[::1]:5"
+ * (no port when it is 0); always NUL-terminated. Returns buf. */
+#define ADDR_ENDPOINT_STR_MAX (ADDR_HOST_MAX + 16)
+char *addr_endpoint_to_str(const struct tr_endpoint *e, char *buf, size_t buflen);
 /* "1.2.3.4:5" or "[::1]:5"; always NUL-terminated. Returns buf. */
 char *addr_to_str(const struct tr_addr *a, char *buf, size_t buflen);
 /* IP only, no port. */

@@ -32,7 +32,7 @@ struct log_next {
 	enum log_level max_level;
 };
 
-static const char *level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
+static const char *const level_name[] = { "ERROR", "WARN", "INFO", "DEBUG" };
 static const int level_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 
 static bool is_stderr_path(const char *path)

@@ -93,7 +93,8 @@ async def join_rate(srv, n):
 async def main(args):
     tmp = tempfile.mkdtemp(prefix="turnroom-bench-cluster.")
     redis, port = start_redis(tmp)
-    common = ["redis=127.0.0.1:%d" % port, "ws-rate=100000", "ws-max-message=65536",
+    common = ["redis=127.0.0.1:%d" % port, "cluster-secret=bench-cluster-secret-0123456789",
+              "ws-rate=100000", "ws-max-message=65536",
               "static-auth-secret=bench-secret"]
     n1 = Server("n1", tmp, common + ["node-id=n1"]).start()
     n2 = Server("n2", tmp, common + ["node-id=n2"]).start()

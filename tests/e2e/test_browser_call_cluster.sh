@@ -15,7 +15,8 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 in_ns redis-cli -p "$REDIS_PORT" PING | grep -q PONG || die "redis-server did not start"
-printf 'redis=127.0.0.1:%s\nnode-timeout=3\n' "$REDIS_PORT" >>"$E2E_CONF"
+printf 'redis=127.0.0.1:%s\ncluster-secret=e2e-cluster-secret-0123456789\nnode-timeout=3\n' \
+	"$REDIS_PORT" >>"$E2E_CONF"
 # Node 2: the same configuration on other ports and its own relay range.
 sed -e "s/^listening-port=.*/listening-port=3479/" -e "s/^http-port=.*/http-port=8081/" \
 	-e "s/^min-port=.*/min-port=49300/" -e "s/^max-port=.*/max-port=49400/" \

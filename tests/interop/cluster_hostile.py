@@ -197,13 +197,10 @@ class FakeRedis:
             self.rooms.get(room, {}).pop(rest[3], None)
             self.publish(rest[5], rest[6])
             return enc(1)
-        if b"'tr:nodes'" in body:                      # reap
-            return enc([0, 1])
-        if b"keep" in body:                            # sync
-            return enc(0)
-        if b"'NX'" in body:                            # the shared secret
-            self.secret = self.secret or rest[1]
-            return enc(self.secret)
+        if b"'tr:nodes'" in body:                      # reap: {nodes, removed}
+            return enc([1, []])
+        if b"keep" in body:                            # sync: {0, removed}
+            return enc([0, []])
         return enc(0)
 
 
@@ -225,6 +222,7 @@ def node():
     if name not in METRICS:
         METRICS[name] = free_port()
     return S.server(name, ["redis=127.0.0.1:%d" % FAKE.port, "node-id=%s" % name,
+                           "cluster-secret=hostile-cluster-secret-0123456789",
                            "static-auth-secret=hostile-test-secret-0123456789",
                            "prometheus", "prometheus-port=%d" % METRICS[name],
                            "ws-rate=1000"])

@@ -76,28 +76,60 @@ need() {
 	command -v "$1" >/dev/null 2>&1 || fail "$1 not installed (Debian package ${2:-coturn})"
 }
 
-# free_port: a port free for both UDP and TCP on 127.0.0.1, from the
-# kernel's ephemeral range (relay windows stay below 32768); the Python
-# tests use the same free_port.py.
+# free_port: a port free for both UDP and TCP on 127.0.0.1, from this
+# test's block (free_port.py; the Python tests use the same file).
 free_port() {
 	"$PY" "$INTEROP_DIR/free_port.py"
 }
 
-# no_sanitizer_report LOG...: fails the test if any LOG holds an ASan,
-# UBSan or LSan report (the scan the Python tests use: sanitizer_scan.py).
+# The test's slot (free_port.py says why): one of 24 lock files, held
+# with flock by this shell until the test exits; its number and the
+# counter of the block's ports go to the test's processes through the
+# environment. A script this one runs keeps its parent's slot.
+_take_test_slot() {
+	local dir=/tmp/turnroom-test-slots first=$((RANDOM % 24)) i n
+	[ -d "$dir" ] || { mkdir -p "$dir" && chmod 1777 "$dir"; } 2>/dev/null
+	for ((i = 0; i < 24; i++)); do
+		n=$(((first + i) % 24))
+		{ exec {_SLOT_FD}>>"$dir/slot-$n"; } 2>/dev/null || continue
+		if flock -n "$_SLOT_FD"; then
+			export TURNROOM_TEST_SLOT=$n
+			export TURNROOM_PORT_COUNTER=$TMP/.free-port-next
+			return 0
+		fi
+		exec {_SLOT_FD}>&-
+	done
+	return 1 # every slot taken: ports and relay windows as before the slots
+}
+[ -n "${TURNROOM_TEST_SLOT:-}" ] || _take_test_slot
+
+# sanitizer_report LOG: prints "LOG: first report line" and succeeds when
+# LOG holds an ASan, UBSan or LSan report (the scan the Python tests use:
+# sanitizer_scan.py). A quick look first, as a Python start costs a third
+# of a second and test_admin checks some seventy logs: every line
+# SANITIZER_RE matches holds one of these words.
+sanitizer_report() {
+	grep -qaE 'runtime error|Sanitizer' "$1" 2>/dev/null || return 1
+	! "$PY" "$INTEROP_DIR/sanitizer_scan.py" "$1"
+}
+
+# no_sanitizer_report LOG...: fails the test if any LOG holds a report.
 no_sanitizer_report() {
 	local log report
 	for log in "$@"; do
-		report=$("$PY" "$INTEROP_DIR/sanitizer_scan.py" "$log") ||
+		report=$(sanitizer_report "$log") &&
 			fail "sanitizer report in $(basename "$log"): ${report#"$log": }"
 	done
 }
 
-# relay_window: "MIN MAX", a random 1000-port window inside 20000-31999,
-# below the ephemeral range so client sockets never take relay ports.
+# relay_window: "MIN MAX", the 500 relay ports of the test's slot (see
+# free_port.py), below the ephemeral range so client sockets never take
+# relay ports, and no other test's either: a small pool (test_error_codes
+# runs out of its six ports on purpose) runs out only by this test's own
+# allocations. Without a slot, a random one of the same windows.
 relay_window() {
-	local start=$((20000 + RANDOM % 11000))
-	echo "$start $((start + 999))"
+	local slot=${TURNROOM_TEST_SLOT:-$((RANDOM % 24))}
+	echo "$((20000 + slot * 500)) $((20000 + slot * 500 + 499))"
 }
 
 # _coturn_conf IN OUT NAME: IN plus what coturn 4.6.1 needs on a test box

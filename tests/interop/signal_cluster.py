@@ -9,6 +9,9 @@ Run: /usr/bin/python3 tests/interop/signal_cluster.py [TEST...]
 """
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import os
 import re
 import shutil
@@ -27,6 +30,7 @@ from signal_turn import (EchoPeer, assert_alive, assert_gone, creds_of,  # noqa:
 
 S = Suite("test_signal_cluster")
 SECRET = "cluster-test-secret-0123456789"
+CLUSTER_SECRET = "interop-cluster-secret-9876543210"
 NODE_TIMEOUT = 2           # seconds: a silent node is dead after this
 BYE_BOUND = 10.0           # the issue's bound for peers to see bye
 
@@ -84,7 +88,8 @@ def redis():
 
 def node(name, extra=()):
     r = redis()
-    return S.server(name, ["redis=127.0.0.1:%d" % r.port, "node-id=%s" % name,
+    return S.server(name, ["redis=127.0.0.1:%d" % r.port, "cluster-secret=" + CLUSTER_SECRET,
+                           "node-id=%s" % name,
                            "node-timeout=%d" % NODE_TIMEOUT,
                            "static-auth-secret=%s" % SECRET, "resume-window=1",
                            "ws-rate=1000"]
@@ -265,7 +270,8 @@ async def generated_node_id_is_kept_in_the_store():
     a node killed and restarted comes back under it and its old members
     leave at once, well before its node-timeout; two stores, two ids."""
     long_timeout = 15
-    conf = ["redis=127.0.0.1:%d" % redis().port, "node-timeout=%d" % long_timeout,
+    conf = ["redis=127.0.0.1:%d" % redis().port, "cluster-secret=" + CLUSTER_SECRET,
+            "node-timeout=%d" % long_timeout,
             "static-auth-secret=%s" % SECRET, "resume-window=1", "ws-rate=1000"]
     g1 = S.server("g1", conf)
     g2 = S.server("g2", conf)
@@ -293,7 +299,8 @@ async def generated_node_id_is_kept_in_the_store():
 async def without_a_store_the_node_id_is_new_at_each_start():
     """No node-id and no userdb: nowhere to keep an id, so each start has
     its own (today's behaviour), and the log says it is not kept."""
-    conf = ["redis=127.0.0.1:%d" % redis().port, "node-timeout=%d" % NODE_TIMEOUT,
+    conf = ["redis=127.0.0.1:%d" % redis().port, "cluster-secret=" + CLUSTER_SECRET,
+            "node-timeout=%d" % NODE_TIMEOUT,
             "static-auth-secret=%s" % SECRET]
     g0 = S.server("g0", conf, start=False)
     with_store = g0.conf_text
@@ -310,13 +317,39 @@ async def without_a_store_the_node_id_is_new_at_each_start():
     check(not os.path.exists(g0.userdb), "a store was created without userdb=")
 
 
+def derived_rest_secret(cluster_secret):
+    """HKDF-SHA256 (RFC 5869) of cluster-secret under the REST secret's
+    label, as src/cluster derives it: 64 hex digits."""
+    prk = hmac.new(b"turnroom cluster v1", cluster_secret.encode(), hashlib.sha256).digest()
+    return hmac.new(prk, b"turn rest secret" + b"\x01", hashlib.sha256).hexdigest()
+
+
+def redis_dump(r_):
+    """Every key of every type in the Redis, and every value, as text."""
+    out = []
+    for key in r_.cli("--scan").splitlines():
+        kind = r_.cli("TYPE", key)
+        cmd = {"string": ["GET"], "hash": ["HGETALL"], "set": ["SMEMBERS"],
+               "list": ["LRANGE", key, "0", "-1"]}.get(kind)
+        if cmd is None:
+            out.append(key)
+            continue
+        args = cmd if len(cmd) > 1 else cmd + [key]
+        out.append(key + " " + r_.cli(*args))
+    return "\n".join(out)
+
+
 @S.test()
 async def generated_secret_is_shared():
     """Nodes given no static-auth-secret, each with its own store: TURN
-    credentials minted by one work on the other (the cluster's secret is
-    kept in Redis)."""
+    credentials minted by one work on the other (the cluster's REST secret
+    is derived from cluster-secret), and nothing in Redis holds it, nor the
+    cluster secret, in plain text; a plain-text tr:secret left by an older
+    version is removed."""
     r_ = redis()
-    conf = ["redis=127.0.0.1:%d" % r_.port, "node-timeout=%d" % NODE_TIMEOUT]
+    r_.cli("SET", "tr:secret", "legacy-plain-text-rest-secret")
+    conf = ["redis=127.0.0.1:%d" % r_.port, "cluster-secret=" + CLUSTER_SECRET,
+            "node-timeout=%d" % NODE_TIMEOUT]
     s1 = S.server("s1", conf + ["node-id=s1"])
     s2 = S.server("s2", conf + ["node-id=s2"])
     peer = EchoPeer()
@@ -326,11 +359,21 @@ async def generated_secret_is_shared():
         ja2 = dict(ja)
         ja2["iceServers"] = [dict(x) for x in ja["iceServers"]]
         turn = ja2["iceServers"][1]
+        rest = derived_rest_secret(CLUSTER_SECRET)
+        want = base64.b64encode(hmac.new(rest.encode(), turn["username"].encode(),
+                                         hashlib.sha1).digest()).decode()
+        check_eq(turn["credential"], want, "credential minted with the derived secret")
         turn["urls"] = [u.replace(":%d" % s1.turn_port, ":%d" % s2.turn_port)
                         for u in turn["urls"]]
         p = await probe(ja2, peer)
         await assert_alive(p, "on s2 with credentials minted by s1")
         p.close()
+        dump = redis_dump(r_)
+        check("tr:members" in dump and ja["userId"] in dump,
+              "the dump lists the cluster's keys: %r" % dump[:300])
+        for what, text in (("REST secret", rest), ("cluster secret", CLUSTER_SECRET),
+                           ("legacy secret", "legacy-plain-text-rest-secret")):
+            check(text not in dump, "the %s is in Redis in plain text" % what)
         await a.close()
     finally:
         peer.stop()

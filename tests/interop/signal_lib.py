@@ -91,17 +91,15 @@ def free_port():
         raise TestFailure(str(e))
 
 
-_window_next = [random.randrange(0, 11)]
-
-
 def relay_window():
-    """(min, max): a 1000-port relay window inside 20000-30999, below the
-    ephemeral range (32768-60999 here: a load client's sockets would
-    otherwise take the relay's ports); successive calls differ."""
-    n = _window_next[0] % 11
-    _window_next[0] += 1
-    base = 20000 + n * 1000
-    return base, base + 999
+    """(min, max): the relay window of the test's slot (free_port.py), 500
+    ports below the ephemeral range (32768-60999 here: a load client's
+    sockets would otherwise take the relay's ports); without a slot, a
+    random one of the same windows."""
+    slot = _free_port.test_slot()
+    if slot is None:
+        slot = random.randrange(_free_port.SLOTS)
+    return _free_port.relay_window(slot)
 
 
 def make_tmpdir(name):

@@ -422,5 +422,23 @@ async def restart_ends_room_credentials():
              "Allocate with room-minted credentials after a restart")
 
 
+@S.test()
+async def turn_servers_pool_in_ice_servers():
+    """turn-servers= (parsed once by src/conf): each one, in order, in both
+    entries; no port means listening-port; an IPv6 literal in brackets."""
+    srv = S.fresh_server("pool", ["turn-servers=turn1.example.org",
+                                  "turn-servers=[2001:db8::9]:3479",
+                                  "turn-servers=192.0.2.9:80"])
+    a = await srv.ws("A")
+    ice = (await a.join("turn-pool"))["iceServers"]
+    hosts = ["turn1.example.org:%d" % srv.turn_port, "[2001:db8::9]:3479",
+             "192.0.2.9:80"]
+    check_eq(ice[0]["urls"], ["stun:" + h for h in hosts], "stun urls of the pool")
+    check_eq(ice[1]["urls"],
+             ["turn:%s?transport=%s" % (h, t) for h in hosts for t in ("udp", "tcp")],
+             "turn urls of the pool")
+    await a.close()
+
+
 if __name__ == "__main__":
     sys.exit(S.run())

@@ -18,7 +18,7 @@ adm() {
 	"$ADMIN" "$@" >"$TMP/out" 2>"$TMP/err" || RC=$?
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
-	"$PY" "$INTEROP_DIR/sanitizer_scan.py" "$TMP/err" >/dev/null ||
+	sanitizer_report "$TMP/err" >/dev/null &&
 		fail "sanitizer report from turnroom-admin $*: $(head -n 3 "$TMP/err")"
 	CHECKS=$((CHECKS + 1))
 	return 0
@@ -211,13 +211,18 @@ refused "signaling secret must be set" --token -u x
 refused "$MSG user must be set\." --token --secret k
 
 # ---- --token: an HS256 JWT with room, sub, exp.
+# exp is checked against the clock read before and after the command.
+t0=$(date +%s)
 ok --token -u bob --room room-1 --ttl 120 --secret 'jwt key'
-why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" 'jwt key' room-1 bob 120) ||
+t1=$(date +%s)
+why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" 'jwt key' room-1 bob 120 "$t0" "$t1") ||
 	fail "--token: $why"
+t0=$(date +%s)
 ok --token -u carol -c "$TMP/admin.conf"
-why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" conf-jwt-secret '*' carol 3600) ||
+t1=$(date +%s)
+why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" conf-jwt-secret '*' carol 3600 "$t0" "$t1") ||
 	fail "--token with -c: $why"
-why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" wrong-secret '*' carol 3600) &&
+why=$(py "$INTEROP_DIR/admin_helper.py" jwt-check "$OUT" wrong-secret '*' carol 3600 "$t0" "$t1") &&
 	fail "--token: a wrong secret verifies the signature"
 
 ok --help

@@ -47,8 +47,9 @@ c=$(code "http://127.0.0.1:$HTTP_PORT/metrics" -H 'Authorization: Bearer wrong-t
 c=$(code "http://127.0.0.1:$HTTP_PORT/metrics" -H 'Authorization: Bearer scrape-me-7d1c')
 [ "$c" = 200 ] || fail "public /metrics with the token answered $c, not 200"
 
-# A long session (-n 400 every 10 ms): scrape while it runs.
-turnutils_uclient -m 1 -n 400 -l 100 -z 10 -c -u alice -w wonderland -e 127.0.0.1 \
+# A long session (up to 3000 messages every 10 ms, stopped once the
+# counters moved, so that a slow machine still scrapes while it runs).
+turnutils_uclient -m 1 -n 3000 -l 100 -z 10 -c -u alice -w wonderland -e 127.0.0.1 \
 	-r "$PEER_PORT" -p "$PORT" 127.0.0.1 >"$TMP/uclient.log" 2>&1 &
 UPID=$!
 STARTED_PIDS+=("$UPID")
@@ -67,13 +68,22 @@ mid=$(value 'turnroom_relayed_packets_total{direction="from_peer"}')
 sleep 1
 later=$(value 'turnroom_relayed_packets_total{direction="from_peer"}')
 [ "$later" -gt "$mid" ] || fail "from_peer packets did not grow during the session ($mid -> $later)"
+kill "$UPID" 2>/dev/null
 wait "$UPID"
 
-# A wrong password counts under its reason.
+# A wrong password counts under its reason. uclient retries a refused
+# Allocate for two minutes before it gives up: stopped once counted.
 turnutils_uclient -m 1 -n 1 -c -u alice -w wrong -e 127.0.0.1 -r "$PEER_PORT" \
-	-p "$PORT" 127.0.0.1 >"$TMP/uclient-bad.log" 2>&1
-bad=$(value 'turnroom_auth_failures_total{reason="wrong_credentials"}')
-[ "${bad:-0}" -gt 0 ] || fail "wrong password not counted"
+	-p "$PORT" 127.0.0.1 >"$TMP/uclient-bad.log" 2>&1 &
+UPID=$!
+STARTED_PIDS+=("$UPID")
+for _ in $(seq 1 100); do
+	bad=$(value 'turnroom_auth_failures_total{reason="wrong_credentials"}')
+	[ "${bad:-0}" -gt 0 ] && break
+	sleep 0.2
+done
+kill "$UPID" 2>/dev/null
+[ "${bad:-0}" -gt 0 ] || fail "wrong password not counted within 20 s"
 
 # A room member: rooms and joins move, and its room id appears nowhere
 # (neither on the metrics listener nor through the token on http-port).

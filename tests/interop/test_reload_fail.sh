@@ -1,6 +1,7 @@
 #!/bin/bash
 # A reload is all or nothing (issue 8 item 9). Each step that can fail is
-# made to fail in turn: a bad config line, a bad peer range, no
+# made to fail in turn: a bad config line, a bad peer range, bad
+# turn-servers, alternate-server, redis and node-id values, no
 # credentials at all, a store that cannot be opened, a store that cannot be
 # written (locked by another process: the room server must store its
 # generated secret there), a missing certificate, and the case that used to
@@ -67,6 +68,20 @@ reload_must_fail "a bad config line" "turn.conf:[0-9]*: unknown option"
 
 write_conf new-secret a "$TMP/live.db" "denied-peer-ip=10.0.0.1-banana"
 reload_must_fail "a bad peer range" "denied-peer-ip"
+
+# Values src/conf checks at load (issue 17): before, a bad turn-servers
+# was committed and handed out as broken URLs, a bad redis or node-id
+# passed until a restart started the cluster.
+write_conf new-secret a "$TMP/live.db" "turn-servers=turn.example.org:99999"
+reload_must_fail "a bad turn-servers" \
+	"turn.conf:[0-9]*: bad value 'turn.example.org:99999' for 'turn-servers'"
+write_conf new-secret a "$TMP/live.db" "alternate-server=relay2.example.org"
+reload_must_fail "a bad alternate-server" \
+	"turn.conf:[0-9]*: bad value 'relay2.example.org' for 'alternate-server'"
+write_conf new-secret a "$TMP/live.db" "redis=redis.internal"
+reload_must_fail "a redis without a port" "turn.conf:[0-9]*: bad value 'redis.internal' for 'redis'"
+write_conf new-secret a "$TMP/live.db" "node-id=eu/1"
+reload_must_fail "a bad node-id" "turn.conf:[0-9]*: bad value 'eu/1' for 'node-id'"
 
 { base_conf "$PORT" "$MINP" "$MAXP"; } >"$TMP/turn.conf"
 reload_must_fail "no credentials" "no credentials configured"

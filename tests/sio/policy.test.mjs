@@ -199,10 +199,13 @@ describe('one signaling policy for native /ws and Socket.IO', { skip: !TURNROOM,
 			w.send(Buffer.alloc(40000));
 			await sleep(200);
 			assert.equal(await metric('turnroom_socketio_attachment_bytes'), 40000);
+			// ... charged to the session: in signaling-max-queued's count (issue 17)
+			assert.equal(await metric('turnroom_engineio_queued_bytes'), 40000);
 			w.send(Buffer.alloc(40000));
 			const ack = await rawAck(w, 1);
 			assert.equal(ack.code, 'too-large');
 			assert.equal(await metric('turnroom_socketio_attachment_bytes'), 0);
+			assert.equal(await metric('turnroom_engineio_queued_bytes'), 0);
 			assert.equal(w.closed, false, 'a refused event does not close the session');
 		} finally {
 			w.close();

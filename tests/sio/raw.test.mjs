@@ -5,9 +5,10 @@
 // reference server proves each) and the engine.io-protocol README.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { need, URL_DEFAULT, room, connect, closeAll } from './lib.mjs';
 import { SEP, sleep, request, poll, post, handshake, pollingConnect, pollUntilGone,
-	RawWs, wsConnect, rawUpgrade } from './rawlib.mjs';
+	RawWs, wsConnect, rawUpgrade, rawHttp } from './rawlib.mjs';
 
 const TIGHT = need('SIO_TIGHT_URL');     // ping 400/400 ms, maxPayload 2000, connect timeout 1000 ms
 const CORS = need('SIO_CORS_URL');
@@ -48,6 +49,26 @@ describe('engine.io errors', { timeout: 20000 }, () => {
 			assert.equal(r.status, 400, r.head);
 			assert.equal(r.body, message);
 		});
+	}
+});
+
+// engine.io verifies a request (transport, sid) from its head, before a
+// POST body is read: the refusal comes without the body ever being sent.
+describe('a POST is refused from its head', { timeout: 40000 }, () => {
+	for (const [query, code, message] of [
+		['EIO=4&transport=polling&sid=nosuchsid', 1, 'Session ID unknown'],
+		['EIO=4&transport=abc&sid=nosuchsid', 0, 'Transport unknown'],
+		['EIO=4&transport=polling', 2, 'Bad handshake method'],
+	]) {
+		for (const framing of ['Content-Length: 500000', 'Transfer-Encoding: chunked']) {
+			test(`POST ?${query} (${framing}, no body sent) -> 400 {"code":${code}}`, async () => {
+				const u = new URL(URL_DEFAULT);
+				const r = await rawHttp(URL_DEFAULT, [`POST /socket.io/?${query} HTTP/1.1\r\n` +
+					`Host: ${u.host}\r\nContent-Type: text/plain;charset=UTF-8\r\n${framing}\r\n\r\n`]);
+				assert.equal(r.status, 400, r.head || 'no answer before the body');
+				assert.equal(r.body, JSON.stringify({ code, message }));
+			});
+		}
 	}
 });
 
@@ -225,6 +246,27 @@ describe('long-polling', { timeout: 30000 }, () => {
 		const p = await post(URL_DEFAULT, sid, '40', { chunked: true });
 		assert.equal(p.status, 200);
 		assert.equal(p.body, 'ok');
+		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
+		assert.match(g.body, /^40\{"sid":"/);
+	});
+
+	// node's http.request without a length sends its body chunked, and a
+	// chunk larger than one read arrives in pieces: its declared size is
+	// not a reason to refuse it before the rest comes.
+	test('a chunked POST whose chunk spans two reads is read whole', async () => {
+		const { sid } = await handshake(URL_DEFAULT);
+		const u = new URL(URL_DEFAULT);
+		const body = '40' + '\x1e6'.repeat(100);
+		const head = `POST /socket.io/?EIO=4&transport=polling&sid=${sid} HTTP/1.1\r\n` +
+			`Host: ${u.host}\r\nContent-Type: text/plain;charset=UTF-8\r\n` +
+			'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n';
+		const r = await rawHttp(URL_DEFAULT, [
+			head + body.length.toString(16) + '\r\n' + body.slice(0, 50),
+			body.slice(50, 120),
+			body.slice(120) + '\r\n0\r\n\r\n',
+		]);
+		assert.equal(r.status, 200, r.head);
+		assert.equal(r.body, 'ok');
 		const g = await poll(URL_DEFAULT, sid, { timeout: 3000 });
 		assert.match(g.body, /^40\{"sid":"/);
 	});
@@ -549,4 +591,81 @@ describe('CORS and Origin', { timeout: 20000 }, () => {
 		const ok = await rawUpgrade(CORS, 'EIO=4&transport=websocket', `Origin: ${ORIGIN}\r\n`);
 		assert.equal(ok.status, 101, 'WebSocket from the allowed Origin');
 	});
+});
+
+// The close code the server answers a client's close frame of body (bytes)
+// with, on a raw socket (the ws package refuses to send invalid codes); 0
+// when its close frame has no code.
+function closeAnswer(base, body) {
+	const u = new URL(base);
+	return new Promise((resolve, reject) => {
+		const s = net.connect(Number(u.port), u.hostname);
+		let buf = Buffer.alloc(0);
+		let upgraded = false;
+		const fail = (e) => { s.destroy(); reject(e); };
+		s.setTimeout(3000, () => fail(new Error('no close frame within 3 s')));
+		s.on('error', fail);
+		s.on('data', (d) => {
+			buf = Buffer.concat([buf, d]);
+			if (!upgraded) {
+				const i = buf.indexOf('\r\n\r\n');
+				if (i < 0)
+					return;
+				if (!/^HTTP\/1\.1 101 /.test(buf.subarray(0, i).toString()))
+					return fail(new Error(`no 101: ${buf.subarray(0, i)}`));
+				buf = buf.subarray(i + 4);
+				upgraded = true;
+				const mask = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+				const masked = Buffer.from(body.map((b, j) => b ^ mask[j % 4]));
+				s.write(Buffer.concat([Buffer.from([0x88, 0x80 | body.length]), mask, masked]));
+			}
+			// Server frames (unmasked) until the close frame.
+			for (;;) {
+				if (buf.length < 2)
+					return;
+				let len = buf[1] & 0x7f, off = 2;
+				if (len === 126) {
+					if (buf.length < 4)
+						return;
+					len = buf.readUInt16BE(2);
+					off = 4;
+				}
+				if (buf.length < off + len)
+					return;
+				if ((buf[0] & 0x0f) === 8) {
+					s.destroy();
+					return resolve(len >= 2 ? buf.readUInt16BE(off) : 0);
+				}
+				buf = buf.subarray(off + len);
+			}
+		});
+		s.write(`GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: ${u.host}\r\n` +
+			'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+			'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+	});
+}
+
+describe('close frames (RFC 6455 5.5.1, 7.4)', { timeout: 20000 }, () => {
+	// The same code back, as engine.io's ws does; but never a code that
+	// may not be on the wire: an invalid one, a lone byte or a reason that
+	// is not UTF-8 is answered as an error (found by fuzz_sio_ws). No body:
+	// 1000, or no code (ws).
+	const cases = [
+		['no body', [], [1000, 0]],
+		['1000', [0x03, 0xe8], 1000],
+		['4000 with a reason', [0x0f, 0xa0, 0x62, 0x79, 0x65], 4000],
+		['1005 (never on the wire)', [0x03, 0xed], 1002],
+		['1006 (never on the wire)', [0x03, 0xee], 1002],
+		['1015 (never on the wire)', [0x03, 0xf7], 1002],
+		['0', [0x00, 0x00], 1002],
+		['2999 (unassigned)', [0x0b, 0xb7], 1002],
+		['a lone byte', [0x03], 1002],
+		['a reason that is not UTF-8', [0x03, 0xe8, 0xff, 0xfe], 1007],
+	];
+	for (const [what, body, want] of cases) {
+		test(`${what} -> ${want}`, async () => {
+			const code = await closeAnswer(URL_DEFAULT, body);
+			assert.ok([want].flat().includes(code), `answered ${code}`);
+		});
+	}
 });

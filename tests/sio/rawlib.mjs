@@ -249,3 +249,68 @@ export function rawUpgrade(base, query, extra = '') {
 			`Sec-WebSocket-Version: 13\r\n${extra}\r\n`);
 	});
 }
+
+// The data of a chunked response body (the reference server answers so).
+function unchunk(t) {
+	let out = '';
+	for (let i = 0; ;) {
+		const eol = t.indexOf('\r\n', i);
+		const n = eol < 0 ? 0 : parseInt(t.slice(i, eol), 16);
+		if (!n)
+			return out;
+		out += t.slice(eol + 2, eol + 2 + n);
+		i = eol + 2 + n + 2;
+	}
+}
+
+// An HTTP request written by hand in pieces on one socket, gapMs apart (so
+// each piece arrives in its own read): {status, head, body} of the answer,
+// read whole by its Content-Length, or what came before the server closed
+// (status 0 when nothing). Pieces are strings or Buffers; the first one
+// starts with the request line.
+export function rawHttp(base, pieces, { gapMs = 150, timeout = 4000 } = {}) {
+	const u = new URL(base);
+	return new Promise((resolve) => {
+		const s = net.connect(Number(u.port), u.hostname);
+		let buf = Buffer.alloc(0);
+		let done = false;
+		const finish = () => {
+			if (done)
+				return;
+			done = true;
+			s.destroy();
+			const text = buf.toString();
+			const m = /^HTTP\/1\.1 (\d+)/.exec(text);
+			const i = text.indexOf('\r\n\r\n');
+			const head = i < 0 ? text : text.slice(0, i);
+			let body = i < 0 ? '' : text.slice(i + 4);
+			if (/\r\ntransfer-encoding: *chunked/i.test(head))
+				body = unchunk(body);
+			resolve({ status: m ? Number(m[1]) : 0, head, body });
+		};
+		s.setTimeout(timeout, finish);
+		s.on('data', (d) => {
+			buf = Buffer.concat([buf, d]);
+			const text = buf.toString();
+			const i = text.indexOf('\r\n\r\n');
+			const len = /\r\ncontent-length: *(\d+)/i.exec(text);
+			if (i >= 0 && len && buf.length >= i + 4 + Number(len[1]))
+				finish();
+			else if (i >= 0 && /\r\ntransfer-encoding: *chunked/i.test(text.slice(0, i)) &&
+				/(^|\r\n)0\r\n\r\n$/.test(text.slice(i + 4)))
+				finish();
+		});
+		s.on('end', finish);
+		s.on('close', finish);
+		s.on('error', finish);
+		s.once('connect', async () => {
+			for (const [k, p] of pieces.entries()) {
+				if (k)
+					await sleep(gapMs);
+				if (done || s.destroyed)
+					return;
+				s.write(p);
+			}
+		});
+	});
+}

@@ -247,6 +247,31 @@ static void test_hash(void)
 	CHECK(addr_hash(&a, 0) != addr_hash(&d, 0));
 }
 
+/* addr_key: the bytes addr_equal compares, so equal addresses make equal
+ * hash table keys and a different port, address or family another. */
+static void test_key(void)
+{
+	static const uint8_t want4[] = { AF_INET, 0x12, 0x34, 1, 2, 3, 4 };
+	struct tr_addr a, b, c, d, e;
+	uint8_t ka[ADDR_KEY_MAX], kb[ADDR_KEY_MAX];
+	size_t n;
+
+	REQUIRE(addr_parse_ip(&a, "1.2.3.4", 0x1234) == 0);
+	REQUIRE(addr_parse_ip(&b, "1.2.3.4", 0x1234) == 0);
+	REQUIRE(addr_parse_ip(&c, "1.2.3.4", 0x1235) == 0);
+	REQUIRE(addr_parse_ip(&d, "::ffff:1.2.3.4", 0x1234) == 0);
+	REQUIRE(addr_parse_ip(&e, "1.2.3.5", 0x1234) == 0);
+	n = addr_key(&a, ka);
+	CHECK_EQ_INT(n, sizeof(want4));
+	CHECK(!memcmp(ka, want4, sizeof(want4)));
+	CHECK(addr_key(&b, kb) == n && !memcmp(ka, kb, n));
+	CHECK(addr_key(&c, kb) == n && memcmp(ka, kb, n));
+	CHECK(addr_key(&e, kb) == n && memcmp(ka, kb, n));
+	CHECK_EQ_INT(addr_key(&d, kb), ADDR_KEY_MAX);
+	CHECK(kb[0] == AF_INET6 && kb[1] == 0x12 && kb[2] == 0x34 && kb[18] == 4);
+	CHECK(!addr_equal(&a, &d) && !addr_equal(&a, &c) && addr_equal(&a, &b));
+}
+
 /* One source: an IPv4 address (also v4-mapped), an IPv6 /64; ports and
  * the low 64 bits do not matter; IPv4 and IPv6 keys never meet. */
 static void test_source(void)
@@ -312,6 +337,7 @@ int main(void)
 	RUN(test_from_sockaddr);
 	RUN(test_loopback_and_any);
 	RUN(test_hash);
+	RUN(test_key);
 	RUN(test_source);
 	RUN(test_bind_or_close);
 	return HARNESS_DONE();

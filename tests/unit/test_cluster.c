@@ -100,32 +100,6 @@ static void test_frame_refusals(void)
 		     0);
 }
 
-static void test_endpoint(void)
-{
-	struct cluster_endpoint ep;
-
-	CHECK_EQ_INT(cluster_endpoint_parse("127.0.0.1:6379", &ep), 0);
-	CHECK_STR(ep.host, "127.0.0.1");
-	CHECK_EQ_INT(ep.port, 6379);
-	CHECK(!ep.is_unix);
-	CHECK_EQ_INT(cluster_endpoint_parse("[::1]:7000", &ep), 0);
-	CHECK_STR(ep.host, "::1");
-	CHECK_EQ_INT(ep.port, 7000);
-	CHECK_EQ_INT(cluster_endpoint_parse("unix:/run/redis.sock", &ep), 0);
-	CHECK(ep.is_unix);
-	CHECK_STR(ep.host, "/run/redis.sock");
-	CHECK_EQ_INT(cluster_endpoint_parse("redis.internal:6380", &ep), 0);
-	CHECK_STR(ep.host, "redis.internal");
-	CHECK_EQ_INT(cluster_endpoint_parse("::1:6379", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:0", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:65536", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("host:12x", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse(":6379", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("unix:", &ep), TR_EINVAL);
-	CHECK_EQ_INT(cluster_endpoint_parse("[::1]6379", &ep), TR_EINVAL);
-}
-
 static void test_mirror(void)
 {
 	struct cluster_mirror *m = cluster_mirror_new();
@@ -237,20 +211,35 @@ static const struct reply_case reply_cases[] = {
 	{ CLUSTER_REPLY_MEMBERS, "*2\r\n$1\r\nu\r\n:1\r\n", false },
 	{ CLUSTER_REPLY_MEMBERS, "*1\r\n$1\r\nu\r\n", false },
 	{ CLUSTER_REPLY_MEMBERS, "$-1\r\n", false },
-	{ CLUSTER_REPLY_REAP, "*2\r\n:0\r\n:3\r\n", true },
-	{ CLUSTER_REPLY_REAP, "*2\r\n:0\r\n:-3\r\n", false },
-	{ CLUSTER_REPLY_REAP, "*2\r\n$1\r\n0\r\n:3\r\n", false },
-	{ CLUSTER_REPLY_REAP, "*3\r\n:0\r\n:3\r\n:3\r\n", false },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:3\r\n*0\r\n", true },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:3\r\n*3\r\n$2\r\nn2\r\n$1\r\nr\r\n$1\r\nu\r\n",
+	  true },
+	{ CLUSTER_REPLY_SYNC, "*2\r\n:0\r\n*3\r\n$2\r\nn2\r\n$1\r\nr\r\n$1\r\nu\r\n",
+	  true },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:3\r\n*2\r\n$2\r\nn2\r\n$1\r\nr\r\n", false },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:3\r\n*3\r\n$2\r\nn2\r\n:1\r\n$1\r\nu\r\n", false },
+	{ CLUSTER_REPLY_SYNC, "*2\r\n:0\r\n*3\r\n$2\r\nn2\r\n$1\r\nr\r\n$3\r\nu u\r\n",
+	  false },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:-3\r\n*0\r\n", false },
+	{ CLUSTER_REPLY_REAP, "*2\r\n:0\r\n:3\r\n", false },
+	{ CLUSTER_REPLY_REAP, "*2\r\n$1\r\n0\r\n*0\r\n", false },
+	{ CLUSTER_REPLY_REAP, "*3\r\n:0\r\n*0\r\n:3\r\n", false },
+	{ CLUSTER_REPLY_SYNC, ":0\r\n", false },
 	{ CLUSTER_REPLY_COUNT, ":2\r\n", true },
 	{ CLUSTER_REPLY_COUNT, ":-2\r\n", false },
 	{ CLUSTER_REPLY_COUNT, ":9999999999999\r\n", false },
 	{ CLUSTER_REPLY_COUNT, "$1\r\n2\r\n", false },
-	{ CLUSTER_REPLY_SECRET, "$3\r\nabc\r\n", true },
-	{ CLUSTER_REPLY_SECRET, "$3\r\na\0c\r\n", false },
-	{ CLUSTER_REPLY_SECRET, "$0\r\n\r\n", false },
-	{ CLUSTER_REPLY_SECRET, "$-1\r\n", false },
-	{ CLUSTER_REPLY_SECRET, "*1\r\n$3\r\nabc\r\n", false },
 	{ CLUSTER_REPLY_PUBSUB, "*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$0\r\n\r\n", true },
+	{ CLUSTER_REPLY_MASTER, "*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6380\r\n", true },
+	{ CLUSTER_REPLY_MASTER, "*2\r\n$9\r\n127.0.0.1\r\n$5\r\n65536\r\n", false },
+	{ CLUSTER_REPLY_MASTER, "*2\r\n$9\r\n127.0.0.1\r\n:6380\r\n", false },
+	{ CLUSTER_REPLY_MASTER, "*2\r\n$3\r\na b\r\n$4\r\n6380\r\n", false },
+	{ CLUSTER_REPLY_MASTER, "*1\r\n$9\r\n127.0.0.1\r\n", false },
+	{ CLUSTER_REPLY_MASTER, "$-1\r\n", false },
+	{ CLUSTER_REPLY_MASTER, "*-1\r\n", false },
+	{ CLUSTER_REPLY_ROLE, "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n", true },
+	{ CLUSTER_REPLY_ROLE, "*1\r\n:1\r\n", false },
+	{ CLUSTER_REPLY_ROLE, "$6\r\nmaster\r\n", false },
 	{ CLUSTER_REPLY_PUBSUB, "*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:2\r\n", true },
 	{ CLUSTER_REPLY_PUBSUB, "*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n:0\r\n", false },
 	{ CLUSTER_REPLY_PUBSUB, "*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:3\r\n", false },
@@ -445,29 +434,33 @@ static void feed(struct redisAsyncContext *ac, const char *resp)
 #define SUBSCRIBED                                                                       \
 	"*3\r\n$9\r\nsubscribe\r\n$8\r\ntr:0:all\r\n:1\r\n"                              \
 	"*3\r\n$9\r\nsubscribe\r\n$12\r\ntr:0:node:n1\r\n:2\r\n"
-/* SET, SADD, the reap script, HGETALL tr:members, the sync script. */
-#define REGISTERED "+OK\r\n:1\r\n*2\r\n:0\r\n:1\r\n*0\r\n:0\r\n"
+/* SET, SADD, the reap script, HGETALL tr:members, the sync script, DEL
+ * tr:secret. */
+#define REGISTERED "+OK\r\n:1\r\n*2\r\n:1\r\n*0\r\n*0\r\n*2\r\n:0\r\n*0\r\n:0\r\n"
 
 /* A node n1 whose Redis is a listener that never answers: the test
  * answers for it. Registered when it returns true. */
 static bool live_open(struct live *L)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct cluster_config cc = { .node_id = "n1", .node_timeout_ms = 60000 };
+	struct cluster_config cc = { .node_id = "n1",
+				     .node_timeout_ms = 60000,
+				     .secret = (const uint8_t *)"unit-cluster-secret",
+				     .secret_len = 19 };
 	struct cluster_handlers h = { .ctx = L, .on_state = live_state };
-	char spec[sizeof(L->path) + 8], err[128];
+	char err[128];
 
 	memset(L, 0, sizeof(*L));
 	snprintf(L->path, sizeof(L->path), "/tmp/tr-test-cluster-%ld.sock",
 		 (long)getpid());
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", L->path);
-	snprintf(spec, sizeof(spec), "unix:%s", L->path);
 	unlink(L->path);
 	L->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (L->lfd < 0 || bind(L->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(L->lfd, 8) || !(L->base = event_base_new()))
 		return false;
-	cc.redis = spec;
+	cc.redis.is_unix = true;
+	snprintf(cc.redis.host, sizeof(cc.redis.host), "%s", L->path);
 	L->c = cluster_new(L->base, &cc, &h, err, sizeof(err));
 	if (!L->c || !L->c->cmd || !L->c->sub)
 		return false;
@@ -561,9 +554,10 @@ static void test_live_push(void)
 static void test_live_register(void)
 {
 	static const char *const snap[] = {
-		"+OK\r\n:1\r\n*2\r\n:0\r\n:1\r\n*2\r\n$2\r\nu1\r\n:3\r\n",
-		"+OK\r\n:1\r\n*2\r\n:0\r\n:1\r\n*2\r\n$2\r\nu1\r\n$2\r\nn1\r\n",
-		"+OK\r\n:1\r\n*2\r\n$1\r\nx\r\n:1\r\n",
+		"+OK\r\n:1\r\n*2\r\n:1\r\n*0\r\n*2\r\n$2\r\nu1\r\n:3\r\n",
+		"+OK\r\n:1\r\n*2\r\n:1\r\n*0\r\n*2\r\n$2\r\nu1\r\n$2\r\nn1\r\n",
+		"+OK\r\n:1\r\n*2\r\n$1\r\nx\r\n*0\r\n",
+		"+OK\r\n:1\r\n*2\r\n:1\r\n:0\r\n",
 	};
 
 	for (size_t i = 0; i < sizeof(snap) / sizeof(snap[0]); i++) {
@@ -593,7 +587,6 @@ int main(void)
 	RUN(test_frame_roundtrip);
 	RUN(test_frame_as_lua_writes_it);
 	RUN(test_frame_refusals);
-	RUN(test_endpoint);
 	RUN(test_mirror);
 	RUN(test_reply_decode);
 	RUN(test_reply_pairs);

@@ -9,71 +9,11 @@
 #include "conf/conf.h"
 #include "conf/conf_doc.h"
 #include "conf/conf_internal.h"
+#include "conf_files.h"
 #include "harness.h"
 #include "util/addr.h"
 #include "util/errors.h"
 #include "util/log.h"
-#include "util/peer_range.h"
-
-#define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-/* Writes text to a fresh temp file; path receives its name. */
-static void write_tmp(const char *text, char path[64])
-{
-	int fd;
-	size_t n = strlen(text);
-
-	snprintf(path, 64, "/tmp/test_conf_XXXXXX");
-	fd = mkstemp(path);
-	REQUIRE(fd >= 0);
-	CHECK(write(fd, text, n) == (ssize_t)n);
-	close(fd);
-}
-
-/* Reads text as a config file into a fresh conf; *rc gets the result and
- * path the file name (already removed). Caller frees the conf. */
-static struct conf *parse_text(const char *text, int *rc, char *err, char path[64])
-{
-	struct conf *c = conf_new();
-
-	CHECK(c != NULL);
-	write_tmp(text, path);
-	err[0] = '\0';
-	*rc = c ? conf_read_file(c, path, err, CONF_ERR_MAX) : TR_ENOMEM;
-	unlink(path);
-	return c;
-}
-
-/* Expects text to fail, with "FILE:line: " and want in the message. */
-static void expect_error(const char *text, unsigned line, const char *want)
-{
-	char err[CONF_ERR_MAX], path[64], prefix[96];
-	int rc;
-	struct conf *c = parse_text(text, &rc, err, path);
-
-	CHECK_EQ_INT(rc, TR_EINVAL);
-	snprintf(prefix, sizeof(prefix), "%s:%u: ", path, line);
-	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, want)) {
-		fprintf(stderr, "  for %s  got \"%s\", wanted \"%s...%s\"\n", text, err,
-			prefix, want);
-		harness_failed_checks++;
-	}
-	conf_free(c);
-}
-
-/* Parses text that must succeed; caller frees. */
-static struct conf *parse_ok(const char *text)
-{
-	char err[CONF_ERR_MAX], path[64];
-	int rc;
-	struct conf *c = parse_text(text, &rc, err, path);
-
-	if (rc != 0) {
-		fprintf(stderr, "  for %s  unexpected error: %s\n", text, err);
-		harness_failed_checks++;
-	}
-	return c;
-}
 
 static void test_defaults(void)
 {
@@ -229,159 +169,6 @@ static void test_stale_nonce_and_separator(void)
 	expect_error("stale-nonce=0\n", 1, "expected a number 1-");
 	expect_error("rest-api-separator=ab\n", 1, "expected one character");
 	expect_error("rest-api-separator\n", 1, "expected one character");
-}
-
-static void test_peer_ranges(void)
-{
-	struct conf *c =
-		parse_ok("denied-peer-ip=10.0.0.0-10.255.255.255\n"
-			 "denied-peer-ip=::1\ndenied-peer-ip=fc00::/7\n"
-			 "allowed-peer-ip=192.0.2.7\nallowed-peer-ip=[2001:db8::1]\n"
-			 "allowed-peer-ip=0.0.0.0/0\ndenied-peer-ip=1.2.3.4/32\n");
-	static const char *const bad[] = {
-		"10.0.0.0/33",
-		"::/129",
-		"10.0.0.9-10.0.0.1",
-		"1.2.3.4-::1",
-		"1.2.3.0/24-1.2.3.9",
-		"foo",
-		"1.2.3",
-		"10.0.0.0/",
-		"10.0.0.0/x",
-		"10.0.0.1-",
-		"-10.0.0.1",
-		"fe80::1%eth0",
-	};
-	char text[96];
-
-	CHECK(c && c->denied_peer_ips.n == 4 && c->allowed_peer_ips.n == 3);
-	conf_free(c);
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), "\n\ndenied-peer-ip=%s\n", bad[i]);
-		expect_error(text, 3, "expected 'ip', 'ip-ip' or 'ip/prefix'");
-	}
-	expect_error("allowed-peer-ip=1.1.1.1/8/8\n", 1, "for 'allowed-peer-ip'");
-}
-
-static void test_addresses(void)
-{
-	struct conf *c = parse_ok("external-ip=203.0.113.5\n"
-				  "external-ip=198.51.100.1/10.0.0.1\n"
-				  "external-ip=2001:db8::1/fd00::1\nrelay-ip=10.0.0.1\n");
-
-	CHECK(c && c->external_ips.n == 3 && c->relay_ips.n == 1);
-	conf_free(c);
-	expect_error("external-ip=1.2.3\n", 1, "bad value '1.2.3' for 'external-ip'");
-	expect_error("external-ip=1.2.3.4/::1\n", 1, "one address family");
-	expect_error("external-ip=1.2.3.4/\n", 1, "for 'external-ip'");
-	expect_error("external-ip=1.2.3.4\nexternal-ip=5.6.7.8\n", 2,
-		     "a bare external-ip may be given only once");
-	expect_error("listening-ip=localhost\n", 1, "expected an IP address");
-	expect_error("relay-ip=\n", 1, "'relay-ip' needs a value");
-}
-
-/* The typed kinds hold parsed values: addresses, pairs, ranges, enums. */
-static bool ip_is(const struct tr_addr *a, const char *text)
-{
-	struct tr_addr want;
-
-	return addr_parse_ip(&want, text, 0) == 0 && addr_equal(a, &want);
-}
-
-static bool range_is(const struct peer_range *r, const char *text)
-{
-	struct peer_range want;
-
-	return peer_range_parse(text, &want) == 0 && !memcmp(r, &want, sizeof(want));
-}
-
-static void test_typed_addresses(void)
-{
-	struct conf *c = parse_ok("external-ip=203.0.113.5\n"
-				  "external-ip=198.51.100.1/10.0.0.1\n"
-				  "relay-ip=[2001:db8::7]\nrelay-ip=10.0.0.1\n"
-				  "listening-ip=0.0.0.0\nprometheus-address=::1\n"
-				  "denied-peer-ip=10.1.2.3/16\n"
-				  "allowed-peer-ip=::ffff:192.0.2.1-::ffff:192.0.2.9\n");
-
-	REQUIRE(c != NULL);
-	REQUIRE(c->external_ips.n == 2 && c->relay_ips.n == 2 && c->listening_ips.n == 1);
-	CHECK(!c->external_ips.v[0].has_priv &&
-	      ip_is(&c->external_ips.v[0].pub, "203.0.113.5"));
-	CHECK(c->external_ips.v[1].has_priv &&
-	      ip_is(&c->external_ips.v[1].pub, "198.51.100.1") &&
-	      ip_is(&c->external_ips.v[1].priv, "10.0.0.1"));
-	CHECK(ip_is(&c->relay_ips.v[0], "2001:db8::7") &&
-	      ip_is(&c->relay_ips.v[1], "10.0.0.1"));
-	CHECK(addr_is_any(&c->listening_ips.v[0]) &&
-	      addr_port(&c->listening_ips.v[0]) == 0);
-	CHECK(ip_is(&c->prometheus_address, "::1"));
-	REQUIRE(c->denied_peer_ips.n == 1 && c->allowed_peer_ips.n == 1);
-	CHECK(range_is(&c->denied_peer_ips.v[0], "10.1.0.0-10.1.255.255"));
-	/* A range of IPv4-mapped addresses is kept as the IPv4 range it means. */
-	CHECK(range_is(&c->allowed_peer_ips.v[0], "192.0.2.1-192.0.2.9"));
-	CHECK_EQ_INT(c->allowed_peer_ips.v[0].len, 4);
-	conf_free(c);
-	c = conf_new();
-	REQUIRE(c != NULL);
-	CHECK(ip_is(&c->prometheus_address, "127.0.0.1"));
-	conf_free(c);
-	expect_error(
-		"\nprometheus-address=localhost\n", 2,
-		"bad value 'localhost' for 'prometheus-address': expected an IP address");
-	expect_error("relay-ip=10.0.0.1\nrelay-ip=10.0.0.300\n", 2,
-		     "bad value '10.0.0.300' for 'relay-ip': expected an IP address");
-	expect_error("external-ip=/10.0.0.1\n", 1, "for 'external-ip'");
-	expect_error("external-ip=1.2.3.4/10.0.0.1/5.6.7.8\n", 1, "for 'external-ip'");
-}
-
-static void test_typed_enums(void)
-{
-	char err[CONF_ERR_MAX];
-	struct conf *c = conf_new();
-	char *a1[] = { "turnroom", "--signaling-auth=bogus" };
-	char *a2[] = { "turnroom", "-K", "-A", "ipv6" };
-	char *a3[] = { "turnroom", "--signaling-auth", "token", "--signaling-secret=k" };
-
-	REQUIRE(c != NULL);
-	CHECK(c->signaling_auth == CONF_SIGNALING_OPEN);
-	CHECK(c->allocation_default_address_family == CONF_FAMILY_IPV4);
-	conf_free(c);
-	c = parse_ok("signaling-auth=user\nallocation-default-address-family=keep\n");
-	CHECK(c && c->signaling_auth == CONF_SIGNALING_USER &&
-	      c->allocation_default_address_family == CONF_FAMILY_KEEP);
-	conf_free(c);
-	c = parse_ok("allocation-default-address-family=ipv6\n");
-	CHECK(c && c->allocation_default_address_family == CONF_FAMILY_IPV6);
-	conf_free(c);
-	expect_error(
-		"\n\nsignaling-auth=Open\n", 3,
-		"bad value 'Open' for 'signaling-auth': expected one of open|user|token");
-	expect_error(
-		"allocation-default-address-family=\"ipv5\"\n", 1,
-		"for 'allocation-default-address-family': expected one of ipv4|ipv6|keep");
-	expect_error("signaling-auth\n", 1, "'signaling-auth' needs a value");
-	c = conf_new();
-	REQUIRE(c != NULL);
-	CHECK_EQ_INT(conf_load(c, ARGC(a1), a1, NULL, NULL, err, sizeof(err)), TR_EINVAL);
-	conf_free(c);
-	CHECK_STR(err, "--signaling-auth: bad value 'bogus' for 'signaling-auth': "
-		       "expected one of open|user|token");
-	/* coturn's -K folds into =keep, whatever -A says. */
-	c = conf_new();
-	REQUIRE(c != NULL);
-	CHECK_EQ_INT(conf_load(c, ARGC(a2), a2, NULL, NULL, err, sizeof(err)), 0);
-	CHECK(c->allocation_default_address_family == CONF_FAMILY_KEEP);
-	conf_free(c);
-	c = conf_new();
-	REQUIRE(c != NULL);
-	CHECK_EQ_INT(conf_load(c, ARGC(a3), a3, NULL, NULL, err, sizeof(err)), 0);
-	CHECK(c->signaling_auth == CONF_SIGNALING_TOKEN);
-	/* Values set by code are checked too. */
-	c->signaling_auth = (enum conf_signaling_auth)7;
-	CHECK_EQ_INT(conf_validate(c, err, sizeof(err)), TR_EINVAL);
-	CHECK_STR(err, "signaling-auth must be open, user or token");
-	conf_free(c);
 }
 
 /* With no listening-ip anywhere, conf_load supplies 127.0.0.1. */
@@ -615,6 +402,42 @@ static void test_validation(void)
 	conf_free(c);
 }
 
+/* Several nodes: frames are sealed, so a cluster cannot start without its
+ * secret; Sentinel goes with a master name and not with redis. */
+static void test_cluster_options(void)
+{
+	char err[CONF_ERR_MAX];
+	char *a1[] = { "turnroom", "--redis=127.0.0.1:6379" };
+	char *a2[] = { "turnroom", "--redis=127.0.0.1:6379", "--cluster-secret=short" };
+	char *a3[] = { "turnroom", "--redis=127.0.0.1:6379",
+		       "--cluster-secret=0123456789abcdef" };
+	char *a4[] = { "turnroom", "--redis=h:1", "--cluster-secret-file=/x" };
+	char *a5[] = { "turnroom", "--redis-sentinel=h:1", "--cluster-secret-file=/x" };
+	char *a6[] = { "turnroom", "--redis-sentinel=h:1", "--redis-sentinel=h:2",
+		       "--redis-master-name=m", "--cluster-secret-file=/x" };
+	char *a7[] = { "turnroom", "--redis=h:1", "--redis-sentinel=h:2",
+		       "--redis-master-name=m", "--cluster-secret-file=/x" };
+	char *a8[] = { "turnroom", "--redis-sentinel=h:1", "--redis-master-name=m" };
+	char *a9[] = { "turnroom", "--redis=h:1", "--cluster-secret-file=/x",
+		       "--cluster-secret=0123456789abcdef" };
+
+	CHECK_EQ_INT(load(ARGC(a1), a1, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis needs cluster-secret") == err);
+	CHECK_EQ_INT(load(ARGC(a2), a2, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "cluster-secret must be at least 16 characters");
+	CHECK_EQ_INT(load(ARGC(a3), a3, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a4), a4, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a5), a5, NULL, NULL, err), TR_EINVAL);
+	CHECK_STR(err, "redis-sentinel needs redis-master-name");
+	CHECK_EQ_INT(load(ARGC(a6), a6, NULL, NULL, err), 0);
+	CHECK_EQ_INT(load(ARGC(a7), a7, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis and redis-sentinel exclude each other") == err);
+	CHECK_EQ_INT(load(ARGC(a8), a8, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "redis-sentinel needs cluster-secret") == err);
+	CHECK_EQ_INT(load(ARGC(a9), a9, NULL, NULL, err), TR_EINVAL);
+	CHECK(strstr(err, "exclude each other") != NULL);
+}
+
 static void test_help_text(void)
 {
 	char *buf = NULL;
@@ -785,10 +608,6 @@ int main(void)
 	RUN(test_unknown_keys);
 	RUN(test_numbers);
 	RUN(test_stale_nonce_and_separator);
-	RUN(test_peer_ranges);
-	RUN(test_addresses);
-	RUN(test_typed_addresses);
-	RUN(test_typed_enums);
 	RUN(test_default_listening_ip);
 	RUN(test_users);
 	RUN(test_aliases_and_inverted);
@@ -797,6 +616,7 @@ int main(void)
 	RUN(test_cmdline_overrides_file);
 	RUN(test_cmdline_errors_and_help);
 	RUN(test_validation);
+	RUN(test_cluster_options);
 	RUN(test_help_text);
 	RUN(test_docs_follow_table);
 	return HARNESS_DONE();

@@ -390,6 +390,118 @@ static void test_polling_refusals(void)
 	event_base_free(base);
 }
 
+/* What the budget hook heard: the running total of every session's bytes. */
+static size_t budget_total;
+
+static void budget_hook(void *ctx, size_t added, size_t removed)
+{
+	CHECK(ctx == &budget_total);
+	CHECK(!added || !removed);
+	CHECK(removed <= budget_total);
+	budget_total += added;
+	budget_total -= removed;
+}
+
+/* Issue 17: what waits for a poll (and what the application charges) is
+ * reported to the global budget as it grows and shrinks; the largest holder
+ * is found and ended; everything comes back when it is polled or ends. */
+static void test_queue_budget(void)
+{
+	struct event_base *base = event_base_new();
+	struct fake_app app;
+	struct eio_server *e = new_server(base, &app);
+	struct fake_conn c, get;
+	struct eio_session *a, *b;
+	char sid[32], q[96];
+
+	budget_total = 0;
+	eio_server_set_budget(e, budget_hook, &budget_total);
+	req(e, &c, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	a = app.s;
+	sid_of(c.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	req(e, &c, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	b = app.s;
+	CHECK(eio_server_largest(e) == NULL);
+	CHECK(eio_session_send(a, false, "hello!!", 7));     /* "4hello!!" */
+	CHECK(eio_session_send(b, true, "\1\2\3\4\5\6", 6)); /* raw bytes */
+	CHECK_EQ_INT(eio_server_queued(e), 14);
+	CHECK_EQ_INT(budget_total, 14);
+	eio_session_charge(b, 100);
+	CHECK_EQ_INT(eio_session_queued(b), 106);
+	CHECK_EQ_INT(budget_total, 114);
+	CHECK(eio_server_largest(e) == b);
+	eio_session_uncharge(b, 1000); /* never below what it holds */
+	CHECK_EQ_INT(budget_total, 14);
+	CHECK(eio_server_largest(e) == a);
+	/* Polled: a's bytes go out and leave the budget. */
+	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_ANSWERED);
+	CHECK_STR(get.body, "4hello!!");
+	CHECK_EQ_INT(budget_total, 6);
+	/* Ended for the budget: b's queue and charge come back at once. */
+	eio_session_charge(b, 50);
+	eio_session_close(b, EIO_REASON_BUDGET);
+	CHECK_EQ_INT(budget_total, 0);
+	CHECK_EQ_INT(eio_server_queued(e), 0);
+	CHECK_STR(app.reason, EIO_REASON_BUDGET);
+	eio_server_free(e);
+	event_base_free(base);
+}
+
+/* Issue 17, defect 7: a POST is judged from its head, before its body. */
+static void test_post_admit(void)
+{
+	struct event_base *base = event_base_new();
+	struct fake_app app;
+	struct eio_server *e = new_server(base, &app);
+	struct fake_conn c;
+	char sid[32], q[96];
+	static const struct {
+		const char *query;
+		const char *origin;
+		const char *body;
+	} refused[] = {
+		{ "EIO=4&transport=polling&sid=nosuchsid", "",
+		  "{\"code\":1,\"message\":\"Session ID unknown\"}" },
+		{ "EIO=4&transport=abc&sid=x", "",
+		  "{\"code\":0,\"message\":\"Transport unknown\"}" },
+		{ "EIO=4&transport=polling", "",
+		  "{\"code\":2,\"message\":\"Bad handshake method\"}" },
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct eio_request r = { .method = EIO_M_POST,
+					 .query = refused[i].query,
+					 .origin = refused[i].origin,
+					 .host = "h",
+					 .peer = &loopback };
+
+		memset(&c, 0, sizeof(c));
+		CHECK(!eio_post_admit(e, &r, &c));
+		CHECK_EQ_INT(c.status, 400);
+		CHECK_STR(c.body, refused[i].body);
+	}
+	req(e, &c, EIO_M_GET, "EIO=4&transport=polling", NULL, false, NULL);
+	sid_of(c.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	{
+		struct eio_request r = { .method = EIO_M_POST,
+					 .query = q,
+					 .origin = "",
+					 .host = "h",
+					 .peer = &loopback };
+
+		memset(&c, 0, sizeof(c));
+		CHECK(eio_post_admit(e, &r, &c));
+		CHECK_EQ_INT(c.status, 0); /* nothing answered yet */
+		snprintf(q, sizeof(q), "EIO=4&transport=websocket&sid=%s", sid);
+		CHECK(!eio_post_admit(e, &r, &c));
+		CHECK_STR(c.body, "{\"code\":3,\"message\":\"Bad request\"}");
+	}
+	eio_server_free(e);
+	event_base_free(base);
+}
+
 static void test_upgrade(void)
 {
 	struct event_base *base = event_base_new();
@@ -725,6 +837,8 @@ int main(void)
 	RUN(test_polling_session);
 	RUN(test_poll_connection_lost);
 	RUN(test_polling_refusals);
+	RUN(test_queue_budget);
+	RUN(test_post_admit);
 	RUN(test_upgrade);
 	RUN(test_heartbeat);
 	RUN(test_metrics);

@@ -195,6 +195,114 @@ static void test_chunked_body(void)
 	CHECK_EQ_INT(chunked("41\r\n", out, sizeof(out), &n, &used), TR_ETRUNC);
 }
 
+/* Feeds body in pieces of `step` bytes (0: split once at `split`) through
+ * the streaming decoder; the result as http_chunked_decode gives it. */
+static int stream(const char *body, size_t split, size_t step, uint64_t max, char *out,
+		  size_t *out_len, size_t *used)
+{
+	struct http_chunked d;
+	size_t len = strlen(body), off = 0, o = 0;
+
+	http_chunked_init(&d);
+	while (off < len && !d.done) {
+		size_t n = step ? step : (off < split ? split - off : len - off), w;
+		ssize_t k;
+
+		if (n > len - off)
+			n = len - off;
+		k = http_chunked_feed(&d, (const uint8_t *)body + off, n,
+				      (uint8_t *)out + o, &w, max);
+		if (k < 0)
+			return (int)k;
+		if ((size_t)k < n && !d.done)
+			return -1; /* took less without being done: a bug */
+		off += (size_t)k;
+		o += w;
+	}
+	*out_len = o;
+	*used = off;
+	return d.done ? 1 : 0;
+}
+
+/* A chunk spanning reads (issue 17, defect 8): each split point and byte
+ * by byte give what one call gives, and only the decoded size counts
+ * against the cap. */
+static void test_chunked_stream(void)
+{
+	static const char *const bodies[] = {
+		"2\r\n40\r\na;ext=1\r\n\x1e"
+		"42[\"x\",1]\r\n0\r\n\r\nGET",
+		"2\r\n40\r\n0\r\nTrailer: t\r\n\r\n",
+		"1E \t;a=b\r\n012345678901234567890123456789\r\n0;z\r\n\r\n",
+		"2\r\n4",
+		"2\r\n40xx0\r\n\r\n",
+		"zz\r\n",
+		"41\r\n",
+		"3\r\nabc\n0\r\n\r\n",
+	};
+	char one[128], two[128];
+
+	for (size_t b = 0; b < sizeof(bodies) / sizeof(bodies[0]); b++) {
+		size_t n1 = 0, u1 = 0, len = strlen(bodies[b]);
+		int want = chunked(bodies[b], one, 64, &n1, &u1);
+
+		for (size_t split = 0; split <= len; split++) {
+			size_t n2 = 0, u2 = 0;
+			int got = stream(bodies[b], split, split ? 0 : 1, 64, two, &n2,
+					 &u2);
+
+			CHECK_EQ_INT(got, want);
+			if (want == 1 && got == 1) {
+				CHECK_EQ_INT(n2, n1);
+				CHECK_EQ_INT(u2, u1);
+				CHECK(!memcmp(one, two, n1));
+			}
+		}
+	}
+}
+
+static void test_chunked_limits(void)
+{
+	static char big[4096];
+	char out[2048];
+	size_t n = 0, used = 0;
+	struct http_chunked d;
+	size_t w;
+
+	/* 300 bytes announced, arriving in three reads: fine under 1000. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "12C\r\n", 5);
+	memcpy(big + 5 + 300, "\r\n0\r\n\r\n", 8);
+	CHECK_EQ_INT(stream(big, 60, 0, 1000, out, &n, &used), 1);
+	CHECK_EQ_INT(n, 300);
+	CHECK_EQ_INT(stream(big, 0, 7, 1000, out, &n, &used), 1);
+	CHECK_EQ_INT(n, 300);
+	/* ... and over 299 as soon as the size is read. */
+	http_chunked_init(&d);
+	CHECK_EQ_INT(http_chunked_feed(&d, (const uint8_t *)big, 5, (uint8_t *)out, &w,
+				       299),
+		     TR_ETRUNC);
+	/* Bare LFs, overlong lines, endless framing. */
+	CHECK_EQ_INT(chunked("2;x\n40\r\n0\r\n\r\n", out, 64, &n, &used), TR_EINVAL);
+	CHECK_EQ_INT(chunked("0\r\nA: b\n\r\n\r\n", out, 64, &n, &used), TR_EINVAL);
+	memset(big, ' ', sizeof(big));
+	big[0] = '1';
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ_INT(chunked(big, out, 64, &n, &used), TR_EINVAL);
+	/* One data byte per 5 of framing: refused after 64 KiB of framing. */
+	http_chunked_init(&d);
+	{
+		ssize_t rc = 0;
+		int i;
+
+		for (i = 0; i < 30000 && rc >= 0; i++)
+			rc = http_chunked_feed(&d, (const uint8_t *)"1\r\na\r\n", 6,
+					       (uint8_t *)out, &w, 1u << 20);
+		CHECK_EQ_INT(rc, TR_ETRUNC);
+		CHECK_EQ_INT(i, HTTP_CHUNKED_OVERHEAD_MAX / 5 + 1);
+	}
+}
+
 int main(void)
 {
 	RUN(test_head_length);
@@ -206,5 +314,7 @@ int main(void)
 	RUN(test_utf8);
 	RUN(test_query_and_chunked_head);
 	RUN(test_chunked_body);
+	RUN(test_chunked_stream);
+	RUN(test_chunked_limits);
 	return HARNESS_DONE();
 }

@@ -188,6 +188,66 @@ static void test_keep_restart_only(void)
 	conf_free(next);
 }
 
+/* The host[:port] kinds (issue 17): redis needs a restart and is kept,
+ * shown as config text; turn-servers and alternate-server apply. Values
+ * read from two files, as a reload does. */
+static void test_endpoint_kinds(void)
+{
+	static const char *const text[2] = {
+		"redis=127.0.0.1:6379\nturn-servers=turn1.example.org\n"
+		"alternate-server=192.0.2.1\n",
+		"redis=[::1]:6380\nturn-servers=turn1.example.org:3479\n"
+		"turn-servers=[2001:db8::1]\nalternate-server=[2001:db8::2]:3480\n",
+	};
+	struct conf *c[2] = { conf_new(), conf_new() }, *same = conf_new();
+	char path[64], logpath[64], err[CONF_ERR_MAX];
+
+	REQUIRE(c[0] && c[1] && same && temp_path(logpath));
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f;
+
+		REQUIRE(temp_path(path));
+		f = fopen(path, "w");
+		REQUIRE(f);
+		fputs(text[i], f);
+		fclose(f);
+		CHECK_EQ_INT(conf_read_file(c[i], path, err, sizeof(err)), 0);
+		if (i == 0)
+			CHECK_EQ_INT(conf_read_file(same, path, err, sizeof(err)), 0);
+		unlink(path);
+	}
+	/* read twice, equal byte for byte: nothing to report */
+	CHECK_EQ_INT(conf_keep_restart_only(c[0], same), 0);
+	REQUIRE(log_open(logpath, false, LOG_LVL_WARN) == 0);
+	CHECK_EQ_INT(conf_keep_restart_only(c[0], c[1]), 1);
+	log_close();
+	CHECK_STR(c[1]->redis.host, "127.0.0.1");
+	CHECK_EQ_INT(c[1]->redis.port, 6379);
+	CHECK_EQ_INT(c[1]->turn_servers.n, 2);
+	CHECK_EQ_INT(c[1]->alternate_servers.n, 1);
+	CHECK_EQ_INT(count_lines(logpath, "reload: redis changed; needs a restart "
+					  "(keeping 127.0.0.1:6379)"),
+		     1);
+	CHECK_EQ_INT(count_lines(logpath, "needs a restart"), 1);
+	{
+		const struct conf_kind_ops *k = conf_kind(CONF_ENDPOINT_LIST);
+		const struct conf_kind_ops *a = conf_kind(CONF_ADDR_PORT_LIST);
+		char shown[256];
+
+		REQUIRE(k && a);
+		k->show(shown, sizeof(shown), &c[1]->turn_servers, NULL);
+		CHECK_STR(shown, "turn1.example.org:3479,2001:db8::1");
+		a->show(shown, sizeof(shown), &c[1]->alternate_servers, NULL);
+		CHECK_STR(shown, "[2001:db8::2]:3480");
+		a->show(shown, sizeof(shown), &c[0]->alternate_servers, NULL);
+		CHECK_STR(shown, "192.0.2.1");
+	}
+	unlink(logpath);
+	conf_free(c[0]);
+	conf_free(c[1]);
+	conf_free(same);
+}
+
 static void deliver_nothing(void *ctx, const struct room_event *ev)
 {
 	(void)ctx;
@@ -290,6 +350,7 @@ int main(void)
 	RUN(test_help_says_when);
 	RUN(test_diff_once_per_field);
 	RUN(test_keep_restart_only);
+	RUN(test_endpoint_kinds);
 	RUN(test_rooms_new_settings);
 	RUN(test_no_stdout_log);
 	RUN(test_log_prepare_fails_cleanly);
