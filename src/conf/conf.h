@@ -144,7 +144,8 @@ struct conf {
 	unsigned ws_rate;                 /* messages per second per connection */
 	/* Socket.IO endpoint (src/eio, src/signaling/signaling_sio*.c) */
 	bool no_socketio;
-	char *socketio_path;                                    /* "/socket.io/" */
+	bool no_socketio_recovery; /* Socket.IO connection state recovery off */
+	char *socketio_path;       /* "/socket.io/" */
 	unsigned socketio_ping_interval, socketio_ping_timeout; /* ms */
 	unsigned socketio_max_payload;                          /* bytes */
 	unsigned socketio_connect_timeout;                      /* ms */

@@ -368,6 +368,17 @@ const struct conf_doc conf_docs[] = {
 	  "room pages, unmodified) at socketio-path on http-port and https-port. "
 	  "no-socketio turns it off.",
 	  NULL },
+	{ "no-socketio-recovery",
+	  "Turn Socket.IO connection state recovery off. By default a socket lost\n"
+	  "without a goodbye (a connection dropped, a ping timeout, a long poll whose\n"
+	  "connection closed) is held for resume\\-window: its member keeps its slot (the\n"
+	  "others see no bye), the events sent to it are kept, and a socket.io\\-client\n"
+	  "4.6+ that reconnects within the window with the private id (pid) of its\n"
+	  "CONNECT reply gets its socket id back, recovered, and every event it missed,\n"
+	  "in order. resume\\-window=0 turns it off too. See doc/signaling.md.",
+	  "Turn Socket.IO connection state recovery off (it is on while resume-window is "
+	  "not 0): a socket lost without a goodbye is then not held for its client.",
+	  NULL },
 	{ "socketio-path",
 	  "Path of the Socket.IO endpoint (Engine.IO v4 and Socket.IO v5, long\\-polling\n"
 	  "and WebSocket, on http\\-port and https\\-port). Default /socket.io/.",

@@ -214,6 +214,8 @@ const struct conf_option conf_options[] = {
 		 "Signaling messages per second per connection (burst: two seconds' worth)."),
 	BOOL_OPT("no-socketio", 0, no_socketio, 0,
 		 "Turn the Socket.IO endpoint (socketio-path) off."),
+	BOOL_OPT("no-socketio-recovery", 0, no_socketio_recovery, CONF_F_RELOAD,
+		 "Socket.IO: no connection state recovery (a lost socket is not held for resume-window)."),
 	STR_OPT("socketio-path", 0, socketio_path, "/socket.io/", CONF_F_RELOAD, "PATH",
 		"Path of the Socket.IO (Engine.IO v4) endpoint, with its slashes."),
 	UINT_OPT("socketio-ping-interval", 0, socketio_ping_interval, "25000", 100, 3600000, CONF_F_RELOAD,

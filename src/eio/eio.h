@@ -136,6 +136,11 @@ struct eio_app_ops {
 	void (*message)(void *ctx, bool binary, const uint8_t *p, size_t len);
 	/* The session is gone (reason for logs); ctx is not used again. */
 	void (*closed)(void *ctx, const char *reason);
+	/* May be NULL. A pong answered the server's ping: the client has
+	 * read every packet queued before that ping (one transport, in
+	 * order), so whatever was sent before the previous pong is surely in
+	 * (connection state recovery trims its log on it). */
+	void (*pong)(void *ctx);
 };
 
 /* A request under the Engine.IO path, as the HTTP layer read it. */
@@ -192,6 +197,10 @@ void eio_conn_gone(struct eio_session *s, void *conn, bool clean);
 /* Queues one message packet for the client; false when the session is
  * closing or over its queue limit (then it is closed). */
 bool eio_session_send(struct eio_session *s, bool binary, const void *p, size_t len);
+/* Hands the session to another application context (a Socket.IO
+ * recovery moves the new session onto the socket it recovers): every
+ * later callback gets ctx. */
+void eio_session_set_app_ctx(struct eio_session *s, void *ctx);
 /* Closes the session from the server side. */
 void eio_session_close(struct eio_session *s, const char *reason);
 const char *eio_session_sid(const struct eio_session *s);

@@ -83,6 +83,13 @@ static void on_pong(struct eio_session *s)
 		return;
 	s->awaiting_pong = false;
 	evtimer_add(s->timer, s->srv->tv_interval);
+	if (s->app_ctx && s->srv->app_ops->pong)
+		s->srv->app_ops->pong(s->app_ctx);
+}
+
+void eio_session_set_app_ctx(struct eio_session *s, void *ctx)
+{
+	s->app_ctx = ctx;
 }
 
 /* ---- lifecycle ---- */

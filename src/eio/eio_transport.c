@@ -439,8 +439,14 @@ void eio_conn_gone(struct eio_session *s, void *conn, bool clean)
 	if (s->closed)
 		return;
 	if (conn == s->poll_get) {
-		/* The client dropped its poll; the heartbeat decides. */
+		/* The connection of a pending long poll closed before its
+		 * answer: the client is gone, as engine.io's polling transport
+		 * decides ("poll connection closed prematurely", a transport
+		 * error), not a ping timeout later. A client that means to
+		 * leave sends a close packet instead. */
 		s->poll_get = NULL;
+		if (s->transport == EIO_T_POLLING)
+			eio_session_end(s, "transport error", true);
 		return;
 	}
 	if (conn != s->ws)

@@ -282,6 +282,13 @@ void signaling_sio_ws_start_direct(struct signaling_conn *c);
 void signaling_sio_ws_close(struct signaling_conn *c, uint16_t code);
 /* The connection closes: its session hears of it. */
 void signaling_sio_conn_closed(struct signaling_conn *c);
+/* Connection state recovery (signaling_sio_recover.c): its logs and held
+ * sockets are in signaling-max-queued (signaling_budget_add). Shedding:
+ * the logs of connected sockets go first (they only insure against a
+ * loss: nothing is closed), then the held socket with the largest log of
+ * at least min_bytes, which leaves its room (bytes freed, 0 when none). */
+void signaling_sio_trim_logs(struct signaling_server *s);
+size_t signaling_sio_shed_recovery(struct signaling_server *s, size_t min_bytes);
 /* Once a second (the server's cron): ws-join-timeout for Socket.IO sockets. */
 void signaling_sio_cron(struct signaling_server *s);
 /* The client library files of socketio-client-dir: true when answered. */

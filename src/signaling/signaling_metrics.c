@@ -93,7 +93,7 @@ void signaling_server_write_metrics(struct signaling_server *s, struct evbuffer 
 	prom_metric(out, "turnroom_signaling_queued_bytes", "gauge",
 		    "Signaling bytes queued against signaling-max-queued: connections' "
 		    "output, resume queues, Engine.IO polling queues and charges, POST "
-		    "bodies in flight.",
+		    "bodies in flight, Socket.IO recovery state.",
 		    signaling_budget_queued(s));
 	prom_family(out, "turnroom_websocket_closed_total", "counter",
 		    "WebSockets (and, for queued_budget, any connection or Socket.IO "

@@ -459,6 +459,7 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 	if (queued_total(s) <= s->conf->signaling_max_queued)
 		return;
 	signaling_touch_clock(s);
+	signaling_sio_trim_logs(s);
 	v = conns_by_weight(s, &n);
 	while (queued_total(s) > target) {
 		struct eio_session *big = eio ? eio_server_largest(eio) : NULL;
@@ -468,7 +469,8 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 			i++;
 		len = i < n ? conn_weight(v[i]) : 0;
 		most = len > session ? len : session;
-		if (room_engine_end_largest_ghost(s->rooms, most ? most : 1)) {
+		if (room_engine_end_largest_ghost(s->rooms, most ? most : 1) ||
+		    signaling_sio_shed_recovery(s, most ? most : 1)) {
 			s->counters.budget_closed++;
 			continue;
 		}

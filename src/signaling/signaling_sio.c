@@ -29,77 +29,9 @@ static void send_text(struct sio_sock *k, const char *text, size_t len)
 		eio_session_send(k->eio, false, text, len);
 }
 
-/* 42["event", data]: data is consumed. */
-void sio_emit(struct sio_sock *k, const char *event, json_t *data)
-{
-	json_t *args = json_pack("[s, o]", event, data);
-	char *text = args ? json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	size_t n = text ? strlen(text) : 0;
-	char *pkt = text ? malloc(n + 2) : NULL;
-
-	if (pkt) {
-		pkt[0] = '2';
-		memcpy(pkt + 1, text, n + 1);
-		send_text(k, pkt, n + 1);
-	}
-	free(pkt);
-	free(text);
-	json_decref(args);
-}
-
-/* 43<id>[result]: result is consumed. */
-void sio_ack(struct sio_sock *k, bool has_ack, uint64_t id, json_t *result)
-{
-	char head[32], *text, *pkt;
-	int h;
-	size_t n;
-
-	if (!has_ack) {
-		json_decref(result);
-		return;
-	}
-	json_t *arr = json_pack("[o]", result);
-
-	h = sio_head_write(head, sizeof(head), SIO_ACK, 0, NULL, true, id);
-	text = arr ? json_dumps(arr, JSON_COMPACT) : NULL;
-	json_decref(arr);
-	if (h < 0 || !text) {
-		free(text);
-		return;
-	}
-	n = strlen(text);
-	pkt = malloc((size_t)h + n + 1);
-	if (pkt) {
-		memcpy(pkt, head, (size_t)h);
-		memcpy(pkt + h, text, n + 1);
-		send_text(k, pkt, (size_t)h + n);
-	}
-	free(pkt);
-	free(text);
-}
-
-/* A refusal: the ack gets {ok:false, code, message} when one was asked,
- * otherwise the socket gets an "error" event {code, message}. */
-void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
-		const char *message)
-{
-	if (has_ack)
-		sio_ack(k, true, id,
-			json_pack("{s:b, s:s, s:s}", "ok", 0, "code", code, "message",
-				  message));
-	else
-		sio_emit(k, "error",
-			 json_pack("{s:s, s:s}", "code", code, "message", message));
-}
-
-void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
-{
-	sio_ack(k, has_ack, id, json_pack("{s:b}", "ok", 1));
-}
-
 /* ---- room events to the socket ---- */
 
-static void schedule_ice(struct sio_sock *k)
+void sio_schedule_ice(struct sio_sock *k)
 {
 	struct timeval tv = { (time_t)k->app->server->conf->ice_credential_ttl * 3 / 4,
 			      0 };
@@ -131,7 +63,7 @@ static void deliver_joined(struct sio_sock *k, const struct room_event *ev)
 			   ice ? ice : json_array(), "iceTtl",
 			   (json_int_t)s->conf->ice_credential_ttl, "resumeToken",
 			   ev->resume_token, "resumed", ev->resumed));
-	schedule_ice(k);
+	sio_schedule_ice(k);
 }
 
 /* The relayed event as it came: its head and JSON text, then attachments. */
@@ -141,45 +73,47 @@ static void deliver_relay(struct sio_sock *k, const struct room_event *ev)
 	int h = sio_head_write(head, sizeof(head),
 			       ev->n_blobs ? SIO_BINARY_EVENT : SIO_EVENT,
 			       (unsigned)ev->n_blobs, NULL, false, 0);
-	char *pkt = h > 0 ? malloc((size_t)h + ev->payload_len) : NULL;
 
-	if (!pkt)
-		return;
-	memcpy(pkt, head, (size_t)h);
-	memcpy(pkt + h, ev->payload, ev->payload_len);
-	send_text(k, pkt, (size_t)h + ev->payload_len);
-	free(pkt);
-	for (size_t i = 0; i < ev->n_blobs && k->eio; i++)
-		eio_session_send(k->eio, true, ev->blobs[i].p, ev->blobs[i].len);
+	if (h > 0)
+		sio_send_event(k, head, (size_t)h, ev->payload, ev->payload_len,
+			       ev->blobs, ev->n_blobs);
 }
 
 /* 42["message", data]: data is the sender's value, already JSON text. */
 static void deliver_message(struct sio_sock *k, const struct room_event *ev)
 {
-	static const char head[] = "2[\"message\",";
+	static const char head[] = "[\"message\",";
 	size_t n = sizeof(head) - 1;
-	char *pkt = malloc(n + ev->payload_len + 1);
+	char *args = malloc(n + ev->payload_len + 1);
 
-	if (!pkt)
+	if (!args)
 		return;
-	memcpy(pkt, head, n);
-	memcpy(pkt + n, ev->payload, ev->payload_len);
-	pkt[n + ev->payload_len] = ']';
-	send_text(k, pkt, n + ev->payload_len + 1);
-	free(pkt);
-}
-
-static void sock_hold(struct sio_sock *k)
-{
-	k->busy++;
+	memcpy(args, head, n);
+	memcpy(args + n, ev->payload, ev->payload_len);
+	args[n + ev->payload_len] = ']';
+	sio_send_event(k, "2", 1, args, n + ev->payload_len + 1, NULL, 0);
+	free(args);
 }
 
 static void sock_free(struct sio_sock *k);
 static void sock_unlink(struct sio_sock *k);
 
-static void sock_release(struct sio_sock *k)
+void sio_sock_hold(struct sio_sock *k)
+{
+	k->busy++;
+}
+
+void sio_sock_release(struct sio_sock *k)
 {
 	if (--k->busy == 0 && k->gone)
+		sock_free(k);
+}
+
+void sio_sock_discard(struct sio_sock *k)
+{
+	k->gone = true;
+	sock_unlink(k);
+	if (!k->busy)
 		sock_free(k);
 }
 
@@ -187,7 +121,7 @@ void sio_deliver(void *ctx, const struct room_event *ev)
 {
 	struct sio_sock *k = ctx;
 
-	sock_hold(k);
+	sio_sock_hold(k);
 	switch (ev->kind) {
 	case ROOM_EV_JOINED:
 		deliver_joined(k, ev);
@@ -214,7 +148,7 @@ void sio_deliver(void *ctx, const struct room_event *ev)
 		deliver_relay(k, ev);
 		break;
 	}
-	sock_release(k);
+	sio_sock_release(k);
 }
 
 /* ---- timers ---- */
@@ -226,6 +160,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	const char *user = room_peer_user_id(k->peer);
 	json_t *ice;
 
+	if (k->held)
+		return;
 	if (!k->connected) {
 		log_info("Socket.IO session sent no CONNECT within %u ms: closed",
 			 s->conf->socketio_connect_timeout);
@@ -238,12 +174,12 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	ice = signaling_ice_servers(s, eio_session_host(k->eio), user);
 	if (!ice)
 		return;
-	sock_hold(k);
+	sio_sock_hold(k);
 	sio_emit(k, "iceServers",
 		 json_pack("{s:o, s:I}", "iceServers", ice, "ttl",
 			   (json_int_t)s->conf->ice_credential_ttl));
-	schedule_ice(k);
-	sock_release(k);
+	sio_schedule_ice(k);
+	sio_sock_release(k);
 }
 
 /* ---- packets from the client ---- */
@@ -314,7 +250,10 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 {
 	struct signaling_server *s = k->app->server;
 	struct sig_refusal why;
+	struct sio_sock *held;
+	uint64_t off;
 	char reply[96];
+	const char *pid;
 	int n;
 
 	if (pkt->nsp_len != 1) {
@@ -332,6 +271,13 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	}
 	if (k->connected)
 		return;
+	/* Connection state recovery: {pid, offset} naming a held socket gets
+	 * it back, without a second admission (socket.io skips middlewares
+	 * on a recovery; the pid is the credential, as a resume token). */
+	if (sio_recovery_on(k->app) && (held = sio_recovery_take(k->app, auth, &off))) {
+		sio_recovery_resume(k, held, off, auth);
+		return;
+	}
 	/* The admission of a join, but for any room (signaling_policy.c): the
 	 * brake on refused attempts, then signaling-auth. Its messages are
 	 * plain ASCII without quotes: JSON as they are. */
@@ -351,7 +297,10 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	k->connected = true;
 	k->app->counters.connects++;
 	evtimer_del(k->timer);
-	n = snprintf(reply, sizeof(reply), "0{\"sid\":\"%s\"}", k->id);
+	pid = sio_recovery_pid(k);
+	n = pid[0] ? snprintf(reply, sizeof(reply), "0{\"sid\":\"%s\",\"pid\":\"%s\"}",
+			      k->id, pid)
+		   : snprintf(reply, sizeof(reply), "0{\"sid\":\"%s\"}", k->id);
 	send_text(k, reply, (size_t)n);
 }
 
@@ -479,6 +428,7 @@ static void on_packet(struct sio_sock *k, const struct sio_packet *pkt, json_t *
 			k->connected = false;
 			k->app->counters.disconnects++;
 			evtimer_del(k->timer);
+			sio_recovery_reset(k); /* a goodbye: nothing to recover */
 			sio_room_gone(k, false);
 			signaling_cluster_cancel(&k->ticket);
 			room_peer_disconnect(k->app->server->rooms, k->peer,
@@ -569,12 +519,12 @@ static void on_message(void *ctx, bool binary, const uint8_t *p, size_t len)
 {
 	struct sio_sock *k = ctx;
 
-	sock_hold(k);
+	sio_sock_hold(k);
 	if (binary)
 		on_attachment(k, p, len);
 	else
 		on_text(k, p, len);
-	sock_release(k);
+	sio_sock_release(k);
 }
 
 static void *on_open(void *app, struct eio_session *s)
@@ -610,14 +560,19 @@ static void on_closed(void *ctx, const char *reason)
 	/* Lost without a goodbye: the member keeps its slot for a resume. */
 	bool lost = !strcmp(reason, "ping timeout") || !strcmp(reason, "transport error");
 
-	sock_hold(k);
+	sio_sock_hold(k);
 	log_debug("Socket.IO session closed: %s", reason);
 	k->app->counters.disconnects += k->connected;
 	k->eio = NULL;
+	bin_reset(k);
+	if (lost && sio_recovery_hold(k)) {
+		sio_sock_release(k); /* held for its client's recovery */
+		return;
+	}
 	sio_room_gone(k, lost);
 	k->gone = true;
 	sock_unlink(k);
-	sock_release(k);
+	sio_sock_release(k);
 }
 
 static void sock_unlink(struct sio_sock *k)
@@ -635,6 +590,7 @@ static void sock_free(struct sio_sock *k)
 {
 	sock_unlink(k);
 	bin_reset(k);
+	sio_recovery_reset(k);
 	signaling_cluster_cancel(&k->ticket);
 	if (k->peer)
 		room_peer_disconnect(k->app->server->rooms, k->peer,
@@ -645,10 +601,16 @@ static void sock_free(struct sio_sock *k)
 	free(k);
 }
 
+static void on_pong(void *ctx)
+{
+	sio_recovery_pong(ctx);
+}
+
 static const struct eio_app_ops app_ops = {
 	.open = on_open,
 	.message = on_message,
 	.closed = on_closed,
+	.pong = on_pong,
 };
 
 /* ---- the endpoint ---- */
@@ -700,6 +662,7 @@ void signaling_sio_free(struct signaling_server *s)
 	if (!s->sio)
 		return;
 	eio_server_free(s->sio->eio);
+	sio_recovery_free_all(s->sio);
 	free(s->sio);
 	s->sio = NULL;
 }
@@ -775,6 +738,8 @@ void signaling_sio_cron(struct signaling_server *s)
 {
 	char peer[ADDR_STR_MAX];
 
+	if (s->sio)
+		sio_recovery_cron(s->sio);
 	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
 		next = k->next;
 		if (!k->eio ||
@@ -788,9 +753,9 @@ void signaling_sio_cron(struct signaling_server *s)
 				 s->conf->ws_join_timeout);
 		/* k is in no room: closing it delivers nothing to the others,
 		 * so next stays valid. */
-		sock_hold(k);
+		sio_sock_hold(k);
 		eio_session_close(k->eio, "join timeout");
-		sock_release(k);
+		sio_sock_release(k);
 	}
 }
 

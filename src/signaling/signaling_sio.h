@@ -20,12 +20,28 @@ struct sio_counters {
 	size_t attachment_bytes; /* held for binary packets not yet complete */
 };
 
+/* Sockets by pid (signaling_sio_recover.c): a keyed hash, so that a
+ * lookup's cost says nothing of the pids in it; pids are compared in
+ * constant time. */
+#define SIO_PID_BUCKETS 1024
+
 struct signaling_sio {
 	struct signaling_server *server;
 	struct eio_server *eio;
 	struct sio_sock *socks; /* every live socket, for admin listings */
 	struct sio_counters counters;
+	/* Connection state recovery: every socket with a pid, connected or
+	 * held for its client. */
+	struct sio_sock *pids[SIO_PID_BUCKETS];
+	uint8_t pid_key[16];
+	bool pid_key_set;
+	size_t n_held;
+	size_t recovery_bytes; /* logs and held sockets: in signaling-max-queued */
 };
+
+/* An event sent to a socket with its offset, kept for a recovery: the
+ * whole Socket.IO packet as written, then its attachments. */
+struct sio_logent;
 
 /* One Socket.IO socket (one Engine.IO session, namespace "/"). */
 struct sio_sock {
@@ -57,6 +73,22 @@ struct sio_sock {
 	size_t bin_bytes;        /* of the attachments so far */
 	size_t bin_held;         /* of those, kept (in attachment_bytes) */
 	struct room_blob *blobs; /* bin_want entries, owned copies; NULL when dropping */
+	/* Connection state recovery (signaling_sio_recover.c): the private
+	 * session id of the CONNECT reply, the offsets of the events sent,
+	 * and those the client may not have read yet. */
+	char pid[EIO_ID_LEN + 1]; /* "" when recovery is off */
+	uint64_t next_off;        /* offset of the next event; from 1 */
+	uint64_t log_base;        /* a recovery from an offset below: refused */
+	uint64_t pong_mark;       /* last offset sent at the previous pong */
+	struct sio_logent *log_head, *log_tail;
+	size_t log_bytes;
+	bool held;         /* lost without a goodbye, kept for resume-window */
+	bool held_in_room; /* ... while a member of a room */
+	bool held_over;    /* its log outgrew ws-max-output: to be ended */
+	bool ending;       /* being ended: nothing more is logged */
+	uint64_t held_until_ms;
+	bool in_table;             /* in app->pids (it has a pid) */
+	struct sio_sock *pid_next; /* in its bucket of app->pids */
 };
 
 /* ---- output (signaling_sio.c) ---- */
@@ -72,6 +104,53 @@ void sio_refuse(struct sio_sock *k, bool has_ack, uint64_t id, const char *code,
 		const char *message);
 /* room_deliver_fn of every socket. */
 void sio_deliver(void *ctx, const struct room_event *ev);
+
+/* ---- socket lifetime (signaling_sio.c) ---- */
+
+void sio_sock_hold(struct sio_sock *k);
+/* Frees k once gone and no longer held by a frame on the stack. */
+void sio_sock_release(struct sio_sock *k);
+/* k is done with: out of every list, freed now or when released. */
+void sio_sock_discard(struct sio_sock *k);
+/* The next unasked iceServers push of a member. */
+void sio_schedule_ice(struct sio_sock *k);
+
+/* ---- connection state recovery (signaling_sio_recover.c) ---- */
+
+/* On: not no-socketio-recovery, and resume-window not 0. */
+bool sio_recovery_on(const struct signaling_sio *app);
+/* The one way out of an event: head ("2", or "5<n>-" with n attachments)
+ * then the arguments as a JSON array text, to which the offset is added
+ * as the last argument when recovery is on (socket.io's adapter does the
+ * same); kept in the socket's log, sent when it has a session. */
+void sio_send_event(struct sio_sock *k, const char *head, size_t head_len,
+		    const char *args, size_t len, const struct room_blob *blobs,
+		    size_t n_blobs);
+/* A CONNECT accepted: the pid of its reply (made now), "" when off. */
+const char *sio_recovery_pid(struct sio_sock *k);
+/* A pong came: what was sent before the previous one is surely read. */
+void sio_recovery_pong(struct sio_sock *k);
+/* Lost without a goodbye: true when k is now held for its client (its
+ * member stays in the room, events to it are logged). */
+bool sio_recovery_hold(struct sio_sock *k);
+/* A CONNECT's {pid, offset}: the held socket they name and whose log
+ * covers the offset (no longer held), else NULL (a pid that names a held
+ * socket with an offset it cannot serve ends that socket). A pid of a
+ * socket still connected (its loss not noticed yet) with an offset it can
+ * serve takes it over: its old session is closed as lost first. */
+struct sio_sock *sio_recovery_take(struct signaling_sio *app, json_t *auth,
+				   uint64_t *offset);
+/* Moves k's session onto the held h: h's missed events (after offset) go
+ * out, then the CONNECT reply with h's id and pid; k is discarded. */
+void sio_recovery_resume(struct sio_sock *k, struct sio_sock *h, uint64_t offset,
+			 json_t *auth);
+/* A DISCONNECT, or the socket freed: its log and pid go. */
+void sio_recovery_reset(struct sio_sock *k);
+/* Once a second: held sockets whose window passed (or log overflowed)
+ * leave their room (the others get bye) and are freed. */
+void sio_recovery_cron(struct signaling_sio *app);
+/* Shutdown: every held socket freed (no bye: the server is going). */
+void sio_recovery_free_all(struct signaling_sio *app);
 
 /* ---- the room application (signaling_sio_room.c) ---- */
 

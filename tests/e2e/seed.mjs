@@ -4,6 +4,7 @@
 // server (SERVER_URL) and place a relay-only call through it. Run by
 // test_seed_003.sh / test_seed_000.sh inside a network namespace.
 // Exit 0 on pass; on failure "FAIL: reason" and exit 1.
+import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
 
 const PAGE = process.env.PAGE || 'seed003';
@@ -138,6 +139,35 @@ async function joinSeed000(a, b) {
 	await until('A: receiveAnsewer relayed', 10000, async () => (await events(a, 'receiveAnsewer')).length === 1);
 }
 
+// A network blip in the middle of the call (issue 18): every connection of
+// the pages to the signaling server is reset (ss -K, the kernel's socket
+// destroy; the server sees a reset, the pages a WebSocket gone without a
+// close frame). socket.io-client reconnects by itself and recovers its
+// socket (connection state recovery: the same id, recovered): no bye on
+// either side, the page unchanged.
+async function blip(a, b) {
+	const sock = (p) => p.evaluate(() => {
+		const s = window.seedTest.socket();
+		return { id: s.id, connected: s.connected, recovered: s.recovered };
+	});
+	const before = [await sock(a), await sock(b)];
+	if (before.some((x) => x.recovered !== false))
+		await fail(`recovered before any blip: ${JSON.stringify(before)}`);
+	step = 'network blip';
+	execFileSync('ss', ['-K', 'dst', '127.0.0.1', 'dport', '=', new URL(SERVER_URL).port]);
+	// recovered is false until a reconnection recovers the socket.
+	const after = await until('both sockets recovered', 15000, async () => {
+		const s = [await sock(a), await sock(b)];
+		return s.every((x) => x.connected && x.recovered) && s;
+	});
+	if (after[0].id !== before[0].id || after[1].id !== before[1].id)
+		await fail(`ids changed across the blip: ${JSON.stringify([before, after])}`);
+	for (const [who, p] of [['A', a], ['B', b]])
+		if ((await events(p, 'bye')).length)
+			await fail(`${who} got bye after a blip`);
+	log('network blip: both sockets recovered (same ids), no bye');
+}
+
 async function main() {
 	setTimeout(() => fail(`whole test over ${OVERALL_MS / 1000} s`), OVERALL_MS);
 	step = 'launch';
@@ -186,6 +216,8 @@ async function main() {
 			await fail(`${who}: selected pair ${JSON.stringify(pair)}, not relay/relay`);
 		log(`${who}: ${frames} frames decoded, pair relay/relay`);
 	}
+
+	await blip(a, b);
 
 	// hang up: seed 003 leave / seed 000 userLeave -> bye {roomId, userId} at the other
 	step = 'hang up';

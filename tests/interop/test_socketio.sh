@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Socket.IO endpoint (issue 9): the node tests of tests/sio (node --test,
 # the real npm socket.io-client 4.8.4 and raw Engine.IO/Socket.IO exchanges)
-# against six turnroom instances: default settings, signaling-auth=token (two:
+# against eight turnroom instances: default settings, signaling-auth=token (two:
 # accepted and refused CONNECTs, as refusals are rate-limited per address),
 # tight timers and payload limit, allowed-origin (CORS), and one of
-# signaling-auth=user with the smallest limits (policy.test.mjs). Fails if any
+# signaling-auth=user with the smallest limits (policy.test.mjs), and one with
+# a 3 s resume-window and 500 ms pings, and one with a small
+# signaling-max-queued (recovery.test.mjs). Fails if any
 # node test fails.
 #
 # SERVER=ref runs the same tests against the reference server instead
@@ -57,6 +59,7 @@ start_sio() {
 			socketio-max-payload=*) args+=("--max-payload=${l#*=}") ;;
 			socketio-connect-timeout=*) args+=("--connect-timeout=${l#*=}") ;;
 			allowed-origin=*) args+=("--allowed-origin=${l#*=}") ;;
+			resume-window=*) args+=("--recovery=$((${l#*=} * 1000))") ;;
 			esac
 		done
 		start_ref "$name" "${args[@]}"
@@ -96,10 +99,16 @@ POLICY_METRICS=sio-policy-$RANDOM$RANDOM
 start_sio policy signaling-auth=user user=alice:pw ws-join-timeout=2 \
 	ws-max-output=4096 "metrics-token=$POLICY_METRICS"
 SIO_POLICY_URL=$URL
+# issue 18: connection state recovery (recovery.test.mjs): a 3 s window
+start_sio recovery resume-window=3 socketio-ping-interval=500 socketio-ping-timeout=500
+SIO_RECOVERY_URL=$URL
+start_sio budget resume-window=30 signaling-max-queued=65536
+SIO_RECOVERY_BUDGET_URL=$URL
 
 TARGET=turnroom
 [ "$SERVER" = ref ] && TARGET=ref
 export TARGET SIO_URL SIO_TOKEN_URL SIO_TOKEN2_URL SIO_TIGHT_URL SIO_CORS_URL SIO_POLICY_URL
+export SIO_RECOVERY_URL SIO_RECOVERY_BUDGET_URL
 export SIO_POLICY_METRICS_TOKEN=$POLICY_METRICS
 export SIO_TOKEN=$TOKEN SIO_BAD_TOKEN=$BAD_TOKEN SIO_ORIGIN=$ORIGIN
 (cd "$SIO_DIR" && timeout -k 5 150 node --test --test-concurrency=4 --test-reporter=spec ${SIO_TESTS:-./*.test.mjs}) \

@@ -23,6 +23,16 @@
 //   [--ping-timeout=MS] [--max-payload=BYTES] [--connect-timeout=MS]
 //   [--allowed-origin=ORIGIN]... [--token-secret=S] [--capacity=2]
 //   [--mode=oracle|seed003] [--ice-secret=S --ice-url=turn:HOST:PORT]
+//   [--recovery=MS]
+// --recovery=MS turns socket.io's connectionStateRecovery on
+// (maxDisconnectionDuration MS, middlewares skipped on a recovery) and gives
+// the oracle turnroom's room semantics for it (doc/signaling.md, "Connection
+// state recovery"): a socket lost without a goodbye (ping timeout, transport
+// error, a WebSocket gone without a close frame) keeps its member in its
+// rooms for MS, the others see no bye, and what is sent to it meanwhile is
+// what socket.io replays; a recovered socket takes its member back; when MS
+// passes the member leaves (bye). A goodbye (41, a close packet, a close
+// frame) leaves at once.
 // --ice-secret adds TURN REST credentials (username "expiry:userId",
 // credential base64(HMAC-SHA1(S, username))) to joined as `iceServers`, as
 // turnroom does, so the browser tests' pages can run against this server.
@@ -70,6 +80,8 @@ const io = new Server(httpServer, {
 	connectTimeout: num(opts.connectTimeout, 45000),
 	serveClient: true,
 	...(opts.origins.length ? { cors: { origin: opts.origins, credentials: true }, allowRequest } : {}),
+	...(opts.recovery ? { connectionStateRecovery: {
+		maxDisconnectionDuration: Number(opts.recovery), skipMiddlewares: true } } : {}),
 });
 
 // ---- signaling-auth=token: HS256 JWT (RFC 7519) with exp, as turnroom-admin mints
@@ -225,13 +237,35 @@ function oracle(io, capacity) {
 
 	const handlers = { join, leave, userLeave: leave, message, checkRoom };
 
+	const held = new Map();             // socket id -> { m, timer }: lost, kept
+
+	// Lost without a goodbye: a WebSocket that closed without a close frame
+	// (ws reports 1006) is one, though engine.io calls it "transport close".
+	const wsCodes = new WeakMap();
+	const watchWs = (socket, t) => {
+		if (t && t.name === 'websocket' && t.socket)
+			t.socket.on('close', (code) => wsCodes.set(socket, code));
+	};
+	const lost = (socket, reason) => reason === 'ping timeout' || reason === 'transport error' ||
+		(reason === 'transport close' && wsCodes.get(socket) === 1006);
+
 	io.on('connection', (socket) => {
-		const m = {
+		const back = socket.recovered && held.get(socket.id);
+		if (back) {
+			clearTimeout(back.timer);
+			held.delete(socket.id);
+		}
+		// With recovery, io.to(id).emit is stored with an offset (and
+		// replayed) whether the socket is connected or held.
+		const to = (id) => (opts.recovery ? io.to(id) : socket);
+		const m = back ? back.m : {
 			id: socket.id, rooms: new Set(),
-			emit: (ev, ...args) => socket.emit(ev, ...args),
-			relay: (from, data) => socket.emit('message', data),
-			relayAny: (ev, args) => socket.emit(ev, ...args),
+			emit: (ev, ...args) => to(socket.id).emit(ev, ...args),
+			relay: (from, data) => to(socket.id).emit('message', data),
+			relayAny: (ev, args) => to(socket.id).emit(ev, ...args),
 		};
+		watchWs(socket, socket.conn.transport);
+		socket.conn.on('upgrade', (t) => watchWs(socket, t));
 		socket.onAny((ev, ...args) => {
 			const ack = typeof args[args.length - 1] === 'function' ? args.pop() : null;
 			const h = Object.hasOwn(handlers, ev) ? handlers[ev] : null;
@@ -248,9 +282,26 @@ function oracle(io, capacity) {
 			if (ack)
 				ack();
 		});
-		socket.on('disconnect', () => {
-			for (const roomId of [...m.rooms])
-				leave(m, { roomId }, true);
+		socket.on('disconnect', (reason) => {
+			const gone = () => {
+				for (const roomId of [...m.rooms])
+					leave(m, { roomId }, true);
+			};
+			if (!opts.recovery) {
+				gone();
+				return;
+			}
+			// ws's close event (its code) comes after engine.io's.
+			setImmediate(() => {
+				if (!lost(socket, reason)) {
+					gone();
+					return;
+				}
+				held.set(m.id, { m, timer: setTimeout(() => {
+					held.delete(m.id);
+					gone();
+				}, Number(opts.recovery)) });
+			});
 		});
 	});
 

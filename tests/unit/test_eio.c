@@ -205,7 +205,7 @@ static const struct eio_conn_ops fake_ops = { f_reply, f_ws_send, f_ws_close, f_
 struct fake_app {
 	struct eio_session *s;
 	char got[256];
-	int opened, closed;
+	int opened, closed, pongs;
 	char reason[64];
 };
 
@@ -236,7 +236,12 @@ static void a_closed(void *ctx, const char *reason)
 	snprintf(a->reason, sizeof(a->reason), "%s", reason);
 }
 
-static const struct eio_app_ops fake_app_ops = { a_open, a_message, a_closed };
+static void a_pong(void *ctx)
+{
+	((struct fake_app *)ctx)->pongs++;
+}
+
+static const struct eio_app_ops fake_app_ops = { a_open, a_message, a_closed, a_pong };
 
 static struct tr_addr loopback;
 
@@ -317,6 +322,33 @@ static void test_polling_session(void)
 	CHECK_EQ_INT(app.closed, 1);
 	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_ANSWERED);
 	CHECK_STR(get.body, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+	eio_server_free(e);
+	event_base_free(base);
+}
+
+/* The connection of a pending long poll closes: the client is gone, a
+ * "transport error" at once (engine.io: "poll connection closed
+ * prematurely"), not a ping timeout later (issue 18). */
+static void test_poll_connection_lost(void)
+{
+	struct event_base *base = event_base_new();
+	struct fake_app app;
+	struct eio_server *e = new_server(base, &app);
+	struct fake_conn get;
+	struct eio_session *held = NULL;
+	char sid[32], q[96];
+
+	CHECK_EQ_INT(req(e, &get, EIO_M_GET, "EIO=4&transport=polling", NULL, false,
+			 NULL),
+		     EIO_ANSWERED);
+	sid_of(get.body, sid, sizeof(sid));
+	snprintf(q, sizeof(q), "EIO=4&transport=polling&sid=%s", sid);
+	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, &held), EIO_HELD);
+	eio_conn_gone(held, &get, false);
+	CHECK_EQ_INT(app.closed, 1);
+	CHECK_STR(app.reason, "transport error");
+	CHECK_EQ_INT(req(e, &get, EIO_M_GET, q, NULL, false, NULL), EIO_ANSWERED);
+	CHECK_EQ_INT(get.status, 400);
 	eio_server_free(e);
 	event_base_free(base);
 }
@@ -561,6 +593,12 @@ static void test_heartbeat(void)
 	event_base_dispatch(base);
 	CHECK_STR(ws.ws_out[1], "2");
 	CHECK_EQ_INT(app.closed, 0);
+	/* A pong tells the application (recovery trims its log on it). */
+	eio_ws_message(s, &ws, false, (const uint8_t *)"3", 1);
+	CHECK_EQ_INT(app.pongs, 1);
+	event_base_loopexit(base, &(struct timeval){ 0, 30000 });
+	event_base_dispatch(base);
+	CHECK_EQ_INT(app.closed, 0);
 	event_base_loopexit(base, &(struct timeval){ 0, 40000 });
 	event_base_dispatch(base);
 	CHECK_EQ_INT(app.closed, 1);
@@ -797,6 +835,7 @@ int main(void)
 	RUN(test_ids);
 	RUN(test_ws_frames);
 	RUN(test_polling_session);
+	RUN(test_poll_connection_lost);
 	RUN(test_polling_refusals);
 	RUN(test_queue_budget);
 	RUN(test_post_admit);
