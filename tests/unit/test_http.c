@@ -230,8 +230,8 @@ static int stream(const char *body, size_t split, size_t step, uint64_t max, cha
 static void test_chunked_stream(void)
 {
 	static const char *const bodies[] = {
-		"2\r\n40\r\na;ext=1\r\n\x1e"
-		"42[\"x\",1]\r\n0\r\n\r\nGET",
+		("2\r\n40\r\na;ext=1\r\n\x1e"
+		 "42[\"x\",1]\r\n0\r\n\r\nGET"),
 		"2\r\n40\r\n0\r\nTrailer: t\r\n\r\n",
 		"1E \t;a=b\r\n012345678901234567890123456789\r\n0;z\r\n\r\n",
 		"2\r\n4",
