@@ -327,8 +327,8 @@ static void test_node_id(void)
 	static const char *const bad[] = { "node 1",
 					   "node/1",
 					   "node:1",
-					   "n\xc3\xb6"
-					   "de",
+					   ("n\xc3\xb6"
+					    "de"),
 					   "tr:*",
 					   "node*" };
 
