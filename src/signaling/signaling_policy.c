@@ -97,9 +97,10 @@ bool signaling_join_allowed(struct signaling_server *s, json_t *data, const char
 /* The brake holds for every mode: a password can be guessed, and a token
  * refused again and again from one address is an attack on the verifier
  * (each costs an HMAC) or a broken client that should back off. */
-struct sig_refusal signaling_admit(struct signaling_server *s, const struct tr_addr *peer,
+struct sig_refusal signaling_admit(struct signaling_server *s, const struct sig_member *m,
 				   json_t *creds, const char *room_id)
 {
+	const struct tr_addr *peer = sig_member_peer(m);
 	char room[ESC_LOG_LEN], addr[ADDR_STR_MAX];
 
 	if (ip_limiter_blocked(s->join_failures, peer, s->now_ms))
@@ -116,14 +117,14 @@ struct sig_refusal signaling_admit(struct signaling_server *s, const struct tr_a
 }
 
 struct sig_refusal signaling_admit_join(struct signaling_server *s,
-					const struct tr_addr *peer, json_t *creds,
+					const struct sig_member *m, json_t *creds,
 					const char *room_id, bool resume)
 {
 	if (s->draining && !resume)
 		return (struct sig_refusal){
 			"draining", "this node is draining; join through another"
 		};
-	return signaling_admit(s, peer, creds, room_id);
+	return signaling_admit(s, m, creds, room_id);
 }
 
 /* ---- limits ---- */
@@ -186,6 +187,20 @@ bool signaling_join_timeout_due(struct signaling_server *s, uint64_t *since, boo
 	if (s->now_ms - *since < (uint64_t)s->conf->ws_join_timeout * 1000u)
 		return false;
 	s->counters.join_timeouts++;
+	return true;
+}
+
+bool signaling_member_join_timeout(struct signaling_server *s, const struct sig_member *m,
+				   const char *what, uint64_t *since, bool in_room)
+{
+	char peer[ADDR_STR_MAX];
+
+	if (!signaling_join_timeout_due(s, since, in_room))
+		return false;
+	log_info_limited(&s->slow_log, "%s %s in no room for %u s: closed", what,
+			 addr_to_str(sig_member_peer(m), peer, sizeof(peer)),
+			 s->conf->ws_join_timeout);
+	sig_member_close(m, "join timeout");
 	return true;
 }
 

@@ -21,6 +21,54 @@
 struct signaling_server;
 struct conf;
 
+/* ---- members ----
+ * One member connection, whatever carries it (native WebSocket, Engine.IO
+ * over WebSocket or long polling: signaling_member.c), so that the policy
+ * and the budget see members through one interface, not per transport. */
+struct sig_member_ops {
+	/* Queues one already-framed room event (text) for the member; 0, or
+	 * TR_E* when refused (closing, or over its output cap: then closed). */
+	int (*send_text)(void *conn, const char *text, size_t len);
+	/* Closes it; reason is for the log and the metrics (and the native
+	 * close frame). */
+	void (*close)(void *conn, const char *reason);
+	/* Bytes waiting for this member. */
+	size_t (*queued)(const void *conn);
+	const struct tr_addr *(*peer)(const void *conn);
+};
+struct sig_member {
+	const struct sig_member_ops *ops;
+	void *conn;
+};
+
+static inline int sig_member_send_text(const struct sig_member *m, const char *text,
+				       size_t len)
+{
+	return m->ops->send_text(m->conn, text, len);
+}
+static inline void sig_member_close(const struct sig_member *m, const char *reason)
+{
+	m->ops->close(m->conn, reason);
+}
+static inline size_t sig_member_queued(const struct sig_member *m)
+{
+	return m->ops->queued(m->conn);
+}
+static inline const struct tr_addr *sig_member_peer(const struct sig_member *m)
+{
+	return m->ops->peer(m->conn);
+}
+/* The member's source (its address, or its /64): addr_source_key. */
+void signaling_member_source(const struct sig_member *m,
+			     uint8_t key[ADDR_SOURCE_KEY_LEN]);
+
+/* A native WebSocket (struct signaling_conn in SIG_WEBSOCKET). */
+struct signaling_conn;
+struct sig_member signaling_conn_member(struct signaling_conn *c);
+/* An Engine.IO session, over WebSocket or polling alike (eio hides which). */
+struct eio_session;
+struct sig_member signaling_eio_member(struct eio_session *s);
+
 /* A refusal: code NULL means accepted. code is the stable error code both
  * framings send (doc/signaling.md "Errors"), message a human sentence;
  * both static or owned by the caller's arguments. */
@@ -36,16 +84,16 @@ struct sig_refusal {
  * CONNECT). No brake, no counting: see signaling_admit. */
 bool signaling_join_allowed(struct signaling_server *s, json_t *creds,
 			    const char *room_id);
-/* Credentials presented from peer (a join, or a Socket.IO CONNECT with a
+/* Credentials presented by member m (a join, or a Socket.IO CONNECT with a
  * NULL room_id): the per-address brake first (refused: "rate-limited"),
  * then signaling-auth ("unauthorized", which feeds the brake, counts in
  * join_refusals and is logged). */
-struct sig_refusal signaling_admit(struct signaling_server *s, const struct tr_addr *peer,
+struct sig_refusal signaling_admit(struct signaling_server *s, const struct sig_member *m,
 				   json_t *creds, const char *room_id);
 /* A join: draining refuses all but a resume ("draining"), then
  * signaling_admit. Room capacity is the engine's (or the cluster's). */
 struct sig_refusal signaling_admit_join(struct signaling_server *s,
-					const struct tr_addr *peer, json_t *creds,
+					const struct sig_member *m, json_t *creds,
 					const char *room_id, bool resume);
 
 /* ---- limits ---- */
@@ -81,6 +129,10 @@ size_t signaling_output_cap(const struct conf *c, size_t backlog);
  * counted in join_timeouts. in_room resets *since. */
 bool signaling_join_timeout_due(struct signaling_server *s, uint64_t *since,
 				bool in_room);
+/* The same for member m, which is logged (what: "WebSocket", "Socket.IO
+ * session") and closed with "join timeout" when due: true then. */
+bool signaling_member_join_timeout(struct signaling_server *s, const struct sig_member *m,
+				   const char *what, uint64_t *since, bool in_room);
 
 /* ---- routing ---- */
 

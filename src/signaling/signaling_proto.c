@@ -208,6 +208,7 @@ static void on_join(struct signaling_conn *c, json_t *data)
 	const char *room_id = room_id_of(c, data);
 	const char *resume = json_string_value(json_object_get(data, "resumeToken"));
 	struct sig_refusal why;
+	struct sig_member m;
 	unsigned num, cap;
 	int rc;
 
@@ -218,7 +219,8 @@ static void on_join(struct signaling_conn *c, json_t *data)
 				      "leave the current room first");
 		return;
 	}
-	why = signaling_admit_join(s, &c->peer, data, room_id, resume != NULL);
+	m = signaling_conn_member(c);
+	why = signaling_admit_join(s, &m, data, room_id, resume != NULL);
 	if (why.code) {
 		refuse(c, why);
 		return;

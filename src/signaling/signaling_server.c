@@ -307,16 +307,11 @@ void signaling_server_adopt(void *ctx, struct bufferevent *bev,
  * it was closed. */
 static bool cron_join_timeout(struct signaling_server *s, struct signaling_conn *c)
 {
-	char peer[ADDR_STR_MAX];
+	struct sig_member m = signaling_conn_member(c);
 
-	if (!signaling_join_timeout_due(s, &c->unjoined_since_ms,
-					c->room_peer && room_peer_room(c->room_peer)))
-		return false;
-	log_info_limited(&s->slow_log, "WebSocket %s in no room for %u s: closed",
-			 addr_to_str(&c->peer, peer, sizeof(peer)),
-			 s->conf->ws_join_timeout);
-	signaling_ws_close(c, WSLAY_CODE_POLICY_VIOLATION, "join timeout");
-	return true;
+	return signaling_member_join_timeout(s, &m, "WebSocket", &c->unjoined_since_ms,
+					     c->room_peer &&
+						     room_peer_room(c->room_peer));
 }
 
 /* Timeouts, keep-alive and credential pushes, once a second. */
@@ -475,9 +470,10 @@ static void shed_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		if (session && session >= len) {
-			shed_log(s, "Socket.IO session of", eio_session_peer(big),
-				 session);
-			eio_session_close(big, EIO_REASON_BUDGET);
+			struct sig_member m = signaling_eio_member(big);
+
+			shed_log(s, "Socket.IO session of", sig_member_peer(&m), session);
+			sig_member_close(&m, EIO_REASON_BUDGET);
 			continue;
 		}
 		if (i >= n)

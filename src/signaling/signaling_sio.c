@@ -250,6 +250,7 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 {
 	struct signaling_server *s = k->app->server;
 	struct sig_refusal why;
+	struct sig_member m;
 	struct sio_sock *held;
 	uint64_t off;
 	char reply[96];
@@ -281,7 +282,8 @@ static void on_connect(struct sio_sock *k, const struct sio_packet *pkt, json_t 
 	/* The admission of a join, but for any room (signaling_policy.c): the
 	 * brake on refused attempts, then signaling-auth. Its messages are
 	 * plain ASCII without quotes: JSON as they are. */
-	why = signaling_admit(s, eio_session_peer(k->eio), auth, NULL);
+	m = signaling_eio_member(k->eio);
+	why = signaling_admit(s, &m, auth, NULL);
 	if (why.code) {
 		n = snprintf(reply, sizeof(reply), "4{\"message\":\"%s\"}", why.message);
 		send_text(k, reply, (size_t)n);
@@ -736,25 +738,21 @@ void signaling_sio_write_metrics(struct signaling_server *s, struct evbuffer *ou
  * long (since it opened or left one, connected or not) is closed. */
 void signaling_sio_cron(struct signaling_server *s)
 {
-	char peer[ADDR_STR_MAX];
-
 	if (s->sio)
 		sio_recovery_cron(s->sio);
 	for (struct sio_sock *k = s->sio ? s->sio->socks : NULL, *next; k; k = next) {
+		struct sig_member m;
+
 		next = k->next;
-		if (!k->eio ||
-		    !signaling_join_timeout_due(s, &k->unjoined_since_ms,
-						k->peer && room_peer_room(k->peer)))
+		if (!k->eio)
 			continue;
-		log_info_limited(&s->slow_log,
-				 "Socket.IO session %s in no room for %u s: closed",
-				 addr_to_str(eio_session_peer(k->eio), peer,
-					     sizeof(peer)),
-				 s->conf->ws_join_timeout);
-		/* k is in no room: closing it delivers nothing to the others,
-		 * so next stays valid. */
+		/* Closed only when in no room: that delivers nothing to the
+		 * others, so next stays valid. */
+		m = signaling_eio_member(k->eio);
 		sio_sock_hold(k);
-		eio_session_close(k->eio, "join timeout");
+		signaling_member_join_timeout(s, &m, "Socket.IO session",
+					      &k->unjoined_since_ms,
+					      k->peer && room_peer_room(k->peer));
 		sio_sock_release(k);
 	}
 }

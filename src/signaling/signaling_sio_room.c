@@ -85,6 +85,7 @@ static void on_join(const struct sio_call *c)
 	const char *room_id = room_id_of(c);
 	const char *resume = json_string_value(json_object_get(c->data, "resumeToken"));
 	struct sig_refusal why;
+	struct sig_member m;
 	unsigned num = 0, cap = 0;
 	int rc;
 
@@ -96,8 +97,8 @@ static void on_join(const struct sio_call *c)
 	}
 	/* The one admission of both protocols: draining, the brake on
 	 * refused joins, signaling-auth. */
-	why = signaling_admit_join(s, eio_session_peer(c->k->eio), credentials(c),
-				   room_id, resume != NULL);
+	m = signaling_eio_member(c->k->eio);
+	why = signaling_admit_join(s, &m, credentials(c), room_id, resume != NULL);
 	if (why.code) {
 		refuse(c, why.code, why.message);
 		return;
