@@ -310,8 +310,10 @@ max-port=$3
 realm=interop.test
 fingerprint
 EOF
-	# turnroom's room server would take port 8080 in every test: off.
-	[ "$SERVER" = coturn ] || echo "http-port=0"
+	# turnroom's room server would take port 8080 in every test, and 8443
+	# in every test that sets cert=: both off (a test that wants them
+	# names its own port after this, and the last value wins).
+	[ "$SERVER" = coturn ] || printf 'http-port=0\nhttps-port=0\n'
 }
 
 # uclient_conf_lines: config lines a server needs before turnutils_uclient

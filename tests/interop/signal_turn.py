@@ -328,6 +328,10 @@ async def outside_credentials_keep_coturn_semantics():
         rsp = await asyncio.to_thread(c2.allocate)
         check_eq(stunpy.error_code(rsp) and stunpy.error_code(rsp)[0], 401,
                  "Allocate with a wrong REST password")
+        # Delete the outside allocation: left alive, a later client that
+        # the kernel gives the same ephemeral port would meet it (441).
+        await asyncio.to_thread(outside.c.request_auth, stunpy.REFRESH,
+                                [stunpy.lifetime(0)])
         for x in (c, c2, outside.c, member.c):
             x.close()
         await a.close()
