@@ -167,6 +167,9 @@ struct conf {
 	struct tr_addr prometheus_address; /* 127.0.0.1, port 0 */
 	bool prometheus_room_labels;       /* per-room series (they name room ids) */
 	char *metrics_token;               /* bearer token for /metrics on http-port */
+	bool web_admin;                    /* the console listener (src/console) */
+	struct tr_addr web_admin_ip;       /* 127.0.0.1, port 0 */
+	unsigned web_admin_port;           /* 9642 */
 	/* operations */
 	char *control_socket; /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
