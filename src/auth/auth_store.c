@@ -83,7 +83,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_SET_ADMIN] = ("INSERT OR REPLACE INTO admin_user (name,realm,password) "
 			  "VALUES (?,?,?)"),
 	[ST_DEL_ADMIN] = "DELETE FROM admin_user WHERE name=?",
-	[ST_EACH_ADMIN] = "SELECT name,realm FROM admin_user WHERE ?1 IS NULL ORDER BY name",
+	[ST_EACH_ADMIN] =
+		"SELECT name,realm FROM admin_user WHERE ?1 IS NULL ORDER BY name",
 	[ST_GET_ADMIN] = "SELECT realm,password FROM admin_user WHERE name=?",
 };
 

@@ -1,0 +1,293 @@
+/* The console's routes: the embedded page, login/logout, and the API the
+ * page polls. Every POST is refused unless same-origin (Origin equals the
+ * console's own origin; Sec-Fetch-Site, when sent, is same-origin) and,
+ * once logged in, carries the session's CSRF token. A realm-bound admin
+ * (admin_user.realm not empty) sees and changes only its realm. */
+#include "console/console_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <openssl/crypto.h>
+
+#include "conf/conf.h"
+#include "util/errors.h"
+#include "util/escape.h"
+#include "util/log.h"
+
+extern const unsigned char console_index_html[], console_js[], console_css[];
+extern const size_t console_index_html_len, console_js_len, console_css_len;
+
+#define JSON "application/json"
+#define FIELD_MAX 600
+
+/* A JSON string of s: made printable by esc_str (bad UTF-8 and controls
+ * become \xNN text), then quotes and backslashes escaped. */
+void console_json_str(struct evbuffer *b, const char *s)
+{
+	char e[ESC_LOG_LEN];
+	const char *p;
+
+	esc_str(e, sizeof(e), s);
+	evbuffer_add(b, "\"", 1);
+	for (p = e; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			evbuffer_add(b, "\\", 1);
+		evbuffer_add(b, p, 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void send_static(struct bufferevent *bev, struct console_conn *cc,
+			const char *type, const unsigned char *data, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (b)
+		evbuffer_add(b, data, len);
+	console_answer(bev, cc, 200, type, b, NULL);
+	evbuffer_free(b);
+}
+
+static void send_json(struct bufferevent *bev, struct console_conn *cc, int status,
+		      struct evbuffer *b, const char *extra)
+{
+	console_answer(bev, cc, status, JSON, b, extra);
+}
+
+/* Same-origin: a browser sends Origin on every POST fetch; it must be
+ * this console's own (http://Host), so another site's page (even on
+ * another port of 127.0.0.1) cannot drive a logged-in browser. */
+static bool same_origin(const struct console_req *r)
+{
+	char want[300];
+
+	if (r->fetch_site[0] && strcmp(r->fetch_site, "same-origin") != 0)
+		return false;
+	snprintf(want, sizeof(want), "http://%s", r->h.host);
+	return r->h.origin[0] && r->h.host[0] && strcmp(r->h.origin, want) == 0;
+}
+
+/* Whether the admin may act on sessions of the server's realm. */
+static bool realm_ok(const struct console *c, const struct console_session *s,
+		     const char *realm)
+{
+	(void)c;
+	return !s->realm[0] || (realm && strcmp(s->realm, realm) == 0);
+}
+
+static void api_me(struct bufferevent *bev, struct console_conn *cc,
+		   const struct console_session *s)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (!b)
+		return console_text(bev, cc, 503, "out of memory");
+	evbuffer_add_printf(b, "{\"name\":");
+	console_json_str(b, s->name);
+	evbuffer_add_printf(b, ",\"realm\":");
+	console_json_str(b, s->realm);
+	evbuffer_add_printf(b, ",\"csrf\":\"%s\"}", s->csrf);
+	send_json(bev, cc, 200, b, NULL);
+	evbuffer_free(b);
+}
+
+static void api_login(struct console *c, struct console_req *r, struct bufferevent *bev,
+		      struct console_conn *cc)
+{
+	char name[FIELD_MAX], pw[FIELD_MAX], cookie[200];
+	struct console_session *s = NULL;
+	int rc = TR_EAUTH;
+
+	if (console_form_field(r->body, "name", name, sizeof(name)) &&
+	    console_form_field(r->body, "password", pw, sizeof(pw)))
+		rc = console_login(c, &r->client, name, pw, &s);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	if (rc == TR_EQUOTA)
+		return console_text(bev, cc, 429,
+				    "too many wrong passwords; wait a minute");
+	if (rc < 0)
+		return console_text(bev, cc, rc == TR_EAUTH ? 401 : 503,
+				    rc == TR_EAUTH ? "wrong name or password"
+						   : "cannot check the password");
+	/* HttpOnly: no script reads it; SameSite=Strict: no other site's
+	 * request carries it. Plain HTTP, so no Secure. */
+	snprintf(cookie, sizeof(cookie),
+		 "Set-Cookie: trc=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d\r\n",
+		 s->cookie, CONSOLE_SESSION_MAX_S);
+	{
+		struct evbuffer *b = evbuffer_new();
+
+		if (b) {
+			evbuffer_add_printf(b, "{\"name\":");
+			console_json_str(b, s->name);
+			evbuffer_add_printf(b, ",\"realm\":");
+			console_json_str(b, s->realm);
+			evbuffer_add_printf(b, ",\"csrf\":\"%s\"}", s->csrf);
+		}
+		send_json(bev, cc, 200, b, cookie);
+		evbuffer_free(b);
+	}
+}
+
+/* "key value" lines of the status callback as one JSON object. */
+static void api_status(struct console *c, struct bufferevent *bev,
+		       struct console_conn *cc)
+{
+	struct evbuffer *t = evbuffer_new(), *b = evbuffer_new();
+	char err[256] = "", *line;
+	bool first = true;
+
+	if (!t || !b || c->ops.status(c->ops.ctx, t, err, sizeof(err)) < 0) {
+		evbuffer_free(t);
+		evbuffer_free(b);
+		return console_text(bev, cc, 503, "status unavailable");
+	}
+	evbuffer_add(b, "{", 1);
+	while ((line = evbuffer_readln(t, NULL, EVBUFFER_EOL_LF))) {
+		char *sp = strchr(line, ' ');
+
+		if (sp) {
+			*sp = '\0';
+			evbuffer_add_printf(b, "%s", first ? "" : ",");
+			console_json_str(b, line);
+			evbuffer_add(b, ":", 1);
+			console_json_str(b, sp + 1);
+			first = false;
+		}
+		free(line);
+	}
+	evbuffer_add(b, "}", 1);
+	send_json(bev, cc, 200, b, NULL);
+	evbuffer_free(t);
+	evbuffer_free(b);
+}
+
+static void api_sessions(struct console *c, const struct console_session *s,
+			 struct bufferevent *bev, struct console_conn *cc)
+{
+	struct evbuffer *b = evbuffer_new();
+	char err[256] = "";
+
+	if (!b)
+		return console_text(bev, cc, 503, "out of memory");
+	/* Every session of this server is of its realm. */
+	if (realm_ok(c, s, c->conf->realm) &&
+	    c->ops.sessions(c->ops.ctx, b, err, sizeof(err)) < 0)
+		evbuffer_add_printf(b, "error: %s\n", err);
+	console_answer(bev, cc, 200, "text/plain; charset=utf-8", b, NULL);
+	evbuffer_free(b);
+}
+
+static void api_disconnect(struct console *c, struct console_req *r,
+			   const struct console_session *s, struct bufferevent *bev,
+			   struct console_conn *cc)
+{
+	struct evbuffer *b = evbuffer_new();
+	char user[FIELD_MAX], err[256] = "", shown[ESC_LOG_LEN];
+	int rc;
+
+	if (!b)
+		return console_text(bev, cc, 503, "out of memory");
+	if (!console_form_field(r->body, "user", user, sizeof(user)) || !user[0]) {
+		evbuffer_free(b);
+		return console_text(bev, cc, 400, "no user");
+	}
+	if (!realm_ok(c, s, c->conf->realm)) {
+		evbuffer_free(b);
+		return console_text(bev, cc, 403, "not your realm");
+	}
+	rc = c->ops.disconnect(c->ops.ctx, user, b, err, sizeof(err));
+	log_info("console: admin %s disconnected %s", s->name,
+		 esc_str(shown, sizeof(shown), user));
+	if (rc < 0)
+		evbuffer_add_printf(b, "%s\n", err);
+	console_answer(bev, cc, rc < 0 ? 404 : 200, "text/plain; charset=utf-8", b, NULL);
+	evbuffer_free(b);
+}
+
+static void api_reload(struct console *c, const struct console_session *s,
+		       struct bufferevent *bev, struct console_conn *cc)
+{
+	struct evbuffer *b = evbuffer_new();
+	char err[256] = "";
+	int rc;
+
+	if (!b)
+		return console_text(bev, cc, 503, "out of memory");
+	if (s->realm[0]) {
+		evbuffer_free(b);
+		return console_text(bev, cc, 403,
+				    "only an admin of every realm may reload");
+	}
+	rc = c->ops.reload(c->ops.ctx, b, err, sizeof(err));
+	log_info("console: admin %s asked for a reload", s->name);
+	evbuffer_add_printf(b, "%s\n",
+			    rc < 0 ? err : "reloaded (the log lists what changed)");
+	console_answer(bev, cc, rc < 0 ? 500 : 200, "text/plain; charset=utf-8", b, NULL);
+	evbuffer_free(b);
+}
+
+static void route_post(struct console *c, struct console_req *r,
+		       struct console_session *s, struct bufferevent *bev,
+		       struct console_conn *cc)
+{
+	const char *p = r->h.path;
+
+	if (!same_origin(r))
+		return console_text(bev, cc, 403, "cross-origin request refused");
+	if (!strcmp(p, "/api/login"))
+		return api_login(c, r, bev, cc);
+	if (!s)
+		return console_text(bev, cc, 401, "log in first");
+	if (!console_csrf_ok(s, r->csrf))
+		return console_text(bev, cc, 403, "missing or wrong CSRF token");
+	if (!strcmp(p, "/api/logout")) {
+		console_session_end(s);
+		return console_answer(
+			bev, cc, 204, "text/plain", NULL,
+			"Set-Cookie: trc=; Path=/; HttpOnly; SameSite=Strict; "
+			"Max-Age=0\r\n");
+	}
+	if (!strcmp(p, "/api/disconnect"))
+		return api_disconnect(c, r, s, bev, cc);
+	if (!strcmp(p, "/api/reload"))
+		return api_reload(c, s, bev, cc);
+	if (!strcmp(p, "/api/user-add") || !strcmp(p, "/api/user-delete"))
+		return console_users_change(c, r, s, !strcmp(p, "/api/user-add"), bev,
+					    cc);
+	console_text(bev, cc, 404, "not found");
+}
+
+void console_route(struct console *c, struct console_req *r, struct bufferevent *bev,
+		   struct console_conn *cc)
+{
+	struct console_session *s = console_session_find(c, r->cookie);
+	const char *p = r->h.path;
+
+	if (http_method_is_post(r->h.method))
+		return route_post(c, r, s, bev, cc);
+	if (!http_method_is_get(r->h.method))
+		return console_text(bev, cc, 405, "method not allowed");
+	if (!strcmp(p, "/"))
+		return send_static(bev, cc, "text/html; charset=utf-8",
+				   console_index_html, console_index_html_len);
+	if (!strcmp(p, "/console.js"))
+		return send_static(bev, cc, "text/javascript; charset=utf-8", console_js,
+				   console_js_len);
+	if (!strcmp(p, "/console.css"))
+		return send_static(bev, cc, "text/css; charset=utf-8", console_css,
+				   console_css_len);
+	if (!s)
+		return console_text(bev, cc, 401, "log in first");
+	if (!strcmp(p, "/api/me"))
+		return api_me(bev, cc, s);
+	if (!strcmp(p, "/api/status"))
+		return api_status(c, bev, cc);
+	if (!strcmp(p, "/api/sessions"))
+		return api_sessions(c, s, bev, cc);
+	if (!strcmp(p, "/api/users"))
+		return console_users_list(c, s, bev, cc);
+	console_text(bev, cc, 404, "not found");
+}
