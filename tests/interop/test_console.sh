@@ -12,6 +12,14 @@ DB=$TMP/turndb
 run_turnadmin -A -b "$DB" -u boss -p 'boss-pw' ||
 	fail "turnadmin -A failed: $(tail -n 2 "$TMP/turnadmin.log")"
 "$ADMIN" -A -b "$DB" -u rb -p 'rb-pw' -r other.realm || fail "turnroom-admin -A failed"
+"$ADMIN" -A -b "$DB" -u gone -p 'x' || fail "turnroom-admin -A gone failed"
+"$ADMIN" -D -b "$DB" -u gone || fail "turnroom-admin -D gone failed"
+list=$("$ADMIN" -L -b "$DB" | tr '\n' ' ')
+[ "$list" = "boss rb[other.realm] " ] || fail "turnroom-admin -L printed [$list]"
+run_turnadmin -L -b "$DB" || fail "turnadmin -L failed"
+grep -qx 'rb\[other.realm\]' "$TMP/turnadmin.log" ||
+	fail "coturn's turnadmin -L does not list turnroom-admin's row: $(cat "$TMP/turnadmin.log")"
+grep -qx 'gone' "$TMP/turnadmin.log" && fail "turnadmin -L lists the deleted admin"
 WPORT=$(free_port)
 setup_lt_relay "userdb=$DB" "web-admin" "web-admin-port=$WPORT"
 for ((i = 0; i < 50; i++)); do
