@@ -489,8 +489,9 @@ const struct conf_doc conf_docs[] = {
 	  "changes only that realm. Sessions are random HttpOnly, SameSite=Strict\n"
 	  "cookies; every change needs the session's CSRF token and a same-origin\n"
 	  "request; five wrong passwords from one address or for one name brake\n"
-	  "further tries (see SECURITY.md). Plain HTTP: keep it on loopback and reach\n"
-	  "it through an SSH tunnel.",
+	  "further tries (see SECURITY.md). HTTPS with cert and pkey when they are\n"
+	  "set (the session cookie is then Secure); plain HTTP otherwise: keep it on\n"
+	  "loopback and reach it through an SSH tunnel.",
 	  "The operator console (coturn's option names); admin users from turnadmin -A.",
 	  NULL },
 	{ "web-admin-port",

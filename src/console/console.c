@@ -12,11 +12,14 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/ssl.h>
 
 #include "conf/conf.h"
 #include "http/http.h"
+#include "tls/tls.h"
 #include "util/errors.h"
 #include "util/log.h"
 
@@ -126,7 +129,9 @@ static void write_cb(struct bufferevent *bev, void *arg)
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	(void)what;
+	/* A TLS handshake done is no end; EOF, errors and timeouts are. */
+	if (what & BEV_EVENT_CONNECTED)
+		return;
 	conn_free(bev, arg);
 }
 
@@ -184,6 +189,25 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	free(r);
 }
 
+/* A plain or TLS bufferevent for fd; NULL (fd closed by the caller) on
+ * failure. */
+static struct bufferevent *console_bev(struct console *c, evutil_socket_t fd)
+{
+	SSL *ssl;
+	struct bufferevent *bev;
+
+	if (!c->tls)
+		return bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	ssl = SSL_new(c->tls);
+	if (!ssl)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(c->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
+		SSL_free(ssl);
+	return bev;
+}
+
 static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		      int salen, void *arg)
 {
@@ -196,8 +220,7 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		evutil_closesocket(fd);
 		return;
 	}
-	bev = bufferevent_socket_new(evconnlistener_get_base(lev), fd,
-				     BEV_OPT_CLOSE_ON_FREE);
+	bev = console_bev(c, fd);
 	if (!bev || addr_from_sockaddr(&cc->client, sa, (size_t)salen) < 0) {
 		free(cc);
 		if (bev)
@@ -231,6 +254,11 @@ struct console *console_new(struct event_base *base, const struct conf *conf,
 	c->conf = conf;
 	c->store = store;
 	c->ops = *ops;
+	/* HTTPS with the relay's certificate when it has one (coturn's
+	 * web-admin needs TLS); the context lives as long as the console. */
+	if (conf->cert && conf->pkey &&
+	    !(c->tls = tls_ctx_new(conf, TLS_OVER_TCP, err, errlen)))
+		goto fail;
 	a = conf->web_admin_ip;
 	addr_set_port(&a, (uint16_t)conf->web_admin_port);
 	if (addr_family(&a) == AF_INET6)
@@ -242,8 +270,9 @@ struct console *console_new(struct event_base *base, const struct conf *conf,
 			 addr_to_str(&a, text, sizeof(text)), strerror(errno));
 		goto fail;
 	}
-	log_info("console on http://%s/", addr_to_str(&a, text, sizeof(text)));
-	if (!addr_is_loopback(&a))
+	log_info("console on %s://%s/", c->tls ? "https" : "http",
+		 addr_to_str(&a, text, sizeof(text)));
+	if (!c->tls && !addr_is_loopback(&a))
 		log_warn("web-admin-ip is not loopback: the console is plain HTTP; "
 			 "passwords and cookies cross the network in clear");
 	if (!store)
@@ -268,5 +297,6 @@ void console_free(struct console *c)
 	if (c->lev)
 		evconnlistener_free(c->lev);
 	auth_limiter_free(c->brake);
+	SSL_CTX_free(c->tls);
 	free(c);
 }

@@ -37,6 +37,7 @@ struct console {
 	struct console_ops ops;
 	struct evconnlistener *lev;
 	struct auth_limiter *brake;
+	struct ssl_ctx_st *tls; /* HTTPS when cert and pkey are set; NULL: HTTP */
 	unsigned conns;
 	struct console_session sessions[CONSOLE_SESSIONS_MAX];
 };

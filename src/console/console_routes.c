@@ -59,13 +59,13 @@ static void send_json(struct bufferevent *bev, struct console_conn *cc, int stat
 /* Same-origin: a browser sends Origin on every POST fetch; it must be
  * this console's own (http://Host), so another site's page (even on
  * another port of 127.0.0.1) cannot drive a logged-in browser. */
-static bool same_origin(const struct console_req *r)
+static bool same_origin(const struct console *c, const struct console_req *r)
 {
 	char want[300];
 
 	if (r->fetch_site[0] && strcmp(r->fetch_site, "same-origin") != 0)
 		return false;
-	snprintf(want, sizeof(want), "http://%s", r->h.host);
+	snprintf(want, sizeof(want), "%s://%s", c->tls ? "https" : "http", r->h.host);
 	return r->h.origin[0] && r->h.host[0] && strcmp(r->h.origin, want) == 0;
 }
 
@@ -112,10 +112,11 @@ static void api_login(struct console *c, struct console_req *r, struct buffereve
 				    rc == TR_EAUTH ? "wrong name or password"
 						   : "cannot check the password");
 	/* HttpOnly: no script reads it; SameSite=Strict: no other site's
-	 * request carries it. Plain HTTP, so no Secure. */
-	snprintf(cookie, sizeof(cookie),
-		 "Set-Cookie: trc=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d\r\n",
-		 s->cookie, CONSOLE_SESSION_MAX_S);
+	 * request carries it; Secure under TLS: never sent in clear. */
+	snprintf(
+		cookie, sizeof(cookie),
+		"Set-Cookie: trc=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s\r\n",
+		s->cookie, CONSOLE_SESSION_MAX_S, c->tls ? "; Secure" : "");
 	{
 		struct evbuffer *b = evbuffer_new();
 
@@ -235,7 +236,7 @@ static void route_post(struct console *c, struct console_req *r,
 {
 	const char *p = r->h.path;
 
-	if (!same_origin(r))
+	if (!same_origin(c, r))
 		return console_text(bev, cc, 403, "cross-origin request refused");
 	if (!strcmp(p, "/api/login"))
 		return api_login(c, r, bev, cc);

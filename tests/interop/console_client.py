@@ -8,6 +8,8 @@ that failed, to stderr, and exits 1 on the first failure):
         Origin, cross-site Sec-Fetch-Site: each changes nothing; realm
         isolation; logout; then adds user "newbie" (password newbie-pw) in
         REALM through the console.
+    With CONSOLE_TLS=1 in the environment, over HTTPS (a self-signed
+    certificate), where the cookie must also be Secure.
     console_client.py disconnect PORT USER
         logs in and disconnects USER; prints the answer.
     console_client.py brake PORT
@@ -16,6 +18,8 @@ that failed, to stderr, and exits 1 on the first failure):
 
 import http.client
 import json
+import os
+import ssl
 import sys
 import urllib.parse
 
@@ -32,7 +36,8 @@ def check(cond, what):
 class Console:
     def __init__(self, port):
         self.port = port
-        self.origin = "http://127.0.0.1:%d" % port
+        self.tls = os.environ.get("CONSOLE_TLS") == "1"
+        self.origin = "%s://127.0.0.1:%d" % ("https" if self.tls else "http", port)
         self.cookie = None
         self.csrf = ""
 
@@ -49,7 +54,13 @@ class Console:
         if self.cookie:
             h["Cookie"] = self.cookie
         h.update(headers or {})
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            c = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=5, context=ctx)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         c.request(method, path, body=body, headers=h)
         r = c.getresponse()
         data = r.read().decode("utf-8", "replace")
@@ -95,6 +106,7 @@ def security(port, realm):
     check(st == 200, "login of turnadmin's admin row: %d %s" % (st, me))
     for attr in ("HttpOnly", "SameSite=Strict", "Path=/"):
         check(attr in sc, "session cookie lacks %s: %s" % (attr, sc))
+    check(("Secure" in sc) == c.tls, "cookie Secure flag is wrong: %s" % sc)
     check(me["realm"] == "", "boss is an admin of every realm: %r" % me)
     st, _, data = c.req("GET", "/api/status")
     check(st == 200 and "allocations" in json.loads(data), "status: %d %s" % (st, data))

@@ -54,5 +54,24 @@ wait "$CLIENT"
 grep -q '^refresh 437' "$TMP/client.log" ||
 	fail "after the console's Disconnect the Refresh got [$(grep refresh "$TMP/client.log")]"
 
+# HTTPS when cert and pkey are set: the same checks, and a Secure cookie.
+self_signed_cert "$TMP/key.pem" "$TMP/cert.pem" 127.0.0.1
+WPORT2=$(free_port)
+PORT2=$(free_port)
+read -r MINP MAXP <<<"$(relay_window)"
+{
+	base_conf "$PORT2" "$MINP" "$MAXP"
+	printf '%s\n' lt-cred-mech "userdb=$DB" web-admin "web-admin-port=$WPORT2" \
+		"cert=$TMP/cert.pem" "pkey=$TMP/key.pem" "tls-listening-port=$(free_port)" \
+		"https-port=0" no-dtls
+} >"$TMP/tls.conf"
+start_turnroom "$TMP/tls.conf" server-tls
+for ((i = 0; i < 50; i++)); do
+	grep -q "console on https" "$TMP/server-tls.log" && break
+	sleep 0.1
+done
+CONSOLE_TLS=1 py "$INTEROP_DIR/console_client.py" security "$WPORT2" interop.test >&2 ||
+	fail "console security checks over HTTPS"
+
 brake=$(py "$INTEROP_DIR/console_client.py" brake "$WPORT") || fail "console brake"
-pass "turnadmin -A login, CSRF/Origin/realm refusals, console user relays ($sent/$recv), disconnect ($disc) then 437, $brake"
+pass "HTTP and HTTPS: turnadmin -A login, CSRF/Origin/realm refusals, console user relays ($sent/$recv), disconnect ($disc) then 437, $brake"
