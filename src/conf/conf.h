@@ -234,6 +234,13 @@ int conf_keep_restart_only(const struct conf *running, struct conf *next);
 
 /* --help text from the option table. */
 void conf_print_help(FILE *out);
+/* The effective value of each implemented option of c (an alias once), in
+ * --help order: fn(ctx, name, value, reload) with value as a config line
+ * would hold it ("" when unset) and "(set, not shown)" for a secret that is
+ * set (CONF_F_SECRET: never shown); reload: SIGHUP applies it. For the
+ * console's configuration page. */
+typedef void (*conf_show_fn)(void *ctx, const char *name, const char *value, bool reload);
+void conf_show_all(const struct conf *c, conf_show_fn fn, void *ctx);
 
 /* --print-options=WHAT, from the option table: "man" (the option list of
  * turnroom.conf(5), roff), "man-unimplemented" (its section of coturn

@@ -6,6 +6,7 @@
 #include "console/console_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -208,26 +209,115 @@ static void api_disconnect(struct console *c, struct console_req *r,
 	evbuffer_free(b);
 }
 
+/* The effective configuration, secrets masked (conf_show_all), as JSON
+ * rows or as "name=value" lines (to compare before and after a reload). */
+struct show_ctx {
+	struct evbuffer *b;
+	bool json, first;
+};
+
+static void show_one(void *arg, const char *name, const char *value, bool reload)
+{
+	struct show_ctx *x = arg;
+
+	if (!x->json) {
+		evbuffer_add_printf(x->b, "%s=%s\n", name, value);
+		return;
+	}
+	evbuffer_add_printf(x->b, "%s{\"name\":", x->first ? "" : ",");
+	console_json_str(x->b, name);
+	evbuffer_add_printf(x->b, ",\"value\":");
+	console_json_str(x->b, value);
+	evbuffer_add_printf(x->b, ",\"reload\":%s}", reload ? "true" : "false");
+	x->first = false;
+}
+
+static void api_config(struct console *c, const struct console_session *s,
+		       struct bufferevent *bev, struct console_conn *cc)
+{
+	struct show_ctx x = { evbuffer_new(), true, true };
+
+	if (!x.b)
+		return console_text(bev, cc, 503, "out of memory");
+	if (s->realm[0]) {
+		evbuffer_free(x.b);
+		return console_text(bev, cc, 403, "only an admin of every realm");
+	}
+	evbuffer_add(x.b, "[", 1);
+	conf_show_all(c->conf, show_one, &x);
+	evbuffer_add(x.b, "]", 1);
+	send_json(bev, cc, 200, x.b, NULL);
+	evbuffer_free(x.b);
+}
+
+/* Whether line (len bytes) is one of the lines of text. */
+static bool has_line(const char *text, size_t tlen, const char *line, size_t len)
+{
+	const char *p = text, *end = text + tlen;
+
+	while (p && p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+
+		if (e && (size_t)(e - p) == len && !memcmp(p, line, len))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* The lines of after that are not in before: what a reload changed. */
+static void reload_changes(struct evbuffer *before, struct evbuffer *after,
+			   struct evbuffer *out)
+{
+	size_t blen = evbuffer_get_length(before), n = 0;
+	const char *bt = (const char *)evbuffer_pullup(before, -1);
+	char *line;
+
+	while ((line = evbuffer_readln(after, NULL, EVBUFFER_EOL_LF))) {
+		if (!has_line(bt, blen, line, strlen(line))) {
+			evbuffer_add_printf(out, "changed: %s\n", line);
+			n++;
+		}
+		free(line);
+	}
+	if (!n)
+		evbuffer_add_printf(out, "no option applied on reload changed\n");
+}
+
 static void api_reload(struct console *c, const struct console_session *s,
 		       struct bufferevent *bev, struct console_conn *cc)
 {
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = evbuffer_new(), *before = evbuffer_new(),
+			*after = evbuffer_new();
+	struct show_ctx x = { before, false, true };
 	char err[256] = "";
-	int rc;
+	int rc = TR_ENOMEM;
 
-	if (!b)
-		return console_text(bev, cc, 503, "out of memory");
 	if (s->realm[0]) {
-		evbuffer_free(b);
-		return console_text(bev, cc, 403,
-				    "only an admin of every realm may reload");
+		snprintf(err, sizeof(err), "only an admin of every realm may reload");
+		rc = TR_EFORBIDDEN;
+	} else if (b && before && after) {
+		conf_show_all(c->conf, show_one, &x);
+		rc = c->ops.reload(c->ops.ctx, b, err, sizeof(err));
+		log_info("console: admin %s asked for a reload", s->name);
 	}
-	rc = c->ops.reload(c->ops.ctx, b, err, sizeof(err));
-	log_info("console: admin %s asked for a reload", s->name);
-	evbuffer_add_printf(b, "%s\n",
-			    rc < 0 ? err : "reloaded (the log lists what changed)");
-	console_answer(bev, cc, rc < 0 ? 500 : 200, "text/plain; charset=utf-8", b, NULL);
+	if (rc == 0) {
+		/* c->conf is the new configuration now (console_reload_commit);
+		 * an option that needs a restart keeps its running value there
+		 * and is named in the log. */
+		x.b = after;
+		conf_show_all(c->conf, show_one, &x);
+		evbuffer_add_printf(b, "reloaded\n");
+		reload_changes(before, after, b);
+		evbuffer_add_printf(b, "changes that need a restart are in the log\n");
+		console_answer(bev, cc, 200, "text/plain; charset=utf-8", b, NULL);
+	} else {
+		console_text(bev, cc, rc == TR_EFORBIDDEN ? 403 : 500,
+			     err[0] ? err : "out of memory");
+	}
 	evbuffer_free(b);
+	evbuffer_free(before);
+	evbuffer_free(after);
 }
 
 static void route_post(struct console *c, struct console_req *r,
@@ -288,6 +378,8 @@ void console_route(struct console *c, struct console_req *r, struct bufferevent 
 		return api_status(c, bev, cc);
 	if (!strcmp(p, "/api/sessions"))
 		return api_sessions(c, s, bev, cc);
+	if (!strcmp(p, "/api/config"))
+		return api_config(c, s, bev, cc);
 	if (!strcmp(p, "/api/users"))
 		return console_users_list(c, s, bev, cc);
 	console_text(bev, cc, 404, "not found");

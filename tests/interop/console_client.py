@@ -154,6 +154,10 @@ def security(port, realm):
     st, _, _ = r.req("POST", "/api/reload")
     check(st == 403, "rb reloads: %d, not 403" % st)
 
+    r2 = Console(port)
+    st, _, _ = r2.login("rb", "rb-pw")
+    check(st == 200, "second login of rb: %d" % st)
+
     # Logout ends the session server-side: the old cookie is dead.
     st, _, _ = r.req("POST", "/api/logout")
     check(st == 204, "logout: %d" % st)
@@ -163,8 +167,23 @@ def security(port, realm):
     st, _, data = c.req("POST", "/api/user-add",
                         {"name": "newbie", "realm": realm, "password": "newbie-pw"})
     check(st == 200 and has_user(c, "newbie", realm), "adding newbie: %d %s" % (st, data))
+    # The configuration view masks every secret (user= passwords,
+    # metrics-token) and marks what a reload applies.
+    st, _, data = c.req("GET", "/api/config")
+    check(st == 200, "config: %d" % st)
+    for secret in ("wonderland", "tok-SECRET"):
+        check(secret not in data, "the config view shows a secret: %s" % secret)
+    rows = {o["name"]: o for o in json.loads(data)}
+    check(rows["metrics-token"]["value"] == "(set, not shown)", "metrics-token: %r"
+          % rows["metrics-token"])
+    check(rows["realm"]["value"] == realm, "realm row: %r" % rows["realm"])
+    check(rows["ws-max-output"]["reload"] and not rows["web-admin-port"]["reload"],
+          "reload/restart marks are wrong")
+    st, _, _ = r2.req("GET", "/api/config")
+    check(st == 403, "a realm admin reads the configuration: %d" % st)
     st, _, data = c.req("POST", "/api/reload")
-    check(st == 200, "reload: %d %s" % (st, data))
+    check(st == 200 and "changed: ws-max-output=300000" in data,
+          "reload does not show the change: %d %s" % (st, data))
     print("security checks passed")
 
 

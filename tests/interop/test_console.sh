@@ -21,12 +21,13 @@ grep -qx 'rb\[other.realm\]' "$TMP/turnadmin.log" ||
 	fail "coturn's turnadmin -L does not list turnroom-admin's row: $(cat "$TMP/turnadmin.log")"
 grep -qx 'gone' "$TMP/turnadmin.log" && fail "turnadmin -L lists the deleted admin"
 WPORT=$(free_port)
-setup_lt_relay "userdb=$DB" "web-admin" "web-admin-port=$WPORT"
+setup_lt_relay "userdb=$DB" "web-admin" "web-admin-port=$WPORT" "metrics-token=tok-SECRET-1"
 for ((i = 0; i < 50; i++)); do
 	grep -q "console on" "$SERVER_LOG" && break
 	sleep 0.1
 done
 
+echo "ws-max-output=300000" >>"$TMP/turn.conf" # shown by the console's reload
 py "$INTEROP_DIR/console_client.py" security "$WPORT" interop.test >&2 ||
 	fail "console security checks"
 
@@ -63,13 +64,14 @@ read -r MINP MAXP <<<"$(relay_window)"
 	base_conf "$PORT2" "$MINP" "$MAXP"
 	printf '%s\n' lt-cred-mech "userdb=$DB" web-admin "web-admin-port=$WPORT2" \
 		"cert=$TMP/cert.pem" "pkey=$TMP/key.pem" "tls-listening-port=$(free_port)" \
-		"https-port=0" no-dtls
+		"https-port=0" no-dtls "metrics-token=tok-SECRET-2"
 } >"$TMP/tls.conf"
 start_turnroom "$TMP/tls.conf" server-tls
 for ((i = 0; i < 50; i++)); do
 	grep -q "console on https" "$TMP/server-tls.log" && break
 	sleep 0.1
 done
+echo "ws-max-output=300000" >>"$TMP/tls.conf"
 CONSOLE_TLS=1 py "$INTEROP_DIR/console_client.py" security "$WPORT2" interop.test >&2 ||
 	fail "console security checks over HTTPS"
 

@@ -101,12 +101,27 @@ async function loadUsers() {
   }));
 }
 
+async function loadConfig() {
+  const r = await fetch('/api/config', { credentials: 'same-origin' });
+  if (!r.ok) { $('r-msg').textContent = await r.text(); return; }
+  const rows = await r.json();
+  const f = $('cfilter').value;
+  $('clist').replaceChildren(...rows.filter((o) => !f || o.name.includes(f)).map((o) => {
+    const tr = document.createElement('tr');
+    [o.name, o.value, o.reload ? 'on reload' : 'restart'].forEach((v) => {
+      const td = document.createElement('td'); td.textContent = v; tr.append(td);
+    });
+    return tr;
+  }));
+}
+
 document.querySelectorAll('nav button').forEach((b) => {
   b.onclick = () => {
     document.querySelectorAll('nav button').forEach((o) => o.classList.toggle('on', o === b));
     document.querySelectorAll('#app section').forEach((s) => { s.hidden = s.id !== b.dataset.tab; });
     if (b.dataset.tab === 'sessions') loadSessions();
     if (b.dataset.tab === 'users') loadUsers();
+    if (b.dataset.tab === 'config') loadConfig();
   };
 });
 
@@ -135,7 +150,11 @@ $('uadd').onsubmit = async (e) => {
   if (r.ok) e.target.reset();
   loadUsers();
 };
-$('reload').onclick = async () => { $('r-msg').textContent = (await post('/api/reload')).text; };
+$('reload').onclick = async () => {
+  $('r-msg').textContent = (await post('/api/reload')).text;
+  loadConfig();
+};
+$('cfilter').oninput = loadConfig;
 
 fetch('/api/me', { credentials: 'same-origin' }).then(async (r) => {
   if (r.ok) showApp(await r.json()); else showLogin();
