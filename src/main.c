@@ -632,11 +632,14 @@ static int start_control(struct app *app)
 	return app->ctl ? 0 : TR_EIO;
 }
 
-/* The operator console (web-admin): the control socket's callbacks. */
+static void write_metrics(void *ctx, struct evbuffer *out);
+
+/* The operator console (web-admin): the control socket's callbacks and
+ * the /metrics body. */
 static int start_console(struct app *app)
 {
-	struct console_ops ops = { app, ctl_sessions, ctl_disconnect, ctl_reload,
-				   ctl_status };
+	struct console_ops ops = { app,        ctl_sessions, ctl_disconnect,
+				   ctl_reload, ctl_status,   write_metrics };
 	char err[256];
 
 	if (!app->conf->web_admin)

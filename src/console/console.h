@@ -22,6 +22,8 @@ struct console_ops {
 			  size_t errlen);
 	int (*reload)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
 	int (*status)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
+	/* The Prometheus text body of /metrics. */
+	void (*metrics)(void *ctx, struct evbuffer *out);
 };
 
 struct console;

@@ -166,6 +166,49 @@ static void api_status(struct console *c, struct bufferevent *bev,
 	evbuffer_free(b);
 }
 
+/* The samples of /metrics as one JSON object, "name{labels}": value, so
+ * the overview shows the very numbers Prometheus scrapes. */
+static void metrics_json(struct evbuffer *t, struct evbuffer *b)
+{
+	char *line;
+	bool first = true;
+
+	evbuffer_add(b, "{", 1);
+	while ((line = evbuffer_readln(t, NULL, EVBUFFER_EOL_LF))) {
+		char *sp = strrchr(line, ' '), *end;
+
+		if (line[0] != '#' && sp && sp != line) {
+			*sp = '\0';
+			(void)strtod(sp + 1, &end);
+			if (*end == '\0' && end != sp + 1) {
+				evbuffer_add_printf(b, "%s", first ? "" : ",");
+				console_json_str(b, line);
+				evbuffer_add_printf(b, ":%s", sp + 1);
+				first = false;
+			}
+		}
+		free(line);
+	}
+	evbuffer_add(b, "}", 1);
+}
+
+static void api_metrics(struct console *c, const struct console_session *s,
+			struct bufferevent *bev, struct console_conn *cc)
+{
+	struct evbuffer *t = evbuffer_new(), *b = evbuffer_new();
+
+	if (t && b && realm_ok(c, s, c->conf->realm)) {
+		c->ops.metrics(c->ops.ctx, t);
+		metrics_json(t, b);
+		send_json(bev, cc, 200, b, NULL);
+	} else {
+		console_text(bev, cc, t && b ? 403 : 503,
+			     t && b ? "not your realm" : "out of memory");
+	}
+	evbuffer_free(t);
+	evbuffer_free(b);
+}
+
 static void api_sessions(struct console *c, const struct console_session *s,
 			 struct bufferevent *bev, struct console_conn *cc)
 {
@@ -374,8 +417,10 @@ void console_route(struct console *c, struct console_req *r, struct bufferevent 
 		return console_text(bev, cc, 401, "log in first");
 	if (!strcmp(p, "/api/me"))
 		return api_me(bev, cc, s);
-	if (!strcmp(p, "/api/status"))
+	if (!strcmp(p, "/api/status") && realm_ok(c, s, c->conf->realm))
 		return api_status(c, bev, cc);
+	if (!strcmp(p, "/api/metrics"))
+		return api_metrics(c, s, bev, cc);
 	if (!strcmp(p, "/api/sessions"))
 		return api_sessions(c, s, bev, cc);
 	if (!strcmp(p, "/api/config"))

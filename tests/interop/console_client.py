@@ -153,6 +153,8 @@ def security(port, realm):
     check(st == 200 and data.strip() == "", "rb sees sessions of %s: %r" % (realm, data))
     st, _, _ = r.req("POST", "/api/reload")
     check(st == 403, "rb reloads: %d, not 403" % st)
+    st, _, _ = r.req("GET", "/api/metrics")
+    check(st == 403, "rb reads the metrics of %s: %d, not 403" % (realm, st))
 
     r2 = Console(port)
     st, _, _ = r2.login("rb", "rb-pw")
@@ -191,6 +193,13 @@ def disconnect(port, user):
     c = Console(port)
     st, _, me = c.login("boss", "boss-pw")
     check(st == 200, "login: %d %s" % (st, me))
+    st, _, data = c.req("GET", "/api/metrics")
+    m = json.loads(data)
+    st2, _, status = c.req("GET", "/api/status")
+    check(st == 200 and m.get("turnroom_allocations", 0) >= 1 and
+          m["turnroom_allocations"] == int(json.loads(status)["allocations"]),
+          "metrics %r and status %s disagree or count no allocation" % (
+              m.get("turnroom_allocations"), status))
     st, _, data = c.req("GET", "/api/sessions")
     check(user in data, "the sessions page does not list %s: %r" % (user, data))
     st, _, data = c.req("POST", "/api/disconnect", {"user": user})

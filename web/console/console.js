@@ -59,12 +59,37 @@ function draw() {
   });
 }
 
+// The sum of every series of a metric (all label sets).
+function total(m, name) {
+  let t = 0;
+  for (const [k, v] of Object.entries(m)) {
+    if (k === name || k.startsWith(name + '{')) t += Number(v) || 0;
+  }
+  return t;
+}
+
+let last = null;
 async function tick() {
-  const r = await fetch('/api/status', { credentials: 'same-origin' });
+  const [r, rm] = await Promise.all([
+    fetch('/api/status', { credentials: 'same-origin' }),
+    fetch('/api/metrics', { credentials: 'same-origin' }),
+  ]);
   if (r.status === 401) return showLogin();
-  if (!r.ok) return;
+  if (!r.ok || !rm.ok) return;
   const s = await r.json();
-  $('cards').replaceChildren(...Object.entries(s).map(([k, v]) => card(k, v)));
+  const m = await rm.json();
+  const now = { t: Date.now(), b: total(m, 'turnroom_relayed_bytes_total'),
+    p: total(m, 'turnroom_relayed_packets_total') };
+  const dt = last ? Math.max(0.001, (now.t - last.t) / 1000) : 1;
+  const rate = (k) => (last ? Math.max(0, Math.round((now[k] - last[k]) / dt)) : 0);
+  last = now;
+  const shown = [
+    ['relayed bytes/s', rate('b')], ['relayed packets/s', rate('p')],
+    ['auth failures', total(m, 'turnroom_auth_failures_total')],
+    ['TLS handshakes failed', total(m, 'turnroom_tls_handshakes_failed_total')],
+    ...Object.entries(s),
+  ];
+  $('cards').replaceChildren(...shown.map(([k, v]) => card(k, v)));
   hist.push({ a: Number(s.allocations) || 0, m: Number(s.room_members) || 0 });
   if (hist.length > 600) hist.shift();
   draw();
