@@ -114,7 +114,15 @@ void console_answer(struct bufferevent *bev, struct console_conn *cc, int status
 
 static void conn_free(struct bufferevent *bev, struct console_conn *cc)
 {
-	cc->c->conns--;
+	struct console *c = cc->c;
+
+	if (cc->prev)
+		cc->prev->next = cc->next;
+	else
+		c->live = cc->next;
+	if (cc->next)
+		cc->next->prev = cc->prev;
+	c->conns--;
 	free(cc);
 	bufferevent_free(bev);
 }
@@ -230,6 +238,11 @@ static void accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 		return;
 	}
 	cc->c = c;
+	cc->bev = bev;
+	cc->next = c->live;
+	if (c->live)
+		c->live->prev = cc;
+	c->live = cc;
 	c->conns++;
 	bufferevent_setcb(bev, read_cb, write_cb, event_cb, cc);
 	bufferevent_set_timeouts(bev, &timeout, &timeout);
@@ -296,6 +309,8 @@ void console_free(struct console *c)
 		return;
 	if (c->lev)
 		evconnlistener_free(c->lev);
+	while (c->live)
+		conn_free(c->live->bev, c->live);
 	auth_limiter_free(c->brake);
 	SSL_CTX_free(c->tls);
 	free(c);

@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 #include "console/console.h"
 #include "util/addr.h"
+#include "util/log.h"
 
 /* Logged-in sessions kept at once; a new login past it ends the oldest. */
 #define CONSOLE_SESSIONS_MAX 32
@@ -39,6 +40,8 @@ struct console {
 	struct auth_limiter *brake;
 	struct ssl_ctx_st *tls; /* HTTPS when cert and pkey are set; NULL: HTTP */
 	unsigned conns;
+	struct console_conn *live;  /* open connections, freed with the console */
+	struct log_limit wrong_log; /* "wrong password" lines (a guessing flood) */
 	struct console_session sessions[CONSOLE_SESSIONS_MAX];
 };
 
@@ -52,6 +55,8 @@ struct evbuffer;
 
 struct console_conn {
 	struct console *c;
+	struct bufferevent *bev;
+	struct console_conn *prev, *next;
 	struct tr_addr client;
 	bool done;
 };

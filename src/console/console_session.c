@@ -60,8 +60,14 @@ static int check_admin(struct console *c, const char *name, const char *password
 		return TR_EAUTH;
 	rc = auth_store_get_admin(c->store, name, realm, AUTH_REALM_MAX, hash,
 				  sizeof(hash));
-	if (rc == TR_ENOTFOUND)
+	if (rc == TR_ENOTFOUND) {
+		/* The same work as for a real admin, so the time taken does
+		 * not tell which names exist. */
+		(void)auth_admin_verify(password, "$5$0000000000000000$"
+						  "00000000000000000000000000000000"
+						  "00000000000000000000000000000000");
 		return TR_EAUTH;
+	}
 	if (rc < 0)
 		return rc;
 	rc = auth_admin_verify(password, hash) ? 0 : TR_EAUTH;
@@ -73,7 +79,7 @@ int console_login(struct console *c, const struct tr_addr *client, const char *n
 		  const char *password, struct console_session **out)
 {
 	uint64_t now = clock_mono_ms();
-	char realm[AUTH_REALM_MAX] = "", shown[ESC_LOG_LEN];
+	char realm[AUTH_REALM_MAX] = "", shown[ESC_LOG_LEN], from[ADDR_STR_MAX];
 	struct console_session *s;
 	int rc;
 
@@ -86,7 +92,9 @@ int console_login(struct console *c, const struct tr_addr *client, const char *n
 		rc = check_admin(c, name, password, realm);
 	if (rc == TR_EAUTH) {
 		auth_limiter_fail(c->brake, client, name, now);
-		log_warn("console: wrong password for admin %s", shown);
+		log_warn_limited(&c->wrong_log,
+				 "console: wrong password for admin %s from %s", shown,
+				 addr_ip_to_str(client, from, sizeof(from)));
 	}
 	if (rc < 0)
 		return rc;
