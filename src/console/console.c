@@ -21,6 +21,7 @@
 #include "http/http.h"
 #include "tls/tls.h"
 #include "util/errors.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #define CONSOLE_CONNS_MAX 64
@@ -63,16 +64,15 @@ bool console_form_field(const char *body, const char *name, char *out, size_t ou
 				if (ch == '+')
 					ch = ' ';
 				else if (ch == '%') {
-					char hx[3] = { 0 };
-					char *end;
+					/* Exactly two hex digits (strtol would take
+					 * a sign or blanks); no NUL byte. */
+					int hi = p[1] ? hex_digit(p[1], true) : -1;
+					int lo = hi >= 0 && p[2] ? hex_digit(p[2], true)
+								 : -1;
 
-					if (!p[1] || !p[2])
+					if (lo < 0 || (hi | lo) == 0)
 						return false;
-					hx[0] = p[1];
-					hx[1] = p[2];
-					ch = (int)strtol(hx, &end, 16);
-					if (*end || ch == 0)
-						return false;
+					ch = hi << 4 | lo;
 					p += 2;
 				}
 				if (o + 1 >= outlen)
