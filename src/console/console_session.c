@@ -130,6 +130,22 @@ static bool cookie_value(const char *hdr, char out[CONSOLE_TOKEN_HEX + 1])
 	return false;
 }
 
+/* An admin deleted (turnadmin -D) or moved to another realm since it
+ * logged in loses its sessions at their next request. */
+static bool admin_still_there(struct console *c, const struct console_session *s)
+{
+	char realm[AUTH_REALM_MAX], hash[ADMIN_HASH_MAX];
+	bool ok;
+
+	if (!c->store)
+		return false;
+	ok = auth_store_get_admin(c->store, s->name, realm, sizeof(realm), hash,
+				  sizeof(hash)) == 0 &&
+	     strcmp(realm, s->realm) == 0;
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return ok;
+}
+
 struct console_session *console_session_find(struct console *c, const char *cookie_hdr)
 {
 	char v[CONSOLE_TOKEN_HEX + 1];
@@ -143,7 +159,7 @@ struct console_session *console_session_find(struct console *c, const char *cook
 
 		if (!s->live || CRYPTO_memcmp(s->cookie, v, CONSOLE_TOKEN_HEX) != 0)
 			continue;
-		if (session_expired(s, now)) {
+		if (session_expired(s, now) || !admin_still_there(c, s)) {
 			console_session_end(s);
 			return NULL;
 		}

@@ -19,6 +19,7 @@ that failed, to stderr, and exits 1 on the first failure):
 import http.client
 import json
 import os
+import sqlite3
 import ssl
 import sys
 import urllib.parse
@@ -142,7 +143,7 @@ def security(port, realm):
     check(ru["admins"] == [], "rb sees the admin users: %r" % ru)
     bu = c.users()
     check(any(u["name"] == "otheruser" for u in bu["users"]), "boss misses otheruser")
-    check({a["name"] for a in bu["admins"]} == {"boss", "rb"}, "admins: %r" % bu)
+    check({a["name"] for a in bu["admins"]} == {"boss", "rb", "gone2"}, "admins: %r" % bu)
     st, _, _ = r.req("POST", "/api/user-add", {"name": "x", "realm": realm, "password": "x"})
     check(st == 403, "rb adds to %s: %d, not 403" % (realm, st))
     st, _, _ = r.req("POST", "/api/user-delete", {"name": "alice", "realm": realm})
@@ -159,6 +160,18 @@ def security(port, realm):
     r2 = Console(port)
     st, _, _ = r2.login("rb", "rb-pw")
     check(st == 200, "second login of rb: %d" % st)
+
+    # An admin deleted as coturn's turnadmin -D does (a DELETE of its
+    # admin_user row) loses its live session at the next request.
+    g = Console(port)
+    st, _, _ = g.login("gone2", "gone2-pw")
+    check(st == 200, "login of gone2: %d" % st)
+    db = sqlite3.connect(os.environ["CONSOLE_DB"])
+    db.execute("DELETE FROM admin_user WHERE name='gone2'")
+    db.commit()
+    db.close()
+    st, _, _ = g.req("GET", "/api/users")
+    check(st == 401, "a deleted admin's session still works: %d" % st)
 
     # Logout ends the session server-side: the old cookie is dead.
     st, _, _ = r.req("POST", "/api/logout")

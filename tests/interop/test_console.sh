@@ -28,7 +28,8 @@ for ((i = 0; i < 50; i++)); do
 done
 
 echo "ws-max-output=300000" >>"$TMP/turn.conf" # shown by the console's reload
-py "$INTEROP_DIR/console_client.py" security "$WPORT" interop.test >&2 ||
+"$ADMIN" -A -b "$DB" -u gone2 -p 'gone2-pw' || fail "turnroom-admin -A gone2 failed"
+CONSOLE_DB=$DB py "$INTEROP_DIR/console_client.py" security "$WPORT" interop.test >&2 ||
 	fail "console security checks"
 
 PEER_PORT=$(free_port)
@@ -72,7 +73,8 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.1
 done
 echo "ws-max-output=300000" >>"$TMP/tls.conf"
-CONSOLE_TLS=1 py "$INTEROP_DIR/console_client.py" security "$WPORT2" interop.test >&2 ||
+"$ADMIN" -A -b "$DB" -u gone2 -p 'gone2-pw' || fail "turnroom-admin -A gone2 failed"
+CONSOLE_DB=$DB CONSOLE_TLS=1 py "$INTEROP_DIR/console_client.py" security "$WPORT2" interop.test >&2 ||
 	fail "console security checks over HTTPS"
 
 brake=$(py "$INTEROP_DIR/console_client.py" brake "$WPORT") || fail "console brake"
