@@ -21,6 +21,7 @@
 #include "admin/admin.h"
 #include "auth/auth.h"
 #include "conf/conf.h"
+#include "console/console.h"
 #include "ctl/ctl.h"
 #include "front/front.h"
 #include "signaling/signaling.h"
@@ -50,6 +51,7 @@ struct app {
 	struct turn_server *turn;
 	struct signaling_server *signaling;
 	struct ctl_server *ctl;
+	struct console *console;
 	struct front *front;
 	struct front_metrics *metrics;
 	struct event *ev_sigterm, *ev_sigint, *ev_sighup;
@@ -284,6 +286,8 @@ static void reload_commit(struct app *app, struct reload *r)
 	app->conf = r->conf;
 	app->store = r->store;
 	app->auth = r->auth;
+	if (app->console)
+		console_reload_commit(app->console, app->conf, app->store);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -466,6 +470,7 @@ static void app_free(struct app *app)
 		event_free(app->ev_sighup);
 	if (app->drain_watch)
 		event_free(app->drain_watch);
+	console_free(app->console);
 	ctl_server_free(app->ctl);
 	front_metrics_free(app->metrics);
 	front_free(app->front);
@@ -627,6 +632,25 @@ static int start_control(struct app *app)
 	return app->ctl ? 0 : TR_EIO;
 }
 
+static void write_metrics(void *ctx, struct evbuffer *out);
+
+/* The operator console (web-admin): the control socket's callbacks and
+ * the /metrics body. */
+static int start_console(struct app *app)
+{
+	struct console_ops ops = { app,        ctl_sessions, ctl_disconnect,
+				   ctl_reload, ctl_status,   write_metrics };
+	char err[256];
+
+	if (!app->conf->web_admin)
+		return 0;
+	app->console =
+		console_new(app->base, app->conf, app->store, &ops, err, sizeof(err));
+	if (!app->console)
+		log_err("%s", err);
+	return app->console ? 0 : TR_EIO;
+}
+
 /* 0 when ready to run; 1 when --help or --version answered; else an
  * error (logged). */
 static int app_start(struct app *app, int argc, char **argv)
@@ -643,7 +667,7 @@ static int app_start(struct app *app, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (start_front(app, err, sizeof(err)) || start_metrics(app, err, sizeof(err)) ||
-	    start_control(app))
+	    start_control(app) || start_console(app))
 		return TR_EIO;
 	if (app->conf->pidfile) {
 		if (write_pidfile(app->conf->pidfile))

@@ -71,6 +71,10 @@ int admin_cmd_set_secret(struct admin_ctx *ctx);
 int admin_cmd_show_secret(struct admin_ctx *ctx);
 int admin_cmd_delete_secret(struct admin_ctx *ctx);
 int admin_cmd_delete_all_secrets(struct admin_ctx *ctx);
+/* -A -D -L: coturn's admin_user rows (the web console's logins). */
+int admin_cmd_add_admin(struct admin_ctx *ctx);
+int admin_cmd_delete_admin(struct admin_ctx *ctx);
+int admin_cmd_list_admin(struct admin_ctx *ctx);
 /* Whether a user name is one coturn accepts (no blanks, quotes,
  * backslashes or line breaks; at most 512 bytes). */
 bool admin_user_name_ok(const char *name);

@@ -36,6 +36,9 @@ static const struct option admin_long[] = {
 	{ "delete", no_argument, NULL, 'd' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "key", no_argument, NULL, 'k' },
+	{ "add-admin", no_argument, NULL, 'A' },
+	{ "delete-admin", no_argument, NULL, 'D' },
+	{ "list-admin", no_argument, NULL, 'L' },
 	{ "set-secret", required_argument, NULL, 's' },
 	{ "show-secret", no_argument, NULL, 'S' },
 	{ "delete-secret", required_argument, NULL, 'X' },
@@ -61,7 +64,7 @@ static const struct option admin_long[] = {
 };
 /* The leading ':' makes getopt report a missing value as ':' and stay
  * silent: the messages are ours. */
-static const char admin_short[] = ":adlks:SX:u:r:p:b:c:h";
+static const char admin_short[] = ":adlkADLs:SX:u:r:p:b:c:h";
 
 #define NEEDS_STORE (ADMIN_NEED_DB | ADMIN_READS_CONF)
 #define CONTROL (ADMIN_CONTROL | ADMIN_READS_CONF)
@@ -77,6 +80,11 @@ static const struct admin_command admin_commands[] = {
 	{ 'l', "-l", NEEDS_STORE, admin_cmd_list, NULL },
 	{ 'k', "-k", ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | ADMIN_READS_CONF,
 	  admin_cmd_key, NULL },
+	{ 'A', "-A",
+	  ADMIN_NEED_USER | ADMIN_NEED_PASSWORD | NEEDS_STORE | ADMIN_CREATES_DB,
+	  admin_cmd_add_admin, NULL },
+	{ 'D', "-D", ADMIN_NEED_USER | NEEDS_STORE, admin_cmd_delete_admin, NULL },
+	{ 'L', "-L", NEEDS_STORE, admin_cmd_list_admin, NULL },
 	{ 's', "-s", ADMIN_NEED_REALM | ADMIN_NEED_VALUE | NEEDS_STORE | ADMIN_CREATES_DB,
 	  admin_cmd_set_secret, NULL },
 	{ 'S', "-S", NEEDS_STORE, admin_cmd_show_secret, NULL },
@@ -103,6 +111,10 @@ static const char admin_usage_text[] =
 	"  -l, --list                list users as name[realm] (all realms unless -r)\n"
 	"  -k, --key                 print the key 0x<hex MD5(user:realm:password)>\n"
 	"                            (-u -p, realm \"\" without -r); touches nothing\n"
+	"  -A, --add-admin           add or update a console admin user (-u -p; -r binds\n"
+	"                            it to one realm, none: every realm)\n"
+	"  -D, --delete-admin        delete a console admin user (-u)\n"
+	"  -L, --list-admin          list admin users as name or name[realm]\n"
 	"  -s, --set-secret=SECRET   add a TURN REST secret to the realm (-r)\n"
 	"  -S, --show-secret         list secrets as secret[realm] (all realms unless -r)\n"
 	"  -X, --delete-secret=SECRET  delete one secret of the realm (-r)\n"

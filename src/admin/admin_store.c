@@ -193,3 +193,63 @@ int admin_cmd_delete_all_secrets(struct admin_ctx *ctx)
 	return store_done(ctx, s, auth_store_delete_all_secrets(s, ctx->realm),
 			  "deleting the secrets");
 }
+
+/* ---- coturn's admin users (-A -D -L) ---- */
+
+int admin_cmd_add_admin(struct admin_ctx *ctx)
+{
+	struct auth_store *s;
+	char hash[AUTH_ADMIN_HASH_LEN];
+	int rc;
+
+	/* turnadmin -A: without -r the admin is of every realm (""), even
+	 * when -c FILE names the server's realm. */
+	if (auth_admin_hash(ctx->password, hash) < 0)
+		return admin_fail("no randomness for the password's salt");
+	s = open_store(ctx);
+	if (!s)
+		return 1;
+	rc = auth_store_set_admin(s, ctx->user, ctx->realm_given ? ctx->realm : "", hash);
+	OPENSSL_cleanse(hash, sizeof(hash));
+	return store_done(ctx, s, rc, "adding the admin user");
+}
+
+int admin_cmd_delete_admin(struct admin_ctx *ctx)
+{
+	struct auth_store *s = open_store(ctx);
+	int rc;
+
+	if (!s)
+		return 1;
+	rc = auth_store_delete_admin(s, ctx->user);
+	if (rc == TR_ENOTFOUND)
+		fprintf(stderr, ADMIN_PROG ": no admin user %s; nothing deleted\n",
+			ctx->user);
+	return store_done(ctx, s, rc, "deleting the admin user");
+}
+
+/* turnadmin -L: "name", or "name[realm]" for a realm-bound admin. */
+static bool print_admin(const char *name, const char *realm, void *arg)
+{
+	int *failed = arg;
+
+	if ((*realm ? printf("%s[%s]\n", name, realm) : printf("%s\n", name)) < 0)
+		*failed = 1;
+	return *failed != 0;
+}
+
+int admin_cmd_list_admin(struct admin_ctx *ctx)
+{
+	struct auth_store *s = open_store(ctx);
+	int failed = 0, rc;
+
+	if (!s)
+		return 1;
+	rc = auth_store_each_admin(s, print_admin, &failed);
+	auth_store_free(s);
+	if (rc < 0)
+		return admin_fail("reading %s failed: %s", ctx->db, tr_strerror(rc));
+	if (failed || fflush(stdout) != 0)
+		return admin_fail("cannot write the list");
+	return 0;
+}

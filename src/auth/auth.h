@@ -117,6 +117,34 @@ int auth_store_delete_secret(struct auth_store *s, const char *realm, const char
 /* Deletes every turn_secret row of the realm. 0 or TR_EDB. */
 int auth_store_delete_all_secrets(struct auth_store *s, const char *realm);
 
+/* ---- coturn's admin users (admin_user: name, realm, password) ---- */
+
+/* coturn's admin password format: "$5$" hex(8-byte salt) "$"
+ * hex(SHA-256(salt || password)) (it is not crypt(3) despite the prefix).
+ * A fresh random salt; out gets AUTH_ADMIN_HASH_LEN bytes. 0 or TR_EIO
+ * when no randomness is available. */
+#define AUTH_ADMIN_HASH_LEN (3 + 16 + 1 + 64 + 1)
+int auth_admin_hash(const char *password, char out[AUTH_ADMIN_HASH_LEN]);
+/* Whether password matches a stored hash in that format (constant-time
+ * comparison of the digests); false for any other format. */
+bool auth_admin_verify(const char *password, const char *stored);
+
+/* Adds or replaces an admin (realm "" or NULL: every realm); hash in the
+ * format above. 0 or TR_EDB. */
+int auth_store_set_admin(struct auth_store *s, const char *name, const char *realm,
+			 const char *hash);
+/* 0, TR_ENOTFOUND or TR_EDB. */
+int auth_store_delete_admin(struct auth_store *s, const char *name);
+/* fn(name, realm) for each admin user, ordered by name, until fn returns
+ * true; realm is "" for an admin of every realm. 0 or TR_EDB. */
+int auth_store_each_admin(struct auth_store *s,
+			  bool (*fn)(const char *name, const char *realm, void *arg),
+			  void *arg);
+/* The realm and stored hash of admin name: 0, TR_ENOTFOUND (also when
+ * they do not fit the buffers) or TR_EDB. */
+int auth_store_get_admin(struct auth_store *s, const char *name, char *realm,
+			 size_t realm_len, char *hash, size_t hash_len);
+
 /* Keeps value (a NUL-terminated string in a buffer of len bytes) under
  * key in turnroom's own table unless one is kept already; either way
  * value gets the kept one. In one transaction, so two processes sharing

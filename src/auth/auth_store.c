@@ -53,6 +53,10 @@ enum store_stmt {
 	ST_DEL_SECRETS,
 	ST_KEEP_VALUE,
 	ST_GET_VALUE,
+	ST_SET_ADMIN,
+	ST_DEL_ADMIN,
+	ST_EACH_ADMIN,
+	ST_GET_ADMIN,
 	ST_COUNT
 };
 
@@ -74,6 +78,14 @@ static const char *const store_sql[ST_COUNT] = {
 	 * the value the first one kept. */
 	[ST_KEEP_VALUE] = "INSERT OR IGNORE INTO turnroom_node (key,value) VALUES (?,?)",
 	[ST_GET_VALUE] = "SELECT value FROM turnroom_node WHERE key=?",
+	/* coturn's admin_user: the name is the key, the realm may be empty
+	 * (an admin of every realm). */
+	[ST_SET_ADMIN] = ("INSERT OR REPLACE INTO admin_user (name,realm,password) "
+			  "VALUES (?,?,?)"),
+	[ST_DEL_ADMIN] = "DELETE FROM admin_user WHERE name=?",
+	[ST_EACH_ADMIN] =
+		"SELECT name,realm FROM admin_user WHERE ?1 IS NULL ORDER BY name",
+	[ST_GET_ADMIN] = "SELECT realm,password FROM admin_user WHERE name=?",
 };
 
 struct auth_store {
@@ -464,6 +476,79 @@ int auth_store_each_secret_all(struct auth_store *s, const char *realm,
 {
 	return store_each_in_realm(s, ST_EACH_SECRET, realm, fn, arg,
 				   "listing turn_secret");
+}
+
+/* ---- coturn's admin users ---- */
+
+int auth_store_set_admin(struct auth_store *s, const char *name, const char *realm,
+			 const char *hash)
+{
+	sqlite3_stmt *st = s->stmt[ST_SET_ADMIN];
+	int n;
+
+	if (!bind_text(st, 1, name) || !bind_text(st, 2, realm ? realm : "") ||
+	    !bind_text(st, 3, hash)) {
+		store_log_err(s, "binding an admin user");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	n = store_write_tx(s, st, "adding an admin user");
+	return n < 0 ? n : 0;
+}
+
+int auth_store_delete_admin(struct auth_store *s, const char *name)
+{
+	sqlite3_stmt *st = s->stmt[ST_DEL_ADMIN];
+	int n;
+
+	if (!bind_text(st, 1, name)) {
+		store_log_err(s, "binding an admin user");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	n = store_write_tx(s, st, "deleting an admin user");
+	if (n < 0)
+		return n;
+	return n == 0 ? TR_ENOTFOUND : 0;
+}
+
+int auth_store_each_admin(struct auth_store *s,
+			  bool (*fn)(const char *name, const char *realm, void *arg),
+			  void *arg)
+{
+	return store_each_in_realm(s, ST_EACH_ADMIN, NULL, fn, arg, "listing admin_user");
+}
+
+int auth_store_get_admin(struct auth_store *s, const char *name, char *realm,
+			 size_t realm_len, char *hash, size_t hash_len)
+{
+	sqlite3_stmt *st = s->stmt[ST_GET_ADMIN];
+	const unsigned char *r, *h;
+	int rc, ret = TR_ENOTFOUND;
+
+	if (!bind_text(st, 1, name)) {
+		store_log_err(s, "binding an admin lookup");
+		stmt_done(st);
+		return TR_EDB;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r = sqlite3_column_text(st, 0);
+		h = sqlite3_column_text(st, 1);
+		if (!r)
+			r = (const unsigned char *)"";
+		if (h && strlen((const char *)r) < realm_len &&
+		    strlen((const char *)h) < hash_len) {
+			strcpy(realm, (const char *)r);
+			strcpy(hash, (const char *)h);
+			ret = 0;
+		}
+	} else if (rc != SQLITE_DONE) {
+		store_log_err(s, "reading an admin user");
+		ret = TR_EDB;
+	}
+	stmt_done(st);
+	return ret;
 }
 
 /* ---- turnroom's own values ---- */

@@ -168,6 +168,9 @@ struct conf {
 	struct tr_addr prometheus_address; /* 127.0.0.1, port 0 */
 	bool prometheus_room_labels;       /* per-room series (they name room ids) */
 	char *metrics_token;               /* bearer token for /metrics on http-port */
+	bool web_admin;                    /* the console listener (src/console) */
+	struct tr_addr web_admin_ip;       /* 127.0.0.1, port 0 */
+	unsigned web_admin_port;           /* 9642 */
 	/* operations */
 	char *control_socket; /* unix socket for turnroom-admin; NULL = none */
 	bool daemon;
@@ -232,6 +235,13 @@ int conf_keep_restart_only(const struct conf *running, struct conf *next);
 
 /* --help text from the option table. */
 void conf_print_help(FILE *out);
+/* The effective value of each implemented option of c (an alias once), in
+ * --help order: fn(ctx, name, value, reload) with value as a config line
+ * would hold it ("" when unset) and "(set, not shown)" for a secret that is
+ * set (CONF_F_SECRET: never shown); reload: SIGHUP applies it. For the
+ * console's configuration page. */
+typedef void (*conf_show_fn)(void *ctx, const char *name, const char *value, bool reload);
+void conf_show_all(const struct conf *c, conf_show_fn fn, void *ctx);
 
 /* --print-options=WHAT, from the option table: "man" (the option list of
  * turnroom.conf(5), roff), "man-unimplemented" (its section of coturn

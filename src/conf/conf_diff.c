@@ -434,6 +434,25 @@ void conf_diff(const struct conf *a, const struct conf *b, conf_diff_fn fn, void
 	}
 }
 
+void conf_show_all(const struct conf *c, conf_show_fn fn, void *ctx)
+{
+	char buf[1024];
+
+	for (size_t i = 0; i < conf_option_count; i++) {
+		const struct conf_option *o = &conf_options[i];
+		const struct conf_kind_ops *k = conf_kind(o->type);
+
+		if (!k || field_seen_before(i) || (o->flags & CONF_F_NOOP))
+			continue;
+		k->show(buf, sizeof(buf), (const char *)c + o->offset, o);
+		if ((o->flags & CONF_F_SECRET) && buf[0]) {
+			memset(buf, 0, sizeof(buf));
+			snprintf(buf, sizeof(buf), "(set, not shown)");
+		}
+		fn(ctx, o->name, buf, (o->flags & CONF_F_RELOAD) != 0);
+	}
+}
+
 struct keep_ctx {
 	const struct conf *running;
 	struct conf *next;

@@ -496,6 +496,25 @@ const struct conf_doc conf_docs[] = {
 	  "Socket.IO polling queues, POST bodies); past it the largest consumers are "
 	  "disconnected.",
 	  NULL },
+	{ "web-admin",
+	  "Serve the operator console (live overview, sessions, users, configuration)\n"
+	  "on web\\-admin\\-ip:web\\-admin\\-port. Off by default. Logins are coturn's\n"
+	  "admin users (the admin_user table: turnroom\\-admin \\-A or coturn's\n"
+	  "turnadmin \\-A \\-u NAME \\-p PASS [\\-r REALM]); an admin with a realm sees and\n"
+	  "changes only that realm. Sessions are random HttpOnly, SameSite=Strict\n"
+	  "cookies; every change needs the session's CSRF token and a same-origin\n"
+	  "request; five wrong passwords from one address or for one name brake\n"
+	  "further tries (see SECURITY.md). HTTPS with cert and pkey when they are\n"
+	  "set (the session cookie is then Secure); plain HTTP otherwise: keep it on\n"
+	  "loopback and reach it through an SSH tunnel.",
+	  "The operator console (coturn's option names); admin users from turnadmin -A.",
+	  NULL },
+	{ "web-admin-port",
+	  "Port of the console. Default 9642, not coturn's 8080: that is turnroom's\n"
+	  "http\\-port (the room server), and 9642 sits next to the metrics listener's\n"
+	  "9641, both operator listeners on loopback.",
+	  NULL,
+	  NULL },
 	{ "prometheus",
 	  "Serve GET /metrics (Prometheus text format) on a listener of its own,\n"
 	  "prometheus\\-address:prometheus\\-port. Off by default. Metrics never carry\n"

@@ -269,6 +269,13 @@ const struct conf_option conf_options[] = {
 		 "Address of the metrics listener."),
 	BOOL_OPT("prometheus-room-labels", 0, prometheus_room_labels, CONF_F_RELOAD,
 		 "Per-room series labelled with room ids (anyone who reads them can join)."),
+	BOOL_OPT("web-admin", 0, web_admin, 0,
+		 "Serve the operator console on web-admin-ip:web-admin-port (admin users "
+		 "from turnroom-admin -A / turnadmin -A)."),
+	ADDR_OPT("web-admin-ip", 0, web_admin_ip, "127.0.0.1", 0, "IP",
+		 "Address of the console listener."),
+	UINT_OPT("web-admin-port", 0, web_admin_port, "9642", 1, 65535, 0, "PORT",
+		 "Port of the console listener (coturn's 8080 is turnroom's http-port)."),
 	STR_OPT("metrics-token", 0, metrics_token, NULL, CONF_F_SECRET | CONF_F_RELOAD, "TOKEN",
 		"Also serve /metrics on http-port to 'Authorization: Bearer TOKEN'; "
 		"none given: 404 there."),
@@ -374,7 +381,6 @@ const struct conf_option conf_options[] = {
 	UNIMPL_ARG("drain-min-allocations", 0),
 	UNIMPL_ARG("prometheus-path", 0),
 	UNIMPL("prometheus-username-labels", 0), UNIMPL("prometheus-tls", 0),
-	UNIMPL("web-admin", 0), UNIMPL_ARG("web-admin-ip", 0), UNIMPL_ARG("web-admin-port", 0),
 	UNIMPL("web-admin-listen-on-workers", 0),
 	UNIMPL_ARG("acme-redirect", 0),
 	UNIMPL("oauth", 0), UNIMPL("check-origin-consistency", 0),

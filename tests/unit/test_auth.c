@@ -34,6 +34,28 @@ static void test_lt_key(void)
 	CHECK_STR(hex, "543e1aec5d3614f03141652d6ada51b2");
 }
 
+/* coturn's admin_user.password: a row coturn 4.6 turnadmin -A -u boss
+ * -p pw1 wrote, then one of ours round-trips. */
+static void test_admin_hash(void)
+{
+	static const char coturn_row[] =
+		"$5$66f7015ff0eeddea$"
+		"e917c925e8e590e4c0ecf4709693649a445c8e7f14b296594e856507934bcb6b";
+	char mine[AUTH_ADMIN_HASH_LEN], other[AUTH_ADMIN_HASH_LEN];
+
+	CHECK(auth_admin_verify("pw1", coturn_row));
+	CHECK(!auth_admin_verify("pw2", coturn_row));
+	CHECK(!auth_admin_verify("pw1", "$5$66f7015ff0eeddea$e917"));
+	CHECK(!auth_admin_verify("pw1", "pw1"));
+	CHECK_EQ_INT(auth_admin_hash("s3cret", mine), 0);
+	CHECK_EQ_INT(auth_admin_hash("s3cret", other), 0);
+	CHECK_EQ_INT((int)strlen(mine), AUTH_ADMIN_HASH_LEN - 1);
+	CHECK(!strncmp(mine, "$5$", 3) && mine[19] == '$');
+	CHECK(strcmp(mine, other) != 0); /* a fresh salt each time */
+	CHECK(auth_admin_verify("s3cret", mine));
+	CHECK(!auth_admin_verify("s3cres", mine));
+}
+
 static void test_key_hex(void)
 {
 	uint8_t key[AUTH_KEY_LEN], back[AUTH_KEY_LEN];
@@ -714,6 +736,40 @@ static void test_check_config_user(void)
 	auth_free(a);
 }
 
+static bool count_admin(const char *name, const char *realm, void *arg)
+{
+	char *acc = arg;
+
+	strcat(acc, name);
+	strcat(acc, "[");
+	strcat(acc, realm);
+	strcat(acc, "]");
+	return false;
+}
+
+static void test_admin_store(struct store_fx *fx)
+{
+	char realm[AUTH_REALM_MAX], hash[128], acc[128] = "";
+
+	CHECK_EQ_INT(auth_store_set_admin(fx->s, "boss", NULL, "$5$h1"), 0);
+	CHECK_EQ_INT(auth_store_set_admin(fx->s, "rb", "ex.org", "$5$h2"), 0);
+	CHECK_EQ_INT(auth_store_set_admin(fx->s, "boss", "", "$5$h3"), 0); /* replaces */
+	CHECK_EQ_INT(auth_store_get_admin(fx->s, "rb", realm, sizeof(realm), hash,
+					  sizeof(hash)),
+		     0);
+	CHECK_STR(realm, "ex.org");
+	CHECK_STR(hash, "$5$h2");
+	CHECK_EQ_INT(auth_store_get_admin(fx->s, "boss", realm, sizeof(realm), hash, 4),
+		     TR_ENOTFOUND); /* does not fit */
+	CHECK_EQ_INT(auth_store_each_admin(fx->s, count_admin, acc), 0);
+	CHECK_STR(acc, "boss[]rb[ex.org]");
+	CHECK_EQ_INT(auth_store_delete_admin(fx->s, "rb"), 0);
+	CHECK_EQ_INT(auth_store_delete_admin(fx->s, "rb"), TR_ENOTFOUND);
+	CHECK_EQ_INT(auth_store_get_admin(fx->s, "rb", realm, sizeof(realm), hash,
+					  sizeof(hash)),
+		     TR_ENOTFOUND);
+}
+
 static void test_check_store_user(struct store_fx *fx)
 {
 	struct auth_store *s = fx->s;
@@ -921,6 +977,8 @@ int main(void)
 	RUN_DIR(test_store_turnadmin);
 	RUN(test_auth_new_errors);
 	RUN(test_check_config_user);
+	RUN(test_admin_hash);
+	RUN_STORE(test_admin_store);
 	RUN_STORE(test_check_store_user);
 	RUN(test_check_rest_static);
 	RUN(test_check_rest_presence);
