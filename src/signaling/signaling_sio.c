@@ -647,10 +647,16 @@ int signaling_sio_new(struct signaling_server *s)
 	if (!s->sio)
 		return TR_ENOMEM;
 	s->sio->server = s;
+	if (htable_init(&s->sio->pids, 64)) {
+		free(s->sio);
+		s->sio = NULL;
+		return TR_ENOMEM;
+	}
 	config_of(s->conf, &ec);
 	s->sio->eio =
 		eio_server_new(s->base, &ec, &signaling_sio_conn_ops, &app_ops, s->sio);
 	if (!s->sio->eio) {
+		htable_fini(&s->sio->pids);
 		free(s->sio);
 		s->sio = NULL;
 		return TR_ENOMEM;

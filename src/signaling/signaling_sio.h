@@ -11,6 +11,7 @@
 #include "rooms/rooms.h"
 #include "signaling/signaling_policy.h"
 #include "sio/sio.h"
+#include "util/htable.h"
 
 /* What /metrics reads of the Socket.IO layer: increments only. */
 struct sio_counters {
@@ -20,21 +21,16 @@ struct sio_counters {
 	size_t attachment_bytes; /* held for binary packets not yet complete */
 };
 
-/* Sockets by pid (signaling_sio_recover.c): a keyed hash, so that a
- * lookup's cost says nothing of the pids in it; pids are compared in
- * constant time. */
-#define SIO_PID_BUCKETS 1024
-
 struct signaling_sio {
 	struct signaling_server *server;
 	struct eio_server *eio;
 	struct sio_sock *socks; /* every live socket, for admin listings */
 	struct sio_counters counters;
 	/* Connection state recovery: every socket with a pid, connected or
-	 * held for its client. */
-	struct sio_sock *pids[SIO_PID_BUCKETS];
-	uint8_t pid_key[16];
-	bool pid_key_set;
+	 * held for its client, keyed by pid (util/htable: keyed, so a
+	 * lookup's cost says nothing of the pids in it; pids are compared in
+	 * constant time). */
+	struct htable pids;
 	size_t n_held;
 	size_t recovery_bytes; /* logs and held sockets: in signaling-max-queued */
 };
@@ -87,8 +83,8 @@ struct sio_sock {
 	bool held_over;    /* its log outgrew ws-max-output: to be ended */
 	bool ending;       /* being ended: nothing more is logged */
 	uint64_t held_until_ms;
-	bool in_table;             /* in app->pids (it has a pid) */
-	struct sio_sock *pid_next; /* in its bucket of app->pids */
+	bool in_table;               /* in app->pids (it has a pid) */
+	struct htable_node pid_node; /* in app->pids */
 };
 
 /* ---- output (signaling_sio.c) ---- */

@@ -22,7 +22,6 @@
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "conf/conf.h"
 #include "signaling/signaling_internal.h"
@@ -272,57 +271,42 @@ void sio_accept(struct sio_sock *k, bool has_ack, uint64_t id)
 
 /* ---- sockets by pid ---- */
 
-static size_t bucket_of(const struct signaling_sio *app, const char *pid)
+static uint64_t pid_hash(const struct signaling_sio *app, const char *pid)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a over key and pid */
-
-	for (size_t i = 0; i < sizeof(app->pid_key); i++)
-		h = (h ^ app->pid_key[i]) * 1099511628211ull;
-	for (size_t i = 0; i < EIO_ID_LEN && pid[i]; i++)
-		h = (h ^ (uint8_t)pid[i]) * 1099511628211ull;
-	return (size_t)(h % SIO_PID_BUCKETS);
+	return htable_hash(&app->pids, pid, EIO_ID_LEN);
 }
 
-static bool table_add(struct sio_sock *k)
+static void table_add(struct sio_sock *k)
 {
-	struct signaling_sio *app = k->app;
-	size_t b;
-
-	if (!app->pid_key_set) {
-		if (RAND_bytes(app->pid_key, sizeof(app->pid_key)) != 1)
-			return false;
-		app->pid_key_set = true;
-	}
-	b = bucket_of(app, k->pid);
-	k->pid_next = app->pids[b];
-	app->pids[b] = k;
+	htable_insert(&k->app->pids, &k->pid_node, pid_hash(k->app, k->pid));
 	k->in_table = true;
-	return true;
 }
 
 static void table_remove(struct sio_sock *k)
 {
-	struct sio_sock **pp;
-
 	if (!k->in_table)
 		return;
-	pp = &k->app->pids[bucket_of(k->app, k->pid)];
-	while (*pp && *pp != k)
-		pp = &(*pp)->pid_next;
-	if (*pp)
-		*pp = k->pid_next;
-	k->pid_next = NULL;
+	htable_remove(&k->app->pids, &k->pid_node);
 	k->in_table = false;
+}
+
+static struct sio_sock *sock_of(struct htable_node *n)
+{
+	return HTABLE_ENTRY(n, struct sio_sock, pid_node);
 }
 
 /* The socket of pid, held or connected: compared in constant time. */
 static struct sio_sock *table_find(struct signaling_sio *app, const char *pid)
 {
-	if (strlen(pid) != EIO_ID_LEN || !app->pid_key_set)
+	uint64_t h;
+
+	if (strlen(pid) != EIO_ID_LEN)
 		return NULL;
-	for (struct sio_sock *k = app->pids[bucket_of(app, pid)]; k; k = k->pid_next)
-		if (!CRYPTO_memcmp(k->pid, pid, EIO_ID_LEN))
-			return k;
+	h = pid_hash(app, pid);
+	for (struct htable_node *n = htable_first(&app->pids, h); n;
+	     n = htable_next(n, h))
+		if (!CRYPTO_memcmp(sock_of(n)->pid, pid, EIO_ID_LEN))
+			return sock_of(n);
 	return NULL;
 }
 
@@ -331,10 +315,11 @@ const char *sio_recovery_pid(struct sio_sock *k)
 	if (!sio_recovery_on(k->app))
 		return "";
 	if (!k->pid[0]) {
-		if (!eio_random_id(k->pid) || !table_add(k)) {
+		if (!eio_random_id(k->pid)) {
 			OPENSSL_cleanse(k->pid, sizeof(k->pid));
 			return "";
 		}
+		table_add(k);
 		k->next_off = 1;
 		k->log_base = k->pong_mark = 0;
 	}
@@ -501,12 +486,13 @@ void sio_recovery_reset(struct sio_sock *k)
 /* Held sockets, for a walk that may end them: collected first. */
 static size_t held_list(struct signaling_sio *app, struct sio_sock **v, size_t cap)
 {
+	struct htable_iter it = { 0 };
+	struct htable_node *node;
 	size_t n = 0;
 
-	for (size_t b = 0; b < SIO_PID_BUCKETS && n < cap; b++)
-		for (struct sio_sock *k = app->pids[b]; k && n < cap; k = k->pid_next)
-			if (k->held)
-				v[n++] = k;
+	while (n < cap && (node = htable_iter_next(&app->pids, &it)))
+		if (sock_of(node)->held)
+			v[n++] = sock_of(node);
 	return n;
 }
 
@@ -530,14 +516,18 @@ void sio_recovery_cron(struct signaling_sio *app)
 
 void sio_recovery_free_all(struct signaling_sio *app)
 {
-	for (size_t b = 0; b < SIO_PID_BUCKETS; b++)
-		while (app->pids[b]) {
-			struct sio_sock *k = app->pids[b];
+	struct htable_node *n;
+	size_t cursor = 0;
 
-			sio_recovery_reset(k);
-			if (!k->eio)
-				sio_sock_discard(k);
-		}
+	/* Ending one may end others: drain (reset takes each out). */
+	while ((n = htable_drain_next(&app->pids, &cursor))) {
+		struct sio_sock *k = sock_of(n);
+
+		sio_recovery_reset(k);
+		if (!k->eio)
+			sio_sock_discard(k);
+	}
+	htable_fini(&app->pids);
 }
 
 void signaling_sio_trim_logs(struct signaling_server *s)
@@ -551,16 +541,20 @@ size_t signaling_sio_shed_recovery(struct signaling_server *s, size_t min_bytes)
 {
 	struct signaling_sio *app = s->sio;
 	struct sio_sock *big = NULL;
+	struct htable_iter it = { 0 };
+	struct htable_node *n;
 	size_t before;
 
 	if (!app || !app->n_held)
 		return 0;
 	before = app->recovery_bytes;
-	for (size_t b = 0; b < SIO_PID_BUCKETS; b++)
-		for (struct sio_sock *k = app->pids[b]; k; k = k->pid_next)
-			if (k->held && k->log_bytes + sizeof(*k) >= min_bytes &&
-			    (!big || k->log_bytes > big->log_bytes))
-				big = k;
+	while ((n = htable_iter_next(&app->pids, &it))) {
+		struct sio_sock *k = sock_of(n);
+
+		if (k->held && k->log_bytes + sizeof(*k) >= min_bytes &&
+		    (!big || k->log_bytes > big->log_bytes))
+			big = k;
+	}
 	if (!big)
 		return 0;
 	log_warn_limited(&s->slow_log, "signaling-max-queued exceeded: a held Socket.IO "
