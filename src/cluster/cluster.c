@@ -26,15 +26,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "util/clock.h"
 #include "util/errors.h"
-#include "util/escape.h"
 #include "util/hex.h"
 #include "util/log.h"
-
-#define MAX_PENDING 65536 /* frames buffered while the mirror loads */
 
 static const char LUA_JOIN[] =
 	"if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then\n"
@@ -127,45 +123,6 @@ static bool id_ok(const char *s, size_t max)
 	return true;
 }
 
-/* ---- frames ---- */
-
-/* The sender's clock in sealed frames (CLOCK_REALTIME: other nodes
- * compare it with theirs). */
-static uint64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* f encoded and sealed for channel chan: an owned buffer, NULL when out
- * of memory. */
-static char *frame_new(struct cluster *c, const char *chan, const struct cluster_frame *f,
-		       size_t *len)
-{
-	size_t n = cluster_frame_size(f), cap;
-	uint8_t *plain = malloc(n);
-	char *out = NULL;
-	ssize_t rc = TR_ENOMEM;
-
-	if (!plain)
-		return NULL;
-	cluster_frame_encode(f, plain, n);
-	cap = cluster_seal_size(c->seal, n);
-	out = malloc(cap);
-	if (out)
-		rc = cluster_seal_frame(c->seal, chan, plain, n, wall_ms(),
-					(uint8_t *)out, cap);
-	free(plain);
-	if (rc < 0) {
-		free(out);
-		return NULL;
-	}
-	*len = (size_t)rc;
-	return out;
-}
-
 static struct cluster_frame membership_frame(const struct cluster *c, enum cluster_kind k,
 					     const char *room, const char *user)
 {
@@ -179,102 +136,6 @@ static struct cluster_frame membership_frame(const struct cluster *c, enum clust
 	return f;
 }
 
-/* A frame that does not open is never acted on: counted by reason, and
- * one line (rate-limited) names its claimed sender. */
-static void frame_rejected(struct cluster *c, const char *chan, enum cluster_reject r,
-			   const uint8_t *p, size_t len)
-{
-	char who[ESC_LOG_LEN];
-	/* The claimed sender of what looks like a sealed frame. */
-	size_t nl = len > 4 && !memcmp(p, "TS1", 3) ? p[3] : 0;
-
-	c->stats.rejected[r - 1]++;
-	if (nl > len - 4)
-		nl = len - 4;
-	log_warn_limited(
-		&c->reject_log,
-		"cluster: frame on %s dropped (%s), claiming to be from node %s: "
-		"not acted on",
-		chan, cluster_reject_name(r),
-		esc_bytes(who, sizeof(who), nl ? (const char *)p + 4 : "?", nl ? nl : 1));
-}
-
-static void handle_frame(struct cluster *c, bool to_all, const uint8_t *p, size_t len)
-{
-	const char *chan = to_all ? c->chan_all : c->chan_node;
-	struct cluster_frame f;
-	enum cluster_reject r;
-	uint8_t *plain = malloc(len ? len : 1);
-	size_t n = 0;
-
-	if (!plain) {
-		c->stats.frames_bad++;
-		return;
-	}
-	r = cluster_open_frame(c->seal, chan, p, len, wall_ms(), plain, len, &n);
-	if (r != CLUSTER_REJECT_NONE) {
-		frame_rejected(c, chan, r, p, len);
-	} else if (cluster_frame_decode(plain, n, &f)) {
-		c->stats.frames_bad++; /* a node of ours sent it: a bug, not an attack */
-	} else {
-		c->stats.frames_in++;
-		if (f.kind == CLUSTER_MSG_JOINED)
-			cluster_mirror_put(c->mirror, f.from, f.from_len, f.node,
-					   f.node_len, f.room, f.room_len);
-		else if (f.kind == CLUSTER_MSG_GONE)
-			cluster_mirror_del(c->mirror, f.from, f.from_len);
-		/* Our own broadcasts come back too: their effect was local. */
-		if ((f.kind == CLUSTER_MSG_EVENT || f.node_len != strlen(c->node_id) ||
-		     memcmp(f.node, c->node_id, f.node_len)) &&
-		    c->h.on_frame)
-			c->h.on_frame(c->h.ctx, &f);
-	}
-	free(plain);
-}
-
-static void pending_clear(struct cluster *c)
-{
-	for (struct cluster_pending *p = c->pend_head, *next; p; p = next) {
-		next = p->next;
-		free(p);
-	}
-	c->pend_head = c->pend_tail = NULL;
-	c->n_pending = 0;
-}
-
-void cluster_on_message(struct cluster *c, const char *chan, size_t chan_len,
-			const uint8_t *p, size_t len)
-{
-	struct cluster_pending *q;
-	bool to_all =
-		chan_len == strlen(c->chan_all) && !memcmp(chan, c->chan_all, chan_len);
-
-	if (!to_all &&
-	    (chan_len != strlen(c->chan_node) || memcmp(chan, c->chan_node, chan_len))) {
-		c->stats.rejected[CLUSTER_REJECT_MALFORMED - 1]++;
-		return; /* we subscribe to no other */
-	}
-	if (!c->loading) {
-		handle_frame(c, to_all, p, len);
-		return;
-	}
-	/* The mirror's snapshot is in flight: keep the order, replay after. */
-	if (c->n_pending >= MAX_PENDING || !(q = malloc(sizeof(*q) + len))) {
-		c->stats.frames_bad++;
-		return;
-	}
-	q->next = NULL;
-	q->to_all = to_all;
-	q->len = len;
-	memcpy(q->data, p, len);
-	if (c->pend_tail)
-		c->pend_tail->next = q;
-	else
-		c->pend_head = q;
-	c->pend_tail = q;
-	c->n_pending++;
-}
-
 /* ---- registration ---- */
 
 static void rejoin_one(void *arg, const char *room, const char *user)
@@ -283,7 +144,7 @@ static void rejoin_one(void *arg, const char *room, const char *user)
 	struct cluster_frame f = membership_frame(c, CLUSTER_MSG_JOINED, room, user);
 	char key_room[CLUSTER_ROOM_MAX + 16], key_nm[CLUSTER_NODE_ID_MAX + 16];
 	size_t flen;
-	char *frame = frame_new(c, c->chan_all, &f, &flen);
+	char *frame = cluster_frame_new(c, c->chan_all, &f, &flen);
 	/* ARGV as LUA_JOIN's; the capacity (ARGV[3]) is not checked again. */
 	const char *argv[12] = { "EVAL", LUA_REJOIN, "3", key_room, "tr:members", key_nm,
 				 user,   c->node_id, "0", room,     c->chan_all,  frame };
@@ -363,7 +224,7 @@ static void on_members(struct cluster *c, const struct cluster_reply *d, void *a
 	struct cluster_reply_pair m;
 
 	if (!d) {
-		pending_clear(c);
+		cluster_pending_clear(c);
 		c->loading = false;
 		/* The link is going down (registration starts over when it is
 		 * back) or Redis refused: try again at the next beat. */
@@ -380,7 +241,7 @@ static void on_members(struct cluster *c, const struct cluster_reply *d, void *a
 		struct cluster_pending *p = c->pend_head;
 
 		c->pend_head = p->next;
-		handle_frame(c, p->to_all, p->data, p->len);
+		cluster_handle_frame(c, p->to_all, p->data, p->len);
 		free(p);
 	}
 	c->pend_tail = NULL;
@@ -432,7 +293,7 @@ void cluster_on_subscribed(struct cluster *c)
 
 void cluster_on_down(struct cluster *c)
 {
-	pending_clear(c);
+	cluster_pending_clear(c);
 	log_warn("cluster: redis unreachable; serving the members this node has, "
 		 "refusing new joins until it is back");
 	if (c->h.on_state)
@@ -441,41 +302,11 @@ void cluster_on_down(struct cluster *c)
 
 /* ---- heartbeat and reaping ---- */
 
-/* The GONE frame of each member a script removed, published by this node
- * (sealed). Should the link drop between the script and these, the other
- * nodes learn of the departures when they load tr:members again. */
-static void publish_removed(struct cluster *c, const struct cluster_reply *d)
-{
-	struct cluster_reply_pair m;
-	struct cluster_frame f = { .kind = CLUSTER_MSG_GONE };
-	const char *argv[3] = { "PUBLISH", c->chan_all, NULL };
-	size_t lens[3] = { 7, strlen(c->chan_all), 0 };
-
-	for (size_t i = 0; i < d->n_pairs; i++) {
-		char *frame;
-
-		cluster_reply_pair_at(d, i, &m);
-		f.node = m.node;
-		f.node_len = m.node_len;
-		f.room = m.room;
-		f.room_len = m.room_len;
-		f.from = m.user;
-		f.from_len = m.user_len;
-		frame = frame_new(c, c->chan_all, &f, &lens[2]);
-		if (!frame)
-			continue;
-		argv[2] = frame;
-		if (!cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, argv, lens))
-			c->stats.frames_out++;
-		free(frame);
-	}
-}
-
 /* The re-registration script's reply. */
 static void on_removed(struct cluster *c, const struct cluster_reply *d, void *arg)
 {
 	if (d)
-		publish_removed(c, d);
+		cluster_publish_removed(c, d);
 }
 
 static void on_reap(struct cluster *c, const struct cluster_reply *d, void *arg)
@@ -485,7 +316,7 @@ static void on_reap(struct cluster *c, const struct cluster_reply *d, void *arg)
 	if (d->n_pairs > 0) {
 		c->stats.reaped += d->n_pairs;
 		log_info("cluster: removed %zu members of dead nodes", d->n_pairs);
-		publish_removed(c, d);
+		cluster_publish_removed(c, d);
 	}
 	c->n_nodes = d->count;
 }
@@ -600,7 +431,7 @@ void cluster_free(struct cluster *c)
 		event_free(c->reconnect);
 	if (c->beat)
 		event_free(c->beat);
-	pending_clear(c);
+	cluster_pending_clear(c);
 	cluster_mirror_free(c->mirror);
 	cluster_seal_free(c->seal);
 	free(c->user);
@@ -713,7 +544,7 @@ void cluster_join(struct cluster *c, const char *room, const char *user,
 
 	if (!c->registered || strlen(room) > CLUSTER_ROOM_MAX ||
 	    strlen(user) > CLUSTER_USER_MAX || !(j = calloc(1, sizeof(*j))) ||
-	    !(frame = frame_new(c, c->chan_all, &f, &flen)))
+	    !(frame = cluster_frame_new(c, c->chan_all, &f, &flen)))
 		goto unavailable;
 	j->cb = cb;
 	j->arg = arg;
@@ -748,7 +579,7 @@ void cluster_leave(struct cluster *c, const char *room, const char *user)
 
 	cluster_mirror_del(c->mirror, user, strlen(user));
 	if (strlen(room) > CLUSTER_ROOM_MAX ||
-	    !(frame = frame_new(c, c->chan_all, &f, &flen)))
+	    !(frame = cluster_frame_new(c, c->chan_all, &f, &flen)))
 		return;
 	snprintf(key_room, sizeof(key_room), "tr:room:%s", room);
 	snprintf(key_nm, sizeof(key_nm), "tr:nm:%s", c->node_id);
@@ -799,38 +630,6 @@ unavailable:
 	cb(arg, CLUSTER_UNAVAILABLE, 0);
 }
 
-/* PUBLISH of one frame on chan, counted when Redis took it. */
-static int publish(struct cluster *c, const char *chan, const struct cluster_frame *f)
-{
-	const char *argv[3] = { "PUBLISH", chan, NULL };
-	size_t lens[3], flen;
-	char *frame;
-	int rc;
-
-	if (!c->registered)
-		return TR_EIO;
-	frame = frame_new(c, chan, f, &flen);
-	if (!frame)
-		return TR_ENOMEM;
-	argv[2] = frame;
-	lens[0] = 7;
-	lens[1] = strlen(chan);
-	lens[2] = flen;
-	rc = cluster_redis_cmd(c, CLUSTER_REPLY_OK, NULL, NULL, 3, argv, lens);
-	if (!rc)
-		c->stats.frames_out++;
-	free(frame);
-	return rc;
-}
-
-int cluster_send(struct cluster *c, const char *node, const struct cluster_frame *f)
-{
-	char chan[CLUSTER_NODE_ID_MAX + 32];
-
-	snprintf(chan, sizeof(chan), "tr:%u:node:%s", c->db, node);
-	return publish(c, chan, f);
-}
-
 int cluster_rest_secret(const struct cluster *c, char *out, size_t len)
 {
 	static const char label[] = "turn rest secret";
@@ -853,9 +652,4 @@ void cluster_each_member(const struct cluster *c,
 			 void *arg)
 {
 	cluster_mirror_each(c->mirror, fn, arg);
-}
-
-int cluster_broadcast(struct cluster *c, const struct cluster_frame *f)
-{
-	return publish(c, c->chan_all, f);
 }

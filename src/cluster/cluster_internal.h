@@ -260,4 +260,19 @@ void cluster_on_message(struct cluster *c, const char *chan, size_t chan_len,
 /* Either connection was lost. */
 void cluster_on_down(struct cluster *c);
 
+/* ---- frames (cluster_frames.c) ---- */
+
+/* f encoded and sealed for channel chan: an owned buffer (*len bytes),
+ * NULL when out of memory. */
+char *cluster_frame_new(struct cluster *c, const char *chan,
+			const struct cluster_frame *f, size_t *len);
+/* A message of our channels, opened and acted on (or dropped, counted). */
+void cluster_handle_frame(struct cluster *c, bool to_all, const uint8_t *p, size_t len);
+/* Forgets the frames kept while the mirror loads. */
+void cluster_pending_clear(struct cluster *c);
+/* PUBLISH of f on chan (registered or not); 0 when Redis took it. */
+int cluster_publish(struct cluster *c, const char *chan, const struct cluster_frame *f);
+/* The GONE frames of the members a reap or re-registration removed. */
+void cluster_publish_removed(struct cluster *c, const struct cluster_reply *d);
+
 #endif
