@@ -620,11 +620,19 @@ static int start_servers(struct app *app)
 	return 0;
 }
 
-/* The control socket for turnroom-admin, when one is configured. */
-static int start_control(struct app *app)
+/* What turnroom-admin's control socket and the console ask of the server. */
+static struct ctl_ops ctl_ops_of(struct app *app)
 {
 	struct ctl_ops ops = { app,        ctl_sessions, ctl_disconnect,
 			       ctl_reload, ctl_status,   ctl_drain };
+
+	return ops;
+}
+
+/* The control socket for turnroom-admin, when one is configured. */
+static int start_control(struct app *app)
+{
+	struct ctl_ops ops = ctl_ops_of(app);
 
 	if (!app->conf->control_socket)
 		return 0;
@@ -638,8 +646,7 @@ static void write_metrics(void *ctx, struct evbuffer *out);
  * the /metrics body. */
 static int start_console(struct app *app)
 {
-	struct console_ops ops = { app,        ctl_sessions, ctl_disconnect,
-				   ctl_reload, ctl_status,   write_metrics };
+	struct console_ops ops = { ctl_ops_of(app), write_metrics };
 	char err[256];
 
 	if (!app->conf->web_admin)

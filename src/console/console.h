@@ -1,28 +1,25 @@
 /* The operator console (web-admin): a small HTTP listener on the server's
  * loop serving one embedded page and a JSON/text API. Admin users are
  * coturn's admin_user rows; it reads and acts on the server only through
- * the callbacks main.c gives it (the same ones as the control socket), so
- * it depends on util, http, auth and conf alone. */
+ * the callbacks main.c gives it (the control socket's own, struct
+ * ctl_ops), so it depends on util, http, auth, conf and ctl alone. */
 #ifndef TR_CONSOLE_H
 #define TR_CONSOLE_H
 
 #include <stddef.h>
+
+#include "ctl/ctl.h"
 
 struct event_base;
 struct evbuffer;
 struct conf;
 struct auth_store;
 
-/* What the server does for the console; out receives text lines ("key
- * value" for status). 0 or a TR_E* code with err filled. */
+/* What the server does for the console: the control socket's commands
+ * (sessions, disconnect, reload, status; drain is not offered), and the
+ * Prometheus text body of /metrics (called with server.ctx). */
 struct console_ops {
-	void *ctx;
-	int (*sessions)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
-	int (*disconnect)(void *ctx, const char *user, struct evbuffer *out, char *err,
-			  size_t errlen);
-	int (*reload)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
-	int (*status)(void *ctx, struct evbuffer *out, char *err, size_t errlen);
-	/* The Prometheus text body of /metrics. */
+	struct ctl_ops server;
 	void (*metrics)(void *ctx, struct evbuffer *out);
 };
 

@@ -141,7 +141,8 @@ static void api_status(struct console *c, struct bufferevent *bev,
 	char err[256] = "", *line;
 	bool first = true;
 
-	if (!t || !b || c->ops.status(c->ops.ctx, t, err, sizeof(err)) < 0) {
+	if (!t || !b ||
+	    c->ops.server.status(c->ops.server.ctx, t, err, sizeof(err)) < 0) {
 		evbuffer_free(t);
 		evbuffer_free(b);
 		return console_text(bev, cc, 503, "status unavailable");
@@ -198,7 +199,7 @@ static void api_metrics(struct console *c, const struct console_session *s,
 	struct evbuffer *t = evbuffer_new(), *b = evbuffer_new();
 
 	if (t && b && realm_ok(c, s, c->conf->realm)) {
-		c->ops.metrics(c->ops.ctx, t);
+		c->ops.metrics(c->ops.server.ctx, t);
 		metrics_json(t, b);
 		send_json(bev, cc, 200, b, NULL);
 	} else {
@@ -219,7 +220,7 @@ static void api_sessions(struct console *c, const struct console_session *s,
 		return console_text(bev, cc, 503, "out of memory");
 	/* Every session of this server is of its realm. */
 	if (realm_ok(c, s, c->conf->realm) &&
-	    c->ops.sessions(c->ops.ctx, b, err, sizeof(err)) < 0)
+	    c->ops.server.sessions(c->ops.server.ctx, b, err, sizeof(err)) < 0)
 		evbuffer_add_printf(b, "error: %s\n", err);
 	console_answer(bev, cc, 200, "text/plain; charset=utf-8", b, NULL);
 	evbuffer_free(b);
@@ -243,7 +244,7 @@ static void api_disconnect(struct console *c, struct console_req *r,
 		evbuffer_free(b);
 		return console_text(bev, cc, 403, "not your realm");
 	}
-	rc = c->ops.disconnect(c->ops.ctx, user, b, err, sizeof(err));
+	rc = c->ops.server.disconnect(c->ops.server.ctx, user, b, err, sizeof(err));
 	log_info("console: admin %s disconnected %s", s->name,
 		 esc_str(shown, sizeof(shown), user));
 	if (rc < 0)
@@ -341,7 +342,7 @@ static void api_reload(struct console *c, const struct console_session *s,
 		rc = TR_EFORBIDDEN;
 	} else if (b && before && after) {
 		conf_show_all(c->conf, show_one, &x);
-		rc = c->ops.reload(c->ops.ctx, b, err, sizeof(err));
+		rc = c->ops.server.reload(c->ops.server.ctx, b, err, sizeof(err));
 		log_info("console: admin %s asked for a reload", s->name);
 	}
 	if (rc == 0) {
